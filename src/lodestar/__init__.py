@@ -1,0 +1,3 @@
+"""Lodestar: a self-hosted customer-success platform."""
+
+__version__ = "0.1.0"

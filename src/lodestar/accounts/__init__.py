@@ -1,0 +1,1 @@
+"""Accounts (customers), their stakeholders and portraits."""

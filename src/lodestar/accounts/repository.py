@@ -1,0 +1,120 @@
+"""Queries for accounts and contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from lodestar.accounts.models import Account, Contact
+from lodestar.accounts.schemas import AccountFilter
+
+
+def _filters(flt: AccountFilter, owner_ids: frozenset[int] | None) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if owner_ids is not None:
+        conds.append(Account.owner_id.in_(owner_ids))
+    if flt.q:
+        pattern = f"%{flt.q.lower()}%"
+        conds.append(
+            or_(
+                func.lower(Account.name).like(pattern),
+                func.lower(Account.crm_id).like(pattern),
+                func.lower(Account.segment_group_id).like(pattern),
+            )
+        )
+    for column, value in (
+        (Account.owner_id, flt.owner_id), (Account.industry, flt.industry), (Account.tier, flt.tier),
+        (Account.plan, flt.plan), (Account.status, flt.status),
+    ):
+        if value is not None and value != "":
+            conds.append(column == value)
+    return conds
+
+
+def search(session: Session, flt: AccountFilter, owner_ids: frozenset[int] | None) -> tuple[list[Account], int]:
+    """One page of accounts matching the filter, and how many match in all."""
+    conds = _filters(flt, owner_ids)
+    total = session.scalar(select(func.count()).select_from(Account).where(*conds)) or 0
+    column = getattr(Account, flt.sort)
+    order = column.desc() if flt.desc else column.asc()
+    stmt = (
+        select(Account)
+        .where(*conds)
+        .order_by(order.nulls_last(), Account.id)
+        .offset((flt.page - 1) * flt.size)
+        .limit(flt.size)
+    )
+    return list(session.scalars(stmt)), total
+
+
+def get(session: Session, account_id: int) -> Account | None:
+    """Gets an account by id."""
+    return session.get(Account, account_id)
+
+
+def taken(session: Session, column: str, value: str, exclude_id: int | None = None) -> bool:
+    """Whether another account already uses this unique value (crm_id, segment_group_id)."""
+    col = getattr(Account, column)
+    stmt = select(Account.id).where(col == value)
+    if exclude_id is not None:
+        stmt = stmt.where(Account.id != exclude_id)
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def distinct_values(session: Session, column: str, owner_ids: frozenset[int] | None) -> list[str]:
+    """The distinct non-empty values of a column among visible accounts (for filter menus)."""
+    col = getattr(Account, column)
+    stmt = select(col).where(col.is_not(None)).distinct().order_by(col)
+    if owner_ids is not None:
+        stmt = stmt.where(Account.owner_id.in_(owner_ids))
+    return [v for v in session.scalars(stmt) if v]
+
+
+def insert_many(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
+    """Bulk-inserts rows and returns their new ids in input order."""
+    if not rows:
+        return []
+    stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
+    return list(session.scalars(stmt, rows))
+
+
+def update_many(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Bulk-updates rows by primary key (each dict carries its id)."""
+    if not rows:
+        return
+    session.execute(update(model), rows)
+    # Bulk UPDATE bypasses loaded objects; expire them so they re-read the new values.
+    for row in rows:
+        loaded = session.identity_map.get(identity_key(model, row["id"]))
+        if loaded is not None:
+            session.expire(loaded)
+
+
+def existing_ids(session: Session, ids: Iterable[int]) -> set[int]:
+    """Which of these account ids exist."""
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Account.id).where(Account.id.in_(wanted))))
+
+
+def contacts_of(session: Session, account_id: int) -> list[Contact]:
+    """Stakeholders of an account: active first, decision makers and champions on top."""
+    stmt = select(Contact).where(Contact.account_id == account_id).order_by(
+        Contact.active.desc(), Contact.role, Contact.name
+    )
+    return list(session.scalars(stmt))
+
+
+def get_contact(session: Session, contact_id: int) -> Contact | None:
+    """Gets a contact by id."""
+    return session.get(Contact, contact_id)
+
+
+def count(session: Session) -> int:
+    """How many accounts there are."""
+    return session.scalar(select(func.count()).select_from(Account)) or 0

@@ -1,0 +1,229 @@
+"""Accounts and stakeholders: validation, row-level visibility, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from lodestar.accounts import repository
+from lodestar.accounts.models import Account, Contact
+from lodestar.accounts.schemas import (
+    AccountCreate,
+    AccountFilter,
+    AccountUpdate,
+    ContactCreate,
+    ContactUpdate,
+)
+from lodestar.auth import service as auth_service
+from lodestar.auth.models import User
+from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, problems_from_pydantic
+from lodestar.kit.pagination import Page, PageRequest
+
+UNIQUE_IDS = ("crm_id", "segment_group_id")
+
+
+def list_accounts(session: Session, viewer: User, flt: AccountFilter) -> Page[Account]:
+    """The viewer's portfolio page: only accounts they may see."""
+    scope = auth_service.scope_for(session, viewer)
+    items, total = repository.search(session, flt, scope.owner_ids)
+    return Page(items, total, PageRequest(flt.page, flt.size))
+
+
+def filter_options(session: Session, viewer: User) -> dict[str, list[str]]:
+    """Values for the portfolio's filter menus, from the accounts the viewer can see."""
+    scope = auth_service.scope_for(session, viewer)
+    return {
+        col: repository.distinct_values(session, col, scope.owner_ids)
+        for col in ("industry", "tier", "plan", "status")
+    }
+
+
+def get_account(session: Session, viewer: User, account_id: int) -> Account:
+    """An account the viewer may see; NotFound otherwise (we do not reveal that it exists)."""
+    account = repository.get(session, account_id)
+    if account is None or not auth_service.scope_for(session, viewer).allows_owner(account.owner_id):
+        raise NotFound(f"account {account_id} not found")
+    return account
+
+
+def _check_owner(session: Session, viewer: User | None, owner_id: int | None) -> None:
+    if owner_id is None:
+        return
+    if not auth_service.existing_user_ids(session, {owner_id}):
+        raise InvalidInput.one("owner_id", f"no user with id {owner_id}")
+    if viewer is not None and not auth_service.scope_for(session, viewer).allows_owner(owner_id):
+        raise InvalidInput.one("owner_id", "you can only assign accounts within your own team")
+
+
+def _check_unique(session: Session, fields: dict[str, Any], exclude_id: int | None) -> None:
+    for column in UNIQUE_IDS:
+        value = fields.get(column)
+        if value and repository.taken(session, column, value, exclude_id):
+            raise InvalidInput.one(column, f"{value!r} is already used by another account")
+
+
+def create_account(session: Session, viewer: User, data: AccountCreate) -> Account:
+    """Creates an account; a CSM who gives no owner becomes its owner."""
+    auth_service.require_editor(viewer)
+    fields = data.model_dump(exclude_none=True)
+    if "owner_id" not in fields and viewer.role == "csm":
+        fields["owner_id"] = viewer.id
+    _check_owner(session, viewer, fields.get("owner_id"))
+    _check_unique(session, fields, None)
+    account = Account(**_enum_values(fields))
+    session.add(account)
+    session.flush()
+    auth_service.record(session, viewer, "create", "account", account.id, _enum_values(fields))
+    return account
+
+
+def update_account(session: Session, viewer: User, account_id: int, data: AccountUpdate) -> Account:
+    """Changes an account's fields, recording what changed."""
+    auth_service.require_editor(viewer)
+    account = get_account(session, viewer, account_id)
+    fields = _enum_values(data.model_dump(exclude_unset=True))
+    if "name" in fields and fields["name"] is None:
+        raise InvalidInput.one("name", "cannot be empty")
+    if "owner_id" in fields:
+        _check_owner(session, viewer, fields["owner_id"])
+    _check_unique(session, fields, account.id)
+    changes = _apply(account, fields)
+    session.flush()
+    if changes:
+        auth_service.record(session, viewer, "update", "account", account.id, changes)
+    return account
+
+
+def _enum_values(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: getattr(v, "value", v) for k, v in fields.items()}
+
+
+def _apply(obj: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    changes = {}
+    for name, value in fields.items():
+        if getattr(obj, name) != value:
+            changes[name] = value
+            setattr(obj, name, value)
+    return changes
+
+
+def list_contacts(session: Session, viewer: User, account_id: int) -> list[Contact]:
+    """Stakeholders of an account the viewer may see."""
+    get_account(session, viewer, account_id)
+    return repository.contacts_of(session, account_id)
+
+
+def get_contact(session: Session, viewer: User, contact_id: int) -> Contact:
+    """A stakeholder whose account the viewer may see."""
+    contact = repository.get_contact(session, contact_id)
+    if contact is None:
+        raise NotFound(f"contact {contact_id} not found")
+    try:
+        get_account(session, viewer, contact.account_id)
+    except NotFound:
+        raise NotFound(f"contact {contact_id} not found") from None
+    return contact
+
+
+def _check_left(active: bool | None, left_on: date | None) -> None:
+    if left_on is not None and active is True:
+        raise InvalidInput.one("left_on", "an active contact cannot have a leaving date")
+
+
+def create_contact(session: Session, viewer: User, data: ContactCreate) -> Contact:
+    """Adds a stakeholder to an account the viewer may edit."""
+    auth_service.require_editor(viewer)
+    try:
+        get_account(session, viewer, data.account_id)
+    except NotFound:
+        raise InvalidInput.one("account_id", f"no account with id {data.account_id}") from None
+    fields = _enum_values(data.model_dump(exclude_none=True))
+    if fields.get("left_on") is not None and "active" not in fields:
+        fields["active"] = False
+    _check_left(fields.get("active"), fields.get("left_on"))
+    contact = Contact(**fields)
+    session.add(contact)
+    session.flush()
+    auth_service.record(session, viewer, "create", "contact", contact.id, fields)
+    return contact
+
+
+def update_contact(session: Session, viewer: User, contact_id: int, data: ContactUpdate) -> Contact:
+    """Changes a stakeholder; marking them left records the date."""
+    auth_service.require_editor(viewer)
+    contact = get_contact(session, viewer, contact_id)
+    fields = _enum_values(data.model_dump(exclude_unset=True))
+    if fields.get("left_on") is not None and "active" not in fields:
+        fields["active"] = False
+    if fields.get("active") is True and "left_on" not in fields:
+        fields["left_on"] = None
+    _check_left(fields.get("active", contact.active), fields.get("left_on", contact.left_on))
+    changes = _apply(contact, fields)
+    session.flush()
+    if changes:
+        auth_service.record(session, viewer, "update", "contact", contact.id, changes)
+    return contact
+
+
+def import_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Validates every row first, then inserts all of them (all or nothing); returns new ids."""
+    problems: list[FieldProblem] = []
+    clean: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        try:
+            clean.append(_enum_values(AccountCreate.model_validate(row).model_dump(exclude_none=True)))
+        except ValidationError as exc:
+            for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
+                problems.append(FieldProblem(f"row {index + 1}: {p.field}", p.message))
+    owners = {r["owner_id"] for r in clean if r.get("owner_id") is not None}
+    missing = owners - auth_service.existing_user_ids(session, owners)
+    if missing:
+        problems.append(FieldProblem("owner_id", f"unknown users: {sorted(missing)[:10]}"))
+    if problems:
+        raise InvalidInput(problems)
+    defaults = {"tags": [], "traits": {}, "departments": [], "scenarios": [], "tier_pinned": False}
+    return repository.insert_many(session, Account, [{**defaults, **r} for r in clean])
+
+
+def import_contacts(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Validates and inserts stakeholders in bulk (all or nothing)."""
+    problems: list[FieldProblem] = []
+    clean: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        try:
+            fields = _enum_values(ContactCreate.model_validate(row).model_dump(exclude_none=True))
+            fields.setdefault("active", fields.get("left_on") is None)
+            _check_left(fields["active"], fields.get("left_on"))
+            clean.append(fields)
+        except ValidationError as exc:
+            for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
+                problems.append(FieldProblem(f"row {index + 1}: {p.field}", p.message))
+        except InvalidInput as exc:
+            problems.extend(FieldProblem(f"row {index + 1}: {p.field}", p.message) for p in exc.problems)
+    ids = {r["account_id"] for r in clean}
+    missing = ids - repository.existing_ids(session, ids)
+    if missing:
+        problems.append(FieldProblem("account_id", f"unknown accounts: {sorted(missing)[:10]}"))
+    if problems:
+        raise InvalidInput(problems)
+    return repository.insert_many(session, Contact, clean)
+
+
+def set_commercials(session: Session, values: list[dict[str, Any]]) -> None:
+    """Stores each account's current ARR, currency, renewal date and status (kept by contracts)."""
+    repository.update_many(session, Account, values)
+
+
+def accounts_exist(session: Session, ids: set[int]) -> set[int]:
+    """Which of these account ids exist."""
+    return repository.existing_ids(session, ids)
+
+
+def count_accounts(session: Session) -> int:
+    """How many accounts there are."""
+    return repository.count(session)
+

@@ -1,0 +1,127 @@
+"""FastAPI app factory: mounts each domain's JSON API and pages."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lodestar import __version__
+from lodestar.db.engine import engine_for, session_factory
+from lodestar.kit.errors import InvalidInput, LodestarError, problems_from_pydantic
+from lodestar.settings import Settings, get_settings
+from lodestar.web.security import LoginRequired
+
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+class ServerTiming:
+    """Adds `Server-Timing: app;dur=<ms>` so benchmarks can read server-side time."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                ms = (time.perf_counter() - started) * 1000
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"server-timing", f"app;dur={ms:.2f}".encode())]
+            await send(message)
+
+        await self.app(scope, receive, timed_send)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_body(code: str, exc: LodestarError) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": exc.message}
+    if isinstance(exc, InvalidInput):
+        body["problems"] = [{"field": p.field, "message": p.message} for p in exc.problems]
+    return body
+
+
+def _code_of(exc: LodestarError) -> str:
+    name = type(exc).__name__
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+async def _lodestar_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LodestarError)
+    if isinstance(exc, LoginRequired) and not _is_api(request):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    if _is_api(request):
+        return JSONResponse(_error_body(_code_of(exc), exc), status_code=exc.status_code)
+    from lodestar.web.templating import render
+
+    return render(request, "error.html", {"status": exc.status_code, "message": exc.message},
+                  status_code=exc.status_code)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    invalid = problems_from_pydantic(list(exc.errors()))
+    return JSONResponse(_error_body("invalid_input", invalid), status_code=422)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Builds the web app for these settings (the process settings by default)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Lodestar", version=__version__, docs_url=None, redoc_url=None,
+        description="Customer-success platform API. Authenticate with `Authorization: Bearer <token>` "
+        "(create one with `lodestar users token EMAIL`).",
+    )
+    app.state.settings = settings
+    app.state.engine = engine_for(settings.resolved_database_url)
+    app.state.sessions = session_factory(app.state.engine)
+
+    app.add_middleware(
+        SessionMiddleware, secret_key=settings.secret_key, session_cookie="lodestar_session",
+        max_age=settings.session_max_age_s, same_site="lax", https_only=settings.cookie_secure,
+    )
+    app.add_middleware(ServerTiming)
+    app.add_exception_handler(LodestarError, _lodestar_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.mount("/static", StaticFiles(directory=str(STATIC), check_dir=False), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        # Served from our own vendored assets: no CDN at run time.
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="Lodestar API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    from lodestar.accounts import api as accounts_api
+    from lodestar.accounts import pages as accounts_pages
+    from lodestar.auth import api as auth_api
+    from lodestar.auth import pages as auth_pages
+    from lodestar.contracts import api as contracts_api
+
+    for router in (auth_api.router, accounts_api.router, contracts_api.router):
+        app.include_router(router, prefix="/api/v1")
+    app.include_router(auth_pages.router)
+    app.include_router(accounts_pages.router)
+    return app

@@ -1,0 +1,60 @@
+"""Queries for users, tokens and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lodestar.auth.models import ApiToken, AuditEntry, User
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    """Gets a user by id."""
+    return session.get(User, user_id)
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    """Gets a user by e-mail, ignoring case."""
+    return session.scalars(select(User).where(func.lower(User.email) == email.lower())).first()
+
+
+def list_users(session: Session) -> list[User]:
+    """Lists every user by name."""
+    return list(session.scalars(select(User).order_by(User.name)))
+
+
+def team_ids(session: Session, manager_id: int) -> list[int]:
+    """Ids of the users who report to this manager."""
+    return list(session.scalars(select(User.id).where(User.manager_id == manager_id)))
+
+
+def existing_user_ids(session: Session, ids: set[int]) -> set[int]:
+    """Which of these user ids exist."""
+    if not ids:
+        return set()
+    return set(session.scalars(select(User.id).where(User.id.in_(ids))))
+
+
+def add(session: Session, obj: Any) -> None:
+    """Adds a new row and flushes so it gets its id."""
+    session.add(obj)
+    session.flush()
+
+
+def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
+    """Gets a live (not revoked) token by its hash."""
+    stmt = select(ApiToken).where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
+    return session.scalars(stmt).first()
+
+
+def audit_entries(session: Session, entity: str, entity_id: int, limit: int = 50) -> list[AuditEntry]:
+    """The newest audit entries of one record."""
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,210 @@
+"""Users, passwords, API tokens, visibility scopes and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from lodestar.auth import repository
+from lodestar.auth.models import ApiToken, AuditEntry, Role, User
+from lodestar.auth.schemas import UserCreate, UserUpdate
+from lodestar.kit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so a login takes as long either way.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    """Hashes a password with argon2id."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Checks a password against its argon2 hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which accounts a user may see: all of them, or those owned by owner_ids."""
+
+    owner_ids: frozenset[int] | None
+
+    @property
+    def everything(self) -> bool:
+        """True when no row-level restriction applies."""
+        return self.owner_ids is None
+
+    def allows_owner(self, owner_id: int | None) -> bool:
+        """Whether an account with this owner is visible."""
+        return self.owner_ids is None or (owner_id is not None and owner_id in self.owner_ids)
+
+
+def scope_for(session: Session, user: User) -> Scope:
+    """The row-level rule: CSMs see their own accounts, managers their team's, admins and viewers all."""
+    if user.role in (Role.ADMIN, Role.VIEWER):
+        return Scope(None)
+    if user.role == Role.MANAGER:
+        return Scope(frozenset([user.id, *repository.team_ids(session, user.id)]))
+    return Scope(frozenset([user.id]))
+
+
+def can_edit(user: User) -> bool:
+    """Viewers read; everyone else may change what they can see."""
+    return user.role != Role.VIEWER
+
+
+def require_editor(user: User) -> None:
+    """Refuses a change by a read-only user."""
+    if not can_edit(user):
+        raise PermissionDenied("viewers cannot change data")
+
+
+def require_admin(user: User) -> None:
+    """Refuses anything but an admin."""
+    if user.role != Role.ADMIN:
+        raise PermissionDenied("only admins can do this")
+
+
+def record(
+    session: Session, actor: User | None, action: str, entity: str, entity_id: int | None,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """Writes one audit-log entry in the caller's transaction."""
+    session.add(
+        AuditEntry(
+            actor_id=actor.id if actor else None,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            changes=_jsonable(changes or {}),
+        )
+    )
+
+
+def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
+    return {k: v if isinstance(v, str | int | float | bool | list | dict | type(None)) else str(v)
+            for k, v in changes.items()}
+
+
+def _check_manager(session: Session, manager_id: int | None) -> None:
+    if manager_id is None:
+        return
+    manager = repository.get_user(session, manager_id)
+    if manager is None:
+        raise InvalidInput.one("manager_id", f"no user with id {manager_id}")
+    if manager.role not in (Role.MANAGER, Role.ADMIN):
+        raise InvalidInput.one("manager_id", f"user {manager_id} is a {manager.role}, not a manager")
+
+
+def create_user(session: Session, data: UserCreate, actor: User | None = None) -> User:
+    """Creates a user after checking the e-mail is free and the manager exists."""
+    if repository.get_user_by_email(session, data.email):
+        raise Conflict(f"email: a user with {data.email} already exists")
+    _check_manager(session, data.manager_id)
+    user = User(
+        email=str(data.email).lower(), name=data.name, role=data.role.value, locale=data.locale,
+        manager_id=data.manager_id, password_hash=hash_password(data.password),
+    )
+    repository.add(session, user)
+    record(session, actor, "create", "user", user.id, data.model_dump(exclude={"password"}))
+    return user
+
+
+def update_user(session: Session, user_id: int, data: UserUpdate, actor: User) -> User:
+    """Changes a user's fields (admins, or a user changing their own name, locale or password)."""
+    user = get_user(session, user_id)
+    fields = data.model_dump(exclude_unset=True)
+    if actor.id != user.id or {"role", "manager_id", "active"} & set(fields):
+        require_admin(actor)
+    if "manager_id" in fields:
+        if fields["manager_id"] == user.id:
+            raise InvalidInput.one("manager_id", "a user cannot manage themselves")
+        _check_manager(session, fields["manager_id"])
+    changes: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name == "password":
+            user.password_hash = hash_password(value)
+            changes["password"] = "changed"
+            continue
+        stored = value.value if isinstance(value, Role) else value
+        if getattr(user, name) != stored:
+            changes[name] = stored
+            setattr(user, name, stored)
+    session.flush()
+    if changes:
+        record(session, actor, "update", "user", user.id, changes)
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """Gets a user or raises NotFound."""
+    user = repository.get_user(session, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """Finds a user by e-mail (case-insensitive)."""
+    return repository.get_user_by_email(session, email)
+
+
+def list_users(session: Session) -> list[User]:
+    """Lists all users."""
+    return repository.list_users(session)
+
+
+def existing_user_ids(session: Session, ids: set[int]) -> set[int]:
+    """Which of these ids are users."""
+    return repository.existing_user_ids(session, ids)
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """Returns the active user with this e-mail and password, or None."""
+    user = repository.get_user_by_email(session, email.strip())
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not user.active or not verify_password(user.password_hash, password):
+        return None
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """Mints an API token for a user; returns the row and the plaintext (shown once)."""
+    if not name.strip():
+        raise InvalidInput.one("name", "must not be empty")
+    plaintext = "lst_" + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name.strip(), token_hash=_token_hash(plaintext))
+    repository.add(session, token)
+    record(session, user, "create", "api_token", token.id, {"name": token.name})
+    return token, plaintext
+
+
+def user_for_token(session: Session, plaintext: str) -> User | None:
+    """The active user behind a live API token, or None."""
+    token = repository.token_by_hash(session, _token_hash(plaintext))
+    if token is None:
+        return None
+    user = repository.get_user(session, token.user_id)
+    return user if user is not None and user.active else None
+
+
+def history(session: Session, entity: str, entity_id: int) -> list[AuditEntry]:
+    """The audit trail of one record, newest first."""
+    return repository.audit_entries(session, entity, entity_id)

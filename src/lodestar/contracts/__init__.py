@@ -1,0 +1,1 @@
+"""Contracts (subscriptions) and the retention metrics derived from them."""

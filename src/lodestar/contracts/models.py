@@ -1,0 +1,40 @@
+"""Table: contracts, chained by the contract each one renews."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lodestar.db.base import Base, Timestamped
+
+
+class ContractStatus(StrEnum):
+    """Where a contract stands."""
+
+    ACTIVE = "active"
+    RENEWED = "renewed"  # ended and was followed by the contract that renews it
+    EXPIRED = "expired"  # ended without renewal (churn)
+    CANCELLED = "cancelled"
+
+
+class Contract(Timestamped, Base):
+    """A subscription: what the account bought, for how long, for how much."""
+
+    __tablename__ = "contracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    product: Mapped[str] = mapped_column(String(80), default="Lodestar Cloud")
+    edition: Mapped[str | None] = mapped_column(String(40))
+    start_date: Mapped[date]
+    end_date: Mapped[date] = mapped_column(index=True)
+    arr: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    seats: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16), default=ContractStatus.ACTIVE.value, index=True)
+    renews_contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)

@@ -1,0 +1,40 @@
+"""Queries for contracts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from lodestar.contracts.models import Contract
+
+
+def get(session: Session, contract_id: int) -> Contract | None:
+    """Gets a contract by id."""
+    return session.get(Contract, contract_id)
+
+
+def for_account(session: Session, account_id: int) -> list[Contract]:
+    """An account's contracts, newest first."""
+    stmt = select(Contract).where(Contract.account_id == account_id).order_by(
+        Contract.start_date.desc(), Contract.id.desc()
+    )
+    return list(session.scalars(stmt))
+
+
+def for_accounts(session: Session, account_ids: set[int]) -> list[Contract]:
+    """Contracts of several accounts."""
+    return list(session.scalars(select(Contract).where(Contract.account_id.in_(account_ids))))
+
+
+def external_id_taken(session: Session, external_id: str) -> bool:
+    """Whether a contract already has this external id."""
+    return session.scalar(select(Contract.id).where(Contract.external_id == external_id)) is not None
+
+
+def insert_many(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Bulk-inserts contracts, returning ids in input order."""
+    if not rows:
+        return []
+    return list(session.scalars(insert(Contract).returning(Contract.id, sort_by_parameter_order=True), rows))

@@ -1,0 +1,72 @@
+"""Pydantic in/out models for contracts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from lodestar.contracts.models import ContractStatus
+
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ContractCreate(BaseModel):
+    """A new contract."""
+
+    model_config = _STRICT
+
+    account_id: int
+    external_id: str | None = Field(None, max_length=80)
+    product: str = Field("Lodestar Cloud", min_length=1, max_length=80)
+    edition: str | None = Field(None, max_length=40)
+    start_date: date
+    end_date: date
+    arr: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    currency: str = Field("CNY", pattern="^[A-Z]{3}$")
+    seats: int = Field(0, ge=0, le=10_000_000)
+    status: ContractStatus = ContractStatus.ACTIVE
+    renews_contract_id: int | None = None
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> ContractCreate:
+        if self.end_date <= self.start_date:
+            raise ValueError("end_date must be after start_date")
+        return self
+
+
+class ContractUpdate(BaseModel):
+    """Changes to a contract; absent fields stay as they are."""
+
+    model_config = _STRICT
+
+    product: str | None = Field(None, min_length=1, max_length=80)
+    edition: str | None = Field(None, max_length=40)
+    start_date: date | None = None
+    end_date: date | None = None
+    arr: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    currency: str | None = Field(None, pattern="^[A-Z]{3}$")
+    seats: int | None = Field(None, ge=0, le=10_000_000)
+    status: ContractStatus | None = None
+
+
+class ContractRead(BaseModel):
+    """A contract as the API shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    account_id: int
+    external_id: str | None
+    product: str
+    edition: str | None
+    start_date: date
+    end_date: date
+    arr: Decimal
+    currency: str
+    seats: int
+    status: str
+    renews_contract_id: int | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""Operational store: engine, unit of work, base model and migrations."""

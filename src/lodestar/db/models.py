@@ -1,0 +1,9 @@
+"""Imports every domain's tables so the metadata (and Alembic) sees them all."""
+
+from lodestar.accounts import models as _accounts  # noqa: F401
+from lodestar.auth import models as _auth  # noqa: F401
+from lodestar.contracts import models as _contracts  # noqa: F401
+from lodestar.db.base import Base
+from lodestar.engagement import models as _engagement  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""The synthetic demo company used by `lodestar demo`, the benchmarks and the tests."""

@@ -1,0 +1,1 @@
+"""Usage events: Segment-compatible ingestion and the Parquet event store."""

@@ -1,0 +1,1 @@
+"""Small generic pieces shared by every domain; imports no domain."""

@@ -1,0 +1,67 @@
+"""Business errors that carry their HTTP status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LodestarError(Exception):
+    """Base of every business error."""
+
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(LodestarError):
+    """The thing does not exist, or the viewer may not see it (we do not tell which)."""
+
+    status_code = 404
+
+
+class PermissionDenied(LodestarError):
+    """The viewer may see the thing but not do this to it."""
+
+    status_code = 403
+
+
+class Conflict(LodestarError):
+    """The change collides with existing data (a duplicate e-mail, say)."""
+
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One bad field: its name and what is wrong with it."""
+
+    field: str
+    message: str
+
+
+class InvalidInput(LodestarError):
+    """Input failed validation; every bad field is named."""
+
+    status_code = 422
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+
+    @classmethod
+    def one(cls, field: str, message: str) -> InvalidInput:
+        """Builds the error for a single bad field."""
+        return cls([FieldProblem(field, message)])
+
+
+def problems_from_pydantic(errors: list[dict[str, object]]) -> InvalidInput:
+    """Turns Pydantic's error list into an InvalidInput naming each field."""
+    problems = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]  # type: ignore[attr-defined]
+        field = ".".join(loc) or "input"
+        message = str(err.get("msg", "is invalid"))
+        problems.append(FieldProblem(field, message.removeprefix("Value error, ")))
+    return InvalidInput(problems)

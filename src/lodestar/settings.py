@@ -1,0 +1,98 @@
+"""One Settings object: every knob has a default and a doc line (env prefix LODESTAR_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_LOCALES = ("en", "zh_CN")
+
+
+class SettingsError(RuntimeError):
+    """A setting has a bad value; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    """Lodestar's configuration, read from LODESTAR_* environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="LODESTAR_", extra="ignore")
+
+    data_dir: Path = Field(Path("./lodestar-data"), description="Where the SQLite file and event store live.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the operational store; default: a SQLite file in the data directory. "
+        "PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    secret_key: str = Field(
+        "change-me-lodestar-dev-secret-key",
+        min_length=16,
+        description="Signs session cookies and CSRF tokens; set a long random value in production.",
+    )
+    default_locale: str = Field("en", description="UI language for users who have not chosen one: en or zh_CN.")
+    timezone: str = Field("Asia/Shanghai", description="The company's time zone, used for 'as of' dates.")
+    cookie_secure: bool = Field(False, description="Send the session cookie only over HTTPS (set behind TLS).")
+    session_max_age_s: int = Field(14 * 24 * 3600, gt=0, description="Session lifetime in seconds.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("is not an IANA time zone such as Asia/Shanghai") from exc
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'lodestar.db').resolve()}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The company's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def events_dir(self) -> Path:
+        """Root of the Parquet event store."""
+        return self.data_dir / "events"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Reads settings, turning a validation failure into one message naming each bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = "LODESTAR_" + "_".join(str(p) for p in err["loc"]).upper()
+            problems.append(f"{name}: {err['msg']}")
+        raise SettingsError("bad setting: " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached)."""
+    return load_settings()

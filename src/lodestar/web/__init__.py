@@ -1,0 +1,1 @@
+"""Shared web pieces: templates, static files, sessions, CSRF, translations."""

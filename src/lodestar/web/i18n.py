@@ -1,0 +1,37 @@
+"""English and Simplified Chinese from Babel catalogues (.po files compiled in memory at start)."""
+
+from __future__ import annotations
+
+import gettext
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LANGUAGES = {"en": "English", "zh_CN": "中文"}
+
+
+@lru_cache(maxsize=8)
+def translations(locale: str) -> gettext.NullTranslations:
+    """The translations of one locale; English (the source language) needs none."""
+    po = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if locale == "en" or not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buf = BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+def pick_locale(user_locale: str | None, accept_language: str | None, default: str) -> str:
+    """The user's chosen locale, else the browser's preference, else the company default."""
+    if user_locale in LANGUAGES:
+        return user_locale  # type: ignore[return-value]
+    if accept_language and accept_language.lower().startswith("zh"):
+        return "zh_CN"
+    return default
