@@ -27,8 +27,12 @@ def make_user(db: Session, role: Role = Role.CSM, manager: User | None = None, *
     """A user with a unique e-mail and the test password."""
     n = next(_seq)
     data = UserCreate(
-        email=kw.pop("email", f"{role.value}{n}@example.com"), name=kw.pop("name", f"{role.value.title()} {n}"),
-        role=role, manager_id=manager.id if manager else None, password=PASSWORD, **kw,
+        email=kw.pop("email", f"{role.value}{n}@example.com"),
+        name=kw.pop("name", f"{role.value.title()} {n}"),
+        role=role,
+        manager_id=manager.id if manager else None,
+        password=PASSWORD,
+        **kw,
     )
     return auth_service.create_user(db, data)
 
@@ -42,8 +46,11 @@ def make_account(db: Session, owner: User, admin: User | None = None, **kw: Any)
 def make_contract(db: Session, account: Account, actor: User, **kw: Any) -> Contract:
     """A one-year contract for an account."""
     data = ContractCreate(
-        account_id=account.id, start_date=kw.pop("start_date", date(2026, 1, 1)),
-        end_date=kw.pop("end_date", date(2027, 1, 1)), arr=kw.pop("arr", Decimal("120000")),
-        seats=kw.pop("seats", 20), **kw,
+        account_id=account.id,
+        start_date=kw.pop("start_date", date(2026, 1, 1)),
+        end_date=kw.pop("end_date", date(2027, 1, 1)),
+        arr=kw.pop("arr", Decimal("120000")),
+        seats=kw.pop("seats", 20),
+        **kw,
     )
     return contracts_service.create_contract(db, actor, data, today=kw.pop("today", date(2026, 6, 1)))

@@ -69,8 +69,12 @@ async def _lodestar_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(_error_body(_code_of(exc), exc), status_code=exc.status_code)
     from lodestar.web.templating import render
 
-    return render(request, "error.html", {"status": exc.status_code, "message": exc.message},
-                  status_code=exc.status_code)
+    return render(
+        request,
+        "error.html",
+        {"status": exc.status_code, "message": exc.message},
+        status_code=exc.status_code,
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -83,7 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Builds the web app for these settings (the process settings by default)."""
     settings = settings or get_settings()
     app = FastAPI(
-        title="Lodestar", version=__version__, docs_url=None, redoc_url=None,
+        title="Lodestar",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
         description="Customer-success platform API. Authenticate with `Authorization: Bearer <token>` "
         "(create one with `lodestar users token EMAIL`).",
     )
@@ -92,8 +99,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = session_factory(app.state.engine)
 
     app.add_middleware(
-        SessionMiddleware, secret_key=settings.secret_key, session_cookie="lodestar_session",
-        max_age=settings.session_max_age_s, same_site="lax", https_only=settings.cookie_secure,
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="lodestar_session",
+        max_age=settings.session_max_age_s,
+        same_site="lax",
+        https_only=settings.cookie_secure,
     )
     app.add_middleware(ServerTiming)
     app.add_exception_handler(LodestarError, _lodestar_error)
@@ -104,7 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def swagger() -> HTMLResponse:
         # Served from our own vendored assets: no CDN at run time.
         return get_swagger_ui_html(
-            openapi_url="/openapi.json", title="Lodestar API",
+            openapi_url="/openapi.json",
+            title="Lodestar API",
             swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/static/favicon.svg",
@@ -119,9 +131,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from lodestar.auth import api as auth_api
     from lodestar.auth import pages as auth_pages
     from lodestar.contracts import api as contracts_api
+    from lodestar.contracts import pages as contracts_pages
 
     for router in (auth_api.router, accounts_api.router, contracts_api.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
     app.include_router(accounts_pages.router)
+    app.include_router(contracts_pages.router)
     return app

@@ -32,9 +32,13 @@ class Settings(BaseSettings):
         min_length=16,
         description="Signs session cookies and CSRF tokens; set a long random value in production.",
     )
-    default_locale: str = Field("en", description="UI language for users who have not chosen one: en or zh_CN.")
+    default_locale: str = Field(
+        "en", description="UI language for users who have not chosen one: en or zh_CN."
+    )
     timezone: str = Field("Asia/Shanghai", description="The company's time zone, used for 'as of' dates.")
-    cookie_secure: bool = Field(False, description="Send the session cookie only over HTTPS (set behind TLS).")
+    cookie_secure: bool = Field(
+        False, description="Send the session cookie only over HTTPS (set behind TLS)."
+    )
     session_max_age_s: int = Field(14 * 24 * 3600, gt=0, description="Session lifetime in seconds.")
 
     @field_validator("database_url")
@@ -88,7 +92,7 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for err in exc.errors():
             name = "LODESTAR_" + "_".join(str(p) for p in err["loc"]).upper()
-            problems.append(f"{name}: {err['msg']}")
+            problems.append(f"{name}: {str(err['msg']).removeprefix('Value error, ')}")
         raise SettingsError("bad setting: " + "; ".join(problems)) from None
 
 

@@ -27,15 +27,20 @@ def _filters(flt: AccountFilter, owner_ids: frozenset[int] | None) -> list[Colum
             )
         )
     for column, value in (
-        (Account.owner_id, flt.owner_id), (Account.industry, flt.industry), (Account.tier, flt.tier),
-        (Account.plan, flt.plan), (Account.status, flt.status),
+        (Account.owner_id, flt.owner_id),
+        (Account.industry, flt.industry),
+        (Account.tier, flt.tier),
+        (Account.plan, flt.plan),
+        (Account.status, flt.status),
     ):
         if value is not None and value != "":
             conds.append(column == value)
     return conds
 
 
-def search(session: Session, flt: AccountFilter, owner_ids: frozenset[int] | None) -> tuple[list[Account], int]:
+def search(
+    session: Session, flt: AccountFilter, owner_ids: frozenset[int] | None
+) -> tuple[list[Account], int]:
     """One page of accounts matching the filter, and how many match in all."""
     conds = _filters(flt, owner_ids)
     total = session.scalar(select(func.count()).select_from(Account).where(*conds)) or 0
@@ -104,8 +109,10 @@ def existing_ids(session: Session, ids: Iterable[int]) -> set[int]:
 
 def contacts_of(session: Session, account_id: int) -> list[Contact]:
     """Stakeholders of an account: active first, decision makers and champions on top."""
-    stmt = select(Contact).where(Contact.account_id == account_id).order_by(
-        Contact.active.desc(), Contact.role, Contact.name
+    stmt = (
+        select(Contact)
+        .where(Contact.account_id == account_id)
+        .order_by(Contact.active.desc(), Contact.role, Contact.name)
     )
     return list(session.scalars(stmt))
 

@@ -226,4 +226,3 @@ def accounts_exist(session: Session, ids: set[int]) -> set[int]:
 def count_accounts(session: Session) -> int:
     """How many accounts there are."""
     return repository.count(session)
-

@@ -1,5 +1,66 @@
-"""Routes (being written)."""
+"""HTML routes: sign in and out, and the user's language."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from lodestar.auth import service as auth_service
+from lodestar.auth.schemas import UserUpdate
+from lodestar.kit.errors import InvalidInput
+from lodestar.web.deps import Db
+from lodestar.web.forms import local_path, read_form, validate
+from lodestar.web.i18n import LANGUAGES
+from lodestar.web.security import session_user, sign_in, sign_out
+from lodestar.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    """Sends visitors to the portfolio."""
+    return RedirectResponse("/accounts", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, db: Db, next: str | None = None) -> Response:
+    """Shows the sign-in form (or goes on, when already signed in)."""
+    if session_user(request, db) is not None:
+        return RedirectResponse(local_path(next), status_code=303)
+    return render(request, "login.html", {"next": local_path(next), "email": ""})
+
+
+@router.post("/login")
+async def login(request: Request, db: Db) -> Response:
+    """Signs in; wrong credentials re-show the form without saying which part was wrong."""
+    form = await read_form(request)
+    target = local_path(form.get("next"))
+    user = auth_service.authenticate(db, form.get("email", ""), form.get("password", ""))
+    if user is None:
+        context = {"next": target, "email": form.get("email", ""), "failed": True}
+        return render(request, "login.html", context, status_code=401)
+    sign_in(request, user)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> RedirectResponse:
+    """Ends the session."""
+    await read_form(request)
+    sign_out(request)
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.post("/language")
+async def choose_language(request: Request, db: Db) -> RedirectResponse:
+    """Stores the chosen UI language on the user (or the session before sign-in) and reloads."""
+    form = await read_form(request)
+    locale = form.get("locale", "")
+    if locale not in LANGUAGES:
+        raise InvalidInput.one("locale", f"must be one of {', '.join(LANGUAGES)}")
+    user = session_user(request, db)
+    if user is not None:
+        auth_service.update_user(db, user.id, validate(UserUpdate, {"locale": locale}), actor=user)
+    request.session["locale"] = locale
+    return RedirectResponse(local_path(form.get("next")), status_code=303)

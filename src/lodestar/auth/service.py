@@ -77,7 +77,11 @@ def require_admin(user: User) -> None:
 
 
 def record(
-    session: Session, actor: User | None, action: str, entity: str, entity_id: int | None,
+    session: Session,
+    actor: User | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
     changes: dict[str, Any] | None = None,
 ) -> None:
     """Writes one audit-log entry in the caller's transaction."""
@@ -93,8 +97,10 @@ def record(
 
 
 def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
-    return {k: v if isinstance(v, str | int | float | bool | list | dict | type(None)) else str(v)
-            for k, v in changes.items()}
+    return {
+        k: v if isinstance(v, str | int | float | bool | list | dict | type(None)) else str(v)
+        for k, v in changes.items()
+    }
 
 
 def _check_manager(session: Session, manager_id: int | None) -> None:
@@ -113,8 +119,12 @@ def create_user(session: Session, data: UserCreate, actor: User | None = None) -
         raise Conflict(f"email: a user with {data.email} already exists")
     _check_manager(session, data.manager_id)
     user = User(
-        email=str(data.email).lower(), name=data.name, role=data.role.value, locale=data.locale,
-        manager_id=data.manager_id, password_hash=hash_password(data.password),
+        email=str(data.email).lower(),
+        name=data.name,
+        role=data.role.value,
+        locale=data.locale,
+        manager_id=data.manager_id,
+        password_hash=hash_password(data.password),
     )
     repository.add(session, user)
     record(session, actor, "create", "user", user.id, data.model_dump(exclude={"password"}))

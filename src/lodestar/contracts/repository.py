@@ -17,8 +17,10 @@ def get(session: Session, contract_id: int) -> Contract | None:
 
 def for_account(session: Session, account_id: int) -> list[Contract]:
     """An account's contracts, newest first."""
-    stmt = select(Contract).where(Contract.account_id == account_id).order_by(
-        Contract.start_date.desc(), Contract.id.desc()
+    stmt = (
+        select(Contract)
+        .where(Contract.account_id == account_id)
+        .order_by(Contract.start_date.desc(), Contract.id.desc())
     )
     return list(session.scalars(stmt))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from lodestar.contracts.models import ContractStatus
 
@@ -29,11 +29,14 @@ class ContractCreate(BaseModel):
     status: ContractStatus = ContractStatus.ACTIVE
     renews_contract_id: int | None = None
 
-    @model_validator(mode="after")
-    def _end_after_start(self) -> ContractCreate:
-        if self.end_date <= self.start_date:
+    @field_validator("end_date")
+    @classmethod
+    def _end_after_start(cls, end_date: date, info: ValidationInfo) -> date:
+        # A field validator (not a model one) so the error names end_date.
+        start_date = info.data.get("start_date")
+        if start_date is not None and end_date <= start_date:
             raise ValueError("end_date must be after start_date")
-        return self
+        return end_date
 
 
 class ContractUpdate(BaseModel):

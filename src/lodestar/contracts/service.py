@@ -126,8 +126,12 @@ def commercials(contracts: Sequence[Contract], today: date) -> dict[str, Any]:
         }
     future = [c for c in contracts if c.status in LIVE and c.start_date > today]
     if future:
-        return {"arr": Decimal("0"), "currency": future[0].currency,
-                "renewal_date": min(c.end_date for c in future), "status": "onboarding"}
+        return {
+            "arr": Decimal("0"),
+            "currency": future[0].currency,
+            "renewal_date": min(c.end_date for c in future),
+            "status": "onboarding",
+        }
     ended = bool(contracts)
     return {"arr": Decimal("0"), "renewal_date": None, "status": "churned" if ended else "prospect"}
 

@@ -31,7 +31,7 @@ def translations(locale: str) -> gettext.NullTranslations:
 def pick_locale(user_locale: str | None, accept_language: str | None, default: str) -> str:
     """The user's chosen locale, else the browser's preference, else the company default."""
     if user_locale in LANGUAGES:
-        return user_locale  # type: ignore[return-value]
+        return user_locale
     if accept_language and accept_language.lower().startswith("zh"):
         return "zh_CN"
     return default

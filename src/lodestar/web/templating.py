@@ -28,7 +28,9 @@ def locale_of(request: Request) -> str:
     )
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
     """Renders a page in the user's language."""
     locale = locale_of(request)
     tr = translations(locale)

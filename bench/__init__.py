@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`; each prints the machine and its figures side by side."""

@@ -1,0 +1,245 @@
+"""The `lodestar` command: demo, serve, migrate and user administration."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+from lodestar.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="Lodestar: a self-hosted customer-success platform.", no_args_is_help=True, add_completion=False
+)
+users_app = typer.Typer(help="Create and list users, and mint API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+HostOpt = Annotated[str, typer.Option(help="Interface to listen on.")]
+PortOpt = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
+    typer.echo(json.dumps(payload, ensure_ascii=False, default=str, indent=2) if as_json else text)
+
+
+def _migrated_engine(settings: Settings) -> Any:
+    from lodestar.db.engine import engine_for
+    from lodestar.db.migrate import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = engine_for(settings.resolved_database_url)
+    upgrade(engine)
+    return engine
+
+
+@app.command()
+def migrate(as_json: JsonOpt = False) -> None:
+    """Creates or upgrades the database schema to the newest version."""
+    from lodestar.db.migrate import current_revision
+
+    settings = _settings()
+    engine = _migrated_engine(settings)
+    revision = current_revision(engine)
+    url = engine.url.render_as_string(hide_password=True)
+    _emit(as_json, {"database": url, "revision": revision}, f"database {url} is at revision {revision}")
+
+
+@app.command()
+def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
+    """Serves the web UI and the JSON API (migrating the database first)."""
+    settings = _settings()
+    _migrated_engine(settings)
+    _serve(settings, host, port)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from lodestar.app import create_app
+
+    typer.echo(f"Lodestar is serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+def _reset_embedded(settings: Settings) -> None:
+    if settings.database_url:
+        _fail("--fresh only resets the embedded SQLite store; empty the PostgreSQL database yourself", 2)
+    from lodestar.db.engine import engine_for
+
+    engine_for.cache_clear()
+    for name in ("lodestar.db", "lodestar.db-wal", "lodestar.db-shm", "demo-truth.json"):
+        (settings.data_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(settings.events_dir, ignore_errors=True)
+
+
+@app.command()
+def demo(
+    accounts: Annotated[
+        int, typer.Option(min=10, max=200_000, help="How many accounts the company has.")
+    ] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same company.")] = 7,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Generate only; do not start the web UI.")
+    ] = False,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Throw away an existing embedded demo first.")
+    ] = False,
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    as_json: JsonOpt = False,
+) -> None:
+    """Generates a realistic demo company into the data directory, then serves the UI."""
+    from lodestar.accounts import service as accounts_service
+    from lodestar.db.engine import unit_of_work
+    from lodestar.demo import DemoError, generate_demo
+
+    settings = _settings()
+    if fresh:
+        _reset_embedded(settings)
+    engine = _migrated_engine(settings)
+    with unit_of_work(engine) as session:
+        existing = accounts_service.count_accounts(session)
+    if existing:
+        _emit(
+            as_json,
+            {"generated": False, "accounts": existing},
+            f"The database already holds {existing} accounts; keeping them (use --fresh to regenerate).",
+        )
+    else:
+        today = datetime.now(settings.zone).date()
+        try:
+            result = generate_demo(engine, settings.data_dir, accounts=accounts, seed=seed, today=today)
+        except DemoError as exc:
+            _fail(exc.message)
+        counts = {
+            k: getattr(result, k)
+            for k in ("accounts", "contacts", "contracts", "users", "events", "tickets", "touches", "surveys")
+        }
+        payload = {
+            "generated": True,
+            **counts,
+            "seconds": round(result.seconds, 2),
+            "truth_file": str(result.truth_path),
+            "logins": [{"role": r, "email": e, "password": p} for r, e, p in result.logins],
+        }
+        lines = [
+            f"Generated the demo company in {result.seconds:.1f} s: "
+            + ", ".join(f"{v:,} {k}" for k, v in counts.items()),
+            "Sign in with:",
+        ]
+        lines += [f"  {role:<8} {email}  /  {password}" for role, email, password in result.logins]
+        _emit(as_json, payload, "\n".join(lines))
+    if not no_serve:
+        _serve(settings, host, port)
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Login e-mail.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[str, typer.Option(help="admin, manager, csm or viewer.")] = "csm",
+    manager_email: Annotated[str | None, typer.Option(help="E-mail of the user's manager.")] = None,
+    locale: Annotated[str, typer.Option(help="UI language: en or zh_CN.")] = "en",
+    password: Annotated[
+        str | None, typer.Option(help="Password (asked for when omitted; at least 8 characters).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Creates a user who can sign in."""
+    from pydantic import ValidationError
+
+    from lodestar.auth import service as auth_service
+    from lodestar.auth.schemas import UserCreate, UserRead
+    from lodestar.db.engine import unit_of_work
+    from lodestar.kit.errors import LodestarError, problems_from_pydantic
+
+    settings = _settings()
+    engine = _migrated_engine(settings)
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with unit_of_work(engine) as session:
+            manager_id = None
+            if manager_email:
+                manager = auth_service.find_user_by_email(session, manager_email)
+                if manager is None:
+                    _fail(f"manager_email: no user with e-mail {manager_email}", 2)
+                manager_id = manager.id if manager else None
+            data = UserCreate.model_validate(
+                {
+                    "email": email,
+                    "name": name,
+                    "role": role,
+                    "locale": locale,
+                    "manager_id": manager_id,
+                    "password": password,
+                }
+            )
+            user = auth_service.create_user(session, data)
+            out = UserRead.model_validate(user).model_dump(mode="json")
+    except ValidationError as exc:
+        _fail(problems_from_pydantic(exc.errors()).message, 2)  # type: ignore[arg-type]
+    except LodestarError as exc:
+        _fail(exc.message, 2)
+    _emit(as_json, out, f"created {out['role']} {out['email']} (id {out['id']})")
+
+
+@users_app.command("list")
+def users_list(as_json: JsonOpt = False) -> None:
+    """Lists every user with role and manager."""
+    from lodestar.auth import service as auth_service
+    from lodestar.auth.schemas import UserRead
+    from lodestar.db.engine import unit_of_work
+
+    engine = _migrated_engine(_settings())
+    with unit_of_work(engine) as session:
+        users = [UserRead.model_validate(u).model_dump(mode="json") for u in auth_service.list_users(session)]
+    text = "\n".join(f"{u['id']:>4}  {u['role']:<8} {u['email']:<32} {u['name']}" for u in users)
+    _emit(as_json, {"users": users}, text or "no users yet")
+
+
+@users_app.command("token")
+def users_token(
+    email: Annotated[str, typer.Argument(help="Whose token.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Mints an API token for a user and prints it (only this once)."""
+    from lodestar.auth import service as auth_service
+    from lodestar.db.engine import unit_of_work
+
+    engine = _migrated_engine(_settings())
+    with unit_of_work(engine) as session:
+        user = auth_service.find_user_by_email(session, email)
+        if user is None:
+            _fail(f"email: no user with e-mail {email}", 2)
+        assert user is not None
+        token, plaintext = auth_service.create_api_token(session, user, name)
+    _emit(as_json, {"id": token.id, "name": token.name, "token": plaintext}, plaintext)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    """Runs the CLI."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

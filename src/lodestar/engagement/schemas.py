@@ -1,0 +1,71 @@
+"""Pydantic input models for tickets, touches and survey answers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from lodestar.engagement.models import TouchKind
+
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+Severity = Literal["low", "normal", "high", "critical"]
+SurveyKind = Literal["nps", "csat"]
+
+
+class TicketCreate(BaseModel):
+    """A support ticket to import."""
+
+    model_config = _STRICT
+
+    account_id: int
+    external_id: str | None = Field(None, min_length=1, max_length=80)
+    subject: str | None = Field(None, max_length=200)
+    severity: Severity = "normal"
+    opened_at: AwareDatetime
+    first_response_at: AwareDatetime | None = None
+    resolved_at: AwareDatetime | None = None
+    satisfaction: int | None = Field(None, ge=1, le=5)
+
+    @model_validator(mode="after")
+    def _times_in_order(self) -> TicketCreate:
+        if self.first_response_at is not None and self.first_response_at < self.opened_at:
+            raise ValueError("first_response_at must not be before opened_at")
+        if self.resolved_at is not None and self.resolved_at < self.opened_at:
+            raise ValueError("resolved_at must not be before opened_at")
+        return self
+
+
+class TouchCreate(BaseModel):
+    """A call, visit, e-mail, meeting, training or QBR to import."""
+
+    model_config = _STRICT
+
+    account_id: int
+    user_id: int | None = None
+    kind: TouchKind
+    occurred_at: AwareDatetime
+    duration_minutes: int | None = Field(None, ge=0, le=24 * 60)
+    subject: str | None = Field(None, max_length=200)
+    notes: str | None = None
+
+
+class SurveyResponseCreate(BaseModel):
+    """An NPS (0-10) or CSAT (1-5) answer to import."""
+
+    model_config = _STRICT
+
+    account_id: int
+    contact_id: int | None = None
+    kind: SurveyKind
+    score: int
+    answered_at: AwareDatetime
+    comment: str | None = None
+
+    @model_validator(mode="after")
+    def _score_in_range(self) -> SurveyResponseCreate:
+        low, high = (0, 10) if self.kind == "nps" else (1, 5)
+        if not low <= self.score <= high:
+            raise ValueError(f"score must be between {low} and {high} for {self.kind}")
+        return self

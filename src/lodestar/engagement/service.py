@@ -1,0 +1,88 @@
+"""Bulk imports of tickets, touches and survey answers: validate every row, then insert all or none."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from lodestar.accounts import service as accounts_service
+from lodestar.auth import service as auth_service
+from lodestar.engagement import repository
+from lodestar.engagement.models import SurveyResponse, Ticket, Touch
+from lodestar.engagement.schemas import SurveyResponseCreate, TicketCreate, TouchCreate
+from lodestar.kit.errors import FieldProblem, InvalidInput, problems_from_pydantic
+
+_ID_BATCH = repository.ID_BATCH
+
+
+def _validate(
+    rows: Sequence[dict[str, Any]], schema: type[BaseModel]
+) -> tuple[list[dict[str, Any]], list[FieldProblem]]:
+    problems: list[FieldProblem] = []
+    clean: list[dict[str, Any]] = []
+    validate = schema.model_validate
+    for index, row in enumerate(rows):
+        try:
+            clean.append(validate(row).model_dump())
+        except ValidationError as exc:
+            for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
+                problems.append(FieldProblem(f"row {index + 1}: {p.field}", p.message))
+    return clean, problems
+
+
+def _missing(wanted: set[int], exists: Callable[[set[int]], set[int]]) -> list[int]:
+    ordered = sorted(wanted)
+    found: set[int] = set()
+    for i in range(0, len(ordered), _ID_BATCH):
+        found |= exists(set(ordered[i : i + _ID_BATCH]))
+    return sorted(wanted - found)
+
+
+def _check_refs(session: Session, clean: list[dict[str, Any]], problems: list[FieldProblem]) -> None:
+    missing = _missing({r["account_id"] for r in clean}, lambda ids: accounts_service.accounts_exist(session, ids))
+    if missing:
+        problems.append(FieldProblem("account_id", f"unknown accounts: {missing[:10]}"))
+    users = {r["user_id"] for r in clean if r.get("user_id") is not None}
+    missing = _missing(users, lambda ids: auth_service.existing_user_ids(session, ids))
+    if missing:
+        problems.append(FieldProblem("user_id", f"unknown users: {missing[:10]}"))
+
+
+def import_tickets(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Validates every ticket, then inserts them all (all or nothing); returns ids in input order."""
+    clean, problems = _validate(rows, TicketCreate)
+    _check_refs(session, clean, problems)
+    external = [r["external_id"] for r in clean if r["external_id"] is not None]
+    repeated = sorted(k for k, n in Counter(external).items() if n > 1)
+    if repeated:
+        problems.append(FieldProblem("external_id", f"repeated in the input: {repeated[:10]}"))
+    taken = repository.taken_ticket_ids(session, external)
+    if taken:
+        problems.append(FieldProblem("external_id", f"already imported: {sorted(taken)[:10]}"))
+    if problems:
+        raise InvalidInput(problems)
+    return repository.insert_many(session, Ticket, clean)
+
+
+def import_touches(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Validates every touch, then inserts them all (all or nothing); returns ids in input order."""
+    clean, problems = _validate(rows, TouchCreate)
+    for row in clean:
+        row["kind"] = row["kind"].value
+    _check_refs(session, clean, problems)
+    if problems:
+        raise InvalidInput(problems)
+    return repository.insert_many(session, Touch, clean)
+
+
+def import_survey_responses(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Validates every survey answer, then inserts them all (all or nothing); returns ids in input order."""
+    clean, problems = _validate(rows, SurveyResponseCreate)
+    _check_refs(session, clean, problems)
+    if problems:
+        raise InvalidInput(problems)
+    return repository.insert_many(session, SurveyResponse, clean)

@@ -1,0 +1,134 @@
+"""The event store: Segment-style messages as Parquet files, one folder per UTC day.
+
+Layout: ``<events_dir>/date=YYYY-MM-DD/part-<uuid>.parquet``. Every file holds rows of EVENT_SCHEMA whose
+``timestamp`` falls on that UTC day. Files are written under a temporary name and renamed into place, so a
+reader never sees half a file. Spark, DuckDB and pyarrow read the folder in place as a Hive-partitioned set.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from lodestar.kit.errors import InvalidInput
+
+MESSAGE_TYPES = ("identify", "group", "track", "page", "screen", "alias")
+_TS = pa.timestamp("us", tz="UTC")
+
+EVENT_SCHEMA = pa.schema(
+    [
+        pa.field("message_id", pa.string(), nullable=False),
+        pa.field("type", pa.string(), nullable=False),
+        pa.field("event", pa.string()),  # null unless type == "track"
+        pa.field("name", pa.string()),  # page / screen name
+        pa.field("user_id", pa.string()),
+        pa.field("anonymous_id", pa.string()),
+        pa.field("group_id", pa.string()),  # the account's segment_group_id
+        pa.field("timestamp", _TS, nullable=False),
+        pa.field("received_at", _TS, nullable=False),
+        pa.field("source", pa.string()),  # write-key name
+        pa.field("properties", pa.string()),  # JSON object
+        pa.field("traits", pa.string()),  # JSON object
+    ]
+)
+
+_PARTITION = "date="
+
+
+def _day_numbers(table: pa.Table) -> np.ndarray:
+    micros = table.column("timestamp").cast(pa.int64()).to_numpy()
+    return np.floor_divide(micros, 86_400_000_000)
+
+
+def _check(table: pa.Table) -> pa.Table:
+    missing = [f.name for f in EVENT_SCHEMA if f.name not in table.column_names]
+    if missing:
+        raise InvalidInput.one(missing[0], "column is missing from the events table")
+    table = table.select(EVENT_SCHEMA.names)
+    try:
+        table = table.cast(EVENT_SCHEMA)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
+        raise InvalidInput.one("events", f"does not match the event schema: {exc}") from None
+    for field in EVENT_SCHEMA:
+        if not field.nullable and table.column(field.name).null_count:
+            raise InvalidInput.one(field.name, "must not be empty")
+    bad = pc.invert(pc.is_in(table.column("type"), value_set=pa.array(MESSAGE_TYPES)))
+    if pc.any(bad).as_py():
+        raise InvalidInput.one("type", f"must be one of {', '.join(MESSAGE_TYPES)}")
+    return table
+
+
+def _write_atomic(path: Path, table: pa.Table) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def write_events(events_dir: Path, table: pa.Table) -> list[Path]:
+    """Writes events into their UTC-day partitions (one new file per day touched); returns the files."""
+    table = _check(table)
+    if table.num_rows == 0:
+        return []
+    days = _day_numbers(table)
+    order = np.argsort(days, kind="stable")
+    sorted_days = days[order]
+    table = table.take(pa.array(order))
+    starts = np.flatnonzero(np.r_[True, sorted_days[1:] != sorted_days[:-1]])
+    ends = np.r_[starts[1:], len(sorted_days)]
+    written: list[Path] = []
+    tag = uuid.uuid4().hex[:12]
+    epoch = date(1970, 1, 1)
+    for start, end in zip(starts, ends, strict=True):
+        day = epoch + timedelta(days=int(sorted_days[start]))
+        folder = events_dir / f"{_PARTITION}{day.isoformat()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"part-{tag}.parquet"
+        _write_atomic(path, table.slice(start, end - start))
+        written.append(path)
+    return written
+
+
+def partition_days(events_dir: Path) -> list[date]:
+    """The UTC days that have at least one partition folder, oldest first."""
+    if not events_dir.is_dir():
+        return []
+    days = []
+    for child in events_dir.iterdir():
+        if child.is_dir() and child.name.startswith(_PARTITION):
+            try:
+                days.append(date.fromisoformat(child.name.removeprefix(_PARTITION)))
+            except ValueError:
+                continue
+    return sorted(days)
+
+
+def _files(events_dir: Path, start: date | None, end: date | None) -> list[Path]:
+    files: list[Path] = []
+    for day in partition_days(events_dir):
+        if (start is not None and day < start) or (end is not None and day > end):
+            continue
+        files.extend(sorted((events_dir / f"{_PARTITION}{day.isoformat()}").glob("part-*.parquet")))
+    return files
+
+
+def read_events(events_dir: Path, start: date | None = None, end: date | None = None) -> pa.Table:
+    """Reads the events of UTC days start..end (both included), opening only those days' files."""
+    if start is not None and end is not None and end < start:
+        raise InvalidInput.one("end", "must not be before start")
+    files = _files(events_dir, start, end)
+    if not files:
+        return EVENT_SCHEMA.empty_table()
+    tables = [pq.read_table(f, schema=EVENT_SCHEMA) for f in files]
+    return pa.concat_tables(tables)
+
+
+def count_events(events_dir: Path) -> int:
+    """How many events are stored, from the Parquet footers only."""
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in _files(events_dir, None, None))

@@ -1,0 +1,135 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from lodestar.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(db_url, engine, tmp_path):
+    from tests.conftest import wipe
+
+    wipe(engine)
+    return {"LODESTAR_DATABASE_URL": db_url, "LODESTAR_DATA_DIR": str(tmp_path)}
+
+
+def test_every_command_has_help():
+    for args in (
+        ["--help"],
+        ["demo", "--help"],
+        ["serve", "--help"],
+        ["migrate", "--help"],
+        ["users", "--help"],
+        ["users", "create", "--help"],
+        ["users", "list", "--help"],
+        ["users", "token", "--help"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, args
+        assert "Usage" in result.output
+
+
+def test_migrate_reports_the_revision_as_json(env):
+    result = runner.invoke(app, ["migrate", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["revision"] == "0001"
+
+
+def test_users_create_list_and_token(env):
+    made = runner.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "--email",
+            "Boss@Example.com",
+            "--name",
+            "Boss",
+            "--role",
+            "manager",
+            "--password",
+            "long-enough-1",
+            "--json",
+        ],
+        env=env,
+    )
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.output)["email"] == "boss@example.com"
+    csm = runner.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "--email",
+            "c@example.com",
+            "--name",
+            "C",
+            "--manager-email",
+            "boss@example.com",
+            "--password",
+            "long-enough-2",
+            "--json",
+        ],
+        env=env,
+    )
+    assert csm.exit_code == 0, csm.output
+    assert json.loads(csm.output)["manager_id"] == json.loads(made.output)["id"]
+    listed = json.loads(runner.invoke(app, ["users", "list", "--json"], env=env).output)
+    assert [u["email"] for u in listed["users"]] == ["boss@example.com", "c@example.com"]
+    token = runner.invoke(app, ["users", "token", "c@example.com", "--json"], env=env)
+    assert json.loads(token.output)["token"].startswith("lst_")
+
+
+def test_users_create_names_the_bad_field(env):
+    short = runner.invoke(
+        app, ["users", "create", "--email", "x@example.com", "--name", "X", "--password", "short"], env=env
+    )
+    assert short.exit_code == 2
+    assert "password" in short.output
+    bad_role = runner.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "--email",
+            "y@example.com",
+            "--name",
+            "Y",
+            "--role",
+            "king",
+            "--password",
+            "long-enough-3",
+        ],
+        env=env,
+    )
+    assert bad_role.exit_code == 2
+    assert "role" in bad_role.output
+    no_manager = runner.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "--email",
+            "z@example.com",
+            "--name",
+            "Z",
+            "--manager-email",
+            "nobody@example.com",
+            "--password",
+            "long-enough-4",
+        ],
+        env=env,
+    )
+    assert no_manager.exit_code == 2
+    assert "manager_email" in no_manager.output
+    listed = json.loads(runner.invoke(app, ["users", "list", "--json"], env=env).output)
+    assert listed["users"] == []
+
+
+def test_a_bad_setting_stops_the_cli_naming_it(env):
+    result = runner.invoke(app, ["migrate"], env={**env, "LODESTAR_DEFAULT_LOCALE": "xx"})
+    assert result.exit_code == 2
+    assert "LODESTAR_DEFAULT_LOCALE" in result.output
