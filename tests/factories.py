@@ -45,6 +45,7 @@ def make_account(db: Session, owner: User, admin: User | None = None, **kw: Any)
 
 def make_contract(db: Session, account: Account, actor: User, **kw: Any) -> Contract:
     """A one-year contract for an account."""
+    today = kw.pop("today", date(2026, 6, 1))
     data = ContractCreate(
         account_id=account.id,
         start_date=kw.pop("start_date", date(2026, 1, 1)),
@@ -53,4 +54,4 @@ def make_contract(db: Session, account: Account, actor: User, **kw: Any) -> Cont
         seats=kw.pop("seats", 20),
         **kw,
     )
-    return contracts_service.create_contract(db, actor, data, today=kw.pop("today", date(2026, 6, 1)))
+    return contracts_service.create_contract(db, actor, data, today=today)

@@ -132,10 +132,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from lodestar.auth import pages as auth_pages
     from lodestar.contracts import api as contracts_api
     from lodestar.contracts import pages as contracts_pages
+    from lodestar.events import api as events_api
 
     for router in (auth_api.router, accounts_api.router, contracts_api.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
     app.include_router(accounts_pages.router)
     app.include_router(contracts_pages.router)
+    app.include_router(events_api.router)
     return app

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from lodestar.events.cli import events_app, keys_app
 from lodestar.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -17,6 +18,8 @@ app = typer.Typer(
 )
 users_app = typer.Typer(help="Create and list users, and mint API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+app.add_typer(events_app, name="events")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 HostOpt = Annotated[str, typer.Option(help="Interface to listen on.")]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -52,6 +53,12 @@ def count(engine: Engine, model: type) -> int:
     """Rows of a table as committed, read on a fresh connection."""
     with engine.connect() as conn:
         return int(conn.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id with the lightest parameters: these tests seed five users each and never log in."""
+    monkeypatch.setattr(auth_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

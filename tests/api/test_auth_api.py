@@ -82,7 +82,12 @@ def test_admins_and_managers_list_every_user_and_others_get_403(client, team: Te
         res = client.get("/api/v1/users", headers=member.headers)
         assert res.status_code == 200
         assert sorted(u["name"] for u in res.json()) == [
-            "Ada Admin", "Cora Csm", "Max Manager", "Otto Other", "Vera Viewer"]
+            "Ada Admin",
+            "Cora Csm",
+            "Max Manager",
+            "Otto Other",
+            "Vera Viewer",
+        ]
     for member in (team.csm, team.viewer):
         res = client.get("/api/v1/users", headers=member.headers)
         assert res.status_code == 403
@@ -96,9 +101,18 @@ def test_a_csm_may_read_themselves_but_not_another_user(client, team: Team):
 
 
 def test_an_admin_creates_a_user_who_can_then_be_read_back(client, team: Team):
-    res = client.post("/api/v1/users", headers=team.admin.headers, json={
-        "email": "Nina@Example.com", "name": "Nina New", "role": "csm", "locale": "zh_CN",
-        "manager_id": team.manager.id, "password": "long-enough-pw"})
+    res = client.post(
+        "/api/v1/users",
+        headers=team.admin.headers,
+        json={
+            "email": "Nina@Example.com",
+            "name": "Nina New",
+            "role": "csm",
+            "locale": "zh_CN",
+            "manager_id": team.manager.id,
+            "password": "long-enough-pw",
+        },
+    )
     assert res.status_code == 201
     created = res.json()
     assert created["email"] == "nina@example.com"
@@ -117,8 +131,11 @@ def test_only_admins_create_users(client, team: Team, engine: Engine):
 
 
 def test_a_duplicate_user_email_is_a_409_naming_the_email(client, team: Team, engine: Engine):
-    res = client.post("/api/v1/users", headers=team.admin.headers, json={
-        "email": team.csm.user.email.upper(), "name": "Twin", "password": "long-enough-pw"})
+    res = client.post(
+        "/api/v1/users",
+        headers=team.admin.headers,
+        json={"email": team.csm.user.email.upper(), "name": "Twin", "password": "long-enough-pw"},
+    )
     assert res.status_code == 409
     assert res.json()["code"] == "conflict"
     assert res.json()["message"].startswith("email:")
@@ -126,8 +143,11 @@ def test_a_duplicate_user_email_is_a_409_naming_the_email(client, team: Team, en
 
 
 def test_a_bad_user_email_and_short_password_are_both_named(client, team: Team, engine: Engine):
-    res = client.post("/api/v1/users", headers=team.admin.headers,
-                      json={"email": "not-an-email", "name": "Bad", "password": "short"})
+    res = client.post(
+        "/api/v1/users",
+        headers=team.admin.headers,
+        json={"email": "not-an-email", "name": "Bad", "password": "short"},
+    )
     assert res.status_code == 422
     assert sorted(p["field"] for p in res.json()["problems"]) == ["email", "password"]
     assert count(engine, User) == 5
@@ -145,8 +165,11 @@ def test_an_unknown_manager_and_an_unknown_field_are_refused(client, team: Team,
 
 
 def test_patching_a_user_records_the_changed_fields_in_the_audit_log(client, team: Team, db: Session):
-    res = client.patch(f"/api/v1/users/{team.other_csm.id}", headers=team.admin.headers,
-                       json={"name": "Otto Renamed", "manager_id": team.manager.id, "locale": "en"})
+    res = client.patch(
+        f"/api/v1/users/{team.other_csm.id}",
+        headers=team.admin.headers,
+        json={"name": "Otto Renamed", "manager_id": team.manager.id, "locale": "en"},
+    )
     assert res.status_code == 200
     assert res.json()["name"] == "Otto Renamed"
     assert res.json()["manager_id"] == team.manager.id

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from lodestar.accounts import service as accounts_service
-from lodestar.accounts.models import Account, Contact, ContactRole, Level
+from lodestar.accounts.models import Account, Contact, ContactRole
 from lodestar.accounts.schemas import AccountCreate, AccountFilter, AccountUpdate, ContactCreate, ContactUpdate
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
@@ -80,8 +80,9 @@ def _account_values(account: Account | None) -> dict[str, Any]:
 def _account_form(request: Request, db: Db, user: User, account: Account | None, values: dict[str, Any],
                   errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     context = {
-        "account": account, "values": values, "errors": errors or {}, "users": _visible_users(db, user),
-        "levels": list(Level), "owner_optional": user.role in (Role.ADMIN, Role.MANAGER),
+        "account": account, "values": values, "errors": errors or {},
+        "owner_options": [(u.id, u.name) for u in _visible_users(db, user) if u.active],
+        "owner_optional": user.role in (Role.ADMIN, Role.MANAGER),
     }
     return render(request, "accounts/form.html", context, status_code=status_code)
 
@@ -105,7 +106,8 @@ async def create_account(request: Request, user: PageUser, db: Db) -> Response:
     """Creates an account, or re-shows the form naming each bad field (nothing is written)."""
     form = await read_form(request)
     try:
-        account = accounts_service.create_account(db, user, validate(AccountCreate, _account_data(form)))
+        data = {k: v for k, v in _account_data(form).items() if v is not None}
+        account = accounts_service.create_account(db, user, validate(AccountCreate, data))
     except InvalidInput as exc:
         db.rollback()
         errors = field_errors(exc, (*ACCOUNT_FIELDS, *LIST_FIELDS))
@@ -155,7 +157,7 @@ async def update_account(account_id: int, request: Request, user: PageUser, db: 
 def _contact_form(request: Request, account: Account, contact: Contact | None, values: dict[str, Any],
                   errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     context = {"account": account, "contact": contact, "values": values, "errors": errors or {},
-               "roles": list(ContactRole), "levels": list(Level)}
+               "roles": [r.value for r in ContactRole]}
     return render(request, "accounts/contact_form.html", context, status_code=status_code)
 
 

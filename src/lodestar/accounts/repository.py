@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from lodestar.accounts.models import Account, Contact
 from lodestar.accounts.schemas import AccountFilter
+from lodestar.db.bulk import insert_returning_ids
 
 
 def _filters(flt: AccountFilter, owner_ids: frozenset[int] | None) -> list[ColumnElement[bool]]:
@@ -81,10 +82,7 @@ def distinct_values(session: Session, column: str, owner_ids: frozenset[int] | N
 
 def insert_many(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
     """Bulk-inserts rows and returns their new ids in input order."""
-    if not rows:
-        return []
-    stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
-    return list(session.scalars(stmt, rows))
+    return insert_returning_ids(session, model, rows)
 
 
 def update_many(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
@@ -120,6 +118,15 @@ def contacts_of(session: Session, account_id: int) -> list[Contact]:
 def get_contact(session: Session, contact_id: int) -> Contact | None:
     """Gets a contact by id."""
     return session.get(Contact, contact_id)
+
+
+def existing_group_ids(session: Session, group_ids: Iterable[str]) -> set[str]:
+    """Which of these segment_group_ids belong to an account."""
+    wanted = set(group_ids)
+    if not wanted:
+        return set()
+    query = select(Account.segment_group_id).where(Account.segment_group_id.in_(wanted))
+    return {g for g in session.scalars(query) if g is not None}
 
 
 def count(session: Session) -> int:

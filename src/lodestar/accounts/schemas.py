@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from lodestar.accounts.models import ContactRole, Level
+from lodestar.kit.money import to_amount
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -71,7 +72,7 @@ class AccountRead(BaseModel):
     traits: dict[str, Any]
     crm_id: str | None
     segment_group_id: str | None
-    arr: Decimal
+    arr: Annotated[Decimal, AfterValidator(to_amount)]  # always cents: "1000.00", set or read back
     currency: str
     renewal_date: date | None
     status: str

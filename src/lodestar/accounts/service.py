@@ -223,6 +223,11 @@ def accounts_exist(session: Session, ids: set[int]) -> set[int]:
     return repository.existing_ids(session, ids)
 
 
+def known_group_ids(session: Session, group_ids: set[str]) -> set[str]:
+    """Which of these Segment groupIds name an account (its segment_group_id)."""
+    return repository.existing_group_ids(session, group_ids)
+
+
 def count_accounts(session: Session) -> int:
     """How many accounts there are."""
     return repository.count(session)

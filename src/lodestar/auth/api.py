@@ -35,8 +35,13 @@ def me(caller: ApiUser) -> User:
     return caller
 
 
-@router.post("/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED, tags=["me"],
-             summary="Mint an API token for the caller")
+@router.post(
+    "/tokens",
+    response_model=TokenCreated,
+    status_code=status.HTTP_201_CREATED,
+    tags=["me"],
+    summary="Mint an API token for the caller",
+)
 def create_token(data: TokenRequest, caller: ApiUser, db: Db) -> TokenCreated:
     """Mints a token for the caller; its value is shown only in this answer."""
     token, plaintext = auth_service.create_api_token(db, caller, data.name)
@@ -50,8 +55,13 @@ def list_users(caller: ApiUser, db: Db) -> list[User]:
     return auth_service.list_users(db)
 
 
-@router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED, tags=["users"],
-             summary="Create a user")
+@router.post(
+    "/users",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["users"],
+    summary="Create a user",
+)
 def create_user(data: UserCreate, caller: ApiUser, db: Db) -> User:
     """Creates a user (admins)."""
     auth_service.require_admin(caller)

@@ -113,8 +113,14 @@ def _check_manager(session: Session, manager_id: int | None) -> None:
         raise InvalidInput.one("manager_id", f"user {manager_id} is a {manager.role}, not a manager")
 
 
-def create_user(session: Session, data: UserCreate, actor: User | None = None) -> User:
-    """Creates a user after checking the e-mail is free and the manager exists."""
+def create_user(
+    session: Session, data: UserCreate, actor: User | None = None, *, password_hash: str | None = None
+) -> User:
+    """Creates a user after checking the e-mail is free and the manager exists.
+
+    A caller creating many users with one shared password (the demo) may pass that password's hash,
+    so argon2 runs once rather than once per user.
+    """
     if repository.get_user_by_email(session, data.email):
         raise Conflict(f"email: a user with {data.email} already exists")
     _check_manager(session, data.manager_id)
@@ -124,7 +130,7 @@ def create_user(session: Session, data: UserCreate, actor: User | None = None) -
         role=data.role.value,
         locale=data.locale,
         manager_id=data.manager_id,
-        password_hash=hash_password(data.password),
+        password_hash=password_hash or hash_password(data.password),
     )
     repository.add(session, user)
     record(session, actor, "create", "user", user.id, data.model_dump(exclude={"password"}))

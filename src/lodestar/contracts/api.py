@@ -19,15 +19,22 @@ def _today(request: Request) -> date:
     return datetime.now(request.app.state.settings.zone).date()
 
 
-@router.get("/accounts/{account_id}/contracts", response_model=list[ContractRead],
-            summary="List an account's contracts")
+@router.get(
+    "/accounts/{account_id}/contracts",
+    response_model=list[ContractRead],
+    summary="List an account's contracts",
+)
 def list_for_account(account_id: int, caller: ApiUser, db: Db) -> list[Contract]:
     """Lists the contracts of an account the caller may see, newest first."""
     return contracts_service.list_for_account(db, caller, account_id)
 
 
-@router.post("/contracts", response_model=ContractRead, status_code=status.HTTP_201_CREATED,
-             summary="Create a contract")
+@router.post(
+    "/contracts",
+    response_model=ContractRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a contract",
+)
 def create_contract(data: ContractCreate, request: Request, caller: ApiUser, db: Db) -> Contract:
     """Adds a contract and refreshes the account's ARR and renewal date."""
     return contracts_service.create_contract(db, caller, data, _today(request))

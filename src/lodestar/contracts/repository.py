@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.contracts.models import Contract
+from lodestar.db.bulk import insert_returning_ids
 
 
 def get(session: Session, contract_id: int) -> Contract | None:
@@ -37,6 +38,4 @@ def external_id_taken(session: Session, external_id: str) -> bool:
 
 def insert_many(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Bulk-inserts contracts, returning ids in input order."""
-    if not rows:
-        return []
-    return list(session.scalars(insert(Contract).returning(Contract.id, sort_by_parameter_order=True), rows))
+    return insert_returning_ids(session, Contract, rows)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from lodestar.contracts.models import ContractStatus
+from lodestar.kit.money import to_amount
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -66,7 +68,7 @@ class ContractRead(BaseModel):
     edition: str | None
     start_date: date
     end_date: date
-    arr: Decimal
+    arr: Annotated[Decimal, AfterValidator(to_amount)]  # always cents: "1000.00", set or read back
     currency: str
     seats: int
     status: str

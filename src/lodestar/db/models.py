@@ -5,5 +5,6 @@ from lodestar.auth import models as _auth  # noqa: F401
 from lodestar.contracts import models as _contracts  # noqa: F401
 from lodestar.db.base import Base
 from lodestar.engagement import models as _engagement  # noqa: F401
+from lodestar.events import models as _events  # noqa: F401
 
 metadata = Base.metadata

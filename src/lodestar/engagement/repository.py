@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lodestar.db.bulk import insert_returning_ids
 from lodestar.engagement.models import Ticket
 
 # Keeps every IN (...) list under SQLite's limit on bound parameters.
@@ -16,10 +17,7 @@ ID_BATCH = 10_000
 
 def insert_many(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
     """Bulk-inserts rows and returns their new ids in input order."""
-    if not rows:
-        return []
-    stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
-    return list(session.scalars(stmt, rows))
+    return insert_returning_ids(session, model, rows)
 
 
 def taken_ticket_ids(session: Session, external_ids: Iterable[str]) -> set[str]:

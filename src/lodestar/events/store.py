@@ -67,7 +67,7 @@ def _check(table: pa.Table) -> pa.Table:
 
 def _write_atomic(path: Path, table: pa.Table) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
+    pq.write_table(table, tmp, compression="zstd", compression_level=1)
     os.replace(tmp, path)
 
 

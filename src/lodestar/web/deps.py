@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -25,7 +26,18 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-Db = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response goes out, so a redirect never outruns its own write.
+Db = Annotated[Session, Depends(get_db, scope="function")]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What templates show of the signed-in user; still readable after the session has rolled back."""
+
+    id: int
+    name: str
+    role: str
+    locale: str
 
 
 def page_user(request: Request, db: Db) -> User:
@@ -33,7 +45,7 @@ def page_user(request: Request, db: Db) -> User:
     user = session_user(request, db)
     if user is None:
         raise LoginRequired("please sign in")
-    request.state.user = user
+    request.state.user = Viewer(user.id, user.name, user.role, user.locale)
     return user
 
 

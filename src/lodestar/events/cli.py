@@ -1,0 +1,102 @@
+"""`lodestar keys ...` (write keys) and `lodestar events stats`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+keys_app = typer.Typer(help="Create, list, revoke and rotate Segment write keys.", no_args_is_help=True)
+events_app = typer.Typer(help="Event ingestion: statistics.", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+RefArg = Annotated[str, typer.Argument(help="The key's name (or id).")]
+
+
+def _engine() -> Any:
+    from lodestar.cli import _migrated_engine, _settings
+
+    return _migrated_engine(_settings())
+
+
+def _run(fn: Any) -> Any:
+    """Runs fn(session) in a unit of work, turning business errors into a clean exit."""
+    from lodestar.db.engine import unit_of_work
+    from lodestar.kit.errors import LodestarError
+
+    try:
+        with unit_of_work(_engine()) as session:
+            return fn(session)
+    except LodestarError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _row(key: Any) -> dict[str, Any]:
+    state = "revoked" if key.revoked_at else "active"
+    return {
+        "id": key.id,
+        "name": key.name,
+        "prefix": key.key_prefix,
+        "state": state,
+        "created_at": key.created_at.isoformat(),
+        "revoked_at": key.revoked_at and key.revoked_at.isoformat(),
+    }
+
+
+@keys_app.command("create")
+def create(name: Annotated[str, typer.Argument(help="The source this key tags, e.g. web-app.")]) -> None:
+    """Creates a write key and prints it (only this once)."""
+    from lodestar.events import service
+
+    typer.echo(_run(lambda s: service.create_key(s, name)[1]))
+
+
+@keys_app.command("list")
+def list_(as_json: JsonOpt = False) -> None:
+    """Lists write keys with their state."""
+    from lodestar.events import service
+
+    rows = _run(lambda s: [_row(k) for k in service.list_keys(s)])
+    if as_json:
+        typer.echo(json.dumps({"keys": rows}, indent=2))
+        return
+    lines = [f"{r['id']:>4}  {r['name']:<24} {r['prefix']}…  {r['state']}" for r in rows]
+    typer.echo("\n".join(lines) or "no write keys yet")
+
+
+@keys_app.command("revoke")
+def revoke(ref: RefArg) -> None:
+    """Revokes a write key (requests with it get 401 within seconds)."""
+    from lodestar.events import service
+
+    name = _run(lambda s: service.revoke_key(s, ref).name)
+    typer.echo(f"revoked write key {name}")
+
+
+@keys_app.command("rotate")
+def rotate(ref: RefArg) -> None:
+    """Gives a write key a new secret and prints it; the old secret stops working."""
+    from lodestar.events import service
+
+    typer.echo(_run(lambda s: service.rotate_key(s, ref)[1]))
+
+
+@events_app.command("stats")
+def stats(as_json: JsonOpt = False) -> None:
+    """Messages accepted, stored, de-duplicated and rejected per source and type; newest event time."""
+    from lodestar.events import service
+
+    data = _run(service.stats)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=str))
+        return
+    cols = ("accepted", "stored", "deduplicated", "rejected")
+    lines = [f"{'':<24}" + "".join(f"{c:>14}" for c in cols)]
+    lines.append(f"{'total':<24}" + "".join(f"{data[c]:>14,}" for c in cols))
+    for title, group in (("source", data["sources"]), ("type", data["types"])):
+        for name, row in sorted(group.items()):
+            lines.append(f"{title + ' ' + name:<24}" + "".join(f"{row[c]:>14,}" for c in cols))
+    lines.append(f"newest event: {data['newest_event_at'] or 'none yet'}")
+    typer.echo("\n".join(lines))

@@ -1,0 +1,1 @@
+"""Page and browser tests: a real server and headless Chromium."""
