@@ -40,12 +40,20 @@ class Server:
 
     def start(self, **env: str) -> Server:
         """Starts the server and waits until it answers."""
-        full = {**os.environ, "LODESTAR_DATABASE_URL": self.db_url, "LODESTAR_DATA_DIR": str(self.data_dir),
-                **self.extra_env, **env}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "lodestar.cli", "serve", "--port", str(self.port)],
-            env=full, stdout=subprocess.DEVNULL, stderr=open(self.data_dir / "server.err", "ab"),
-        )
+        full = {
+            **os.environ,
+            "LODESTAR_DATABASE_URL": self.db_url,
+            "LODESTAR_DATA_DIR": str(self.data_dir),
+            **self.extra_env,
+            **env,
+        }
+        with open(self.data_dir / "server.err", "ab") as err:  # the child keeps its own copy
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "lodestar.cli", "serve", "--port", str(self.port)],
+                env=full,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

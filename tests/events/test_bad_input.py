@@ -22,23 +22,58 @@ def _track(i: int, **extra: object) -> dict[str, object]:
 CASES = [
     ("not json", "/v1/batch", b"{nope", {}, 400, "bad_json", "not valid JSON"),
     ("track without event", "/v1/track", b'{"userId":"u1"}', {}, 400, "invalid_message", "message.event"),
-    ("no user", "/v1/track", b'{"userId":null,"anonymousId":null,"event":"E"}', {}, 400, "invalid_message",
-     "userId or anonymousId is required"),
+    (
+        "no user",
+        "/v1/track",
+        b'{"userId":null,"anonymousId":null,"event":"E"}',
+        {},
+        400,
+        "invalid_message",
+        "userId or anonymousId is required",
+    ),
     ("group without groupId", "/v1/group", b'{"userId":"u1"}', {}, 400, "invalid_message", "message.groupId"),
-    ("alias without previousId", "/v1/alias", b'{"userId":"u1"}', {}, 400, "invalid_message",
-     "message.previousId"),
-    ("unknown type in batch", "/v1/batch", b'{"batch":[{"type":"nope","userId":"u"}]}', {}, 400,
-     "invalid_message", "batch[0].type"),
-    ("bad timestamp", "/v1/track", b'{"userId":"u","event":"E","timestamp":"yesterday"}', {}, 400,
-     "invalid_message", "message.timestamp"),
+    (
+        "alias without previousId",
+        "/v1/alias",
+        b'{"userId":"u1"}',
+        {},
+        400,
+        "invalid_message",
+        "message.previousId",
+    ),
+    (
+        "unknown type in batch",
+        "/v1/batch",
+        b'{"batch":[{"type":"nope","userId":"u"}]}',
+        {},
+        400,
+        "invalid_message",
+        "batch[0].type",
+    ),
+    (
+        "bad timestamp",
+        "/v1/track",
+        b'{"userId":"u","event":"E","timestamp":"yesterday"}',
+        {},
+        400,
+        "invalid_message",
+        "message.timestamp",
+    ),
     ("bad gzip", "/v1/batch", b"not gzip", {"Content-Encoding": "gzip"}, 400, "bad_encoding", "gzip"),
 ]
 
 
-@pytest.mark.parametrize(("path", "body", "headers", "status", "code", "words"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("path", "body", "headers", "status", "code", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_malformed_requests_are_refused_naming_the_problem(
-    server: Server, engine: Engine, path: str, body: bytes, headers: dict[str, str], status: int, code: str,
+    server: Server,
+    engine: Engine,
+    path: str,
+    body: bytes,
+    headers: dict[str, str],
+    status: int,
+    code: str,
     words: str,
 ) -> None:
     key = new_key(engine, "bad")
@@ -68,8 +103,9 @@ def test_a_message_over_32_kb_and_a_batch_over_500_kb_get_413(server: Server, en
     answer = httpx.post(f"{server.url}/v1/batch", json=many, auth=(key, ""))
     assert answer.status_code == 413 and "500 KB" in answer.json()["message"]
     zipped = gzip.compress(httpx.Request("POST", "/", json=many).content)
-    answer = httpx.post(f"{server.url}/v1/batch", content=zipped, headers={"Content-Encoding": "gzip"},
-                        auth=(key, ""))
+    answer = httpx.post(
+        f"{server.url}/v1/batch", content=zipped, headers={"Content-Encoding": "gzip"}, auth=(key, "")
+    )
     assert answer.status_code == 413
 
 
@@ -78,8 +114,9 @@ def test_a_batch_with_one_bad_message_stores_none_of_it(server: Server, engine: 
     batch = {"batch": [_track(10), {"type": "track", "userId": "u1", "messageId": "bad-11"}, _track(12)]}
     answer = httpx.post(f"{server.url}/v1/batch", json=batch, auth=(key, ""))
     assert answer.status_code == 400 and answer.json()["message"].startswith("batch[1].event")
-    ok = httpx.post(f"{server.url}/v1/track", json={"userId": "u", "event": "E", "messageId": "bad-ok"},
-                    auth=(key, ""))
+    ok = httpx.post(
+        f"{server.url}/v1/track", json={"userId": "u", "event": "E", "messageId": "bad-ok"}, auth=(key, "")
+    )
     assert ok.status_code == 200
     assert [r["message_id"] for r in server.wait_stored(1, "bad-")] == ["bad-ok"]
 

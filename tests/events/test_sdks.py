@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 from rudderstack.analytics.client import Client as RudderClient
 from segment.analytics.client import Client as SegmentClient
-
 from sqlalchemy import Engine
 
 from lodestar.db.engine import session_factory
@@ -75,8 +74,11 @@ def test_a_batch_sent_twice_is_stored_once_and_counted_as_deduplicated(
     server: Server, engine: Engine
 ) -> None:
     write_key = new_key(engine, "dedup")
-    batch = {"batch": [{"type": "track", "userId": "u1", "event": "Saved", "messageId": f"d{i}"}
-                       for i in range(10)]}
+    batch = {
+        "batch": [
+            {"type": "track", "userId": "u1", "event": "Saved", "messageId": f"d{i}"} for i in range(10)
+        ]
+    }
     for _ in range(3):
         answer = httpx.post(f"{server.url}/v1/batch", json=batch, auth=(write_key, ""))
         assert answer.status_code == 200 and answer.json() == {"success": True}

@@ -28,8 +28,14 @@ from lodestar.settings import load_settings
 from tests.conftest import create_database_url, drop_database_url
 from tests.factories import PASSWORD, make_account, make_contract, make_user
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @dataclass
@@ -62,26 +68,62 @@ def _seed(engine: Engine, live: Live) -> None:
         ]
         for owner, name, industry, tier, plan, employees, crm in rows:
             account = make_account(
-                db, owner, admin, name=name, industry=industry, tier=tier, plan=plan, employees=employees,
-                crm_id=crm, region="East China", purchase_intent="Unify customer data",
+                db,
+                owner,
+                admin,
+                name=name,
+                industry=industry,
+                tier=tier,
+                plan=plan,
+                employees=employees,
+                crm_id=crm,
+                region="East China",
+                purchase_intent="Unify customer data",
             )
             live.accounts[name] = account.id
         aurora = accounts_service.get_account(db, admin, live.accounts["Aurora Retail"])
         aurora.business_model = "Omni-channel apparel retail"
         aurora.departments, aurora.scenarios = ["Sales", "Service"], ["Store operations"]
-        first = make_contract(db, aurora, admin, start_date=date(2025, 1, 1), end_date=date(2026, 1, 1),
-                              arr=Decimal("300000"), status="renewed")
-        make_contract(db, aurora, admin, start_date=date(2026, 1, 1), end_date=date(2027, 1, 1),
-                      arr=Decimal("360000"), renews_contract_id=first.id)
+        first = make_contract(
+            db,
+            aurora,
+            admin,
+            start_date=date(2025, 1, 1),
+            end_date=date(2026, 1, 1),
+            arr=Decimal("300000"),
+            status="renewed",
+        )
+        make_contract(
+            db,
+            aurora,
+            admin,
+            start_date=date(2026, 1, 1),
+            end_date=date(2027, 1, 1),
+            arr=Decimal("360000"),
+            renews_contract_id=first.id,
+        )
         for index, name in enumerate(("Birch Logistics", "Delta Foods", "Fjord Bank", "Cobalt Health")):
             other = accounts_service.get_account(db, admin, live.accounts[name])
-            make_contract(db, other, admin, arr=Decimal(50000 * (index + 1)),
-                          end_date=date(2026, 7 + index, 1))
-        for name, role, left in (("Zhang Min", "decision_maker", None), ("Wu Lei", "champion", date(2026, 3, 1)),
-                                 ("Sun Yue", "system_owner", None)):
-            accounts_service.create_contact(db, admin, ContactCreate(
-                account_id=aurora.id, name=name, role=role, left_on=left, title="Director",
-                email=f"{name.split()[0].lower()}@aurora.example"))
+            make_contract(
+                db, other, admin, arr=Decimal(50000 * (index + 1)), end_date=date(2026, 7 + index, 1)
+            )
+        for name, role, left in (
+            ("Zhang Min", "decision_maker", None),
+            ("Wu Lei", "champion", date(2026, 3, 1)),
+            ("Sun Yue", "system_owner", None),
+        ):
+            accounts_service.create_contact(
+                db,
+                admin,
+                ContactCreate(
+                    account_id=aurora.id,
+                    name=name,
+                    role=role,
+                    left_on=left,
+                    title="Director",
+                    email=f"{name.split()[0].lower()}@aurora.example",
+                ),
+            )
         db.commit()
     for user in ("admin", "manager", "chen", "li", "viewer", "gao", "lan"):
         live.users[user] = f"{user}@example.com"
@@ -114,8 +156,9 @@ def serve(database_url: str, data_dir: Path, port: int) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def live_server(db_url: str, request: pytest.FixtureRequest,
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+def live_server(
+    db_url: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Live]:
     """Uvicorn in a background thread on its own fresh database of the db_url fixture's backend."""
     backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
     admin_url = request.getfixturevalue("postgres_admin_url") if backend == "postgresql" else None
@@ -169,7 +212,9 @@ def signed_in_client(live: Live, who: str) -> httpx.Client:
     """An HTTP client with a signed-in session cookie."""
     client = httpx.Client(base_url=live.url, follow_redirects=False, timeout=10)
     token = csrf_of(client.get("/login").text)
-    response = client.post("/login", data={"email": live.users[who], "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": live.users[who], "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 303, response.text
     return client
 

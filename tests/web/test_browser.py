@@ -31,7 +31,9 @@ def test_signing_in_with_the_right_password_opens_the_portfolio(page: Page, live
     expect(page.locator(".user-box")).to_contain_text("CSM")
 
 
-def test_a_wrong_password_shows_an_error_without_saying_which_part_was_wrong(page: Page, live_server: Live) -> None:
+def test_a_wrong_password_shows_an_error_without_saying_which_part_was_wrong(
+    page: Page, live_server: Live
+) -> None:
     page.goto(f"{live_server.url}/login")
     page.fill("#email", "chen@example.com")
     page.fill("#password", "not-the-password")
@@ -59,7 +61,14 @@ def test_a_csm_sees_exactly_their_own_accounts(page: Page, live_server: Live) ->
 def test_the_admin_sees_every_account(page: Page, live_server: Live) -> None:
     sign_in(page, live_server, "admin")
     names = names_in_table(page)
-    for name in ("Aurora Retail", "Birch Logistics", "Cobalt Health", "Delta Foods", "Ember Games", "Fjord Bank"):
+    for name in (
+        "Aurora Retail",
+        "Birch Logistics",
+        "Cobalt Health",
+        "Delta Foods",
+        "Ember Games",
+        "Fjord Bank",
+    ):
         assert name in names
     owners = page.locator("[data-testid=portfolio] tbody tr:has-text('Fjord Bank') td").nth(1)
     expect(owners).to_have_text("Li Wei")
@@ -185,4 +194,7 @@ def test_an_invalid_account_form_names_the_field_and_writes_nothing(page: Page, 
     expect(page.locator("#f-name")).to_have_value("Half Written Ltd")
     with live_server.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Account)) == before
-        assert conn.scalar(select(func.count()).select_from(Account).where(Account.name == "Half Written Ltd")) == 0
+        assert (
+            conn.scalar(select(func.count()).select_from(Account).where(Account.name == "Half Written Ltd"))
+            == 0
+        )

@@ -29,12 +29,22 @@ def test_signing_in_without_the_csrf_token_is_refused(live_server: Live) -> None
 def test_login_only_follows_next_to_local_paths(live_server: Live) -> None:
     with httpx.Client(base_url=live_server.url) as client:
         token = csrf_of(client.get("/login").text)
-        for target, expected in (("/accounts?tier=KA", "/accounts?tier=KA"), ("https://evil.example/", "/accounts"),
-                                 ("//evil.example", "/accounts")):
+        for target, expected in (
+            ("/accounts?tier=KA", "/accounts?tier=KA"),
+            ("https://evil.example/", "/accounts"),
+            ("//evil.example", "/accounts"),
+        ):
             client.cookies.clear()
             token = csrf_of(client.get("/login").text)
-            response = client.post("/login", data={"email": "admin@example.com", "password": PASSWORD,
-                                                   "csrf_token": token, "next": target})
+            response = client.post(
+                "/login",
+                data={
+                    "email": "admin@example.com",
+                    "password": PASSWORD,
+                    "csrf_token": token,
+                    "next": target,
+                },
+            )
             assert (response.status_code, response.headers["location"]) == (303, expected)
 
 
@@ -78,9 +88,19 @@ def test_an_invalid_contract_names_end_date_and_writes_nothing(live_server: Live
     form = client.get(f"/accounts/{aurora}/contracts/new")
     with live_server.engine.connect() as conn:
         before = conn.scalar(select(func.count()).select_from(Contract))
-    response = client.post(f"/accounts/{aurora}/contracts/new", data={
-        "csrf_token": csrf_of(form.text), "product": "Lodestar Cloud", "start_date": "2027-01-01",
-        "end_date": "2026-01-01", "arr": "100", "currency": "CNY", "seats": "5", "status": "active"})
+    response = client.post(
+        f"/accounts/{aurora}/contracts/new",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "product": "Lodestar Cloud",
+            "start_date": "2027-01-01",
+            "end_date": "2026-01-01",
+            "arr": "100",
+            "currency": "CNY",
+            "seats": "5",
+            "status": "active",
+        },
+    )
     assert response.status_code == 422
     assert 'data-field-error="end_date">end_date must be after start_date' in response.text
     with live_server.engine.connect() as conn:
@@ -91,11 +111,13 @@ def test_adding_a_stakeholder_who_left_shows_them_greyed_with_the_date(live_serv
     client = signed_in_client(live_server, "li")
     delta = live_server.accounts["Delta Foods"]
     token = csrf_of(client.get(f"/accounts/{delta}/contacts/new").text)
-    response = client.post(f"/accounts/{delta}/contacts/new", data={
-        "csrf_token": token, "name": "Qian Hao", "role": "champion", "left_on": "2026-05-04"})
+    response = client.post(
+        f"/accounts/{delta}/contacts/new",
+        data={"csrf_token": token, "name": "Qian Hao", "role": "champion", "left_on": "2026-05-04"},
+    )
     assert response.status_code == 303
     page = client.get(f"/accounts/{delta}").text
-    row = page[page.index('class="contact-left"'):]
+    row = page[page.index('class="contact-left"') :]
     assert "Qian Hao" in row[:600] and "Left 2026-05-04" in row[:2000]
 
 

@@ -28,9 +28,7 @@ def _shoot(page: Page, name: str) -> None:
     assert (SHOTS / f"{name}.png").stat().st_size > 10_000
 
 
-def test_screenshots_of_login_portfolio_and_account_page_are_saved(
-    browser: Browser, tmp_path: Path
-) -> None:
+def test_screenshots_of_login_portfolio_and_account_page_are_saved(browser: Browser, tmp_path: Path) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     url = create_database_url("sqlite", tmp_path, None)
     engine = make_engine(url)

@@ -10,7 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from lodestar.accounts import service as accounts_service
 from lodestar.accounts.models import Account, Contact, ContactRole
-from lodestar.accounts.schemas import AccountCreate, AccountFilter, AccountUpdate, ContactCreate, ContactUpdate
+from lodestar.accounts.schemas import (
+    AccountCreate,
+    AccountFilter,
+    AccountUpdate,
+    ContactCreate,
+    ContactUpdate,
+)
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
 from lodestar.contracts import service as contracts_service
@@ -22,8 +28,20 @@ from lodestar.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 ACCOUNT_FIELDS = (
-    "name", "industry", "employees", "region", "funding_stage", "it_maturity", "plan", "owner_id", "tier",
-    "crm_id", "segment_group_id", "business_model", "purchase_intent", "expectations",
+    "name",
+    "industry",
+    "employees",
+    "region",
+    "funding_stage",
+    "it_maturity",
+    "plan",
+    "owner_id",
+    "tier",
+    "crm_id",
+    "segment_group_id",
+    "business_model",
+    "purchase_intent",
+    "expectations",
 )
 LIST_FIELDS = ("tags", "departments", "scenarios")
 CONTACT_FIELDS = ("name", "title", "role", "email", "phone", "it_ability", "kpi_note", "left_on")
@@ -45,7 +63,11 @@ def _href(flt: AccountFilter, **changes: Any) -> str:
     """The portfolio URL for this filter with some parts changed (defaults left out)."""
     values = {**flt.model_dump(), **changes}
     defaults = AccountFilter().model_dump()
-    query = {k: ("1" if v is True else v) for k, v in values.items() if v not in (None, "", False) and v != defaults[k]}
+    query = {
+        k: ("1" if v is True else v)
+        for k, v in values.items()
+        if v not in (None, "", False) and v != defaults[k]
+    }
     return "/accounts" + ("?" + urlencode(query) if query else "")
 
 
@@ -56,8 +78,13 @@ def portfolio(request: Request, user: PageUser, db: Db) -> Response:
     found = accounts_service.list_accounts(db, user, flt)
     users = _visible_users(db, user)
     context: dict[str, Any] = {
-        "found": found, "flt": flt, "users": users, "owners": {u.id: u.name for u in users},
-        "href": lambda **kw: _href(flt, **kw), "sortable": SORTABLE, "can_edit": auth_service.can_edit(user),
+        "found": found,
+        "flt": flt,
+        "users": users,
+        "owners": {u.id: u.name for u in users},
+        "href": lambda **kw: _href(flt, **kw),
+        "sortable": SORTABLE,
+        "can_edit": auth_service.can_edit(user),
     }
     if request.headers.get("hx-request") and not request.headers.get("hx-history-restore-request"):
         response = render(request, "accounts/_table.html", context)
@@ -77,10 +104,19 @@ def _account_values(account: Account | None) -> dict[str, Any]:
     return {k: ("" if v is None else v) for k, v in values.items()}
 
 
-def _account_form(request: Request, db: Db, user: User, account: Account | None, values: dict[str, Any],
-                  errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+def _account_form(
+    request: Request,
+    db: Db,
+    user: User,
+    account: Account | None,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     context = {
-        "account": account, "values": values, "errors": errors or {},
+        "account": account,
+        "values": values,
+        "errors": errors or {},
         "owner_options": [(u.id, u.name) for u in _visible_users(db, user) if u.active],
         "owner_optional": user.role in (Role.ADMIN, Role.MANAGER),
     }
@@ -121,12 +157,19 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db) -> R
     account = accounts_service.get_account(db, user, account_id)
     contracts = contracts_service.list_for_account(db, user, account_id)
     history = auth_service.history(db, "account", account_id)[:20]
-    people = {uid: auth_service.get_user(db, uid).name
-              for uid in {e.actor_id for e in history} | {account.owner_id} if uid is not None}
+    people = {
+        uid: auth_service.get_user(db, uid).name
+        for uid in {e.actor_id for e in history} | {account.owner_id}
+        if uid is not None
+    }
     context = {
-        "account": account, "owner": people.get(account.owner_id) if account.owner_id else None,
-        "contacts": accounts_service.list_contacts(db, user, account_id), "contracts": contracts,
-        "by_id": {c.id: c for c in contracts}, "history": history, "people": people,
+        "account": account,
+        "owner": people.get(account.owner_id) if account.owner_id else None,
+        "contacts": accounts_service.list_contacts(db, user, account_id),
+        "contracts": contracts,
+        "by_id": {c.id: c for c in contracts},
+        "history": history,
+        "people": people,
         "can_edit": auth_service.can_edit(user),
     }
     return render(request, "accounts/detail.html", context)
@@ -154,10 +197,21 @@ async def update_account(account_id: int, request: Request, user: PageUser, db: 
     return RedirectResponse(f"/accounts/{account_id}", status_code=303)
 
 
-def _contact_form(request: Request, account: Account, contact: Contact | None, values: dict[str, Any],
-                  errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
-    context = {"account": account, "contact": contact, "values": values, "errors": errors or {},
-               "roles": [r.value for r in ContactRole]}
+def _contact_form(
+    request: Request,
+    account: Account,
+    contact: Contact | None,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "account": account,
+        "contact": contact,
+        "values": values,
+        "errors": errors or {},
+        "roles": [r.value for r in ContactRole],
+    }
     return render(request, "accounts/contact_form.html", context, status_code=status_code)
 
 

@@ -23,7 +23,15 @@ from lodestar.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 CONTRACT_FIELDS = (
-    "external_id", "product", "edition", "start_date", "end_date", "arr", "currency", "seats", "status",
+    "external_id",
+    "product",
+    "edition",
+    "start_date",
+    "end_date",
+    "arr",
+    "currency",
+    "seats",
+    "status",
     "renews_contract_id",
 )
 
@@ -33,10 +41,20 @@ def _today(request: Request) -> date:
     return datetime.now(request.app.state.settings.zone).date()
 
 
-def _form(request: Request, db: Db, user: User, account: Account, values: dict[str, Any],
-          errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+def _form(
+    request: Request,
+    db: Db,
+    user: User,
+    account: Account,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     context = {
-        "account": account, "values": values, "errors": errors or {}, "statuses": list(ContractStatus),
+        "account": account,
+        "values": values,
+        "errors": errors or {},
+        "statuses": list(ContractStatus),
         "previous": contracts_service.list_for_account(db, user, account.id),
     }
     return render(request, "contracts/form.html", context, status_code=status_code)
@@ -48,11 +66,21 @@ def new_contract_form(account_id: int, request: Request, user: PageUser, db: Db)
     auth_service.require_editor(user)
     account = accounts_service.get_account(db, user, account_id)
     latest = next(iter(contracts_service.list_for_account(db, user, account_id)), None)
-    values: dict[str, Any] = {"product": "Lodestar Cloud", "currency": account.currency, "seats": 0,
-                              "status": ContractStatus.ACTIVE.value}
+    values: dict[str, Any] = {
+        "product": "Lodestar Cloud",
+        "currency": account.currency,
+        "seats": 0,
+        "status": ContractStatus.ACTIVE.value,
+    }
     if latest is not None:
-        values.update(product=latest.product, edition=latest.edition or "", seats=latest.seats,
-                      arr=latest.arr, renews_contract_id=latest.id, start_date=latest.end_date)
+        values.update(
+            product=latest.product,
+            edition=latest.edition or "",
+            seats=latest.seats,
+            arr=latest.arr,
+            renews_contract_id=latest.id,
+            start_date=latest.end_date,
+        )
     return _form(request, db, user, account, values)
 
 

@@ -9,12 +9,15 @@ from sqlalchemy.orm import Session
 
 
 def _insert_group(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
+    # A Core insert on the table: the ORM's bulk path drops None values, which splits rows into
+    # differently-shaped runs again.
+    table = model.__table__
     if session.get_bind().dialect.name == "sqlite":
         # sort_by_parameter_order falls back to one statement per row on SQLite (its rowid is no
         # sentinel). Within a statement SQLite hands out rowids as max(rowid)+1 in VALUES order, and
         # the batches run one after another, so the sorted ids are in input order.
-        return sorted(session.scalars(insert(model).returning(model.id), rows))
-    return list(session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
+        return sorted(session.scalars(insert(table).returning(table.c.id), rows))
+    return list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
 
 
 def insert_returning_ids(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
@@ -26,6 +29,8 @@ def insert_returning_ids(session: Session, model: type[Any], rows: list[dict[str
         groups.setdefault(tuple(sorted(row)), []).append(index)
     ids = [0] * len(rows)
     for members in groups.values():
-        for index, new_id in zip(members, _insert_group(session, model, [rows[i] for i in members]), strict=True):
+        for index, new_id in zip(
+            members, _insert_group(session, model, [rows[i] for i in members]), strict=True
+        ):
             ids[index] = new_id
     return ids

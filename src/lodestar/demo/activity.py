@@ -41,17 +41,27 @@ def contract_rows(world: World, account_ids: list[int]) -> list[dict[str, Any]]:
     starts, ends = _dates(c.start), _dates(c.end)
     return [
         {
-            "account_id": account_ids[c.account[i]], "external_id": f"CT-{i + 1:07d}",
-            "edition": catalog.PLANS[c.plan[i]][0], "start_date": starts[i], "end_date": ends[i],
-            "arr": Decimal(int(c.arr[i])), "currency": "CNY", "seats": int(c.seats[i]),
-            "status": STATUSES[c.status[i]], "renews_contract_id": int(c.renews[i]) if c.renews[i] >= 0 else None,
+            "account_id": account_ids[c.account[i]],
+            "external_id": f"CT-{i + 1:07d}",
+            "edition": catalog.PLANS[c.plan[i]][0],
+            "start_date": starts[i],
+            "end_date": ends[i],
+            "arr": Decimal(int(c.arr[i])),
+            "currency": "CNY",
+            "seats": int(c.seats[i]),
+            "status": STATUSES[c.status[i]],
+            "renews_contract_id": int(c.renews[i]) if c.renews[i] >= 0 else None,
         }
         for i in range(len(c.start))
     ]
 
 
-def _spread(world: World, rng: np.random.Generator, per_year: np.ndarray, lead: int = 0,
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _spread(
+    world: World,
+    rng: np.random.Generator,
+    per_year: np.ndarray,
+    lead: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Random days within each account's live span, about per_year of them a year."""
     last = np.minimum(world.final_end, world.today)
     span = np.maximum(last - world.start0 - lead, 0)
@@ -81,8 +91,11 @@ def ticket_rows(world: World, seed: int, account_ids: list[int]) -> list[dict[st
     now = world.today * DAY_S
     return [
         {
-            "account_id": account_ids[acct[i]], "external_id": f"TK-{i + 1:07d}",
-            "subject": catalog.TICKET_SUBJECTS[subject[i]], "severity": str(severity[i]), "opened_at": o[i],
+            "account_id": account_ids[acct[i]],
+            "external_id": f"TK-{i + 1:07d}",
+            "subject": catalog.TICKET_SUBJECTS[subject[i]],
+            "severity": str(severity[i]),
+            "opened_at": o[i],
             "first_response_at": f[i] if first[i] < now else None,
             "resolved_at": None if open_now[i] else r[i],
             "satisfaction": int(sat[i]) if rated[i] and not open_now[i] else None,
@@ -99,21 +112,41 @@ def touch_rows(world: World, seed: int, account_ids: list[int], csm_ids: list[in
     def add(acct: np.ndarray, day: np.ndarray, kind: str, subjects: list[str]) -> None:
         keep = day < world.today
         pick = rng.integers(0, len(subjects), int(keep.sum()))
-        parts.append((acct[keep], day[keep], np.full(int(keep.sum()), kind, dtype=object),
-                      np.array(subjects, dtype=object)[pick]))
+        parts.append(
+            (
+                acct[keep],
+                day[keep],
+                np.full(int(keep.sum()), kind, dtype=object),
+                np.array(subjects, dtype=object)[pick],
+            )
+        )
 
     everyone = np.arange(world.n)
     trained = world.training_day >= 0
     add(everyone[trained], world.training_day[trained], "training", [catalog.ONBOARDING_TRAINING])
     welcome = world.welcome_email
-    add(everyone[welcome], world.start0[welcome] + rng.integers(0, 3, int(welcome.sum())), "email",
-        [catalog.WELCOME_EMAIL])
+    add(
+        everyone[welcome],
+        world.start0[welcome] + rng.integers(0, 3, int(welcome.sum())),
+        "email",
+        [catalog.WELCOME_EMAIL],
+    )
     kickoff = rng.random(world.n) < 0.8
-    add(everyone[kickoff], world.start0[kickoff] + rng.integers(1, 15, int(kickoff.sum())), "meeting",
-        ["Kickoff meeting"])
-    for kind, rate in (("call", 5.0), ("email", 3.0), ("meeting", 1.0), ("visit", 0.5), ("training", 0.3)):
+    add(
+        everyone[kickoff],
+        world.start0[kickoff] + rng.integers(1, 15, int(kickoff.sum())),
+        "meeting",
+        ["Kickoff meeting"],
+    )
+    for touch_kind, rate in (
+        ("call", 5.0),
+        ("email", 3.0),
+        ("meeting", 1.0),
+        ("visit", 0.5),
+        ("training", 0.3),
+    ):
         acct, day = _spread(world, rng, np.full(world.n, rate), lead=30)
-        add(acct, day, kind, catalog.TOUCH_SUBJECTS[kind])
+        add(acct, day, touch_kind, catalog.TOUCH_SUBJECTS[touch_kind])
     big = world.contracts.plan[world.contracts.renews < 0] == 2
     acct, day = _spread(world, rng, np.where(big, 3.5, 0.5), lead=60)
     add(acct, day, "qbr", catalog.TOUCH_SUBJECTS["qbr"])
@@ -126,8 +159,12 @@ def touch_rows(world: World, seed: int, account_ids: list[int], csm_ids: list[in
     minutes = {"call": 20, "visit": 120, "email": 5, "meeting": 60, "training": 90, "qbr": 90}
     return [
         {
-            "account_id": account_ids[acct[i]], "user_id": csm_ids[world.owner[acct[i]]], "kind": kind[i],
-            "occurred_at": at[j], "duration_minutes": minutes[kind[i]], "subject": subject[i],
+            "account_id": account_ids[acct[i]],
+            "user_id": csm_ids[world.owner[acct[i]]],
+            "kind": kind[i],
+            "occurred_at": at[j],
+            "duration_minutes": minutes[kind[i]],
+            "subject": subject[i],
         }
         for j, i in enumerate(order)
     ]

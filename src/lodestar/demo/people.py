@@ -22,8 +22,15 @@ def team() -> list[dict[str, Any]]:
         people.append({"email": f"manager{m + 1}@{DOMAIN}", "name": name, "role": "manager"})
     for c in range(CSMS):
         name = f"{catalog.GIVEN[(c + 5) % 20]} {catalog.SURNAMES[(c * 7 + 3) % 20]}"
-        people.append({"email": f"csm{c + 1:02d}@{DOMAIN}", "name": name, "role": "csm", "manager": c % MANAGERS,
-                       "locale": "zh_CN" if c % 3 == 0 else "en"})
+        people.append(
+            {
+                "email": f"csm{c + 1:02d}@{DOMAIN}",
+                "name": name,
+                "role": "csm",
+                "manager": c % MANAGERS,
+                "locale": "zh_CN" if c % 3 == 0 else "en",
+            }
+        )
     return people
 
 
@@ -47,8 +54,9 @@ def account_rows(world: World, seed: int, csm_ids: list[int]) -> list[dict[str, 
     tag_bits = rng.random((n, len(catalog.TAGS))) < 0.12
     dept_count = rng.integers(1, 4, n)
     picks = rng.random((n, 8)).argsort(axis=1)
-    model, intent, expect = (rng.integers(0, len(x), n) for x in
-                             (catalog.BUSINESS_MODELS, catalog.INTENTS, catalog.EXPECTATIONS))
+    model, intent, expect = (
+        rng.integers(0, len(x), n) for x in (catalog.BUSINESS_MODELS, catalog.INTENTS, catalog.EXPECTATIONS)
+    )
     source = rng.choice(["inbound", "outbound", "partner", "event"], n)
     last_plan = np.zeros(n, dtype=np.int64)
     last_plan[world.contracts.account] = world.contracts.plan  # later contracts overwrite earlier ones
@@ -64,19 +72,28 @@ def account_rows(world: World, seed: int, csm_ids: list[int]) -> list[dict[str, 
         seen[name] = seen.get(name, 0) + 1
         if seen[name] > 1:
             name = f"{name} ({city} {seen[name]})"
-        rows.append({
-            "name": name, "industry": catalog.INDUSTRIES[industry[i]][0], "employees": int(world.employees[i]),
-            "region": reg, "funding_stage": catalog.FUNDING_STAGES[funding[i]][0],
-            "it_maturity": LEVELS[world.maturity[i]], "plan": catalog.PLANS[last_plan[i]][0],
-            "owner_id": csm_ids[world.owner[i]],
-            "tags": [t for t, on in zip(catalog.TAGS, tag_bits[i], strict=True) if on],
-            "traits": {"city": city, "lead_source": str(source[i]), "name_zh": f"{cn}{ind_cn}"},
-            "crm_id": f"CRM-{i + 1:06d}", "segment_group_id": group_id(i), "currency": "CNY",
-            "business_model": catalog.BUSINESS_MODELS[model[i]],
-            "departments": [catalog.DEPARTMENTS[d] for d in picks[i, : dept_count[i]]],
-            "scenarios": [catalog.SCENARIOS[d] for d in picks[i, 4 : 4 + dept_count[i]]],
-            "purchase_intent": catalog.INTENTS[intent[i]], "expectations": catalog.EXPECTATIONS[expect[i]],
-        })
+        rows.append(
+            {
+                "name": name,
+                "industry": catalog.INDUSTRIES[industry[i]][0],
+                "employees": int(world.employees[i]),
+                "region": reg,
+                "funding_stage": catalog.FUNDING_STAGES[funding[i]][0],
+                "it_maturity": LEVELS[world.maturity[i]],
+                "plan": catalog.PLANS[last_plan[i]][0],
+                "owner_id": csm_ids[world.owner[i]],
+                "tags": [t for t, on in zip(catalog.TAGS, tag_bits[i], strict=True) if on],
+                "traits": {"city": city, "lead_source": str(source[i]), "name_zh": f"{cn}{ind_cn}"},
+                "crm_id": f"CRM-{i + 1:06d}",
+                "segment_group_id": group_id(i),
+                "currency": "CNY",
+                "business_model": catalog.BUSINESS_MODELS[model[i]],
+                "departments": [catalog.DEPARTMENTS[d] for d in picks[i, : dept_count[i]]],
+                "scenarios": [catalog.SCENARIOS[d] for d in picks[i, 4 : 4 + dept_count[i]]],
+                "purchase_intent": catalog.INTENTS[intent[i]],
+                "expectations": catalog.EXPECTATIONS[expect[i]],
+            }
+        )
     return rows
 
 
@@ -96,7 +113,9 @@ def contact_rows(world: World, seed: int, account_ids: list[int]) -> list[dict[s
             g, s = catalog.GIVEN[given[i, j]], catalog.SURNAMES[surname[i, j]]
             titles = catalog.CONTACT_TITLES[role]
             row: dict[str, Any] = {
-                "account_id": account_ids[i], "name": f"{s} {g}", "role": role,
+                "account_id": account_ids[i],
+                "name": f"{s} {g}",
+                "role": role,
                 "title": titles[title_pick[i, j] % len(titles)],
                 "email": f"{g.lower()}.{s.lower()}{j}@{group_id(i).replace('_', '')}.com.cn",
                 "phone": f"+86 138{(i * 7919 + j * 104_729) % 100_000_000:08d}",

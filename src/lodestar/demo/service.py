@@ -55,8 +55,9 @@ class DemoResult:
     logins: list[tuple[str, str, str]]  # (role, email, password)
 
 
-def _batched(session: Session, fn: Callable[[Session, Sequence[dict[str, Any]]], list[int]],
-             rows: list[dict[str, Any]]) -> list[int]:
+def _batched(
+    session: Session, fn: Callable[[Session, Sequence[dict[str, Any]]], list[int]], rows: list[dict[str, Any]]
+) -> list[int]:
     ids: list[int] = []
     for i in range(0, len(rows), BATCH):
         ids.extend(fn(session, rows[i : i + BATCH]))
@@ -70,18 +71,29 @@ def _create_team(session: Session) -> tuple[list[int], list[str], list[tuple[str
     shared_hash = auth_service.hash_password(people.DEMO_PASSWORD)  # one argon2 run, not thirty
     for person in people.team():
         manager = managers[person["manager"]] if "manager" in person else None
-        user = auth_service.create_user(session, UserCreate(
-            email=person["email"], name=person["name"], role=Role(person["role"]),
-            locale=person.get("locale", "en"), manager_id=manager, password=people.DEMO_PASSWORD,
-        ), password_hash=shared_hash)
+        user = auth_service.create_user(
+            session,
+            UserCreate(
+                email=person["email"],
+                name=person["name"],
+                role=Role(person["role"]),
+                locale=person.get("locale", "en"),
+                manager_id=manager,
+                password=people.DEMO_PASSWORD,
+            ),
+            password_hash=shared_hash,
+        )
         if person["role"] == "manager":
             managers.append(user.id)
         if person["role"] == "csm":
             csm_ids.append(user.id)
             csm_emails.append(person["email"])
-    logins = [("admin", f"admin@{people.DOMAIN}", people.DEMO_PASSWORD),
-              ("manager", f"manager1@{people.DOMAIN}", people.DEMO_PASSWORD),
-              ("csm", csm_emails[0], people.DEMO_PASSWORD), ("csm", csm_emails[1], people.DEMO_PASSWORD)]
+    logins = [
+        ("admin", f"admin@{people.DOMAIN}", people.DEMO_PASSWORD),
+        ("manager", f"manager1@{people.DOMAIN}", people.DEMO_PASSWORD),
+        ("csm", csm_emails[0], people.DEMO_PASSWORD),
+        ("csm", csm_emails[1], people.DEMO_PASSWORD),
+    ]
     return csm_ids, csm_emails, logins
 
 
@@ -98,8 +110,8 @@ def _import_contracts(session: Session, world: World, account_ids: list[int], to
                 row["renews_contract_id"] = int(ids[row["renews_contract_id"]])
             batch.append(row)
         ids[members] = _batched(session, contracts_service.import_contracts, batch)
-    for i in range(0, len(account_ids), BATCH):
-        contracts_service.refresh_accounts(session, set(account_ids[i : i + BATCH]), today)
+    for start in range(0, len(account_ids), BATCH):
+        contracts_service.refresh_accounts(session, set(account_ids[start : start + BATCH]), today)
     return len(rows)
 
 
@@ -107,7 +119,10 @@ def _write_events(world: World, seed: int, staging: Path) -> int:
     ident = usage.Identity(
         group_ids=usage.pa.array([people.group_id(i) for i in range(world.n)]),
         group_traits=usage.pa.array(
-            [f'{{"crm_id": "CRM-{i + 1:06d}", "employees": {int(world.employees[i])}}}' for i in range(world.n)]
+            [
+                f'{{"crm_id": "CRM-{i + 1:06d}", "employees": {int(world.employees[i])}}}'
+                for i in range(world.n)
+            ]
         ),
     )
     total = 0
@@ -117,8 +132,9 @@ def _write_events(world: World, seed: int, staging: Path) -> int:
     return total
 
 
-def generate_demo(engine: Engine, data_dir: Path, accounts: int = 2000, seed: int = 7,
-                  today: date | None = None) -> DemoResult:
+def generate_demo(
+    engine: Engine, data_dir: Path, accounts: int = 2000, seed: int = 7, today: date | None = None
+) -> DemoResult:
     """Fills an empty, migrated database and data folder with a deterministic demo company."""
     started = time.perf_counter()
     today = today or DEFAULT_TODAY
@@ -136,17 +152,34 @@ def generate_demo(engine: Engine, data_dir: Path, accounts: int = 2000, seed: in
             if accounts_service.count_accounts(session):
                 raise DemoError("the database already has accounts; the demo needs an empty database")
             csm_ids, csm_emails, logins = _create_team(session)
-            account_ids = _batched(session, accounts_service.import_accounts,
-                                   people.account_rows(world, seed, csm_ids))
-            contacts = len(_batched(session, accounts_service.import_contacts,
-                                    people.contact_rows(world, seed, account_ids)))
+            account_ids = _batched(
+                session, accounts_service.import_accounts, people.account_rows(world, seed, csm_ids)
+            )
+            contacts = len(
+                _batched(
+                    session, accounts_service.import_contacts, people.contact_rows(world, seed, account_ids)
+                )
+            )
             contracts = _import_contracts(session, world, account_ids, today)
-            tickets = len(_batched(session, engagement_service.import_tickets,
-                                   activity.ticket_rows(world, seed, account_ids)))
-            touches = len(_batched(session, engagement_service.import_touches,
-                                   activity.touch_rows(world, seed, account_ids, csm_ids)))
-            surveys = len(_batched(session, engagement_service.import_survey_responses,
-                                   activity.survey_rows(world, seed, account_ids)))
+            tickets = len(
+                _batched(
+                    session, engagement_service.import_tickets, activity.ticket_rows(world, seed, account_ids)
+                )
+            )
+            touches = len(
+                _batched(
+                    session,
+                    engagement_service.import_touches,
+                    activity.touch_rows(world, seed, account_ids, csm_ids),
+                )
+            )
+            surveys = len(
+                _batched(
+                    session,
+                    engagement_service.import_survey_responses,
+                    activity.survey_rows(world, seed, account_ids),
+                )
+            )
             events = _write_events(world, seed, staging)
             truth_path = data_dir / TRUTH_FILE
             truth.write_truth(truth_path, truth.build_truth(world, seed, today, account_ids, csm_emails))
@@ -156,7 +189,15 @@ def generate_demo(engine: Engine, data_dir: Path, accounts: int = 2000, seed: in
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return DemoResult(
-        accounts=accounts, contacts=contacts, contracts=contracts, users=len(people.team()), events=events,
-        tickets=tickets, touches=touches, surveys=surveys, seconds=time.perf_counter() - started,
-        truth_path=truth_path, logins=logins,
+        accounts=accounts,
+        contacts=contacts,
+        contracts=contracts,
+        users=len(people.team()),
+        events=events,
+        tickets=tickets,
+        touches=touches,
+        surveys=surveys,
+        seconds=time.perf_counter() - started,
+        truth_path=truth_path,
+        logins=logins,
     )

@@ -39,7 +39,9 @@ def _properties() -> tuple[pa.Array, pa.Array]:
     return pa.array(feats), pa.array(pages)
 
 
-def _week_rows(world: World, block: np.ndarray, weeks: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _week_rows(
+    world: World, block: np.ndarray, weeks: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     a = np.repeat(block, len(weeks))
     ws = np.tile(weeks, len(block))
     end = world.final_end[a]
@@ -69,8 +71,12 @@ def _active_users(rows: dict[str, np.ndarray], rng: np.random.Generator) -> dict
     return {"row": idx[on], "a": a[on], "k": k[on]}
 
 
-def _events(world: World, rows: dict[str, np.ndarray], users: dict[str, np.ndarray], rng: np.random.Generator,
-            ) -> dict[str, np.ndarray]:
+def _events(
+    world: World,
+    rows: dict[str, np.ndarray],
+    users: dict[str, np.ndarray],
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
     n = 1 + rng.poisson(rows["intensity"][users["row"]])
     u = np.repeat(np.arange(len(n)), n)
     a = users["a"][u]
@@ -82,14 +88,19 @@ def _events(world: World, rows: dict[str, np.ndarray], users: dict[str, np.ndarr
     v = world.value[a]
     key = rng.random(len(u)) < 0.3 + 0.4 * v
     breadth = 1 + np.floor(7.99 * v**0.7)
-    feature = np.where(key, np.floor(rng.random(len(u)) * breadth),
-                       N_KEY + np.searchsorted(OTHER_CDF, rng.random(len(u)) * 0.999999)).astype(np.int64)
+    feature = np.where(
+        key,
+        np.floor(rng.random(len(u)) * breadth),
+        N_KEY + np.searchsorted(OTHER_CDF, rng.random(len(u)) * 0.999999),
+    ).astype(np.int64)
     page = rng.random(len(u)) < PAGE_SHARE
     ts = day * DAY_US + (secs * 1e6).astype(np.int64)
     return {"a": a, "k": users["k"][u], "ts": ts, "feature": feature, "page": page}
 
 
-def _training(world: World, block: np.ndarray, lo: int, hi: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _training(
+    world: World, block: np.ndarray, lo: int, hi: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Training completions of the first contract's users, on days in [lo, hi)."""
     c = world.contracts
     first = c.renews < 0
@@ -122,14 +133,21 @@ def _first_seen(ev: dict[str, np.ndarray], slot: np.ndarray, seen: np.ndarray) -
     return {"a": ev["a"][pick], "k": ev["k"][pick], "ts": ev["ts"][pick] - 1_000_000}
 
 
-def _table(ev: dict[str, np.ndarray], intro: dict[str, np.ndarray], ident: Identity, prefix: str,
-           rng: np.random.Generator) -> pa.Table:
+def _table(
+    ev: dict[str, np.ndarray],
+    intro: dict[str, np.ndarray],
+    ident: Identity,
+    prefix: str,
+    rng: np.random.Generator,
+) -> pa.Table:
     feats, pages = _properties()
     i = len(intro["a"])
     a = np.concatenate([intro["a"], intro["a"], ev["a"]])
     k = np.concatenate([intro["k"], intro["k"], ev["k"]])
     ts = np.concatenate([intro["ts"], intro["ts"] + 1000, ev["ts"]])
-    kind = np.concatenate([np.zeros(i, np.int8), np.ones(i, np.int8), np.where(ev["page"], 3, 2).astype(np.int8)])
+    kind = np.concatenate(
+        [np.zeros(i, np.int8), np.ones(i, np.int8), np.where(ev["page"], 3, 2).astype(np.int8)]
+    )
     group = ident.group_ids.take(pa.array(a))
     user = pc.binary_join_element_wise(group, pc.cast(pa.array(k + 1), pa.string()), "-u")
     types = pa.array(["identify", "group", "track", "page"]).take(pa.array(kind))
@@ -139,22 +157,39 @@ def _table(ev: dict[str, np.ndarray], intro: dict[str, np.ndarray], ident: Ident
     page_no = rng.integers(0, len(catalog.PAGES), len(a))
     event = _scatter(len(a), track, pa.array(FEATURES).take(pa.array(feature[track])))
     name = _scatter(len(a), page_rows, pa.array(catalog.PAGES).take(pa.array(page_no[page_rows])))
-    props = _scatter(len(a), np.r_[track, page_rows], pa.concat_arrays(
-        [feats.take(pa.array(feature[track])), pages.take(pa.array(page_no[page_rows]))]))
-    user_traits = pc.binary_join_element_wise(
-        '{"email": "', user.slice(0, i), '@users.demo", "seat": ', pc.cast(pa.array(k[:i] + 1), pa.string()),
-        "}", "",
+    props = _scatter(
+        len(a),
+        np.r_[track, page_rows],
+        pa.concat_arrays([feats.take(pa.array(feature[track])), pages.take(pa.array(page_no[page_rows]))]),
     )
-    traits = _scatter(len(a), np.arange(2 * i), pa.concat_arrays(
-        [user_traits, ident.group_traits.take(pa.array(intro["a"]))]))
+    user_traits = pc.binary_join_element_wise(
+        '{"email": "',
+        user.slice(0, i),
+        '@users.demo", "seat": ',
+        pc.cast(pa.array(k[:i] + 1), pa.string()),
+        "}",
+        "",
+    )
+    traits = _scatter(
+        len(a),
+        np.arange(2 * i),
+        pa.concat_arrays([user_traits, ident.group_traits.take(pa.array(intro["a"]))]),
+    )
     ids = pc.binary_join_element_wise(prefix, pc.cast(pa.array(np.arange(len(a))), pa.string()), "")
     received = ts + rng.integers(50_000, 3_000_000, len(a))
     cols = {
-        "message_id": ids, "type": types, "event": event, "name": name, "user_id": user,
-        "anonymous_id": pa.nulls(len(a), pa.string()), "group_id": group,
+        "message_id": ids,
+        "type": types,
+        "event": event,
+        "name": name,
+        "user_id": user,
+        "anonymous_id": pa.nulls(len(a), pa.string()),
+        "group_id": group,
         "timestamp": pa.array(ts).cast(pa.timestamp("us", tz="UTC")),
         "received_at": pa.array(received).cast(pa.timestamp("us", tz="UTC")),
-        "source": pa.array(np.full(len(a), "demo")), "properties": props, "traits": traits,
+        "source": pa.array(np.full(len(a), "demo")),
+        "properties": props,
+        "traits": traits,
     }
     return pa.Table.from_pydict(cols, schema=EVENT_SCHEMA)
 

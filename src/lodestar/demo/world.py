@@ -30,7 +30,9 @@ def add_years(days: np.ndarray, years: np.ndarray) -> np.ndarray:
     m = (d.astype("datetime64[M]") - d.astype("datetime64[Y]")).astype(np.int64)
     dom = (d - d.astype("datetime64[M]")).astype(np.int64)
     month_start = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + m
-    month_len = ((month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")).astype(np.int64)
+    month_len = ((month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")).astype(
+        np.int64
+    )
     out = month_start.astype("datetime64[D]") + np.minimum(dom, month_len - 1)
     return out.astype(np.int64)
 
@@ -116,7 +118,9 @@ def build_world(n: int, seed: int, today: date, price: np.ndarray) -> World:
     span = t - start0 - 60
     leaves = champion & (rng.random(n) < 0.3) & (span > 30)
     champion_left = np.where(leaves, start0 + 60 + (rng.random(n) * np.maximum(span, 1)).astype(np.int64), -1)
-    contracts, final_end, churned = _chain(rng, n, t, value, champion_left, start0, seats, plan, discount, price)
+    contracts, final_end, churned = _chain(
+        rng, n, t, value, champion_left, start0, seats, plan, discount, price
+    )
     champion_left = np.where(churned & (champion_left >= final_end), -1, champion_left)
     decline = churned & (rng.random(n) < 0.85)
     lead = rng.integers(60, 151, n)
@@ -124,19 +128,43 @@ def build_world(n: int, seed: int, today: date, price: np.ndarray) -> World:
     training_day, targeted, rate = _onboarding(rng, n, value, owner, sop_csm, start0)
     welcome = np.random.default_rng([seed, 2]).random(n) < 0.5
     return World(
-        n=n, today=t, value=value, owner=owner, sop_csm=sop_csm, employees=employees, maturity=maturity,
-        start0=start0, final_end=final_end, churned=churned, decline_start=decline_start, champion=champion,
-        champion_left=champion_left, training_day=training_day, targeted_training=targeted,
-        training_rate=rate, welcome_email=welcome, discount=discount, contracts=contracts,
+        n=n,
+        today=t,
+        value=value,
+        owner=owner,
+        sop_csm=sop_csm,
+        employees=employees,
+        maturity=maturity,
+        start0=start0,
+        final_end=final_end,
+        churned=churned,
+        decline_start=decline_start,
+        champion=champion,
+        champion_left=champion_left,
+        training_day=training_day,
+        targeted_training=targeted,
+        training_rate=rate,
+        welcome_email=welcome,
+        discount=discount,
+        contracts=contracts,
     )
 
 
 def _chain(
-    rng: np.random.Generator, n: int, t: int, value: np.ndarray, champion_left: np.ndarray,
-    start0: np.ndarray, seats: np.ndarray, plan: np.ndarray, discount: np.ndarray, price: np.ndarray,
+    rng: np.random.Generator,
+    n: int,
+    t: int,
+    value: np.ndarray,
+    champion_left: np.ndarray,
+    start0: np.ndarray,
+    seats: np.ndarray,
+    plan: np.ndarray,
+    discount: np.ndarray,
+    price: np.ndarray,
 ) -> tuple[Contracts, np.ndarray, np.ndarray]:
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("account", "start", "end", "seats", "plan", "status",
-                                                         "renews")}
+    cols: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("account", "start", "end", "seats", "plan", "status", "renews")
+    }
     final_end = np.zeros(n, dtype=np.int64)
     churned = np.zeros(n, dtype=bool)
     alive = np.arange(n)
@@ -147,14 +175,20 @@ def _chain(
         years = rng.choice([1, 2, 3], size=len(alive), p=[0.8, 0.12, 0.08])
         end = add_years(start[alive], years)
         champ = (champion_left[alive] >= end - 365) & (champion_left[alive] < end)
-        p_churn = _sigmoid(-2.3 - 7.0 * (value[alive] - 0.55) + 2.0 * champ)
+        p_churn = _sigmoid(-2.5 - 7.0 * (value[alive] - 0.55) + 2.6 * champ)
         decided = end <= t
         churn = decided & (rng.random(len(alive)) < p_churn)
         status = np.where(~decided, 0, np.where(churn, 2, 1))
         ids = offset + np.arange(len(alive))
-        for key, col in (("account", alive), ("start", start[alive]), ("end", end),
-                         ("seats", cur_seats[alive]), ("plan", cur_plan[alive]), ("status", status),
-                         ("renews", prev[alive])):
+        for key, col in (
+            ("account", alive),
+            ("start", start[alive]),
+            ("end", end),
+            ("seats", cur_seats[alive]),
+            ("plan", cur_plan[alive]),
+            ("status", status),
+            ("renews", prev[alive]),
+        ):
             cols[key].append(np.asarray(col))
         offset += len(alive)
         final_end[alive] = end
@@ -163,8 +197,11 @@ def _chain(
         a = alive[nxt]
         v = value[a]
         u = rng.random(len(a))
-        factor = np.where((v > 0.6) & (u < 0.6), rng.uniform(1.1, 1.5, len(a)),
-                          np.where((v < 0.4) & (u < 0.5), rng.uniform(0.7, 0.9, len(a)), 1.0))
+        factor = np.where(
+            (v > 0.6) & (u < 0.6),
+            rng.uniform(1.1, 1.5, len(a)),
+            np.where((v < 0.4) & (u < 0.5), rng.uniform(0.7, 0.9, len(a)), 1.0),
+        )
         cur_seats[a] = np.clip(np.round(cur_seats[a] * factor), 5, 400).astype(np.int64)
         cur_plan[a] = np.minimum(cur_plan[a] + ((factor > 1.2) & (rng.random(len(a)) < 0.3)), 2)
         start[a] = end[nxt]
@@ -177,12 +214,18 @@ def _chain(
 
 
 def _onboarding(
-    rng: np.random.Generator, n: int, value: np.ndarray, owner: np.ndarray, sop_csm: np.ndarray,
+    rng: np.random.Generator,
+    n: int,
+    value: np.ndarray,
+    owner: np.ndarray,
+    sop_csm: np.ndarray,
     start0: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     follows = sop_csm[owner]
     early = np.where(follows, rng.random(n) < 0.9, rng.random(n) < 0.1)
     late = ~early & (rng.random(n) < 0.6)
-    day = np.where(early, start0 + rng.integers(3, 22, n), np.where(late, start0 + rng.integers(30, 91, n), -1))
+    day = np.where(
+        early, start0 + rng.integers(3, 22, n), np.where(late, start0 + rng.integers(30, 91, n), -1)
+    )
     rate = np.clip(0.12 + 0.3 * value + 0.3 * early + rng.normal(0, 0.07, n), 0.02, 0.97)
     return day, early, rate

@@ -43,7 +43,9 @@ def _missing(wanted: set[int], exists: Callable[[set[int]], set[int]]) -> list[i
 
 
 def _check_refs(session: Session, clean: list[dict[str, Any]], problems: list[FieldProblem]) -> None:
-    missing = _missing({r["account_id"] for r in clean}, lambda ids: accounts_service.accounts_exist(session, ids))
+    missing = _missing(
+        {r["account_id"] for r in clean}, lambda ids: accounts_service.accounts_exist(session, ids)
+    )
     if missing:
         problems.append(FieldProblem("account_id", f"unknown accounts: {missing[:10]}"))
     users = {r["user_id"] for r in clean if r.get("user_id") is not None}

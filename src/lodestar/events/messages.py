@@ -49,7 +49,7 @@ def inflate(raw: bytes, encoding: str | None) -> bytes:
 
 def basic_username(header: str | None) -> str | None:
     """The username of an HTTP Basic Authorization header (Segment's write key), if any."""
-    if not header or not header[:6].lower() == "basic ":
+    if not header or header[:6].lower() != "basic ":
         return None
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode()

@@ -60,7 +60,7 @@ class Mover:
         events_dir: Path,
         drain: Any = None,
         interval_s: float = 0.5,
-        max_bytes: int = 32 << 20,
+        max_bytes: int = 8 << 20,
     ) -> None:
         self.log = ingest_log
         self.sessions = sessions
