@@ -26,11 +26,12 @@ fi
 
 bash scripts/vendor-assets.sh
 
-if [[ $want_browser == 1 && ! -x /usr/bin/chromium ]]; then
-  echo "setup: installing Debian's chromium for the browser tests"
+# Chromium for the browser tests, and a CJK font so Chinese pages render in screenshots.
+if [[ $want_browser == 1 ]] && { [[ ! -x /usr/bin/chromium ]] || ! fc-list 2>/dev/null | grep -qi wqy; }; then
+  echo "setup: installing Debian's chromium and a CJK font for the browser tests"
   SUDO=""
   [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
 echo "setup: done"

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -77,6 +78,24 @@ async def _lodestar_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if _is_api(request) or request.url.path.startswith("/v1/"):
+        return JSONResponse(
+            {"code": "http_error", "message": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+    from lodestar.web.templating import render
+
+    return render(
+        request,
+        "error.html",
+        {"status": exc.status_code, "message": str(exc.detail)},
+        status_code=exc.status_code,
+    )
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     invalid = problems_from_pydantic(list(exc.errors()))
@@ -109,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ServerTiming)
     app.add_exception_handler(LodestarError, _lodestar_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.mount("/static", StaticFiles(directory=str(STATIC), check_dir=False), name="static")
 
     @app.get("/docs", include_in_schema=False)
