@@ -153,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from lodestar.contracts import api as contracts_api
     from lodestar.contracts import pages as contracts_pages
     from lodestar.events import api as events_api
+    from lodestar.imports import pages as imports_pages
 
     for router in (auth_api.router, accounts_api.router, contracts_api.router):
         app.include_router(router, prefix="/api/v1")
@@ -160,4 +161,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_pages.router)
     app.include_router(contracts_pages.router)
     app.include_router(events_api.router)
+    app.include_router(imports_pages.router)  # the upload pages and POST /api/v1/imports/{kind}
     return app

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 
 import typer
 
+from lodestar.config.cli import config_app
 from lodestar.events.cli import events_app, keys_app
+from lodestar.imports.cli import import_file
 from lodestar.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -20,6 +22,8 @@ users_app = typer.Typer(help="Create and list users, and mint API tokens.", no_a
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(events_app, name="events")
+app.add_typer(config_app, name="config")
+app.command("import")(import_file)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 HostOpt = Annotated[str, typer.Option(help="Interface to listen on.")]

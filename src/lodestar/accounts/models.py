@@ -79,3 +79,4 @@ class Contact(Timestamped, Base):
     kpi_note: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
     left_on: Mapped[date | None]
+    external_id: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)

@@ -20,6 +20,7 @@ from lodestar.accounts.schemas import (
 )
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
+from lodestar.db.upsert import UpsertCounts, existing_by_key, upsert_by_key
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, problems_from_pydantic
 from lodestar.kit.pagination import Page, PageRequest
 
@@ -231,3 +232,90 @@ def known_group_ids(session: Session, group_ids: set[str]) -> set[str]:
 def count_accounts(session: Session) -> int:
     """How many accounts there are."""
     return repository.count(session)
+
+
+def _labelled(exc: ValidationError, row: int) -> list[FieldProblem]:
+    problems = problems_from_pydantic(exc.errors()).problems  # type: ignore[arg-type]
+    return [FieldProblem(f"row {row}: {p.field}", p.message) for p in problems]
+
+
+def upsert_accounts(
+    session: Session, rows: Sequence[dict[str, Any]], row_numbers: Sequence[int] | None = None
+) -> UpsertCounts:
+    """Validates every row, then creates or updates each account by crm_id (all or nothing)."""
+    problems: list[FieldProblem] = []
+    clean: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        number = row_numbers[index] if row_numbers else index + 1
+        try:
+            clean.append(_enum_values(AccountCreate.model_validate(row).model_dump(exclude_unset=True)))
+        except ValidationError as exc:
+            problems.extend(_labelled(exc, number))
+            continue
+        if not clean[-1].get("crm_id"):
+            problems.append(FieldProblem(f"row {number}: crm_id", "is required to match accounts"))
+    owners = {r["owner_id"] for r in clean if r.get("owner_id") is not None}
+    missing = owners - auth_service.existing_user_ids(session, owners)
+    if missing:
+        problems.append(FieldProblem("owner_id", f"unknown users: {sorted(missing)[:10]}"))
+    if problems:
+        raise InvalidInput(problems)
+    defaults = {"tags": [], "traits": {}, "departments": [], "scenarios": [], "tier_pinned": False}
+    return upsert_by_key(session, Account, "crm_id", clean, merge=("traits",), defaults=defaults)
+
+
+def upsert_contacts(
+    session: Session, rows: Sequence[dict[str, Any]], row_numbers: Sequence[int] | None = None
+) -> UpsertCounts:
+    """Validates every row, then creates or updates each stakeholder by external_id (all or nothing)."""
+    problems: list[FieldProblem] = []
+    clean: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        number = row_numbers[index] if row_numbers else index + 1
+        fields = dict(row)
+        external_id = fields.pop("external_id", None)
+        try:
+            valid = _enum_values(ContactCreate.model_validate(fields).model_dump(exclude_unset=True))
+            valid.setdefault("active", valid.get("left_on") is None)
+            _check_left(valid["active"], valid.get("left_on"))
+        except ValidationError as exc:
+            problems.extend(_labelled(exc, number))
+            continue
+        except InvalidInput as exc:
+            problems.extend(FieldProblem(f"row {number}: {p.field}", p.message) for p in exc.problems)
+            continue
+        if not external_id:
+            problems.append(FieldProblem(f"row {number}: external_id", "is required to match contacts"))
+        clean.append({**valid, "external_id": external_id})
+    ids = {r["account_id"] for r in clean}
+    missing = ids - repository.existing_ids(session, ids)
+    if missing:
+        problems.append(FieldProblem("account_id", f"unknown accounts: {sorted(missing)[:10]}"))
+    if problems:
+        raise InvalidInput(problems)
+    return upsert_by_key(session, Contact, "external_id", clean)
+
+
+ACCOUNT_KEYS = ("crm_id", "segment_group_id", "name", "id")
+
+
+def account_ids_by(session: Session, key: str, values: Sequence[str]) -> dict[str, int]:
+    """Account ids by one of their keys (crm_id, segment_group_id, name or id), for the values found."""
+    if key not in ACCOUNT_KEYS:
+        raise InvalidInput.one("lookup", f"accounts are looked up by {', '.join(ACCOUNT_KEYS)}")
+    if key == "id":
+        numbers = [int(v) for v in values if str(v).isdigit()]
+        return {str(i): i for i in repository.existing_ids(session, set(numbers))}
+    return {str(k): a.id for k, a in existing_by_key(session, Account, key, values).items()}
+
+
+def group_ids_of(session: Session, account_ids: Sequence[int]) -> dict[int, str | None]:
+    """Each account's Segment groupId (segment_group_id), by account id."""
+    return {i: a.segment_group_id for i, a in existing_by_key(session, Account, "id", account_ids).items()}
+
+
+def contact_ids_by(session: Session, key: str, values: Sequence[str]) -> dict[str, int]:
+    """Contact ids by external_id or email, for the values found."""
+    if key not in ("external_id", "email"):
+        raise InvalidInput.one("lookup", "contacts are looked up by external_id or email")
+    return {str(k): c.id for k, c in existing_by_key(session, Contact, key, values).items()}

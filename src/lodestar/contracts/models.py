@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy import ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lodestar.db.base import Base, Timestamped
@@ -19,6 +19,19 @@ class ContractStatus(StrEnum):
     RENEWED = "renewed"  # ended and was followed by the contract that renews it
     EXPIRED = "expired"  # ended without renewal (churn)
     CANCELLED = "cancelled"
+
+
+class ChurnReason(StrEnum):
+    """Why a customer left (流失原因), the taxonomy of DOMAIN.md section 9."""
+
+    NO_USAGE = "no_usage"
+    CHAMPION_LEFT = "champion_left"
+    PRODUCT_GAP = "product_gap"
+    PRICE_BUDGET = "price_budget"
+    COMPETITOR = "competitor"
+    BUSINESS_CLOSED = "business_closed"
+    SERVICE = "service"
+    OTHER = "other"
 
 
 class Contract(Timestamped, Base):
@@ -38,3 +51,8 @@ class Contract(Timestamped, Base):
     seats: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(16), default=ContractStatus.ACTIVE.value, index=True)
     renews_contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
+    # The outcome when the customer left: the date, a ChurnReason, and the source's own words.
+    churned_on: Mapped[date | None]
+    churn_reason: Mapped[str | None] = mapped_column(String(32))
+    churn_reason_raw: Mapped[str | None] = mapped_column(String(120))
+    churn_feedback: Mapped[str | None] = mapped_column(Text)

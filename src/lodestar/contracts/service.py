@@ -14,8 +14,9 @@ from lodestar.accounts import service as accounts_service
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.contracts import repository
-from lodestar.contracts.models import Contract, ContractStatus
+from lodestar.contracts.models import ChurnReason, Contract, ContractStatus
 from lodestar.contracts.schemas import ContractCreate, ContractUpdate
+from lodestar.db.upsert import UpsertCounts, existing_by_key, upsert_by_key
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, problems_from_pydantic
 
 LIVE = (ContractStatus.ACTIVE.value,)
@@ -143,3 +144,113 @@ def refresh_accounts(session: Session, account_ids: set[int], today: date) -> No
         by_account[contract.account_id].append(contract)
     values = [{"id": a, **commercials(cs, today)} for a, cs in by_account.items()]
     accounts_service.set_commercials(session, values)
+
+
+CHURN_FIELDS = ("churned_on", "churn_reason", "churn_reason_raw", "churn_feedback")
+
+
+def _check_churn(row: dict[str, Any], number: int) -> list[FieldProblem]:
+    reason = row.get("churn_reason")
+    if reason is not None and reason not in {r.value for r in ChurnReason}:
+        allowed = ", ".join(r.value for r in ChurnReason)
+        return [FieldProblem(f"row {number}: churn_reason", f"{reason!r} is not one of {allowed}")]
+    return []
+
+
+def upsert_contracts(
+    session: Session, rows: Sequence[dict[str, Any]], today: date, row_numbers: Sequence[int] | None = None
+) -> UpsertCounts:
+    """Validates every contract, then creates or updates each by external_id and refreshes accounts."""
+    problems: list[FieldProblem] = []
+    clean: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        number = row_numbers[index] if row_numbers else index + 1
+        base = {k: v for k, v in row.items() if k not in CHURN_FIELDS}
+        churn = {k: v for k, v in row.items() if k in CHURN_FIELDS}
+        try:
+            model = ContractCreate.model_validate(base)
+        except ValidationError as exc:
+            for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
+                problems.append(FieldProblem(f"row {number}: {p.field}", p.message))
+            continue
+        problems.extend(_check_churn(churn, number))
+        if not model.external_id:
+            problems.append(FieldProblem(f"row {number}: external_id", "is required to match contracts"))
+        fields = {k: getattr(v, "value", v) for k, v in model.model_dump(exclude_unset=True).items()}
+        clean.append({**fields, **churn})
+    ids = {r["account_id"] for r in clean}
+    missing = ids - accounts_service.accounts_exist(session, ids)
+    if missing:
+        problems.append(FieldProblem("account_id", f"unknown accounts: {sorted(missing)[:10]}"))
+    if problems:
+        raise InvalidInput(problems)
+    counts = upsert_by_key(session, Contract, "external_id", clean)
+    refresh_accounts(session, ids, today)
+    return counts
+
+
+def contract_refs(session: Session, external_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """(contract id, account id) by contract external id, for the ids found."""
+    found = existing_by_key(session, Contract, "external_id", external_ids)
+    return {str(k): (c.id, c.account_id) for k, c in found.items()}
+
+
+def _contract_at(contracts: Sequence[Contract], day: date) -> Contract:
+    # In force that day; else the latest begun before it; else (a source quirk) the first one after.
+    begun = sorted((c for c in contracts if c.start_date <= day), key=lambda c: (c.start_date, c.id))
+    live = [c for c in begun if day < c.end_date]
+    if live:
+        return live[-1]
+    if begun:
+        return begun[-1]
+    return min(contracts, key=lambda c: (c.start_date, c.id))
+
+
+def record_churn(
+    session: Session, rows: Sequence[dict[str, Any]], today: date, row_numbers: Sequence[int] | None = None
+) -> UpsertCounts:
+    """Records churn outcomes (date, reason, the source's reason, feedback) on the contract concerned.
+
+    Each row names an account (and optionally a contract by id); the contract in force on the churn date
+    gets the outcome. When several rows land on one contract the latest churn date wins.
+    """
+    problems: list[FieldProblem] = []
+    counts = UpsertCounts(ids=[0] * len(rows))
+    accounts = {r["account_id"] for r in rows}
+    by_account: dict[int, list[Contract]] = {a: [] for a in accounts}
+    for contract in repository.for_accounts(session, accounts):
+        by_account[contract.account_id].append(contract)
+    chosen: dict[int, tuple[dict[str, Any], int]] = {}
+    for index, row in enumerate(rows):
+        number = row_numbers[index] if row_numbers else index + 1
+        problems.extend(_check_churn(row, number))
+        if row.get("churned_on") is None:
+            problems.append(FieldProblem(f"row {number}: churned_on", "is required"))
+            continue
+        contracts = by_account.get(row["account_id"], [])
+        if row.get("contract_id"):
+            contracts = [c for c in contracts if c.id == row["contract_id"]]
+        if not contracts:
+            problems.append(FieldProblem(f"row {number}: account_id", "the account has no contracts"))
+            continue
+        contract = _contract_at(contracts, row["churned_on"])
+        counts.ids[index] = contract.id
+        held = chosen.get(contract.id)
+        if held is None or held[0]["churned_on"] <= row["churned_on"]:
+            chosen[contract.id] = (row, index)
+    if problems:
+        raise InvalidInput(problems)
+    by_id = {c.id: c for cs in by_account.values() for c in cs}
+    for contract_id, (row, _) in chosen.items():
+        contract = by_id[contract_id]
+        changed = False
+        for name in CHURN_FIELDS:
+            if getattr(contract, name) != row.get(name):
+                setattr(contract, name, row.get(name))
+                changed = True
+        counts.updated += changed
+        counts.unchanged += not changed
+    counts.unchanged += len(rows) - len(chosen)
+    session.flush()
+    refresh_accounts(session, accounts, today)
+    return counts

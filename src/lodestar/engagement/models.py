@@ -53,6 +53,7 @@ class Touch(Base):
     duration_minutes: Mapped[int | None]
     subject: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)
 
 
 class SurveyResponse(Base):
@@ -68,3 +69,4 @@ class SurveyResponse(Base):
     score: Mapped[int]
     answered_at: Mapped[datetime]
     comment: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
 from lodestar.auth import service as auth_service
+from lodestar.db.upsert import UpsertCounts, upsert_by_key
 from lodestar.engagement import repository
 from lodestar.engagement.models import SurveyResponse, Ticket, Touch
 from lodestar.engagement.schemas import SurveyResponseCreate, TicketCreate, TouchCreate
@@ -88,3 +89,59 @@ def import_survey_responses(session: Session, rows: Sequence[dict[str, Any]]) ->
     if problems:
         raise InvalidInput(problems)
     return repository.insert_many(session, SurveyResponse, clean)
+
+
+def _validate_keyed(
+    rows: Sequence[dict[str, Any]], schema: type[BaseModel], row_numbers: Sequence[int] | None
+) -> tuple[list[dict[str, Any]], list[FieldProblem]]:
+    problems: list[FieldProblem] = []
+    clean: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        number = row_numbers[index] if row_numbers else index + 1
+        fields = dict(row)
+        external_id = fields.pop("external_id", None)
+        try:
+            valid = schema.model_validate(fields).model_dump(exclude_unset=True)
+        except ValidationError as exc:
+            for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
+                problems.append(FieldProblem(f"row {number}: {p.field}", p.message))
+            continue
+        if not external_id:
+            problems.append(FieldProblem(f"row {number}: external_id", "is required to match records"))
+        clean.append({**{k: getattr(v, "value", v) for k, v in valid.items()}, "external_id": external_id})
+    return clean, problems
+
+
+def _upsert(
+    session: Session,
+    model: type[Any],
+    schema: type[BaseModel],
+    rows: Sequence[dict[str, Any]],
+    row_numbers: Sequence[int] | None,
+) -> UpsertCounts:
+    clean, problems = _validate_keyed(rows, schema, row_numbers)
+    _check_refs(session, clean, problems)
+    if problems:
+        raise InvalidInput(problems)
+    return upsert_by_key(session, model, "external_id", clean)
+
+
+def upsert_tickets(
+    session: Session, rows: Sequence[dict[str, Any]], row_numbers: Sequence[int] | None = None
+) -> UpsertCounts:
+    """Validates every ticket, then creates or updates each by external_id (all or nothing)."""
+    return _upsert(session, Ticket, TicketCreate, rows, row_numbers)
+
+
+def upsert_touches(
+    session: Session, rows: Sequence[dict[str, Any]], row_numbers: Sequence[int] | None = None
+) -> UpsertCounts:
+    """Validates every touch, then creates or updates each by external_id (all or nothing)."""
+    return _upsert(session, Touch, TouchCreate, rows, row_numbers)
+
+
+def upsert_survey_responses(
+    session: Session, rows: Sequence[dict[str, Any]], row_numbers: Sequence[int] | None = None
+) -> UpsertCounts:
+    """Validates every NPS/CSAT answer, then creates or updates each by external_id (all or nothing)."""
+    return _upsert(session, SurveyResponse, SurveyResponseCreate, rows, row_numbers)

@@ -14,8 +14,9 @@ from lodestar.auth import service as auth_service
 from lodestar.events import service
 from lodestar.events.log import IngestLog
 from lodestar.events.messages import MAX_BATCH_BYTES, TYPES, Refused
-from lodestar.events.mover import Mover
+from lodestar.events.mover import DEDUP_WINDOW_BYTES, DEDUP_WINDOW_S, read_checkpoint
 from lodestar.events.receiver import Receiver
+from lodestar.events.worker import Bookkeeper, MoverProcess
 from lodestar.web.deps import ApiUser, Db
 
 _OK = b'{"success":true}'
@@ -25,16 +26,25 @@ _OK = b'{"success":true}'
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Opens the ingest log (recovering it) and runs the mover while the app serves."""
     settings = app.state.settings
+    sessions = app.state.sessions
     ingest_log = IngestLog(settings.data_dir / "ingest").open()
-    receiver = Receiver(ingest_log, app.state.sessions)
-    mover = Mover(ingest_log, app.state.sessions, settings.events_dir, drain=receiver.drain)
+    receiver = Receiver(ingest_log, sessions)
+    mover = MoverProcess(ingest_log.folder, settings.events_dir, settings.resolved_database_url)
     mover.start()
+
+    def release() -> None:
+        ingest_log.release(read_checkpoint(ingest_log.folder)["offset"], DEDUP_WINDOW_S, DEDUP_WINDOW_BYTES)
+
+    bookkeeper = Bookkeeper(lambda: service.flush_receiver(sessions, receiver.drain), release, mover)
+    bookkeeper.start()
     app.state.receiver = receiver
     try:
         yield
     finally:
+        ingest_log.close()  # everything acknowledged is durable; the mover moves up to the final mark
         mover.stop()
-        ingest_log.close()
+        bookkeeper.stop()
+        release()
 
 
 router = APIRouter(lifespan=lifespan)

@@ -24,6 +24,8 @@ from typing import Any
 
 import orjson
 
+from lodestar.events.mark import DurableMark
+
 HEADER = struct.Struct("<II")
 IDS_LEN = struct.Struct("<I")
 MAX_RECORD = 16 * 1024 * 1024
@@ -127,6 +129,7 @@ class IngestLog:
         self._pending_bytes = 0
         self._closing = False
         self._thread: threading.Thread | None = None
+        self.mark: DurableMark | None = None
 
     # -- opening and recovery -------------------------------------------------------------------------
 
@@ -148,6 +151,8 @@ class IngestLog:
         last = self._segments[-1]
         self._fd = os.open(self._path(last), os.O_WRONLY | os.O_APPEND)
         self.durable_end = last + self._sizes[last]
+        self.mark = DurableMark(self.folder / "durable")
+        self.mark.set(self.durable_end)
         self._thread = threading.Thread(target=self._run, name="ingest-log-writer", daemon=True)
         self._thread.start()
         return self
@@ -155,10 +160,10 @@ class IngestLog:
     def _read_log_id(self) -> str:
         path = self.folder / "log-id"
         if path.exists():
-            return path.read_text().strip()
+            return str(orjson.loads(path.read_bytes()))
         log_id = uuid.uuid4().hex
         write_json_atomic(path, log_id)
-        return log_id.strip()
+        return log_id
 
     def _path(self, start: int) -> Path:
         return self.folder / f"seg-{start:016d}.log"
@@ -262,6 +267,8 @@ class IngestLog:
             raise
         self._sizes[active] += len(data)
         self.durable_end = active + self._sizes[active]
+        if self.mark is not None:
+            self.mark.set(self.durable_end)
 
     @staticmethod
     def _settle(batch: list[tuple[bytes, Any]], end: int, error: BaseException | None) -> None:
@@ -337,6 +344,9 @@ class IngestLog:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+        if self.mark is not None:
+            self.mark.close()
+            self.mark = None
         if self._lock_fd >= 0:
             os.close(self._lock_fd)
             self._lock_fd = -1

@@ -8,13 +8,11 @@ is moved again under the same names, which overwrites rather than duplicates.
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 import pyarrow as pa
@@ -23,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from lodestar.events import service, store
 from lodestar.events.log import IngestLog, LogRecord, write_json_atomic
 
-log = logging.getLogger(__name__)
 DEDUP_WINDOW_S = 24 * 3600.0  # how long moved log segments stay, so retries are still recognised
 DEDUP_WINDOW_BYTES = 1 << 30
 
@@ -50,68 +47,37 @@ def _json(value: Any) -> str | None:
     return orjson.dumps(value).decode() if value else None
 
 
+class LogSource(Protocol):
+    """What the mover reads: the owning IngestLog in-process, or a LogReader in the mover process."""
+
+    folder: Path
+    log_id: str
+
+    def read(self, offset: int, max_bytes: int = ...) -> list[LogRecord]: ...
+
+
 class Mover:
-    """Moves the log into the event store in a background thread (or one round at a time)."""
+    """Moves the log into the event store, one range per call of move_once."""
 
     def __init__(
         self,
-        ingest_log: IngestLog,
+        source: LogSource,
         sessions: sessionmaker[Session],
         events_dir: Path,
-        drain: Any = None,
-        interval_s: float = 0.5,
         max_bytes: int = 8 << 20,
     ) -> None:
-        self.log = ingest_log
+        self.log = source
         self.sessions = sessions
         self.events_dir = events_dir
-        self.drain = drain
-        self.interval_s = interval_s
         self.max_bytes = max_bytes
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Starts the background thread."""
-        self._thread = threading.Thread(target=self._run, name="event-mover", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stops the thread after a last round."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        self.flush_bookkeeping()
-        while self.move_once():
-            pass
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.flush_bookkeeping()
-                moved = self.move_once()
-            except Exception:  # keep going: the log keeps everything until a round succeeds
-                log.exception("moving events failed; retrying")
-                moved = 0
-            if not moved:
-                self._stop.wait(self.interval_s)
-
-    def flush_bookkeeping(self) -> None:
-        """Writes the receiver's counts and rejections to the database."""
-        if self.drain is None:
-            return
-        tallies, rejections = self.drain()
-        if not tallies and not rejections:
-            return
-        with self.sessions.begin() as session:
-            service.add_counts(session, tallies)
-            service.add_rejections(session, rejections)
+        self.progressed = False  # whether the last round advanced the checkpoint (even with no rows)
 
     def move_once(self) -> int:
         """Moves one range of the log; returns how many messages it moved."""
         folder = self.log.folder
         checkpoint = read_checkpoint(folder)
         pending = checkpoint.get("pending")
+        self.progressed = False
         if pending:
             start, end = pending
             records = [r for r in self.log.read(start, end - start + 1) if r.end <= end]
@@ -127,7 +93,9 @@ class Mover:
         with self.sessions.begin() as session:
             service.apply_moved(session, moved)
         write_json_atomic(folder / "checkpoint.json", {"offset": end, "pending": None})
-        self.log.release(end, DEDUP_WINDOW_S, DEDUP_WINDOW_BYTES)
+        self.progressed = True
+        if isinstance(self.log, IngestLog):  # in the mover process the log's owner releases segments
+            self.log.release(end, DEDUP_WINDOW_S, DEDUP_WINDOW_BYTES)
         return table.num_rows
 
     def _rows(self, records: list[LogRecord], start: int, end: int) -> tuple[pa.Table, service.MovedRange]:

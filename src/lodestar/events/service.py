@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from lodestar.accounts import service as accounts_service
 from lodestar.auth import service as auth_service
@@ -134,6 +134,16 @@ def add_rejections(session: Session, items: Iterable[dict[str, Any]]) -> None:
         session.add(RejectedMessage(**item))
     session.flush()
     repository.trim_rejections(session, KEEP_REJECTIONS)
+
+
+def flush_receiver(sessions: sessionmaker[Session], drain: Callable[[], tuple[Any, Any]]) -> None:
+    """Writes the counts and rejections a receiver gathered (its drain hands them over) in one transaction."""
+    tallies, rejections = drain()
+    if not tallies and not rejections:
+        return
+    with sessions.begin() as session:
+        add_counts(session, tallies)
+        add_rejections(session, rejections)
 
 
 def group_links(session: Session, user_ids: Iterable[str]) -> dict[str, str]:

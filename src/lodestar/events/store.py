@@ -71,8 +71,12 @@ def _write_atomic(path: Path, table: pa.Table) -> None:
     os.replace(tmp, path)
 
 
-def write_events(events_dir: Path, table: pa.Table) -> list[Path]:
-    """Writes events into their UTC-day partitions (one new file per day touched); returns the files."""
+def write_events(events_dir: Path, table: pa.Table, name: str | None = None) -> list[Path]:
+    """Writes events into their UTC-day partitions (one file per day touched); returns the files.
+
+    Each file is `part-<name>.parquet` (a fresh random name by default); writing again under the same
+    name replaces those files, which is how a re-imported file overwrites instead of duplicating.
+    """
     table = _check(table)
     if table.num_rows == 0:
         return []
@@ -83,7 +87,7 @@ def write_events(events_dir: Path, table: pa.Table) -> list[Path]:
     starts = np.flatnonzero(np.r_[True, sorted_days[1:] != sorted_days[:-1]])
     ends = np.r_[starts[1:], len(sorted_days)]
     written: list[Path] = []
-    tag = uuid.uuid4().hex[:12]
+    tag = name or uuid.uuid4().hex[:12]
     epoch = date(1970, 1, 1)
     for start, end in zip(starts, ends, strict=True):
         day = epoch + timedelta(days=int(sorted_days[start]))
@@ -93,6 +97,11 @@ def write_events(events_dir: Path, table: pa.Table) -> list[Path]:
         _write_atomic(path, table.slice(start, end - start))
         written.append(path)
     return written
+
+
+def part_path(events_dir: Path, day: date, name: str) -> Path:
+    """Where write_events puts the day's file written under this name."""
+    return events_dir / f"{_PARTITION}{day.isoformat()}" / f"part-{name}.parquet"
 
 
 def partition_days(events_dir: Path) -> list[date]:

@@ -1,0 +1,1 @@
+"""Analytics: incremental daily roll-ups of the event store and the metric library over several engines."""

@@ -1,0 +1,98 @@
+"""The as-of dates of one computation, and interval counting over them in one pass.
+
+A fact that holds on days [start, end) (day numbers) is counted at every as-of date inside the interval.
+Each interval becomes +weight at the first date >= start and -weight at the first date >= end, so one
+running sum per account over the dates gives every date's value: 52 dates cost one pass, not 52.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from lodestar.analytics.engine import AnalyticsEngine
+from lodestar.analytics.rollups import EPOCH, day_number
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Sorted distinct as-of dates as day numbers; g is a date's index."""
+
+    dates: tuple[date, ...]
+
+    @classmethod
+    def of(cls, as_of_dates: Sequence[date]) -> Grid:
+        """The grid of these dates (sorted, duplicates removed)."""
+        if not as_of_dates:
+            raise ValueError("as_of_dates must hold at least one date")
+        return cls(tuple(sorted(set(as_of_dates))))
+
+    @property
+    def days(self) -> list[int]:
+        """Day numbers of the dates."""
+        return [day_number(d) for d in self.dates]
+
+    @property
+    def lo(self) -> int:
+        """The first date's day number."""
+        return self.days[0]
+
+    @property
+    def hi(self) -> int:
+        """The last date's day number."""
+        return self.days[-1]
+
+    def table(self, engine: AnalyticsEngine) -> ir.Table:
+        """(g, gday, as_of) for every date."""
+        data = pa.table(
+            {
+                "g": pa.array(range(len(self.dates)), pa.int64()),
+                "gday": pa.array(self.days, pa.int64()),
+                "as_of": pa.array(self.dates, pa.date32()),
+            }
+        )
+        return engine.table("grid", data)
+
+    def lookup(self, engine: AnalyticsEngine) -> ir.Table:
+        """(day, g): for each day in lo..hi+1, the index of the first date on or after it."""
+        days = self.days
+        span = list(range(self.lo, self.hi + 2))
+        data = pa.table(
+            {
+                "day": pa.array(span, pa.int64()),
+                "g": pa.array([bisect_left(days, d) for d in span], pa.int64()),
+            }
+        )
+        return engine.table("grid_lookup", data)
+
+
+def as_date(day: int) -> date:
+    """The date of a day number."""
+    return date.fromordinal(EPOCH.toordinal() + day)
+
+
+def deltas(
+    rows: ir.Table, key: str, start: ir.IntegerValue, end: ir.IntegerValue, weight: ir.IntegerValue,
+    metric: str, grid: Grid, lookup: ir.Table,
+) -> ir.Table:
+    """Long (key, g, metric, v) deltas counting each row's [start, end) interval at the grid dates."""
+    lo, hi = grid.lo, grid.hi + 1
+    spans = rows.select(
+        k=rows[key], s=start.cast("int64").clip(lo, hi), e=end.cast("int64").clip(lo, hi),
+        w=weight.cast("int64"),
+    )
+    spans = spans.filter(spans.s < spans.e)
+    first = lookup.select(s=lookup.day, gs=lookup.g)
+    last = lookup.select(e=lookup.day, ge=lookup.g)
+    spans = spans.join(first, "s").join(last, "e")
+    spans = spans.filter(spans.gs < spans.ge)
+    label = ibis.literal(metric)
+    plus = spans.select(k=spans.k, g=spans.gs, metric=label, v=spans.w)
+    minus = spans.select(k=spans.k, g=spans.ge, metric=label, v=-spans.w)
+    return plus.union(minus)

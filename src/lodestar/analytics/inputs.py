@@ -1,0 +1,140 @@
+"""The operational inputs of the metrics, as pyarrow tables with day numbers and epoch hours."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lodestar.accounts.models import Account, Contact
+from lodestar.analytics.rollups import day_number
+from lodestar.contracts.models import Contract
+from lodestar.engagement.models import SurveyResponse, Ticket, Touch
+
+DEFAULT_SLA_HOURS = 24.0
+
+SCHEMAS = {
+    "accounts": pa.schema(
+        [("account_id", pa.int64()), ("group_id", pa.string()), ("tier", pa.string()),
+         ("sla_first_response_hours", pa.float64())]
+    ),
+    "contracts": pa.schema(
+        [("account_id", pa.int64()), ("contract_id", pa.int64()), ("start_day", pa.int32()),
+         ("end_day", pa.int32()), ("arr", pa.float64()), ("seats", pa.int64()), ("status", pa.string())]
+    ),
+    "contacts": pa.schema(
+        [("account_id", pa.int64()), ("role", pa.string()), ("created_day", pa.int32()), ("left_day", pa.int32())]
+    ),
+    "tickets": pa.schema(
+        [("account_id", pa.int64()), ("severity", pa.string()), ("opened_hour", pa.float64()),
+         ("first_response_hour", pa.float64()), ("resolved_hour", pa.float64())]
+    ),
+    "touches": pa.schema([("account_id", pa.int64()), ("kind", pa.string()), ("day", pa.int32())]),
+    "surveys": pa.schema(
+        [("account_id", pa.int64()), ("response_id", pa.int64()), ("kind", pa.string()),
+         ("score", pa.float64()), ("answered_hour", pa.float64())]
+    ),
+}
+
+
+@dataclass(frozen=True)
+class MetricInputs:
+    """Operational tables the metrics read; events come from the engine's roll-ups."""
+
+    accounts: pa.Table
+    contracts: pa.Table
+    contacts: pa.Table
+    tickets: pa.Table
+    touches: pa.Table
+    surveys: pa.Table
+    key_features: tuple[str, ...] = ()
+
+    def only(self, account_id: int) -> MetricInputs:
+        """The same inputs restricted to one account."""
+        import pyarrow.compute as pc
+
+        def keep(t: pa.Table) -> pa.Table:
+            return t.filter(pc.equal(t.column("account_id"), account_id))
+
+        return MetricInputs(
+            keep(self.accounts), keep(self.contracts), keep(self.contacts), keep(self.tickets),
+            keep(self.touches), keep(self.surveys), self.key_features,
+        )
+
+
+def hours(value: datetime | None) -> float | None:
+    """Epoch hours of an instant (naive means UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp() / 3600.0
+
+
+def days(value: date | datetime | None) -> int | None:
+    """Day number of a date, or of an instant's UTC day."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).date()
+    return day_number(value)
+
+
+def table(name: str, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """A pyarrow table of one input, from rows already holding day numbers and hours."""
+    return pa.Table.from_pylist([dict(r) for r in rows], schema=SCHEMAS[name])
+
+
+def make_inputs(key_features: Iterable[str] = (), **rows: Iterable[Mapping[str, Any]]) -> MetricInputs:
+    """Inputs from row dicts per table (missing tables are empty)."""
+    unknown = set(rows) - set(SCHEMAS)
+    if unknown:
+        raise ValueError(f"unknown input tables: {', '.join(sorted(unknown))}")
+    tables = {name: table(name, rows.get(name, ())) for name in SCHEMAS}
+    return MetricInputs(**tables, key_features=tuple(key_features))
+
+
+def load_inputs(
+    session: Session, sla_hours_by_tier: Mapping[str, float] | None = None, key_features: Iterable[str] = ()
+) -> MetricInputs:
+    """Reads every input from the operational store."""
+    sla = sla_hours_by_tier or {}
+    accounts = [
+        {"account_id": a.id, "group_id": a.segment_group_id, "tier": a.tier,
+         "sla_first_response_hours": sla.get(a.tier or "", DEFAULT_SLA_HOURS)}
+        for a in session.scalars(select(Account))
+    ]
+    contracts = [
+        {"account_id": c.account_id, "contract_id": c.id, "start_day": days(c.start_date),
+         "end_day": days(min(c.end_date, c.churned_on) if c.churned_on else c.end_date),
+         "arr": float(c.arr), "seats": c.seats, "status": c.status}
+        for c in session.scalars(select(Contract))
+    ]
+    contacts = [
+        {"account_id": c.account_id, "role": c.role, "created_day": days(c.created_at),
+         "left_day": days(c.left_on) if c.left_on or c.active else days(c.created_at)}
+        for c in session.scalars(select(Contact))
+    ]
+    tickets = [
+        {"account_id": t.account_id, "severity": t.severity, "opened_hour": hours(t.opened_at),
+         "first_response_hour": hours(t.first_response_at), "resolved_hour": hours(t.resolved_at)}
+        for t in session.scalars(select(Ticket))
+    ]
+    touches = [
+        {"account_id": t.account_id, "kind": t.kind, "day": days(t.occurred_at)}
+        for t in session.scalars(select(Touch))
+    ]
+    surveys = [
+        {"account_id": s.account_id, "response_id": s.id, "kind": s.kind, "score": float(s.score),
+         "answered_hour": hours(s.answered_at)}
+        for s in session.scalars(select(SurveyResponse))
+    ]
+    return make_inputs(
+        key_features, accounts=accounts, contracts=contracts, contacts=contacts, tickets=tickets,
+        touches=touches, surveys=surveys,
+    )

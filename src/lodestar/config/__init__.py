@@ -1,0 +1,1 @@
+"""Configuration as data: health models, lifecycle, tiers and metrics, versioned, exported as YAML."""

@@ -1,0 +1,193 @@
+"""Configuration service: package defaults, versioned storage, export and validated apply."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from lodestar.accounts.tiers import TierRules
+from lodestar.auth import service as auth_service
+from lodestar.config import repository
+from lodestar.config.models import ConfigVersion
+from lodestar.config.schemas import (
+    KIND_MODELS,
+    KINDS,
+    ApplyReport,
+    ConfigDocument,
+    ConfigVersionRead,
+    MetricsConfig,
+    cross_problems,
+)
+from lodestar.health.schemas import HealthConfig
+from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound
+from lodestar.lifecycle.schemas import LifecycleModel
+
+DEFAULTS = Path(__file__).parent / "defaults"
+M = TypeVar("M", bound=BaseModel)
+_MESSAGES = {
+    "greater_than": "must be > {gt}",
+    "greater_than_equal": "must be >= {ge}",
+    "less_than": "must be < {lt}",
+    "less_than_equal": "must be <= {le}",
+    "missing": "is required",
+    "extra_forbidden": "is not a known field",
+    "too_short": "must have at least {min_length} item(s)",
+}
+
+
+def path(loc: tuple[Any, ...]) -> str:
+    """A Pydantic location as a readable path: health.models[0].measures[2].weight."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "document"
+
+
+def problems(exc: ValidationError, prefix: tuple[Any, ...] = ()) -> list[FieldProblem]:
+    """Every error of a validation failure with its path and a short reason."""
+    out = []
+    for err in exc.errors():
+        template = _MESSAGES.get(err["type"])
+        reason = (
+            template.format(**err.get("ctx", {})) if template else err["msg"].removeprefix("Value error, ")
+        )
+        out.append(FieldProblem(path((*prefix, *err["loc"])), reason))
+    return out
+
+
+@cache
+def _default_body(kind: str) -> dict[str, Any]:
+    with (DEFAULTS / f"{kind}.yaml").open(encoding="utf-8") as fh:
+        return cast(dict[str, Any], yaml.safe_load(fh))
+
+
+def default(kind: str) -> BaseModel:
+    """The package's default configuration of a kind."""
+    return KIND_MODELS[kind].model_validate(_default_body(kind))
+
+
+def _current(session: Session, kind: str) -> tuple[BaseModel, int]:
+    row = repository.active(session, kind)
+    if row is None:
+        return default(kind), 0
+    return KIND_MODELS[kind].model_validate(row.body), row.version
+
+
+def current(session: Session, kind: str, model: type[M]) -> tuple[M, int]:
+    """The active configuration of a kind and its version (0 for the package default)."""
+    body, version = _current(session, kind)
+    return cast(M, body), version
+
+
+def health_config(session: Session) -> tuple[HealthConfig, int]:
+    """The active health models and their version."""
+    return current(session, "health", HealthConfig)
+
+
+def lifecycle_model(session: Session) -> tuple[LifecycleModel, int]:
+    """The active lifecycle model and its version."""
+    return current(session, "lifecycle", LifecycleModel)
+
+
+def tier_rules(session: Session) -> tuple[TierRules, int]:
+    """The active tier rules and their version."""
+    return current(session, "tiers", TierRules)
+
+
+def metrics_config(session: Session) -> tuple[MetricsConfig, int]:
+    """The active key features and custom metrics and their version."""
+    return current(session, "metrics", MetricsConfig)
+
+
+def document(session: Session) -> ConfigDocument:
+    """All active configuration as one document."""
+    return ConfigDocument.model_validate({k: _current(session, k)[0].model_dump(mode="json") for k in KINDS})
+
+
+def export_yaml(session: Session) -> str:
+    """All active configuration as one YAML document."""
+    return yaml.safe_dump(document(session).model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def parse_document(data: Any) -> ConfigDocument:
+    """Validates a whole document, raising InvalidInput naming every problem by path."""
+    if not isinstance(data, dict):
+        raise InvalidInput.one("document", "must be a mapping with health, lifecycle, tiers and metrics")
+    try:
+        doc = ConfigDocument.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(problems(exc)) from None
+    cross = cross_problems(doc)
+    if cross:
+        raise InvalidInput(cross)
+    return doc
+
+
+def parse_yaml(text: str) -> ConfigDocument:
+    """Parses and validates a YAML document."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "document"
+        raise InvalidInput.one(where, f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return parse_document(data)
+
+
+def _store(session: Session, kind: str, body: BaseModel, author: str | None) -> int | None:
+    """Stores body as the new active version of kind; None when it equals the active one."""
+    active, _ = _current(session, kind)
+    dumped = body.model_dump(mode="json")
+    if active.model_dump(mode="json") == dumped:
+        return None
+    number = repository.newest_number(session, kind) + 1
+    repository.deactivate(session, kind)
+    session.add(ConfigVersion(kind=kind, version=number, body=dumped, author=author, active=True))
+    session.flush()
+    auth_service.record(
+        session, None, "config.save", "config_versions", number, {"kind": kind, "author": author}
+    )
+    return number
+
+
+def apply(session: Session, doc: ConfigDocument, author: str | None, dry_run: bool = False) -> ApplyReport:
+    """Makes every kind of the document active, adding a version only for kinds that changed."""
+    changed: dict[str, int] = {}
+    unchanged: list[str] = []
+    for kind in KINDS:
+        body = cast(BaseModel, getattr(doc, kind))
+        active, _ = _current(session, kind)
+        if active.model_dump(mode="json") == body.model_dump(mode="json"):
+            unchanged.append(kind)
+        elif dry_run:
+            changed[kind] = repository.newest_number(session, kind) + 1
+        else:
+            changed[kind] = cast(int, _store(session, kind, body, author))
+    return ApplyReport(dry_run=dry_run, changed=changed, unchanged=unchanged)
+
+
+def save(session: Session, kind: str, data: dict[str, Any], author: str | None) -> int | None:
+    """Validates one kind (also against the other active kinds) and stores it; None when unchanged."""
+    if kind not in KIND_MODELS:
+        raise InvalidInput.one("kind", f"must be one of {', '.join(KINDS)}")
+    whole = document(session).model_dump(mode="json") | {kind: data}
+    doc = parse_document(whole)
+    return _store(session, kind, cast(BaseModel, getattr(doc, kind)), author)
+
+
+def history(session: Session, kind: str) -> list[ConfigVersionRead]:
+    """Every stored version of a kind, newest first."""
+    return [ConfigVersionRead.model_validate(row) for row in repository.history(session, kind)]
+
+
+def activate(session: Session, kind: str, version: int, author: str | None) -> int | None:
+    """Makes an earlier version active again, as a new version (history only grows)."""
+    row = repository.by_number(session, kind, version)
+    if row is None:
+        raise NotFound(f"no version {version} of {kind} configuration")
+    return save(session, kind, row.body, author)

@@ -1,0 +1,152 @@
+"""The mover process beside the server (off the server's GIL), and the server's bookkeeping thread.
+
+The server owns the ingest log; ``python -m lodestar.events.worker`` reads it below the durable mark and
+moves it into the event store at a lower CPU priority, so moving never delays acknowledgements. The
+server's bookkeeping thread writes the receiver's counts to the database, releases moved segments and
+restarts the mover process should it die.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+DB_URL_ENV = "LODESTAR_MOVER_DATABASE_URL"
+INTERVAL_S = 0.5
+
+
+class MoverProcess:
+    """Starts, watches and stops the mover process for one ingest log."""
+
+    def __init__(self, log_dir: Path, events_dir: Path, db_url: str) -> None:
+        self.log_dir, self.events_dir, self.db_url = log_dir, events_dir, db_url
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.stopping = False
+
+    def start(self) -> None:
+        """Spawns the process."""
+        args = [sys.executable, "-m", "lodestar.events.worker", str(self.log_dir), str(self.events_dir)]
+        self.proc = subprocess.Popen(args, env={**os.environ, DB_URL_ENV: self.db_url})
+
+    def check(self) -> None:
+        """Restarts the process if it died while it should be running."""
+        if not self.stopping and self.proc is not None and self.proc.poll() is not None:
+            log.error("the event mover exited with %s; restarting it", self.proc.returncode)
+            self.start()
+
+    def stop(self, timeout: float = 120) -> None:
+        """Asks the process to move everything that is durable, then waits for it to exit."""
+        self.stopping = True
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Bookkeeper:
+    """A server thread: flushes counts and rejections, releases moved segments, watches the mover."""
+
+    def __init__(self, flush: Callable[[], None], release: Callable[[], None], mover: MoverProcess) -> None:
+        self.flush, self.release, self.mover = flush, release, mover
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="event-bookkeeper", daemon=True)
+
+    def start(self) -> None:
+        """Starts the thread."""
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(INTERVAL_S):
+            try:
+                self.flush()
+                self.release()
+                self.mover.check()
+            except Exception:  # keep going: counts stay in memory until a flush succeeds
+                log.exception("event bookkeeping failed; retrying")
+
+    def stop(self) -> None:
+        """Stops the thread after a last flush."""
+        self._stop.set()
+        self._thread.join()
+        self.flush()
+
+
+def _die_with_parent(parent: int) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(0)
+
+
+def _lock(folder: Path, parent: int) -> int:
+    """Waits for the mover lock: a mover orphaned by a killed server may still be finishing a round."""
+    fd = os.open(folder / "mover.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if os.getppid() != parent:
+                os._exit(0)
+            time.sleep(0.05)
+
+
+def run(log_dir: Path, events_dir: Path, sessions: sessionmaker[Session], parent: int) -> None:
+    """Moves the log until SIGTERM, then moves what is left and returns."""
+    from lodestar.events.mover import Mover
+    from lodestar.events.reader import LogReader
+
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the server sends TERM
+    lock = _lock(log_dir, parent)
+    mover = Mover(LogReader(log_dir), sessions, events_dir)
+    try:
+        while os.getppid() == parent:
+            try:
+                progressed = mover.move_once() > 0 or mover.progressed
+            except Exception:  # keep going: the log keeps everything until a round succeeds
+                log.exception("moving events failed; retrying")
+                progressed = False
+                if stopping.is_set():
+                    return
+            if not progressed:
+                if stopping.is_set():
+                    return
+                stopping.wait(INTERVAL_S)
+    finally:
+        os.close(lock)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the mover process: ``python -m lodestar.events.worker LOG_DIR EVENTS_DIR``."""
+    parent = os.getppid()
+    _die_with_parent(parent)
+    os.nice(10)  # requests come first: the mover takes the CPU they leave
+    logging.basicConfig(level=logging.WARNING)
+    args = argv if argv is not None else sys.argv[1:]
+    from lodestar.db.engine import make_engine, session_factory
+
+    engine = make_engine(os.environ[DB_URL_ENV])
+    run(Path(args[0]), Path(args[1]), session_factory(engine), parent)
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

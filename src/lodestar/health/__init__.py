@@ -1,0 +1,1 @@
+"""Health scores (健康分): models as configuration, vectorised scoring and explanations."""

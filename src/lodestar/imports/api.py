@@ -1,0 +1,44 @@
+"""JSON route: import a file (multipart upload) and get the report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from lodestar.auth import service as auth_service
+from lodestar.imports import service
+from lodestar.web.deps import ApiUser, Db
+
+router = APIRouter(tags=["imports"])
+
+
+@router.post("/imports/{kind}")
+async def import_file(
+    request: Request,
+    kind: str,
+    db: Db,
+    user: ApiUser,
+    file: Annotated[UploadFile, File(description="A .csv, .xlsx or .parquet file.")],
+    mapping: Annotated[str | None, Query(description="The name of a saved mapping.")] = None,
+    dry_run: bool = False,
+) -> Any:
+    """Imports a file (all rows or none); 422 lists every bad cell (row, column, value, reason)."""
+    auth_service.require_editor(user)
+    spec = service.get_mapping(db, mapping) if mapping else None
+    settings = request.app.state.settings
+    raw = await file.read()
+    try:
+        report = service.run_import(
+            db, kind, raw, file.filename or "upload.csv", spec, events_dir=settings.events_dir,
+            today=datetime.now(settings.zone).date(), dry_run=dry_run, actor=user,
+        )  # fmt: skip
+    except service.ImportRejected as exc:
+        db.rollback()
+        body = {"code": "import_rejected", "message": exc.message, **exc.report.as_dict()}
+        return JSONResponse(body, status_code=422)
+    if dry_run:
+        db.rollback()
+    return report.as_dict()

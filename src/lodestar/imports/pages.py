@@ -1,0 +1,163 @@
+"""HTML routes: upload a file, map its columns, preview the checks, then import."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
+from lodestar.auth.models import User
+from lodestar.imports import api, readers, service, targets
+from lodestar.imports.mapping import auto_fields
+from lodestar.imports.schemas import KINDS, MappingSpec
+from lodestar.kit.errors import InvalidInput, PermissionDenied
+from lodestar.web.deps import Db, PageUser
+from lodestar.web.forms import read_form
+from lodestar.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+MAX_UPLOAD = 200 * 1024 * 1024
+
+
+def _require_importer(user: User) -> None:
+    if user.role not in ("admin", "manager"):
+        raise PermissionDenied("only admins and managers may import data")
+
+
+def _uploads(request: Request) -> Path:
+    folder: Path = request.app.state.settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _stored(request: Request, token: str) -> tuple[bytes, str]:
+    if not token or not token.replace("-", "").replace("_", "").replace(".", "").isalnum() or "/" in token:
+        raise InvalidInput.one("upload", "the uploaded file is gone; upload it again")
+    path = _uploads(request) / token
+    if not path.is_file():
+        raise InvalidInput.one("upload", "the uploaded file is gone; upload it again")
+    return path.read_bytes(), token.split("-", 1)[1]
+
+
+@router.get("/imports")
+def imports_page(request: Request, db: Db, user: PageUser) -> Response:
+    """The upload form: kind, file and an optional saved mapping."""
+    _require_importer(user)
+    return render(request, "imports/upload.html", {"kinds": KINDS, "mappings": service.list_mappings(db)})
+
+
+@router.post("/imports/upload")
+async def upload(request: Request, db: Db, user: PageUser) -> Response:
+    """Keeps the uploaded file and shows the column-mapping step."""
+    _require_importer(user)
+    form = await read_form(request)
+    file = (await request.form()).get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        raise InvalidInput.one("file", "choose a file to upload")
+    readers.format_of(file.filename)
+    raw = await file.read()
+    if len(raw) > MAX_UPLOAD:
+        raise InvalidInput.one("file", "is larger than 200 MB; use `lodestar import` instead")
+    token = f"{secrets.token_hex(8)}-{Path(file.filename).name}"
+    (_uploads(request) / token).write_bytes(raw)
+    kind = form.get("kind", "")
+    spec = (
+        service.get_mapping(db, form["mapping"])
+        if form.get("mapping")
+        else MappingSpec.model_validate({"kind": kind})
+    )
+    return _mapping_step(request, token, raw, file.filename, spec)
+
+
+def _mapping_step(request: Request, token: str, raw: bytes, filename: str, spec: MappingSpec) -> Response:
+    columns = service.preview(raw, filename, spec)
+    chosen = spec.fields or auto_fields(spec.kind, list(columns))
+    context = {
+        "token": token,
+        "filename": filename,
+        "kind": spec.kind,
+        "columns": columns,
+        "fields": list(targets.FIELDS[spec.kind]),
+        "required": targets.REQUIRED[spec.kind],
+        "chosen": {t: f.column for t, f in chosen.items()},
+        "spec_json": spec.model_dump_json(exclude_none=True),
+        "date_format": spec.date_format or "",
+    }
+    return render(request, "imports/mapping.html", context)
+
+
+def _spec_from(form: dict[str, str]) -> MappingSpec:
+    """The spec carried through the steps, with the column choices of the mapping step applied."""
+    base: dict[str, Any] = json.loads(form.get("spec") or "{}")
+    fields: dict[str, Any] = dict(base.get("fields", {}))
+    chosen = {k.removeprefix("field."): v for k, v in form.items() if k.startswith("field.")}
+    if chosen:  # the mapping step: its selects decide every column-fed field
+        fields = {
+            k: v for k, v in fields.items() if "column" not in v or k not in targets.FIELDS[base["kind"]]
+        }
+        for target, column in chosen.items():
+            if column:
+                fields[target] = {**base.get("fields", {}).get(target, {}), "column": column}
+                fields[target].pop("constant", None)
+        base["date_format"] = form.get("date_format") or None
+    base["fields"] = fields
+    return service.parse_spec(base)
+
+
+def _run(request: Request, db: Any, user: User, form: dict[str, str], dry_run: bool) -> Response:
+    raw, filename = _stored(request, form.get("token", ""))
+    spec = _spec_from(form)
+    settings = request.app.state.settings
+    today = datetime.now(settings.zone).date()
+    context: dict[str, Any] = {
+        "token": form["token"],
+        "filename": filename,
+        "kind": spec.kind,
+        "spec_json": spec.model_dump_json(exclude_none=True),
+        "save_as": form.get("save_as", ""),
+    }
+    try:
+        report = service.run_import(
+            db,
+            spec.kind,
+            raw,
+            filename,
+            spec,
+            events_dir=settings.events_dir,
+            today=today,
+            dry_run=dry_run,
+            actor=user,
+        )
+    except service.ImportRejected as exc:
+        db.rollback()
+        return render(request, "imports/preview.html", {**context, "report": exc.report}, status_code=422)
+    if dry_run:
+        db.rollback()
+    elif form.get("save_as"):
+        service.save_mapping(db, user, form["save_as"], spec)
+    return render(
+        request, "imports/preview.html" if dry_run else "imports/done.html", {**context, "report": report}
+    )
+
+
+@router.post("/imports/preview")
+async def preview(request: Request, db: Db, user: PageUser) -> Response:
+    """Checks every row under the chosen mapping and shows the problems or the counts."""
+    _require_importer(user)
+    return _run(request, db, user, await read_form(request), dry_run=True)
+
+
+@router.post("/imports/confirm")
+async def confirm(request: Request, db: Db, user: PageUser) -> Response:
+    """Imports the file (all rows or none), saving the mapping under a name when given."""
+    _require_importer(user)
+    return _run(request, db, user, await read_form(request), dry_run=False)
+
+
+router.include_router(api.router, prefix="/api/v1")

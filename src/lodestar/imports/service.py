@@ -1,0 +1,153 @@
+"""Bulk imports: read a file, map and check every cell, then write all rows or none."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lodestar.auth import service as auth_service
+from lodestar.auth.models import User
+from lodestar.imports import events, mapping, readers, records
+from lodestar.imports.models import ImportMapping
+from lodestar.imports.schemas import KINDS, ImportReport, MappingSpec
+from lodestar.kit.errors import InvalidInput, LodestarError, NotFound, problems_from_pydantic
+
+
+class ImportRejected(LodestarError):
+    """The file has bad rows; nothing was written. The report names each one."""
+
+    status_code = 422
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        super().__init__(f"{len(report.problems)} problems in the file; nothing was imported")
+
+
+def parse_spec(data: Any, kind: str | None = None) -> MappingSpec:
+    """A mapping spec from parsed YAML/JSON, checked; `kind` fills in a missing kind."""
+    if not isinstance(data, dict):
+        raise InvalidInput.one("mapping", "must be a mapping of settings (kind, fields, ...)")
+    if kind is not None:
+        data = {"kind": kind, **data}
+        if data["kind"] != kind:
+            raise InvalidInput.one("kind", f"the mapping is for {data['kind']}, not {kind}")
+    try:
+        return MappingSpec.model_validate(data)
+    except ValidationError as exc:
+        raise problems_from_pydantic(exc.errors()) from None  # type: ignore[arg-type]
+
+
+def load_spec(text: str, kind: str | None = None) -> MappingSpec:
+    """A mapping spec from YAML text."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InvalidInput.one("mapping", f"is not valid YAML: {exc}") from None
+    return parse_spec(data, kind)
+
+
+def read(raw: bytes, filename: str, spec: MappingSpec) -> pa.Table:
+    """The file as text columns, read as the spec says."""
+    return readers.read_table(raw, filename, spec.encoding, spec.sheet)
+
+
+def run_import(
+    session: Session,
+    kind: str,
+    raw: bytes,
+    filename: str,
+    spec: MappingSpec | None,
+    *,
+    events_dir: Path,
+    today: date,
+    dry_run: bool = False,
+    actor: User | None = None,
+) -> ImportReport:
+    """Imports a file (all rows or none); raises ImportRejected naming every bad cell.
+
+    A dry run checks and counts everything but writes no events; the caller rolls the session back.
+    """
+    if kind not in KINDS:
+        raise InvalidInput.one("kind", f"must be one of {', '.join(KINDS)}")
+    spec = spec or MappingSpec.model_validate({"kind": kind})
+    if spec.kind != kind:
+        raise InvalidInput.one("kind", f"the mapping is for {spec.kind}, not {kind}")
+    table = read(raw, filename, spec)
+    report = ImportReport(kind=kind, rows=table.num_rows, dry_run=dry_run)
+    problems = mapping.Problems()
+    mapped = mapping.apply(table, spec, problems)
+    if any(p.row == 0 for p in problems.items):
+        pass  # a whole column is unreadable (ambiguous dates): say so, without knock-on row problems
+    elif kind == "events":
+        frame = events.event_table(session, spec, table, mapped, problems)
+        if not problems.items:
+            name = events.store_name(raw, spec)
+            report.created, report.unchanged = events.write(events_dir, frame, name, dry_run)
+    else:
+        rows = records.build_rows(session, spec, table, mapped, problems)
+        if not problems.items:
+            counts = records.write_rows(session, spec, rows, mapped, problems, today)
+            if counts is not None:
+                report.created, report.updated, report.unchanged = (
+                    counts.created,
+                    counts.updated,
+                    counts.unchanged,
+                )
+    report.problems = problems.final()
+    if report.problems:
+        raise ImportRejected(report)
+    if not dry_run:
+        summary = {
+            "file": filename,
+            "rows": report.rows,
+            "created": report.created,
+            "updated": report.updated,
+        }
+        auth_service.record(session, actor, "import", kind, None, summary)
+    return report
+
+
+def preview(raw: bytes, filename: str, spec: MappingSpec, sample: int = 3) -> dict[str, list[str | None]]:
+    """Each column of the file with its first few values, for the mapping step."""
+    table = read(raw, filename, spec)
+    head = table.slice(0, sample)
+    return {name: head.column(name).to_pylist() for name in table.column_names}
+
+
+def save_mapping(session: Session, actor: User, name: str, spec: MappingSpec) -> ImportMapping:
+    """Saves (or replaces) a named mapping."""
+    auth_service.require_editor(actor)
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise InvalidInput.one("name", "give the mapping a name of 1 to 120 characters")
+    saved = session.scalar(select(ImportMapping).where(ImportMapping.name == name))
+    if saved is None:
+        saved = ImportMapping(name=name, kind=spec.kind, spec={}, created_by_id=actor.id)
+        session.add(saved)
+    saved.kind = spec.kind
+    saved.spec = spec.model_dump(mode="json", exclude_none=True)
+    session.flush()
+    return saved
+
+
+def list_mappings(session: Session, kind: str | None = None) -> list[ImportMapping]:
+    """Saved mappings by name, of one kind or all."""
+    query = select(ImportMapping).order_by(ImportMapping.name)
+    if kind:
+        query = query.where(ImportMapping.kind == kind)
+    return list(session.scalars(query))
+
+
+def get_mapping(session: Session, name: str) -> MappingSpec:
+    """A saved mapping by name."""
+    saved = session.scalar(select(ImportMapping).where(ImportMapping.name == name))
+    if saved is None:
+        raise NotFound(f"no saved mapping named {name!r}")
+    return parse_spec(saved.spec)
