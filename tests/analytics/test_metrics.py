@@ -42,7 +42,7 @@ ACCOUNT_2_AT_A = {
     "active_users_30d": 0, "active_users_90d": 1, "usage_trend_30d": -1.0, "key_features_used_30d": 0,
     "days_since_last_activity": 39, "champion_present": True,
 }
-ACCOUNT_2_AT_B = {**ACCOUNT_2_AT_A, "events_30d": 3, "active_users_30d": 1, "usage_trend_30d": None,
+ACCOUNT_2_AT_B = {**ACCOUNT_2_AT_A, "events_30d": 3, "active_users_30d": 1, "usage_trend_30d": None, "key_features_used_30d": 1,
                   "days_since_last_activity": 9}
 ACCOUNT_3 = {
     **QUIET, **{f"events_{n}d": 0 for n in (7, 30, 90, 180)}, **{f"active_users_{n}d": 0 for n in (7, 30, 90)},

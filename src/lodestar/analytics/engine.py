@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,7 +65,7 @@ class AnalyticsEngine:
 
     def table(self, name: str, data: pa.Table) -> ir.Table:
         """An operational input (a pyarrow table) as a table of this engine."""
-        return ibis.memtable(data, name=f"{name}_{uuid.uuid4().hex[:8]}")
+        return ibis.memtable(data)
 
     def to_arrow(self, expr: ir.Table) -> pa.Table:
         """Runs an expression on this engine."""

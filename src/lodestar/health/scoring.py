@@ -43,18 +43,22 @@ def _tier_of(metrics: pa.Table, tiers: pa.Table | None) -> np.ndarray:
     order = np.argsort(ids, kind="stable")
     ids, names = ids[order], names[order]
     wanted = metrics.column("account_id").to_numpy()
-    pos = np.clip(np.searchsorted(ids, wanted), 0, max(len(ids) - 1, 0))
-    found = (ids[pos] == wanted) if len(ids) else np.zeros(n, dtype=bool)
-    return np.where(found, names[pos] if len(ids) else None, None)
+    out = np.full(n, None, dtype=object)
+    if len(ids):
+        pos = np.clip(np.searchsorted(ids, wanted), 0, len(ids) - 1)
+        found = ids[pos] == wanted
+        out[found] = names[pos][found]
+    return out
 
 
 def _peer_keys(metrics: pa.Table, tier: np.ndarray) -> np.ndarray:
     """An integer per (as_of, tier) peer group."""
-    tier_codes: np.ndarray = np.unique(tier.astype(str), return_inverse=True)[1]
+    tier_codes: np.ndarray = np.unique(tier.astype(str), return_inverse=True)[1].astype(np.int64)
     if "as_of" not in metrics.column_names:
-        return np.asarray(tier_codes, dtype=np.int64)
+        return tier_codes
     days = pc.cast(metrics.column("as_of"), pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
-    result: np.ndarray = (days - days.min(initial=0)) * (int(tier_codes.max(initial=0)) + 1) + tier_codes
+    keys: np.ndarray = days * (int(tier_codes.max(initial=0)) + 1) + tier_codes
+    return keys
 
 
 def percentile_ranks(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
