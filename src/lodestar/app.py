@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -102,10 +104,28 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(_error_body("invalid_input", invalid), status_code=422)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Builds the web app for these settings (the process settings by default)."""
+def _lifespan(scheduler: bool) -> Any:
+    """Starts the daily snapshot scheduler with the server (when asked) and stops it on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from lodestar.snapshots.tasks import DailyScheduler
+
+        thread = DailyScheduler(app.state.engine, app.state.settings) if scheduler else None
+        if thread:
+            thread.start()
+        yield
+        if thread:
+            thread.stop()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, scheduler: bool = False) -> FastAPI:
+    """Builds the web app for these settings (the process settings by default); `serve` adds the scheduler."""
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=_lifespan(scheduler and settings.snapshot_schedule),
         title="Lodestar",
         version=__version__,
         docs_url=None,
@@ -153,13 +173,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from lodestar.contracts import api as contracts_api
     from lodestar.contracts import pages as contracts_pages
     from lodestar.events import api as events_api
+    from lodestar.events import pages as events_pages
     from lodestar.imports import pages as imports_pages
+    from lodestar.snapshots import api as snapshots_api
 
-    for router in (auth_api.router, accounts_api.router, contracts_api.router):
+    for router in (auth_api.router, accounts_api.router, contracts_api.router, snapshots_api.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
     app.include_router(accounts_pages.router)
     app.include_router(contracts_pages.router)
     app.include_router(events_api.router)
+    app.include_router(events_pages.router)
     app.include_router(imports_pages.router)  # the upload pages and POST /api/v1/imports/{kind}
     return app

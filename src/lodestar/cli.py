@@ -14,6 +14,8 @@ from lodestar.config.cli import config_app
 from lodestar.events.cli import events_app, keys_app
 from lodestar.imports.cli import import_file
 from lodestar.settings import Settings, SettingsError, load_settings
+from lodestar.snapshots.cli import backtest_app, export_app
+from lodestar.snapshots.cli import run as run_snapshot
 
 app = typer.Typer(
     help="Lodestar: a self-hosted customer-success platform.", no_args_is_help=True, add_completion=False
@@ -24,6 +26,9 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(events_app, name="events")
 app.add_typer(config_app, name="config")
 app.command("import")(import_file)
+app.add_typer(backtest_app, name="backtest")
+app.add_typer(export_app, name="export")
+app.command("run")(run_snapshot)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 HostOpt = Annotated[str, typer.Option(help="Interface to listen on.")]
@@ -83,7 +88,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from lodestar.app import create_app
 
     typer.echo(f"Lodestar is serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(settings, scheduler=True), host=host, port=port, log_level="warning")
 
 
 def _reset_embedded(settings: Settings) -> None:
@@ -153,9 +158,23 @@ def demo(
             "Sign in with:",
         ]
         lines += [f"  {role:<8} {email}  /  {password}" for role, email, password in result.logins]
+        payload["snapshot"], line = _demo_snapshot(engine, settings, today)
+        lines.insert(1, line)
         _emit(as_json, payload, "\n".join(lines))
     if not no_serve:
         _serve(settings, host, port)
+
+
+def _demo_snapshot(engine: Any, settings: Settings, today: Any) -> tuple[dict[str, Any], str]:
+    """Backfills the demo's last 26 weeks and today so health, trends and stages are there to browse."""
+    from lodestar.snapshots.cli import demo_dates
+    from lodestar.snapshots.tasks import run_job
+
+    days = demo_dates(today)
+    run = run_job(engine, settings, days, kind="demo")
+    seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
+    info = {"dates": len(days), "first": str(days[0]), "last": str(days[-1]), "seconds": round(seconds, 2)}
+    return info, f"Computed {len(days)} weekly snapshots ({days[0]} .. {days[-1]}) in {seconds:.1f} s"
 
 
 @users_app.command("create")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -40,6 +41,18 @@ class Settings(BaseSettings):
         False, description="Send the session cookie only over HTTPS (set behind TLS)."
     )
     session_max_age_s: int = Field(14 * 24 * 3600, gt=0, description="Session lifetime in seconds.")
+    analytics_engine: Literal["duckdb", "spark", "postgres"] = Field(
+        "duckdb", description="Engine that computes metrics: duckdb (embedded), spark or postgres."
+    )
+    spark_remote: str | None = Field(
+        None, description="Spark Connect URL (sc://host:15002) for the spark engine; default: a local session."
+    )
+    snapshot_hour: int = Field(
+        2, ge=0, le=23, description="Hour (company time) after which `lodestar serve` runs the daily snapshot."
+    )
+    snapshot_schedule: bool = Field(
+        True, description="Run the daily snapshot from `lodestar serve` (turn off when cron runs `lodestar run`)."
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -9,9 +9,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -22,11 +22,30 @@ from lodestar.db.engine import session_factory
 from lodestar.events import service, store
 from tests.conftest import wipe
 
+T = TypeVar("T")
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# uvicorn straight on the app factory: no CLI import and no migration check (the fixtures migrated).
+_SERVE = (
+    "import sys, uvicorn; from lodestar.app import create_app; from lodestar.settings import load_settings; "
+    "uvicorn.run(create_app(load_settings()), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')"
+)
+
+
+def eventually(check: Callable[[], T], timeout: float = 15) -> T:
+    """Polls check until it returns something truthy (or the timeout passes); returns its last answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = check()
+        if answer or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.05)
 
 
 class Server:
@@ -49,7 +68,7 @@ class Server:
         }
         with open(self.data_dir / "server.err", "ab") as err:  # the child keeps its own copy
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "lodestar.cli", "serve", "--port", str(self.port)],
+                [sys.executable, "-c", _SERVE, str(self.port)],
                 env=full,
                 stdout=subprocess.DEVNULL,
                 stderr=err,

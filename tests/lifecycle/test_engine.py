@@ -47,8 +47,8 @@ def test_a_healthy_customer_follows_the_contract_timeline_to_churn_and_the_lead_
         date(2024, 1, 15),
         date(2024, 4, 1),
         date(2024, 5, 1),
+        date(2024, 8, 30),
         date(2024, 8, 31),
-        date(2024, 9, 1),
         date(2025, 1, 15),
         date(2025, 3, 31),
         date(2025, 4, 1),
@@ -70,7 +70,7 @@ def test_a_healthy_customer_follows_the_contract_timeline_to_churn_and_the_lead_
         (date(2024, 1, 15), "handover", "onboarding", "14 days since the start"),
         (date(2024, 4, 1), "onboarding", "growth", "day 90 reached"),
         (date(2024, 5, 1), "growth", "maturity", "day 120 reached while healthy"),
-        (date(2024, 9, 1), "maturity", "renewal", "renewal window opened (last third of the term)"),
+        (date(2024, 8, 31), "maturity", "renewal", "renewal window opened (last third of the term)"),
         (date(2025, 1, 15), "renewal", "churned", "contract ended without renewal"),
         (date(2025, 4, 1), "churned", "lead_pool", "win-back window of 90 days passed"),
     ]
@@ -112,7 +112,7 @@ def test_a_customer_with_no_activity_for_the_configured_days_is_at_risk():
 
 
 def test_renewal_window_opens_at_the_last_third_of_the_term_by_default():
-    assert run([date(2024, 8, 31), date(2024, 9, 1)])[0] == ["maturity", "renewal"]
+    assert run([date(2024, 8, 30), date(2024, 8, 31)])[0] == ["maturity", "renewal"]
 
 
 def test_renewal_window_can_open_a_fixed_number_of_days_before_the_end():

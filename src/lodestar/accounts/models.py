@@ -61,6 +61,15 @@ class Account(Timestamped, Base):
     scenarios: Mapped[list[str]] = mapped_column(JSONType, default=list)
     purchase_intent: Mapped[str | None] = mapped_column(Text)  # 购买初衷
     expectations: Mapped[str | None] = mapped_column(Text)  # 预期管理
+    # Denormalised from the latest daily snapshot so the portfolio can filter and sort by them.
+    health_score: Mapped[float | None] = mapped_column(index=True)
+    health_grade: Mapped[str | None] = mapped_column(String(8), index=True)
+    health_trend_7d: Mapped[float | None]
+    health_trend_30d: Mapped[float | None]
+    stage: Mapped[str | None] = mapped_column(String(32), index=True)
+    stage_since: Mapped[date | None]
+    snapshot_as_of: Mapped[date | None]
+    in_renewal_window: Mapped[bool] = mapped_column(default=False, index=True)
 
 
 class Contact(Timestamped, Base):

@@ -319,3 +319,23 @@ def contact_ids_by(session: Session, key: str, values: Sequence[str]) -> dict[st
     if key not in ("external_id", "email"):
         raise InvalidInput.one("lookup", "contacts are looked up by external_id or email")
     return {str(k): c.id for k, c in existing_by_key(session, Contact, key, values).items()}
+
+
+SNAPSHOT_FIELDS = frozenset(
+    ("tier", "health_score", "health_grade", "health_trend_7d", "health_trend_30d", "stage", "stage_since",
+     "snapshot_as_of", "in_renewal_window")
+)
+
+
+def tier_profiles(session: Session) -> list[dict[str, Any]]:
+    """Every account's ARR, employees, industry, plan and tier (pinned or not), for the tier rules."""
+    return repository.profiles(session)
+
+
+def set_snapshot_values(session: Session, values: list[dict[str, Any]]) -> None:
+    """Stores the latest snapshot's tier, health and stage on accounts (each dict carries its id)."""
+    for row in values:
+        unknown = set(row) - SNAPSHOT_FIELDS - {"id"}
+        if unknown:
+            raise ValueError(f"not snapshot fields: {', '.join(sorted(unknown))}")
+    repository.update_many(session, Account, values)

@@ -53,9 +53,8 @@ def problems(exc: ValidationError, prefix: tuple[Any, ...] = ()) -> list[FieldPr
     out = []
     for err in exc.errors():
         template = _MESSAGES.get(err["type"])
-        reason = (
-            template.format(**err.get("ctx", {})) if template else err["msg"].removeprefix("Value error, ")
-        )
+        ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in err.get("ctx", {}).items()}
+        reason = template.format(**ctx) if template else err["msg"].removeprefix("Value error, ")
         out.append(FieldProblem(path((*prefix, *err["loc"])), reason))
     return out
 

@@ -39,3 +39,11 @@ def external_id_taken(session: Session, external_id: str) -> bool:
 def insert_many(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Bulk-inserts contracts, returning ids in input order."""
     return insert_returning_ids(session, Contract, rows)
+
+
+def ended_without_renewal(session: Session) -> list[tuple[int, Any, Any]]:
+    """(account_id, end_date, churned_on) of every expired contract or one with a churn date."""
+    stmt = select(Contract.account_id, Contract.end_date, Contract.churned_on).where(
+        (Contract.status == "expired") | Contract.churned_on.is_not(None)
+    )
+    return [(a, e, c) for a, e, c in session.execute(stmt)]

@@ -254,3 +254,11 @@ def record_churn(
     session.flush()
     refresh_accounts(session, accounts, today)
     return counts
+
+
+def churn_dates(session: Session) -> dict[int, list[date]]:
+    """Per account, the dates its contracts ended without renewal (the churn date when recorded)."""
+    out: dict[int, list[date]] = {}
+    for account_id, end, churned_on in repository.ended_without_renewal(session):
+        out.setdefault(account_id, []).append(churned_on or end)
+    return out

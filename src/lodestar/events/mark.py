@@ -9,6 +9,7 @@ from __future__ import annotations
 import mmap
 import os
 import struct
+import time
 from pathlib import Path
 
 _MARK = struct.Struct("<QqQ")  # sequence, value, sequence again (a seqlock: equal and even = consistent)
@@ -38,10 +39,13 @@ class DurableMark:
 
     def get(self) -> int:
         """The last value published completely."""
-        while True:
+        for spins in range(1_000_000):
             first, value, second = _MARK.unpack_from(self._map)
             if first == second and not first & 1:
                 return int(value)
+            if spins > 100:
+                time.sleep(0.001)
+        raise RuntimeError("the durable mark stays half-written")
 
     def close(self) -> None:
         """Unmaps the file."""

@@ -20,8 +20,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session, sessionmaker
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 DB_URL_ENV = "LODESTAR_MOVER_DATABASE_URL"
@@ -39,7 +41,8 @@ class MoverProcess:
     def start(self) -> None:
         """Spawns the process."""
         args = [sys.executable, "-m", "lodestar.events.worker", str(self.log_dir), str(self.events_dir)]
-        self.proc = subprocess.Popen(args, env={**os.environ, DB_URL_ENV: self.db_url})
+        # Its stdin is the stop signal: EOF means "move what is durable, then exit" (no race with startup).
+        self.proc = subprocess.Popen(args, env={**os.environ, DB_URL_ENV: self.db_url}, stdin=subprocess.PIPE)
 
     def check(self) -> None:
         """Restarts the process if it died while it should be running."""
@@ -51,7 +54,8 @@ class MoverProcess:
         """Asks the process to move everything that is durable, then waits for it to exit."""
         self.stopping = True
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -108,13 +112,17 @@ def _lock(folder: Path, parent: int) -> int:
 
 
 def run(log_dir: Path, events_dir: Path, sessions: sessionmaker[Session], parent: int) -> None:
-    """Moves the log until SIGTERM, then moves what is left and returns."""
+    """Moves the log until stdin closes, then moves what is left and returns."""
     from lodestar.events.mover import Mover
     from lodestar.events.reader import LogReader
 
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the server sends TERM
+
+    def wait_for_eof() -> None:
+        sys.stdin.buffer.read()
+        stopping.set()
+
+    threading.Thread(target=wait_for_eof, daemon=True).start()
     lock = _lock(log_dir, parent)
     mover = Mover(LogReader(log_dir), sessions, events_dir)
     try:
@@ -136,9 +144,11 @@ def run(log_dir: Path, events_dir: Path, sessions: sessionmaker[Session], parent
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the mover process: ``python -m lodestar.events.worker LOG_DIR EVENTS_DIR``."""
+    for signum in (signal.SIGTERM, signal.SIGINT):  # the server stops us by closing stdin, once drained
+        signal.signal(signum, signal.SIG_IGN)
     parent = os.getppid()
     _die_with_parent(parent)
-    os.nice(10)  # requests come first: the mover takes the CPU they leave
+    os.nice(5)  # requests come first: the mover takes the CPU they leave
     logging.basicConfig(level=logging.WARNING)
     args = argv if argv is not None else sys.argv[1:]
     from lodestar.db.engine import make_engine, session_factory

@@ -154,47 +154,36 @@ def _score(metrics: pa.Table, model: HealthModel, tier: np.ndarray, version: int
     scores = np.column_stack(
         [measure_scores(values[:, j], ms.scoring, peers) for j, ms in enumerate(model.measures)]
     ).reshape(n, -1)
-    present = ~np.isnan(scores)
-    weight = np.array([ms.weight for ms in model.measures])
-    in_group = {g: np.array([ms.group == g for ms in model.measures]) for g in ("co", "cx")}
-    share = _group_weights(model, tier, {g: bool(mask.any()) for g, mask in in_group.items()})
+    present = (~np.isnan(scores)).astype(np.float64)
     filled = np.nan_to_num(scores)
-    group_score, present_weight, nominal = {}, {}, {}
-    for g, mask in in_group.items():
-        w = weight * mask
-        present_weight[g] = (present * w).sum(axis=1)
-        nominal[g] = w.sum() or 1.0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            group_score[g] = np.where(
-                present_weight[g] > 0, (filled * w).sum(axis=1) / present_weight[g], np.nan
-            )
-    live = {g: np.where(np.isnan(group_score[g]), 0.0, share[g]) for g in in_group}
-    live_total = live["co"] + live["cx"]
+    groups = ("co", "cx")
+    member = np.array([[ms.group == g for g in groups] for ms in model.measures], dtype=np.float64)
+    weights = np.array([ms.weight for ms in model.measures])[:, None] * member  # (m, 2) by group
+    share = _group_weights(model, tier, {g: bool(member[:, i].any()) for i, g in enumerate(groups)})
+    shares = np.column_stack([share[g] for g in groups])  # (n, 2) nominal CO/CX shares
+    present_weight = present @ weights  # matrix products keep this fast for millions of rows
     with np.errstate(invalid="ignore", divide="ignore"):
-        final_share = {g: np.where(live_total > 0, live[g] / live_total, 0.0) for g in in_group}
-        total = np.where(
-            live_total > 0, sum(np.nan_to_num(group_score[g]) * final_share[g] for g in in_group), np.nan
-        )
-        eff = sum(
-            present
-            * (weight * in_group[g])[None, :]
-            / np.where(present_weight[g] > 0, present_weight[g], 1)[:, None]
-            * final_share[g][:, None]
-            for g in in_group
-        )
-    coverage = sum((present * (weight * in_group[g])).sum(axis=1) / nominal[g] * share[g] for g in in_group)
+        group_scores = np.where(present_weight > 0, (filled @ weights) / present_weight, np.nan)
+        live = np.where(present_weight > 0, shares, 0.0)
+        live_total = live.sum(axis=1, keepdims=True)
+        final = np.where(live_total > 0, live / live_total, 0.0)
+        total = np.where(live_total[:, 0] > 0, (np.nan_to_num(group_scores) * final).sum(axis=1), np.nan)
+        per_unit = final / np.where(present_weight > 0, present_weight, 1.0)  # (n, 2)
+    eff = present * (per_unit @ weights.T)
+    coverage = (present_weight / np.maximum(weights.sum(axis=0), 1e-12) * shares).sum(axis=1)
+    group_score = {g: group_scores[:, i] for i, g in enumerate(groups)}
     return pa.table(
         {
             "account_id": metrics.column("account_id"),
             "as_of": metrics.column("as_of") if "as_of" in metrics.column_names else pa.nulls(n, pa.date32()),
-            "model": pa.array([model.name] * n, pa.string()),
+            "model": pa.repeat(pa.scalar(model.name, pa.string()), n),
             "model_version": pa.array(np.full(n, version, dtype=np.int32)),
             "score": pa.array(total, from_pandas=True),
             "grade": grades(total, model),
             "coverage": pa.array(np.asarray(coverage, dtype=np.float64)),
             "co_score": pa.array(group_score["co"], from_pandas=True),
             "cx_score": pa.array(group_score["cx"], from_pandas=True),
-            "explanations": _explanations(model, values, scores, np.asarray(eff)),
+            "explanations": _explanations(model, values, scores, eff),
         }
     )
 

@@ -1,0 +1,1 @@
+"""Daily snapshots: the run (metrics, health, stage, tier), history, backtests and export."""

@@ -1,0 +1,267 @@
+"""The snapshot run (tiers -> metrics -> health -> stage -> store), history, recompute, backtest and export."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lodestar.accounts import service as accounts_service
+from lodestar.accounts.tiers import assign_tiers
+from lodestar.analytics.custom import CustomMetric
+from lodestar.analytics.engine import AnalyticsEngine
+from lodestar.analytics.inputs import MetricInputs, load_inputs
+from lodestar.analytics.metrics import compute_metrics
+from lodestar.analytics.rollups import update_rollups
+from lodestar.auth import service as auth_service
+from lodestar.auth.models import User
+from lodestar.config import service as config_service
+from lodestar.contracts import service as contracts_service
+from lodestar.kit.errors import InvalidInput, NotFound
+from lodestar.snapshots import repository, store
+from lodestar.snapshots.backtest import figures
+from lodestar.snapshots.compute import Computed, Models, compute, contract_terms, state_from_snapshot
+from lodestar.snapshots.models import Backtest, HealthHistory, SnapshotRun, StageTransition
+
+NOT_CUSTOMERS = (None, "churned", "lead_pool")
+EXPORT_FORMATS = (".csv", ".parquet")
+
+
+@dataclass
+class RunOutcome:
+    """What a run wrote."""
+
+    dates: list[date]
+    accounts: int = 0
+    rows: int = 0
+    transitions: int = 0
+    versions: dict[str, int] = field(default_factory=dict)
+
+
+def dates_between(first: date, last: date, every_days: int) -> list[date]:
+    """first, first + every, ... up to last, and last itself."""
+    if last < first:
+        raise InvalidInput.one("to", f"{last} is before --from {first}")
+    if every_days < 1:
+        raise InvalidInput.one("every", "must be at least 1 day")
+    days = [first + timedelta(days=i) for i in range(0, (last - first).days + 1, every_days)]
+    return days if days[-1] == last else [*days, last]
+
+
+def _models(session: Any) -> Models:
+    health, hv = config_service.health_config(session)
+    lifecycle, lv = config_service.lifecycle_model(session)
+    _, tv = config_service.tier_rules(session)
+    return Models(health, hv, lifecycle, lv, tv)
+
+
+def _tiers(session: Any) -> pa.Table:
+    """Assigns every account its tier (pinned wins) and stores the changes."""
+    rules, _ = config_service.tier_rules(session)
+    profiles = accounts_service.tier_profiles(session)
+    tiers = assign_tiers(pa.Table.from_pylist(profiles) if profiles else pa.table({"account_id": pa.array([], pa.int64())}), rules)
+    before = {p["account_id"]: p["tier"] for p in profiles}
+    moved = [{"id": a, "tier": t} for a, t in zip(tiers["account_id"].to_pylist(), tiers["tier"].to_pylist(), strict=True) if before[a] != t]
+    accounts_service.set_snapshot_values(session, moved)
+    return tiers
+
+
+def _inputs(session: Any) -> tuple[MetricInputs, list[CustomMetric]]:
+    rules, _ = config_service.tier_rules(session)
+    metrics_config, _ = config_service.metrics_config(session)
+    sla = {t.key: t.sla.first_response_hours for t in rules.tiers}
+    custom = [CustomMetric(slug=m.slug, kind=m.aggregate, events=m.events, window_days=m.window_days) for m in metrics_config.custom]
+    return load_inputs(session, sla, metrics_config.key_features), custom
+
+
+def run_snapshots(
+    session: Any, analytics: AnalyticsEngine, root: Path, as_of_dates: Sequence[date], events_dir: Path | None = None
+) -> RunOutcome:
+    """Computes and stores the snapshot of every account on each date, in one pass over the data."""
+    days = sorted(set(as_of_dates))
+    if not days:
+        raise InvalidInput.one("as_of", "give at least one date")
+    models = _models(session)
+    tiers = _tiers(session)
+    inputs, custom = _inputs(session)
+    if events_dir is not None:
+        update_rollups(events_dir, analytics.rollup_dir)
+        analytics.refresh()
+    metrics = compute_metrics(analytics, inputs, days, custom)
+    previous = store.latest_before(root, days[0])
+    stored = store.read(root, previous) if previous else None
+    state = state_from_snapshot(stored) if stored is not None else {}
+    newest = max(store.dates(root), default=None)
+    computed = compute(metrics, tiers, models, contract_terms(inputs.contracts), state)
+    _keep(session, computed, days)
+    if newest is None or days[-1] >= newest:
+        _denormalise(session, days[-1], computed.snapshots[-1][1])
+    for day, table in computed.snapshots:
+        store.write(root, day, table)
+    versions = {"health": models.health_version, "lifecycle": models.lifecycle_version, "tiers": models.tiers_version}
+    return RunOutcome(days, tiers.num_rows, metrics.num_rows, computed.transitions.num_rows, versions)
+
+
+def _history_rows(table: pa.Table) -> list[dict[str, Any]]:
+    cols = ["account_id", "as_of", "score", "grade", "coverage", "model", "model_version", "stage"]
+    return table.select(cols).to_pylist()
+
+
+def _keep(session: Any, computed: Computed, days: list[date]) -> None:
+    """Replaces the history and stage changes of the run's dates."""
+    rows = [row for _, table in computed.snapshots for row in _history_rows(table)]
+    repository.replace_history(session, days, rows)
+    moves = computed.transitions.rename_columns(["account_id", "on", "from_stage", "to_stage", "reason"])
+    repository.replace_transitions(session, days, moves.to_pylist())
+    session.flush()
+
+
+def _trend(series: list[tuple[date, float]], as_of: date, back: int, now: float | None) -> float | None:
+    earlier = [score for day, score in series if day <= as_of - timedelta(days=back)]
+    return None if now is None or not earlier else round(now - earlier[-1], 2)
+
+
+def _denormalise(session: Any, as_of: date, table: pa.Table) -> None:
+    """Copies the newest snapshot's health, trend and stage onto the accounts."""
+    series: dict[int, list[tuple[date, float]]] = {}
+    for h in sorted(repository.history_between(session, as_of - timedelta(days=60), as_of), key=lambda h: h.as_of):
+        if h.score is not None:
+            series.setdefault(h.account_id, []).append((h.as_of, h.score))
+    since = repository.last_change_on_or_before(session, as_of)
+    values = []
+    cols = ["account_id", "score", "grade", "stage", "in_renewal_window"]
+    for row in table.select(cols).to_pylist():
+        account, score = row["account_id"], row["score"]
+        values.append(
+            {"id": account, "health_score": None if score is None else round(score, 2), "health_grade": row["grade"],
+             "health_trend_7d": _trend(series.get(account, []), as_of, 7, score),
+             "health_trend_30d": _trend(series.get(account, []), as_of, 30, score),
+             "stage": row["stage"], "stage_since": since.get(account), "snapshot_as_of": as_of,
+             "in_renewal_window": bool(row["in_renewal_window"])}
+        )
+    accounts_service.set_snapshot_values(session, values)
+
+
+def recompute_account(session: Any, analytics: AnalyticsEngine, root: Path, account_id: int, as_of: date) -> dict[str, Any]:
+    """Recomputes one account's snapshot on a date (peers for percentile measures come from the stored snapshot)."""
+    models = _models(session)
+    tiers = _tiers(session)
+    inputs, custom = _inputs(session)
+    analytics.refresh()
+    fresh = compute_metrics(analytics, inputs.only(account_id), [as_of], custom)
+    if fresh.num_rows == 0:
+        raise NotFound(f"account {account_id} not found")
+    stored = store.read(root, as_of)
+    metrics = fresh
+    if stored is not None:
+        others = stored.select(fresh.column_names).filter(pc.not_equal(stored.column("account_id"), account_id))
+        metrics = pa.concat_tables([others, fresh.cast(others.schema)])
+    previous = store.latest_before(root, as_of)
+    before = store.read(root, previous) if previous else None
+    state = state_from_snapshot(before) if before is not None else {}
+    computed = compute(metrics, tiers, models, contract_terms(inputs.contracts), state)
+    table = computed.snapshots[0][1]
+    mine = table.filter(pc.equal(table.column("account_id"), account_id))
+    repository.replace_account_history(session, account_id, as_of, _history_rows(mine))
+    if max(store.dates(root), default=as_of) <= as_of:
+        _denormalise(session, as_of, mine)
+    if stored is not None:
+        store.write(root, as_of, table)
+    return mine.drop_columns(["explanations"]).to_pylist()[0] | {"explanations": mine["explanations"].to_pylist()[0]}
+
+
+def list_runs(session: Any, viewer: User, limit: int = 50) -> list[SnapshotRun]:
+    """The newest snapshot runs (admins only)."""
+    auth_service.require_admin(viewer)
+    return repository.runs(session, limit)
+
+
+def history(session: Any, account_id: int) -> list[HealthHistory]:
+    """An account's health history, oldest first (for the trend chart)."""
+    return repository.history_of(session, account_id)
+
+
+def transitions(session: Any, account_id: int) -> list[StageTransition]:
+    """An account's stage changes, oldest first (for the stage timeline)."""
+    return repository.transitions_of(session, account_id)
+
+
+def snapshot(root: Path, as_of: date) -> pa.Table:
+    """One date's stored snapshot; NotFound when it was never computed."""
+    table = store.read(root, as_of)
+    if table is None:
+        raise NotFound(f"no snapshot for {as_of}; run `lodestar run --as-of {as_of}` first")
+    return table
+
+
+def export_snapshot(root: Path, as_of: date, out: Path) -> int:
+    """Writes one row per account (metrics, tier, score, grade, coverage, stage) as CSV or Parquet."""
+    if out.suffix.lower() not in EXPORT_FORMATS:
+        raise InvalidInput.one("out", f"{out.name}: use a .csv or .parquet file name (got {out.suffix or 'no extension'!r})")
+    table = snapshot(root, as_of).drop_columns(["explanations"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    if out.suffix.lower() == ".csv":
+        import pyarrow.csv as pcsv
+
+        pcsv.write_csv(table, tmp)
+    else:
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, tmp)
+    tmp.replace(out)
+    return table.num_rows
+
+
+def _churned_within(churns: dict[int, list[date]], account: int, start: date, horizon: int) -> bool:
+    end = start + timedelta(days=horizon)
+    return any(start < day <= end for day in churns.get(account, []))
+
+
+def backtest_health(
+    session: Any, as_of_dates: Sequence[date] | None, horizon: int, today: date, keep: bool = True
+) -> list[Backtest]:
+    """For each date T, how well health at T ranked the accounts that churned in (T, T + horizon]."""
+    if horizon < 1:
+        raise InvalidInput.one("horizon", "must be at least 1 day")
+    known = repository.history_dates(session)
+    if as_of_dates:
+        missing = sorted(set(as_of_dates) - set(known))
+        if missing:
+            raise InvalidInput.one("as_of", f"no health history on {', '.join(map(str, missing))}; run the snapshot first")
+        days = sorted(set(as_of_dates))
+    else:
+        days = [d for d in known if d + timedelta(days=horizon) <= today]
+        if not days:
+            raise InvalidInput.one("as_of", f"no snapshot date has its whole {horizon}-day horizon before {today}")
+    churns = contracts_service.churn_dates(session)
+    rows = []
+    for day in days:
+        by_version: dict[int, list[HealthHistory]] = {}
+        for h in repository.history_on(session, day):
+            if h.score is not None and h.stage not in NOT_CUSTOMERS:
+                by_version.setdefault(h.model_version, []).append(h)
+        for version, members in sorted(by_version.items()):
+            score = np.array([h.score for h in members], dtype=float)
+            labels = np.array([_churned_within(churns, h.account_id, day, horizon) for h in members])
+            f = figures(score, labels)
+            rows.append({"as_of": day, "horizon_days": horizon, "model_version": version, **vars(f)})
+    if keep:
+        return repository.add_backtests(session, rows)
+    return [Backtest(**row) for row in rows]
+
+
+def backtests(session: Any, limit: int = 50) -> list[Backtest]:
+    """The newest stored backtest results."""
+    return repository.backtests(session, limit)
+
+
+def done_on(session: Any, as_of: date) -> bool:
+    """Whether a successful run already produced this date's snapshot."""
+    return repository.succeeded_on(session, as_of)

@@ -1,0 +1,164 @@
+"""The snapshot run: stored history and account values, idempotence, locking, run records, backfills."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lodestar.accounts.models import Account
+from lodestar.config import service as config_service
+from lodestar.kit.time import utcnow
+from lodestar.snapshots import repository, store
+from lodestar.snapshots.models import HealthHistory, SnapshotRun, StageTransition
+from lodestar.snapshots.tasks import LOCK, SnapshotBusy, claim, release, run_job, snapshot_root
+from tests.snapshots.conftest import DAY, World, build_world
+
+WEEK = [DAY - timedelta(days=14), DAY - timedelta(days=7), DAY]
+
+
+def _history(world: World) -> list[tuple[object, ...]]:
+    with Session(world.engine) as s:
+        rows = s.scalars(select(HealthHistory).order_by(HealthHistory.account_id, HealthHistory.as_of))
+        return [(h.account_id, h.as_of, h.score, h.grade, h.coverage, h.model, h.model_version, h.stage) for h in rows]
+
+
+def _transitions(world: World) -> list[tuple[object, ...]]:
+    with Session(world.engine) as s:
+        rows = s.scalars(select(StageTransition).order_by(StageTransition.account_id, StageTransition.on))
+        return [(t.account_id, t.on, t.from_stage, t.to_stage, t.reason) for t in rows]
+
+
+def _accounts(world: World) -> dict[str, dict[str, object]]:
+    cols = ("tier", "health_score", "health_grade", "health_trend_7d", "stage", "stage_since", "snapshot_as_of",
+            "in_renewal_window")
+    with Session(world.engine) as s:
+        return {a.name: {c: getattr(a, c) for c in cols} for a in s.scalars(select(Account))}
+
+
+def test_a_run_scores_every_account_and_stores_history_parquet_and_account_values(world: World) -> None:
+    run = run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
+    assert (run.status, run.accounts, run.rows, run.dates) == ("succeeded", 3, 3, 1)
+    accounts = _accounts(world)
+    assert accounts["Busy"]["health_grade"] == "green" and accounts["Busy"]["stage"] == "maturity"
+    assert accounts["Quiet"]["health_score"] < accounts["Busy"]["health_score"]
+    assert accounts["Quiet"]["stage"] == "at_risk"
+    assert accounts["Prospect"]["stage"] is None and accounts["Prospect"]["snapshot_as_of"] == DAY
+    table = pq.read_table(store.folder(snapshot_root(world.settings), DAY) / store.FILE)
+    assert table.num_rows == 3
+    row = {r["account_id"]: r for r in table.to_pylist()}[world.ids["busy"]]
+    assert (row["active_users_30d"], row["seats"], row["active_user_ratio_30d"]) == (8, 10, 0.8)
+    assert row["tier"] == "MM" and row["model"] == "default" and row["explanations"][0]["measure"]
+    assert [h[1] for h in _history(world)] == [DAY] * 3
+
+
+def test_running_twice_for_the_same_date_changes_nothing(world: World) -> None:
+    run_job(world.engine, world.settings, WEEK, analytics=world.analytics())
+    before = (_history(world), _transitions(world), _accounts(world))
+    parquet = store.read(snapshot_root(world.settings), DAY)
+    run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
+    run_job(world.engine, world.settings, WEEK, analytics=world.analytics())
+    assert (_history(world), _transitions(world), _accounts(world)) == before
+    assert store.read(snapshot_root(world.settings), DAY).equals(parquet)
+
+
+def test_a_backfill_in_one_pass_equals_runs_date_by_date(world: World, tmp_path) -> None:
+    run_job(world.engine, world.settings, WEEK, analytics=world.analytics())
+    together = {d: store.read(snapshot_root(world.settings), d) for d in WEEK}
+    moves = _transitions(world)
+    one_by_one = world.settings.model_copy(update={"data_dir": tmp_path / "second"})
+    (tmp_path / "second").mkdir()
+    (tmp_path / "second" / "events").symlink_to(world.settings.events_dir)
+    for day in WEEK:
+        run_job(world.engine, one_by_one, [day], analytics=world.analytics())
+    for day in WEEK:
+        assert store.read(snapshot_root(one_by_one), day).equals(together[day])
+    assert _transitions(world) == moves
+
+
+def test_history_keeps_each_rows_model_version_across_a_model_change(world: World) -> None:
+    run_job(world.engine, world.settings, [WEEK[0]], analytics=world.analytics())
+    with Session(world.engine) as s:
+        body = config_service.health_config(s)[0].model_dump(mode="json")
+        body["models"][-1]["measures"][0]["weight"] = 9
+        assert config_service.save(s, "health", body, "test") == 1
+        s.commit()
+    run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
+    versions = {(h[1], h[6]) for h in _history(world)}
+    assert versions == {(WEEK[0], 0), (DAY, 1)}
+
+
+def test_a_second_run_is_refused_while_the_lock_is_held_and_a_stale_lock_is_taken_over(world: World) -> None:
+    claim(world.engine, "someone-else")
+    with pytest.raises(SnapshotBusy, match="another snapshot run is in progress \\(someone-else since"):
+        run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
+    with Session(world.engine) as s:
+        assert s.scalar(select(SnapshotRun.id)) is None
+        s.get(repository.JobLock, LOCK).claimed_at = utcnow() - timedelta(hours=7)
+        s.commit()
+    assert run_job(world.engine, world.settings, [DAY], analytics=world.analytics()).status == "succeeded"
+    with Session(world.engine) as s:
+        assert s.get(repository.JobLock, LOCK).holder is None
+
+
+def test_of_two_runs_claiming_at_once_exactly_one_gets_the_lock(world: World) -> None:
+    for attempt in range(5):
+        start, won, lost = threading.Barrier(2), [], []
+
+        def contend(name: str) -> None:
+            start.wait()
+            try:
+                claim(world.engine, name)
+                won.append(name)
+            except SnapshotBusy:
+                lost.append(name)
+
+        threads = [threading.Thread(target=contend, args=(f"run-{attempt}-{i}",)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert (len(won), len(lost)) == (1, 1)
+        release(world.engine, won[0])
+
+
+def test_a_failed_run_is_recorded_with_its_error_and_releases_the_lock(world: World) -> None:
+    bad = world.settings.events_dir / "date=2026-03-30" / "part-broken.parquet"
+    bad.write_bytes(b"not parquet")
+    with pytest.raises(Exception, match="parquet|Parquet|magic"):
+        run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
+    with Session(world.engine) as s:
+        run = s.scalars(select(SnapshotRun)).one()
+        assert run.status == "failed" and run.finished_at is not None and run.error
+        assert s.get(repository.JobLock, LOCK).holder is None
+        assert s.scalar(select(HealthHistory.account_id)) is None  # nothing half-written
+
+
+def test_runs_are_recorded_with_their_dates_counts_and_versions(world: World) -> None:
+    run_job(world.engine, world.settings, WEEK, kind="backfill", analytics=world.analytics())
+    with Session(world.engine) as s:
+        run = s.scalars(select(SnapshotRun)).one()
+    assert (run.kind, run.first_as_of, run.as_of, run.dates, run.rows) == ("backfill", WEEK[0], DAY, 3, 9)
+    assert run.transitions >= 2 and run.versions == {"health": 0, "lifecycle": 0, "tiers": 0}
+    assert run.started_at <= run.finished_at
+
+
+def test_an_older_date_does_not_overwrite_the_accounts_current_values(world: World) -> None:
+    run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
+    run_job(world.engine, world.settings, [DAY - timedelta(days=30)], analytics=world.analytics())
+    assert _accounts(world)["Busy"]["snapshot_as_of"] == DAY
+
+
+def test_trend_compares_with_the_score_a_week_and_a_month_earlier(world: World) -> None:
+    run_job(world.engine, world.settings, [DAY - timedelta(days=7), DAY], analytics=world.analytics())
+    history = {(h[0], h[1]): h[2] for h in _history(world)}
+    quiet = world.ids["quiet"]
+    expected = round(history[(quiet, DAY)] - history[(quiet, DAY - timedelta(days=7))], 2)
+    assert _accounts(world)["Quiet"]["health_trend_7d"] == expected
+
+
+_ = (date, build_world)
