@@ -42,16 +42,16 @@ class Settings(BaseSettings):
     )
     session_max_age_s: int = Field(14 * 24 * 3600, gt=0, description="Session lifetime in seconds.")
     analytics_engine: Literal["duckdb", "spark", "postgres"] = Field(
-        "duckdb", description="Engine that computes metrics: duckdb (embedded), spark or postgres."
+        "duckdb", description="Metrics engine: duckdb (embedded), spark or postgres."
     )
     spark_remote: str | None = Field(
-        None, description="Spark Connect URL (sc://host:15002) for the spark engine; default: a local session."
+        None, description="Spark Connect URL (sc://host:15002); default: a local Spark session."
     )
     snapshot_hour: int = Field(
-        2, ge=0, le=23, description="Hour (company time) after which `lodestar serve` runs the daily snapshot."
+        2, ge=0, le=23, description="Hour (company time) after which `serve` runs the daily snapshot."
     )
     snapshot_schedule: bool = Field(
-        True, description="Run the daily snapshot from `lodestar serve` (turn off when cron runs `lodestar run`)."
+        True, description="Run the daily snapshot from `serve` (off when cron runs `lodestar run`)."
     )
 
     @field_validator("database_url")

@@ -99,7 +99,7 @@ class Server:
         rows = store.read_events(self.data_dir / "events").to_pylist()
         return [r for r in rows if str(r["message_id"]).startswith(prefix)]
 
-    def wait_stored(self, count: int, prefix: str = "", timeout: float = 15) -> list[dict[str, Any]]:
+    def wait_stored(self, count: int, prefix: str = "", timeout: float = 30) -> list[dict[str, Any]]:
         """Waits until the store holds at least `count` rows with this id prefix; returns them."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

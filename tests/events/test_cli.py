@@ -24,7 +24,7 @@ def run(engine: Engine, db_url: str, tmp_path: object, monkeypatch: pytest.Monke
     return lambda *args: runner.invoke(app, list(args))
 
 
-def test_keys_are_created_listed_rotated_and_revoked(run, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+def test_keys_are_created_listed_rotated_and_revoked(run, engine: Engine) -> None:
     created = run("keys", "create", "web-app")
     assert created.exit_code == 0 and created.stdout.strip().startswith("lsk_")
     secret = created.stdout.strip()
@@ -40,7 +40,7 @@ def test_keys_are_created_listed_rotated_and_revoked(run, engine: Engine) -> Non
     assert again.exit_code == 2 and "already exists" in again.stderr
 
 
-def test_events_stats_reports_counts_per_source_and_type(run, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+def test_events_stats_reports_counts_per_source_and_type(run, engine: Engine) -> None:
     hour = service.utcnow().replace(minute=0, second=0, microsecond=0)
     with session_factory(engine).begin() as session:
         service.add_counts(

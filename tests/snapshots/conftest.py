@@ -25,9 +25,18 @@ def event(when: date, group: str, user: str, name: str) -> dict[str, object]:
     """One track event at noon UTC."""
     at = datetime(when.year, when.month, when.day, 12, tzinfo=UTC)
     return {
-        "message_id": uuid.uuid4().hex, "type": "track", "event": name, "name": None, "user_id": user,
-        "anonymous_id": None, "group_id": group, "timestamp": at, "received_at": at, "source": "test",
-        "properties": "{}", "traits": "{}",
+        "message_id": uuid.uuid4().hex,
+        "type": "track",
+        "event": name,
+        "name": None,
+        "user_id": user,
+        "anonymous_id": None,
+        "group_id": group,
+        "timestamp": at,
+        "received_at": at,
+        "source": "test",
+        "properties": "{}",
+        "traits": "{}",
     }
 
 
@@ -51,7 +60,9 @@ def build_world(db: Session, engine: Engine, data_dir: Path, db_url: str) -> Wor
     quiet = make_account(db, admin, name="Quiet", segment_group_id="g-quiet")
     prospect = make_account(db, admin, name="Prospect", segment_group_id="g-prospect")
     for account in (busy, quiet):
-        make_contract(db, account, admin, start_date=date(2025, 10, 1), end_date=date(2026, 9, 30), seats=10, today=DAY)
+        make_contract(
+            db, account, admin, start_date=date(2025, 10, 1), end_date=date(2026, 9, 30), seats=10, today=DAY
+        )
     db.commit()
     rows = []
     for back in range(0, 70):

@@ -1,6 +1,14 @@
-"""Vectorised health scoring: metrics table in, score/grade/coverage/explanations table out."""
+"""Vectorised health scoring: metrics table in, score/grade/coverage/explanations table out.
+
+Rows are scored in chunks so that memory stays bounded for many dates at once; tiers and stages are
+integer codes, never per-row Python objects. Peer percentiles are ranked over the whole table first
+(peers are the rows with the same date and tier).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +27,32 @@ EXPLANATION = pa.struct(
     ]
 )
 ANCHOR_SCORES = (0.0, 50.0, 100.0)  # poor, concerning, healthy
+GROUPS = ("co", "cx")
+GRADE_NAMES = pa.array(["green", "yellow", "red"], pa.string())
+CHUNK_ROWS = 1 << 18  # rows scored at a time
+
+
+@dataclass(frozen=True)
+class Codes:
+    """A string per row as integer codes into `names` (-1 for null)."""
+
+    codes: np.ndarray
+    names: list[str]
+
+    def take(self, rows: np.ndarray | slice) -> Codes:
+        """The codes of some rows."""
+        return Codes(self.codes[rows], self.names)
+
+
+def _encode(values: pa.ChunkedArray | pa.Array) -> Codes:
+    """Dictionary-encodes a string column without Python objects per row."""
+    plain = pa.chunked_array([values]) if isinstance(values, pa.Array) else values
+    if pa.types.is_dictionary(plain.type):
+        plain = plain.cast(plain.type.value_type)
+    combined = pc.dictionary_encode(plain.combine_chunks())
+    names = [str(v) for v in combined.dictionary.to_pylist()]
+    codes = pc.fill_null(pc.cast(combined.indices, pa.int32()), -1).to_numpy(zero_copy_only=False)
+    return Codes(np.asarray(codes, dtype=np.int32), names)
 
 
 def _floats(metrics: pa.Table, column: str) -> np.ndarray:
@@ -31,33 +65,34 @@ def _floats(metrics: pa.Table, column: str) -> np.ndarray:
     return np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _tier_of(metrics: pa.Table, tiers: pa.Table | None) -> np.ndarray:
-    """Each row's tier as an object array (None when unknown)."""
+def tier_codes(metrics: pa.Table, tiers: pa.Table | None) -> Codes:
+    """Each row's tier (from the tiers table by account, else the metrics' own `tier` column)."""
     n = metrics.num_rows
     if tiers is None:
         if "tier" in metrics.column_names:
-            return np.asarray(metrics.column("tier").to_pylist(), dtype=object)
-        return np.full(n, None, dtype=object)
-    ids = tiers.column("account_id").to_numpy()
-    names = np.asarray(tiers.column("tier").to_pylist(), dtype=object)
+            return _encode(metrics.column("tier"))
+        return Codes(np.full(n, -1, dtype=np.int32), [])
+    ids = np.asarray(tiers.column("account_id").to_numpy(zero_copy_only=False))
+    names = _encode(tiers.column("tier"))
     order = np.argsort(ids, kind="stable")
-    ids, names = ids[order], names[order]
-    wanted = metrics.column("account_id").to_numpy()
-    out = np.full(n, None, dtype=object)
+    ids, by_id = ids[order], names.codes[order]
+    wanted = np.asarray(metrics.column("account_id").to_numpy(zero_copy_only=False))
+    out = np.full(n, -1, dtype=np.int32)
     if len(ids):
         pos = np.clip(np.searchsorted(ids, wanted), 0, len(ids) - 1)
         found = ids[pos] == wanted
-        out[found] = names[pos][found]
-    return out
+        out[found] = by_id[pos][found]
+    return Codes(out, names.names)
 
 
-def _peer_keys(metrics: pa.Table, tier: np.ndarray) -> np.ndarray:
+def _peer_keys(metrics: pa.Table, tier: Codes) -> np.ndarray:
     """An integer per (as_of, tier) peer group."""
-    tier_codes: np.ndarray = np.unique(tier.astype(str), return_inverse=True)[1].astype(np.int64)
+    tier_key = tier.codes.astype(np.int64) + 1
     if "as_of" not in metrics.column_names:
-        return tier_codes
-    days = pc.cast(metrics.column("as_of"), pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
-    keys: np.ndarray = days * (int(tier_codes.max(initial=0)) + 1) + tier_codes
+        return tier_key
+    days = pc.fill_null(pc.cast(pc.cast(metrics.column("as_of"), pa.date32()), pa.int32()), 0)
+    day_key = np.asarray(days.to_numpy(zero_copy_only=False), dtype=np.int64)
+    keys: np.ndarray = day_key * (len(tier.names) + 1) + tier_key
     return keys
 
 
@@ -101,23 +136,75 @@ def measure_scores(values: np.ndarray, scoring: Scoring, peers: np.ndarray) -> n
 
 def grades(score: np.ndarray, model: HealthModel) -> pa.Array:
     """green / yellow / red per score (null where the score is null)."""
-    labels = np.where(
-        score >= model.grades.green, "green", np.where(score >= model.grades.yellow, "yellow", "red")
-    )
-    return pa.array(labels, mask=np.isnan(score), type=pa.string())
+    codes = np.where(score >= model.grades.green, 0, np.where(score >= model.grades.yellow, 1, 2))
+    return GRADE_NAMES.take(pa.array(codes.astype(np.int32), mask=np.isnan(score)))
 
 
-def _group_weights(model: HealthModel, tier: np.ndarray, has: dict[str, bool]) -> dict[str, np.ndarray]:
-    """Per-row CO and CX shares, normalised over the groups the model has measures in."""
-    keys, inverse = np.unique(tier.astype(str), return_inverse=True)
+def _group_shares(model: HealthModel, tier: Codes, has: np.ndarray) -> np.ndarray:
+    """Per-row nominal CO and CX shares, normalised over the groups the model has measures in."""
     table = []
-    for key in keys:
-        gw = model.weights_for(None if key == "None" else key)
-        co, cx = gw.co * has["co"], gw.cx * has["cx"]
+    for name in [None, *tier.names]:
+        gw = model.weights_for(name)
+        co, cx = gw.co * has[0], gw.cx * has[1]
         total = co + cx or 1.0
         table.append((co / total, cx / total))
-    arr = np.array(table).reshape(-1, 2)
-    return {"co": arr[inverse, 0], "cx": arr[inverse, 1]}
+    shares: np.ndarray = np.array(table)[tier.codes + 1]
+    return shares
+
+
+@dataclass(frozen=True)
+class _Model:
+    """A health model as the arrays the chunks need."""
+
+    model: HealthModel
+    weights: np.ndarray  # (m, 2): each measure's weight in its group
+    percentiles: dict[int, np.ndarray]  # measure index -> its scores over the whole table
+
+
+def _prepare(metrics: pa.Table, model: HealthModel, tier: Codes) -> _Model:
+    member = np.array([[ms.group == g for g in GROUPS] for ms in model.measures], dtype=np.float64)
+    weights = np.array([ms.weight for ms in model.measures])[:, None] * member
+    percentile = [j for j, ms in enumerate(model.measures) if ms.scoring.method == "percentile"]
+    peers = _peer_keys(metrics, tier) if percentile else np.zeros(0, dtype=np.int64)
+    scored = {
+        j: measure_scores(_floats(metrics, model.measures[j].metric), model.measures[j].scoring, peers)
+        for j in percentile
+    }
+    return _Model(model, weights, scored)
+
+
+def _chunk(metrics: pa.Table, prep: _Model, tier: Codes, start: int, explain: bool) -> dict[str, Any]:
+    """Scores rows start..start+len(metrics) (metrics is that slice)."""
+    model, weights = prep.model, prep.weights
+    n, stop = metrics.num_rows, start + metrics.num_rows
+    values = np.column_stack([_floats(metrics, ms.metric) for ms in model.measures]).reshape(n, -1)
+    scores = np.column_stack(
+        [
+            prep.percentiles[j][start:stop] if j in prep.percentiles else measure_scores(values[:, j], ms.scoring, values[:0, 0])
+            for j, ms in enumerate(model.measures)
+        ]
+    ).reshape(n, -1)
+    present = (~np.isnan(scores)).astype(np.float64)
+    filled = np.nan_to_num(scores)
+    shares = _group_shares(model, tier, weights.any(axis=0))  # (n, 2) nominal CO/CX shares
+    present_weight = present @ weights  # matrix products keep this fast for millions of rows
+    with np.errstate(invalid="ignore", divide="ignore"):
+        group_scores = np.where(present_weight > 0, (filled @ weights) / present_weight, np.nan)
+        live = np.where(present_weight > 0, shares, 0.0)
+        live_total = live.sum(axis=1, keepdims=True)
+        final = np.where(live_total > 0, live / live_total, 0.0)
+        total = np.where(live_total[:, 0] > 0, (np.nan_to_num(group_scores) * final).sum(axis=1), np.nan)
+        per_unit = final / np.where(present_weight > 0, present_weight, 1.0)  # (n, 2)
+    coverage = (present_weight / np.maximum(weights.sum(axis=0), 1e-12) * shares).sum(axis=1)
+    out = {
+        "score": total,
+        "coverage": np.asarray(coverage, dtype=np.float64),
+        "co_score": group_scores[:, 0],
+        "cx_score": group_scores[:, 1],
+    }
+    if explain:
+        out["explanations"] = _explanations(model, values, scores, present * (per_unit @ weights.T))
+    return out
 
 
 def _explanations(model: HealthModel, values: np.ndarray, scores: np.ndarray, eff: np.ndarray) -> pa.Array:
@@ -142,76 +229,89 @@ def _explanations(model: HealthModel, values: np.ndarray, scores: np.ndarray, ef
     return pa.ListArray.from_arrays(offsets, struct)
 
 
-def score(metrics: pa.Table, model: HealthModel, tiers: pa.Table | None = None, version: int = 0) -> pa.Table:
-    """Scores every (account_id, as_of) row of a metrics table with one health model."""
-    return _score(metrics, model, _tier_of(metrics, tiers), version)
+def score(
+    metrics: pa.Table,
+    model: HealthModel,
+    tiers: pa.Table | None = None,
+    version: int = 0,
+    *,
+    explain: bool = True,
+) -> pa.Table:
+    """Scores every (account_id, as_of) row of a metrics table with one health model.
+
+    With `explain=False` the `explanations` column is left out (see `explanation` for one row's).
+    """
+    return _score(metrics, model, tier_codes(metrics, tiers), version, explain)
 
 
-def _score(metrics: pa.Table, model: HealthModel, tier: np.ndarray, version: int) -> pa.Table:
+def _score(metrics: pa.Table, model: HealthModel, tier: Codes, version: int, explain: bool) -> pa.Table:
     n = metrics.num_rows
-    peers = _peer_keys(metrics, tier)
-    values = np.column_stack([_floats(metrics, ms.metric) for ms in model.measures]).reshape(n, -1)
-    scores = np.column_stack(
-        [measure_scores(values[:, j], ms.scoring, peers) for j, ms in enumerate(model.measures)]
-    ).reshape(n, -1)
-    present = (~np.isnan(scores)).astype(np.float64)
-    filled = np.nan_to_num(scores)
-    groups = ("co", "cx")
-    member = np.array([[ms.group == g for g in groups] for ms in model.measures], dtype=np.float64)
-    weights = np.array([ms.weight for ms in model.measures])[:, None] * member  # (m, 2) by group
-    share = _group_weights(model, tier, {g: bool(member[:, i].any()) for i, g in enumerate(groups)})
-    shares = np.column_stack([share[g] for g in groups])  # (n, 2) nominal CO/CX shares
-    present_weight = present @ weights  # matrix products keep this fast for millions of rows
-    with np.errstate(invalid="ignore", divide="ignore"):
-        group_scores = np.where(present_weight > 0, (filled @ weights) / present_weight, np.nan)
-        live = np.where(present_weight > 0, shares, 0.0)
-        live_total = live.sum(axis=1, keepdims=True)
-        final = np.where(live_total > 0, live / live_total, 0.0)
-        total = np.where(live_total[:, 0] > 0, (np.nan_to_num(group_scores) * final).sum(axis=1), np.nan)
-        per_unit = final / np.where(present_weight > 0, present_weight, 1.0)  # (n, 2)
-    eff = present * (per_unit @ weights.T)
-    coverage = (present_weight / np.maximum(weights.sum(axis=0), 1e-12) * shares).sum(axis=1)
-    group_score = {g: group_scores[:, i] for i, g in enumerate(groups)}
-    return pa.table(
-        {
-            "account_id": metrics.column("account_id"),
-            "as_of": metrics.column("as_of") if "as_of" in metrics.column_names else pa.nulls(n, pa.date32()),
-            "model": pa.repeat(pa.scalar(model.name, pa.string()), n),
-            "model_version": pa.array(np.full(n, version, dtype=np.int32)),
-            "score": pa.array(total, from_pandas=True),
-            "grade": grades(total, model),
-            "coverage": pa.array(np.asarray(coverage, dtype=np.float64)),
-            "co_score": pa.array(group_score["co"], from_pandas=True),
-            "cx_score": pa.array(group_score["cx"], from_pandas=True),
-            "explanations": _explanations(model, values, scores, eff),
-        }
-    )
+    prep = _prepare(metrics, model, tier)
+    parts = [
+        _chunk(metrics.slice(i, CHUNK_ROWS), prep, tier.take(slice(i, i + CHUNK_ROWS)), i, explain)
+        for i in range(0, n, CHUNK_ROWS)
+    ] or [_chunk(metrics, prep, tier, 0, explain)]
+
+    def floats(name: str) -> np.ndarray:
+        return np.concatenate([p[name] for p in parts])
+
+    total = floats("score")
+    columns: dict[str, Any] = {
+        "account_id": metrics.column("account_id"),
+        "as_of": metrics.column("as_of") if "as_of" in metrics.column_names else pa.nulls(n, pa.date32()),
+        "model": pa.repeat(pa.scalar(model.name, pa.string()), n),
+        "model_version": pa.array(np.full(n, version, dtype=np.int32)),
+        "score": pa.array(total, from_pandas=True),
+        "grade": grades(total, model),
+        "coverage": pa.array(floats("coverage")),
+        "co_score": pa.array(floats("co_score"), from_pandas=True),
+        "cx_score": pa.array(floats("cx_score"), from_pandas=True),
+    }
+    if explain:
+        columns["explanations"] = pa.chunked_array([p["explanations"] for p in parts], parts[0]["explanations"].type)
+    return pa.table(columns)
+
+
+def explanation(
+    metrics: pa.Table, model: HealthModel, tiers: pa.Table | None, row: int
+) -> list[dict[str, Any]]:
+    """The explanation list of one row of a metrics table (peers are still the whole table)."""
+    tier = tier_codes(metrics, tiers)
+    prep = _prepare(metrics, model, tier)
+    one = _chunk(metrics.slice(row, 1), prep, tier.take(slice(row, row + 1)), row, explain=True)
+    items: list[dict[str, Any]] = one["explanations"].to_pylist()[0]
+    return items
 
 
 def score_all(
     metrics: pa.Table,
     config: HealthConfig,
     tiers: pa.Table | None = None,
-    stages: pa.Array | None = None,
+    stages: pa.Array | pa.ChunkedArray | None = None,
     version: int = 0,
+    *,
+    explain: bool = True,
 ) -> pa.Table:
     """Scores each row with the first model that applies to its stage and tier, keeping row order."""
-    tier = _tier_of(metrics, tiers)
-    stage = np.asarray(stages.to_pylist() if stages is not None else [None] * metrics.num_rows, dtype=object)
-    choice = np.zeros(metrics.num_rows, dtype=np.int32)
-    pairs, inverse = np.unique(
-        np.stack([stage.astype(str), tier.astype(str)], axis=1), axis=0, return_inverse=True
-    )
-    for i, (st, ti) in enumerate(pairs):
-        model = config.model_for(None if st == "None" else st, None if ti == "None" else ti)
-        choice[inverse.ravel() == i] = config.models.index(model)
+    n = metrics.num_rows
+    tier = tier_codes(metrics, tiers)
+    stage = _encode(stages) if stages is not None else Codes(np.full(n, -1, dtype=np.int32), [])
+    pair = (stage.codes.astype(np.int64) + 1) * (len(tier.names) + 1) + tier.codes + 1
+    pairs, inverse = np.unique(pair, return_inverse=True)
+    choice_of_pair = np.empty(len(pairs), dtype=np.int32)
+    for i, key in enumerate(pairs.tolist()):
+        st, ti = divmod(key, len(tier.names) + 1)
+        model = config.model_for(stage.names[st - 1] if st else None, tier.names[ti - 1] if ti else None)
+        choice_of_pair[i] = config.models.index(model)
+    choice = choice_of_pair[inverse.ravel()]
+    used = np.unique(choice)
+    if len(used) <= 1:
+        model = config.models[int(used[0])] if len(used) else config.models[-1]
+        return _score(metrics, model, tier, version, explain)
     parts, positions = [], []
-    for index, model in enumerate(config.models):
+    for index in used.tolist():
         rows = np.flatnonzero(choice == index)
-        if len(rows):
-            parts.append(_score(metrics.take(pa.array(rows)), model, tier[rows], version))
-            positions.append(rows)
-    if not parts:
-        return _score(metrics, config.models[-1], tier, version)
+        parts.append(_score(metrics.take(pa.array(rows)), config.models[index], tier.take(rows), version, explain))
+        positions.append(rows)
     merged = pa.concat_tables(parts, promote_options="permissive")
     return merged.take(pa.array(np.argsort(np.concatenate(positions), kind="stable")))

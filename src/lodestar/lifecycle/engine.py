@@ -1,17 +1,21 @@
-"""The stage engine: a pure function from ordered snapshots and contracts to stages and transitions."""
+"""The stage engine: a pure function from ordered snapshots and contracts to stages and transitions.
+
+The contract timeline of every row is array arithmetic (`timeline.place`); the state the engine carries
+(go-live, maturity, the at-risk hysteresis) is a scan over each account's snapshots in date order,
+one step per snapshot, vectorised over accounts.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from lodestar.lifecycle import timeline as tl
 from lodestar.lifecycle.schemas import LEAD_POOL, LifecycleModel
-from lodestar.lifecycle.timeline import Place, Term, place
 
 STAGES_SCHEMA = pa.schema(
     [
@@ -34,6 +38,7 @@ TRANSITIONS_SCHEMA = pa.schema(
         ("reason", pa.string()),
     ]
 )
+EPOCH = date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -47,100 +52,66 @@ class StageState:
     matured_since: date | None = None
 
 
-@dataclass(frozen=True)
-class Signals:
-    """The status signals of one snapshot."""
-
-    score: float | None
-    grade: str | None
-    inactive_days: float | None
-    go_live_value: float | None
-
-
-def _risk(model: LifecycleModel, s: Signals) -> str | None:
-    """Why the snapshot is risky, or None."""
-    rules = model.at_risk
-    if s.score is not None and s.score < rules.enter_below:
-        return f"health {s.score:.0f} below {rules.enter_below:g}"
-    if (
-        rules.inactive_days is not None
-        and s.inactive_days is not None
-        and s.inactive_days >= rules.inactive_days
-    ):
-        return f"no activity for {s.inactive_days:.0f} days"
-    return None
-
-
-def _clear(model: LifecycleModel, s: Signals) -> bool:
-    rules = model.at_risk
-    inactive = (
-        rules.inactive_days is not None
-        and s.inactive_days is not None
-        and s.inactive_days >= rules.inactive_days
-    )
-    return s.score is not None and s.score >= rules.leave_above and not inactive
-
-
-def step(
-    model: LifecycleModel, terms: list[Term], day: date, signals: Signals, state: StageState
-) -> tuple[StageState, str, str | None]:
-    """Advances one account by one snapshot: the new state, its phase and the reason for a change."""
-    live_since = state.live_since
-    go_live = model.timeline.go_live
-    if (
-        live_since is None
-        and go_live
-        and signals.go_live_value is not None
-        and signals.go_live_value >= go_live.at_least
-    ):
-        live_since = day
-    where: Place = place(model, terms, day, live_since)
-    phase, reason = where.phase, where.reason
-    matured = (
-        state.matured_since
-        if where.chain_start and state.matured_since and state.matured_since >= where.chain_start
-        else None
-    )
-    if phase == "growth" and where.chain_start is not None:
-        ripe = (day - where.chain_start).days >= model.timeline.maturity_after_days
-        if matured or (ripe and signals.grade in model.timeline.maturity_grades):
-            matured = matured or day
-            phase, reason = "maturity", f"day {model.timeline.maturity_after_days} reached while healthy"
-    at_risk, streak = state.at_risk and where.live, state.risk_clear_streak
-    if where.live and not at_risk and (why := _risk(model, signals)):
-        at_risk, streak, reason = True, 0, why
-    elif at_risk:
-        streak = streak + 1 if _clear(model, signals) else 0
-        if streak >= model.at_risk.leave_after:
-            at_risk, streak = False, 0
-            rules = model.at_risk
-            reason = (
-                f"risk cleared: health at or above {rules.leave_above:g} for {rules.leave_after} snapshots"
-            )
-    shown = "at_risk" if at_risk and model.stage_of("at_risk") else phase
-    stage = LEAD_POOL if shown == LEAD_POOL else (model.stage_of(shown) if shown else None)
-    new = StageState(stage, at_risk, streak if at_risk else 0, live_since, matured)
-    return new, (("at_risk" if at_risk else phase) or ""), reason
-
-
-def _terms(contracts: pa.Table) -> dict[int, list[Term]]:
-    """Contracts grouped by account."""
-    optional = [
-        c for c in ("status", "signed_on", "handover_done_on", "go_live_on") if c in contracts.column_names
-    ]
-    by_account: dict[int, list[Term]] = defaultdict(list)
-    for row in contracts.select(["account_id", "start_date", "end_date", *optional]).to_pylist():
-        account = row.pop("account_id")
-        row["start"], row["end"] = row.pop("start_date"), row.pop("end_date")
-        row["status"] = row.get("status") or "active"
-        by_account[account].append(Term(**row))
-    return by_account
-
-
-def _column(table: pa.Table, name: str | None) -> list[Any]:
+def _floats(table: pa.Table, name: str | None) -> np.ndarray:
+    """A column as float64 with NaN for null (all NaN when absent)."""
     if name is None or name not in table.column_names:
-        return [None] * table.num_rows
-    return table.column(name).to_pylist()
+        return np.full(table.num_rows, np.nan)
+    column = table.column(name)
+    if pa.types.is_boolean(column.type):
+        column = pc.cast(column, pa.int8())
+    return np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+class _Vocabulary:
+    """Stage keys as small integer codes (0 is no stage)."""
+
+    def __init__(self, model: LifecycleModel, extra: set[str | None]) -> None:
+        keys = [s.key for s in model.stages] + [LEAD_POOL]
+        self.names: list[str | None] = [None, *keys, *sorted(k for k in extra if k and k not in keys)]
+        self.code = {name: i for i, name in enumerate(self.names)}
+        shown = [LEAD_POOL if p == LEAD_POOL else model.stage_of(p) if p else None for p in tl.PHASE_NAMES]
+        self.of_phase = np.array([self.code[s] for s in shown], dtype=np.int16)
+        at_risk = model.stage_of("at_risk")
+        self.at_risk = self.code[at_risk] if at_risk else -1
+
+    def strings(self, codes: np.ndarray) -> pa.Array:
+        return pa.array(self.names, pa.string()).take(pa.array(codes.astype(np.int32)))
+
+
+@dataclass
+class _Carry:
+    """The engine state of every account, as arrays."""
+
+    stage: np.ndarray
+    at_risk: np.ndarray
+    streak: np.ndarray
+    live_since: np.ndarray
+    matured: np.ndarray
+
+
+def _day(value: date | None) -> int:
+    return tl.UNSET if value is None else (value - EPOCH).days
+
+
+def _carry(ids: np.ndarray, previous: dict[int, StageState], words: _Vocabulary) -> _Carry:
+    n = len(ids)
+    carry = _Carry(
+        np.zeros(n, dtype=np.int16),
+        np.zeros(n, dtype=bool),
+        np.zeros(n, dtype=np.int64),
+        np.full(n, tl.UNSET, dtype=np.int64),
+        np.full(n, tl.UNSET, dtype=np.int64),
+    )
+    hits = [(i, s) for i, a in enumerate(ids.tolist()) if (s := previous.get(a)) is not None]
+    if hits:
+        at = np.array([i for i, _ in hits], dtype=np.int64)
+        states = [s for _, s in hits]
+        carry.stage[at] = [words.code[s.stage] for s in states]
+        carry.at_risk[at] = [s.at_risk for s in states]
+        carry.streak[at] = [s.risk_clear_streak for s in states]
+        carry.live_since[at] = [_day(s.live_since) for s in states]
+        carry.matured[at] = [_day(s.matured_since) for s in states]
+    return carry
 
 
 def assign_stages(
@@ -150,58 +121,128 @@ def assign_stages(
     previous_state: dict[int, StageState] | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """Stage per account per snapshot date (in date order) and every stage change with its reason."""
-    ordered = snapshots.sort_by([("account_id", "ascending"), ("as_of", "ascending")])
-    go_live = model.timeline.go_live
-    cols = zip(
-        _column(ordered, "account_id"),
-        _column(ordered, "as_of"),
-        _column(ordered, "score"),
-        _column(ordered, "grade"),
-        _column(ordered, "days_since_last_activity"),
-        _column(ordered, go_live.metric if go_live else None),
-        strict=True,
+    previous = previous_state or {}
+    accounts = np.asarray(pc.cast(snapshots.column("account_id"), pa.int64()).to_numpy(zero_copy_only=False))
+    days = tl.days_of(snapshots.column("as_of"))
+    order = np.lexsort((days, accounts))
+    accounts, days = accounts[order], days[order]
+    n = len(accounts)
+    words = _Vocabulary(model, {s.stage for s in previous.values()})
+    places = tl.place(model, tl.contracts_from(contracts, model), accounts, days)
+
+    score, inactive = _floats(snapshots, "score")[order], _floats(snapshots, "days_since_last_activity")[order]
+    risk = model.at_risk
+    idle = inactive >= risk.inactive_days if risk.inactive_days is not None else np.zeros(n, dtype=bool)
+    risk_reason = np.select([score < risk.enter_below, idle], [tl.R_RISK_SCORE, tl.R_RISK_INACTIVE], 0)
+    clear = (score >= risk.leave_above) & ~idle
+    rules = model.timeline
+    if "grade" in snapshots.column_names:
+        healthy = pc.fill_null(pc.is_in(snapshots.column("grade"), pa.array(list(rules.maturity_grades))), False)
+        grade_ok = np.asarray(healthy.to_numpy(zero_copy_only=False), dtype=bool)[order]
+    else:
+        grade_ok = np.zeros(n, dtype=bool)
+    go_live = rules.go_live
+    activated = (
+        _floats(snapshots, go_live.metric)[order] >= go_live.at_least if go_live else np.zeros(n, dtype=bool)
     )
-    terms, states = _terms(contracts), dict(previous_state or {})
-    rows: list[tuple[Any, ...]] = []
-    changes: list[tuple[Any, ...]] = []
-    for account, day, score, grade, inactive, activation in cols:
-        before = states.get(account, StageState())
-        state, phase, reason = step(
-            model, terms.get(account, []), day, Signals(score, grade, inactive, activation), before
-        )
-        states[account] = state
-        rows.append(
-            (
-                account,
-                day,
-                state.stage,
-                phase or None,
-                state.at_risk,
-                state.risk_clear_streak,
-                state.live_since,
-                state.matured_since,
-            )
-        )
-        if state.stage != before.stage:
-            changes.append((account, day, before.stage, state.stage, reason))
-    return _table(rows, STAGES_SCHEMA), _table(changes, TRANSITIONS_SCHEMA)
+
+    new_account = np.r_[True, accounts[1:] != accounts[:-1]] if n else np.zeros(0, dtype=bool)
+    group = np.cumsum(new_account) - 1
+    step = np.arange(n) - np.flatnonzero(new_account)[group] if n else group
+    carry = _carry(accounts[new_account], previous, words)
+
+    out_stage = np.zeros(n, dtype=np.int16)
+    out_from = np.zeros(n, dtype=np.int16)
+    out_phase = np.zeros(n, dtype=np.int8)
+    out_reason = np.zeros(n, dtype=np.int8)
+    out_risk = np.zeros(n, dtype=bool)
+    out_streak = np.zeros(n, dtype=np.int32)
+    out_live = np.full(n, tl.UNSET, dtype=np.int64)
+    out_matured = np.full(n, tl.UNSET, dtype=np.int64)
+    by_step = np.argsort(step, kind="stable")
+    bounds = np.searchsorted(step[by_step], np.arange(int(step.max(initial=-1)) + 2))
+    for k in range(len(bounds) - 1):
+        rows = by_step[bounds[k] : bounds[k + 1]]
+        g, day, chain = group[rows], days[rows], places.chain[rows]
+        live_since = carry.live_since[g]
+        live_since = np.where((live_since == tl.UNSET) & activated[rows], day, live_since)
+        phase, reason = places.phase[rows].copy(), places.reason[rows].copy()
+        went = places.pending[rows] & (live_since >= chain)
+        phase[went], reason[went] = tl.GROWTH, tl.R_WENT_LIVE
+        matured = np.where(carry.matured[g] >= chain, carry.matured[g], tl.UNSET)
+        ripe = (day - chain) >= rules.maturity_after_days
+        mature = (phase == tl.GROWTH) & ((matured != tl.UNSET) | (ripe & grade_ok[rows]))
+        matured = np.where(mature & (matured == tl.UNSET), day, matured)
+        phase[mature], reason[mature] = tl.MATURITY, tl.R_MATURITY
+        live = places.live[rows]
+        was = carry.at_risk[g] & live
+        enter = live & ~was & (risk_reason[rows] > 0)
+        streak = np.where(was, np.where(clear[rows], carry.streak[g] + 1, 0), 0)
+        leave = was & (streak >= risk.leave_after)
+        at_risk = (was & ~leave) | enter
+        reason = np.where(enter, risk_reason[rows], np.where(leave, tl.R_RISK_CLEARED, reason))
+        stage = words.of_phase[phase]
+        if words.at_risk >= 0:
+            stage = np.where(at_risk, words.at_risk, stage)
+        out_from[rows], out_stage[rows] = carry.stage[g], stage
+        out_phase[rows], out_reason[rows] = np.where(at_risk, tl.AT_RISK, phase), reason
+        carry.stage[g], carry.at_risk[g] = stage, at_risk
+        carry.streak[g] = np.where(at_risk & ~enter, streak, 0)
+        carry.live_since[g], carry.matured[g] = live_since, matured
+        out_risk[rows], out_streak[rows] = at_risk, carry.streak[g]
+        out_live[rows], out_matured[rows] = live_since, matured
+    ids = pa.array(accounts, pa.int64())
+    as_of = pa.array(days.astype(np.int32), pa.date32())
+    stages = pa.table(
+        [
+            ids,
+            as_of,
+            words.strings(out_stage),
+            pa.array(tl.PHASE_NAMES, pa.string()).take(pa.array(out_phase.astype(np.int32))),
+            pa.array(out_risk),
+            pa.array(out_streak),
+            _dates(out_live),
+            _dates(out_matured),
+        ],
+        schema=STAGES_SCHEMA,
+    )
+    moved = np.flatnonzero(out_stage != out_from)
+    texts = _reasons(model, out_reason[moved], score[moved], inactive[moved])
+    transitions = pa.table(
+        [ids.take(moved), as_of.take(moved), words.strings(out_from[moved]), words.strings(out_stage[moved]), texts],
+        schema=TRANSITIONS_SCHEMA,
+    )
+    return stages, transitions
 
 
-def _table(rows: Iterable[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
-    columns = list(zip(*rows, strict=True)) or [()] * len(schema)
-    return pa.table([pa.array(list(c), f.type) for c, f in zip(columns, schema, strict=True)], schema=schema)
+def _dates(days: np.ndarray) -> pa.Array:
+    """Day numbers as a date32 array (null where unset)."""
+    unset = days == tl.UNSET
+    return pa.array(np.where(unset, 0, days).astype(np.int32), pa.date32(), mask=unset)
+
+
+def _reasons(model: LifecycleModel, codes: np.ndarray, score: np.ndarray, inactive: np.ndarray) -> pa.Array:
+    """The sentence of each transition; the at-risk ones carry the row's own figure."""
+    fixed = tl.reasons(model)
+    texts = pa.array(fixed, pa.string()).take(pa.array(codes.astype(np.int32))).to_numpy(zero_copy_only=False)
+    below = model.at_risk.enter_below
+    for i in np.flatnonzero(codes == tl.R_RISK_SCORE):
+        texts[i] = f"health {score[i]:.0f} below {below:g}"
+    for i in np.flatnonzero(codes == tl.R_RISK_INACTIVE):
+        texts[i] = f"no activity for {inactive[i]:.0f} days"
+    return pa.array(texts, pa.string())
 
 
 def states_from(stages: pa.Table) -> dict[int, StageState]:
     """The state to carry on from: each account's last row of a stages table."""
-    last: dict[int, StageState] = {}
-    for row in stages.sort_by([("account_id", "ascending"), ("as_of", "ascending")]).to_pylist():
-        last[row["account_id"]] = replace(
-            StageState(),
-            stage=row["stage"],
-            at_risk=row["at_risk"],
-            risk_clear_streak=row["risk_clear_streak"],
-            live_since=row["live_since"],
-            matured_since=row["matured_since"],
-        )
-    return last
+    if not stages.num_rows:
+        return {}
+    accounts = np.asarray(pc.cast(stages.column("account_id"), pa.int64()).to_numpy(zero_copy_only=False))
+    order = np.lexsort((tl.days_of(stages.column("as_of")), accounts))
+    ends = order[np.r_[accounts[order][1:] != accounts[order][:-1], True]]
+    last = stages.take(pa.array(ends))
+    columns = [
+        last.column(name).to_pylist()
+        for name in ("account_id", "stage", "at_risk", "risk_clear_streak", "live_since", "matured_since")
+    ]
+    return {a: StageState(s, r, k, live, mat) for a, s, r, k, live, mat in zip(*columns, strict=True)}

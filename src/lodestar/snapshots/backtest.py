@@ -1,4 +1,4 @@
-"""Predictive backtest figures: AUC and worst-decile lift of a health score against churn, with bootstrap CIs."""
+"""Backtest figures: AUC and worst-decile lift of health against churn, with bootstrap CIs."""
 
 from __future__ import annotations
 

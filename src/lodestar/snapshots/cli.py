@@ -64,7 +64,9 @@ def plan_dates(as_of: str | None, start: str | None, end: str | None, every: str
 
 
 def run(
-    as_of: Annotated[str | None, typer.Option("--as-of", help="The snapshot date, YYYY-MM-DD (default: today).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The snapshot date, YYYY-MM-DD (default: today).")
+    ] = None,
     start: Annotated[str | None, typer.Option("--from", help="Backfill from this date.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Backfill up to this date.")] = None,
     every: Annotated[str, typer.Option(help="Backfill period, e.g. 7d or 1w.")] = "7d",
@@ -86,7 +88,9 @@ def run(
     out = SnapshotRunRead.model_validate(record).model_dump(mode="json")
     span = f"{days[0]} .. {days[-1]} ({len(days)} dates)" if len(days) > 1 else str(days[0])
     seconds = (record.finished_at - record.started_at).total_seconds() if record.finished_at else 0.0
-    text = f"snapshot {span}: {record.accounts} accounts, {record.transitions} stage changes in {seconds:.1f} s"
+    text = (
+        f"snapshot {span}: {record.accounts} accounts, {record.transitions} stage changes in {seconds:.1f} s"
+    )
     typer.echo(json.dumps(out, indent=2) if as_json else text)
 
 
@@ -107,8 +111,10 @@ def backtest_health(
     days = [parse_date("as-of", d) for d in as_of or []]
     try:
         with unit_of_work(engine) as session:
-            rows = [BacktestRead.model_validate(r).model_dump(mode="json")
-                    for r in service.backtest_health(session, days or None, horizon, today(settings))]
+            rows = [
+                BacktestRead.model_validate(r).model_dump(mode="json")
+                for r in service.backtest_health(session, days or None, horizon, today(settings))
+            ]
     except LodestarError as exc:
         _fail(exc.message)
     if as_json:

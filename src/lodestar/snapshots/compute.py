@@ -81,7 +81,9 @@ def _one_date(
     again = set(pc.filter(ids, moved).to_pylist())
     sub = _signals(metrics, health, metric).filter(moved)
     terms = contracts.filter(pc.is_in(contracts.column("account_id"), pa.array(sorted(again), pa.int64())))
-    fixed, fixed_changes = assign_stages(sub, terms, models.lifecycle, {a: state[a] for a in again if a in state})
+    fixed, fixed_changes = assign_stages(
+        sub, terms, models.lifecycle, {a: state[a] for a in again if a in state}
+    )
     keep = pc.invert(pc.is_in(stages.column("account_id"), fixed.column("account_id")))
     stages = pa.concat_tables([stages.filter(keep), fixed]).sort_by("account_id")
     kept = pc.invert(pc.is_in(changes.column("account_id"), fixed.column("account_id")))
@@ -89,7 +91,9 @@ def _one_date(
     return health, stages, changes
 
 
-def _full_rows(metrics: pa.Table, tiers: pa.Table, health: pa.Table, stages: pa.Table, lifecycle: LifecycleModel) -> pa.Table:
+def _full_rows(
+    metrics: pa.Table, tiers: pa.Table, health: pa.Table, stages: pa.Table, lifecycle: LifecycleModel
+) -> pa.Table:
     """Metrics, tier, health and stage side by side, one row per account (rows share account order)."""
     out = metrics
     tier_by = tiers.select(["account_id", *TIER_COLUMNS])

@@ -6,11 +6,17 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lodestar.snapshots.models import Backtest, HealthHistory, JobLock, SnapshotRun, StageTransition
+
+
+def _table(model: type[Any]) -> Table:
+    """A model's Core table: plain executemany inserts, much faster than the ORM's bulk path."""
+    table: Table = model.__table__
+    return table
 
 
 def claim_lock(session: Session, name: str, holder: str, now: datetime, stale_before: datetime) -> bool:
@@ -54,14 +60,14 @@ def replace_history(session: Session, days: Sequence[date], rows: list[dict[str,
     """Replaces the health history of these dates."""
     session.execute(delete(HealthHistory).where(HealthHistory.as_of.in_(list(days))))
     if rows:
-        session.execute(insert(HealthHistory.__table__), rows)
+        session.execute(insert(_table(HealthHistory)), rows)
 
 
 def replace_transitions(session: Session, days: Sequence[date], rows: list[dict[str, Any]]) -> None:
     """Replaces the stage changes recorded on these dates."""
     session.execute(delete(StageTransition).where(StageTransition.on.in_(list(days))))
     if rows:
-        session.execute(insert(StageTransition.__table__), rows)
+        session.execute(insert(_table(StageTransition)), rows)
 
 
 def history_between(session: Session, first: date, last: date) -> list[HealthHistory]:
@@ -116,8 +122,12 @@ def backtests(session: Session, limit: int) -> list[Backtest]:
     return list(session.scalars(select(Backtest).order_by(Backtest.id.desc()).limit(limit)))
 
 
-def replace_account_history(session: Session, account_id: int, as_of: date, rows: list[dict[str, Any]]) -> None:
+def replace_account_history(
+    session: Session, account_id: int, as_of: date, rows: list[dict[str, Any]]
+) -> None:
     """Replaces one account's health on one date."""
-    session.execute(delete(HealthHistory).where(HealthHistory.account_id == account_id, HealthHistory.as_of == as_of))
+    session.execute(
+        delete(HealthHistory).where(HealthHistory.account_id == account_id, HealthHistory.as_of == as_of)
+    )
     if rows:
-        session.execute(insert(HealthHistory.__table__), rows)
+        session.execute(insert(_table(HealthHistory)), rows)

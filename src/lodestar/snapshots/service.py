@@ -1,4 +1,4 @@
-"""The snapshot run (tiers -> metrics -> health -> stage -> store), history, recompute, backtest and export."""
+"""The snapshot run (tiers, metrics, health, stage, store), history, recompute, backtest, export."""
 
 from __future__ import annotations
 
@@ -65,9 +65,16 @@ def _tiers(session: Any) -> pa.Table:
     """Assigns every account its tier (pinned wins) and stores the changes."""
     rules, _ = config_service.tier_rules(session)
     profiles = accounts_service.tier_profiles(session)
-    tiers = assign_tiers(pa.Table.from_pylist(profiles) if profiles else pa.table({"account_id": pa.array([], pa.int64())}), rules)
+    tiers = assign_tiers(
+        pa.Table.from_pylist(profiles) if profiles else pa.table({"account_id": pa.array([], pa.int64())}),
+        rules,
+    )
     before = {p["account_id"]: p["tier"] for p in profiles}
-    moved = [{"id": a, "tier": t} for a, t in zip(tiers["account_id"].to_pylist(), tiers["tier"].to_pylist(), strict=True) if before[a] != t]
+    moved = [
+        {"id": a, "tier": t}
+        for a, t in zip(tiers["account_id"].to_pylist(), tiers["tier"].to_pylist(), strict=True)
+        if before[a] != t
+    ]
     accounts_service.set_snapshot_values(session, moved)
     return tiers
 
@@ -76,12 +83,19 @@ def _inputs(session: Any) -> tuple[MetricInputs, list[CustomMetric]]:
     rules, _ = config_service.tier_rules(session)
     metrics_config, _ = config_service.metrics_config(session)
     sla = {t.key: t.sla.first_response_hours for t in rules.tiers}
-    custom = [CustomMetric(slug=m.slug, kind=m.aggregate, events=m.events, window_days=m.window_days) for m in metrics_config.custom]
+    custom = [
+        CustomMetric(slug=m.slug, kind=m.aggregate, events=m.events, window_days=m.window_days)
+        for m in metrics_config.custom
+    ]
     return load_inputs(session, sla, metrics_config.key_features), custom
 
 
 def run_snapshots(
-    session: Any, analytics: AnalyticsEngine, root: Path, as_of_dates: Sequence[date], events_dir: Path | None = None
+    session: Any,
+    analytics: AnalyticsEngine,
+    root: Path,
+    as_of_dates: Sequence[date],
+    events_dir: Path | None = None,
 ) -> RunOutcome:
     """Computes and stores the snapshot of every account on each date, in one pass over the data."""
     days = sorted(set(as_of_dates))
@@ -104,7 +118,11 @@ def run_snapshots(
         _denormalise(session, days[-1], computed.snapshots[-1][1])
     for day, table in computed.snapshots:
         store.write(root, day, table)
-    versions = {"health": models.health_version, "lifecycle": models.lifecycle_version, "tiers": models.tiers_version}
+    versions = {
+        "health": models.health_version,
+        "lifecycle": models.lifecycle_version,
+        "tiers": models.tiers_version,
+    }
     return RunOutcome(days, tiers.num_rows, metrics.num_rows, computed.transitions.num_rows, versions)
 
 
@@ -130,7 +148,9 @@ def _trend(series: list[tuple[date, float]], as_of: date, back: int, now: float 
 def _denormalise(session: Any, as_of: date, table: pa.Table) -> None:
     """Copies the newest snapshot's health, trend and stage onto the accounts."""
     series: dict[int, list[tuple[date, float]]] = {}
-    for h in sorted(repository.history_between(session, as_of - timedelta(days=60), as_of), key=lambda h: h.as_of):
+    for h in sorted(
+        repository.history_between(session, as_of - timedelta(days=60), as_of), key=lambda h: h.as_of
+    ):
         if h.score is not None:
             series.setdefault(h.account_id, []).append((h.as_of, h.score))
     since = repository.last_change_on_or_before(session, as_of)
@@ -139,17 +159,25 @@ def _denormalise(session: Any, as_of: date, table: pa.Table) -> None:
     for row in table.select(cols).to_pylist():
         account, score = row["account_id"], row["score"]
         values.append(
-            {"id": account, "health_score": None if score is None else round(score, 2), "health_grade": row["grade"],
-             "health_trend_7d": _trend(series.get(account, []), as_of, 7, score),
-             "health_trend_30d": _trend(series.get(account, []), as_of, 30, score),
-             "stage": row["stage"], "stage_since": since.get(account), "snapshot_as_of": as_of,
-             "in_renewal_window": bool(row["in_renewal_window"])}
+            {
+                "id": account,
+                "health_score": None if score is None else round(score, 2),
+                "health_grade": row["grade"],
+                "health_trend_7d": _trend(series.get(account, []), as_of, 7, score),
+                "health_trend_30d": _trend(series.get(account, []), as_of, 30, score),
+                "stage": row["stage"],
+                "stage_since": since.get(account),
+                "snapshot_as_of": as_of,
+                "in_renewal_window": bool(row["in_renewal_window"]),
+            }
         )
     accounts_service.set_snapshot_values(session, values)
 
 
-def recompute_account(session: Any, analytics: AnalyticsEngine, root: Path, account_id: int, as_of: date) -> dict[str, Any]:
-    """Recomputes one account's snapshot on a date (peers for percentile measures come from the stored snapshot)."""
+def recompute_account(
+    session: Any, analytics: AnalyticsEngine, root: Path, account_id: int, as_of: date
+) -> dict[str, Any]:
+    """Recomputes one account on a date; percentile peers come from the stored snapshot of that date."""
     models = _models(session)
     tiers = _tiers(session)
     inputs, custom = _inputs(session)
@@ -160,7 +188,9 @@ def recompute_account(session: Any, analytics: AnalyticsEngine, root: Path, acco
     stored = store.read(root, as_of)
     metrics = fresh
     if stored is not None:
-        others = stored.select(fresh.column_names).filter(pc.not_equal(stored.column("account_id"), account_id))
+        others = stored.select(fresh.column_names).filter(
+            pc.not_equal(stored.column("account_id"), account_id)
+        )
         metrics = pa.concat_tables([others, fresh.cast(others.schema)])
     previous = store.latest_before(root, as_of)
     before = store.read(root, previous) if previous else None
@@ -173,7 +203,9 @@ def recompute_account(session: Any, analytics: AnalyticsEngine, root: Path, acco
         _denormalise(session, as_of, mine)
     if stored is not None:
         store.write(root, as_of, table)
-    return mine.drop_columns(["explanations"]).to_pylist()[0] | {"explanations": mine["explanations"].to_pylist()[0]}
+    return mine.drop_columns(["explanations"]).to_pylist()[0] | {
+        "explanations": mine["explanations"].to_pylist()[0]
+    }
 
 
 def list_runs(session: Any, viewer: User, limit: int = 50) -> list[SnapshotRun]:
@@ -203,7 +235,9 @@ def snapshot(root: Path, as_of: date) -> pa.Table:
 def export_snapshot(root: Path, as_of: date, out: Path) -> int:
     """Writes one row per account (metrics, tier, score, grade, coverage, stage) as CSV or Parquet."""
     if out.suffix.lower() not in EXPORT_FORMATS:
-        raise InvalidInput.one("out", f"{out.name}: use a .csv or .parquet file name (got {out.suffix or 'no extension'!r})")
+        raise InvalidInput.one(
+            "out", f"{out.name}: use a .csv or .parquet file name (got {out.suffix or 'no extension'!r})"
+        )
     table = snapshot(root, as_of).drop_columns(["explanations"])
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
@@ -234,12 +268,16 @@ def backtest_health(
     if as_of_dates:
         missing = sorted(set(as_of_dates) - set(known))
         if missing:
-            raise InvalidInput.one("as_of", f"no health history on {', '.join(map(str, missing))}; run the snapshot first")
+            raise InvalidInput.one(
+                "as_of", f"no health history on {', '.join(map(str, missing))}; run the snapshot first"
+            )
         days = sorted(set(as_of_dates))
     else:
         days = [d for d in known if d + timedelta(days=horizon) <= today]
         if not days:
-            raise InvalidInput.one("as_of", f"no snapshot date has its whole {horizon}-day horizon before {today}")
+            raise InvalidInput.one(
+                "as_of", f"no snapshot date has its whole {horizon}-day horizon before {today}"
+            )
     churns = contracts_service.churn_dates(session)
     rows = []
     for day in days:

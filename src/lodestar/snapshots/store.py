@@ -25,7 +25,9 @@ def _plain(table: pa.Table) -> pa.Table:
     item = table.schema.field("explanations").type.value_type
     fields = [pa.field(f.name, pa.string() if pa.types.is_dictionary(f.type) else f.type) for f in item]
     index = table.column_names.index("explanations")
-    return table.set_column(index, "explanations", table.column("explanations").cast(pa.list_(pa.struct(fields))))
+    return table.set_column(
+        index, "explanations", table.column("explanations").cast(pa.list_(pa.struct(fields)))
+    )
 
 
 def write(root: Path, as_of: date, table: pa.Table) -> Path:

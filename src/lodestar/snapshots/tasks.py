@@ -49,7 +49,11 @@ def claim(engine: Engine, holder: str, wait_s: float = 0.0) -> None:
             if repository.claim_lock(session, LOCK, holder, now, now - STALE_AFTER):
                 return
             held = repository.lock(session, LOCK)
-            who = f"{held.holder} since {held.claimed_at:%Y-%m-%d %H:%M:%S} UTC" if held and held.claimed_at else "?"
+            who = (
+                f"{held.holder} since {held.claimed_at:%Y-%m-%d %H:%M:%S} UTC"
+                if held and held.claimed_at
+                else "?"
+            )
         if time.monotonic() >= deadline:
             raise SnapshotBusy(f"another snapshot run is in progress ({who}); try again when it has finished")
         time.sleep(0.2)
@@ -69,19 +73,30 @@ def run_job(
     wait_s: float = 0.0,
     analytics: AnalyticsEngine | None = None,
 ) -> SnapshotRun:
-    """Runs the snapshot for these dates under the lock, recording the run; a failure is recorded and re-raised."""
+    """Runs the snapshot for these dates under the lock and records the run (failures too)."""
     days = sorted(set(dates))
     holder = _holder()
     claim(engine, holder, wait_s)
     try:
         with unit_of_work(engine) as session:
-            run = SnapshotRun(kind=kind, as_of=days[-1], first_as_of=days[0], dates=len(days), status="running",
-                              started_at=utcnow(), versions={})
+            run = SnapshotRun(
+                kind=kind,
+                as_of=days[-1],
+                first_as_of=days[0],
+                dates=len(days),
+                status="running",
+                started_at=utcnow(),
+                versions={},
+            )
             session.add(run)
         try:
             with unit_of_work(engine) as session:
                 outcome = service.run_snapshots(
-                    session, analytics or from_settings(settings), snapshot_root(settings), days, settings.events_dir
+                    session,
+                    analytics or from_settings(settings),
+                    snapshot_root(settings),
+                    days,
+                    settings.events_dir,
                 )
         except Exception as exc:
             _finish(engine, run, "failed", error=f"{type(exc).__name__}: {exc}")
@@ -91,14 +106,23 @@ def run_job(
         release(engine, holder)
 
 
-def _finish(engine: Engine, run: SnapshotRun, status: str, outcome: service.RunOutcome | None = None, error: str | None = None) -> SnapshotRun:
+def _finish(
+    engine: Engine,
+    run: SnapshotRun,
+    status: str,
+    outcome: service.RunOutcome | None = None,
+    error: str | None = None,
+) -> SnapshotRun:
     with unit_of_work(engine) as session:
         row = session.get(SnapshotRun, run.id)
         assert row is not None
         row.status, row.finished_at, row.error = status, utcnow(), error
         if outcome:
             row.accounts, row.rows, row.transitions, row.versions = (
-                outcome.accounts, outcome.rows, outcome.transitions, outcome.versions,
+                outcome.accounts,
+                outcome.rows,
+                outcome.transitions,
+                outcome.versions,
             )
         session.flush()
         session.expunge(row)

@@ -56,7 +56,10 @@ def upgrade() -> None:
         sa.Column("model_version", sa.Integer(), nullable=False),
         sa.Column("stage", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(
-            ["account_id"], ["accounts.id"], name=op.f("fk_health_history_account_id_accounts"), ondelete="CASCADE"
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_health_history_account_id_accounts"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("account_id", "as_of", name=op.f("pk_health_history")),
     )
@@ -70,7 +73,9 @@ def upgrade() -> None:
         sa.Column("to_stage", sa.String(length=32), nullable=True),
         sa.Column("reason", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(
-            ["account_id"], ["accounts.id"], name=op.f("fk_stage_transitions_account_id_accounts"),
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_stage_transitions_account_id_accounts"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stage_transitions")),
@@ -86,7 +91,10 @@ def upgrade() -> None:
         sa.Column("model_version", sa.Integer(), nullable=False),
         sa.Column("accounts", sa.Integer(), nullable=False),
         sa.Column("churned", sa.Integer(), nullable=False),
-        *[sa.Column(c, sa.Float(), nullable=True) for c in ("auc", "auc_low", "auc_high", "lift", "lift_low", "lift_high")],
+        *[
+            sa.Column(c, sa.Float(), nullable=True)
+            for c in ("auc", "auc_low", "auc_high", "lift", "lift_low", "lift_high")
+        ],
         sa.PrimaryKeyConstraint("id", name=op.f("pk_backtests")),
     )
     op.create_index(op.f("ix_backtests_as_of"), "backtests", ["as_of"])
@@ -110,8 +118,14 @@ def downgrade() -> None:
         for column in _ACCOUNT_INDEXED:
             batch.drop_index(batch.f(f"ix_accounts_{column}"))
         for column in (
-            "in_renewal_window", "snapshot_as_of", "stage_since", "stage", "health_trend_30d",
-            "health_trend_7d", "health_grade", "health_score",
+            "in_renewal_window",
+            "snapshot_as_of",
+            "stage_since",
+            "stage",
+            "health_trend_30d",
+            "health_trend_7d",
+            "health_grade",
+            "health_score",
         ):
             batch.drop_column(column)
     op.drop_table("backtests")
