@@ -176,6 +176,7 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     from lodestar.events import pages as events_pages
     from lodestar.imports import pages as imports_pages
     from lodestar.snapshots import api as snapshots_api
+    from lodestar.snapshots import pages as snapshots_pages
 
     for router in (auth_api.router, accounts_api.router, contracts_api.router, snapshots_api.router):
         app.include_router(router, prefix="/api/v1")
@@ -185,4 +186,5 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     app.include_router(events_api.router)
     app.include_router(events_pages.router)
     app.include_router(imports_pages.router)  # the upload pages and POST /api/v1/imports/{kind}
+    app.include_router(snapshots_pages.router)
     return app

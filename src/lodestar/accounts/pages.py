@@ -19,11 +19,13 @@ from lodestar.accounts.schemas import (
 )
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
+from lodestar.config import service as config_service
 from lodestar.contracts import service as contracts_service
 from lodestar.kit.errors import InvalidInput
+from lodestar.snapshots import insights
 from lodestar.web.deps import Db, PageUser
 from lodestar.web.forms import blank_to_none, field_errors, read_form, split_list, validate
-from lodestar.web.templating import render
+from lodestar.web.templating import locale_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,13 +47,31 @@ ACCOUNT_FIELDS = (
 )
 LIST_FIELDS = ("tags", "departments", "scenarios")
 CONTACT_FIELDS = ("name", "title", "role", "email", "phone", "it_ability", "kpi_note", "left_on")
-SORTABLE = ("name", "arr", "renewal_date", "industry", "plan", "tier", "employees")
+SORTABLE = (
+    "name",
+    "arr",
+    "renewal_date",
+    "industry",
+    "plan",
+    "tier",
+    "employees",
+    "health_score",
+    "health_trend_30d",
+    "stage",
+)
 
 
 def _visible_users(db: Db, viewer: User) -> list[User]:
     """Users whose accounts the viewer may see (the owner menu), in one query."""
     scope = auth_service.scope_for(db, viewer)
     return [u for u in auth_service.list_users(db) if scope.allows_owner(u.id)]
+
+
+def _stage_options(db: Db, request: Request) -> list[tuple[str, str]]:
+    """The lifecycle stages as (key, label in the viewer's language) for the stage filter."""
+    model, _ = config_service.lifecycle_model(db)
+    chinese = locale_of(request) == "zh_CN"
+    return [(s.key, (s.label_zh if chinese and s.label_zh else s.label)) for s in model.stages]
 
 
 def _filter_from(request: Request) -> AccountFilter:
@@ -64,9 +84,9 @@ def _href(flt: AccountFilter, **changes: Any) -> str:
     values = {**flt.model_dump(), **changes}
     defaults = AccountFilter().model_dump()
     query = {
-        k: ("1" if v is True else v)
+        k: ("1" if v is True else "0" if v is False else v)
         for k, v in values.items()
-        if v not in (None, "", False) and v != defaults[k]
+        if v not in (None, "") and v != defaults[k]
     }
     return "/accounts" + ("?" + urlencode(query) if query else "")
 
@@ -77,6 +97,7 @@ def portfolio(request: Request, user: PageUser, db: Db) -> Response:
     flt = _filter_from(request)
     found = accounts_service.list_accounts(db, user, flt)
     users = _visible_users(db, user)
+    stages = _stage_options(db, request)
     context: dict[str, Any] = {
         "found": found,
         "flt": flt,
@@ -85,6 +106,8 @@ def portfolio(request: Request, user: PageUser, db: Db) -> Response:
         "href": lambda **kw: _href(flt, **kw),
         "sortable": SORTABLE,
         "can_edit": auth_service.can_edit(user),
+        "stages": stages,
+        "stage_labels": dict(stages),
     }
     if request.headers.get("hx-request") and not request.headers.get("hx-history-restore-request"):
         response = render(request, "accounts/_table.html", context)
@@ -153,7 +176,7 @@ async def create_account(request: Request, user: PageUser, db: Db) -> Response:
 
 @router.get("/accounts/{account_id}")
 def account_page(account_id: int, request: Request, user: PageUser, db: Db) -> Response:
-    """One account: profile, portrait, stakeholders, contracts and recent changes."""
+    """One account: health, stage timeline, tier, profile, portrait, stakeholders, contracts, changes."""
     account = accounts_service.get_account(db, user, account_id)
     contracts = contracts_service.list_for_account(db, user, account_id)
     history = auth_service.history(db, "account", account_id)[:20]
@@ -171,6 +194,11 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db) -> R
         "history": history,
         "people": people,
         "can_edit": auth_service.can_edit(user),
+        "health": insights.health_card(db, insights.root_of(request.app.state.settings), account),
+        "series": insights.history_series(db, account_id),
+        "timeline": insights.stage_timeline(db, account_id),
+        "tier": insights.tier_of(db, account.tier),
+        "stage_labels": dict(_stage_options(db, request)),
     }
     return render(request, "accounts/detail.html", context)
 

@@ -36,6 +36,14 @@ def _filters(flt: AccountFilter, owner_ids: frozenset[int] | None) -> list[Colum
     ):
         if value is not None and value != "":
             conds.append(column == value)
+    if flt.grade == "none":
+        conds.append(Account.health_grade.is_(None))
+    elif flt.grade is not None:
+        conds.append(Account.health_grade == flt.grade)
+    if flt.stage:
+        conds.append(Account.stage == flt.stage)
+    if flt.renewal_window is not None:
+        conds.append(Account.in_renewal_window == flt.renewal_window)
     return conds
 
 

@@ -85,7 +85,21 @@ class AccountRead(BaseModel):
     updated_at: datetime
 
 
-SortKey = Literal["name", "arr", "renewal_date", "industry", "plan", "tier", "employees", "updated_at"]
+SortKey = Literal[
+    "name",
+    "arr",
+    "renewal_date",
+    "industry",
+    "plan",
+    "tier",
+    "employees",
+    "updated_at",
+    "health_score",
+    "health_trend_7d",
+    "health_trend_30d",
+    "stage",
+]
+Grade = Literal["green", "yellow", "red", "none"]
 
 
 class AccountFilter(BaseModel):
@@ -99,6 +113,9 @@ class AccountFilter(BaseModel):
     tier: str | None = None
     plan: str | None = None
     status: str | None = None
+    grade: Grade | None = Field(None, description="Health grade of the latest snapshot; none: not scored.")
+    stage: str | None = Field(None, max_length=32, description="Lifecycle stage of the latest snapshot.")
+    renewal_window: bool | None = Field(None, description="In (true) or out of (false) the renewal window.")
     sort: SortKey = "name"
     desc: bool = False
     page: int = Field(1, ge=1)

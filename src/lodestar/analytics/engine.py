@@ -52,7 +52,7 @@ class AnalyticsEngine:
         elif self.name == "duckdb":
             table = self.con.read_parquet([str(f) for f in files])
         elif self.name == "spark":
-            table = self.con.read_parquet(str(self.rollup_dir / kind / "[0-9]*.parquet"))
+            table = self.con.read_parquet(str(self.rollup_dir / kind))
         else:  # PostgreSQL cannot read Parquet: load the roll-up into a table of the analytics schema
             data = pa.concat_tables(pq.read_table(f, schema=ROLLUP_SCHEMAS[kind]) for f in files)
             table = self.con.create_table(f"rollup_{kind}", data, database=ANALYTICS_SCHEMA, overwrite=True)

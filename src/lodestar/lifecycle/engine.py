@@ -8,7 +8,8 @@ one step per snapshot, vectorised over accounts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -52,6 +53,54 @@ class StageState:
     matured_since: date | None = None
 
 
+class StageStates(Mapping[int, StageState]):
+    """Each account's carried state held as arrays; reads as a mapping of account id to StageState."""
+
+    def __init__(
+        self,
+        ids: np.ndarray,
+        names: list[str | None],
+        stage: np.ndarray,
+        at_risk: np.ndarray,
+        streak: np.ndarray,
+        live_since: np.ndarray,
+        matured: np.ndarray,
+    ) -> None:
+        self.ids, self.names, self.stage, self.at_risk = ids, names, stage, at_risk
+        self.streak, self.live_since, self.matured = streak, live_since, matured
+
+    def _at(self, account: object) -> int:
+        if not isinstance(account, int | np.integer) or not len(self.ids):
+            return -1
+        i = int(np.searchsorted(self.ids, account))
+        return i if i < len(self.ids) and self.ids[i] == account else -1
+
+    def __getitem__(self, account: int) -> StageState:
+        i = self._at(account)
+        if i < 0:
+            raise KeyError(account)
+        return StageState(
+            self.names[self.stage[i]],
+            bool(self.at_risk[i]),
+            int(self.streak[i]),
+            _date(int(self.live_since[i])),
+            _date(int(self.matured[i])),
+        )
+
+    def __contains__(self, account: object) -> bool:
+        return self._at(account) >= 0
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.ids.tolist())
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _date(day: int) -> date | None:
+    return None if day == tl.UNSET else EPOCH + timedelta(days=day)
+
+
 def _floats(table: pa.Table, name: str | None) -> np.ndarray:
     """A column as float64 with NaN for null (all NaN when absent)."""
     if name is None or name not in table.column_names:
@@ -93,7 +142,7 @@ def _day(value: date | None) -> int:
     return tl.UNSET if value is None else (value - EPOCH).days
 
 
-def _carry(ids: np.ndarray, previous: dict[int, StageState], words: _Vocabulary) -> _Carry:
+def _carry(ids: np.ndarray, previous: Mapping[int, StageState], words: _Vocabulary) -> _Carry:
     n = len(ids)
     carry = _Carry(
         np.zeros(n, dtype=np.int16),
@@ -102,6 +151,16 @@ def _carry(ids: np.ndarray, previous: dict[int, StageState], words: _Vocabulary)
         np.full(n, tl.UNSET, dtype=np.int64),
         np.full(n, tl.UNSET, dtype=np.int64),
     )
+    if isinstance(previous, StageStates):
+        if len(previous.ids):
+            pos = np.clip(np.searchsorted(previous.ids, ids), 0, len(previous.ids) - 1)
+            at = np.flatnonzero(previous.ids[pos] == ids)
+            src = pos[at]
+            recode = np.array([words.code[name] for name in previous.names], dtype=np.int16)
+            carry.stage[at] = recode[previous.stage[src]]
+            carry.at_risk[at], carry.streak[at] = previous.at_risk[src], previous.streak[src]
+            carry.live_since[at], carry.matured[at] = previous.live_since[src], previous.matured[src]
+        return carry
     hits = [(i, s) for i, a in enumerate(ids.tolist()) if (s := previous.get(a)) is not None]
     if hits:
         at = np.array([i for i, _ in hits], dtype=np.int64)
@@ -118,7 +177,7 @@ def assign_stages(
     snapshots: pa.Table,
     contracts: pa.Table,
     model: LifecycleModel,
-    previous_state: dict[int, StageState] | None = None,
+    previous_state: Mapping[int, StageState] | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """Stage per account per snapshot date (in date order) and every stage change with its reason."""
     previous = previous_state or {}
@@ -127,7 +186,8 @@ def assign_stages(
     order = np.lexsort((days, accounts))
     accounts, days = accounts[order], days[order]
     n = len(accounts)
-    words = _Vocabulary(model, {s.stage for s in previous.values()})
+    extra = set(previous.names) if isinstance(previous, StageStates) else {s.stage for s in previous.values()}
+    words = _Vocabulary(model, extra)
     places = tl.place(model, tl.contracts_from(contracts, model), accounts, days)
 
     score, inactive = _floats(snapshots, "score")[order], _floats(snapshots, "days_since_last_activity")[order]
@@ -233,16 +293,19 @@ def _reasons(model: LifecycleModel, codes: np.ndarray, score: np.ndarray, inacti
     return pa.array(texts, pa.string())
 
 
-def states_from(stages: pa.Table) -> dict[int, StageState]:
-    """The state to carry on from: each account's last row of a stages table."""
-    if not stages.num_rows:
-        return {}
+def states_from(stages: pa.Table) -> StageStates:
+    """The state to carry on from: each account's last row of a stages table (a mapping by account)."""
     accounts = np.asarray(pc.cast(stages.column("account_id"), pa.int64()).to_numpy(zero_copy_only=False))
     order = np.lexsort((tl.days_of(stages.column("as_of")), accounts))
-    ends = order[np.r_[accounts[order][1:] != accounts[order][:-1], True]]
-    last = stages.take(pa.array(ends))
-    columns = [
-        last.column(name).to_pylist()
-        for name in ("account_id", "stage", "at_risk", "risk_clear_streak", "live_since", "matured_since")
-    ]
-    return {a: StageState(s, r, k, live, mat) for a, s, r, k, live, mat in zip(*columns, strict=True)}
+    ends = order[np.r_[accounts[order][1:] != accounts[order][:-1], True]] if len(order) else order
+    last = stages.take(pa.array(ends, pa.int64()))
+    stage = pc.dictionary_encode(pc.cast(last.column("stage"), pa.string()).combine_chunks())
+    return StageStates(
+        ids=accounts[ends],
+        names=[None, *stage.dictionary.to_pylist()],
+        stage=np.asarray(pc.fill_null(stage.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64) + 1,
+        at_risk=np.asarray(pc.fill_null(last.column("at_risk"), False).to_numpy(zero_copy_only=False), dtype=bool),
+        streak=np.asarray(pc.fill_null(last.column("risk_clear_streak"), 0).to_numpy(zero_copy_only=False)),
+        live_since=tl.days_of(last.column("live_since"), tl.UNSET),
+        matured=tl.days_of(last.column("matured_since"), tl.UNSET),
+    )

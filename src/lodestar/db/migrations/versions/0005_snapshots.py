@@ -49,9 +49,9 @@ def upgrade() -> None:
         "health_history",
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("score", sa.Float(), nullable=True),
+        sa.Column("score", sa.Double(), nullable=True),
         sa.Column("grade", sa.String(length=8), nullable=True),
-        sa.Column("coverage", sa.Float(), nullable=False),
+        sa.Column("coverage", sa.Double(), nullable=False),
         sa.Column("model", sa.String(length=60), nullable=False),
         sa.Column("model_version", sa.Integer(), nullable=False),
         sa.Column("stage", sa.String(length=32), nullable=True),
@@ -92,17 +92,17 @@ def upgrade() -> None:
         sa.Column("accounts", sa.Integer(), nullable=False),
         sa.Column("churned", sa.Integer(), nullable=False),
         *[
-            sa.Column(c, sa.Float(), nullable=True)
+            sa.Column(c, sa.Double(), nullable=True)
             for c in ("auc", "auc_low", "auc_high", "lift", "lift_low", "lift_high")
         ],
         sa.PrimaryKeyConstraint("id", name=op.f("pk_backtests")),
     )
     op.create_index(op.f("ix_backtests_as_of"), "backtests", ["as_of"])
     with op.batch_alter_table("accounts") as batch:
-        batch.add_column(sa.Column("health_score", sa.Float(), nullable=True))
+        batch.add_column(sa.Column("health_score", sa.Double(), nullable=True))
         batch.add_column(sa.Column("health_grade", sa.String(length=8), nullable=True))
-        batch.add_column(sa.Column("health_trend_7d", sa.Float(), nullable=True))
-        batch.add_column(sa.Column("health_trend_30d", sa.Float(), nullable=True))
+        batch.add_column(sa.Column("health_trend_7d", sa.Double(), nullable=True))
+        batch.add_column(sa.Column("health_trend_30d", sa.Double(), nullable=True))
         batch.add_column(sa.Column("stage", sa.String(length=32), nullable=True))
         batch.add_column(sa.Column("stage_since", sa.Date(), nullable=True))
         batch.add_column(sa.Column("snapshot_as_of", sa.Date(), nullable=True))

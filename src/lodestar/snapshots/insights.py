@@ -1,0 +1,279 @@
+"""Read side of the snapshot for the pages: the health card, history, stages, runs, backtests, previews."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import yaml
+from sqlalchemy.orm import Session
+
+from lodestar.accounts.models import Account
+from lodestar.accounts.tiers import Tier
+from lodestar.auth.models import Role, User
+from lodestar.config import service as config_service
+from lodestar.contracts import service as contracts_service
+from lodestar.health.explain import diff
+from lodestar.health.schemas import HealthConfig
+from lodestar.health.scoring import score_all
+from lodestar.kit.errors import InvalidInput, PermissionDenied
+from lodestar.settings import Settings
+from lodestar.snapshots import insights_repository as repository
+from lodestar.snapshots import service, store
+from lodestar.snapshots.backtest import figures
+from lodestar.snapshots.models import Backtest, SnapshotRun, StageTransition
+from lodestar.snapshots.tasks import snapshot_root, today
+
+GRADES = ("green", "yellow", "red", None)
+PREVIEW_DATES = 6  # past snapshot dates the preview backtest pools, newest first
+PREVIEW_ROUNDS = 200  # bootstrap rounds for the preview's intervals (the stored backtests use more)
+
+
+@dataclass
+class HealthCard:
+    """An account's latest health with its explanation, what moved since the snapshot before, and tier."""
+
+    as_of: date
+    score: float | None
+    grade: str | None
+    coverage: float
+    co_score: float | None
+    cx_score: float | None
+    model: str
+    model_version: int
+    trend_7d: float | None
+    trend_30d: float | None
+    explanations: list[dict[str, Any]]
+    moved: list[str]
+    previous_as_of: date | None
+
+
+@dataclass
+class Side:
+    """One health configuration judged on stored snapshots: grade counts and backtest figures."""
+
+    grades: dict[str | None, int] = field(default_factory=dict)
+    accounts: int = 0
+    churned: int = 0
+    auc: float | None = None
+    auc_low: float | None = None
+    auc_high: float | None = None
+    lift: float | None = None
+    lift_low: float | None = None
+    lift_high: float | None = None
+
+
+@dataclass
+class Preview:
+    """The active health configuration against a proposed one, before saving."""
+
+    as_of: date | None
+    dates: list[date]
+    horizon_days: int
+    now: Side
+    proposed: Side
+
+
+def root_of(settings: Settings) -> Path:
+    """Where the stored snapshots live."""
+    return snapshot_root(settings)
+
+
+def today_of(settings: Settings) -> date:
+    """Today in the company's time zone (churn labels are known up to today)."""
+    return today(settings)
+
+
+def _row(root: Path, as_of: date, account_id: int) -> dict[str, Any] | None:
+    """One account's row of one stored snapshot, read with a filter (never the whole file)."""
+    path = store.folder(root, as_of) / store.FILE
+    if not path.exists():
+        return None
+    table = pq.read_table(path, filters=[("account_id", "=", account_id)])
+    return table.to_pylist()[0] if table.num_rows else None
+
+
+def health_card(session: Session, root: Path, account: Account) -> HealthCard | None:
+    """The account's newest health and its explanation; None before its first snapshot."""
+    history = repository.history_of(session, account.id)
+    if not history:
+        return None
+    latest = history[-1]
+    row = _row(root, latest.as_of, account.id) or {}
+    previous = history[-2] if len(history) > 1 else None
+    before = _row(root, previous.as_of, account.id) if previous else None
+    explanations: list[dict[str, Any]] = row.get("explanations") or []
+    current = {
+        "score": latest.score,
+        "grade": latest.grade,
+        "model": latest.model,
+        "model_version": latest.model_version,
+        "explanations": explanations,
+    }
+    return HealthCard(
+        as_of=latest.as_of,
+        score=latest.score,
+        grade=latest.grade,
+        coverage=latest.coverage,
+        co_score=row.get("co_score"),
+        cx_score=row.get("cx_score"),
+        model=latest.model,
+        model_version=latest.model_version,
+        trend_7d=account.health_trend_7d,
+        trend_30d=account.health_trend_30d,
+        explanations=explanations,
+        moved=diff(before, current) if before else [],
+        previous_as_of=previous.as_of if previous else None,
+    )
+
+
+def history_series(session: Session, account_id: int) -> dict[str, list[Any]]:
+    """The trend chart's data: dates, scores (None where unscored) and grades, oldest first."""
+    rows = repository.history_of(session, account_id)
+    return {
+        "dates": [h.as_of.isoformat() for h in rows],
+        "scores": [None if h.score is None else round(h.score, 1) for h in rows],
+        "grades": [h.grade for h in rows],
+    }
+
+
+def stage_timeline(session: Session, account_id: int) -> list[StageTransition]:
+    """The account's stage changes with dates and reasons, newest first."""
+    return repository.transitions_of(session, account_id)
+
+
+def tier_of(session: Session, key: str | None) -> Tier | None:
+    """A tier's touch model, SLAs and cadence from the active tier rules."""
+    rules, _ = config_service.tier_rules(session)
+    return rules.tier(key) if key else None
+
+
+def runs(session: Session, viewer: User, limit: int = 100) -> list[SnapshotRun]:
+    """The newest snapshot runs (admins only)."""
+    return service.list_runs(session, viewer, limit)
+
+
+def require_model_editor(viewer: User) -> None:
+    """Refuses anyone but admins and managers."""
+    if viewer.role not in (Role.ADMIN, Role.MANAGER):
+        raise PermissionDenied("only admins and managers can change the health model")
+
+
+def backtests(session: Session, viewer: User, limit: int = 200) -> list[Backtest]:
+    """Stored backtests, oldest date first (admins and managers)."""
+    require_model_editor(viewer)
+    return sorted(service.backtests(session, limit), key=lambda b: (b.as_of, b.model_version, b.id))
+
+
+def _metrics(root: Path, as_of: date) -> pa.Table | None:
+    """A stored snapshot without its explanations (the preview re-scores the metrics)."""
+    path = store.folder(root, as_of) / store.FILE
+    if not path.exists():
+        return None
+    names = [n for n in pq.read_schema(path).names if n != "explanations"]
+    return pq.read_table(path, columns=names)
+
+
+def _customers(table: pa.Table) -> pa.Table:
+    """Rows of accounts that are customers on that date (not prospects, churned or in the lead pool)."""
+    stage = table.column("stage")
+    lost = pc.is_in(stage, pa.array(["churned", "lead_pool"], pa.string()))
+    return table.filter(pc.and_(pc.is_valid(stage), pc.invert(lost)))
+
+
+def _scores(table: pa.Table, config: HealthConfig, version: int) -> pa.Table:
+    """Re-scores a stored snapshot's metrics with a configuration (tiers and stages as stored)."""
+    return score_all(table, config, None, table.column("stage"), version, explain=False)
+
+
+def _grade_counts(scored: pa.Table) -> dict[str | None, int]:
+    counts = {g: 0 for g in GRADES}
+    for item in pc.value_counts(scored.column("grade")).to_pylist():
+        counts[item["values"]] = item["counts"]
+    return counts
+
+
+def _labels(table: pa.Table, churns: dict[int, list[date]], day: date, horizon: int) -> np.ndarray:
+    end = day + timedelta(days=horizon)
+    ids = table.column("account_id").to_pylist()
+    return np.array([any(day < d <= end for d in churns.get(a, [])) for a in ids], dtype=bool)
+
+
+def _backtest_dates(root: Path, today: date, horizon: int) -> list[date]:
+    """The newest stored dates whose whole horizon lies before today."""
+    ready = [d for d in store.dates(root) if d + timedelta(days=horizon) <= today]
+    return ready[-PREVIEW_DATES:]
+
+
+def preview(session: Session, root: Path, proposed: HealthConfig, today: date, horizon: int = 180) -> Preview:
+    """Grade counts on the newest snapshot and pooled backtest figures, active vs proposed model."""
+    active, version = config_service.health_config(session)
+    stored = store.dates(root)
+    now, new = Side(), Side()
+    if stored:
+        latest = _metrics(root, stored[-1])
+        assert latest is not None
+        now.grades = _grade_counts(_scores(latest, active, version))
+        new.grades = _grade_counts(_scores(latest, proposed, version + 1))
+    days = _backtest_dates(root, today, horizon)
+    churns = contracts_service.churn_dates(session)
+    pooled: dict[str, list[np.ndarray]] = {"now": [], "new": [], "labels": []}
+    for day in days:
+        table = _metrics(root, day)
+        if table is None:
+            continue
+        table = _customers(table)
+        pooled["labels"].append(_labels(table, churns, day, horizon))
+        for key, config in (("now", active), ("new", proposed)):
+            scored = _scores(table, config, version)
+            pooled[key].append(scored.column("score").to_numpy(zero_copy_only=False).astype(float))
+    if pooled["labels"]:
+        labels = np.concatenate(pooled["labels"])
+        for side, key in ((now, "now"), (new, "new")):
+            found = figures(np.concatenate(pooled[key]), labels, rounds=PREVIEW_ROUNDS)
+            for name, value in vars(found).items():
+                setattr(side, name, value)
+    return Preview(stored[-1] if stored else None, days, horizon, now, new)
+
+
+def can_edit_model(viewer: User) -> bool:
+    """Whether the viewer may open the health model editor."""
+    return viewer.role in (Role.ADMIN, Role.MANAGER)
+
+
+def author_of(viewer: User) -> str:
+    """How a saved version names its author."""
+    return viewer.email
+
+
+def health_yaml(session: Session) -> str:
+    """The active health configuration as the editor shows it."""
+    config, _ = config_service.health_config(session)
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def parse_health(session: Session, text: str) -> HealthConfig:
+    """A proposed health configuration from YAML, checked against the other active kinds."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "health"
+        raise InvalidInput.one(where, f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        raise InvalidInput.one("health", "must be a mapping with a list of models")
+    whole = config_service.document(session).model_dump(mode="json") | {"health": data}
+    return config_service.parse_document(whole).health
+
+
+def save_health(session: Session, viewer: User, text: str) -> int | None:
+    """Stores a proposed health configuration as a new version; None when nothing changed."""
+    require_model_editor(viewer)
+    proposed = parse_health(session, text)
+    return config_service.save(session, "health", proposed.model_dump(mode="json"), author_of(viewer))
