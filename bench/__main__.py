@@ -1,18 +1,41 @@
-"""`python -m bench`: runs every benchmark and prints the figures with the machine they ran on."""
+"""`python -m bench`: runs the benchmarks and prints each figure beside its baseline and goal.
+
+BENCH selects which to run (comma-separated; default all): web, ingest, imports, snapshot, stages.
+BENCH_ACCOUNTS sets the company size of the web benchmark (default 100,000).
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
+import time
+from collections.abc import Callable
 
-from bench import machine, web_pages
+from bench import machine
+
+SUITES: dict[str, tuple[str, Callable[[object], list[str]]]] = {
+    "web": ("bench.web_pages", lambda m: m.main(int(os.environ.get("BENCH_ACCOUNTS", "100000")))),  # type: ignore[attr-defined]
+    "ingest": ("bench.ingest", lambda m: m.main()),  # type: ignore[attr-defined]
+    "imports": ("bench.imports", lambda m: m.main()),  # type: ignore[attr-defined]
+    "snapshot": ("bench.snapshot", lambda m: m.main()),  # type: ignore[attr-defined]
+    "stages": ("bench.stages", lambda m: m.main()),  # type: ignore[attr-defined]
+}
 
 
 def main() -> None:
-    """Runs the benchmarks in turn (BENCH_ACCOUNTS sets the company size; default 100,000)."""
-    accounts = int(os.environ.get("BENCH_ACCOUNTS", "100000"))
-    print(f"machine: {machine.describe()}")
-    for line in web_pages.main(accounts):
-        print(line, flush=True)
+    """Runs the selected benchmarks in turn."""
+    chosen = [s.strip() for s in os.environ.get("BENCH", ",".join(SUITES)).split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in SUITES]
+    if unknown:
+        raise SystemExit(f"BENCH: unknown benchmark(s) {unknown}; choose from {', '.join(SUITES)}")
+    print(f"machine: {machine.describe()}", flush=True)
+    for name in chosen:
+        module_name, run = SUITES[name]
+        started = time.perf_counter()
+        lines = run(importlib.import_module(module_name))
+        for line in lines:
+            print(line, flush=True)
+        print(f"   ({name} took {time.perf_counter() - started:.0f} s)", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -86,9 +86,11 @@ def tiers(n: int) -> pa.Table:
     return pa.table({"account_id": np.arange(n, dtype=np.int64), "tier": rng.choice(["KA", "MM", "SMB"], n)})
 
 
-def _score(table: pa.Table, config: HealthConfig, tier: pa.Table, stages: pa.Array, explain: bool) -> pa.Table:
+def _score(
+    table: pa.Table, config: HealthConfig, tier: pa.Table, stages: pa.Array, explain: bool
+) -> pa.Table:
     if "explain" in inspect.signature(score_all).parameters:
-        return score_all(table, config, tier, stages, 1, explain=explain)  # type: ignore[call-arg]
+        return score_all(table, config, tier, stages, 1, explain=explain)
     return score_all(table, config, tier, stages, 1)
 
 
@@ -116,7 +118,7 @@ def per_date(n: int, weeks: int) -> dict[str, float]:
     health, lifecycle = _models()
     dates = [FIRST + timedelta(days=7 * i) for i in range(weeks)]
     terms, tier, table = contracts(n), tiers(n), metrics(n, dates)
-    state: dict[int, Any] = {}
+    state: Mapping[int, Any] = {}
     previous: pa.ChunkedArray | pa.Array = pa.nulls(n, pa.string())
     scoring = staging = 0.0
     for i in range(weeks):

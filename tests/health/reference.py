@@ -1,4 +1,5 @@
 """The original one-pass health scoring, kept as the reference the chunked scoring must equal."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -62,7 +62,9 @@ def test_chunked_scoring_equals_the_one_pass_reference_on_random_portfolios(seed
     got = scoring.score_all(metrics, CONFIG, tiers, stages, version=4)
     want = reference.score_all(metrics, CONFIG, tiers, stages, version=4)
     same(got.to_pylist(), want.to_pylist())
-    with_tier_column = metrics.append_column("tier", pa.array(["KA", None] * (metrics.num_rows // 2) + ["MM"] * (metrics.num_rows % 2)))
+    with_tier_column = metrics.append_column(
+        "tier", pa.array(["KA", None] * (metrics.num_rows // 2) + ["MM"] * (metrics.num_rows % 2))
+    )
     one = scoring.score(with_tier_column, CONFIG.models[-1])
     same(one.to_pylist(), reference.score(with_tier_column, CONFIG.models[-1]).to_pylist())
 

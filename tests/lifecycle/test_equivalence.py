@@ -43,7 +43,9 @@ def world_contracts(rng: random.Random, accounts: int) -> pa.Table:
                     "go_live_on": maybe(rng, start + timedelta(days=rng.randrange(0, 120)), 0.7),
                 }
             )
-            start = start + timedelta(days=rng.choice([0, length, length + 1, length + 31, length + 32, 400, -20]))
+            start = start + timedelta(
+                days=rng.choice([0, length, length + 1, length + 31, length + 32, 400, -20])
+            )
     schema = pa.schema(
         [
             ("account_id", pa.int64()),
@@ -70,7 +72,13 @@ def world_snapshots(rng: random.Random, accounts: int) -> pa.Table:
                     "account_id": account,
                     "as_of": when,
                     "score": score,
-                    "grade": None if score is None else "green" if score >= 70 else "yellow" if score >= 40 else "red",
+                    "grade": None
+                    if score is None
+                    else "green"
+                    if score >= 70
+                    else "yellow"
+                    if score >= 40
+                    else "red",
                     "days_since_last_activity": maybe(rng, rng.choice([0, 5, 29, 30, 45])),
                     "active_user_ratio_30d": maybe(rng, rng.random()),
                 }
@@ -135,7 +143,9 @@ def test_the_vectorised_engine_equals_the_per_account_reference_on_random_worlds
     carried = states_from(stages)
     assert carried == reference.states_from(want_stages)
     again, moves = assign_stages(snapshots, contracts, model, carried)
-    want_again, want_moves = reference.assign_stages(snapshots, contracts, model, reference.states_from(want_stages))
+    want_again, want_moves = reference.assign_stages(
+        snapshots, contracts, model, reference.states_from(want_stages)
+    )
     assert (again.to_pylist(), moves.to_pylist()) == (want_again.to_pylist(), want_moves.to_pylist())
 
 

@@ -145,11 +145,23 @@ def count(session: Session) -> int:
 def profiles(session: Session) -> list[dict[str, Any]]:
     """Every account's id and the fields tier rules read."""
     cols = (
-        Account.id, Account.arr, Account.employees, Account.industry, Account.plan, Account.tier,
+        Account.id,
+        Account.arr,
+        Account.employees,
+        Account.industry,
+        Account.plan,
+        Account.tier,
         Account.tier_pinned,
     )
     return [
-        {"account_id": r[0], "arr": float(r[1] or 0), "employees": r[2], "industry": r[3], "plan": r[4],
-         "tier": r[5], "tier_pinned": bool(r[6])}
+        {
+            "account_id": r[0],
+            "arr": float(r[1] or 0),
+            "employees": r[2],
+            "industry": r[3],
+            "plan": r[4],
+            "tier": r[5],
+            "tier_pinned": bool(r[6]),
+        }
         for r in session.execute(select(*cols).order_by(Account.id))
     ]

@@ -25,7 +25,11 @@ class CustomMetric(BaseModel):
 
 
 def custom_columns(
-    engine: AnalyticsEngine, inputs: MetricInputs, grid: Grid, dates: ir.Table, metrics: Sequence[CustomMetric]
+    engine: AnalyticsEngine,
+    inputs: MetricInputs,
+    grid: Grid,
+    dates: ir.Table,
+    metrics: Sequence[CustomMetric],
 ) -> list[ir.Table]:
     """One (account_id, g, <slug>) table per custom metric."""
     accounts = engine.table("groups", inputs.accounts.select(["account_id", "group_id"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,13 @@ ANALYTICS_SCHEMA = "lodestar_analytics"
 
 ROLLUP_SCHEMAS = {
     "usage": pa.schema(
-        [("group_id", pa.string()), ("user_id", pa.string()), ("feature", pa.string()),
-         ("day", pa.int32()), ("events", pa.int64())]
+        [
+            ("group_id", pa.string()),
+            ("user_id", pa.string()),
+            ("feature", pa.string()),
+            ("day", pa.int32()),
+            ("events", pa.int64()),
+        ]
     ),
     "users": pa.schema(
         [("group_id", pa.string()), ("user_id", pa.string()), ("day", pa.int32()), ("events", pa.int64())]
@@ -65,6 +71,10 @@ class AnalyticsEngine:
 
     def table(self, name: str, data: pa.Table) -> ir.Table:
         """An operational input (a pyarrow table) as a table of this engine."""
+        if self.name == "spark":  # straight from Arrow: a pandas detour turns null ints into floats
+            view = f"lodestar_{name}_{uuid.uuid4().hex[:10]}"
+            self.con._session.createDataFrame(data).createOrReplaceTempView(view)
+            return self.con.table(view)
         return ibis.memtable(data)
 
     def to_arrow(self, expr: ir.Table) -> pa.Table:
@@ -72,7 +82,9 @@ class AnalyticsEngine:
         return self.con.to_pyarrow(expr)
 
 
-def connect(name: str, rollup_dir: Path, spark_remote: str | None = None, postgres_url: str | None = None) -> AnalyticsEngine:
+def connect(
+    name: str, rollup_dir: Path, spark_remote: str | None = None, postgres_url: str | None = None
+) -> AnalyticsEngine:
     """Connects the named engine (duckdb, spark or postgres)."""
     if name == "duckdb":
         return AnalyticsEngine(name, ibis.duckdb.connect(), rollup_dir)

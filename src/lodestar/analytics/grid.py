@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -77,22 +76,21 @@ def as_date(day: int) -> date:
     return date.fromordinal(EPOCH.toordinal() + day)
 
 
-def deltas(
-    rows: ir.Table, key: str, start: ir.IntegerValue, end: ir.IntegerValue, weight: ir.IntegerValue,
-    metric: str, grid: Grid, lookup: ir.Table,
-) -> ir.Table:
-    """Long (key, g, metric, v) deltas counting each row's [start, end) interval at the grid dates."""
+def deltas(spans: ir.Table, grid: Grid, lookup: ir.Table) -> ir.Table:
+    """Long (k, g, metric, v) deltas counting each span row (k, metric, s, e, w) at the grid dates."""
     lo, hi = grid.lo, grid.hi + 1
-    spans = rows.select(
-        k=rows[key], s=start.cast("int64").clip(lo, hi), e=end.cast("int64").clip(lo, hi),
-        w=weight.cast("int64"),
+    spans = spans.select(
+        "k",
+        "metric",
+        s=spans.s.cast("int64").clip(lo, hi),
+        e=spans.e.cast("int64").clip(lo, hi),
+        w=spans.w.cast("int64"),
     )
     spans = spans.filter(spans.s < spans.e)
     first = lookup.select(s=lookup.day, gs=lookup.g)
     last = lookup.select(e=lookup.day, ge=lookup.g)
     spans = spans.join(first, "s").join(last, "e")
     spans = spans.filter(spans.gs < spans.ge)
-    label = ibis.literal(metric)
-    plus = spans.select(k=spans.k, g=spans.gs, metric=label, v=spans.w)
-    minus = spans.select(k=spans.k, g=spans.ge, metric=label, v=-spans.w)
+    plus = spans.select(k=spans.k, g=spans.gs, metric=spans.metric, v=spans.w)
+    minus = spans.select(k=spans.k, g=spans.ge, metric=spans.metric, v=-spans.w)
     return plus.union(minus)

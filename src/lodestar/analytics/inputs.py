@@ -20,24 +20,50 @@ DEFAULT_SLA_HOURS = 24.0
 
 SCHEMAS = {
     "accounts": pa.schema(
-        [("account_id", pa.int64()), ("group_id", pa.string()), ("tier", pa.string()),
-         ("sla_first_response_hours", pa.float64())]
+        [
+            ("account_id", pa.int64()),
+            ("group_id", pa.string()),
+            ("tier", pa.string()),
+            ("sla_first_response_hours", pa.float64()),
+        ]
     ),
     "contracts": pa.schema(
-        [("account_id", pa.int64()), ("contract_id", pa.int64()), ("start_day", pa.int32()),
-         ("end_day", pa.int32()), ("arr", pa.float64()), ("seats", pa.int64()), ("status", pa.string())]
+        [
+            ("account_id", pa.int64()),
+            ("contract_id", pa.int64()),
+            ("start_day", pa.int32()),
+            ("end_day", pa.int32()),
+            ("arr", pa.float64()),
+            ("seats", pa.int64()),
+            ("status", pa.string()),
+        ]
     ),
     "contacts": pa.schema(
-        [("account_id", pa.int64()), ("role", pa.string()), ("created_day", pa.int32()), ("left_day", pa.int32())]
+        [
+            ("account_id", pa.int64()),
+            ("role", pa.string()),
+            ("created_day", pa.int32()),
+            ("left_day", pa.int32()),
+        ]
     ),
     "tickets": pa.schema(
-        [("account_id", pa.int64()), ("severity", pa.string()), ("opened_hour", pa.float64()),
-         ("first_response_hour", pa.float64()), ("resolved_hour", pa.float64())]
+        [
+            ("account_id", pa.int64()),
+            ("severity", pa.string()),
+            ("opened_hour", pa.float64()),
+            ("first_response_hour", pa.float64()),
+            ("resolved_hour", pa.float64()),
+        ]
     ),
     "touches": pa.schema([("account_id", pa.int64()), ("kind", pa.string()), ("day", pa.int32())]),
     "surveys": pa.schema(
-        [("account_id", pa.int64()), ("response_id", pa.int64()), ("kind", pa.string()),
-         ("score", pa.float64()), ("answered_hour", pa.float64())]
+        [
+            ("account_id", pa.int64()),
+            ("response_id", pa.int64()),
+            ("kind", pa.string()),
+            ("score", pa.float64()),
+            ("answered_hour", pa.float64()),
+        ]
     ),
 }
 
@@ -62,8 +88,13 @@ class MetricInputs:
             return t.filter(pc.equal(t.column("account_id"), account_id))
 
         return MetricInputs(
-            keep(self.accounts), keep(self.contracts), keep(self.contacts), keep(self.tickets),
-            keep(self.touches), keep(self.surveys), self.key_features,
+            keep(self.accounts),
+            keep(self.contracts),
+            keep(self.contacts),
+            keep(self.tickets),
+            keep(self.touches),
+            keep(self.surveys),
+            self.key_features,
         )
 
 
@@ -105,24 +136,43 @@ def load_inputs(
     """Reads every input from the operational store."""
     sla = sla_hours_by_tier or {}
     accounts = [
-        {"account_id": a.id, "group_id": a.segment_group_id, "tier": a.tier,
-         "sla_first_response_hours": sla.get(a.tier or "", DEFAULT_SLA_HOURS)}
+        {
+            "account_id": a.id,
+            "group_id": a.segment_group_id,
+            "tier": a.tier,
+            "sla_first_response_hours": sla.get(a.tier or "", DEFAULT_SLA_HOURS),
+        }
         for a in session.scalars(select(Account))
     ]
     contracts = [
-        {"account_id": c.account_id, "contract_id": c.id, "start_day": days(c.start_date),
-         "end_day": days(min(c.end_date, c.churned_on) if c.churned_on else c.end_date),
-         "arr": float(c.arr), "seats": c.seats, "status": c.status}
+        {
+            "account_id": c.account_id,
+            "contract_id": c.id,
+            "start_day": days(c.start_date),
+            "end_day": days(min(c.end_date, c.churned_on) if c.churned_on else c.end_date),
+            "arr": float(c.arr),
+            "seats": c.seats,
+            "status": c.status,
+        }
         for c in session.scalars(select(Contract))
     ]
     contacts = [
-        {"account_id": c.account_id, "role": c.role, "created_day": days(c.created_at),
-         "left_day": days(c.left_on) if c.left_on or c.active else days(c.created_at)}
+        {
+            "account_id": c.account_id,
+            "role": c.role,
+            "created_day": days(c.created_at),
+            "left_day": days(c.left_on) if c.left_on or c.active else days(c.created_at),
+        }
         for c in session.scalars(select(Contact))
     ]
     tickets = [
-        {"account_id": t.account_id, "severity": t.severity, "opened_hour": hours(t.opened_at),
-         "first_response_hour": hours(t.first_response_at), "resolved_hour": hours(t.resolved_at)}
+        {
+            "account_id": t.account_id,
+            "severity": t.severity,
+            "opened_hour": hours(t.opened_at),
+            "first_response_hour": hours(t.first_response_at),
+            "resolved_hour": hours(t.resolved_at),
+        }
         for t in session.scalars(select(Ticket))
     ]
     touches = [
@@ -130,11 +180,21 @@ def load_inputs(
         for t in session.scalars(select(Touch))
     ]
     surveys = [
-        {"account_id": s.account_id, "response_id": s.id, "kind": s.kind, "score": float(s.score),
-         "answered_hour": hours(s.answered_at)}
+        {
+            "account_id": s.account_id,
+            "response_id": s.id,
+            "kind": s.kind,
+            "score": float(s.score),
+            "answered_hour": hours(s.answered_at),
+        }
         for s in session.scalars(select(SurveyResponse))
     ]
     return make_inputs(
-        key_features, accounts=accounts, contracts=contracts, contacts=contacts, tickets=tickets,
-        touches=touches, surveys=surveys,
+        key_features,
+        accounts=accounts,
+        contracts=contracts,
+        contacts=contacts,
+        tickets=tickets,
+        touches=touches,
+        surveys=surveys,
     )

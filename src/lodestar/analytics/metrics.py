@@ -14,32 +14,51 @@ from lodestar.analytics.custom import CustomMetric, custom_columns
 from lodestar.analytics.engine import AnalyticsEngine
 from lodestar.analytics.grid import Grid
 from lodestar.analytics.inputs import MetricInputs
-from lodestar.analytics.usage import SUMMED, usage_deltas, last_activity
+from lodestar.analytics.usage import SUMMED, last_activity, usage_deltas
 
 I64, F64 = pa.int64(), pa.float64()
 METRICS_SCHEMA = pa.schema(
     [("account_id", I64), ("as_of", pa.date32())]
     + [(f"events_{n}d", I64) for n in (7, 30, 90, 180)]
     + [(f"active_users_{n}d", I64) for n in (7, 30, 90)]
-    + [("seats", I64), ("active_user_ratio_30d", F64), ("usage_trend_30d", F64), ("key_features_used_30d", I64),
-       ("days_since_last_activity", I64), ("training_completion", F64), ("tickets_open", I64),
-       ("tickets_critical_open", I64), ("sla_breaches_90d", I64), ("first_response_hours_90d", F64),
-       ("resolution_hours_90d", F64), ("nps_latest", F64), ("csat_latest", F64), ("days_since_last_touch", I64),
-       ("trainings_180d", I64), ("arr", F64), ("days_to_end", I64), ("term_elapsed_share", F64),
-       ("champion_present", pa.bool_()), ("decision_maker_left_90d", pa.bool_())]
+    + [
+        ("seats", I64),
+        ("active_user_ratio_30d", F64),
+        ("usage_trend_30d", F64),
+        ("key_features_used_30d", I64),
+        ("days_since_last_activity", I64),
+        ("training_completion", F64),
+        ("tickets_open", I64),
+        ("tickets_critical_open", I64),
+        ("sla_breaches_90d", I64),
+        ("first_response_hours_90d", F64),
+        ("resolution_hours_90d", F64),
+        ("nps_latest", F64),
+        ("csat_latest", F64),
+        ("days_since_last_touch", I64),
+        ("trainings_180d", I64),
+        ("arr", F64),
+        ("days_to_end", I64),
+        ("term_elapsed_share", F64),
+        ("champion_present", pa.bool_()),
+        ("decision_maker_left_90d", pa.bool_()),
+    ]
 )
+NARROW_READ = 1000  # up to this many accounts, the roll-up reads filter on their group ids
 ZERO_IF_MISSING = ("tickets_open", "tickets_critical_open", "sla_breaches_90d", "trainings_180d", "arr")
 
 
 def _event_columns(engine: AnalyticsEngine, inputs: MetricInputs, grid: Grid, base: ir.Table) -> ir.Table:
     """Base (account_id, g, gday, as_of) with the running event metrics of every date."""
     lookup = grid.lookup(engine)
-    long = usage_deltas(engine, grid, lookup, inputs.key_features)
+    ids = [g for g in inputs.accounts.column("group_id").to_pylist() if g is not None]
+    groups = ids if len(ids) <= NARROW_READ else None
+    long = usage_deltas(engine, grid, lookup, inputs.key_features, groups)
     pivot = long.group_by(["k", "g"]).aggregate(**{m: long.v.sum(where=long.metric == m) for m in SUMMED})
     accounts = engine.table("groups", inputs.accounts.select(["account_id", "group_id"]))
     accounts = accounts.filter(accounts.group_id.notnull())
     pivot = pivot.join(accounts, pivot.k == accounts.group_id).drop("k", "group_id")
-    last = last_activity(engine, grid, lookup)
+    last = last_activity(engine, grid, lookup, groups)
     last = last.join(accounts, "group_id").drop("group_id")
     t = base.left_join(pivot, ["account_id", "g"]).drop("account_id_right", "g_right")
     t = t.left_join(last, ["account_id", "g"]).drop("account_id_right", "g_right")
@@ -54,15 +73,22 @@ def _joined(t: ir.Table, parts: Sequence[ir.Table]) -> ir.Table:
     return t
 
 
-def metrics_expr(engine: AnalyticsEngine, inputs: MetricInputs, grid: Grid, custom: Sequence[CustomMetric] = ()) -> ir.Table:
+def metrics_expr(
+    engine: AnalyticsEngine, inputs: MetricInputs, grid: Grid, custom: Sequence[CustomMetric] = ()
+) -> ir.Table:
     """The metrics table of every account at every grid date, as one Ibis expression."""
     dates = grid.table(engine)
     ids = engine.table("accounts", inputs.accounts.select(["account_id"]))
     base = ids.cross_join(dates)
     t = _event_columns(engine, inputs, grid, base)
     parts: list[ir.Table] = []
-    for build in (operational.ticket_metrics, operational.survey_metrics, operational.touch_metrics,
-                  operational.contract_metrics, operational.contact_metrics):
+    for build in (
+        operational.ticket_metrics,
+        operational.survey_metrics,
+        operational.touch_metrics,
+        operational.contract_metrics,
+        operational.contact_metrics,
+    ):
         parts.extend(build(engine, inputs, dates))
     parts.extend(custom_columns(engine, inputs, grid, dates, custom))
     t = _joined(t, parts)
@@ -81,8 +107,18 @@ def metrics_expr(engine: AnalyticsEngine, inputs: MetricInputs, grid: Grid, cust
         "days_since_last_activity": (t.gday - t.last_day).cast("int64"),
         "training_completion": ratio(t.trained_users),
         **{c: t[c].fill_null(0) for c in ZERO_IF_MISSING},
-        **{c: t[c] for c in ("first_response_hours_90d", "resolution_hours_90d", "nps_latest", "csat_latest",
-                             "days_since_last_touch", "days_to_end", "term_elapsed_share")},
+        **{
+            c: t[c]
+            for c in (
+                "first_response_hours_90d",
+                "resolution_hours_90d",
+                "nps_latest",
+                "csat_latest",
+                "days_since_last_touch",
+                "days_to_end",
+                "term_elapsed_share",
+            )
+        },
         "champion_present": t.champions.fill_null(0) > 0,
         "decision_maker_left_90d": t.dm_left.fill_null(0) > 0,
         **{m.slug: t[m.slug].fill_null(0).cast("int64") for m in custom},
@@ -91,7 +127,10 @@ def metrics_expr(engine: AnalyticsEngine, inputs: MetricInputs, grid: Grid, cust
 
 
 def compute_metrics(
-    engine: AnalyticsEngine, inputs: MetricInputs, as_of_dates: Sequence[date], custom: Sequence[CustomMetric] = ()
+    engine: AnalyticsEngine,
+    inputs: MetricInputs,
+    as_of_dates: Sequence[date],
+    custom: Sequence[CustomMetric] = (),
 ) -> pa.Table:
     """One row per (account_id, as_of) for every account and date, computed in one pass."""
     grid = Grid.of(as_of_dates)
@@ -103,7 +142,9 @@ def compute_metrics(
     return result.sort_by([("account_id", "ascending"), ("as_of", "ascending")])
 
 
-def compute_feature_adoption(engine: AnalyticsEngine, inputs: MetricInputs, as_of_dates: Sequence[date]) -> pa.Table:
+def compute_feature_adoption(
+    engine: AnalyticsEngine, inputs: MetricInputs, as_of_dates: Sequence[date]
+) -> pa.Table:
     """Long (account_id, as_of, feature, users_30d, events_30d) for features used in the 30 days."""
     grid = Grid.of(as_of_dates)
     dates = grid.table(engine)
@@ -115,13 +156,22 @@ def compute_feature_adoption(engine: AnalyticsEngine, inputs: MetricInputs, as_o
     )
     accounts = engine.table("groups", inputs.accounts.select(["account_id", "group_id"]))
     out = agg.join(accounts, "group_id").select("account_id", "as_of", "feature", "users_30d", "events_30d")
-    schema = pa.schema([("account_id", I64), ("as_of", pa.date32()), ("feature", pa.string()),
-                        ("users_30d", I64), ("events_30d", I64)])
+    schema = pa.schema(
+        [
+            ("account_id", I64),
+            ("as_of", pa.date32()),
+            ("feature", pa.string()),
+            ("users_30d", I64),
+            ("events_30d", I64),
+        ]
+    )
     result = engine.to_arrow(out).select(schema.names).cast(schema)
     return result.sort_by([("account_id", "ascending"), ("as_of", "ascending"), ("feature", "ascending")])
 
 
-def recompute_account(engine: AnalyticsEngine, inputs: MetricInputs, account_id: int, as_of: date) -> dict[str, object]:
+def recompute_account(
+    engine: AnalyticsEngine, inputs: MetricInputs, account_id: int, as_of: date
+) -> dict[str, object]:
     """The metrics of one account at one date, on demand (e.g. after new events land)."""
     rows = compute_metrics(engine, inputs.only(account_id), [as_of]).to_pylist()
     if not rows:

@@ -11,10 +11,17 @@ from lodestar.analytics.inputs import MetricInputs
 OPEN_DAYS = 90
 
 
+def _count(condition: ir.BooleanValue) -> ir.IntegerScalar:
+    """How many rows meet the condition (null counts as not met)."""
+    return ibis.ifelse(condition, 1, 0).sum()
+
+
 def _median(rows: ir.Table, value: str, name: str) -> ir.Table:
     """Exact median of `value` per (account_id, g), the same on every engine."""
     w = ibis.window(group_by=["account_id", "g"], order_by=rows[value])
-    ranked = rows.mutate(rn=ibis.row_number().over(w), n=rows[value].count().over(ibis.window(group_by=["account_id", "g"])))
+    ranked = rows.mutate(
+        rn=ibis.row_number().over(w), n=rows[value].count().over(ibis.window(group_by=["account_id", "g"]))
+    )
     middle = ranked.filter((ranked.rn == (ranked.n - 1) // 2) | (ranked.rn == ranked.n // 2))
     return middle.group_by(["account_id", "g"]).aggregate(**{name: middle[value].cast("float64").mean()})
 
@@ -31,16 +38,20 @@ def ticket_metrics(engine: AnalyticsEngine, inputs: MetricInputs, grid: ir.Table
     waited = ibis.least(t.first_response_hour.fill_null(t.end_hour), t.end_hour) - t.opened_hour
     sla = t.sla_first_response_hours.fill_null(24.0)
     counts = t.group_by(["account_id", "g"]).aggregate(
-        tickets_open=is_open.cast("int64").sum(),
-        tickets_critical_open=(is_open & (t.severity == "critical")).cast("int64").sum(),
-        sla_breaches_90d=(recent & (waited > sla)).cast("int64").sum(),
+        tickets_open=_count(is_open),
+        tickets_critical_open=_count(is_open & (t.severity == "critical")),
+        sla_breaches_90d=_count(recent & (waited > sla)),
     )
     rec = t.filter(recent)
     answered = rec.filter(rec.first_response_hour < rec.end_hour)
     answered = answered.select("account_id", "g", h=answered.first_response_hour - answered.opened_hour)
     resolved = rec.filter(rec.resolved_hour < rec.end_hour)
     resolved = resolved.select("account_id", "g", h=resolved.resolved_hour - resolved.opened_hour)
-    return [counts, _median(answered, "h", "first_response_hours_90d"), _median(resolved, "h", "resolution_hours_90d")]
+    return [
+        counts,
+        _median(answered, "h", "first_response_hours_90d"),
+        _median(resolved, "h", "resolution_hours_90d"),
+    ]
 
 
 def survey_metrics(engine: AnalyticsEngine, inputs: MetricInputs, grid: ir.Table) -> list[ir.Table]:
@@ -63,9 +74,16 @@ def touch_metrics(engine: AnalyticsEngine, inputs: MetricInputs, grid: ir.Table)
     t = t.filter(t.day <= t.gday)
     agg = t.group_by(["account_id", "g", "gday"]).aggregate(
         last_touch=t.day.max(),
-        trainings_180d=((t.kind == "training") & (t.day > t.gday - 180)).cast("int64").sum(),
+        trainings_180d=_count((t.kind == "training") & (t.day > t.gday - 180)),
     )
-    return [agg.select("account_id", "g", "trainings_180d", days_since_last_touch=(agg.gday - agg.last_touch).cast("int64"))]
+    return [
+        agg.select(
+            "account_id",
+            "g",
+            "trainings_180d",
+            days_since_last_touch=(agg.gday - agg.last_touch).cast("int64"),
+        )
+    ]
 
 
 def contract_metrics(engine: AnalyticsEngine, inputs: MetricInputs, grid: ir.Table) -> list[ir.Table]:
@@ -78,9 +96,12 @@ def contract_metrics(engine: AnalyticsEngine, inputs: MetricInputs, grid: ir.Tab
     first = first.filter(first.rn == 0)
     length = first.end_day - first.start_day
     near = first.select(
-        "account_id", "g",
+        "account_id",
+        "g",
         days_to_end=(first.end_day - first.gday).cast("int64"),
-        term_elapsed_share=ibis.ifelse(length > 0, (first.gday - first.start_day).cast("float64") / length, ibis.null()),
+        term_elapsed_share=ibis.ifelse(
+            length > 0, (first.gday - first.start_day).cast("float64") / length, ibis.null()
+        ),
     )
     return [sums, near]
 
@@ -92,7 +113,7 @@ def contact_metrics(engine: AnalyticsEngine, inputs: MetricInputs, grid: ir.Tabl
     present = c.left_day.isnull() | (c.left_day > c.gday)
     left = (c.left_day > c.gday - 90) & (c.left_day <= c.gday)
     agg = c.group_by(["account_id", "g"]).aggregate(
-        champions=((c.role == "champion") & present).cast("int64").sum(),
-        dm_left=((c.role == "decision_maker") & left.fill_null(False)).cast("int64").sum(),
+        champions=_count((c.role == "champion") & present),
+        dm_left=_count((c.role == "decision_maker") & left),
     )
     return [agg]

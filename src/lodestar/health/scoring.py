@@ -174,54 +174,63 @@ def _prepare(metrics: pa.Table, model: HealthModel, tier: Codes) -> _Model:
 
 
 def _chunk(metrics: pa.Table, prep: _Model, tier: Codes, start: int, explain: bool) -> dict[str, Any]:
-    """Scores rows start..start+len(metrics) (metrics is that slice)."""
+    """Scores rows start..start+len(metrics) (metrics is that slice), one measure column at a time."""
     model, weights = prep.model, prep.weights
     n, stop = metrics.num_rows, start + metrics.num_rows
-    values = np.column_stack([_floats(metrics, ms.metric) for ms in model.measures]).reshape(n, -1)
-    scores = np.column_stack(
-        [
-            prep.percentiles[j][start:stop] if j in prep.percentiles else measure_scores(values[:, j], ms.scoring, values[:0, 0])
-            for j, ms in enumerate(model.measures)
-        ]
-    ).reshape(n, -1)
-    present = (~np.isnan(scores)).astype(np.float64)
-    filled = np.nan_to_num(scores)
-    shares = _group_shares(model, tier, weights.any(axis=0))  # (n, 2) nominal CO/CX shares
-    present_weight = present @ weights  # matrix products keep this fast for millions of rows
+    group_of = [GROUPS.index(ms.group) for ms in model.measures]
+    values = [_floats(metrics, ms.metric) for ms in model.measures]
+    scores = [
+        prep.percentiles[j][start:stop] if j in prep.percentiles else measure_scores(v, ms.scoring, v[:0])
+        for j, (v, ms) in enumerate(zip(values, model.measures, strict=True))
+    ]
+    present_weight, weighted = np.zeros((2, n)), np.zeros((2, n))
+    for j, (g, s) in enumerate(zip(group_of, scores, strict=True)):
+        present_weight[g] += ~np.isnan(s) * weights[j, g]
+        weighted[g] += np.nan_to_num(s) * weights[j, g]
+    shares = _group_shares(model, tier, np.asarray(weights.any(axis=0))).T  # (2, n) nominal CO/CX shares
     with np.errstate(invalid="ignore", divide="ignore"):
-        group_scores = np.where(present_weight > 0, (filled @ weights) / present_weight, np.nan)
+        group_scores = np.where(present_weight > 0, weighted / present_weight, np.nan)
         live = np.where(present_weight > 0, shares, 0.0)
-        live_total = live.sum(axis=1, keepdims=True)
+        live_total = live.sum(axis=0)
         final = np.where(live_total > 0, live / live_total, 0.0)
-        total = np.where(live_total[:, 0] > 0, (np.nan_to_num(group_scores) * final).sum(axis=1), np.nan)
-        per_unit = final / np.where(present_weight > 0, present_weight, 1.0)  # (n, 2)
-    coverage = (present_weight / np.maximum(weights.sum(axis=0), 1e-12) * shares).sum(axis=1)
-    out = {
-        "score": total,
-        "coverage": np.asarray(coverage, dtype=np.float64),
-        "co_score": group_scores[:, 0],
-        "cx_score": group_scores[:, 1],
-    }
+        total = np.where(live_total > 0, (np.nan_to_num(group_scores) * final).sum(axis=0), np.nan)
+        per_unit = final / np.where(present_weight > 0, present_weight, 1.0)  # (2, n)
+    coverage = (present_weight / np.maximum(weights.sum(axis=0), 1e-12)[:, None] * shares).sum(axis=0)
+    out = {"score": total, "coverage": coverage, "co_score": group_scores[0], "cx_score": group_scores[1]}
     if explain:
-        out["explanations"] = _explanations(model, values, scores, present * (per_unit @ weights.T))
+        eff = [
+            ~np.isnan(s) * per_unit[g] * weights[j, g]
+            for j, (g, s) in enumerate(zip(group_of, scores, strict=True))
+        ]
+        out["explanations"] = _explanations(model, values, scores, eff)
     return out
 
 
-def _explanations(model: HealthModel, values: np.ndarray, scores: np.ndarray, eff: np.ndarray) -> pa.Array:
+def _rows(columns: list[np.ndarray]) -> np.ndarray:
+    """Measure columns interleaved row by row (row-major), as the explanation lists need them."""
+    out = np.empty((len(columns[0]), len(columns)))
+    for j, column in enumerate(columns):
+        out[:, j] = column
+    return out.ravel()
+
+
+def _explanations(
+    model: HealthModel, values: list[np.ndarray], scores: list[np.ndarray], eff: list[np.ndarray]
+) -> pa.Array:
     """A list of measure rows per account, built column-wise without Python loops over rows."""
-    n, m = values.shape
+    n, m = len(values[0]), len(values)
     names = pa.array([ms.name for ms in model.measures])
     groups = pa.array([ms.group for ms in model.measures])
     codes = pa.array(np.tile(np.arange(m, dtype=np.int32), n))
-    flat_scores = scores.ravel()
+    flat_scores, flat_eff = _rows(scores), _rows(eff)
     struct = pa.StructArray.from_arrays(
         [
             pa.DictionaryArray.from_arrays(codes, names),
             pa.DictionaryArray.from_arrays(codes, groups),
-            pa.array(values.ravel(), from_pandas=True),
+            pa.array(_rows(values), from_pandas=True),
             pa.array(flat_scores, from_pandas=True),
-            pa.array(eff.ravel()),
-            pa.array(np.nan_to_num(eff.ravel() * flat_scores)),
+            pa.array(flat_eff),
+            pa.array(np.nan_to_num(flat_eff * flat_scores)),
         ],
         fields=list(EXPLANATION),
     )
@@ -268,7 +277,9 @@ def _score(metrics: pa.Table, model: HealthModel, tier: Codes, version: int, exp
         "cx_score": pa.array(floats("cx_score"), from_pandas=True),
     }
     if explain:
-        columns["explanations"] = pa.chunked_array([p["explanations"] for p in parts], parts[0]["explanations"].type)
+        columns["explanations"] = pa.chunked_array(
+            [p["explanations"] for p in parts], parts[0]["explanations"].type
+        )
     return pa.table(columns)
 
 
@@ -311,7 +322,9 @@ def score_all(
     parts, positions = [], []
     for index in used.tolist():
         rows = np.flatnonzero(choice == index)
-        parts.append(_score(metrics.take(pa.array(rows)), config.models[index], tier.take(rows), version, explain))
+        parts.append(
+            _score(metrics.take(pa.array(rows)), config.models[index], tier.take(rows), version, explain)
+        )
         positions.append(rows)
     merged = pa.concat_tables(parts, promote_options="permissive")
     return merged.take(pa.array(np.argsort(np.concatenate(positions), kind="stable")))

@@ -7,8 +7,8 @@ one step per snapshot, vectorised over accounts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -190,14 +190,19 @@ def assign_stages(
     words = _Vocabulary(model, extra)
     places = tl.place(model, tl.contracts_from(contracts, model), accounts, days)
 
-    score, inactive = _floats(snapshots, "score")[order], _floats(snapshots, "days_since_last_activity")[order]
+    score, inactive = (
+        _floats(snapshots, "score")[order],
+        _floats(snapshots, "days_since_last_activity")[order],
+    )
     risk = model.at_risk
     idle = inactive >= risk.inactive_days if risk.inactive_days is not None else np.zeros(n, dtype=bool)
     risk_reason = np.select([score < risk.enter_below, idle], [tl.R_RISK_SCORE, tl.R_RISK_INACTIVE], 0)
     clear = (score >= risk.leave_above) & ~idle
     rules = model.timeline
     if "grade" in snapshots.column_names:
-        healthy = pc.fill_null(pc.is_in(snapshots.column("grade"), pa.array(list(rules.maturity_grades))), False)
+        healthy = pc.fill_null(
+            pc.is_in(snapshots.column("grade"), pa.array(list(rules.maturity_grades))), False
+        )
         grade_ok = np.asarray(healthy.to_numpy(zero_copy_only=False), dtype=bool)[order]
     else:
         grade_ok = np.zeros(n, dtype=bool)
@@ -269,7 +274,13 @@ def assign_stages(
     moved = np.flatnonzero(out_stage != out_from)
     texts = _reasons(model, out_reason[moved], score[moved], inactive[moved])
     transitions = pa.table(
-        [ids.take(moved), as_of.take(moved), words.strings(out_from[moved]), words.strings(out_stage[moved]), texts],
+        [
+            ids.take(moved),
+            as_of.take(moved),
+            words.strings(out_from[moved]),
+            words.strings(out_stage[moved]),
+            texts,
+        ],
         schema=TRANSITIONS_SCHEMA,
     )
     return stages, transitions
@@ -286,10 +297,10 @@ def _reasons(model: LifecycleModel, codes: np.ndarray, score: np.ndarray, inacti
     fixed = tl.reasons(model)
     texts = pa.array(fixed, pa.string()).take(pa.array(codes.astype(np.int32))).to_numpy(zero_copy_only=False)
     below = model.at_risk.enter_below
-    for i in np.flatnonzero(codes == tl.R_RISK_SCORE):
-        texts[i] = f"health {score[i]:.0f} below {below:g}"
-    for i in np.flatnonzero(codes == tl.R_RISK_INACTIVE):
-        texts[i] = f"no activity for {inactive[i]:.0f} days"
+    low = np.flatnonzero(codes == tl.R_RISK_SCORE)
+    texts[low] = [f"health {value:.0f} below {below:g}" for value in score[low].tolist()]
+    idle = np.flatnonzero(codes == tl.R_RISK_INACTIVE)
+    texts[idle] = [f"no activity for {value:.0f} days" for value in inactive[idle].tolist()]
     return pa.array(texts, pa.string())
 
 
@@ -304,7 +315,9 @@ def states_from(stages: pa.Table) -> StageStates:
         ids=accounts[ends],
         names=[None, *stage.dictionary.to_pylist()],
         stage=np.asarray(pc.fill_null(stage.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64) + 1,
-        at_risk=np.asarray(pc.fill_null(last.column("at_risk"), False).to_numpy(zero_copy_only=False), dtype=bool),
+        at_risk=np.asarray(
+            pc.fill_null(last.column("at_risk"), False).to_numpy(zero_copy_only=False), dtype=bool
+        ),
         streak=np.asarray(pc.fill_null(last.column("risk_clear_streak"), 0).to_numpy(zero_copy_only=False)),
         live_since=tl.days_of(last.column("live_since"), tl.UNSET),
         matured=tl.days_of(last.column("matured_since"), tl.UNSET),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -182,8 +183,15 @@ def place(model: LifecycleModel, contracts: Contracts, accounts: np.ndarray, day
     return Places(*(np.concatenate([getattr(p, f) for p in parts]) for f in Places.__dataclass_fields__))
 
 
-def _walk(found: np.ndarray, active: np.ndarray, cursor: np.ndarray, limit: np.ndarray, test, step: int) -> None:  # type: ignore[no-untyped-def]
-    """Moves each active row's cursor by `step` until `test(rows, positions)` holds (found) or passes limit."""
+def _walk(
+    found: np.ndarray,
+    active: np.ndarray,
+    cursor: np.ndarray,
+    limit: np.ndarray,
+    test: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    step: int,
+) -> None:
+    """Moves each active row's cursor by `step` until `test(rows, positions)` holds or it passes limit."""
     while len(active):
         ok = test(active, cursor[active])
         found[active[ok]] = cursor[active[ok]]
