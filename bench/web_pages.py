@@ -159,9 +159,11 @@ def main(accounts: int) -> list[str]:
     # BENCH_REUSE=1 measures the pages on the companies a previous run generated (SQLite and PostgreSQL).
     reuse = os.environ.get("BENCH_REUSE") == "1"
     work = ROOT / "bench-data"
-    if not reuse:
-        shutil.rmtree(work, ignore_errors=True)
+    # BENCH_WEB_BACKENDS=sqlite or =postgres runs one backend (two processes can then run side by side).
+    wanted = os.environ.get("BENCH_WEB_BACKENDS", "sqlite,postgres").split(",")
     for label, sub in (("SQLite", "sqlite"), ("PostgreSQL", "postgres")):
+        if sub not in wanted:
+            continue
         data_dir = work / sub
         present = reuse and (data_dir / "demo-truth.json").exists()
         if not present:

@@ -1,0 +1,58 @@
+"""Upgrading a database that holds data keeps every row (SQLite rebuilds altered tables)."""
+
+from datetime import date
+
+from sqlalchemy import text
+
+from lodestar.db.engine import make_engine
+from lodestar.db.migrate import current_revision, upgrade
+
+
+def test_upgrading_from_the_first_release_keeps_accounts_and_their_children(db_url, postgres_or_sqlite_fresh):
+    url = postgres_or_sqlite_fresh
+    engine = make_engine(url)
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, email, name, role, locale, active, password_hash, created_at,"
+                " updated_at) VALUES (1, 'a@example.com', 'A', 'csm', 'en', true, 'x', :t, :t)"
+            ),
+            {"t": "2026-01-01 00:00:00+00:00"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO accounts (id, name, owner_id, tier_pinned, tags, traits, arr, currency, status,"
+                " departments, scenarios, created_at, updated_at)"
+                " VALUES (1, 'Acme', 1, false, '[]', '{}', 10, 'CNY', 'active', '[]', '[]', :t, :t)"
+            ),
+            {"t": "2026-01-01 00:00:00+00:00"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO contacts (id, account_id, name, role, active, created_at, updated_at)"
+                " VALUES (1, 1, 'Champ', 'champion', true, :t, :t)"
+            ),
+            {"t": "2026-01-01 00:00:00+00:00"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO contracts (id, account_id, product, start_date, end_date, arr, currency, seats,"
+                " status, created_at, updated_at)"
+                " VALUES (1, 1, 'P', :s, :e, 10, 'CNY', 5, 'active', :t, :t)"
+            ),
+            {
+                "s": date(2026, 1, 1),
+                "e": date(2027, 1, 1),
+                "t": "2026-01-01 00:00:00+00:00",
+            },
+        )
+    upgrade(engine)
+    assert current_revision(engine) != "0001"
+    with engine.connect() as conn:
+        counts = [
+            conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+            for t in ("accounts", "contacts", "contracts")
+        ]
+    assert counts == [1, 1, 1]
+    engine.dispose()
