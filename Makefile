@@ -8,7 +8,7 @@ setup:
 	bash scripts/setup.sh
 
 setup-test:
-	bash scripts/setup.sh --browser
+	bash scripts/setup.sh --for-tests
 
 demo: setup
 	$(VENV)/lodestar demo

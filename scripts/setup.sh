@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Sets up everything Lodestar needs on a bare Debian machine with Python 3.11:
 # the virtual environment and Python packages, the front-end assets from the npm registry, and
-# (with --browser) Debian's Chromium for the browser tests. Quick when already done.
+# (with --for-tests) Debian's Chromium, a CJK font and Java for the browser and Spark tests. Quick when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_browser=0
-[[ "${1:-}" == "--browser" ]] && want_browser=1
+want_test_tools=0
+[[ "${1:-}" == "--for-tests" ]] && want_test_tools=1
 
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
@@ -27,11 +27,19 @@ fi
 bash scripts/vendor-assets.sh
 
 # Chromium for the browser tests, and a CJK font so Chinese pages render in screenshots.
-if [[ $want_browser == 1 ]] && { [[ ! -x /usr/bin/chromium ]] || ! fc-list 2>/dev/null | grep -qi wqy; }; then
+if [[ $want_test_tools == 1 ]] && { [[ ! -x /usr/bin/chromium ]] || ! fc-list 2>/dev/null | grep -qi wqy; }; then
   echo "setup: installing Debian's chromium and a CJK font for the browser tests"
   SUDO=""
   [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+fi
+# Java for the Spark engine's tests (Spark runs in local mode).
+if [[ $want_test_tools == 1 ]] && ! command -v java >/dev/null; then
+  echo "setup: installing a Java runtime for the Spark tests"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null
 fi
 echo "setup: done"

@@ -153,18 +153,11 @@ def world_inputs() -> MetricInputs:
             {"account_id": 1, "kind": "training", "day": days(date(2026, 3, 5))},
         ],
         contacts=[
-            {
-                "account_id": 1,
-                "role": "champion",
-                "created_day": days(date(2026, 1, 1)),
-                "left_day": days(date(2026, 3, 20)),
-            },
-            {
-                "account_id": 1,
-                "role": "decision_maker",
-                "created_day": days(date(2025, 6, 1)),
-                "left_day": days(date(2026, 3, 10)),
-            },
-            {"account_id": 2, "role": "champion", "created_day": days(date(2026, 1, 1)), "left_day": None},
+            {"account_id": 1, "role": "champion", "active": False, "left_day": days(date(2026, 3, 20))},
+            {"account_id": 1, "role": "decision_maker", "active": False, "left_day": days(date(2026, 3, 10))},
+            {"account_id": 2, "role": "champion", "active": True, "left_day": None},
+            {"account_id": 3, "role": "champion", "active": False, "left_day": None},
+            {"account_id": 3, "role": "decision_maker", "active": False, "left_day": None},
+            {"account_id": 3, "role": "champion", "active": False, "left_day": days(date(2026, 3, 15))},
         ],
     )

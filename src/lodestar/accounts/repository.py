@@ -165,3 +165,14 @@ def profiles(session: Session) -> list[dict[str, Any]]:
         }
         for r in session.execute(select(*cols).order_by(Account.id))
     ]
+
+
+def analytics_accounts(session: Session) -> list[tuple[Any, ...]]:
+    """(id, segment group id, tier) of every account."""
+    return [tuple(r) for r in session.execute(select(Account.id, Account.segment_group_id, Account.tier))]
+
+
+def analytics_contacts(session: Session) -> list[tuple[Any, ...]]:
+    """(account_id, role, active, left_on) of every contact."""
+    cols = (Contact.account_id, Contact.role, Contact.active, Contact.left_on)
+    return [tuple(r) for r in session.execute(select(*cols))]

@@ -322,8 +322,17 @@ def contact_ids_by(session: Session, key: str, values: Sequence[str]) -> dict[st
 
 
 SNAPSHOT_FIELDS = frozenset(
-    ("tier", "health_score", "health_grade", "health_trend_7d", "health_trend_30d", "stage", "stage_since",
-     "snapshot_as_of", "in_renewal_window")
+    (
+        "tier",
+        "health_score",
+        "health_grade",
+        "health_trend_7d",
+        "health_trend_30d",
+        "stage",
+        "stage_since",
+        "snapshot_as_of",
+        "in_renewal_window",
+    )
 )
 
 
@@ -339,3 +348,15 @@ def set_snapshot_values(session: Session, values: list[dict[str, Any]]) -> None:
         if unknown:
             raise ValueError(f"not snapshot fields: {', '.join(sorted(unknown))}")
     repository.update_many(session, Account, values)
+
+
+def analytics_rows(session: Session) -> list[dict[str, Any]]:
+    """Every account's id, segment group id and tier, for the metrics."""
+    keys = ("account_id", "group_id", "tier")
+    return [dict(zip(keys, r, strict=True)) for r in repository.analytics_accounts(session)]
+
+
+def contact_rows(session: Session) -> list[dict[str, Any]]:
+    """Every contact's account, role, active flag and leaving date, for the stakeholder metrics."""
+    keys = ("account_id", "role", "active", "left_on")
+    return [dict(zip(keys, r, strict=True)) for r in repository.analytics_contacts(session)]

@@ -8,13 +8,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.accounts.models import Account, Contact
+from lodestar.accounts import service as accounts_service
 from lodestar.analytics.rollups import day_number
-from lodestar.contracts.models import Contract
-from lodestar.engagement.models import SurveyResponse, Ticket, Touch
+from lodestar.contracts import service as contracts_service
+from lodestar.engagement import service as engagement_service
 
 DEFAULT_SLA_HOURS = 24.0
 
@@ -42,7 +41,7 @@ SCHEMAS = {
         [
             ("account_id", pa.int64()),
             ("role", pa.string()),
-            ("created_day", pa.int32()),
+            ("active", pa.bool_()),
             ("left_day", pa.int32()),
         ]
     ),
@@ -133,61 +132,51 @@ def make_inputs(key_features: Iterable[str] = (), **rows: Iterable[Mapping[str, 
 def load_inputs(
     session: Session, sla_hours_by_tier: Mapping[str, float] | None = None, key_features: Iterable[str] = ()
 ) -> MetricInputs:
-    """Reads every input from the operational store."""
+    """Reads every input from the operational store through the domains' services."""
     sla = sla_hours_by_tier or {}
     accounts = [
-        {
-            "account_id": a.id,
-            "group_id": a.segment_group_id,
-            "tier": a.tier,
-            "sla_first_response_hours": sla.get(a.tier or "", DEFAULT_SLA_HOURS),
-        }
-        for a in session.scalars(select(Account))
+        a | {"sla_first_response_hours": sla.get(a["tier"] or "", DEFAULT_SLA_HOURS)}
+        for a in accounts_service.analytics_rows(session)
     ]
     contracts = [
         {
-            "account_id": c.account_id,
-            "contract_id": c.id,
-            "start_day": days(c.start_date),
-            "end_day": days(min(c.end_date, c.churned_on) if c.churned_on else c.end_date),
-            "arr": float(c.arr),
-            "seats": c.seats,
-            "status": c.status,
+            **{k: c[k] for k in ("account_id", "contract_id", "arr", "seats", "status")},
+            "start_day": days(c["start_date"]),
+            "end_day": days(c["end_date"]),
         }
-        for c in session.scalars(select(Contract))
+        for c in contracts_service.analytics_rows(session)
     ]
+    # Presence comes from the active flag and the leaving date, never from when the row was imported.
     contacts = [
         {
-            "account_id": c.account_id,
-            "role": c.role,
-            "created_day": days(c.created_at),
-            "left_day": days(c.left_on) if c.left_on or c.active else days(c.created_at),
+            "account_id": c["account_id"],
+            "role": c["role"],
+            "active": c["active"],
+            "left_day": days(c["left_on"]),
         }
-        for c in session.scalars(select(Contact))
+        for c in accounts_service.contact_rows(session)
     ]
     tickets = [
         {
-            "account_id": t.account_id,
-            "severity": t.severity,
-            "opened_hour": hours(t.opened_at),
-            "first_response_hour": hours(t.first_response_at),
-            "resolved_hour": hours(t.resolved_at),
+            "account_id": t["account_id"],
+            "severity": t["severity"],
+            "opened_hour": hours(t["opened_at"]),
+            "first_response_hour": hours(t["first_response_at"]),
+            "resolved_hour": hours(t["resolved_at"]),
         }
-        for t in session.scalars(select(Ticket))
+        for t in engagement_service.ticket_rows(session)
     ]
     touches = [
-        {"account_id": t.account_id, "kind": t.kind, "day": days(t.occurred_at)}
-        for t in session.scalars(select(Touch))
+        {"account_id": t["account_id"], "kind": t["kind"], "day": days(t["occurred_at"])}
+        for t in engagement_service.touch_rows(session)
     ]
     surveys = [
         {
-            "account_id": s.account_id,
-            "response_id": s.id,
-            "kind": s.kind,
-            "score": float(s.score),
-            "answered_hour": hours(s.answered_at),
+            **{k: s[k] for k in ("account_id", "response_id", "kind")},
+            "score": float(s["score"]),
+            "answered_hour": hours(s["answered_at"]),
         }
-        for s in session.scalars(select(SurveyResponse))
+        for s in engagement_service.survey_rows(session)
     ]
     return make_inputs(
         key_features,

@@ -107,10 +107,12 @@ def contract_metrics(engine: AnalyticsEngine, inputs: MetricInputs, grid: ir.Tab
 
 
 def contact_metrics(engine: AnalyticsEngine, inputs: MetricInputs, grid: ir.Table) -> list[ir.Table]:
-    """Champion present and decision maker left in 90 days."""
+    """Champion present and decision maker left in 90 days.
+
+    A contact with a leaving date is present before that day; one without is present while active.
+    """
     c = engine.table("contacts", inputs.contacts).cross_join(grid)
-    c = c.filter(c.created_day <= c.gday)
-    present = c.left_day.isnull() | (c.left_day > c.gday)
+    present = ibis.ifelse(c.left_day.isnull(), c.active.fill_null(True), c.left_day > c.gday)
     left = (c.left_day > c.gday - 90) & (c.left_day <= c.gday)
     agg = c.group_by(["account_id", "g"]).aggregate(
         champions=_count((c.role == "champion") & present),

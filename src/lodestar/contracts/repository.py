@@ -47,3 +47,18 @@ def ended_without_renewal(session: Session) -> list[tuple[int, Any, Any]]:
         (Contract.status == "expired") | Contract.churned_on.is_not(None)
     )
     return [(a, e, c) for a, e, c in session.execute(stmt)]
+
+
+def analytics_contracts(session: Session) -> list[tuple[Any, ...]]:
+    """(account_id, id, start, end, churned_on, arr, seats, status) of every contract."""
+    cols = (
+        Contract.account_id,
+        Contract.id,
+        Contract.start_date,
+        Contract.end_date,
+        Contract.churned_on,
+        Contract.arr,
+        Contract.seats,
+        Contract.status,
+    )
+    return [tuple(r) for r in session.execute(select(*cols))]

@@ -262,3 +262,21 @@ def churn_dates(session: Session) -> dict[int, list[date]]:
     for account_id, end, churned_on in repository.ended_without_renewal(session):
         out.setdefault(account_id, []).append(churned_on or end)
     return out
+
+
+def analytics_rows(session: Session) -> list[dict[str, Any]]:
+    """Every contract's account, term (ending at the churn date when earlier), ARR, seats and status."""
+    return [
+        {
+            "account_id": account_id,
+            "contract_id": contract_id,
+            "start_date": start,
+            "end_date": min(end, churned_on) if churned_on else end,
+            "arr": float(arr),
+            "seats": seats,
+            "status": status,
+        }
+        for account_id, contract_id, start, end, churned_on, arr, seats, status in (
+            repository.analytics_contracts(session)
+        )
+    ]

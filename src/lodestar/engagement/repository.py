@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.db.bulk import insert_returning_ids
-from lodestar.engagement.models import Ticket
+from lodestar.engagement.models import SurveyResponse, Ticket, Touch
 
 # Keeps every IN (...) list under SQLite's limit on bound parameters.
 ID_BATCH = 10_000
@@ -28,3 +28,32 @@ def taken_ticket_ids(session: Session, external_ids: Iterable[str]) -> set[str]:
         batch = wanted[i : i + ID_BATCH]
         found.update(session.scalars(select(Ticket.external_id).where(Ticket.external_id.in_(batch))))
     return found
+
+
+def analytics_tickets(session: Session) -> list[tuple[Any, ...]]:
+    """(account_id, severity, opened_at, first_response_at, resolved_at) of every ticket."""
+    cols = (
+        Ticket.account_id,
+        Ticket.severity,
+        Ticket.opened_at,
+        Ticket.first_response_at,
+        Ticket.resolved_at,
+    )
+    return [tuple(r) for r in session.execute(select(*cols))]
+
+
+def analytics_touches(session: Session) -> list[tuple[Any, ...]]:
+    """(account_id, kind, occurred_at) of every touch."""
+    return [tuple(r) for r in session.execute(select(Touch.account_id, Touch.kind, Touch.occurred_at))]
+
+
+def analytics_surveys(session: Session) -> list[tuple[Any, ...]]:
+    """(account_id, id, kind, score, answered_at) of every survey answer."""
+    cols = (
+        SurveyResponse.account_id,
+        SurveyResponse.id,
+        SurveyResponse.kind,
+        SurveyResponse.score,
+        SurveyResponse.answered_at,
+    )
+    return [tuple(r) for r in session.execute(select(*cols))]

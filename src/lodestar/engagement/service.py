@@ -145,3 +145,24 @@ def upsert_survey_responses(
 ) -> UpsertCounts:
     """Validates every NPS/CSAT answer, then creates or updates each by external_id (all or nothing)."""
     return _upsert(session, SurveyResponse, SurveyResponseCreate, rows, row_numbers)
+
+
+def _rows(keys: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def ticket_rows(session: Session) -> list[dict[str, Any]]:
+    """Every ticket's account, severity and open/response/resolve instants, for the metrics."""
+    keys = ("account_id", "severity", "opened_at", "first_response_at", "resolved_at")
+    return _rows(keys, repository.analytics_tickets(session))
+
+
+def touch_rows(session: Session) -> list[dict[str, Any]]:
+    """Every touch's account, kind and instant, for the metrics."""
+    return _rows(("account_id", "kind", "occurred_at"), repository.analytics_touches(session))
+
+
+def survey_rows(session: Session) -> list[dict[str, Any]]:
+    """Every survey answer's account, id, kind, score and instant, for the metrics."""
+    keys = ("account_id", "response_id", "kind", "score", "answered_at")
+    return _rows(keys, repository.analytics_surveys(session))

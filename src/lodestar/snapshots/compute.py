@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,12 +12,20 @@ import pyarrow.compute as pc
 
 from lodestar.health.schemas import HealthConfig
 from lodestar.health.scoring import score_all
-from lodestar.lifecycle.engine import TRANSITIONS_SCHEMA, StageState, assign_stages, states_from
+from lodestar.lifecycle.engine import (
+    STAGES_SCHEMA,
+    TRANSITIONS_SCHEMA,
+    StageState,
+    StageStates,
+    assign_stages,
+    states_from,
+)
 from lodestar.lifecycle.schemas import LifecycleModel
 
 STATE_COLUMNS = ("stage", "phase", "at_risk", "risk_clear_streak", "live_since", "matured_since")
 HEALTH_COLUMNS = ("model", "model_version", "score", "grade", "coverage", "co_score", "cx_score")
 TIER_COLUMNS = ("tier", "tier_source", "touch_model")
+Sink = Callable[[date, pa.Table], None]
 
 
 @dataclass(frozen=True)
@@ -32,11 +41,11 @@ class Models:
 
 @dataclass
 class Computed:
-    """Per date, in date order, the full snapshot rows; every stage change; the state to carry on."""
+    """The newest date's full snapshot rows, every stage change and the state to carry on."""
 
-    snapshots: list[tuple[date, pa.Table]]
+    last: tuple[date, pa.Table] | None
     transitions: pa.Table
-    state: dict[int, StageState]
+    state: StageStates
 
 
 def _signals(metrics: pa.Table, health: pa.Table, go_live: str | None) -> pa.Table:
@@ -49,8 +58,84 @@ def _signals(metrics: pa.Table, health: pa.Table, go_live: str | None) -> pa.Tab
     return pa.table(cols)
 
 
-def _stage_array(account_ids: pa.ChunkedArray, state: dict[int, StageState]) -> pa.Array:
-    return pa.array([state.get(a, StageState()).stage for a in account_ids.to_pylist()], pa.string())
+def _ids(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.asarray(pc.cast(column, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _positions(known: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each id, its position in the sorted `known` ids and whether it is there."""
+    if not len(known):
+        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
+    pos = np.clip(np.searchsorted(known, ids), 0, len(known) - 1)
+    return pos, known[pos] == ids
+
+
+def _stage_array(account_ids: pa.ChunkedArray, state: StageStates) -> pa.Array:
+    """Each account's carried stage (null when it has none)."""
+    pos, hit = _positions(state.ids, _ids(account_ids))
+    codes = np.where(hit, state.stage[pos] if len(state.ids) else 0, 0)
+    return pa.array(state.names, pa.string()).take(pa.array(codes.astype(np.int32)))
+
+
+def as_states(state: Mapping[int, StageState] | None) -> StageStates:
+    """Any mapping of carried states as the array-backed StageStates (returned as is when it is one)."""
+    if isinstance(state, StageStates):
+        return state
+    items = sorted((state or {}).items())
+    rows = [
+        {
+            "account_id": a,
+            "as_of": date(1970, 1, 1),
+            "stage": s.stage,
+            "phase": None,
+            "at_risk": s.at_risk,
+            "risk_clear_streak": s.risk_clear_streak,
+            "live_since": s.live_since,
+            "matured_since": s.matured_since,
+        }
+        for a, s in items
+    ]
+    return states_from(pa.Table.from_pylist(rows, schema=STAGES_SCHEMA))
+
+
+def _subset(state: StageStates, ids: np.ndarray) -> StageStates:
+    """The states of these (sorted, unique) accounts that have one."""
+    pos, hit = _positions(state.ids, ids)
+    at = pos[hit]
+    return StageStates(
+        ids[hit],
+        state.names,
+        state.stage[at],
+        state.at_risk[at],
+        state.streak[at],
+        state.live_since[at],
+        state.matured[at],
+    )
+
+
+def merge_states(old: StageStates, new: StageStates) -> StageStates:
+    """The new states, plus the old ones of accounts the new do not cover."""
+    _, covered = _positions(new.ids, old.ids)
+    keep = np.flatnonzero(~covered)
+    if not len(keep):
+        return new
+    names = list(new.names) + [n for n in old.names if n not in new.names]
+    recode = np.array([names.index(n) for n in old.names], dtype=np.int64)
+    ids = np.concatenate([old.ids[keep], new.ids])
+    order = np.argsort(ids, kind="stable")
+
+    def both(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.concatenate([a[keep], b])[order]
+
+    return StageStates(
+        ids=ids[order],
+        names=names,
+        stage=np.concatenate([recode[old.stage[keep]], new.stage])[order],
+        at_risk=both(old.at_risk, new.at_risk),
+        streak=both(old.streak, new.streak),
+        live_since=both(old.live_since, new.live_since),
+        matured=both(old.matured, new.matured),
+    )
 
 
 def renewal_window(metrics: pa.Table, lifecycle: LifecycleModel) -> pa.Array:
@@ -65,25 +150,25 @@ def renewal_window(metrics: pa.Table, lifecycle: LifecycleModel) -> pa.Array:
 
 
 def _one_date(
-    metrics: pa.Table, tiers: pa.Table, models: Models, contracts: pa.Table, state: dict[int, StageState]
+    metrics: pa.Table, tiers: pa.Table, models: Models, contracts: pa.Table, state: StageStates
 ) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Health with the model of each account's stage, then the stage with that health."""
     go_live = models.lifecycle.timeline.go_live
     metric = go_live.metric if go_live else None
     ids = metrics.column("account_id")
-    first = score_all(metrics, models.health, tiers, _stage_array(ids, state), models.health_version)
+    first = score_all(
+        metrics, models.health, tiers, _stage_array(ids, state), models.health_version, explain=False
+    )
     stages, changes = assign_stages(_signals(metrics, first, metric), contracts, models.lifecycle, state)
     health = score_all(metrics, models.health, tiers, stages.column("stage"), models.health_version)
     moved = pc.not_equal(first.column("model"), health.column("model"))
     if not pc.any(moved).as_py():
         return health, stages, changes
     # The stage chose another model for some accounts: walk those again with their new scores.
-    again = set(pc.filter(ids, moved).to_pylist())
+    again = np.unique(_ids(pc.filter(ids, moved)))
     sub = _signals(metrics, health, metric).filter(moved)
-    terms = contracts.filter(pc.is_in(contracts.column("account_id"), pa.array(sorted(again), pa.int64())))
-    fixed, fixed_changes = assign_stages(
-        sub, terms, models.lifecycle, {a: state[a] for a in again if a in state}
-    )
+    terms = contracts.filter(pc.is_in(contracts.column("account_id"), pa.array(again, pa.int64())))
+    fixed, fixed_changes = assign_stages(sub, terms, models.lifecycle, _subset(state, again))
     keep = pc.invert(pc.is_in(stages.column("account_id"), fixed.column("account_id")))
     stages = pa.concat_tables([stages.filter(keep), fixed]).sort_by("account_id")
     kept = pc.invert(pc.is_in(changes.column("account_id"), fixed.column("account_id")))
@@ -114,25 +199,31 @@ def compute(
     tiers: pa.Table,
     models: Models,
     contracts: pa.Table,
-    state: dict[int, StageState] | None = None,
+    state: Mapping[int, StageState] | None = None,
+    sink: Sink | None = None,
 ) -> Computed:
-    """Walks the dates in order: each date's stages start from the state the previous date left."""
-    metrics = metrics.sort_by([("as_of", "ascending"), ("account_id", "ascending")])
-    carried = dict(state or {})
-    days = pc.unique(metrics.column("as_of")).to_pylist()
-    snapshots, changes = [], []
+    """Walks the dates in order: each date's stages start from the state the previous date left.
+
+    Each date's full rows go to `sink` as soon as they are made, so a long backfill holds one date at a time.
+    """
+    carried = as_states(state)
     as_of = metrics.column("as_of")
-    for day in sorted(days):
-        rows = metrics.filter(pc.equal(as_of, pa.scalar(day, pa.date32())))
+    days = sorted(pc.unique(as_of).to_pylist())
+    changes: list[pa.Table] = []
+    last: tuple[date, pa.Table] | None = None
+    for day in days:
+        rows = metrics.filter(pc.equal(as_of, pa.scalar(day, pa.date32()))).sort_by("account_id")
         health, stages, moved = _one_date(rows, tiers, models, contracts, carried)
-        carried.update(states_from(stages))
-        snapshots.append((day, _full_rows(rows, tiers, health, stages, models.lifecycle)))
+        carried = merge_states(carried, states_from(stages))
+        last = (day, _full_rows(rows, tiers, health, stages, models.lifecycle))
+        if sink is not None:
+            sink(*last)
         changes.append(moved)
-    transitions = pa.concat_tables(changes) if changes else TRANSITIONS_SCHEMA.empty_table()
-    return Computed(snapshots, transitions, carried)
+        del rows, health, stages
+    return Computed(last, pa.concat_tables(changes) if changes else TRANSITIONS_SCHEMA.empty_table(), carried)
 
 
-def state_from_snapshot(table: pa.Table) -> dict[int, StageState]:
+def state_from_snapshot(table: pa.Table) -> StageStates:
     """The stage state carried by a stored snapshot."""
     return states_from(table.select(["account_id", "as_of", *STATE_COLUMNS]))
 
@@ -140,11 +231,9 @@ def state_from_snapshot(table: pa.Table) -> dict[int, StageState]:
 def contract_terms(contracts: pa.Table) -> pa.Table:
     """The metric inputs' contracts (day numbers) as the stage engine reads them (dates)."""
     live = contracts.filter(pc.not_equal(contracts.column("status"), "cancelled"))
-    epoch = date(1970, 1, 1).toordinal()
 
-    def dates(name: str) -> pa.Array:
-        numbers = live.column(name).to_numpy(zero_copy_only=False).astype(np.int64)
-        return pa.array([date.fromordinal(epoch + int(n)) for n in numbers], pa.date32())
+    def dates(name: str) -> pa.ChunkedArray:
+        return live.column(name).cast(pa.int32()).cast(pa.date32())
 
     return pa.table(
         {

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,7 +29,7 @@ from lodestar.contracts import service as contracts_service
 from lodestar.kit.errors import InvalidInput, NotFound
 from lodestar.snapshots import repository, store
 from lodestar.snapshots.backtest import figures
-from lodestar.snapshots.compute import Computed, Models, compute, contract_terms, state_from_snapshot
+from lodestar.snapshots.compute import Models, compute, contract_terms, state_from_snapshot
 from lodestar.snapshots.models import Backtest, HealthHistory, SnapshotRun, StageTransition
 
 NOT_CUSTOMERS = (None, "churned", "lead_pool")
@@ -112,12 +115,24 @@ def run_snapshots(
     stored = store.read(root, previous) if previous else None
     state = state_from_snapshot(stored) if stored is not None else {}
     newest = max(store.dates(root), default=None)
-    computed = compute(metrics, tiers, models, contract_terms(inputs.contracts), state)
-    _keep(session, computed, days)
-    if newest is None or days[-1] >= newest:
-        _denormalise(session, days[-1], computed.snapshots[-1][1])
-    for day, table in computed.snapshots:
-        store.write(root, day, table)
+    staging = root / f".run-{uuid.uuid4().hex[:12]}"
+    repository.replace_history(session, days, [])
+
+    def keep(day: date, table: pa.Table) -> None:
+        """Stores one date's history and stages its Parquet file, so dates do not pile up in memory."""
+        repository.replace_history(session, [], _history_rows(table))
+        store.write(staging, day, table)
+
+    try:
+        computed = compute(metrics, tiers, models, contract_terms(inputs.contracts), state, keep)
+        moves = computed.transitions.rename_columns(["account_id", "on", "from_stage", "to_stage", "reason"])
+        repository.replace_transitions(session, days, moves.to_pylist())
+        session.flush()
+        if computed.last is not None and (newest is None or days[-1] >= newest):
+            _denormalise(session, days[-1], computed.last[1])
+        _publish(staging, root, days)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     versions = {
         "health": models.health_version,
         "lifecycle": models.lifecycle_version,
@@ -126,18 +141,18 @@ def run_snapshots(
     return RunOutcome(days, tiers.num_rows, metrics.num_rows, computed.transitions.num_rows, versions)
 
 
+def _publish(staging: Path, root: Path, days: Sequence[date]) -> None:
+    """Moves the staged files of a finished run into the store (each move atomic)."""
+    for day in days:
+        staged = store.folder(staging, day) / store.FILE
+        if staged.exists():
+            store.folder(root, day).mkdir(parents=True, exist_ok=True)
+            os.replace(staged, store.folder(root, day) / store.FILE)
+
+
 def _history_rows(table: pa.Table) -> list[dict[str, Any]]:
     cols = ["account_id", "as_of", "score", "grade", "coverage", "model", "model_version", "stage"]
     return table.select(cols).to_pylist()
-
-
-def _keep(session: Any, computed: Computed, days: list[date]) -> None:
-    """Replaces the history and stage changes of the run's dates."""
-    rows = [row for _, table in computed.snapshots for row in _history_rows(table)]
-    repository.replace_history(session, days, rows)
-    moves = computed.transitions.rename_columns(["account_id", "on", "from_stage", "to_stage", "reason"])
-    repository.replace_transitions(session, days, moves.to_pylist())
-    session.flush()
 
 
 def _trend(series: list[tuple[date, float]], as_of: date, back: int, now: float | None) -> float | None:
@@ -196,7 +211,8 @@ def recompute_account(
     before = store.read(root, previous) if previous else None
     state = state_from_snapshot(before) if before is not None else {}
     computed = compute(metrics, tiers, models, contract_terms(inputs.contracts), state)
-    table = computed.snapshots[0][1]
+    assert computed.last is not None  # the fresh row is among the metrics
+    table = computed.last[1]
     mine = table.filter(pc.equal(table.column("account_id"), account_id))
     repository.replace_account_history(session, account_id, as_of, _history_rows(mine))
     if max(store.dates(root), default=as_of) <= as_of:
