@@ -40,7 +40,21 @@ def test_every_core_operation_has_a_tag_a_summary_and_a_typed_success_answer(cli
 def test_the_account_list_documents_its_filters_as_query_parameters(client):
     doc = client.get("/openapi.json").json()
     params = {p["name"] for p in doc["paths"]["/api/v1/accounts"]["get"]["parameters"]}
-    assert params == {"q", "owner_id", "industry", "tier", "plan", "status", "sort", "desc", "page", "size"}
+    assert params == {
+        "q",
+        "owner_id",
+        "industry",
+        "tier",
+        "plan",
+        "status",
+        "grade",
+        "stage",
+        "renewal_window",
+        "sort",
+        "desc",
+        "page",
+        "size",
+    }
 
 
 def test_the_docs_page_loads_swagger_ui_from_our_own_static_files(client):
