@@ -93,6 +93,9 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 def wipe(engine: Engine) -> None:
     """Empties every table so each test starts from nothing."""
+    from lodestar.accounts.service import forget_filter_options
+
+    forget_filter_options()
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":

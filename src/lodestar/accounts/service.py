@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -34,13 +35,30 @@ def list_accounts(session: Session, viewer: User, flt: AccountFilter) -> Page[Ac
     return Page(items, total, PageRequest(flt.page, flt.size))
 
 
+# Filter menus change rarely but cost a scan of the accounts table per column on PostgreSQL, so they are
+# kept for a minute per database and visibility scope (a new industry shows up within that minute).
+_OPTIONS_TTL_S = 60.0
+_options_cache: dict[tuple[str, frozenset[int] | None], tuple[float, dict[str, list[str]]]] = {}
+
+
 def filter_options(session: Session, viewer: User) -> dict[str, list[str]]:
     """Values for the portfolio's filter menus, from the accounts the viewer can see."""
     scope = auth_service.scope_for(session, viewer)
-    return {
+    key = (str(session.get_bind().engine.url), scope.owner_ids)
+    cached = _options_cache.get(key)
+    if cached and time.monotonic() - cached[0] < _OPTIONS_TTL_S:
+        return cached[1]
+    options = {
         col: repository.distinct_values(session, col, scope.owner_ids)
         for col in ("industry", "tier", "plan", "status")
     }
+    _options_cache[key] = (time.monotonic(), options)
+    return options
+
+
+def forget_filter_options() -> None:
+    """Drops the cached filter menus (after accounts are created, changed or imported)."""
+    _options_cache.clear()
 
 
 def get_account(session: Session, viewer: User, account_id: int) -> Account:
@@ -69,6 +87,7 @@ def _check_unique(session: Session, fields: dict[str, Any], exclude_id: int | No
 
 def create_account(session: Session, viewer: User, data: AccountCreate) -> Account:
     """Creates an account; a CSM who gives no owner becomes its owner."""
+    forget_filter_options()
     auth_service.require_editor(viewer)
     fields = data.model_dump(exclude_none=True)
     if "owner_id" not in fields and viewer.role == "csm":
@@ -84,6 +103,7 @@ def create_account(session: Session, viewer: User, data: AccountCreate) -> Accou
 
 def update_account(session: Session, viewer: User, account_id: int, data: AccountUpdate) -> Account:
     """Changes an account's fields, recording what changed."""
+    forget_filter_options()
     auth_service.require_editor(viewer)
     account = get_account(session, viewer, account_id)
     fields = _enum_values(data.model_dump(exclude_unset=True))
@@ -172,6 +192,7 @@ def update_contact(session: Session, viewer: User, contact_id: int, data: Contac
 
 def import_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Validates every row first, then inserts all of them (all or nothing); returns new ids."""
+    forget_filter_options()
     problems: list[FieldProblem] = []
     clean: list[dict[str, Any]] = []
     for index, row in enumerate(rows):
@@ -216,6 +237,7 @@ def import_contacts(session: Session, rows: Sequence[dict[str, Any]]) -> list[in
 
 def set_commercials(session: Session, values: list[dict[str, Any]]) -> None:
     """Stores each account's current ARR, currency, renewal date and status (kept by contracts)."""
+    forget_filter_options()
     repository.update_many(session, Account, values)
 
 
@@ -243,6 +265,7 @@ def upsert_accounts(
     session: Session, rows: Sequence[dict[str, Any]], row_numbers: Sequence[int] | None = None
 ) -> UpsertCounts:
     """Validates every row, then creates or updates each account by crm_id (all or nothing)."""
+    forget_filter_options()
     problems: list[FieldProblem] = []
     clean: list[dict[str, Any]] = []
     for index, row in enumerate(rows):
@@ -343,6 +366,7 @@ def tier_profiles(session: Session) -> list[dict[str, Any]]:
 
 def set_snapshot_values(session: Session, values: list[dict[str, Any]]) -> None:
     """Stores the latest snapshot's tier, health and stage on accounts (each dict carries its id)."""
+    forget_filter_options()
     for row in values:
         unknown = set(row) - SNAPSHOT_FIELDS - {"id"}
         if unknown:

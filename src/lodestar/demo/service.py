@@ -21,6 +21,7 @@ from lodestar.auth.models import Role
 from lodestar.auth.schemas import UserCreate
 from lodestar.contracts import service as contracts_service
 from lodestar.db.engine import unit_of_work
+from lodestar.db.maintenance import refresh_statistics
 from lodestar.demo import activity, catalog, people, truth, usage
 from lodestar.demo.world import World, build_world
 from lodestar.engagement import service as engagement_service
@@ -186,6 +187,7 @@ def generate_demo(
         if events_dir.exists():
             events_dir.rmdir()
         staging.rename(events_dir)
+        refresh_statistics(engine)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return DemoResult(
