@@ -15,9 +15,8 @@ from lodestar.engagement.models import Ticket
 from lodestar.events.store import count_events, read_events
 from tests.imports.conftest import count, run
 
-SOURCE = Path("/work/shared/datasets/ravenstack")
-if not SOURCE.is_dir():  # the repository sits next to shared/ in other checkouts
-    SOURCE = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "ravenstack"
+# The repository sits next to shared/ (the project's read-only datasets).
+SOURCE = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "ravenstack"
 MAPPINGS = Path(__file__).resolve().parents[2] / "docs" / "examples" / "ravenstack"
 FILES = [
     ("accounts", "accounts"),
