@@ -23,6 +23,7 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.db.upsert import UpsertCounts, existing_by_key, upsert_by_key
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, problems_from_pydantic
+from lodestar.kit.fields import apply_changes, plain_values
 from lodestar.kit.pagination import Page, PageRequest
 
 UNIQUE_IDS = ("crm_id", "segment_group_id")
@@ -94,10 +95,10 @@ def create_account(session: Session, viewer: User, data: AccountCreate) -> Accou
         fields["owner_id"] = viewer.id
     _check_owner(session, viewer, fields.get("owner_id"))
     _check_unique(session, fields, None)
-    account = Account(**_enum_values(fields))
+    account = Account(**plain_values(fields))
     session.add(account)
     session.flush()
-    auth_service.record(session, viewer, "create", "account", account.id, _enum_values(fields))
+    auth_service.record(session, viewer, "create", "account", account.id, plain_values(fields))
     return account
 
 
@@ -106,30 +107,17 @@ def update_account(session: Session, viewer: User, account_id: int, data: Accoun
     forget_filter_options()
     auth_service.require_editor(viewer)
     account = get_account(session, viewer, account_id)
-    fields = _enum_values(data.model_dump(exclude_unset=True))
+    fields = plain_values(data.model_dump(exclude_unset=True))
     if "name" in fields and fields["name"] is None:
         raise InvalidInput.one("name", "cannot be empty")
     if "owner_id" in fields:
         _check_owner(session, viewer, fields["owner_id"])
     _check_unique(session, fields, account.id)
-    changes = _apply(account, fields)
+    changes = apply_changes(account, fields)
     session.flush()
     if changes:
         auth_service.record(session, viewer, "update", "account", account.id, changes)
     return account
-
-
-def _enum_values(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: getattr(v, "value", v) for k, v in fields.items()}
-
-
-def _apply(obj: Any, fields: dict[str, Any]) -> dict[str, Any]:
-    changes = {}
-    for name, value in fields.items():
-        if getattr(obj, name) != value:
-            changes[name] = value
-            setattr(obj, name, value)
-    return changes
 
 
 def list_contacts(session: Session, viewer: User, account_id: int) -> list[Contact]:
@@ -162,7 +150,7 @@ def create_contact(session: Session, viewer: User, data: ContactCreate) -> Conta
         get_account(session, viewer, data.account_id)
     except NotFound:
         raise InvalidInput.one("account_id", f"no account with id {data.account_id}") from None
-    fields = _enum_values(data.model_dump(exclude_none=True))
+    fields = plain_values(data.model_dump(exclude_none=True))
     if fields.get("left_on") is not None and "active" not in fields:
         fields["active"] = False
     _check_left(fields.get("active"), fields.get("left_on"))
@@ -177,13 +165,13 @@ def update_contact(session: Session, viewer: User, contact_id: int, data: Contac
     """Changes a stakeholder; marking them left records the date."""
     auth_service.require_editor(viewer)
     contact = get_contact(session, viewer, contact_id)
-    fields = _enum_values(data.model_dump(exclude_unset=True))
+    fields = plain_values(data.model_dump(exclude_unset=True))
     if fields.get("left_on") is not None and "active" not in fields:
         fields["active"] = False
     if fields.get("active") is True and "left_on" not in fields:
         fields["left_on"] = None
     _check_left(fields.get("active", contact.active), fields.get("left_on", contact.left_on))
-    changes = _apply(contact, fields)
+    changes = apply_changes(contact, fields)
     session.flush()
     if changes:
         auth_service.record(session, viewer, "update", "contact", contact.id, changes)
@@ -197,7 +185,7 @@ def import_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> list[in
     clean: list[dict[str, Any]] = []
     for index, row in enumerate(rows):
         try:
-            clean.append(_enum_values(AccountCreate.model_validate(row).model_dump(exclude_none=True)))
+            clean.append(plain_values(AccountCreate.model_validate(row).model_dump(exclude_none=True)))
         except ValidationError as exc:
             for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
                 problems.append(FieldProblem(f"row {index + 1}: {p.field}", p.message))
@@ -217,7 +205,7 @@ def import_contacts(session: Session, rows: Sequence[dict[str, Any]]) -> list[in
     clean: list[dict[str, Any]] = []
     for index, row in enumerate(rows):
         try:
-            fields = _enum_values(ContactCreate.model_validate(row).model_dump(exclude_none=True))
+            fields = plain_values(ContactCreate.model_validate(row).model_dump(exclude_none=True))
             fields.setdefault("active", fields.get("left_on") is None)
             _check_left(fields["active"], fields.get("left_on"))
             clean.append(fields)
@@ -271,7 +259,7 @@ def upsert_accounts(
     for index, row in enumerate(rows):
         number = row_numbers[index] if row_numbers else index + 1
         try:
-            clean.append(_enum_values(AccountCreate.model_validate(row).model_dump(exclude_unset=True)))
+            clean.append(plain_values(AccountCreate.model_validate(row).model_dump(exclude_unset=True)))
         except ValidationError as exc:
             problems.extend(_labelled(exc, number))
             continue
@@ -298,7 +286,7 @@ def upsert_contacts(
         fields = dict(row)
         external_id = fields.pop("external_id", None)
         try:
-            valid = _enum_values(ContactCreate.model_validate(fields).model_dump(exclude_unset=True))
+            valid = plain_values(ContactCreate.model_validate(fields).model_dump(exclude_unset=True))
             valid.setdefault("active", valid.get("left_on") is None)
             _check_left(valid["active"], valid.get("left_on"))
         except ValidationError as exc:

@@ -18,6 +18,7 @@ from lodestar.contracts.models import ChurnReason, Contract, ContractStatus
 from lodestar.contracts.schemas import ContractCreate, ContractUpdate
 from lodestar.db.upsert import UpsertCounts, existing_by_key, upsert_by_key
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, problems_from_pydantic
+from lodestar.kit.fields import apply_changes, plain_values
 
 LIVE = (ContractStatus.ACTIVE.value,)
 
@@ -60,7 +61,7 @@ def create_contract(session: Session, viewer: User, data: ContractCreate, today:
     if data.external_id and repository.external_id_taken(session, data.external_id):
         raise InvalidInput.one("external_id", f"{data.external_id!r} is already used by another contract")
     _check_chain(session, data.account_id, data.renews_contract_id)
-    fields = {k: getattr(v, "value", v) for k, v in data.model_dump().items()}
+    fields = plain_values(data.model_dump())
     contract = Contract(**fields)
     session.add(contract)
     session.flush()
@@ -75,7 +76,7 @@ def update_contract(
     """Changes a contract, keeping end after start, and refreshes the account."""
     auth_service.require_editor(viewer)
     contract = get_contract(session, viewer, contract_id)
-    fields = {k: getattr(v, "value", v) for k, v in data.model_dump(exclude_unset=True).items()}
+    fields = plain_values(data.model_dump(exclude_unset=True))
     for required in ("start_date", "end_date", "arr", "seats", "currency", "product", "status"):
         if required in fields and fields[required] is None:
             raise InvalidInput.one(required, "cannot be empty")
@@ -83,11 +84,7 @@ def update_contract(
     end = fields.get("end_date", contract.end_date)
     if end <= start:
         raise InvalidInput.one("end_date", "must be after start_date")
-    changes = {}
-    for name, value in fields.items():
-        if getattr(contract, name) != value:
-            changes[name] = value
-            setattr(contract, name, value)
+    changes = apply_changes(contract, fields)
     session.flush()
     if changes:
         auth_service.record(session, viewer, "update", "contract", contract.id, changes)
@@ -102,7 +99,7 @@ def import_contracts(session: Session, rows: Sequence[dict[str, Any]]) -> list[i
     for index, row in enumerate(rows):
         try:
             model = ContractCreate.model_validate(row)
-            clean.append({k: getattr(v, "value", v) for k, v in model.model_dump().items()})
+            clean.append(plain_values(model.model_dump()))
         except ValidationError as exc:
             for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
                 problems.append(FieldProblem(f"row {index + 1}: {p.field}", p.message))
@@ -176,7 +173,7 @@ def upsert_contracts(
         problems.extend(_check_churn(churn, number))
         if not model.external_id:
             problems.append(FieldProblem(f"row {number}: external_id", "is required to match contracts"))
-        fields = {k: getattr(v, "value", v) for k, v in model.model_dump(exclude_unset=True).items()}
+        fields = plain_values(model.model_dump(exclude_unset=True))
         clean.append({**fields, **churn})
     ids = {r["account_id"] for r in clean}
     missing = ids - accounts_service.accounts_exist(session, ids)

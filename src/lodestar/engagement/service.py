@@ -16,6 +16,7 @@ from lodestar.engagement import repository
 from lodestar.engagement.models import SurveyResponse, Ticket, Touch
 from lodestar.engagement.schemas import SurveyResponseCreate, TicketCreate, TouchCreate
 from lodestar.kit.errors import FieldProblem, InvalidInput, problems_from_pydantic
+from lodestar.kit.fields import plain_values
 
 _ID_BATCH = repository.ID_BATCH
 
@@ -108,7 +109,7 @@ def _validate_keyed(
             continue
         if not external_id:
             problems.append(FieldProblem(f"row {number}: external_id", "is required to match records"))
-        clean.append({**{k: getattr(v, "value", v) for k, v in valid.items()}, "external_id": external_id})
+        clean.append({**plain_values(valid), "external_id": external_id})
     return clean, problems
 
 
