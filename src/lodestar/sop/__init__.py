@@ -1,0 +1,1 @@
+"""SOP playbooks: stage goals, tasks for CSMs, compliance (检核) and effectiveness (品检)."""
