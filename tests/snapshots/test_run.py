@@ -5,18 +5,22 @@ from __future__ import annotations
 import threading
 from datetime import date, timedelta
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account
+from lodestar.auth.models import Role, User
 from lodestar.config import service as config_service
+from lodestar.events.store import EVENT_SCHEMA, write_events
 from lodestar.kit.time import utcnow
 from lodestar.snapshots import repository, store
 from lodestar.snapshots.models import HealthHistory, SnapshotRun, StageTransition
 from lodestar.snapshots.tasks import LOCK, SnapshotBusy, claim, release, run_job, snapshot_root
-from tests.snapshots.conftest import DAY, World, build_world
+from tests.factories import make_account, make_contract
+from tests.snapshots.conftest import DAY, World, build_world, event
 
 WEEK = [DAY - timedelta(days=14), DAY - timedelta(days=7), DAY]
 
@@ -175,3 +179,36 @@ def test_trend_compares_with_the_score_a_week_and_a_month_earlier(world: World) 
 
 
 _ = (date, build_world)
+
+
+def test_a_new_customer_is_judged_by_its_timeline_stage_not_thrown_at_risk_by_the_general_model(
+    db: Session, engine, tmp_path, db_url: str
+) -> None:
+    # Four days in, 2 of 10 seats active and one trained: too shallow for the general model (red), a fair
+    # start for the onboarding model that judges handover accounts.
+    world = build_world(db, engine, tmp_path / "data", db_url)
+    admin = db.scalars(select(User).where(User.role == Role.ADMIN.value)).first()
+    fresh = make_account(db, admin, name="Fresh", segment_group_id="g-fresh")
+    make_contract(
+        db,
+        fresh,
+        admin,
+        start_date=DAY - timedelta(days=4),
+        end_date=DAY + timedelta(days=360),
+        seats=10,
+        today=DAY,
+    )
+    db.commit()
+    rows = [
+        event(DAY - timedelta(days=b), "g-fresh", f"f{u}", "Dashboard Viewed")
+        for b in range(4)
+        for u in range(2)
+    ]
+    rows.append(event(DAY - timedelta(days=1), "g-fresh", "f0", "Training Completed"))
+    write_events(world.settings.data_dir / "events", pa.Table.from_pylist(rows, schema=EVENT_SCHEMA))
+    run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
+    with Session(world.engine) as s:
+        history = s.get(HealthHistory, (fresh.id, DAY))
+    assert history is not None
+    assert (history.stage, history.model) == ("handover", "onboarding")
+    assert history.grade in ("yellow", "green")

@@ -149,6 +149,55 @@ def renewal_window(metrics: pa.Table, lifecycle: LifecycleModel) -> pa.Array:
     return pc.fill_null(inside, False)
 
 
+def _model_stages(
+    metrics: pa.Table,
+    contracts: pa.Table,
+    models: Models,
+    state: StageStates,
+    stages: pa.Array | pa.ChunkedArray,
+) -> pa.Array | pa.ChunkedArray:
+    """The stage whose health model judges each account: its own stage, except that an account with no stage
+    yet, or one held at risk, is judged by the stage of its contract timeline.
+
+    At-risk is a consequence of health, so it must not choose the model that computes health: otherwise a
+    week-old customer with little usage is judged on depth by the general model, falls red, and is then held
+    at risk by the model its own risk chose, never getting its handover and onboarding (a model that names
+    the at-risk stage in `applies_to` still judges at-risk accounts).
+    """
+    at_risk = models.lifecycle.stage_of("at_risk")
+    named = at_risk is not None and any(at_risk in m.applies_to.stages for m in models.health.models)
+    need = pc.is_null(stages)
+    if at_risk is not None and not named:
+        need = pc.or_(need, pc.fill_null(pc.equal(stages, pa.scalar(at_risk)), False))
+    if not pc.any(need).as_py():
+        return stages
+    go_live = models.lifecycle.timeline.go_live
+    wanted_columns = ["account_id", "as_of"]
+    if go_live and go_live.metric in metrics.column_names:
+        wanted_columns.append(go_live.metric)  # going live early still moves the timeline to growth
+    rows = metrics.select(wanted_columns).filter(need)
+    ids = np.unique(_ids(rows.column("account_id")))
+    held = _subset(state, ids)
+    cleared = StageStates(
+        held.ids,
+        held.names,
+        held.stage,
+        np.zeros(len(held.ids), dtype=bool),
+        np.zeros(len(held.ids), dtype=held.streak.dtype),
+        held.live_since,
+        held.matured,
+    )
+    terms = contracts.filter(pc.is_in(contracts.column("account_id"), pa.array(ids, pa.int64())))
+    plain, _ = assign_stages(rows, terms, models.lifecycle, cleared)  # no score, no activity: no override
+    by_id = dict(zip(plain.column("account_id").to_pylist(), plain.column("stage").to_pylist(), strict=True))
+    account_ids = metrics.column("account_id").to_pylist()
+    flags = need.to_pylist()
+    values = stages.to_pylist()
+    return pa.array(
+        [by_id.get(a) if f else v for a, f, v in zip(account_ids, flags, values, strict=True)], pa.string()
+    )
+
+
 def _one_date(
     metrics: pa.Table, tiers: pa.Table, models: Models, contracts: pa.Table, state: StageStates
 ) -> tuple[pa.Table, pa.Table, pa.Table]:
@@ -156,11 +205,11 @@ def _one_date(
     go_live = models.lifecycle.timeline.go_live
     metric = go_live.metric if go_live else None
     ids = metrics.column("account_id")
-    first = score_all(
-        metrics, models.health, tiers, _stage_array(ids, state), models.health_version, explain=False
-    )
+    carried = _model_stages(metrics, contracts, models, state, _stage_array(ids, state))
+    first = score_all(metrics, models.health, tiers, carried, models.health_version, explain=False)
     stages, changes = assign_stages(_signals(metrics, first, metric), contracts, models.lifecycle, state)
-    health = score_all(metrics, models.health, tiers, stages.column("stage"), models.health_version)
+    judged = _model_stages(metrics, contracts, models, state, stages.column("stage"))
+    health = score_all(metrics, models.health, tiers, judged, models.health_version)
     moved = pc.not_equal(first.column("model"), health.column("model"))
     if not pc.any(moved).as_py():
         return health, stages, changes
