@@ -32,7 +32,7 @@ def custom_columns(
     metrics: Sequence[CustomMetric],
 ) -> list[ir.Table]:
     """One (account_id, g, <slug>) table per custom metric."""
-    accounts = engine.table("groups", inputs.accounts.select(["account_id", "group_id"]))
+    accounts = engine.table("accounts", inputs.accounts).select("account_id", "group_id")
     out = []
     for m in metrics:
         if m.slug in RESERVED:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,8 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lodestar.analytics.rollups import KINDS
+from lodestar.analytics.rollups import KINDS, day_number, load_manifest
+from lodestar.analytics.state import STATE_KINDS, state_manifest, state_path
 
 ENGINES = ("duckdb", "spark", "postgres")
 ANALYTICS_SCHEMA = "lodestar_analytics"
@@ -32,6 +36,14 @@ ROLLUP_SCHEMAS = {
     ),
     "accounts": pa.schema([("group_id", pa.string()), ("day", pa.int32()), ("events", pa.int64())]),
 }
+STATE_SCHEMAS = {
+    "recent": ROLLUP_SCHEMAS["accounts"],
+    "users": pa.schema([("group_id", pa.string()), ("user_id", pa.string()), ("last_day", pa.int32())]),
+    "features": pa.schema([("group_id", pa.string()), ("feature", pa.string()), ("last_day", pa.int32())]),
+    "accounts": pa.schema([("group_id", pa.string()), ("last_day", pa.int32())]),
+    "trained": pa.schema([("group_id", pa.string()), ("user_id", pa.string()), ("first_day", pa.int32())]),
+}
+DUCKDB_MEMORY_LIMIT = "1GB"  # DuckDB spills past this instead of growing: backfills keep a bounded footprint
 
 
 @dataclass
@@ -42,8 +54,10 @@ class AnalyticsEngine:
     con: Any
     rollup_dir: Path
     _loaded: dict[str, ir.Table] = field(default_factory=dict)
+    plans: dict[Hashable, Any] = field(default_factory=dict)  # compiled queries by shape (analytics.plan)
 
-    def _files(self, kind: str) -> list[Path]:
+    def rollup_files(self, kind: str) -> list[Path]:
+        """The per-day Parquet files of one roll-up kind."""
         return sorted((self.rollup_dir / kind).glob("[0-9]*.parquet"))
 
     def rollup(self, kind: str) -> ir.Table:
@@ -52,7 +66,7 @@ class AnalyticsEngine:
             raise ValueError(f"unknown roll-up {kind!r}")
         if kind in self._loaded:
             return self._loaded[kind]
-        files = self._files(kind)
+        files = self.rollup_files(kind)
         if not files:
             table = self.table(f"empty_{kind}", ROLLUP_SCHEMAS[kind].empty_table())
         elif self.name == "duckdb":
@@ -64,6 +78,29 @@ class AnalyticsEngine:
             table = self.con.create_table(f"rollup_{kind}", data, database=ANALYTICS_SCHEMA, overwrite=True)
         self._loaded[kind] = table
         return table
+
+    def state(self, kind: str) -> ir.Table:
+        """The latest-date state of this kind (analytics.state) as a table of this engine."""
+        if kind not in STATE_KINDS:
+            raise ValueError(f"unknown state {kind!r}")
+        key = f"state_{kind}"
+        if key not in self._loaded:
+            self._loaded[key] = self._state_file(kind)
+        return self._loaded[key]
+
+    def latest_day(self) -> int | None:
+        """The newest roll-up day when the state matches the roll-ups (else None: use the roll-ups)."""
+        built = state_manifest(self.rollup_dir)
+        if not built or built != load_manifest(self.rollup_dir):
+            return None
+        return day_number(date.fromisoformat(max(built)))
+
+    def _state_file(self, kind: str) -> ir.Table:
+        path = state_path(self.rollup_dir, kind)
+        if self.name in ("duckdb", "spark"):
+            return self.con.read_parquet(str(path))
+        data = pq.read_table(path, schema=STATE_SCHEMAS[kind])
+        return self.con.create_table(f"state_{kind}", data, database=ANALYTICS_SCHEMA, overwrite=True)
 
     def refresh(self) -> None:
         """Forgets loaded roll-ups so the next use sees updated files."""
@@ -87,7 +124,9 @@ def connect(
 ) -> AnalyticsEngine:
     """Connects the named engine (duckdb, spark or postgres)."""
     if name == "duckdb":
-        return AnalyticsEngine(name, ibis.duckdb.connect(), rollup_dir)
+        spill = Path(tempfile.gettempdir()) / "lodestar-duckdb"
+        con = ibis.duckdb.connect(memory_limit=DUCKDB_MEMORY_LIMIT, temp_directory=str(spill))
+        return AnalyticsEngine(name, con, rollup_dir)
     if name == "spark":
         return AnalyticsEngine(name, ibis.pyspark.connect(spark_session(spark_remote)), rollup_dir)
     if name == "postgres":

@@ -1,4 +1,4 @@
-"""The as-of dates of one computation, and interval counting over them in one pass.
+"""The as-of dates of one computation, and the day -> date index tables that count over them in one pass.
 
 A fact that holds on days [start, end) (day numbers) is counted at every as-of date inside the interval.
 Each interval becomes +weight at the first date >= start and -weight at the first date >= end, so one
@@ -17,6 +17,8 @@ import pyarrow as pa
 
 from lodestar.analytics.engine import AnalyticsEngine
 from lodestar.analytics.rollups import EPOCH, day_number
+
+OFFSETS = (0, 7, 30, 60, 90, 180)  # every window start and end the event metrics need, in days
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,15 @@ class Grid:
         )
         return engine.table("grid", data)
 
+    def offsets(self, engine: AnalyticsEngine) -> ir.Table:
+        """(day, g0, g7, g30, g60, g90, g180) for days lo-180..hi: g<o> indexes the first date >= day + o."""
+        days = self.days
+        span = list(range(self.lo - max(OFFSETS), self.hi + 1))
+        data = {"day": pa.array(span, pa.int32())}
+        for o in OFFSETS:
+            data[f"g{o}"] = pa.array([bisect_left(days, d + o) for d in span], pa.int64())
+        return engine.table("grid_offsets", pa.table(data))
+
     def lookup(self, engine: AnalyticsEngine) -> ir.Table:
         """(day, g): for each day in lo..hi+1, the index of the first date on or after it."""
         days = self.days
@@ -74,23 +85,3 @@ class Grid:
 def as_date(day: int) -> date:
     """The date of a day number."""
     return date.fromordinal(EPOCH.toordinal() + day)
-
-
-def deltas(spans: ir.Table, grid: Grid, lookup: ir.Table) -> ir.Table:
-    """Long (k, g, metric, v) deltas counting each span row (k, metric, s, e, w) at the grid dates."""
-    lo, hi = grid.lo, grid.hi + 1
-    spans = spans.select(
-        "k",
-        "metric",
-        s=spans.s.cast("int64").clip(lo, hi),
-        e=spans.e.cast("int64").clip(lo, hi),
-        w=spans.w.cast("int64"),
-    )
-    spans = spans.filter(spans.s < spans.e)
-    first = lookup.select(s=lookup.day, gs=lookup.g)
-    last = lookup.select(e=lookup.day, ge=lookup.g)
-    spans = spans.join(first, "s").join(last, "e")
-    spans = spans.filter(spans.gs < spans.ge)
-    plus = spans.select(k=spans.k, g=spans.gs, metric=spans.metric, v=spans.w)
-    minus = spans.select(k=spans.k, g=spans.ge, metric=spans.metric, v=-spans.w)
-    return plus.union(minus)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from lodestar.analytics import operational
+from lodestar.analytics import operational, plan
 from lodestar.analytics.custom import CustomMetric, custom_columns
 from lodestar.analytics.engine import AnalyticsEngine
 from lodestar.analytics.grid import Grid
 from lodestar.analytics.inputs import MetricInputs
-from lodestar.analytics.usage import SUMMED, last_activity, usage_deltas
+from lodestar.analytics.latest import latest_event_columns
+from lodestar.analytics.usage import SUMMED, last_activity, usage_pivot
 
 I64, F64 = pa.int64(), pa.float64()
 METRICS_SCHEMA = pa.schema(
@@ -44,27 +46,30 @@ METRICS_SCHEMA = pa.schema(
         ("decision_maker_left_90d", pa.bool_()),
     ]
 )
-NARROW_READ = 1000  # up to this many accounts, the roll-up reads filter on their group ids
+STREAM_BATCH = 65_536  # rows per record batch when a backfill streams out of DuckDB
 ZERO_IF_MISSING = ("tickets_open", "tickets_critical_open", "sla_breaches_90d", "trainings_180d", "arr")
 
 
 def _event_columns(engine: AnalyticsEngine, inputs: MetricInputs, grid: Grid, base: ir.Table) -> ir.Table:
-    """Base (account_id, g, gday, as_of) with the running event metrics of every date."""
+    """Base (account_id, g, gday, as_of) with the running event metrics of every date, from the roll-ups."""
     lookup = grid.lookup(engine)
-    ids = [g for g in inputs.accounts.column("group_id").to_pylist() if g is not None]
-    groups = ids if len(ids) <= NARROW_READ else None
-    long = usage_deltas(engine, grid, lookup, inputs.key_features, groups)
-    pivot = long.group_by(["k", "g"]).aggregate(**{m: long.v.sum(where=long.metric == m) for m in SUMMED})
-    accounts = engine.table("groups", inputs.accounts.select(["account_id", "group_id"]))
+    accounts = engine.table("accounts", inputs.accounts).select("account_id", "group_id")
     accounts = accounts.filter(accounts.group_id.notnull())
-    pivot = pivot.join(accounts, pivot.k == accounts.group_id).drop("k", "group_id")
-    last = last_activity(engine, grid, lookup, groups)
-    last = last.join(accounts, "group_id").drop("group_id")
+    pivot = usage_pivot(engine, grid, inputs.key_features, accounts).rename(account_id="k")
+    last = last_activity(engine, grid, lookup, accounts)
     t = base.left_join(pivot, ["account_id", "g"]).drop("account_id_right", "g_right")
     t = t.left_join(last, ["account_id", "g"]).drop("account_id_right", "g_right")
     w = ibis.cumulative_window(group_by="account_id", order_by="g")
     running = {m: t[m].fill_null(0).sum().over(w).cast("int64") for m in SUMMED}
     return t.select("account_id", "g", "gday", "as_of", last_day=t.last_day.max().over(w), **running)
+
+
+def uses_latest_state(engine: AnalyticsEngine, grid: Grid) -> bool:
+    """Whether the state tables answer this grid: one date, with no roll-up day after it."""
+    if len(grid.dates) != 1:
+        return False
+    latest = engine.latest_day()
+    return latest is not None and grid.hi >= latest
 
 
 def _joined(t: ir.Table, parts: Sequence[ir.Table]) -> ir.Table:
@@ -78,9 +83,12 @@ def metrics_expr(
 ) -> ir.Table:
     """The metrics table of every account at every grid date, as one Ibis expression."""
     dates = grid.table(engine)
-    ids = engine.table("accounts", inputs.accounts.select(["account_id"]))
-    base = ids.cross_join(dates)
-    t = _event_columns(engine, inputs, grid, base)
+    accounts = engine.table("accounts", inputs.accounts)
+    base = accounts.select("account_id").cross_join(dates)
+    if uses_latest_state(engine, grid):
+        t = latest_event_columns(engine, accounts, grid.hi, inputs.key_features, base)
+    else:
+        t = _event_columns(engine, inputs, grid, base)
     parts: list[ir.Table] = []
     for build in (
         operational.ticket_metrics,
@@ -126,6 +134,27 @@ def metrics_expr(
     return t.select(**cols)
 
 
+def _schema(custom: Sequence[CustomMetric]) -> pa.Schema:
+    schema = METRICS_SCHEMA
+    for m in custom:
+        schema = schema.append(pa.field(m.slug, I64))
+    return schema
+
+
+def _plan(
+    engine: AnalyticsEngine, inputs: MetricInputs, grid: Grid, custom: Sequence[CustomMetric], ordered: bool
+) -> plan.Plan:
+    """The compiled DuckDB query of this shape; `ordered` sorts rows by date for streaming."""
+    config = (inputs.key_features, tuple(m.model_dump_json() for m in custom))
+    shape = ("metrics", grid.dates, uses_latest_state(engine, grid), ordered, config)
+
+    def build(e: AnalyticsEngine) -> ir.Table:
+        expr = metrics_expr(e, inputs, grid, custom)
+        return expr.order_by(["as_of", "account_id"]) if ordered else expr
+
+    return plan.plan(engine, inputs, shape, build)
+
+
 def compute_metrics(
     engine: AnalyticsEngine,
     inputs: MetricInputs,
@@ -134,12 +163,46 @@ def compute_metrics(
 ) -> pa.Table:
     """One row per (account_id, as_of) for every account and date, computed in one pass."""
     grid = Grid.of(as_of_dates)
-    result = engine.to_arrow(metrics_expr(engine, inputs, grid, custom))
-    schema = METRICS_SCHEMA
-    for m in custom:
-        schema = schema.append(pa.field(m.slug, I64))
+    if engine.name == "duckdb":
+        result = plan.run(engine, _plan(engine, inputs, grid, custom, ordered=False), inputs)
+    else:
+        result = engine.to_arrow(metrics_expr(engine, inputs, grid, custom))
+    schema = _schema(custom)
     result = result.select(schema.names).cast(schema)
     return result.sort_by([("account_id", "ascending"), ("as_of", "ascending")])
+
+
+def iter_metrics(
+    engine: AnalyticsEngine,
+    inputs: MetricInputs,
+    as_of_dates: Sequence[date],
+    custom: Sequence[CustomMetric] = (),
+) -> Iterator[pa.Table]:
+    """Each date's metrics in turn, oldest first, from one pass: a backfill holds about one date at a time.
+
+    On DuckDB the rows stream out sorted by date (DuckDB spills past its memory limit); other engines
+    compute the whole table and split it.
+    """
+    grid = Grid.of(as_of_dates)
+    schema = _schema(custom)
+    if engine.name != "duckdb":
+        table = compute_metrics(engine, inputs, grid.dates, custom)
+        for day in grid.dates:
+            yield table.filter(pc.equal(table.column("as_of"), pa.scalar(day, pa.date32())))
+        return
+    made = _plan(engine, inputs, grid, custom, ordered=True)
+    held: list[pa.Table] = []
+    for batch in plan.stream(engine, made, inputs, STREAM_BATCH):
+        part = pa.Table.from_batches([batch]).select(schema.names).cast(schema)
+        as_of = part.column("as_of")
+        for day in pc.unique(as_of).to_pylist():
+            rows = part.filter(pc.equal(as_of, pa.scalar(day, pa.date32())))
+            if held and held[0].column("as_of")[0].as_py() != day:
+                yield pa.concat_tables(held).combine_chunks()
+                held = []
+            held.append(rows)
+    if held:
+        yield pa.concat_tables(held).combine_chunks()
 
 
 def compute_feature_adoption(
@@ -154,7 +217,7 @@ def compute_feature_adoption(
     agg = j.group_by(["group_id", "as_of", "feature"]).aggregate(
         users_30d=j.user_id.nunique().cast("int64"), events_30d=j.events.sum().cast("int64")
     )
-    accounts = engine.table("groups", inputs.accounts.select(["account_id", "group_id"]))
+    accounts = engine.table("accounts", inputs.accounts).select("account_id", "group_id")
     out = agg.join(accounts, "group_id").select("account_id", "as_of", "feature", "users_30d", "events_30d")
     schema = pa.schema(
         [
@@ -170,10 +233,28 @@ def compute_feature_adoption(
 
 
 def recompute_account(
-    engine: AnalyticsEngine, inputs: MetricInputs, account_id: int, as_of: date
+    engine: AnalyticsEngine,
+    inputs: MetricInputs,
+    account_id: int,
+    as_of: date,
+    custom: Sequence[CustomMetric] = (),
 ) -> dict[str, object]:
-    """The metrics of one account at one date, on demand (e.g. after new events land)."""
-    rows = compute_metrics(engine, inputs.only(account_id), [as_of]).to_pylist()
+    """The metrics of one account at one date, on demand (e.g. after new events land).
+
+    On DuckDB one prepared query per date serves every account: it reads the whole inputs filtered on
+    the account and, at the newest date, one row group of each state table.
+    """
+    if engine.name != "duckdb":
+        rows = compute_metrics(engine, inputs.only(account_id), [as_of], custom).to_pylist()
+    else:
+        grid = Grid.of([as_of])
+        config = (inputs.key_features, tuple(m.model_dump_json() for m in custom))
+        shape = ("metrics", grid.dates, uses_latest_state(engine, grid), False, config)
+        made = plan.plan(
+            engine, inputs, shape, lambda e: metrics_expr(e, inputs, grid, custom), per_account=True
+        )
+        schema = _schema(custom)
+        rows = plan.run(engine, made, inputs, account_id).select(schema.names).cast(schema).to_pylist()
     if not rows:
         raise LookupError(f"account {account_id} is not among the inputs")
     return rows[0]

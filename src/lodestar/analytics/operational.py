@@ -29,7 +29,7 @@ def _median(rows: ir.Table, value: str, name: str) -> ir.Table:
 def ticket_metrics(engine: AnalyticsEngine, inputs: MetricInputs, grid: ir.Table) -> list[ir.Table]:
     """Open and critical tickets, SLA breaches and median response/resolution hours."""
     t = engine.table("tickets", inputs.tickets)
-    acc = engine.table("sla", inputs.accounts.select(["account_id", "sla_first_response_hours"]))
+    acc = engine.table("accounts", inputs.accounts).select("account_id", "sla_first_response_hours")
     t = t.join(acc, "account_id").cross_join(grid)
     end = (t.gday + 1) * 24.0
     t = t.filter(t.opened_hour < end).mutate(end_hour=end)

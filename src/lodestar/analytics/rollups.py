@@ -4,6 +4,7 @@ Three roll-ups per UTC day, each one Parquet file ``<rollup_dir>/<kind>/YYYY-MM-
 ``usage`` (group_id, user_id, feature, day, events), ``users`` (group_id, user_id, day, events) and
 ``accounts`` (group_id, day, events). ``day`` is the day number since 1970-01-01; only track and page
 events with a group_id count. A manifest of the partition files seen (size, mtime) says what changed.
+The latest-date state (analytics.state) is brought along in the same update.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import duckdb
 import orjson
 
+from lodestar.analytics.state import update_state
 from lodestar.events.store import partition_days
 
 KINDS = ("usage", "users", "accounts")
@@ -84,10 +86,11 @@ def _drop_day(day: str, rollup_dir: Path) -> None:
 
 
 def update_rollups(events_dir: Path, rollup_dir: Path, threads: int | None = None) -> RollupUpdate:
-    """Brings the roll-ups up to date with the event store, rebuilding only changed days."""
+    """Brings the roll-ups and the latest-date state up to date with the events, rebuilding changed days."""
     for kind in KINDS:
         (rollup_dir / kind).mkdir(parents=True, exist_ok=True)
     manifest = _load_manifest(rollup_dir)
+    before = dict(manifest)
     rebuilt: list[date] = []
     seen: set[str] = set()
     con = duckdb.connect()
@@ -105,11 +108,17 @@ def update_rollups(events_dir: Path, rollup_dir: Path, threads: int | None = Non
             _build_day(con, day, [events_dir / f"date={key}" / name for name in sig], rollup_dir)
             manifest[key] = sig
             rebuilt.append(day)
+        dropped = [key for key in manifest if key not in seen]
+        for key in dropped:
+            _drop_day(key, rollup_dir)
+            del manifest[key]
+        update_state(con, rollup_dir, before, manifest, [d.isoformat() for d in rebuilt])
     finally:
         con.close()
-    dropped = [key for key in manifest if key not in seen]
-    for key in dropped:
-        _drop_day(key, rollup_dir)
-        del manifest[key]
     _save_manifest(rollup_dir, manifest)
     return RollupUpdate(rebuilt, [date.fromisoformat(k) for k in dropped])
+
+
+def load_manifest(rollup_dir: Path) -> dict[str, dict[str, list[int]]]:
+    """The roll-ups' manifest: each built day's event partition files (size, mtime)."""
+    return _load_manifest(rollup_dir)

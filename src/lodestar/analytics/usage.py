@@ -1,17 +1,23 @@
-"""Event metrics from the daily roll-ups: counts, distinct active users, key features, last activity."""
+"""Event metrics from the daily roll-ups at any grid of dates: counts, distinct active users, key features.
+
+Every roll-up row is first mapped to grid indices (analytics.grid offsets), so the work is counted in
+grid steps, not days. A window fact of day d holds at the grid dates in [gidx(d), gidx(d + w)); it becomes
++v at the start index and -v at the end index, and a running sum over the grid gives every date's value.
+Distinct counts first collapse each (account, user) to one row per grid step, then make their steps
+disjoint with a lag, so a user is counted once however many days they were active.
+"""
 
 from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from lodestar.analytics.engine import AnalyticsEngine
-from lodestar.analytics.grid import Grid, deltas
+from lodestar.analytics.grid import Grid
+from lodestar.analytics.state import TRAINING_EVENT
 
 EVENT_WINDOWS = (7, 30, 90, 180)
 USER_WINDOWS = (7, 30, 90)
-TRAINING_EVENT = "Training Completed"
 SUMMED = (
     [f"events_{n}d" for n in EVENT_WINDOWS]
     + ["events_prev_30d"]
@@ -20,85 +26,96 @@ SUMMED = (
 )
 
 
-def _windows(engine: AnalyticsEngine, name: str, rows: list[tuple[str, int, int]]) -> ir.Table:
-    """A tiny (metric, a, b) table: each input row is spread over every window in one scan."""
-    data = pa.table({"metric": [r[0] for r in rows], "a": [r[1] for r in rows], "b": [r[2] for r in rows]})
-    return engine.table(name, data)
+Steps = dict[str, list[ir.Table]]  # metric name -> (k, g, v) tables of its changes
 
 
-def _distinct_spans(rows: ir.Table, keys: list[str], windows: ir.Table) -> ir.Table:
-    """Spans counting distinct `keys` seen within each window (a = b = window days), disjoint via lag."""
-    rows = rows.mutate(prev=rows.day.lag().over(ibis.window(group_by=keys, order_by=rows.day)))
-    rows = rows.cross_join(windows)
-    start = ibis.greatest(rows.day, ibis.coalesce(rows.prev + rows.b, rows.day))
-    return rows.select(k=rows.group_id, metric=rows.metric, s=start, e=rows.day + rows.b, w=ibis.literal(1))
+def _step(t: ir.Table, g: ir.IntegerValue, v: ir.IntegerValue | int) -> ir.Table:
+    """(k, g, v) rows: the metric changes by v at grid index g."""
+    value = ibis.literal(v, "int64") if isinstance(v, int) else v.cast("int64")
+    return t.select("k", g=g.cast("int64"), v=value)
 
 
-def _only(table: ir.Table, groups: list[str] | None) -> ir.Table:
-    return table if groups is None else table.filter(table.group_id.isin(groups))
+def _keyed(rollup: ir.Table, accounts: ir.Table, *columns: str) -> ir.Table:
+    """Roll-up rows of the accounts at hand, keyed by account id (k): integers hash faster than group ids."""
+    j = rollup.join(accounts, "group_id")
+    return j.select(*columns, k=j.account_id)
 
 
-def usage_deltas(
-    engine: AnalyticsEngine,
-    grid: Grid,
-    lookup: ir.Table,
-    key_features: tuple[str, ...],
-    groups: list[str] | None = None,
+def _event_steps(acc: ir.Table, offsets: ir.Table, steps: Steps) -> None:
+    """Window sums of events: days sharing all their grid indices are added up first."""
+    j = acc.join(offsets, "day")
+    j = j.group_by(["k", "g0", "g7", "g30", "g60", "g90", "g180"]).aggregate(ev=j.events.sum())
+    for n in EVENT_WINDOWS:
+        steps[f"events_{n}d"] = [_step(j, j.g0, j.ev), _step(j, j[f"g{n}"], -j.ev)]
+    steps["events_prev_30d"] = [_step(j, j.g30, j.ev), _step(j, j.g60, -j.ev)]
+
+
+def _distinct_steps(
+    rows: ir.Table, key: str, offsets: ir.Table, windows: dict[int, str], steps: Steps
+) -> None:
+    """Distinct `key` per account seen within each window (days -> metric name)."""
+    j = rows.join(offsets, "day")
+    j = j.group_by(["k", key, "g0"]).aggregate(**{f"e{w}": j[f"g{w}"].max() for w in windows})
+    order = ibis.window(group_by=["k", key], order_by=j.g0)
+    starts = {f"s{w}": ibis.greatest(j.g0, j[f"e{w}"].lag().over(order).fill_null(j.g0)) for w in windows}
+    j = j.mutate(**starts)
+    for w, metric in windows.items():
+        kept = j.filter(j[f"s{w}"] < j[f"e{w}"])
+        steps[metric] = [_step(kept, kept[f"s{w}"], 1), _step(kept, kept[f"e{w}"], -1)]
+
+
+def usage_pivot(
+    engine: AnalyticsEngine, grid: Grid, key_features: tuple[str, ...], accounts: ir.Table
 ) -> ir.Table:
-    """All summed event metrics as long (k=group_id, g, metric, v) deltas; `groups` narrows the read."""
-    acc = _only(engine.rollup("accounts"), groups)
-    acc = acc.filter((acc.day <= grid.hi) & (acc.day > grid.lo - max(EVENT_WINDOWS)))
-    spec = [(f"events_{n}d", 0, n) for n in EVENT_WINDOWS] + [("events_prev_30d", 30, 60)]
-    acc = acc.cross_join(_windows(engine, "event_windows", spec))
-    parts = [
-        acc.select(k=acc.group_id, metric=acc.metric, s=acc.day + acc.a, e=acc.day + acc.b, w=acc.events)
-    ]
-    users = _only(engine.rollup("users"), groups)
+    """(k=account_id, g, every summed metric) changes per grid index, for accounts (account_id, group_id).
+
+    Each metric's changes are added up per (account, index) on their own first, so the pivot reads at
+    most one row per account, index and metric however many roll-up rows there are.
+    """
+    offsets = grid.offsets(engine)
+    first = grid.lo - max(EVENT_WINDOWS)
+    steps: Steps = {}
+    acc = engine.rollup("accounts")
+    acc = _keyed(acc.filter((acc.day <= grid.hi) & (acc.day > first)), accounts, "day", "events")
+    _event_steps(acc, offsets, steps)
+    users = engine.rollup("users")
     users = users.filter((users.day <= grid.hi) & (users.day > grid.lo - max(USER_WINDOWS)))
-    users = users.select("group_id", "user_id", "day")
-    spec = [(f"active_users_{n}d", n, n) for n in USER_WINDOWS]
-    parts.append(_distinct_spans(users, ["group_id", "user_id"], _windows(engine, "user_windows", spec)))
-    usage = _only(engine.rollup("usage"), groups)
+    windows = {n: f"active_users_{n}d" for n in USER_WINDOWS}
+    _distinct_steps(_keyed(users, accounts, "user_id", "day"), "user_id", offsets, windows, steps)
+    usage = engine.rollup("usage")
     if key_features:
         used = usage.filter(
             usage.feature.isin(list(key_features)) & (usage.day <= grid.hi) & (usage.day > grid.lo - 30)
         )
-        used = used.select("group_id", "feature", "day").distinct()
-        spec = [("key_features_used_30d", 30, 30)]
-        parts.append(
-            _distinct_spans(used, ["group_id", "feature"], _windows(engine, "feature_windows", spec))
-        )
+        used = _keyed(used, accounts, "feature", "day")
+        _distinct_steps(used, "feature", offsets, {30: "key_features_used_30d"}, steps)
     trained = usage.filter(
         (usage.feature == TRAINING_EVENT) & usage.user_id.notnull() & (usage.day <= grid.hi)
     )
-    trained = trained.group_by(["group_id", "user_id"]).aggregate(day=trained.day.min())
-    parts.append(
-        trained.select(
-            k=trained.group_id,
-            metric=ibis.literal("trained_users"),
-            s=trained.day,
-            e=ibis.literal(grid.hi + 1),
-            w=ibis.literal(1),
-        )
+    trained = _keyed(trained, accounts, "user_id", "day")
+    trained = trained.group_by(["k", "user_id"]).aggregate(day=trained.day.min())
+    trained = trained.select("k", day=ibis.greatest(trained.day, first + 1)).join(offsets, "day")
+    steps["trained_users"] = [_step(trained, trained.g0, 1)]
+    summed = []
+    for code, metric in enumerate(SUMMED):
+        if metric not in steps:
+            continue
+        parts = steps[metric]
+        t = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+        t = t.filter(t.g < len(grid.dates))
+        t = t.group_by(["k", "g"]).aggregate(v=t.v.sum())
+        summed.append(t.select("k", "g", "v", metric=ibis.literal(code, "int64")))
+    long = summed[0].union(*summed[1:])
+    return long.group_by(["k", "g"]).aggregate(
+        **{m: long.v.sum(where=long.metric == code) for code, m in enumerate(SUMMED)}
     )
-    spans = parts[0].select(
-        "k", "metric", s=parts[0].s.cast("int64"), e=parts[0].e.cast("int64"), w=parts[0].w.cast("int64")
-    )
-    for part in parts[1:]:
-        spans = spans.union(
-            part.select("k", "metric", s=part.s.cast("int64"), e=part.e.cast("int64"), w=part.w.cast("int64"))
-        )
-    return deltas(spans, grid, lookup)
 
 
-def last_activity(
-    engine: AnalyticsEngine, grid: Grid, lookup: ir.Table, groups: list[str] | None = None
-) -> ir.Table:
-    """(group_id, g, last_day): the latest active day mapped to the first grid date it reaches."""
-    acc = _only(engine.rollup("accounts"), groups)
-    acc = acc.filter(acc.day <= grid.hi)
-    acc = acc.select(
-        "group_id", s=acc.day.cast("int64").clip(grid.lo, grid.hi + 1), day=acc.day.cast("int64")
-    )
+def last_activity(engine: AnalyticsEngine, grid: Grid, lookup: ir.Table, accounts: ir.Table) -> ir.Table:
+    """(account_id, g, last_day): the latest active day mapped to the first grid date it reaches."""
+    acc = engine.rollup("accounts")
+    acc = _keyed(acc.filter(acc.day <= grid.hi), accounts, "day")
+    acc = acc.select("k", s=acc.day.cast("int64").clip(grid.lo, grid.hi + 1), day=acc.day.cast("int64"))
     joined = acc.join(lookup.select(s=lookup.day, g=lookup.g), "s")
-    return joined.group_by(["group_id", "g"]).aggregate(last_day=joined.day.max())
+    joined = joined.group_by(["k", "g"]).aggregate(last_day=joined.day.max())
+    return joined.select(account_id=joined.k, g=joined.g, last_day=joined.last_day)

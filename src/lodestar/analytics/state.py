@@ -1,0 +1,143 @@
+"""Incremental state for the latest date, kept beside the roll-ups and updated as events land.
+
+The distinct counts of a window ending on the latest day need no rescan of per-day roll-ups: a user was
+active in the last w days exactly when their last active day is within them. Five small Parquet files
+under ``<rollup_dir>/state/``, each sorted by group_id so one account's rows are one row group:
+
+- ``recent``: (group_id, day, events) for the 180 days up to the latest roll-up day;
+- ``users``: (group_id, user_id, last_day); ``features``: (group_id, feature, last_day);
+- ``accounts``: (group_id, last_day); ``trained``: (group_id, user_id, first_day) of the training event.
+
+``meta.json`` holds the roll-up manifest the state was built from: the state is trusted only while that
+equals the roll-ups' own manifest, and it is removed before any file changes so a crash leaves no
+half-written state in use.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import orjson
+
+STATE_DIR = "state"
+STATE_KINDS = ("recent", "users", "features", "accounts", "trained")
+RECENT_DAYS = 180
+TRAINING_EVENT = "Training Completed"
+ROW_GROUP = 65_536
+_META = "meta.json"
+
+Manifest = dict[str, dict[str, list[int]]]
+
+
+@dataclass(frozen=True)
+class Source:
+    """How one state kind is made: its keys, the roll-up rows it reads, and how days combine."""
+
+    keys: str
+    rollup: str
+    column: str  # last_day or first_day
+    combine: str  # max or min: merging new days into the state is the same aggregate
+    where: str
+
+
+SOURCES = {
+    "users": Source("group_id, user_id", "users", "last_day", "max", "user_id IS NOT NULL"),
+    "features": Source("group_id, feature", "usage", "last_day", "max", "feature IS NOT NULL"),
+    "accounts": Source("group_id", "accounts", "last_day", "max", "TRUE"),
+    "trained": Source(
+        "group_id, user_id",
+        "usage",
+        "first_day",
+        "min",
+        f"feature = '{TRAINING_EVENT}' AND user_id IS NOT NULL",
+    ),
+}
+
+
+def state_path(rollup_dir: Path, kind: str) -> Path:
+    """The Parquet file of one state kind."""
+    return rollup_dir / STATE_DIR / f"{kind}.parquet"
+
+
+def state_meta_path(rollup_dir: Path) -> Path:
+    """The file naming the roll-up manifest the state was built from."""
+    return rollup_dir / STATE_DIR / _META
+
+
+def state_manifest(rollup_dir: Path) -> Manifest | None:
+    """The roll-up manifest the state was built from, or None when there is no usable state."""
+    path = state_meta_path(rollup_dir)
+    return orjson.loads(path.read_bytes()) if path.exists() else None
+
+
+def _copy(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.tmp")
+    con.execute(f"COPY ({sql}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})")
+    os.replace(tmp, target)
+
+
+def _files(rollup_dir: Path, kind: str, days: list[str]) -> str:
+    paths = [str(rollup_dir / kind / f"{d}.parquet") for d in days]
+    return "[" + ", ".join(f"'{p}'" for p in paths) + "]"
+
+
+def _rows(rollup_dir: Path, source: Source, days: list[str]) -> str:
+    """The roll-up rows of these days as (keys..., column)."""
+    files = _files(rollup_dir, source.rollup, days)
+    return f"SELECT {source.keys}, day AS {source.column} FROM read_parquet({files}) WHERE {source.where}"
+
+
+def _write_kind(con: duckdb.DuckDBPyConnection, rollup_dir: Path, kind: str, rows: str) -> None:
+    s = SOURCES[kind]
+    sql = f"SELECT {s.keys}, {s.combine}({s.column}) AS {s.column} FROM ({rows}) GROUP BY ALL"
+    _copy(con, f"{sql} ORDER BY {s.keys}", state_path(rollup_dir, kind))
+
+
+def _rebuild_kind(con: duckdb.DuckDBPyConnection, rollup_dir: Path, kind: str, days: list[str]) -> None:
+    _write_kind(con, rollup_dir, kind, _rows(rollup_dir, SOURCES[kind], days))
+
+
+def _merge_kind(con: duckdb.DuckDBPyConnection, rollup_dir: Path, kind: str, days: list[str]) -> None:
+    s, old = SOURCES[kind], state_path(rollup_dir, kind)
+    both = f"SELECT {s.keys}, {s.column} FROM read_parquet('{old}') UNION ALL {_rows(rollup_dir, s, days)}"
+    _write_kind(con, rollup_dir, kind, both)
+
+
+def _recent(con: duckdb.DuckDBPyConnection, rollup_dir: Path, days: list[str]) -> None:
+    latest = date.fromisoformat(days[-1])
+    keep = [d for d in days if date.fromisoformat(d) > latest - timedelta(days=RECENT_DAYS)]
+    sql = f"SELECT group_id, day, events FROM read_parquet({_files(rollup_dir, 'accounts', keep)})"
+    _copy(con, f"{sql} ORDER BY group_id, day", state_path(rollup_dir, "recent"))
+
+
+def update_state(
+    con: duckdb.DuckDBPyConnection, rollup_dir: Path, before: Manifest, after: Manifest, rebuilt: list[str]
+) -> None:
+    """Brings the state from the roll-ups of `before` to those of `after`, merging new days when it can."""
+    folder = rollup_dir / STATE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    built_from = state_manifest(rollup_dir)
+    files_there = all(state_path(rollup_dir, k).exists() for k in STATE_KINDS)
+    if built_from == after and files_there:
+        return
+    (folder / _META).unlink(missing_ok=True)
+    days = sorted(after)
+    if not days:
+        for kind in STATE_KINDS:
+            state_path(rollup_dir, kind).unlink(missing_ok=True)
+        return
+    only_new_days = set(before) <= set(after) and not set(rebuilt) & set(before)
+    for kind in SOURCES:
+        if built_from == before and files_there and only_new_days:
+            if rebuilt:
+                _merge_kind(con, rollup_dir, kind, sorted(rebuilt))
+        else:
+            _rebuild_kind(con, rollup_dir, kind, days)
+    _recent(con, rollup_dir, days)
+    tmp = folder / f".{_META}.tmp"
+    tmp.write_bytes(orjson.dumps(after, option=orjson.OPT_SORT_KEYS))
+    os.replace(tmp, folder / _META)
