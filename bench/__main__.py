@@ -1,6 +1,6 @@
 """`python -m bench`: runs the benchmarks and prints each figure beside its baseline and goal.
 
-BENCH selects which to run (comma-separated; default all): web, ingest, imports, snapshot, stages.
+BENCH selects which to run (comma-separated; default all): web, ingest, imports, snapshot, stages, sop.
 BENCH_ACCOUNTS sets the company size of the web benchmark (default 100,000).
 """
 
@@ -19,6 +19,7 @@ SUITES: dict[str, tuple[str, Callable[[object], list[str]]]] = {
     "imports": ("bench.imports", lambda m: m.main()),  # type: ignore[attr-defined]
     "snapshot": ("bench.snapshot", lambda m: m.main()),  # type: ignore[attr-defined]
     "stages": ("bench.stages", lambda m: m.main()),  # type: ignore[attr-defined]
+    "sop": ("bench.sop", lambda m: m.main()),  # type: ignore[attr-defined]
 }
 
 

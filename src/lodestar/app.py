@@ -177,8 +177,16 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     from lodestar.imports import pages as imports_pages
     from lodestar.snapshots import api as snapshots_api
     from lodestar.snapshots import pages as snapshots_pages
+    from lodestar.sop import api as sop_api
+    from lodestar.sop import pages as sop_pages
 
-    for router in (auth_api.router, accounts_api.router, contracts_api.router, snapshots_api.router):
+    for router in (
+        auth_api.router,
+        accounts_api.router,
+        contracts_api.router,
+        snapshots_api.router,
+        sop_api.router,
+    ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
     app.include_router(accounts_pages.router)
@@ -187,4 +195,5 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     app.include_router(events_pages.router)
     app.include_router(imports_pages.router)  # the upload pages and POST /api/v1/imports/{kind}
     app.include_router(snapshots_pages.router)
+    app.include_router(sop_pages.router)  # task inbox, SOP dashboard, playbook editor, account additions
     return app

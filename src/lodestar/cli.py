@@ -16,6 +16,7 @@ from lodestar.imports.cli import import_file
 from lodestar.settings import Settings, SettingsError, load_settings
 from lodestar.snapshots.cli import backtest_app, export_app
 from lodestar.snapshots.cli import run as run_snapshot
+from lodestar.sop.cli import sop_app
 
 app = typer.Typer(
     help="Lodestar: a self-hosted customer-success platform.", no_args_is_help=True, add_completion=False
@@ -28,6 +29,7 @@ app.add_typer(config_app, name="config")
 app.command("import")(import_file)
 app.add_typer(backtest_app, name="backtest")
 app.add_typer(export_app, name="export")
+app.add_typer(sop_app, name="sop")
 app.command("run")(run_snapshot)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
@@ -158,22 +160,33 @@ def demo(
             "Sign in with:",
         ]
         lines += [f"  {role:<8} {email}  /  {password}" for role, email, password in result.logins]
-        payload["snapshot"], line = _demo_snapshot(engine, settings, today)
+        payload["snapshot"], line = _demo_snapshot(engine, settings, today, seed)
         lines.insert(1, line)
         _emit(as_json, payload, "\n".join(lines))
     if not no_serve:
         _serve(settings, host, port)
 
 
-def _demo_snapshot(engine: Any, settings: Settings, today: Any) -> tuple[dict[str, Any], str]:
-    """Backfills the demo's last 26 weeks and today so health, trends and stages are there to browse."""
+def _demo_snapshot(engine: Any, settings: Settings, today: Any, seed: int) -> tuple[dict[str, Any], str]:
+    """Backfills the demo's last 26 weeks and today so health, trends and stages are there to browse.
+
+    The snapshot run also starts the SOP playbooks; then the demo team's own SOP work is simulated.
+    """
+    from lodestar.demo.sop import simulate_sop_work
     from lodestar.snapshots.cli import demo_dates
     from lodestar.snapshots.tasks import run_job
 
     days = demo_dates(today)
     run = run_job(engine, settings, days, kind="demo")
     seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
-    info = {"dates": len(days), "first": str(days[0]), "last": str(days[-1]), "seconds": round(seconds, 2)}
+    work = simulate_sop_work(engine, seed, today)
+    info = {
+        "dates": len(days),
+        "first": str(days[0]),
+        "last": str(days[-1]),
+        "seconds": round(seconds, 2),
+        "sop_work": work,
+    }
     return info, f"Computed {len(days)} weekly snapshots ({days[0]} .. {days[-1]}) in {seconds:.1f} s"
 
 

@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     snapshot_schedule: bool = Field(
         True, description="Run the daily snapshot from `serve` (off when cron runs `lodestar run`)."
     )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for e-mail (the daily task digest); no e-mail is sent when unset."
+    )
+    smtp_port: int = Field(25, gt=0, lt=65536, description="SMTP port (587 with STARTTLS, 25 plain).")
+    smtp_from: str = Field("lodestar@localhost", description="The From address of Lodestar's e-mail.")
+    smtp_user: str | None = Field(None, description="SMTP login, when the server needs one.")
+    smtp_password: str | None = Field(None, description="SMTP password, with smtp_user.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="Lodestar's address as users reach it (links in e-mail)."
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -23,6 +23,7 @@ from lodestar.config import service as config_service
 from lodestar.contracts import service as contracts_service
 from lodestar.kit.errors import InvalidInput
 from lodestar.snapshots import insights
+from lodestar.sop import account_pages as sop_account_pages
 from lodestar.web.deps import Db, PageUser
 from lodestar.web.forms import blank_to_none, field_errors, read_form, split_list, validate
 from lodestar.web.templating import locale_of, render
@@ -199,6 +200,7 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db) -> R
         "timeline": insights.stage_timeline(db, account_id),
         "tier": insights.tier_of(db, account.tier),
         "stage_labels": dict(_stage_options(db, request)),
+        "sop": sop_account_pages.account_section(request, db, user, account),
     }
     return render(request, "accounts/detail.html", context)
 

@@ -16,7 +16,7 @@ def export(
         Path | None, typer.Option("--out", help="Write to this file instead of the screen.")
     ] = None,
 ) -> None:
-    """Writes all active configuration (health, lifecycle, tiers, metrics) as one YAML document."""
+    """Writes all active configuration (health, lifecycle, tiers, metrics, sop) as one YAML document."""
     from lodestar.cli import _migrated_engine, _settings
     from lodestar.config import service
     from lodestar.db.engine import unit_of_work

@@ -1,4 +1,4 @@
-"""The configuration document: four kinds, each a validated model, checked against each other."""
+"""The configuration document: five kinds, each a validated model, checked against each other."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from lodestar.accounts.tiers import TierRules
 from lodestar.health.schemas import HealthConfig
 from lodestar.kit.errors import FieldProblem
 from lodestar.lifecycle.schemas import LifecycleModel
+from lodestar.sop.schemas import SopConfig
+from lodestar.sop.validation import sop_problems
 
-Kind = Literal["health", "lifecycle", "tiers", "metrics"]
-KINDS: tuple[Kind, ...] = ("health", "lifecycle", "tiers", "metrics")
+Kind = Literal["health", "lifecycle", "tiers", "metrics", "sop"]
+KINDS: tuple[Kind, ...] = ("health", "lifecycle", "tiers", "metrics", "sop")
 
 # The metrics table's columns (the analytics contract) that a health model may measure.
 METRIC_COLUMNS = frozenset(
@@ -77,6 +79,8 @@ class ConfigDocument(_Strict):
     lifecycle: LifecycleModel
     tiers: TierRules
     metrics: MetricsConfig
+    # Documents exported before playbooks existed have no `sop`; applying one leaves playbooks as they are.
+    sop: SopConfig | None = None
 
 
 KIND_MODELS: dict[str, type[BaseModel]] = {
@@ -84,6 +88,7 @@ KIND_MODELS: dict[str, type[BaseModel]] = {
     "lifecycle": LifecycleModel,
     "tiers": TierRules,
     "metrics": MetricsConfig,
+    "sop": SopConfig,
 }
 
 
@@ -114,6 +119,8 @@ def cross_problems(doc: ConfigDocument) -> list[FieldProblem]:
         problems.append(
             FieldProblem("lifecycle.timeline.go_live.metric", f"unknown metric {go_live.metric!r}")
         )
+    if doc.sop is not None:
+        problems += sop_problems(doc.sop, [s.key for s in doc.lifecycle.stages], metrics)
     return problems
 
 

@@ -116,7 +116,7 @@ def export_yaml(session: Session) -> str:
 def parse_document(data: Any) -> ConfigDocument:
     """Validates a whole document, raising InvalidInput naming every problem by path."""
     if not isinstance(data, dict):
-        raise InvalidInput.one("document", "must be a mapping with health, lifecycle, tiers and metrics")
+        raise InvalidInput.one("document", "must be a mapping with health, lifecycle, tiers, metrics and sop")
     try:
         doc = ConfigDocument.model_validate(data)
     except ValidationError as exc:
@@ -159,7 +159,10 @@ def apply(session: Session, doc: ConfigDocument, author: str | None, dry_run: bo
     changed: dict[str, int] = {}
     unchanged: list[str] = []
     for kind in KINDS:
-        body = cast(BaseModel, getattr(doc, kind))
+        body = cast(BaseModel | None, getattr(doc, kind))
+        if body is None:  # a kind the document leaves out (an older export) stays as it is
+            unchanged.append(kind)
+            continue
         active, _ = _current(session, kind)
         if active.model_dump(mode="json") == body.model_dump(mode="json"):
             unchanged.append(kind)

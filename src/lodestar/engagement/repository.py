@@ -57,3 +57,13 @@ def analytics_surveys(session: Session) -> list[tuple[Any, ...]]:
         SurveyResponse.answered_at,
     )
     return [tuple(r) for r in session.execute(select(*cols))]
+
+
+def touches_of(
+    session: Session, account_id: int, kinds: Iterable[str] | None = None, limit: int = 50
+) -> list[Touch]:
+    """An account's touches, newest first, optionally of some kinds only."""
+    query = select(Touch).where(Touch.account_id == account_id)
+    if kinds is not None:
+        query = query.where(Touch.kind.in_(list(kinds)))
+    return list(session.scalars(query.order_by(Touch.occurred_at.desc(), Touch.id.desc()).limit(limit)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -81,6 +81,24 @@ def import_touches(session: Session, rows: Sequence[dict[str, Any]]) -> list[int
     if problems:
         raise InvalidInput(problems)
     return repository.insert_many(session, Touch, clean)
+
+
+def create_touch(session: Session, data: TouchCreate) -> Touch:
+    """Stores one touch logged by a person (its account and user must exist)."""
+    row = plain_values(data.model_dump())
+    problems: list[FieldProblem] = []
+    _check_refs(session, [row], problems)
+    if problems:
+        raise InvalidInput(problems)
+    touch = Touch(**row)
+    session.add(touch)
+    session.flush()
+    return touch
+
+
+def get_touch(session: Session, touch_id: int) -> Touch | None:
+    """One touch by id."""
+    return session.get(Touch, touch_id)
 
 
 def import_survey_responses(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -167,3 +185,10 @@ def survey_rows(session: Session) -> list[dict[str, Any]]:
     """Every survey answer's account, id, kind, score and instant, for the metrics."""
     keys = ("account_id", "response_id", "kind", "score", "answered_at")
     return _rows(keys, repository.analytics_surveys(session))
+
+
+def account_touches(
+    session: Session, account_id: int, *, kinds: Collection[str] | None = None, limit: int = 50
+) -> list[Touch]:
+    """An account's latest touches, newest first (the caller has checked the viewer may see it)."""
+    return repository.touches_of(session, account_id, kinds, limit)

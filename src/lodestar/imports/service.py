@@ -18,6 +18,7 @@ from lodestar.imports import events, mapping, readers, records
 from lodestar.imports.models import ImportMapping
 from lodestar.imports.schemas import KINDS, ImportReport, MappingSpec
 from lodestar.kit.errors import InvalidInput, LodestarError, NotFound, problems_from_pydantic
+from lodestar.sop import service as sop_service
 
 
 class ImportRejected(LodestarError):
@@ -100,6 +101,9 @@ def run_import(
                     counts.updated,
                     counts.unchanged,
                 )
+            if counts is not None and kind == "touches" and not dry_run:
+                # Imported calls, IM chats and e-mails are evidence: they complete the SOP steps they match.
+                sop_service.match_touches(session, {r["account_id"] for r in rows if r.get("account_id")})
     report.problems = problems.final()
     if report.problems:
         raise ImportRejected(report)

@@ -14,23 +14,26 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from lodestar.accounts import service as accounts_service
 from lodestar.accounts.tiers import assign_tiers
 from lodestar.analytics.custom import CustomMetric
 from lodestar.analytics.engine import AnalyticsEngine
 from lodestar.analytics.inputs import MetricInputs, load_inputs
-from lodestar.analytics.metrics import compute_metrics
+from lodestar.analytics.metrics import compute_metrics, iter_metrics
 from lodestar.analytics.rollups import update_rollups
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.config import service as config_service
 from lodestar.contracts import service as contracts_service
 from lodestar.kit.errors import InvalidInput, NotFound
+from lodestar.lifecycle.engine import TRANSITIONS_SCHEMA
 from lodestar.snapshots import repository, store
 from lodestar.snapshots.backtest import figures
 from lodestar.snapshots.compute import Models, compute, contract_terms, state_from_snapshot
 from lodestar.snapshots.models import Backtest, HealthHistory, SnapshotRun, StageTransition
+from lodestar.sop import service as sop_service
 
 NOT_CUSTOMERS = (None, "churned", "lead_pool")
 EXPORT_FORMATS = (".csv", ".parquet")
@@ -110,7 +113,6 @@ def run_snapshots(
     if events_dir is not None:
         update_rollups(events_dir, analytics.rollup_dir)
         analytics.refresh()
-    metrics = compute_metrics(analytics, inputs, days, custom)
     previous = store.latest_before(root, days[0])
     stored = store.read(root, previous) if previous else None
     state = state_from_snapshot(stored) if stored is not None else {}
@@ -123,22 +125,30 @@ def run_snapshots(
         repository.replace_history(session, [], _history_rows(table))
         store.write(staging, day, table)
 
+    rows, moved, last = 0, [], None
     try:
-        computed = compute(metrics, tiers, models, contract_terms(inputs.contracts), state, keep)
-        moves = computed.transitions.rename_columns(["account_id", "on", "from_stage", "to_stage", "reason"])
-        repository.replace_transitions(session, days, moves.to_pylist())
+        # Metrics stream out one date at a time from one pass over the roll-ups: a backfill stays small.
+        for metrics in iter_metrics(analytics, inputs, days, custom):
+            computed = compute(metrics, tiers, models, contract_terms(inputs.contracts), state, keep)
+            state, rows, last = computed.state, rows + metrics.num_rows, computed.last or last
+            moved.append(computed.transitions)
+        moves = pa.concat_tables(moved) if moved else TRANSITIONS_SCHEMA.empty_table()
+        moves = moves.rename_columns(["account_id", "on", "from_stage", "to_stage", "reason"])
+        entered = moves.to_pylist()
+        repository.replace_transitions(session, days, entered)
         session.flush()
-        if computed.last is not None and (newest is None or days[-1] >= newest):
-            _denormalise(session, days[-1], computed.last[1])
+        if last is not None and (newest is None or days[-1] >= newest):
+            _denormalise(session, days[-1], last[1])
         _publish(staging, root, days)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    sop_service.after_snapshot(session, root, days, entered, models.lifecycle.stages[0].key)
     versions = {
         "health": models.health_version,
         "lifecycle": models.lifecycle_version,
         "tiers": models.tiers_version,
     }
-    return RunOutcome(days, tiers.num_rows, metrics.num_rows, computed.transitions.num_rows, versions)
+    return RunOutcome(days, tiers.num_rows, rows, moves.num_rows, versions)
 
 
 def _publish(staging: Path, root: Path, days: Sequence[date]) -> None:
@@ -319,3 +329,19 @@ def backtests(session: Any, limit: int = 50) -> list[Backtest]:
 def done_on(session: Any, as_of: date) -> bool:
     """Whether a successful run already produced this date's snapshot."""
     return repository.succeeded_on(session, as_of)
+
+
+def latest_account_values(
+    root: Path, account_id: int, columns: Sequence[str]
+) -> tuple[date, dict[str, Any]] | None:
+    """An account's values of some columns in the newest stored snapshot (read with a filter)."""
+    stored = store.dates(root)
+    if not stored:
+        return None
+    as_of = stored[-1]
+    path = store.folder(root, as_of) / store.FILE
+    names = set(pq.read_schema(path).names)
+    table = pq.read_table(
+        path, columns=[c for c in columns if c in names], filters=[("account_id", "=", account_id)]
+    )
+    return as_of, (table.to_pylist()[0] if table.num_rows else {})

@@ -43,10 +43,10 @@ def write(root: Path, as_of: date, table: pa.Table) -> Path:
     return target / FILE
 
 
-def read(root: Path, as_of: date) -> pa.Table | None:
-    """One date's snapshot, or None when it was never computed."""
+def read(root: Path, as_of: date, columns: list[str] | None = None) -> pa.Table | None:
+    """One date's snapshot (only `columns` when given), or None when it was never computed."""
     path = folder(root, as_of) / FILE
-    return pq.read_table(path) if path.exists() else None
+    return pq.read_table(path, columns=columns) if path.exists() else None
 
 
 def dates(root: Path) -> list[date]:

@@ -160,10 +160,23 @@ class DailyScheduler(threading.Thread):
         """Loops until stopped; a failed run is logged (and recorded) and retried at the next check."""
         while not self.stopped.is_set():
             try:
-                run_daily_if_due(self.engine, self.settings)
+                ran = run_daily_if_due(self.engine, self.settings)
             except Exception:  # keep the scheduler alive; the run record holds the error
                 log.exception("daily snapshot failed")
+                ran = None
+            if ran is not None and self.settings.smtp_host:
+                self.send_digest(ran.as_of)
             self.stopped.wait(self.every_s)
+
+    def send_digest(self, today: date) -> None:
+        """E-mails each person's task digest after the day's snapshot (a failure is logged, not raised)."""
+        from lodestar.sop.digest import run_digest
+
+        try:
+            _, sent = run_digest(self.engine, self.settings, today)
+            log.info("sent %d task digest(s)", sent)
+        except Exception:
+            log.exception("task digest failed")
 
     def stop(self) -> None:
         """Asks the loop to end."""

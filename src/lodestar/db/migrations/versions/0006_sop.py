@@ -76,9 +76,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["run_id"], ["playbook_runs.id"], name=op.f("fk_tasks_run_id_playbook_runs"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(
-            ["account_id"], ["accounts.id"], name=op.f("fk_tasks_account_id_accounts"), ondelete="CASCADE"
-        ),
         sa.ForeignKeyConstraint(["assignee_id"], ["users.id"], name=op.f("fk_tasks_assignee_id_users")),
         sa.ForeignKeyConstraint(["completed_by"], ["users.id"], name=op.f("fk_tasks_completed_by_users")),
         sa.ForeignKeyConstraint(

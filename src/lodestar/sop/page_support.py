@@ -1,0 +1,144 @@
+"""What the SOP pages share: today's date, labels in the viewer's language, people a task may go to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from lodestar.auth import service as auth_service
+from lodestar.auth.models import Role, User
+from lodestar.config import service as config_service
+from lodestar.engagement import service as engagement_service
+from lodestar.kit.errors import InvalidInput
+from lodestar.snapshots import insights
+from lodestar.snapshots import service as snapshots_service
+from lodestar.sop import service as sop_service
+from lodestar.sop.schemas import SopConfig, TaskRead
+from lodestar.web.templating import locale_of
+
+# Form fields a problem can point at; anything else is shown above the form.
+FORM_FIELDS = ("note", "checkbox", "file", "touch_id", "reason", "assignee_id")
+TOUCH_CHOICES = 10
+
+
+@dataclass(frozen=True)
+class MetricState:
+    """A metric-evidence task's metric in the newest snapshot, against the value it must reach."""
+
+    metric: str
+    value: float | None
+    as_of: date | None
+    at_least: float | None
+    at_most: float | None
+
+    @property
+    def reached(self) -> bool:
+        """Whether the newest snapshot already shows the value reached."""
+        if self.value is None:
+            return False
+        if self.at_least is not None:
+            return self.value >= self.at_least
+        return self.at_most is not None and self.value <= self.at_most
+
+
+def today_of(request: Request) -> date:
+    """Today in the company's time zone: what 'due today' and 'overdue' are measured against."""
+    return datetime.now(request.app.state.settings.zone).date()
+
+
+def chinese(request: Request) -> bool:
+    """Whether the page is shown in Chinese (and so the Chinese playbook texts where they exist)."""
+    return locale_of(request) == "zh_CN"
+
+
+def stage_labels(db: Session, request: Request) -> dict[str, str]:
+    """Lifecycle stage keys and their labels in the viewer's language, in model order."""
+    model, _ = config_service.lifecycle_model(db)
+    zh = chinese(request)
+    return {s.key: (s.label_zh if zh and s.label_zh else s.label) for s in model.stages}
+
+
+def playbook_labels(config: SopConfig, request: Request) -> dict[str, str]:
+    """Playbook keys and their names in the viewer's language."""
+    zh = chinese(request)
+    return {p.key: (p.name_zh if zh and p.name_zh else p.name) for p in config.playbooks}
+
+
+def assignable_users(db: Session, viewer: User) -> list[User]:
+    """Who a task may go to: active CSMs and managers (a manager: their own team; a viewer: nobody)."""
+    people = [u for u in auth_service.list_users(db) if u.active and u.role in (Role.CSM, Role.MANAGER)]
+    if viewer.role == Role.MANAGER:
+        return [u for u in people if u.id == viewer.id or u.manager_id == viewer.id]
+    return people if viewer.role in (Role.ADMIN, Role.CSM) else []
+
+
+def queue_owners(db: Session, viewer: User) -> list[User]:
+    """Whose queues the viewer may pick in the inbox (managers their team, admins everyone)."""
+    if viewer.role == Role.ADMIN:
+        return [u for u in auth_service.list_users(db) if u.active and u.role != Role.VIEWER]
+    if viewer.role == Role.MANAGER:
+        return assignable_users(db, viewer)
+    return []
+
+
+def touch_choices(db: Session, tasks: list[TaskRead], zone: tzinfo) -> dict[int, list[Any]]:
+    """For each open touch-evidence task, the account's latest touches that fit its rule (kind, subject, day).
+
+    The service still has the last word (a touch may already prove the same step of another run).
+    """
+    choices: dict[int, list[Any]] = {}
+    for task in tasks:
+        if task.status != "open" or task.evidence_kind != "touch":
+            continue
+        rule = task.evidence_rule
+        wanted = (rule.get("subject_contains") or "").casefold()
+        since = rule.get("counts_from")
+        touches = engagement_service.account_touches(
+            db, task.account_id, kinds=rule.get("touch_kinds") or None, limit=TOUCH_CHOICES
+        )
+        choices[task.id] = [
+            t
+            for t in touches
+            if wanted in (t.subject or "").casefold()
+            and (not since or t.occurred_at.astimezone(zone).date().isoformat() >= since)
+        ]
+    return choices
+
+
+def metric_states(request: Request, tasks: list[TaskRead]) -> dict[int, MetricState]:
+    """For each open metric-evidence task, its metric's value in the newest snapshot."""
+    root = insights.root_of(request.app.state.settings)
+    states: dict[int, MetricState] = {}
+    for task in tasks:
+        rule = task.evidence_rule
+        if task.status != "open" or task.evidence_kind != "metric" or not rule.get("metric"):
+            continue
+        found = snapshots_service.latest_account_values(root, task.account_id, [rule["metric"]])
+        value = found[1].get(rule["metric"]) if found else None
+        states[task.id] = MetricState(
+            metric=rule["metric"],
+            value=float(value) if isinstance(value, int | float) else None,
+            as_of=found[0] if found else None,
+            at_least=rule.get("at_least"),
+            at_most=rule.get("at_most"),
+        )
+    return states
+
+
+def problems_by_field(exc: InvalidInput) -> dict[str, str]:
+    """Problems keyed by the form field named last in their path (evidence.note -> note); others under ''."""
+    errors: dict[str, str] = {}
+    for problem in exc.problems:
+        name = problem.field.replace("[", ".").split(".")[-1]
+        name = "file" if name in ("file_name", "file_bytes") else name
+        errors.setdefault(name if name in FORM_FIELDS else "", problem.message)
+    return errors
+
+
+def nav_counts(db: Session, viewer: User, request: Request) -> dict[str, int]:
+    """The viewer's open tasks due today, overdue and upcoming (the navigation badge)."""
+    return sop_service.task_counts(db, viewer, today_of(request))
