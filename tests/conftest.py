@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,14 @@ from lodestar.db.models import metadata
 ADMIN_URL = os.environ.get("LODESTAR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _postgres_reachable() -> str | None:
@@ -132,3 +141,20 @@ def postgres_or_sqlite_fresh(db_url: str, tmp_path: Path, request: pytest.Fixtur
     url = admin.rsplit("/", 1)[0] + "/" + name
     yield url
     drop_database_url(url, admin)
+
+
+# One Playwright driver and one Chromium for the whole session, shared by every browser-test folder: a second
+# sync_playwright() in the same process finds the first one's event loop running and refuses to start.
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    """Playwright's driver for the whole session."""
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    """The system's headless Chromium (never a downloaded browser)."""
+    chromium = playwright_instance.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()

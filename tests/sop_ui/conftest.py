@@ -15,7 +15,7 @@ import pytest
 import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from lodestar.sop import service as sop_service
 from lodestar.sop.models import Task
 from tests.conftest import create_database_url, drop_database_url, wipe
 from tests.factories import PASSWORD, make_account, make_user
-from tests.web.conftest import CHROMIUM_ARGS, free_port, serve
+from tests.web.conftest import free_port, serve
 
 PLAYBOOKS = """
 assignment: least_load
@@ -193,21 +193,6 @@ def live(db_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterato
         yield LiveSop(f"http://127.0.0.1:{port}", world)
     engine.dispose()
     drop_database_url(url, admin_url)
-
-
-@pytest.fixture(scope="session")
-def playwright_instance() -> Iterator[Playwright]:
-    """Playwright's driver for the whole session."""
-    with sync_playwright() as pw:
-        yield pw
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    """The system's headless Chromium (never a downloaded browser)."""
-    chromium = playwright_instance.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine
 
 from lodestar.accounts import service as accounts_service
@@ -27,15 +27,6 @@ from lodestar.db.engine import make_engine, session_factory
 from lodestar.settings import load_settings
 from tests.conftest import create_database_url, drop_database_url
 from tests.factories import PASSWORD, make_account, make_contract, make_user
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass
@@ -172,21 +163,6 @@ def live_server(
         yield live
     engine.dispose()
     drop_database_url(url, admin_url)
-
-
-@pytest.fixture(scope="session")
-def playwright_instance() -> Iterator[Playwright]:
-    """Playwright's driver for the whole session."""
-    with sync_playwright() as pw:
-        yield pw
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    """The system's headless Chromium (never a downloaded browser)."""
-    chromium = playwright_instance.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
 
 
 @pytest.fixture
