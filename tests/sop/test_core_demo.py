@@ -48,6 +48,9 @@ def test_the_demo_has_playbook_runs_completed_touch_steps_and_an_inbox(
 
     work = simulate_sop_work(engine, 7, TODAY)
     assert work["completed"] > 0 and work["skipped"] > 0 and work["left_open"] > 0
+    # Steps that follow a just-closed note step (e.g. the value report after the renewal assessment) take
+    # the touches made since.
+    assert work["touch_completed_after"] > 0
     after = _by(engine, Task.evidence_kind, Task.status)
     assert after[("note", "done")] + after[("checkbox", "done")] == work["completed"]
     assert after[("note", "skipped")] + after[("checkbox", "skipped")] == work["skipped"]

@@ -79,7 +79,15 @@ def simulate_sop_work(engine: Engine, seed: int, today: date) -> dict[str, int]:
                 continue  # not done yet: still in the inbox
             values.append(_done(task.id, task.assignee_id, task.evidence_kind, done_on, u_pick))
         sop_service.close_many(session, values)
-    return {"completed": len(values) - skipped, "skipped": skipped, "left_open": len(rows) - len(values)}
+    with unit_of_work(engine) as session:
+        # Steps that follow the ones just closed (`after`) can now take the touches made since.
+        matched = sop_service.match_touches(session)
+    return {
+        "completed": len(values) - skipped,
+        "skipped": skipped,
+        "left_open": len(rows) - len(values),
+        "touch_completed_after": matched,
+    }
 
 
 def _at(day: date) -> datetime:
