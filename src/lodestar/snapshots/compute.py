@@ -189,13 +189,10 @@ def _model_stages(
     )
     terms = contracts.filter(pc.is_in(contracts.column("account_id"), pa.array(ids, pa.int64())))
     plain, _ = assign_stages(rows, terms, models.lifecycle, cleared)  # no score, no activity: no override
-    by_id = dict(zip(plain.column("account_id").to_pylist(), plain.column("stage").to_pylist(), strict=True))
-    account_ids = metrics.column("account_id").to_pylist()
-    flags = need.to_pylist()
-    values = stages.to_pylist()
-    return pa.array(
-        [by_id.get(a) if f else v for a, f, v in zip(account_ids, flags, values, strict=True)], pa.string()
-    )
+    plain = plain.sort_by("account_id")
+    pos, _ = _positions(_ids(plain.column("account_id")), _ids(metrics.column("account_id")))
+    timeline_stage = plain.column("stage").take(pa.array(pos))
+    return pc.if_else(need, timeline_stage, pc.cast(stages, pa.string()))
 
 
 def _one_date(

@@ -1,10 +1,10 @@
-"""Who gets a playbook's tasks: the account's owner or the owner's manager, else a CSM by a rule."""
+"""Who takes the tasks of an account without an active owner: a CSM by least load or round robin."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lodestar.sop.schemas import Assignment, OwnerRole
+from lodestar.sop.schemas import Assignment
 
 
 @dataclass
@@ -28,17 +28,3 @@ class Team:
         self.load[chosen] = self.load.get(chosen, 0) + tasks
         self.last = chosen
         return chosen
-
-
-def assignee(team: Team, owner_id: int | None, role: OwnerRole, fallback: int | None) -> int | None:
-    """The assignee of one step: the owner, or their manager (the owner when they have none).
-
-    An account without an active owner goes to `fallback`, the CSM picked for the whole run.
-    """
-    if owner_id is None or owner_id not in team.managers:
-        return fallback
-    if role == "manager":
-        manager = team.managers.get(owner_id)
-        if manager is not None and manager in team.managers:
-            return manager
-    return owner_id

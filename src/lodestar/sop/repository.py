@@ -46,11 +46,6 @@ def insert_runs(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     return insert_returning_ids(session, PlaybookRun, rows) if rows else []
 
 
-def insert_tasks(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Bulk-inserts tasks; their ids in input order."""
-    return insert_returning_ids(session, Task, rows) if rows else []
-
-
 def account_facts(
     session: Session, account_ids: Collection[int]
 ) -> dict[int, tuple[int | None, str | None, str | None]]:
@@ -277,8 +272,8 @@ def insert_step_tasks(
     """Makes one step's task for every run with an id in [first_run, last_run] in one INSERT ... SELECT.
 
     The due date and the evidence window come from each run's trigger day inside the database, so 100,000
-    runs cost five statements rather than half a million bound rows. Every run in the range must have an
-    active owner (the caller sends the others through the row-by-row path).
+    runs cost five statements rather than half a million bound rows. Tasks go to the run's owner (or the
+    owner's active manager); runs of accounts without an active owner are then given a CSM by `assign_runs`.
     """
     runs, tasks, owner = cast_table(PlaybookRun), cast_table(Task), aliased(User)
     manager = aliased(User)
@@ -315,3 +310,9 @@ def insert_step_tasks(
     }
     source = select(*[v.label(k) for k, v in columns.items()]).where(runs.c.id.between(first_run, last_run))
     session.execute(insert(tasks).from_select(list(columns), source))
+
+
+def assign_runs(session: Session, run_ids: Sequence[int], user_id: int) -> None:
+    """Gives every task of these runs to one person (a run of an account without an active owner)."""
+    for chunk in _chunks(run_ids):
+        session.execute(update(Task).where(Task.run_id.in_(chunk)).values(assignee_id=user_id))

@@ -5,20 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from lodestar.auth.models import Role
 from lodestar.kit.time import utcnow
 from lodestar.sop import repository
-from lodestar.sop.assign import Team, assignee
-from lodestar.sop.models import Task, TaskStatus
+from lodestar.sop.assign import Team
+from lodestar.sop.models import TaskStatus
 from lodestar.sop.schemas import Playbook, SopConfig, Step
-
-# A Core insert on the table: the ORM bulk path would split the rows by which values are None.
-TASKS = cast(Table, Task.__table__)
 
 
 @dataclass(frozen=True)
@@ -124,7 +120,7 @@ def create_runs(
         owner = facts.get(o.account_id, (None, None, None))[0]
         return owner is not None and owner in team.managers
 
-    # Grouped by playbook with the owned runs together, so their ids form ranges the set-based insert uses.
+    # Grouped by playbook, so each playbook's new run ids form ranges the set-based task insert uses.
     fresh.sort(key=lambda o: (o.playbook.key, not owned(o), o.on, o.account_id, o.ref))
     now = utcnow()
     runs, pools = [], []
@@ -150,27 +146,22 @@ def create_runs(
             }
         )
     ids = repository.insert_runs(session, runs)
-    tasks = []
-    owned_ranges: dict[str, list[tuple[int, int]]] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}
+    picked: dict[int, list[int]] = {}  # CSM -> the unowned runs they take on whole
     for o, run_id, pool in zip(fresh, ids, pools, strict=True):
-        if owned(o):
-            spans = owned_ranges.setdefault(o.playbook.key, [])
-            if spans and spans[-1][1] == run_id - 1:
-                spans[-1] = (spans[-1][0], run_id)
-            else:
-                spans.append((run_id, run_id))
-            continue
-        for position, step in enumerate(o.playbook.steps):
-            picked = assignee(team, None, step.owner_role, pool)
-            tasks.append(_task_row(o, run_id, position, step, picked, now))
-    for i in range(0, len(tasks), repository.BATCH):
-        session.execute(insert(TASKS), tasks[i : i + repository.BATCH])
+        ranges = spans.setdefault(o.playbook.key, [])
+        if ranges and ranges[-1][1] == run_id - 1:
+            ranges[-1] = (ranges[-1][0], run_id)
+        else:
+            ranges.append((run_id, run_id))
+        if pool is not None:
+            picked.setdefault(pool, []).append(run_id)
     playbooks = {p.key: p for p in config.playbooks}
-    for playbook_key, spans in owned_ranges.items():
+    for playbook_key, ranges in spans.items():
         playbook = playbooks[playbook_key]
         for position, step in enumerate(playbook.steps):
             fields = _step_fields(playbook, position, step, now)
-            for first, last in spans:
+            for first, last in ranges:
                 repository.insert_step_tasks(
                     session,
                     first,
@@ -181,6 +172,8 @@ def create_runs(
                     step.counts_from_days,
                     manager_does_it=step.owner_role == "manager",
                 )
+    for user_id, run_ids in picked.items():
+        repository.assign_runs(session, run_ids, user_id)
     return ids
 
 
@@ -205,27 +198,4 @@ def _step_fields(playbook: Playbook, position: int, step: Step, now: Any) -> dic
         "outcome_metric": outcome.metric if outcome else None,
         "status": TaskStatus.OPEN.value,
         "created_at": now,
-    }
-
-
-def _task_row(
-    o: Occurrence, run_id: int, position: int, step: Step, assignee_id: int | None, now: Any
-) -> dict[str, Any]:
-    # The rule is copied with its own evidence window, so later edits of the playbook do not reach it.
-    rule = _rule(step)
-    rule["counts_from"] = counts_from(o.on, step).isoformat()
-    return {
-        **_step_fields(o.playbook, position, step, now),
-        "run_id": run_id,
-        "account_id": o.account_id,
-        "playbook_key": o.playbook.key,
-        "evidence_rule": rule,
-        "assignee_id": assignee_id,
-        "due_on": o.on + timedelta(days=step.due_days),
-        "done_on": None,
-        "completed_at": None,
-        "completed_by": None,
-        "evidence": None,
-        "touch_id": None,
-        "skip_reason": None,
     }
