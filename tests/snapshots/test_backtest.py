@@ -12,8 +12,9 @@ from lodestar.auth.models import Role
 from lodestar.contracts import service as contracts_service
 from lodestar.contracts.schemas import ContractUpdate
 from lodestar.kit.errors import InvalidInput
+from lodestar.kit.stats import auc, lift
 from lodestar.snapshots import repository, service
-from lodestar.snapshots.backtest import auc, figures, lift
+from lodestar.snapshots.backtest import figures
 from tests.factories import make_account, make_contract, make_user
 
 T = date(2025, 6, 1)

@@ -21,9 +21,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from lodestar.auth.models import User
+from lodestar.kit.stats import Estimate, spearman, stratified_difference
 from lodestar.sop.outcomes import Outcomes
 from lodestar.sop.schemas import SopConfig
-from lodestar.sop.stats import Estimate, spearman, stratified_difference
 from lodestar.sop.task_frame import people, run_frame, step_units
 
 Verdict = Literal["effective", "harmful", "needs_review", "not_enough_data"]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from lodestar.auth.models import User
+from lodestar.kit.time import today_in
 from lodestar.web.security import LoginRequired, session_user, token_user
 
 
@@ -61,3 +63,11 @@ def api_user(request: Request, db: Db) -> User:
 
 PageUser = Annotated[User, Depends(page_user)]
 ApiUser = Annotated[User, Depends(api_user)]
+
+
+def company_today(request: Request) -> date:
+    """Today's date in the company's time zone."""
+    return today_in(request.app.state.settings.zone)
+
+
+Today = Annotated[date, Depends(company_today)]

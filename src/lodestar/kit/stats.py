@@ -1,5 +1,5 @@
-"""Vectorised statistics for effectiveness: a cohort-stratified mean difference and Spearman's rho,
-each with a percentile bootstrap interval.
+"""Statistics every backtest and effect estimate shares: ranks, AUC, lift, bootstrap intervals, a
+cohort-stratified mean difference and Spearman's rho.
 
 Resamples are drawn as index (or count) matrices, one row per resample, in blocks that keep memory bounded;
 nothing loops over resamples times rows in Python.
@@ -7,6 +7,7 @@ nothing loops over resamples times rows in Python.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -55,6 +56,54 @@ def _interval(samples: np.ndarray) -> tuple[float, float]:
     tail = (1 - LEVEL) / 2 * 100
     low, high = np.percentile(samples, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def percentile_interval(samples: list[float | None], minimum: int = 10) -> tuple[float | None, float | None]:
+    """The 95% percentile interval of bootstrap samples, ignoring None; (None, None) below `minimum` kept."""
+    kept = np.array([s for s in samples if s is not None])
+    if len(kept) < minimum:
+        return None, None
+    return _interval(kept)
+
+
+def resamples(n: int, rounds: int, seed: int) -> Iterator[np.ndarray]:
+    """`rounds` index arrays, each n draws with replacement from range(n) (none when n is 0)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(rounds if n else 0):
+        yield rng.integers(0, n, n)
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks with ties sharing their average rank."""
+    order = np.argsort(values, kind="mergesort")
+    ordered = values[order]
+    start = np.r_[True, ordered[1:] != ordered[:-1]]
+    group = np.cumsum(start) - 1
+    first = np.flatnonzero(start)
+    last = np.r_[first[1:], len(values)] - 1
+    ranks = np.empty(len(values))
+    ranks[order] = (first[group] + last[group]) / 2 + 1
+    return ranks
+
+
+def auc(risk: np.ndarray, positive: np.ndarray) -> float | None:
+    """Probability that a random positive carries more risk than a random negative (ties count half)."""
+    positives = int(positive.sum())
+    negatives = len(positive) - positives
+    if positives == 0 or negatives == 0:
+        return None
+    ranks = average_ranks(risk)
+    return float((ranks[positive].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def lift(risk: np.ndarray, positive: np.ndarray, share: float = 0.1) -> float | None:
+    """Positive rate among the riskiest `share` of rows over the overall positive rate."""
+    base = positive.mean() if len(positive) else 0.0
+    if base == 0:
+        return None
+    k = max(1, math.ceil(len(risk) * share))
+    worst = np.argsort(-risk, kind="mergesort")[:k]
+    return float(positive[worst].mean() / base)
 
 
 def stratified_difference(
