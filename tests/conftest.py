@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+from lodestar import configuration  # noqa: F401  (registers every configuration kind)
 from lodestar.db.engine import make_engine, session_factory
 from lodestar.db.migrate import upgrade
 from lodestar.db.models import metadata

@@ -17,7 +17,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lodestar import __version__
+from lodestar import (
+    __version__,
+    configuration,  # noqa: F401  (registers every configuration kind)
+)
 from lodestar.db.engine import engine_for, session_factory
 from lodestar.kit.errors import InvalidInput, LodestarError, problems_from_pydantic
 from lodestar.settings import Settings, get_settings

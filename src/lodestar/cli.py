@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from lodestar import configuration  # noqa: F401  (registers every configuration kind)
 from lodestar.config.cli import config_app
 from lodestar.events.cli import events_app, keys_app
 from lodestar.imports.cli import import_file

@@ -1,18 +1,22 @@
 import pytest
 import yaml
 
+from lodestar.accounts import config_kind as tiers_kind
 from lodestar.config import service
+from lodestar.health import config_kind as health_kind
 from lodestar.kit.errors import InvalidInput, NotFound
+from lodestar.lifecycle import config_kind as lifecycle_kind
+from lodestar.snapshots import config_kind as metrics_kind
 
 
 def test_an_empty_database_serves_the_package_defaults_as_version_zero(db):
-    health, version = service.health_config(db)
+    health, version = health_kind.current(db)
     assert version == 0
     assert [m.name for m in health.models] == ["onboarding", "default"]
     assert health.models[-1].tier_group_weights["KA"].co == 70
-    assert service.lifecycle_model(db)[0].name == "seven_stage"
-    assert service.tier_rules(db)[0].default_tier == "LT"
-    assert "Workflow Run" in service.metrics_config(db)[0].key_features
+    assert lifecycle_kind.current(db)[0].name == "seven_stage"
+    assert tiers_kind.current(db)[0].default_tier == "LT"
+    assert "Workflow Run" in metrics_kind.current(db)[0].key_features
 
 
 def test_applying_a_changed_document_stores_a_new_active_version_only_for_what_changed(db):
@@ -21,7 +25,7 @@ def test_applying_a_changed_document_stores_a_new_active_version_only_for_what_c
     report = service.apply(db, service.parse_document(doc), "ana@example.com")
     assert (report.changed, report.unchanged) == ({"tiers": 1}, ["health", "lifecycle", "metrics", "sop"])
     db.commit()
-    assert service.tier_rules(db)[0].default_tier == "SMB" and service.tier_rules(db)[1] == 1
+    assert tiers_kind.current(db)[0].default_tier == "SMB" and tiers_kind.current(db)[1] == 1
     again = service.apply(db, service.parse_document(doc), "ana@example.com")
     assert again.changed == {}
     history = service.history(db, "tiers")
@@ -33,7 +37,7 @@ def test_a_dry_run_reports_the_next_versions_and_stores_nothing(db):
     doc["lifecycle"]["churn"]["win_back_days"] = 60
     report = service.apply(db, service.parse_document(doc), "cli", dry_run=True)
     assert report.changed == {"lifecycle": 1}
-    assert service.history(db, "lifecycle") == [] and service.lifecycle_model(db)[1] == 0
+    assert service.history(db, "lifecycle") == [] and lifecycle_kind.current(db)[1] == 0
 
 
 def test_a_bad_document_is_refused_naming_every_problem_by_path(db):
@@ -71,13 +75,13 @@ def test_a_custom_metric_may_be_measured_once_it_is_defined(db):
 
 
 def test_saving_one_kind_checks_it_against_the_others_and_an_old_version_can_be_reactivated(db):
-    rules = service.tier_rules(db)[0].model_dump(mode="json")
+    rules = tiers_kind.current(db)[0].model_dump(mode="json")
     with pytest.raises(InvalidInput, match=r"tiers\.default_tier"):
         service.save(db, "tiers", rules | {"default_tier": 5}, "ana")
     assert service.save(db, "tiers", rules | {"default_tier": "MM"}, "ana") == 1
     assert service.save(db, "tiers", rules | {"default_tier": "KA"}, "ana") == 2
     assert service.activate(db, "tiers", 1, "ben") == 3
-    assert service.tier_rules(db)[0].default_tier == "MM"
+    assert tiers_kind.current(db)[0].default_tier == "MM"
     with pytest.raises(NotFound):
         service.activate(db, "tiers", 9, "ben")
 

@@ -5,6 +5,7 @@ import pytest
 from pydantic import ValidationError
 
 from lodestar.config import service as config_service
+from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.lifecycle.engine import assign_stages, states_from
 from lodestar.lifecycle.schemas import LifecycleModel
 
@@ -144,7 +145,7 @@ def test_going_live_on_the_activation_metric_moves_onboarding_to_growth_early():
 
 def test_the_four_stage_model_keeps_at_risk_as_a_flag_under_its_stage():
     four = LifecycleModel.model_validate(
-        __import__("yaml").safe_load((config_service.DEFAULTS / "lifecycle-4-stage.yaml").read_text())
+        __import__("yaml").safe_load((lifecycle_kind.DEFAULTS / "lifecycle-4-stage.yaml").read_text())
     )
     days = [
         date(2024, 1, 1),

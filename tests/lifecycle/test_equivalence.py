@@ -6,13 +6,14 @@ import pytest
 import yaml
 
 from lodestar.config import service as config_service
+from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.lifecycle.engine import StageState, assign_stages, states_from
 from lodestar.lifecycle.schemas import LifecycleModel
 from tests.lifecycle import reference
 
 SEVEN = config_service.default("lifecycle")
 FOUR = LifecycleModel.model_validate(
-    yaml.safe_load((config_service.DEFAULTS / "lifecycle-4-stage.yaml").read_text())
+    yaml.safe_load((lifecycle_kind.DEFAULTS / "lifecycle-4-stage.yaml").read_text())
 )
 BASE = date(2024, 1, 1)
 

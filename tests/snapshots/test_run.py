@@ -15,6 +15,7 @@ from lodestar.accounts.models import Account
 from lodestar.auth.models import Role, User
 from lodestar.config import service as config_service
 from lodestar.events.store import EVENT_SCHEMA, write_events
+from lodestar.health import config_kind as health_kind
 from lodestar.kit.time import utcnow
 from lodestar.snapshots import repository, store
 from lodestar.snapshots.models import HealthHistory, SnapshotRun, StageTransition
@@ -98,7 +99,7 @@ def test_a_backfill_in_one_pass_equals_runs_date_by_date(world: World, tmp_path)
 def test_history_keeps_each_rows_model_version_across_a_model_change(world: World) -> None:
     run_job(world.engine, world.settings, [WEEK[0]], analytics=world.analytics())
     with Session(world.engine) as s:
-        body = config_service.health_config(s)[0].model_dump(mode="json")
+        body = health_kind.current(s)[0].model_dump(mode="json")
         body["models"][-1]["measures"][0]["weight"] = 9
         assert config_service.save(s, "health", body, "test") == 1
         s.commit()

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lodestar.config import service as config_service
 from lodestar.config.models import ConfigVersion
+from lodestar.health import config_kind as health_kind
 from tests.snapshots_ui.conftest import Snapped, csrf_of, sign_in
 
 
@@ -25,7 +25,7 @@ def _versions(snapped: Snapped) -> int:
 
 def _active_yaml(snapped: Snapped) -> dict[str, Any]:
     with Session(snapped.engine) as db:
-        config, _ = config_service.health_config(db)
+        config, _ = health_kind.current(db)
         return config.model_dump(mode="json")
 
 
@@ -131,7 +131,7 @@ def test_saving_stores_a_new_active_version_with_its_author(snapped: Snapped, cl
     assert answer.status_code == 303
     number = int(answer.headers["location"].split("saved=")[1])
     with Session(snapped.engine) as db:
-        config, version = config_service.health_config(db)
+        config, version = health_kind.current(db)
         author = db.scalars(select(ConfigVersion.author).where(ConfigVersion.version == version)).one()
     assert version == number and config.models[-1].grades.green == 75 and author == "ui-manager@example.com"
     page = client.get(answer.headers["location"]).text

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from lodestar.cli import app
 from lodestar.config import service as config_service
 from lodestar.kit.errors import InvalidInput
+from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.sop.validation import find_cycle
 from tests.conftest import wipe
 
@@ -35,7 +36,7 @@ def test_the_default_playbooks_cover_every_stage_of_the_default_lifecycle(db: Se
     sop, version = config_service.current(db, "sop", type(config_service.default("sop")))
     stages = {p.trigger.stage for p in sop.playbooks if p.trigger.kind == "stage_entered"}  # type: ignore[attr-defined]
     assert version == 0
-    assert stages == {s.key for s in config_service.lifecycle_model(db)[0].stages}
+    assert stages == {s.key for s in lifecycle_kind.current(db)[0].stages}
     assert all(p.name_zh and p.goal_zh and p.key_paths_zh for p in sop.playbooks)  # type: ignore[attr-defined]
     assert all(s.title_zh and s.how_to_zh for p in sop.playbooks for s in p.steps)  # type: ignore[attr-defined]
 

@@ -11,8 +11,8 @@ import yaml
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from lodestar.config import service as config_service
 from lodestar.db.engine import make_engine
+from lodestar.health import config_kind as health_kind
 from tests.conftest import create_database_url, drop_database_url
 from tests.factories import PASSWORD
 from tests.snapshots_ui.conftest import Snapped, snapshot_company
@@ -71,7 +71,7 @@ def test_previewing_a_model_change_shows_the_grade_shift_and_saves_nothing(
 ) -> None:
     base, snapped = health_site
     with Session(snapped.engine) as db:
-        config, version = config_service.health_config(db)
+        config, version = health_kind.current(db)
     body = config.model_dump(mode="json")
     for model in body["models"]:
         model["grades"] = {"green": 99, "yellow": 98}
@@ -85,4 +85,4 @@ def test_previewing_a_model_change_shows_the_grade_shift_and_saves_nothing(
     expect(page.get_by_test_id("preview-backtest")).to_contain_text("AUC")
     expect(page.get_by_test_id("active-version")).to_have_text(f"v{version}")
     with Session(snapped.engine) as db:
-        assert config_service.health_config(db)[1] == version
+        assert health_kind.current(db)[1] == version

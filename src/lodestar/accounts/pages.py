@@ -19,9 +19,9 @@ from lodestar.accounts.schemas import (
 )
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
-from lodestar.config import service as config_service
 from lodestar.contracts import service as contracts_service
 from lodestar.kit.errors import InvalidInput
+from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.snapshots import insights
 from lodestar.sop import account_pages as sop_account_pages
 from lodestar.web.deps import Db, PageUser
@@ -70,7 +70,7 @@ def _visible_users(db: Db, viewer: User) -> list[User]:
 
 def _stage_options(db: Db, request: Request) -> list[tuple[str, str]]:
     """The lifecycle stages as (key, label in the viewer's language) for the stage filter."""
-    model, _ = config_service.lifecycle_model(db)
+    model, _ = lifecycle_kind.current(db)
     chinese = locale_of(request) == "zh_CN"
     return [(s.key, (s.label_zh if chinese and s.label_zh else s.label)) for s in model.stages]
 

@@ -1,0 +1,16 @@
+"""Every configuration kind, registered with the configuration store in document order.
+
+The composers (app, cli) import this module so that export, apply and the editors' cross-checks see the
+whole document; each domain's `config_kind` module declares its own kind.
+"""
+
+from __future__ import annotations
+
+from lodestar.accounts import config_kind as tiers
+from lodestar.config.kinds import ConfigKind
+from lodestar.health import config_kind as health
+from lodestar.lifecycle import config_kind as lifecycle
+from lodestar.snapshots import config_kind as metrics
+from lodestar.sop import config_kind as sop
+
+KINDS: tuple[ConfigKind, ...] = (health.KIND, lifecycle.KIND, tiers.KIND, metrics.KIND, sop.KIND)
