@@ -175,6 +175,7 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     from lodestar.auth import pages as auth_pages
     from lodestar.contracts import api as contracts_api
     from lodestar.contracts import pages as contracts_pages
+    from lodestar.customer360 import pages as customer360_pages
     from lodestar.events import api as events_api
     from lodestar.events import pages as events_pages
     from lodestar.imports import pages as imports_pages
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
     app.include_router(accounts_pages.router)
+    app.include_router(customer360_pages.router)  # after accounts: /accounts/new must win over /accounts/{id}
     app.include_router(contracts_pages.router)
     app.include_router(events_api.router)
     app.include_router(events_pages.router)

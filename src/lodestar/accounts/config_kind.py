@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from lodestar.accounts.tiers import TierRules
+from lodestar.accounts.tiers import Tier, TierRules
 from lodestar.config import service as config_service
 from lodestar.config.kinds import ConfigKind, register
 
@@ -17,3 +17,9 @@ KIND = register(ConfigKind("tiers", TierRules, DEFAULTS / "tiers.yaml", order=30
 def current(session: Session) -> tuple[TierRules, int]:
     """The active tier rules and their version."""
     return config_service.current(session, KIND.name, TierRules)
+
+
+def tier_named(session: Session, key: str | None) -> Tier | None:
+    """A tier's touch model, SLAs and cadence from the active tier rules."""
+    rules, _ = current(session)
+    return rules.tier(key) if key else None

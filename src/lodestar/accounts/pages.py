@@ -1,4 +1,4 @@
-"""HTML routes: the portfolio, the account page, and the account and stakeholder forms."""
+"""HTML routes: the portfolio and the account and stakeholder forms (the account page is in customer360)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,8 @@ from lodestar.accounts.schemas import (
 )
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
-from lodestar.contracts import service as contracts_service
 from lodestar.kit.errors import InvalidInput
 from lodestar.lifecycle import config_kind as lifecycle_kind
-from lodestar.snapshots import insights
-from lodestar.sop import account_pages as sop_account_pages
 from lodestar.web.deps import Db, PageUser
 from lodestar.web.forms import blank_to_none, field_errors, read_form, split_list, validate
 from lodestar.web.templating import locale_of, render
@@ -70,9 +67,7 @@ def _visible_users(db: Db, viewer: User) -> list[User]:
 
 def _stage_options(db: Db, request: Request) -> list[tuple[str, str]]:
     """The lifecycle stages as (key, label in the viewer's language) for the stage filter."""
-    model, _ = lifecycle_kind.current(db)
-    chinese = locale_of(request) == "zh_CN"
-    return [(s.key, (s.label_zh if chinese and s.label_zh else s.label)) for s in model.stages]
+    return lifecycle_kind.stage_labels(db, locale_of(request) == "zh_CN")
 
 
 def _filter_from(request: Request) -> AccountFilter:
@@ -173,36 +168,6 @@ async def create_account(request: Request, user: PageUser, db: Db) -> Response:
         errors = field_errors(exc, (*ACCOUNT_FIELDS, *LIST_FIELDS))
         return _account_form(request, db, user, None, form, errors, 422)
     return RedirectResponse(f"/accounts/{account.id}", status_code=303)
-
-
-@router.get("/accounts/{account_id}")
-def account_page(account_id: int, request: Request, user: PageUser, db: Db) -> Response:
-    """One account: health, stage timeline, tier, profile, portrait, stakeholders, contracts, changes."""
-    account = accounts_service.get_account(db, user, account_id)
-    contracts = contracts_service.list_for_account(db, user, account_id)
-    history = auth_service.history(db, "account", account_id)[:20]
-    people = {
-        uid: auth_service.get_user(db, uid).name
-        for uid in {e.actor_id for e in history} | {account.owner_id}
-        if uid is not None
-    }
-    context = {
-        "account": account,
-        "owner": people.get(account.owner_id) if account.owner_id else None,
-        "contacts": accounts_service.list_contacts(db, user, account_id),
-        "contracts": contracts,
-        "by_id": {c.id: c for c in contracts},
-        "history": history,
-        "people": people,
-        "can_edit": auth_service.can_edit(user),
-        "health": insights.health_card(db, insights.root_of(request.app.state.settings), account),
-        "series": insights.history_series(db, account_id),
-        "timeline": insights.stage_timeline(db, account_id),
-        "tier": insights.tier_of(db, account.tier),
-        "stage_labels": dict(_stage_options(db, request)),
-        "sop": sop_account_pages.account_section(request, db, user, account),
-    }
-    return render(request, "accounts/detail.html", context)
 
 
 @router.get("/accounts/{account_id}/edit")

@@ -31,3 +31,9 @@ KIND = register(
 def current(session: Session) -> tuple[LifecycleModel, int]:
     """The active lifecycle model and its version."""
     return config_service.current(session, KIND.name, LifecycleModel)
+
+
+def stage_labels(session: Session, chinese: bool) -> list[tuple[str, str]]:
+    """The active model's stages as (key, label in the viewer's language), in lifecycle order."""
+    model, _ = current(session)
+    return [(s.key, (s.label_zh if chinese and s.label_zh else s.label)) for s in model.stages]

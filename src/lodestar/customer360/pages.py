@@ -1,0 +1,35 @@
+"""HTML route: the account page, composed from each domain's panel."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from lodestar.accounts import service as accounts_service
+from lodestar.accounts.panels import profile_panel
+from lodestar.contracts import service as contracts_service
+from lodestar.lifecycle import config_kind as lifecycle_kind
+from lodestar.snapshots import insights
+from lodestar.sop import account_pages as sop_account_pages
+from lodestar.web.deps import Db, PageUser
+from lodestar.web.templating import locale_of, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/accounts/{account_id}")
+def account_page(account_id: int, request: Request, user: PageUser, db: Db) -> Response:
+    """One account: health, stage history, tier, profile, portrait, stakeholders, contracts, changes."""
+    account = accounts_service.get_account(db, user, account_id)
+    contracts = contracts_service.list_for_account(db, user, account_id)
+    context = {
+        **profile_panel(db, user, account),
+        "contracts": contracts,
+        "by_id": {c.id: c for c in contracts},
+        "health": insights.health_card(db, insights.root_of(request.app.state.settings), account),
+        "series": insights.history_series(db, account_id),
+        "timeline": insights.stage_timeline(db, account_id),
+        "stage_labels": dict(lifecycle_kind.stage_labels(db, locale_of(request) == "zh_CN")),
+        "sop": sop_account_pages.account_section(request, db, user, account),
+    }
+    return render(request, "accounts/detail.html", context)
