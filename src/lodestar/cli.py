@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 import sys
-from typing import Annotated, Any
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from sqlalchemy import Engine
 
 from lodestar.cli_support import JsonOpt, emit, fail, migrated_engine, settings_or_exit
 from lodestar.config.cli import config_app
@@ -17,6 +19,9 @@ from lodestar.settings import Settings
 from lodestar.snapshots.cli import backtest_app, export_app
 from lodestar.snapshots.cli import run as run_snapshot
 from lodestar.sop.cli import sop_app
+
+if TYPE_CHECKING:  # the demo package loads lazily: most commands never need it
+    from lodestar.demo import DemoResult
 
 app = typer.Typer(
     help="Lodestar: a self-hosted customer-success platform.", no_args_is_help=True, add_completion=False
@@ -115,23 +120,7 @@ def demo(
             result = generate_demo(engine, settings.data_dir, accounts=accounts, seed=seed, today=today)
         except DemoError as exc:
             fail(exc.message, 1)
-        counts = {
-            k: getattr(result, k)
-            for k in ("accounts", "contacts", "contracts", "users", "events", "tickets", "touches", "surveys")
-        }
-        payload = {
-            "generated": True,
-            **counts,
-            "seconds": round(result.seconds, 2),
-            "truth_file": str(result.truth_path),
-            "logins": [{"role": r, "email": e, "password": p} for r, e, p in result.logins],
-        }
-        lines = [
-            f"Generated the demo company in {result.seconds:.1f} s: "
-            + ", ".join(f"{v:,} {k}" for k, v in counts.items()),
-            "Sign in with:",
-        ]
-        lines += [f"  {role:<8} {email}  /  {password}" for role, email, password in result.logins]
+        payload, lines = _demo_report(result)
         payload["snapshot"], line = _demo_snapshot(engine, settings, today, seed)
         lines.insert(1, line)
         emit(as_json, payload, "\n".join(lines))
@@ -139,7 +128,29 @@ def demo(
         _serve(settings, host, port)
 
 
-def _demo_snapshot(engine: Any, settings: Settings, today: Any, seed: int) -> tuple[dict[str, Any], str]:
+def _demo_report(result: DemoResult) -> tuple[dict[str, Any], list[str]]:
+    """What the demo generated: the JSON payload and the lines a person reads (with the sign-ins)."""
+    counts = {
+        k: getattr(result, k)
+        for k in ("accounts", "contacts", "contracts", "users", "events", "tickets", "touches", "surveys")
+    }
+    payload = {
+        "generated": True,
+        **counts,
+        "seconds": round(result.seconds, 2),
+        "truth_file": str(result.truth_path),
+        "logins": [{"role": r, "email": e, "password": p} for r, e, p in result.logins],
+    }
+    lines = [
+        f"Generated the demo company in {result.seconds:.1f} s: "
+        + ", ".join(f"{v:,} {k}" for k, v in counts.items()),
+        "Sign in with:",
+    ]
+    lines += [f"  {role:<8} {email}  /  {password}" for role, email, password in result.logins]
+    return payload, lines
+
+
+def _demo_snapshot(engine: Engine, settings: Settings, today: date, seed: int) -> tuple[dict[str, Any], str]:
     """Backfills the demo's last 26 weeks and today so health, trends and stages are there to browse.
 
     The snapshot run also starts the SOP playbooks; then the demo team's own SOP work is simulated.
