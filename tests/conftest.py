@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from lodestar import configuration  # noqa: F401  (registers every configuration kind)
 from lodestar.db.engine import make_engine, session_factory
 from lodestar.db.migrate import upgrade
-from lodestar.db.models import metadata
+from lodestar.tables import metadata
 
 ADMIN_URL = os.environ.get("LODESTAR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from sqlalchemy import Engine
 
 from lodestar import configuration  # noqa: F401  (registers every configuration kind)
+from lodestar.cli_support import JsonOpt, emit, fail, migrated_engine, settings_or_exit
 from lodestar.config.cli import config_app
 from lodestar.events.cli import events_app, keys_app
 from lodestar.imports.cli import import_file
-from lodestar.settings import Settings, SettingsError, load_settings
+from lodestar.kit.time import today_in
+from lodestar.settings import Settings
 from lodestar.snapshots.cli import backtest_app, export_app
 from lodestar.snapshots.cli import run as run_snapshot
 from lodestar.sop.cli import sop_app
+
+if TYPE_CHECKING:  # the demo package loads lazily: most commands never need it
+    from lodestar.demo import DemoResult
 
 app = typer.Typer(
     help="Lodestar: a self-hosted customer-success platform.", no_args_is_help=True, add_completion=False
@@ -33,36 +38,8 @@ app.add_typer(export_app, name="export")
 app.add_typer(sop_app, name="sop")
 app.command("run")(run_snapshot)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 HostOpt = Annotated[str, typer.Option(help="Interface to listen on.")]
 PortOpt = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
-    typer.echo(json.dumps(payload, ensure_ascii=False, default=str, indent=2) if as_json else text)
-
-
-def _migrated_engine(settings: Settings) -> Any:
-    from lodestar.db.engine import engine_for
-    from lodestar.db.migrate import upgrade
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = engine_for(settings.resolved_database_url)
-    upgrade(engine)
-    return engine
 
 
 @app.command()
@@ -70,18 +47,18 @@ def migrate(as_json: JsonOpt = False) -> None:
     """Creates or upgrades the database schema to the newest version."""
     from lodestar.db.migrate import current_revision
 
-    settings = _settings()
-    engine = _migrated_engine(settings)
+    settings = settings_or_exit()
+    engine = migrated_engine(settings)
     revision = current_revision(engine)
     url = engine.url.render_as_string(hide_password=True)
-    _emit(as_json, {"database": url, "revision": revision}, f"database {url} is at revision {revision}")
+    emit(as_json, {"database": url, "revision": revision}, f"database {url} is at revision {revision}")
 
 
 @app.command()
 def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
     """Serves the web UI and the JSON API (migrating the database first)."""
-    settings = _settings()
-    _migrated_engine(settings)
+    settings = settings_or_exit()
+    migrated_engine(settings)
     _serve(settings, host, port)
 
 
@@ -96,7 +73,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
 def _reset_embedded(settings: Settings) -> None:
     if settings.database_url:
-        _fail("--fresh only resets the embedded SQLite store; empty the PostgreSQL database yourself", 2)
+        fail("--fresh only resets the embedded SQLite store; empty the PostgreSQL database yourself")
     from lodestar.db.engine import engine_for
 
     engine_for.cache_clear()
@@ -126,49 +103,55 @@ def demo(
     from lodestar.db.engine import unit_of_work
     from lodestar.demo import DemoError, generate_demo
 
-    settings = _settings()
+    settings = settings_or_exit()
     if fresh:
         _reset_embedded(settings)
-    engine = _migrated_engine(settings)
+    engine = migrated_engine(settings)
     with unit_of_work(engine) as session:
         existing = accounts_service.count_accounts(session)
     if existing:
-        _emit(
+        emit(
             as_json,
             {"generated": False, "accounts": existing},
             f"The database already holds {existing} accounts; keeping them (use --fresh to regenerate).",
         )
     else:
-        today = datetime.now(settings.zone).date()
+        today = today_in(settings.zone)
         try:
             result = generate_demo(engine, settings.data_dir, accounts=accounts, seed=seed, today=today)
         except DemoError as exc:
-            _fail(exc.message)
-        counts = {
-            k: getattr(result, k)
-            for k in ("accounts", "contacts", "contracts", "users", "events", "tickets", "touches", "surveys")
-        }
-        payload = {
-            "generated": True,
-            **counts,
-            "seconds": round(result.seconds, 2),
-            "truth_file": str(result.truth_path),
-            "logins": [{"role": r, "email": e, "password": p} for r, e, p in result.logins],
-        }
-        lines = [
-            f"Generated the demo company in {result.seconds:.1f} s: "
-            + ", ".join(f"{v:,} {k}" for k, v in counts.items()),
-            "Sign in with:",
-        ]
-        lines += [f"  {role:<8} {email}  /  {password}" for role, email, password in result.logins]
+            fail(exc.message, 1)
+        payload, lines = _demo_report(result)
         payload["snapshot"], line = _demo_snapshot(engine, settings, today, seed)
         lines.insert(1, line)
-        _emit(as_json, payload, "\n".join(lines))
+        emit(as_json, payload, "\n".join(lines))
     if not no_serve:
         _serve(settings, host, port)
 
 
-def _demo_snapshot(engine: Any, settings: Settings, today: Any, seed: int) -> tuple[dict[str, Any], str]:
+def _demo_report(result: DemoResult) -> tuple[dict[str, Any], list[str]]:
+    """What the demo generated: the JSON payload and the lines a person reads (with the sign-ins)."""
+    counts = {
+        k: getattr(result, k)
+        for k in ("accounts", "contacts", "contracts", "users", "events", "tickets", "touches", "surveys")
+    }
+    payload = {
+        "generated": True,
+        **counts,
+        "seconds": round(result.seconds, 2),
+        "truth_file": str(result.truth_path),
+        "logins": [{"role": r, "email": e, "password": p} for r, e, p in result.logins],
+    }
+    lines = [
+        f"Generated the demo company in {result.seconds:.1f} s: "
+        + ", ".join(f"{v:,} {k}" for k, v in counts.items()),
+        "Sign in with:",
+    ]
+    lines += [f"  {role:<8} {email}  /  {password}" for role, email, password in result.logins]
+    return payload, lines
+
+
+def _demo_snapshot(engine: Engine, settings: Settings, today: date, seed: int) -> tuple[dict[str, Any], str]:
     """Backfills the demo's last 26 weeks and today so health, trends and stages are there to browse.
 
     The snapshot run also starts the SOP playbooks; then the demo team's own SOP work is simulated.
@@ -211,8 +194,8 @@ def users_create(
     from lodestar.db.engine import unit_of_work
     from lodestar.kit.errors import LodestarError, problems_from_pydantic
 
-    settings = _settings()
-    engine = _migrated_engine(settings)
+    settings = settings_or_exit()
+    engine = migrated_engine(settings)
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
@@ -221,8 +204,8 @@ def users_create(
             if manager_email:
                 manager = auth_service.find_user_by_email(session, manager_email)
                 if manager is None:
-                    _fail(f"manager_email: no user with e-mail {manager_email}", 2)
-                manager_id = manager.id if manager else None
+                    fail(f"manager_email: no user with e-mail {manager_email}")
+                manager_id = manager.id
             data = UserCreate.model_validate(
                 {
                     "email": email,
@@ -236,10 +219,10 @@ def users_create(
             user = auth_service.create_user(session, data)
             out = UserRead.model_validate(user).model_dump(mode="json")
     except ValidationError as exc:
-        _fail(problems_from_pydantic(exc.errors()).message, 2)  # type: ignore[arg-type]
+        fail(problems_from_pydantic(exc.errors()).message)  # type: ignore[arg-type]
     except LodestarError as exc:
-        _fail(exc.message, 2)
-    _emit(as_json, out, f"created {out['role']} {out['email']} (id {out['id']})")
+        fail(exc.message)
+    emit(as_json, out, f"created {out['role']} {out['email']} (id {out['id']})")
 
 
 @users_app.command("list")
@@ -249,11 +232,11 @@ def users_list(as_json: JsonOpt = False) -> None:
     from lodestar.auth.schemas import UserRead
     from lodestar.db.engine import unit_of_work
 
-    engine = _migrated_engine(_settings())
+    engine = migrated_engine(settings_or_exit())
     with unit_of_work(engine) as session:
         users = [UserRead.model_validate(u).model_dump(mode="json") for u in auth_service.list_users(session)]
     text = "\n".join(f"{u['id']:>4}  {u['role']:<8} {u['email']:<32} {u['name']}" for u in users)
-    _emit(as_json, {"users": users}, text or "no users yet")
+    emit(as_json, {"users": users}, text or "no users yet")
 
 
 @users_app.command("token")
@@ -266,14 +249,13 @@ def users_token(
     from lodestar.auth import service as auth_service
     from lodestar.db.engine import unit_of_work
 
-    engine = _migrated_engine(_settings())
+    engine = migrated_engine(settings_or_exit())
     with unit_of_work(engine) as session:
         user = auth_service.find_user_by_email(session, email)
         if user is None:
-            _fail(f"email: no user with e-mail {email}", 2)
-        assert user is not None
+            fail(f"email: no user with e-mail {email}")
         token, plaintext = auth_service.create_api_token(session, user, name)
-    _emit(as_json, {"id": token.id, "name": token.name, "token": plaintext}, plaintext)
+    emit(as_json, {"id": token.id, "name": token.name, "token": plaintext}, plaintext)
 
 
 def main() -> None:  # pragma: no cover - console entry

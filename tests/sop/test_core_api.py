@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from lodestar.sop import service
-from tests.api.conftest import Team, client, quick_password_hashes, team
+from tests.api_fixtures import Team, client, quick_password_hashes, team
 from tests.factories import make_account
 from tests.sop.core_fixtures import DAY, entry
 

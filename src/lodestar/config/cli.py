@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from lodestar.cli_support import fail, migrated_engine, settings_or_exit
+
 config_app = typer.Typer(help="Export and apply all configuration as YAML.", no_args_is_help=True)
 
 
@@ -17,11 +19,10 @@ def export(
     ] = None,
 ) -> None:
     """Writes all active configuration (health, lifecycle, tiers, metrics, sop) as one YAML document."""
-    from lodestar.cli import _migrated_engine, _settings
     from lodestar.config import service
     from lodestar.db.engine import unit_of_work
 
-    with unit_of_work(_migrated_engine(_settings())) as session:
+    with unit_of_work(migrated_engine(settings_or_exit())) as session:
         text = service.export_yaml(session)
     if out is None:
         typer.echo(text, nl=False)
@@ -37,17 +38,15 @@ def apply(
     author: Annotated[str, typer.Option(help="Who is applying (kept in the version history).")] = "cli",
 ) -> None:
     """Validates a configuration file and makes it active; a bad file is refused naming every problem."""
-    from lodestar.cli import _migrated_engine, _settings
     from lodestar.config import service
     from lodestar.db.engine import unit_of_work
     from lodestar.kit.errors import InvalidInput
 
     if not file.is_file():
-        typer.echo(f"error: file: {file} does not exist", err=True)
-        raise typer.Exit(2)
+        fail(f"file: {file} does not exist")
     try:
         doc = service.parse_yaml(file.read_text(encoding="utf-8"))
-        with unit_of_work(_migrated_engine(_settings())) as session:
+        with unit_of_work(migrated_engine(settings_or_exit())) as session:
             report = service.apply(session, doc, author, dry_run=dry_run)
     except InvalidInput as exc:
         typer.echo(f"refused: {len(exc.problems)} problem(s); nothing was applied", err=True)

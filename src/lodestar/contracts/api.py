@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, status
 
 from lodestar.contracts import service as contracts_service
 from lodestar.contracts.models import Contract
 from lodestar.contracts.schemas import ContractCreate, ContractRead, ContractUpdate
-from lodestar.web.deps import ApiUser, Db
+from lodestar.web.deps import ApiUser, Db, Today
 
 router = APIRouter(tags=["contracts"])
-
-
-def _today(request: Request) -> date:
-    # Renewal dates and ARR roll-ups are "as of" the company's calendar day, not the server's.
-    return datetime.now(request.app.state.settings.zone).date()
 
 
 @router.get(
@@ -35,9 +28,9 @@ def list_for_account(account_id: int, caller: ApiUser, db: Db) -> list[Contract]
     status_code=status.HTTP_201_CREATED,
     summary="Create a contract",
 )
-def create_contract(data: ContractCreate, request: Request, caller: ApiUser, db: Db) -> Contract:
+def create_contract(data: ContractCreate, today: Today, caller: ApiUser, db: Db) -> Contract:
     """Adds a contract and refreshes the account's ARR and renewal date."""
-    return contracts_service.create_contract(db, caller, data, _today(request))
+    return contracts_service.create_contract(db, caller, data, today)
 
 
 @router.get("/contracts/{contract_id}", response_model=ContractRead, summary="Get a contract")
@@ -48,7 +41,7 @@ def get_contract(contract_id: int, caller: ApiUser, db: Db) -> Contract:
 
 @router.patch("/contracts/{contract_id}", response_model=ContractRead, summary="Change a contract")
 def update_contract(
-    contract_id: int, data: ContractUpdate, request: Request, caller: ApiUser, db: Db
+    contract_id: int, data: ContractUpdate, today: Today, caller: ApiUser, db: Db
 ) -> Contract:
     """Changes the fields sent and refreshes the account's commercials."""
-    return contracts_service.update_contract(db, caller, contract_id, data, _today(request))
+    return contracts_service.update_contract(db, caller, contract_id, data, today)

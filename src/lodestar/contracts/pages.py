@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,7 +15,7 @@ from lodestar.contracts import service as contracts_service
 from lodestar.contracts.models import ContractStatus
 from lodestar.contracts.schemas import ContractCreate
 from lodestar.kit.errors import InvalidInput
-from lodestar.web.deps import Db, PageUser
+from lodestar.web.deps import Db, PageUser, Today
 from lodestar.web.forms import blank_to_none, field_errors, read_form, validate
 from lodestar.web.templating import render
 
@@ -34,11 +33,6 @@ CONTRACT_FIELDS = (
     "status",
     "renews_contract_id",
 )
-
-
-def _today(request: Request) -> date:
-    """Today in the company's time zone (the 'as of' date for the account's commercials)."""
-    return datetime.now(request.app.state.settings.zone).date()
 
 
 def _form(
@@ -85,14 +79,16 @@ def new_contract_form(account_id: int, request: Request, user: PageUser, db: Db)
 
 
 @router.post("/accounts/{account_id}/contracts/new")
-async def create_contract(account_id: int, request: Request, user: PageUser, db: Db) -> Response:
+async def create_contract(
+    account_id: int, request: Request, user: PageUser, db: Db, today: Today
+) -> Response:
     """Adds the contract, or re-shows the form naming each bad field (nothing is written)."""
     form = await read_form(request)
     account = accounts_service.get_account(db, user, account_id)
     data = {k: v for k, v in blank_to_none(form, CONTRACT_FIELDS).items() if v is not None}
     try:
         contract = validate(ContractCreate, {**data, "account_id": account_id})
-        contracts_service.create_contract(db, user, contract, _today(request))
+        contracts_service.create_contract(db, user, contract, today)
     except InvalidInput as exc:
         db.rollback()
         return _form(request, db, user, account, form, field_errors(exc, CONTRACT_FIELDS), 422)

@@ -92,6 +92,18 @@ def update_contract(
     return contract
 
 
+def _unknown_accounts(session: Session, ids: set[int]) -> list[FieldProblem]:
+    """The problem naming the accounts that do not exist, if any."""
+    missing = ids - accounts_service.accounts_exist(session, ids)
+    return [FieldProblem("account_id", f"unknown accounts: {sorted(missing)[:10]}")] if missing else []
+
+
+def _row_problems(exc: ValidationError, number: int) -> list[FieldProblem]:
+    """The validation errors of one row, each field named with its row number."""
+    found = problems_from_pydantic(exc.errors()).problems  # type: ignore[arg-type]
+    return [FieldProblem(f"row {number}: {p.field}", p.message) for p in found]
+
+
 def import_contracts(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Validates every contract, then inserts them all (all or nothing); returns ids in order."""
     problems: list[FieldProblem] = []
@@ -101,12 +113,9 @@ def import_contracts(session: Session, rows: Sequence[dict[str, Any]]) -> list[i
             model = ContractCreate.model_validate(row)
             clean.append(plain_values(model.model_dump()))
         except ValidationError as exc:
-            for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
-                problems.append(FieldProblem(f"row {index + 1}: {p.field}", p.message))
+            problems.extend(_row_problems(exc, index + 1))
     ids = {r["account_id"] for r in clean}
-    missing = ids - accounts_service.accounts_exist(session, ids)
-    if missing:
-        problems.append(FieldProblem("account_id", f"unknown accounts: {sorted(missing)[:10]}"))
+    problems.extend(_unknown_accounts(session, ids))
     if problems:
         raise InvalidInput(problems)
     return repository.insert_many(session, clean)
@@ -167,8 +176,7 @@ def upsert_contracts(
         try:
             model = ContractCreate.model_validate(base)
         except ValidationError as exc:
-            for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
-                problems.append(FieldProblem(f"row {number}: {p.field}", p.message))
+            problems.extend(_row_problems(exc, number))
             continue
         problems.extend(_check_churn(churn, number))
         if not model.external_id:
@@ -176,9 +184,7 @@ def upsert_contracts(
         fields = plain_values(model.model_dump(exclude_unset=True))
         clean.append({**fields, **churn})
     ids = {r["account_id"] for r in clean}
-    missing = ids - accounts_service.accounts_exist(session, ids)
-    if missing:
-        problems.append(FieldProblem("account_id", f"unknown accounts: {sorted(missing)[:10]}"))
+    problems.extend(_unknown_accounts(session, ids))
     if problems:
         raise InvalidInput(problems)
     counts = upsert_by_key(session, Contract, "external_id", clean)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -10,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from lodestar.auth import service as auth_service
 from lodestar.imports import service
-from lodestar.web.deps import ApiUser, Db
+from lodestar.web.deps import ApiUser, Db, Today
 
 router = APIRouter(tags=["imports"])
 
@@ -21,6 +20,7 @@ async def import_file(
     kind: str,
     db: Db,
     user: ApiUser,
+    today: Today,
     file: Annotated[UploadFile, File(description="A .csv, .xlsx or .parquet file.")],
     mapping: Annotated[str | None, Query(description="The name of a saved mapping.")] = None,
     dry_run: bool = False,
@@ -33,7 +33,7 @@ async def import_file(
     try:
         report = service.run_import(
             db, kind, raw, file.filename or "upload.csv", spec, events_dir=settings.events_dir,
-            today=datetime.now(settings.zone).date(), dry_run=dry_run, actor=user,
+            today=today, dry_run=dry_run, actor=user,
         )  # fmt: skip
     except service.ImportRejected as exc:
         db.rollback()

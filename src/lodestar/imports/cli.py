@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from lodestar.cli_support import context, emit, fail
 from lodestar.imports.schemas import KINDS, ImportReport, MappingSpec
+from lodestar.kit.time import today_in
 
 KindArg = Annotated[str, typer.Argument(help=f"What the file holds: {', '.join(KINDS)}.")]
 FileArg = Annotated[Path, typer.Argument(help="A .csv, .xlsx or .parquet file.")]
@@ -41,39 +42,34 @@ def import_file(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Imports a file of one kind of record: every row, or none when any row is bad."""
-    from lodestar.cli import _migrated_engine, _settings
     from lodestar.db.engine import session_factory
     from lodestar.imports import service
     from lodestar.kit.errors import LodestarError
 
-    settings = _settings()
-    engine = _migrated_engine(settings)
+    engine, settings = context()
     session = session_factory(engine)()
     try:
         if not file.is_file():
             raise _usage(f"file: {file} does not exist")
         spec = _spec(session, kind, mapping)
-        today = datetime.now(settings.zone).date()
         report = service.run_import(
             session, kind, file.read_bytes(), file.name, spec,
-            events_dir=settings.events_dir, today=today, dry_run=dry_run,
+            events_dir=settings.events_dir, today=today_in(settings.zone), dry_run=dry_run,
         )  # fmt: skip
         session.rollback() if dry_run else session.commit()
     except service.ImportRejected as exc:
         session.rollback()
-        typer.echo(json.dumps(exc.report.as_dict(), ensure_ascii=False, default=str, indent=2) if as_json
-                   else _refusal(exc.report))  # fmt: skip
+        emit(as_json, exc.report.as_dict(), _refusal(exc.report))
         raise typer.Exit(1) from None
     except LodestarError as exc:
         session.rollback()
-        payload = {"ok": False, "message": exc.message}
-        typer.echo(
-            json.dumps(payload, ensure_ascii=False) if as_json else f"error: {exc.message}", err=not as_json
-        )
+        if not as_json:
+            fail(exc.message)
+        typer.echo(json.dumps({"ok": False, "message": exc.message}, ensure_ascii=False))
         raise typer.Exit(2) from None
     finally:
         session.close()
-    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json else _text(report))
+    emit(as_json, report.as_dict(), _text(report))
 
 
 def _usage(message: str) -> Exception:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ from lodestar.contracts import service as contracts_service
 from lodestar.events import store
 from lodestar.imports.mapping import FIRST_ROW, Mapped, Problems
 from lodestar.imports.schemas import MappingSpec
+from lodestar.kit.time import from_day_number
 
 _NULL = pa.scalar(None, pa.string())
 
@@ -158,8 +159,7 @@ def day_counts(events: pa.Table) -> dict[date, int]:
     """How many events fall on each UTC day."""
     micros = events.column("timestamp").cast(pa.int64()).to_numpy()
     days, counts = np.unique(np.floor_divide(micros, 86_400_000_000), return_counts=True)
-    epoch = date(1970, 1, 1)
-    return {epoch + timedelta(days=int(d)): int(n) for d, n in zip(days, counts, strict=True)}
+    return {from_day_number(d): int(n) for d, n in zip(days, counts, strict=True)}
 
 
 def write(events_dir: Path, events: pa.Table, name: str, dry_run: bool) -> tuple[int, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from lodestar.imports import api, readers, service, targets
 from lodestar.imports.mapping import auto_fields
 from lodestar.imports.schemas import KINDS, MappingSpec
 from lodestar.kit.errors import InvalidInput, PermissionDenied
-from lodestar.web.deps import Db, PageUser
+from lodestar.web.deps import Db, PageUser, Today
 from lodestar.web.forms import read_form
 from lodestar.web.templating import render
 
@@ -110,11 +110,10 @@ def _spec_from(form: dict[str, str]) -> MappingSpec:
     return service.parse_spec(base)
 
 
-def _run(request: Request, db: Any, user: User, form: dict[str, str], dry_run: bool) -> Response:
+def _run(request: Request, db: Any, user: User, today: date, form: dict[str, str], dry_run: bool) -> Response:
     raw, filename = _stored(request, form.get("token", ""))
     spec = _spec_from(form)
     settings = request.app.state.settings
-    today = datetime.now(settings.zone).date()
     context: dict[str, Any] = {
         "token": form["token"],
         "filename": filename,
@@ -147,17 +146,17 @@ def _run(request: Request, db: Any, user: User, form: dict[str, str], dry_run: b
 
 
 @router.post("/imports/preview")
-async def preview(request: Request, db: Db, user: PageUser) -> Response:
+async def preview(request: Request, db: Db, user: PageUser, today: Today) -> Response:
     """Checks every row under the chosen mapping and shows the problems or the counts."""
     _require_importer(user)
-    return _run(request, db, user, await read_form(request), dry_run=True)
+    return _run(request, db, user, today, await read_form(request), dry_run=True)
 
 
 @router.post("/imports/confirm")
-async def confirm(request: Request, db: Db, user: PageUser) -> Response:
+async def confirm(request: Request, db: Db, user: PageUser, today: Today) -> Response:
     """Imports the file (all rows or none), saving the mapping under a name when given."""
     _require_importer(user)
-    return _run(request, db, user, await read_form(request), dry_run=False)
+    return _run(request, db, user, today, await read_form(request), dry_run=False)
 
 
 router.include_router(api.router, prefix="/api/v1")

@@ -9,12 +9,11 @@ from typing import Any
 import pyarrow as pa
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
-from lodestar.imports import events, mapping, readers, records
+from lodestar.imports import events, mapping, readers, records, repository
 from lodestar.imports.models import ImportMapping
 from lodestar.imports.schemas import KINDS, ImportReport, MappingSpec
 from lodestar.kit.errors import InvalidInput, LodestarError, NotFound, problems_from_pydantic
@@ -131,10 +130,11 @@ def save_mapping(session: Session, actor: User, name: str, spec: MappingSpec) ->
     name = name.strip()
     if not name or len(name) > 120:
         raise InvalidInput.one("name", "give the mapping a name of 1 to 120 characters")
-    saved = session.scalar(select(ImportMapping).where(ImportMapping.name == name))
+    saved = repository.mapping_named(session, name)
     if saved is None:
-        saved = ImportMapping(name=name, kind=spec.kind, spec={}, created_by_id=actor.id)
-        session.add(saved)
+        saved = repository.add_mapping(
+            session, ImportMapping(name=name, kind=spec.kind, spec={}, created_by_id=actor.id)
+        )
     saved.kind = spec.kind
     saved.spec = spec.model_dump(mode="json", exclude_none=True)
     session.flush()
@@ -143,15 +143,12 @@ def save_mapping(session: Session, actor: User, name: str, spec: MappingSpec) ->
 
 def list_mappings(session: Session, kind: str | None = None) -> list[ImportMapping]:
     """Saved mappings by name, of one kind or all."""
-    query = select(ImportMapping).order_by(ImportMapping.name)
-    if kind:
-        query = query.where(ImportMapping.kind == kind)
-    return list(session.scalars(query))
+    return repository.mappings(session, kind)
 
 
 def get_mapping(session: Session, name: str) -> MappingSpec:
     """A saved mapping by name."""
-    saved = session.scalar(select(ImportMapping).where(ImportMapping.name == name))
+    saved = repository.mapping_named(session, name)
     if saved is None:
         raise NotFound(f"no saved mapping named {name!r}")
     return parse_spec(saved.spec)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from lodestar.db.models import metadata
+from lodestar.tables import metadata
 
 config = context.config
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account, Contact
 from lodestar.auth import service as auth_service
-from tests.api.conftest import Team, count
+from tests.api_fixtures import Team, count
 from tests.factories import make_account
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from lodestar.accounts.models import Account
 from lodestar.auth import service as auth_service
 from lodestar.contracts.models import Contract
-from tests.api.conftest import Team, count
+from lodestar.kit.time import today_in
+from tests.api_fixtures import Team, count
 from tests.factories import make_account, make_contract
 
 
 def _today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the default company time zone
+    return today_in(ZoneInfo("Asia/Shanghai"))  # the default company time zone
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import ApiToken, User
 from lodestar.web.security import sign_in
-from tests.api.conftest import Team, count
+from tests.api_fixtures import Team, count
 
 
 def test_a_request_without_a_token_gets_401_with_a_code_and_message(client, team: Team):

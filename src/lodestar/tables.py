@@ -1,4 +1,7 @@
-"""Imports every domain's tables so the metadata (and Alembic) sees them all."""
+"""Every table of every domain, for Alembic and the tests: importing this fills `metadata`.
+
+A composer on top of the layers: db/ sits below the domains and must not import them.
+"""
 
 from lodestar.accounts import models as _accounts  # noqa: F401
 from lodestar.auth import models as _auth  # noqa: F401

@@ -1,4 +1,7 @@
-"""API test fixtures: the app on the test database, and a seeded team with a token each."""
+"""Fixtures of the JSON API tests: the app on the test database, and a seeded team with a token each.
+
+Imported by the conftest of accounts/, auth/ and contracts/, by the OpenAPI test and by sop's API tests.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from tests.api_fixtures import client
+
+__all__ = ["client"]
+
 CORE_ROUTES = {
     "/api/v1/me": ["get"],
     "/api/v1/tokens": ["post"],
