@@ -23,10 +23,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lodestar.analytics.engine import connect
-from lodestar.analytics.grid import Grid
+from lodestar.analytics.engines.engine import connect
 from lodestar.analytics.inputs import make_inputs
-from lodestar.analytics.metrics import compute_metrics, iter_metrics, recompute_account, uses_latest_state
+from lodestar.analytics.metrics.date_grid import Grid
+from lodestar.analytics.metrics.table import account_metrics, compute_metrics, iter_metrics
+from lodestar.analytics.metrics.usage_from_state import uses_latest_state
 from lodestar.analytics.rollups import update_rollups
 
 AS_OF = date(2026, 6, 30)
@@ -171,10 +172,10 @@ def _lodestar(rollups: Path, accounts: int, queue: Any) -> None:
     warm, _ = _timed(compute_metrics, engine, inputs, [AS_OF])
     dates = [AS_OF - timedelta(weeks=k) for k in range(52)]
     backfill, wide = _timed(lambda: sum(t.num_rows for t in iter_metrics(engine, inputs, dates)))
-    recompute_account(engine, inputs, 0, AS_OF)
+    account_metrics(engine, inputs, 0, AS_OF)
     lat = []
     for acct in np.random.default_rng(3).integers(0, accounts, 25):
-        seconds, _ = _timed(recompute_account, engine, inputs, int(acct), AS_OF)
+        seconds, _ = _timed(account_metrics, engine, inputs, int(acct), AS_OF)
         lat.append(seconds)
     peak = _peak_rss_mib()
     engine.latest_day = lambda: None  # type: ignore[method-assign]  # the roll-up path, for comparison

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from lodestar.analytics.engine import AnalyticsEngine, connect, spark_session
+from lodestar.analytics.engines.engine import AnalyticsEngine, connect, spark_session
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 ENGINES = ["duckdb", "spark", "postgres"]

@@ -10,9 +10,9 @@ import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Contact
-from lodestar.analytics.engine import connect
+from lodestar.analytics.engines.engine import connect
 from lodestar.analytics.inputs import days, hours, load_inputs
-from lodestar.analytics.metrics import compute_metrics
+from lodestar.analytics.metrics.table import compute_metrics
 from lodestar.auth.models import Role
 from lodestar.engagement.models import SurveyResponse, Ticket, Touch
 from tests.factories import make_account, make_contract, make_user

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from lodestar.analytics.engine import AnalyticsEngine, connect
+from lodestar.analytics.engines.engine import AnalyticsEngine, connect
 from lodestar.auth.models import Role
 from lodestar.events.store import EVENT_SCHEMA, write_events
 from lodestar.settings import Settings, load_settings

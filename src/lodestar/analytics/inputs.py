@@ -11,9 +11,9 @@ import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
-from lodestar.analytics.rollups import day_number
 from lodestar.contracts import service as contracts_service
 from lodestar.engagement import service as engagement_service
+from lodestar.kit.time import day_number
 
 DEFAULT_SLA_HOURS = 24.0
 

@@ -4,7 +4,7 @@ Three roll-ups per UTC day, each one Parquet file ``<rollup_dir>/<kind>/YYYY-MM-
 ``usage`` (group_id, user_id, feature, day, events), ``users`` (group_id, user_id, day, events) and
 ``accounts`` (group_id, day, events). ``day`` is the day number since 1970-01-01; only track and page
 events with a group_id count. A manifest of the partition files seen (size, mtime) says what changed.
-The latest-date state (analytics.state) is brought along in the same update.
+The per-user/feature last-active state (analytics.last_active_state) is brought along in the same update.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from pathlib import Path
 import duckdb
 import orjson
 
-from lodestar.analytics.state import update_state
+from lodestar.analytics.last_active_state import update_state
 from lodestar.events.store import partition_days
+from lodestar.kit.time import day_number
 
 KINDS = ("usage", "users", "accounts")
-EPOCH = date(1970, 1, 1)
 _MANIFEST = "manifest.json"
 
 _USAGE = """
@@ -45,11 +45,6 @@ class RollupUpdate:
 
     rebuilt: list[date]
     dropped: list[date]
-
-
-def day_number(day: date) -> int:
-    """Days since 1970-01-01."""
-    return (day - EPOCH).days
 
 
 def _signature(folder: Path) -> dict[str, list[int]]:
@@ -86,7 +81,7 @@ def _drop_day(day: str, rollup_dir: Path) -> None:
 
 
 def update_rollups(events_dir: Path, rollup_dir: Path, threads: int | None = None) -> RollupUpdate:
-    """Brings the roll-ups and the latest-date state up to date with the events, rebuilding changed days."""
+    """Brings the roll-ups and the last-active state up to date with the events, rebuilding changed days."""
     for kind in KINDS:
         (rollup_dir / kind).mkdir(parents=True, exist_ok=True)
     manifest = _load_manifest(rollup_dir)

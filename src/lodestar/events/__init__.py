@@ -1,1 +1,1 @@
-"""Usage events: Segment-compatible ingestion and the Parquet event store."""
+"""Usage events: Segment-compatible ingestion (ingest/), write keys, ingestion statistics, the event store."""

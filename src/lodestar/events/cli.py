@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
 
+from lodestar.cli_support import JsonOpt, context, emit, fail
+
 keys_app = typer.Typer(help="Create, list, revoke and rotate Segment write keys.", no_args_is_help=True)
 events_app = typer.Typer(help="Event ingestion: statistics.", no_args_is_help=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 RefArg = Annotated[str, typer.Argument(help="The key's name (or id).")]
-
-
-def _engine() -> Any:
-    from lodestar.cli import _migrated_engine, _settings
-
-    return _migrated_engine(_settings())
 
 
 def _run(fn: Any) -> Any:
@@ -25,12 +19,12 @@ def _run(fn: Any) -> Any:
     from lodestar.db.engine import unit_of_work
     from lodestar.kit.errors import LodestarError
 
+    engine, _ = context()
     try:
-        with unit_of_work(_engine()) as session:
+        with unit_of_work(engine) as session:
             return fn(session)
     except LodestarError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2) from None
+        fail(exc.message)
 
 
 def _row(key: Any) -> dict[str, Any]:
@@ -59,11 +53,8 @@ def list_(as_json: JsonOpt = False) -> None:
     from lodestar.events import service
 
     rows = _run(lambda s: [_row(k) for k in service.list_keys(s)])
-    if as_json:
-        typer.echo(json.dumps({"keys": rows}, indent=2))
-        return
     lines = [f"{r['id']:>4}  {r['name']:<24} {r['prefix']}…  {r['state']}" for r in rows]
-    typer.echo("\n".join(lines) or "no write keys yet")
+    emit(as_json, {"keys": rows}, "\n".join(lines) or "no write keys yet")
 
 
 @keys_app.command("revoke")
@@ -83,15 +74,7 @@ def rotate(ref: RefArg) -> None:
     typer.echo(_run(lambda s: service.rotate_key(s, ref)[1]))
 
 
-@events_app.command("stats")
-def stats(as_json: JsonOpt = False) -> None:
-    """Messages accepted, stored, de-duplicated and rejected per source and type; newest event time."""
-    from lodestar.events import service
-
-    data = _run(service.stats)
-    if as_json:
-        typer.echo(json.dumps(data, indent=2, default=str))
-        return
+def _stats_text(data: dict[str, Any]) -> str:
     cols = ("accepted", "stored", "deduplicated", "rejected")
     lines = [f"{'':<24}" + "".join(f"{c:>14}" for c in cols)]
     lines.append(f"{'total':<24}" + "".join(f"{data[c]:>14,}" for c in cols))
@@ -99,4 +82,13 @@ def stats(as_json: JsonOpt = False) -> None:
         for name, row in sorted(group.items()):
             lines.append(f"{title + ' ' + name:<24}" + "".join(f"{row[c]:>14,}" for c in cols))
     lines.append(f"newest event: {data['newest_event_at'] or 'none yet'}")
-    typer.echo("\n".join(lines))
+    return "\n".join(lines)
+
+
+@events_app.command("stats")
+def stats(as_json: JsonOpt = False) -> None:
+    """Messages accepted, stored, de-duplicated and rejected per source and type; newest event time."""
+    from lodestar.events import service
+
+    data = _run(service.stats)
+    emit(as_json, data, _stats_text(data))

@@ -23,6 +23,11 @@ def key_by_hash(session: Session, key_hash: str) -> WriteKey | None:
     return session.scalar(select(WriteKey).where(WriteKey.key_hash == key_hash))
 
 
+def key_by_id(session: Session, key_id: int) -> WriteKey | None:
+    """The write key with this id."""
+    return session.get(WriteKey, key_id)
+
+
 def key_by_name(session: Session, name: str) -> WriteKey | None:
     """The write key with this name."""
     return session.scalar(select(WriteKey).where(WriteKey.name == name))

@@ -63,7 +63,7 @@ def get_key(session: Session, ref: str) -> WriteKey:
     """A write key by name or id."""
     key = repository.key_by_name(session, ref)
     if key is None and ref.isdigit():
-        key = session.get(WriteKey, int(ref))
+        key = repository.key_by_id(session, int(ref))
     if key is None:
         raise NotFound(f"no write key named {ref!r}")
     return key

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lodestar.kit.errors import InvalidInput
+from lodestar.kit.time import from_day_number
 
 MESSAGE_TYPES = ("identify", "group", "track", "page", "screen", "alias")
 _TS = pa.timestamp("us", tz="UTC")
@@ -88,9 +89,8 @@ def write_events(events_dir: Path, table: pa.Table, name: str | None = None) -> 
     ends = np.r_[starts[1:], len(sorted_days)]
     written: list[Path] = []
     tag = name or uuid.uuid4().hex[:12]
-    epoch = date(1970, 1, 1)
     for start, end in zip(starts, ends, strict=True):
-        day = epoch + timedelta(days=int(sorted_days[start]))
+        day = from_day_number(int(sorted_days[start]))
         folder = events_dir / f"{_PARTITION}{day.isoformat()}"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"part-{tag}.parquet"

@@ -18,10 +18,10 @@ import pyarrow.parquet as pq
 
 from lodestar.accounts import service as accounts_service
 from lodestar.accounts.tiers import assign_tiers
-from lodestar.analytics.custom import CustomMetric
-from lodestar.analytics.engine import AnalyticsEngine
+from lodestar.analytics.engines.engine import AnalyticsEngine
 from lodestar.analytics.inputs import MetricInputs, load_inputs
-from lodestar.analytics.metrics import compute_metrics, iter_metrics
+from lodestar.analytics.metrics.custom import CustomMetric
+from lodestar.analytics.metrics.table import compute_metrics, iter_metrics
 from lodestar.analytics.rollups import update_rollups
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from lodestar.analytics.engine import AnalyticsEngine, from_settings
+from lodestar.analytics.engines.engine import AnalyticsEngine, from_settings
 from lodestar.db.engine import unit_of_work
 from lodestar.kit.errors import Conflict
 from lodestar.kit.time import utcnow

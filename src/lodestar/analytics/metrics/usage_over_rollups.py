@@ -1,6 +1,6 @@
-"""Event metrics from the daily roll-ups at any grid of dates: counts, distinct active users, key features.
+"""Usage working columns from the daily roll-ups at any grid of dates: counts, distinct users, key features.
 
-Every roll-up row is first mapped to grid indices (analytics.grid offsets), so the work is counted in
+Every roll-up row is first mapped to grid indices (the date grid's offsets), so the work is counted in
 grid steps, not days. A window fact of day d holds at the grid dates in [gidx(d), gidx(d + w)); it becomes
 +v at the start index and -v at the end index, and a running sum over the grid gives every date's value.
 Distinct counts first collapse each (account, user) to one row per grid step, then make their steps
@@ -12,9 +12,10 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from lodestar.analytics.engine import AnalyticsEngine
-from lodestar.analytics.grid import Grid
-from lodestar.analytics.state import TRAINING_EVENT
+from lodestar.analytics.engines.engine import AnalyticsEngine
+from lodestar.analytics.inputs import MetricInputs
+from lodestar.analytics.last_active_state import TRAINING_EVENT
+from lodestar.analytics.metrics.date_grid import Grid
 
 EVENT_WINDOWS = (7, 30, 90, 180)
 USER_WINDOWS = (7, 30, 90)
@@ -119,3 +120,19 @@ def last_activity(engine: AnalyticsEngine, grid: Grid, lookup: ir.Table, account
     joined = acc.join(lookup.select(s=lookup.day, g=lookup.g), "s")
     joined = joined.group_by(["k", "g"]).aggregate(last_day=joined.day.max())
     return joined.select(account_id=joined.k, g=joined.g, last_day=joined.last_day)
+
+
+def rollup_event_columns(
+    engine: AnalyticsEngine, inputs: MetricInputs, grid: Grid, base: ir.Table
+) -> ir.Table:
+    """Base (account_id, g, gday, as_of) with the running event metrics of every date, from the roll-ups."""
+    lookup = grid.lookup(engine)
+    accounts = engine.table("accounts", inputs.accounts).select("account_id", "group_id")
+    accounts = accounts.filter(accounts.group_id.notnull())
+    pivot = usage_pivot(engine, grid, inputs.key_features, accounts).rename(account_id="k")
+    last = last_activity(engine, grid, lookup, accounts)
+    t = base.left_join(pivot, ["account_id", "g"]).drop("account_id_right", "g_right")
+    t = t.left_join(last, ["account_id", "g"]).drop("account_id_right", "g_right")
+    w = ibis.cumulative_window(group_by="account_id", order_by="g")
+    running = {m: t[m].fill_null(0).sum().over(w).cast("int64") for m in SUMMED}
+    return t.select("account_id", "g", "gday", "as_of", last_day=t.last_day.max().over(w), **running)

@@ -1,9 +1,9 @@
 """The mover process beside the server (off the server's GIL), and the server's bookkeeping thread.
 
-The server owns the ingest log; ``python -m lodestar.events.worker`` reads it below the durable mark and
-moves it into the event store at a lower CPU priority, so moving never delays acknowledgements. The
-server's bookkeeping thread writes the receiver's counts to the database, releases moved segments and
-restarts the mover process should it die.
+The server owns the ingest log; ``python -m lodestar.events.ingest.mover_process`` reads it below the
+durable mark and moves it into the event store at a lower CPU priority, so moving never delays
+acknowledgements. The server's bookkeeping thread writes the receiver's counts to the database, releases
+moved segments and restarts the mover process should it die.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ class MoverProcess:
 
     def start(self) -> None:
         """Spawns the process."""
-        args = [sys.executable, "-m", "lodestar.events.worker", str(self.log_dir), str(self.events_dir)]
+        module = "lodestar.events.ingest.mover_process"
+        args = [sys.executable, "-m", module, str(self.log_dir), str(self.events_dir)]
         # Its stdin is the stop signal: EOF means "move what is durable, then exit" (no race with startup).
         self.proc = subprocess.Popen(args, env={**os.environ, DB_URL_ENV: self.db_url}, stdin=subprocess.PIPE)
 
@@ -113,8 +114,8 @@ def _lock(folder: Path, parent: int) -> int:
 
 def run(log_dir: Path, events_dir: Path, sessions: sessionmaker[Session], parent: int) -> None:
     """Moves the log until stdin closes, then moves what is left and returns."""
-    from lodestar.events.mover import Mover
-    from lodestar.events.reader import LogReader
+    from lodestar.events.ingest.log import LogReader
+    from lodestar.events.ingest.mover import Mover
 
     stopping = threading.Event()
 
@@ -143,7 +144,7 @@ def run(log_dir: Path, events_dir: Path, sessions: sessionmaker[Session], parent
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the mover process: ``python -m lodestar.events.worker LOG_DIR EVENTS_DIR``."""
+    """Runs the mover process: ``python -m lodestar.events.ingest.mover_process LOG_DIR EVENTS_DIR``."""
     for signum in (signal.SIGTERM, signal.SIGINT):  # the server stops us by closing stdin, once drained
         signal.signal(signum, signal.SIG_IGN)
     parent = os.getppid()

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from tests.events.conftest import Server, new_key
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NODE = shutil.which("node")
 
 SCRIPT = """

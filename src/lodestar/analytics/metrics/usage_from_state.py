@@ -1,9 +1,9 @@
-"""Event metrics of one date on or after the newest roll-up day, from the small state tables.
+"""Usage working columns of one date on or after the newest roll-up day, from the last-active state.
 
 When no event is newer than the as-of date D, "active in the last w days" is "last active day > D - w",
 so the distinct counts are plain filtered counts over one row per (account, user) or (account, feature),
 and the window sums read one compact table of the last 180 days. Results equal the roll-up path
-(analytics.usage), which stays the way for past dates.
+(usage_over_rollups), which stays the way for past dates.
 """
 
 from __future__ import annotations
@@ -11,8 +11,17 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from lodestar.analytics.engine import AnalyticsEngine
-from lodestar.analytics.usage import EVENT_WINDOWS, SUMMED, USER_WINDOWS
+from lodestar.analytics.engines.engine import AnalyticsEngine
+from lodestar.analytics.metrics.date_grid import Grid
+from lodestar.analytics.metrics.usage_over_rollups import EVENT_WINDOWS, SUMMED, USER_WINDOWS
+
+
+def uses_latest_state(engine: AnalyticsEngine, grid: Grid) -> bool:
+    """Whether the state tables answer this grid: one date, with no roll-up day after it."""
+    if len(grid.dates) != 1:
+        return False
+    latest = engine.latest_day()
+    return latest is not None and grid.hi >= latest
 
 
 def _mine(engine: AnalyticsEngine, kind: str, groups: ir.Table) -> ir.Table:

@@ -1,4 +1,4 @@
-"""Metric queries compiled once per shape and run on DuckDB directly.
+"""The DuckDB compiled-plan cache: metric queries compiled once per shape and run on DuckDB directly.
 
 Building and compiling the Ibis expression costs far more than running it for a few accounts, so on
 DuckDB the expression is built over named placeholder tables, compiled to SQL once per shape (path,
@@ -6,8 +6,8 @@ dates, configuration) and kept on the engine, prepared on a cursor of its own th
 tables and the roll-up and state files bound. A run binds the current inputs under their names and
 executes the prepared statement; new roll-ups or state (a changed manifest) prepare it afresh.
 
-A per-account plan (one-account recompute) keeps the whole inputs bound and picks its account through a
-session variable, so consecutive recomputes bind nothing new and read one row group per state file.
+A per-account plan (one account's metrics on demand) keeps the whole inputs bound and picks its account
+through a session variable, so consecutive calls bind nothing new and read one row group per state file.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from lodestar.analytics.engine import ROLLUP_SCHEMAS, STATE_SCHEMAS, AnalyticsEngine
+from lodestar.analytics.engines.engine import ROLLUP_SCHEMAS, STATE_SCHEMAS, AnalyticsEngine
 from lodestar.analytics.inputs import MetricInputs
-from lodestar.analytics.state import state_meta_path, state_path
+from lodestar.analytics.last_active_state import state_meta_path, state_path
 
 INPUT_TABLES = ("accounts", "contracts", "contacts", "tickets", "touches", "surveys")
 # Stands for the account id in a per-account plan; the compiled text reads a session variable instead.
@@ -127,7 +127,7 @@ def _files_seen(engine: AnalyticsEngine) -> tuple[int, ...]:
 def _prepare(engine: AnalyticsEngine, made: Plan) -> Any:
     """A cursor with the constants and file views bound and the plan's SQL prepared."""
     cur = engine.con.con.cursor()
-    cur.execute("SET parquet_metadata_cache = true")  # recomputes read the same state footers each time
+    cur.execute("SET parquet_metadata_cache = true")  # per-account runs read the same state footers
     for name, data in made.constants.items():
         cur.register(f"lodestar_{name}", data)
     for kind in made.rollups:

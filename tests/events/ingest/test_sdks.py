@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from lodestar.db.engine import session_factory
 from lodestar.events import service
-from lodestar.events.receiver import FAIL_FIRST_ENV
+from lodestar.events.ingest.receiver import FAIL_FIRST_ENV
 from tests.events.conftest import Server, eventually, new_key
 
 

@@ -9,8 +9,9 @@ from sqlalchemy import Engine
 
 from lodestar.db.engine import session_factory
 from lodestar.events import store
-from lodestar.events.log import IngestLog, encode
-from lodestar.events.mover import Mover, read_checkpoint
+from lodestar.events.ingest.log import IngestLog
+from lodestar.events.ingest.log_records import encode
+from lodestar.events.ingest.mover import Mover, read_checkpoint
 from tests.conftest import wipe
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from lodestar.analytics.custom import CustomMetric
-from lodestar.analytics.metrics import compute_feature_adoption, compute_metrics, recompute_account
+from lodestar.analytics.metrics.custom import CustomMetric
+from lodestar.analytics.metrics.feature_adoption import compute_feature_adoption
+from lodestar.analytics.metrics.table import account_metrics, compute_metrics
 from lodestar.analytics.rollups import update_rollups
 from tests.analytics.world import A, B, world_inputs, write_world
 
@@ -172,5 +173,5 @@ def test_custom_metrics_from_configuration_are_extra_columns(world: Any) -> None
 
 
 def test_recompute_of_one_account_gives_its_row(world: Any) -> None:
-    row = recompute_account(world, world_inputs(), 1, A)
+    row = account_metrics(world, world_inputs(), 1, A)
     assert {k: row[k] for k in ACCOUNT_1_AT_A} == ACCOUNT_1_AT_A

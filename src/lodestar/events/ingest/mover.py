@@ -19,7 +19,8 @@ import pyarrow as pa
 from sqlalchemy.orm import Session, sessionmaker
 
 from lodestar.events import service, store
-from lodestar.events.log import IngestLog, LogRecord, write_json_atomic
+from lodestar.events.ingest.log import IngestLog, write_json_atomic
+from lodestar.events.ingest.log_records import LogRecord
 
 DEDUP_WINDOW_S = 24 * 3600.0  # how long moved log segments stay, so retries are still recognised
 DEDUP_WINDOW_BYTES = 1 << 30

@@ -15,8 +15,8 @@ from datetime import date
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from lodestar.analytics.engine import AnalyticsEngine
-from lodestar.analytics.rollups import EPOCH, day_number
+from lodestar.analytics.engines.engine import AnalyticsEngine
+from lodestar.kit.time import day_number
 
 OFFSETS = (0, 7, 30, 60, 90, 180)  # every window start and end the event metrics need, in days
 
@@ -80,8 +80,3 @@ class Grid:
             }
         )
         return engine.table("grid_lookup", data)
-
-
-def as_date(day: int) -> date:
-    """The date of a day number."""
-    return date.fromordinal(EPOCH.toordinal() + day)

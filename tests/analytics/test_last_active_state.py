@@ -10,11 +10,13 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from lodestar.analytics.engine import connect
-from lodestar.analytics.grid import Grid
-from lodestar.analytics.metrics import compute_metrics, uses_latest_state
-from lodestar.analytics.rollups import day_number, update_rollups
-from lodestar.analytics.state import state_meta_path, state_path
+from lodestar.analytics.engines.engine import connect
+from lodestar.analytics.last_active_state import state_meta_path, state_path
+from lodestar.analytics.metrics.date_grid import Grid
+from lodestar.analytics.metrics.table import compute_metrics
+from lodestar.analytics.metrics.usage_from_state import uses_latest_state
+from lodestar.analytics.rollups import update_rollups
+from lodestar.kit.time import day_number
 from tests.analytics.random_world import random_events, random_inputs, write_random
 from tests.analytics.world import A, B, event, world_inputs, write_world
 

@@ -8,9 +8,7 @@ from typing import Literal
 import ibis.expr.types as ir
 from pydantic import BaseModel, Field
 
-from lodestar.analytics.engine import AnalyticsEngine
-from lodestar.analytics.grid import Grid
-from lodestar.analytics.inputs import MetricInputs
+from lodestar.analytics.metrics.definition import I64, Family, Metric, Scope, joining
 
 RESERVED = {"account_id", "as_of", "g", "gday", "k"}
 
@@ -24,23 +22,31 @@ class CustomMetric(BaseModel):
     window_days: int = Field(ge=1, le=365)
 
 
-def custom_columns(
-    engine: AnalyticsEngine,
-    inputs: MetricInputs,
-    grid: Grid,
-    dates: ir.Table,
-    metrics: Sequence[CustomMetric],
-) -> list[ir.Table]:
+def _parts(scope: Scope) -> list[ir.Table]:
     """One (account_id, g, <slug>) table per custom metric."""
-    accounts = engine.table("accounts", inputs.accounts).select("account_id", "group_id")
+    grid, dates = scope.grid, scope.dates
+    accounts = scope.engine.table("accounts", scope.inputs.accounts).select("account_id", "group_id")
     out = []
-    for m in metrics:
+    for m in scope.custom:
         if m.slug in RESERVED:
             raise ValueError(f"custom metric slug {m.slug!r} is reserved")
-        u = engine.rollup("usage")
+        u = scope.engine.rollup("usage")
         u = u.filter(u.feature.isin(m.events) & (u.day <= grid.hi) & (u.day > grid.lo - m.window_days))
         j = u.join(dates, (u.day <= dates.gday) & (u.day > dates.gday - m.window_days))
         value = j.events.sum() if m.kind == "count_events" else j.user_id.nunique()
         agg = j.group_by(["group_id", "g"]).aggregate(**{m.slug: value.cast("int64")})
         out.append(agg.join(accounts, "group_id").select("account_id", "g", m.slug))
     return out
+
+
+def _metric(m: CustomMetric) -> Metric:
+    kind = "events" if m.kind == "count_events" else "distinct users"
+    doc = f"Configured: {kind} of {', '.join(m.events)} in {m.window_days} days."
+    return Metric(m.slug, "custom", I64, lambda t: t[m.slug].fill_null(0).cast("int64"), doc)
+
+
+def _configured(custom: Sequence[CustomMetric]) -> tuple[Metric, ...]:
+    return tuple(_metric(m) for m in custom)
+
+
+FAMILY = Family("custom", joining(_parts), configured=_configured)

@@ -1,10 +1,9 @@
 """The ingest log: append-only segment files of checksummed records, fsynced with group commit.
 
-A record is ``<u32 length><u32 crc32>`` then the payload: ``<u32 n><n bytes of "\\n"-joined dedup keys>``
-and the message body. Offsets are logical byte positions: segment ``seg-<start>.log`` holds
-``[start, start + size)``. One writer thread takes every append queued since its last round, writes them
-with one ``write`` and one ``fdatasync``, then wakes all their waiters: an append is acknowledged only
-once it is on disk. Opening the log truncates a torn tail (a partial record left by a crash).
+Records and segment files are laid out as events.ingest.log_records says. One writer thread takes every
+append queued since its last round, writes them with one ``write`` and one ``fdatasync``, then wakes all
+their waiters: an append is acknowledged only once it is on disk. Opening the log truncates a torn tail
+(a partial record left by a crash). A LogReader reads, from another process, what the owner made durable.
 """
 
 from __future__ import annotations
@@ -12,68 +11,29 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
-import struct
 import threading
 import time
 import uuid
-import zlib
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from lodestar.events.mark import DurableMark
+from lodestar.events.ingest.log_records import (
+    LogRecord,
+    parse_records,
+    read_records,
+    segment_path,
+    segment_starts,
+)
+from lodestar.events.ingest.mark import DurableMark
 
-HEADER = struct.Struct("<II")
-IDS_LEN = struct.Struct("<I")
-MAX_RECORD = 16 * 1024 * 1024
+MARK_FILE = "durable"  # the durable mark, shared with the mover process
+LOG_ID_FILE = "log-id"
 
 
 class LogBusy(RuntimeError):
     """Another process holds this ingest log."""
-
-
-@dataclass(frozen=True)
-class LogRecord:
-    """One record read back: its offsets, dedup keys and body."""
-
-    start: int
-    end: int
-    ids: list[bytes]
-    body: bytes
-
-
-def encode(ids: Iterable[bytes], body: bytes) -> bytes:
-    """Frames dedup keys and a body as one log record."""
-    joined = b"\n".join(ids)
-    payload = IDS_LEN.pack(len(joined)) + joined + body
-    return HEADER.pack(len(payload), zlib.crc32(payload)) + payload
-
-
-def _decode(payload: bytes) -> tuple[list[bytes], bytes]:
-    (n,) = IDS_LEN.unpack_from(payload)
-    ids_blob = payload[4 : 4 + n]
-    return (ids_blob.split(b"\n") if ids_blob else []), payload[4 + n :]
-
-
-def _parse(data: bytes, base: int) -> tuple[list[LogRecord], int]:
-    """Parses whole, valid records from data; returns them and how many bytes they span."""
-    records: list[LogRecord] = []
-    pos = 0
-    while pos + HEADER.size <= len(data):
-        length, crc = HEADER.unpack_from(data, pos)
-        end = pos + HEADER.size + length
-        if length > MAX_RECORD or end > len(data):
-            break
-        payload = data[pos + HEADER.size : end]
-        if zlib.crc32(payload) != crc:
-            break
-        ids, body = _decode(payload)
-        records.append(LogRecord(base + pos, base + end, ids, body))
-        pos = end
-    return records, pos
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -143,33 +103,30 @@ class IngestLog:
             os.close(self._lock_fd)
             raise LogBusy(f"another process is using the ingest log in {self.folder}") from None
         self.log_id = self._read_log_id()
-        self._segments = sorted(int(p.stem.removeprefix("seg-")) for p in self.folder.glob("seg-*.log"))
+        self._segments = segment_starts(self.folder)
         if not self._segments:
             self._create_segment(0)
         for start in self._segments:
             self._recover(start)
         last = self._segments[-1]
-        self._fd = os.open(self._path(last), os.O_WRONLY | os.O_APPEND)
+        self._fd = os.open(segment_path(self.folder, last), os.O_WRONLY | os.O_APPEND)
         self.durable_end = last + self._sizes[last]
-        self.mark = DurableMark(self.folder / "durable")
+        self.mark = DurableMark(self.folder / MARK_FILE)
         self.mark.set(self.durable_end)
         self._thread = threading.Thread(target=self._run, name="ingest-log-writer", daemon=True)
         self._thread.start()
         return self
 
     def _read_log_id(self) -> str:
-        path = self.folder / "log-id"
+        path = self.folder / LOG_ID_FILE
         if path.exists():
             return str(orjson.loads(path.read_bytes()))
         log_id = uuid.uuid4().hex
         write_json_atomic(path, log_id)
         return log_id
 
-    def _path(self, start: int) -> Path:
-        return self.folder / f"seg-{start:016d}.log"
-
     def _create_segment(self, start: int) -> None:
-        fd = os.open(self._path(start), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(segment_path(self.folder, start), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.fsync(fd)
         os.close(fd)
         _fsync_dir(self.folder)
@@ -178,9 +135,9 @@ class IngestLog:
             self._segments.append(start)
 
     def _recover(self, start: int) -> None:
-        path = self._path(start)
+        path = segment_path(self.folder, start)
         data = path.read_bytes()
-        records, good = _parse(data, start)
+        records, good = parse_records(data, start)
         if good < len(data):
             # A torn or corrupt tail: everything after the last whole record was never acknowledged.
             self.truncated_bytes += len(data) - good
@@ -255,7 +212,7 @@ class IngestLog:
             os.close(self._fd)
             self._create_segment(active + self._sizes[active])
             active = self._segments[-1]
-            self._fd = os.open(self._path(active), os.O_WRONLY | os.O_APPEND)
+            self._fd = os.open(segment_path(self.folder, active), os.O_WRONLY | os.O_APPEND)
         view = memoryview(data)
         written = 0
         try:
@@ -285,26 +242,8 @@ class IngestLog:
 
     def read(self, offset: int, max_bytes: int = 32 << 20) -> list[LogRecord]:
         """Durable records from offset on, about max_bytes of them (at least one if any)."""
-        out: list[LogRecord] = []
-        budget = max_bytes
-        for start in list(self._segments):
-            size = self._sizes.get(start, 0)
-            limit = min(start + size, self.durable_end)
-            if limit <= offset or budget <= 0:
-                continue
-            pos = max(offset, start)
-            with open(self._path(start), "rb") as fh:
-                fh.seek(pos - start)
-                data = fh.read(min(limit - pos, budget + MAX_RECORD))
-            records, _ = _parse(data, pos)
-            for record in records:
-                if budget <= 0:
-                    break
-                out.append(record)
-                budget -= record.end - record.start
-            if records:
-                offset = out[-1].end
-        return out
+        spans = [(s, min(s + self._sizes.get(s, 0), self.durable_end)) for s in list(self._segments)]
+        return read_records(self.folder, spans, offset, max_bytes)
 
     def release(self, moved: int, keep_seconds: float, keep_bytes: int) -> int:
         """Deletes sealed segments wholly below `moved` that fall outside the dedup window; returns count."""
@@ -313,7 +252,7 @@ class IngestLog:
         retained = sum(self._sizes[s] for s in sealed)
         dropped: set[int] = set()
         for start in sealed:
-            too_old = now - self._path(start).stat().st_mtime > keep_seconds
+            too_old = now - segment_path(self.folder, start).stat().st_mtime > keep_seconds
             if too_old or retained > keep_bytes:
                 dropped.add(start)
                 retained -= self._sizes[start]
@@ -322,7 +261,7 @@ class IngestLog:
         with self._seg_lock:
             self._segments = [s for s in self._segments if s not in dropped]
         for start in dropped:
-            self._path(start).unlink(missing_ok=True)
+            segment_path(self.folder, start).unlink(missing_ok=True)
             self._sizes.pop(start, None)
         for key, start in list(self.seen.items()):  # pop in place: the receiver adds concurrently
             if start in dropped:
@@ -360,3 +299,26 @@ def _settle_futures(futures: list[asyncio.Future[int]], end: int, error: BaseExc
             fut.set_result(end)
         else:
             fut.set_exception(error)
+
+
+class LogReader:
+    """Reads durable records of an ingest log that another process owns and appends to (the mover's view)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.log_id = str(orjson.loads((folder / LOG_ID_FILE).read_bytes()))
+        self.mark = DurableMark(folder / MARK_FILE)
+
+    @property
+    def durable_end(self) -> int:
+        """How far the owner has fsynced the log."""
+        return self.mark.get()
+
+    def read(self, offset: int, max_bytes: int = 32 << 20) -> list[LogRecord]:
+        """Durable records from offset on, about max_bytes of them (at least one if any)."""
+        durable = self.durable_end
+        starts = segment_starts(self.folder)
+        # Without the owner's sizes a segment may be read up to the next one's start, and never past the mark.
+        ends = [*starts[1:], durable]
+        spans = [(start, min(end, durable)) for start, end in zip(starts, ends, strict=True)]
+        return read_records(self.folder, spans, offset, max_bytes)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from lodestar.analytics.engine import connect
-from lodestar.analytics.metrics import compute_metrics, iter_metrics, recompute_account
+from lodestar.analytics.engines.engine import connect
+from lodestar.analytics.metrics.table import account_metrics, compute_metrics, iter_metrics
 from lodestar.analytics.rollups import update_rollups
 from tests.analytics.random_world import (
     EVENT_METRICS,
@@ -76,10 +76,10 @@ def test_recomputing_each_account_gives_its_row_of_the_whole_run(company: Any) -
     inputs = random_inputs()
     for day in (LAST, LAST - timedelta(days=20)):
         whole = {r["account_id"]: r for r in compute_metrics(engine, inputs, [day]).to_pylist()}
-        assert {a: recompute_account(engine, inputs, a, day) for a in GROUPS} == whole
+        assert {a: account_metrics(engine, inputs, a, day) for a in GROUPS} == whole
     assert sum(1 for p in engine.plans.values() if p.per_account) == 2  # one compiled query per date
     with pytest.raises(LookupError):
-        recompute_account(engine, inputs, 12345, LAST)
+        account_metrics(engine, inputs, 12345, LAST)
 
 
 def test_a_recompute_after_new_events_land_sees_them(tmp_path: Path) -> None:
@@ -88,11 +88,11 @@ def test_a_recompute_after_new_events_land_sees_them(tmp_path: Path) -> None:
     update_rollups(tmp_path / "events", tmp_path / "rollups")
     engine, inputs = connect("duckdb", tmp_path / "rollups"), random_inputs()
     day = LAST + timedelta(days=1)
-    before = recompute_account(engine, inputs, 1, day)
+    before = account_metrics(engine, inputs, 1, day)
     fresh = [event(datetime.combine(day, time(9), UTC), "g0", "u-new", "Report") for _ in range(3)]
     write_random(tmp_path / "events", fresh)
     update_rollups(tmp_path / "events", tmp_path / "rollups")
-    after = recompute_account(engine, inputs, 1, day)
+    after = account_metrics(engine, inputs, 1, day)
     assert after["events_7d"] == before["events_7d"] + 3
     assert after["active_users_7d"] == before["active_users_7d"] + 1
     assert after["days_since_last_activity"] == 0

@@ -15,8 +15,9 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lodestar.analytics.rollups import KINDS, day_number, load_manifest
-from lodestar.analytics.state import STATE_KINDS, state_manifest, state_path
+from lodestar.analytics.last_active_state import STATE_KINDS, state_manifest, state_path
+from lodestar.analytics.rollups import KINDS, load_manifest
+from lodestar.kit.time import day_number
 
 ENGINES = ("duckdb", "spark", "postgres")
 ANALYTICS_SCHEMA = "lodestar_analytics"
@@ -54,7 +55,7 @@ class AnalyticsEngine:
     con: Any
     rollup_dir: Path
     _loaded: dict[str, ir.Table] = field(default_factory=dict)
-    plans: dict[Hashable, Any] = field(default_factory=dict)  # compiled queries by shape (analytics.plan)
+    plans: dict[Hashable, Any] = field(default_factory=dict)  # compiled queries by shape (duckdb_plan_cache)
 
     def rollup_files(self, kind: str) -> list[Path]:
         """The per-day Parquet files of one roll-up kind."""
@@ -80,7 +81,7 @@ class AnalyticsEngine:
         return table
 
     def state(self, kind: str) -> ir.Table:
-        """The latest-date state of this kind (analytics.state) as a table of this engine."""
+        """The last-active state of this kind (analytics.last_active_state) as a table of this engine."""
         if kind not in STATE_KINDS:
             raise ValueError(f"unknown state {kind!r}")
         key = f"state_{kind}"

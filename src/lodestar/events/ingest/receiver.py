@@ -13,8 +13,9 @@ import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
 from lodestar.events import service
-from lodestar.events.log import IngestLog, encode
-from lodestar.events.messages import (
+from lodestar.events.ingest.log import IngestLog
+from lodestar.events.ingest.log_records import encode
+from lodestar.events.ingest.messages import (
     Refused,
     basic_username,
     body_key,

@@ -1,4 +1,4 @@
-"""Incremental state for the latest date, kept beside the roll-ups and updated as events land.
+"""The per-user/feature last-active state of the latest date, kept beside the roll-ups as events land.
 
 The distinct counts of a window ending on the latest day need no rescan of per-day roll-ups: a user was
 active in the last w days exactly when their last active day is within them. Five small Parquet files

@@ -1,0 +1,44 @@
+"""The metric registry: every family in the order its metrics are stored, custom metrics last.
+
+A new metric is one `Metric` in its family's module; a new family is one module and one line below.
+The stored order never changes (snapshot files already written keep theirs): add at the end of a family
+or as a new family before `custom`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from lodestar.analytics.metrics import contracts, custom, stakeholders, surveys, tickets, touches, usage
+from lodestar.analytics.metrics.custom import CustomMetric
+from lodestar.analytics.metrics.definition import I64, Family, Metric
+
+FAMILIES: tuple[Family, ...] = (
+    usage.FAMILY,
+    tickets.FAMILY,
+    surveys.FAMILY,
+    touches.FAMILY,
+    contracts.FAMILY,
+    stakeholders.FAMILY,
+    custom.FAMILY,
+)
+KEYS = ("account_id", "as_of")  # every metrics table's row key, ahead of the metrics
+
+
+def metrics_of(configured: Sequence[CustomMetric] = ()) -> list[Metric]:
+    """Every metric in stored order, with the configured custom ones last."""
+    found = [m for family in FAMILIES for m in family.metrics_for(configured)]
+    seen: set[str] = set(KEYS)
+    for m in found:
+        if m.key in seen:
+            raise ValueError(f"metric {m.key!r} is defined twice")
+        seen.add(m.key)
+    return found
+
+
+def metrics_schema(configured: Sequence[CustomMetric] = ()) -> pa.Schema:
+    """The metrics table's columns: account_id, as_of, then every metric."""
+    fields = [("account_id", I64), ("as_of", pa.date32())]
+    return pa.schema(fields + [(m.key, m.dtype) for m in metrics_of(configured)])

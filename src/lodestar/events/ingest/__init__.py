@@ -1,0 +1,1 @@
+"""Segment-compatible ingestion: the durable log and its mark, the receiver, the mover and its process."""
