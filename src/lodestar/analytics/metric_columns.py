@@ -5,37 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-METRIC_COLUMNS = frozenset(
-    (
-        "events_7d",
-        "events_30d",
-        "events_90d",
-        "events_180d",
-        "active_users_7d",
-        "active_users_30d",
-        "active_users_90d",
-        "seats",
-        "active_user_ratio_30d",
-        "usage_trend_30d",
-        "key_features_used_30d",
-        "days_since_last_activity",
-        "training_completion",
-        "tickets_open",
-        "tickets_critical_open",
-        "sla_breaches_90d",
-        "first_response_hours_90d",
-        "resolution_hours_90d",
-        "nps_latest",
-        "csat_latest",
-        "days_since_last_touch",
-        "trainings_180d",
-        "arr",
-        "days_to_end",
-        "term_elapsed_share",
-        "champion_present",
-        "decision_maker_left_90d",
-    )
-)
+from lodestar.analytics.metrics.registry import metrics_of
+
+# Every built-in metric of the registry; custom metrics from configuration are added per document.
+METRIC_COLUMNS = frozenset(m.key for m in metrics_of())
 
 
 def known_metrics(document: Mapping[str, Any]) -> frozenset[str]:
