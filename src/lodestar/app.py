@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -21,6 +21,7 @@ from lodestar import __version__
 from lodestar.db.engine import engine_for, session_factory
 from lodestar.kit.errors import InvalidInput, LodestarError, problems_from_pydantic
 from lodestar.settings import Settings, get_settings
+from lodestar.web.input_guard import guard_input
 from lodestar.web.security import LoginRequired
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
         redoc_url=None,
         description="Customer-success platform API. Authenticate with `Authorization: Bearer <token>` "
         "(create one with `lodestar users token EMAIL`).",
+        dependencies=[Depends(guard_input)],  # NULs and out-of-range ids answer 422/404, never 500
     )
     app.state.settings = settings
     app.state.engine = engine_for(settings.resolved_database_url)

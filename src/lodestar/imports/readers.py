@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -105,7 +106,16 @@ def read_xlsx(raw: bytes, sheet: str | None = None) -> pa.Table:
         raise InvalidInput.one("file", f"cannot read the workbook: {exc}") from None
     if sheet is not None and sheet not in book.sheetnames:
         raise InvalidInput.one("sheet", f"no sheet {sheet!r}; the workbook has {', '.join(book.sheetnames)}")
-    rows = book[sheet or book.sheetnames[0]].iter_rows(values_only=True)
+    try:  # a read-only workbook parses each sheet's XML only now, row by row
+        header, cells = _sheet_cells(book[sheet or book.sheetnames[0]].iter_rows(values_only=True))
+    except Exception as exc:  # malformed sheet XML surfaces as any of lxml's, zipfile's or openpyxl's errors
+        raise InvalidInput.one("file", f"cannot read the workbook's sheet: {exc}") from None
+    finally:
+        book.close()
+    return _blank_to_null(pa.table([pa.array(c, pa.string()) for c in cells], names=header))
+
+
+def _sheet_cells(rows: Iterator[tuple[Any, ...]]) -> tuple[list[str], list[list[str | None]]]:
     header = [_cell(v) or f"column_{i + 1}" for i, v in enumerate(next(rows, ()))]
     cells: list[list[str | None]] = [[] for _ in header]
     for row in rows:
@@ -113,8 +123,7 @@ def read_xlsx(raw: bytes, sheet: str | None = None) -> pa.Table:
             continue
         for i in range(len(header)):
             cells[i].append(_cell(row[i]) if i < len(row) else None)
-    book.close()
-    return _blank_to_null(pa.table([pa.array(c, pa.string()) for c in cells], names=header))
+    return header, cells
 
 
 def read_parquet(raw: bytes) -> pa.Table:
