@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lodestar import __version__
+from lodestar.auth.throttle import LoginThrottle
 from lodestar.db.engine import engine_for, session_factory
 from lodestar.kit.errors import InvalidInput, LodestarError, problems_from_pydantic
 from lodestar.settings import Settings, get_settings
@@ -138,6 +139,9 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     app.state.settings = settings
     app.state.engine = engine_for(settings.resolved_database_url)
     app.state.sessions = session_factory(app.state.engine)
+    app.state.login_throttle = LoginThrottle(
+        settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s
+    )
 
     app.add_middleware(
         SessionMiddleware,

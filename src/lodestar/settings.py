@@ -64,6 +64,18 @@ class Settings(BaseSettings):
     base_url: str = Field(
         "http://127.0.0.1:8000", description="Lodestar's address as users reach it (links in e-mail)."
     )
+    # Hardening: sign-in limits (docs/security.md).
+    login_max_failures: int = Field(
+        10, gt=0, description="Failed sign-ins per account within the login window before it must wait."
+    )
+    login_max_failures_per_address: int = Field(
+        50,
+        gt=0,
+        description="Failed sign-ins per client address within the login window before it must wait.",
+    )
+    login_window_s: int = Field(
+        900, gt=0, description="The sliding window of the sign-in limits, in seconds."
+    )
 
     @field_validator("database_url")
     @classmethod

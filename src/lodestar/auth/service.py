@@ -197,6 +197,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def record_failed_sign_in(session: Session, email: str, address: str) -> None:
+    """Writes a failed sign-in to the audit log (the account's id when the e-mail is a user's)."""
+    user = repository.get_user_by_email(session, email.strip())
+    changes = {"email": email.strip()[:254], "address": address}
+    record(session, None, "login_failed", "user", user.id if user else None, changes)
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
