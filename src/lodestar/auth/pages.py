@@ -69,9 +69,12 @@ async def login(request: Request, db: Db) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> RedirectResponse:
-    """Ends the session."""
+async def logout(request: Request, db: Db) -> RedirectResponse:
+    """Ends the session, and every other session of the user (a copied cookie stops working too)."""
     await read_form(request)
+    user = session_user(request, db)
+    if user is not None:
+        auth_service.end_sessions(db, user)
     sign_out(request)
     return RedirectResponse("/login", status_code=303)
 
