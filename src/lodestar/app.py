@@ -24,6 +24,7 @@ from lodestar.kit.errors import InvalidInput, LodestarError, problems_from_pydan
 from lodestar.settings import Settings, get_settings
 from lodestar.web.input_guard import guard_input
 from lodestar.web.security import LoginRequired
+from lodestar.web.security_headers import SecurityHeaders
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -151,7 +152,9 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
         same_site="lax",
         https_only=settings.cookie_secure,
     )
-    app.add_middleware(ServerTiming)
+    if settings.server_timing:  # off in production: it tells an observer how long each request took
+        app.add_middleware(ServerTiming)
+    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     app.add_exception_handler(LodestarError, _lodestar_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

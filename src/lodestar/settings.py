@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("en", "zh_CN")
+DEV_SECRET_KEY = "change-me-lodestar-dev-secret-key"
 
 
 class SettingsError(RuntimeError):
@@ -29,7 +30,7 @@ class Settings(BaseSettings):
         "PostgreSQL: postgresql+psycopg://user@host/db",
     )
     secret_key: str = Field(
-        "change-me-lodestar-dev-secret-key",
+        DEV_SECRET_KEY,
         min_length=16,
         description="Signs session cookies and CSRF tokens; set a long random value in production.",
     )
@@ -72,6 +73,9 @@ class Settings(BaseSettings):
         50,
         gt=0,
         description="Failed sign-ins per client address within the login window before it must wait.",
+    )
+    server_timing: bool = Field(
+        False, description="Add a Server-Timing header to every response (the page benchmarks read it)."
     )
     login_window_s: int = Field(
         900, gt=0, description="The sliding window of the sign-in limits, in seconds."
