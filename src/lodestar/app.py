@@ -25,6 +25,7 @@ from lodestar.settings import Settings, get_settings
 from lodestar.web.input_guard import guard_input
 from lodestar.web.security import LoginRequired
 from lodestar.web.security_headers import SecurityHeaders
+from lodestar.web.upload_limit import UploadLimit
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     )
     if settings.server_timing:  # off in production: it tells an observer how long each request took
         app.add_middleware(ServerTiming)
+    app.add_middleware(UploadLimit, max_bytes=settings.max_upload_mb * 1024 * 1024)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     app.add_exception_handler(LodestarError, _lodestar_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
         gt=0,
         description="Failed sign-ins per client address within the login window before it must wait.",
     )
+    max_upload_mb: int = Field(
+        50, gt=0, le=2048, description="The largest file the import API and upload page accept, in MB."
+    )
     server_timing: bool = Field(
         False, description="Add a Server-Timing header to every response (the page benchmarks read it)."
     )

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from lodestar.imports import service
 from lodestar.web.deps import ApiUser, Db
@@ -35,9 +36,11 @@ async def import_file(
     settings = request.app.state.settings
     raw = await file.read()
     try:
-        report = service.run_import(
-            db, kind, raw, file.filename or "upload.csv", spec, events_dir=settings.events_dir,
-            today=datetime.now(settings.zone).date(), dry_run=dry_run, actor=user,
+        # Parsing a large file takes seconds of CPU: in a worker thread, so other requests keep flowing.
+        report = await run_in_threadpool(
+            service.run_import, db, kind, raw, file.filename or "upload.csv", spec,
+            events_dir=settings.events_dir, today=datetime.now(settings.zone).date(), dry_run=dry_run,
+            actor=user,
         )  # fmt: skip
     except service.ImportRejected as exc:
         db.rollback()

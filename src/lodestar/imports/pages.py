@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from lodestar.auth.models import User
@@ -22,7 +23,6 @@ from lodestar.web.forms import read_form
 from lodestar.web.templating import render
 
 router = APIRouter()  # the pages are left out of the OpenAPI one by one; the API route is in it
-MAX_UPLOAD = 200 * 1024 * 1024
 
 
 def _require_importer(user: User) -> None:
@@ -60,9 +60,7 @@ async def upload(request: Request, db: Db, user: PageUser) -> Response:
     if not isinstance(file, UploadFile) or not file.filename:
         raise InvalidInput.one("file", "choose a file to upload")
     readers.format_of(file.filename)
-    raw = await file.read()
-    if len(raw) > MAX_UPLOAD:
-        raise InvalidInput.one("file", "is larger than 200 MB; use `lodestar import` instead")
+    raw = await file.read()  # bounded by UploadLimit (LODESTAR_MAX_UPLOAD_MB) while it streamed in
     token = f"{secrets.token_hex(8)}-{Path(file.filename).name}"
     (_uploads(request) / token).write_bytes(raw)
     kind = form.get("kind", "")
@@ -71,7 +69,7 @@ async def upload(request: Request, db: Db, user: PageUser) -> Response:
         if form.get("mapping")
         else MappingSpec.model_validate({"kind": kind})
     )
-    return _mapping_step(request, token, raw, file.filename, spec)
+    return await run_in_threadpool(_mapping_step, request, token, raw, file.filename, spec)
 
 
 def _mapping_step(request: Request, token: str, raw: bytes, filename: str, spec: MappingSpec) -> Response:
@@ -149,14 +147,14 @@ def _run(request: Request, db: Any, user: User, form: dict[str, str], dry_run: b
 async def preview(request: Request, db: Db, user: PageUser) -> Response:
     """Checks every row under the chosen mapping and shows the problems or the counts."""
     _require_importer(user)
-    return _run(request, db, user, await read_form(request), dry_run=True)
+    return await run_in_threadpool(_run, request, db, user, await read_form(request), dry_run=True)
 
 
 @router.post("/imports/confirm", include_in_schema=False)
 async def confirm(request: Request, db: Db, user: PageUser) -> Response:
     """Imports the file (all rows or none), saving the mapping under a name when given."""
     _require_importer(user)
-    return _run(request, db, user, await read_form(request), dry_run=False)
+    return await run_in_threadpool(_run, request, db, user, await read_form(request), dry_run=False)
 
 
 router.include_router(api.router, prefix="/api/v1")
