@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("en", "zh_CN")
@@ -109,6 +109,15 @@ class Settings(BaseSettings):
             raise ValueError("is not an IANA time zone such as Asia/Shanghai") from exc
         return value
 
+    @model_validator(mode="after")
+    def _engine_fits_database(self) -> Settings:
+        if self.analytics_engine == "postgres" and not self.resolved_database_url.startswith("postgresql"):
+            raise ValueError(
+                "LODESTAR_ANALYTICS_ENGINE=postgres needs LODESTAR_DATABASE_URL to be a PostgreSQL URL "
+                "(postgresql+psycopg://user@host/db); with the default SQLite store use duckdb"
+            )
+        return self
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file in the data directory."""
@@ -134,8 +143,12 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if not err["loc"]:  # a rule across settings names them itself
+                problems.append(message)
+                continue
             name = "LODESTAR_" + "_".join(str(p) for p in err["loc"]).upper()
-            problems.append(f"{name}: {str(err['msg']).removeprefix('Value error, ')}")
+            problems.append(f"{name}: {message}")
         raise SettingsError("bad setting: " + "; ".join(problems)) from None
 
 
