@@ -104,6 +104,7 @@ def run_backend(label: str, url: str, data_dir: Path, accounts: int, generate: b
         "LODESTAR_DATABASE_URL": url,
         "LODESTAR_DATA_DIR": str(data_dir),
         "LODESTAR_SNAPSHOT_SCHEDULE": "false",
+        "LODESTAR_SERVER_TIMING": "true",  # the server's own time per request, read below
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "lodestar.cli", "serve", "--port", str(port)],

@@ -16,8 +16,8 @@ def test_unknown_paths_get_an_error_page_or_json(db_url, tmp_path):
         assert api.json() == {"code": "http_error", "message": "Not Found"}
 
 
-def test_every_response_reports_server_time(db_url, tmp_path):
-    app = create_app(load_settings(database_url=db_url, data_dir=tmp_path))
+def test_every_response_reports_server_time_when_asked(db_url, tmp_path):
+    app = create_app(load_settings(database_url=db_url, data_dir=tmp_path, server_timing=True))
     with TestClient(app) as client:
         timing = client.get("/healthz").headers["server-timing"]
         assert timing.startswith("app;dur=")

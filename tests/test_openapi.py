@@ -10,7 +10,7 @@ __all__ = ["client"]
 
 CORE_ROUTES = {
     "/api/v1/me": ["get"],
-    "/api/v1/tokens": ["post"],
+    "/api/v1/tokens": ["get", "post"],
     "/api/v1/users": ["get", "post"],
     "/api/v1/users/{user_id}": ["get", "patch"],
     "/api/v1/accounts": ["get", "post"],

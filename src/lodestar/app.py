@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -21,10 +21,14 @@ from lodestar import (
     __version__,
     configuration,  # noqa: F401  (registers every configuration kind)
 )
+from lodestar.auth.throttle import LoginThrottle
 from lodestar.db.engine import engine_for, session_factory
 from lodestar.kit.errors import InvalidInput, LodestarError, problems_from_pydantic
 from lodestar.settings import Settings, get_settings
+from lodestar.web.input_guard import guard_input
 from lodestar.web.security import LoginRequired
+from lodestar.web.security_headers import SecurityHeaders
+from lodestar.web.upload_limit import UploadLimit
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -135,10 +139,14 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
         redoc_url=None,
         description="Customer-success platform API. Authenticate with `Authorization: Bearer <token>` "
         "(create one with `lodestar users token EMAIL`).",
+        dependencies=[Depends(guard_input)],  # NULs and out-of-range ids answer 422/404, never 500
     )
     app.state.settings = settings
     app.state.engine = engine_for(settings.resolved_database_url)
     app.state.sessions = session_factory(app.state.engine)
+    app.state.login_throttle = LoginThrottle(
+        settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s
+    )
 
     app.add_middleware(
         SessionMiddleware,
@@ -148,7 +156,10 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
         same_site="lax",
         https_only=settings.cookie_secure,
     )
-    app.add_middleware(ServerTiming)
+    if settings.server_timing:  # off in production: it tells an observer how long each request took
+        app.add_middleware(ServerTiming)
+    app.add_middleware(UploadLimit, max_bytes=settings.max_upload_mb * 1024 * 1024)
+    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     app.add_exception_handler(LodestarError, _lodestar_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

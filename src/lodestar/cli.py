@@ -66,9 +66,13 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from lodestar.app import create_app
+    from lodestar.web.security_headers import exposure_warnings
 
+    for warning in exposure_warnings(settings, host):
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"Lodestar is serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(settings, scheduler=True), host=host, port=port, log_level="warning")
+    web_app = create_app(settings, scheduler=True)
+    uvicorn.run(web_app, host=host, port=port, log_level="warning", server_header=False)
 
 
 def _reset_embedded(settings: Settings) -> None:

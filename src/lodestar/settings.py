@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("en", "zh_CN")
+DEV_SECRET_KEY = "change-me-lodestar-dev-secret-key"
 
 
 class SettingsError(RuntimeError):
@@ -29,7 +30,7 @@ class Settings(BaseSettings):
         "PostgreSQL: postgresql+psycopg://user@host/db",
     )
     secret_key: str = Field(
-        "change-me-lodestar-dev-secret-key",
+        DEV_SECRET_KEY,
         min_length=16,
         description="Signs session cookies and CSRF tokens; set a long random value in production.",
     )
@@ -64,6 +65,24 @@ class Settings(BaseSettings):
     base_url: str = Field(
         "http://127.0.0.1:8000", description="Lodestar's address as users reach it (links in e-mail)."
     )
+    # Hardening: sign-in limits (docs/security.md).
+    login_max_failures: int = Field(
+        10, gt=0, description="Failed sign-ins per account within the login window before it must wait."
+    )
+    login_max_failures_per_address: int = Field(
+        50,
+        gt=0,
+        description="Failed sign-ins per client address within the login window before it must wait.",
+    )
+    max_upload_mb: int = Field(
+        50, gt=0, le=2048, description="The largest file the import API and upload page accept, in MB."
+    )
+    server_timing: bool = Field(
+        False, description="Add a Server-Timing header to every response (the page benchmarks read it)."
+    )
+    login_window_s: int = Field(
+        900, gt=0, description="The sliding window of the sign-in limits, in seconds."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -90,6 +109,15 @@ class Settings(BaseSettings):
             raise ValueError("is not an IANA time zone such as Asia/Shanghai") from exc
         return value
 
+    @model_validator(mode="after")
+    def _engine_fits_database(self) -> Settings:
+        if self.analytics_engine == "postgres" and not self.resolved_database_url.startswith("postgresql"):
+            raise ValueError(
+                "LODESTAR_ANALYTICS_ENGINE=postgres needs LODESTAR_DATABASE_URL to be a PostgreSQL URL "
+                "(postgresql+psycopg://user@host/db); with the default SQLite store use duckdb"
+            )
+        return self
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file in the data directory."""
@@ -115,8 +143,12 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if not err["loc"]:  # a rule across settings names them itself
+                problems.append(message)
+                continue
             name = "LODESTAR_" + "_".join(str(p) for p in err["loc"]).upper()
-            problems.append(f"{name}: {str(err['msg']).removeprefix('Value error, ')}")
+            problems.append(f"{name}: {message}")
         raise SettingsError("bad setting: " + "; ".join(problems)) from None
 
 

@@ -44,3 +44,8 @@ def rejected(db: Session, *args: object, **kw: object) -> ImportReport:
 def count(db: Session, model: type) -> int:
     """Rows in a table."""
     return int(db.scalar(select(func.count()).select_from(model)) or 0)
+
+
+from tests.api_fixtures import client, quick_password_hashes, team  # noqa: E402  (the API tests' fixtures)
+
+__all__ = ["client", "quick_password_hashes", "run", "team"]

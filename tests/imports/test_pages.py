@@ -75,7 +75,7 @@ def test_an_admin_uploads_maps_previews_and_imports_a_file(db, db_url, tmp_path)
 
 
 def test_the_preview_lists_bad_cells_and_offers_no_import(db, db_url, tmp_path):
-    client = _client(db, db_url, tmp_path, Role.MANAGER)
+    client = _client(db, db_url, tmp_path, Role.ADMIN)
     token = _csrf(client.get("/imports").text)
     files = {"file": ("a.csv", b"crm_id,name,employees\nC-1,Acme,many\n", "text/csv")}
     step = client.post("/imports/upload", data={"csrf_token": token, "kind": "accounts"}, files=files)
@@ -95,6 +95,6 @@ def test_posting_without_the_csrf_token_is_refused(db, db_url, tmp_path):
     assert client.post("/imports/upload", data={"kind": "accounts"}, files=files).status_code == 403
 
 
-@pytest.mark.parametrize("role", [Role.CSM, Role.VIEWER])
-def test_only_admins_and_managers_may_import(db, db_url, tmp_path, role):
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.CSM, Role.VIEWER])
+def test_only_admins_may_import(db, db_url, tmp_path, role):
     assert _client(db, db_url, tmp_path, role).get("/imports").status_code == 403

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from lodestar.accounts.models import ContactRole, Level
+from lodestar.kit.fields import blank_as_none, refuse_null
 from lodestar.kit.money import to_amount
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -38,6 +39,9 @@ class AccountFields(BaseModel):
     scenarios: list[str] | None = None
     purchase_intent: str | None = None
     expectations: str | None = None
+
+    _not_null = refuse_null("tier_pinned", "tags", "traits", "currency", "departments", "scenarios")
+    _no_blank_keys = blank_as_none("crm_id", "segment_group_id")
 
 
 class AccountCreate(AccountFields):
@@ -136,6 +140,8 @@ class ContactFields(BaseModel):
     active: bool | None = None
     left_on: date | None = None
 
+    _not_null = refuse_null("role", "active")
+
 
 class ContactCreate(ContactFields):
     """A new stakeholder at an account."""
@@ -148,6 +154,8 @@ class ContactUpdate(ContactFields):
     """Changes to a stakeholder."""
 
     name: str | None = Field(None, min_length=1, max_length=120)
+
+    _name_not_null = refuse_null("name")
 
 
 class ContactRead(BaseModel):

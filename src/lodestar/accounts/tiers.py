@@ -119,8 +119,9 @@ def assign_tiers(accounts: pa.Table, rules: TierRules) -> pa.Table:
         hit = undecided & _matches(rule, arr, employees, industry, plan)
         chosen[hit], source[hit] = rule.tier, f"rule {index + 1}"
         undecided &= ~hit
+    # dtype=bool spelled out: an empty list would otherwise become a float array that & refuses.
     pinned = _texts(accounts, "tier_pinned").astype(bool) & np.array(
-        [t is not None for t in _texts(accounts, "tier")]
+        [t is not None for t in _texts(accounts, "tier")], dtype=bool
     )
     chosen[pinned], source[pinned] = _texts(accounts, "tier")[pinned], "pinned"
     service = [rules.tier(str(key)) for key in chosen]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from lodestar.auth import service as auth_service
-from lodestar.auth.models import Role, User
-from lodestar.auth.schemas import TokenCreated, UserCreate, UserRead, UserUpdate
+from lodestar.auth.models import ApiToken, Role, User
+from lodestar.auth.schemas import TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
 from lodestar.kit.errors import PermissionDenied
 from lodestar.web.deps import ApiUser, Db
 
@@ -48,6 +48,25 @@ def create_token(data: TokenRequest, caller: ApiUser, db: Db) -> TokenCreated:
     return TokenCreated(id=token.id, name=token.name, token=plaintext)
 
 
+@router.get("/tokens", response_model=list[TokenRead], tags=["me"], summary="List API tokens")
+def list_tokens(caller: ApiUser, db: Db, user_id: int | None = None) -> list[ApiToken]:
+    """The caller's tokens (never their values); admins see everyone's, or one user's with `user_id`."""
+    return auth_service.list_api_tokens(db, caller, user_id)
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["me"],
+    summary="Revoke an API token",
+    response_class=Response,
+)
+def revoke_token(token_id: int, caller: ApiUser, db: Db) -> Response:
+    """Revokes one of the caller's tokens (admins: anyone's); it stops working at once."""
+    auth_service.revoke_api_token(db, caller, token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/users", response_model=list[UserRead], tags=["users"], summary="List users")
 def list_users(caller: ApiUser, db: Db) -> list[User]:
     """Lists every user (admins and managers)."""
@@ -77,5 +96,8 @@ def get_user(user_id: int, caller: ApiUser, db: Db) -> User:
 
 @router.patch("/users/{user_id}", response_model=UserRead, tags=["users"], summary="Change a user")
 def update_user(user_id: int, data: UserUpdate, caller: ApiUser, db: Db) -> User:
-    """Changes a user (admins; anyone may change their own name, locale and password)."""
+    """Changes a user (admins; anyone may change their own name, locale and password).
+
+    Changing one's own password needs `current_password`; it ends every signed-in session of the user.
+    """
     return auth_service.update_user(db, user_id, data, caller)

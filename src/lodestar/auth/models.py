@@ -35,6 +35,8 @@ class User(Timestamped, Base):
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str] = mapped_column(String(200))
+    # Stored in each session cookie; bumping it (sign-out, password change) ends every session at once.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ApiToken(Base):

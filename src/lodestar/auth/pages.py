@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from lodestar.auth import service as auth_service
 from lodestar.auth.schemas import UserUpdate
+from lodestar.auth.throttle import LoginThrottle
 from lodestar.kit.errors import InvalidInput
 from lodestar.web.deps import Db
 from lodestar.web.forms import local_path, read_form, validate
@@ -31,23 +33,48 @@ def login_form(request: Request, db: Db, next: str | None = None) -> Response:
     return render(request, "login.html", {"next": local_path(next), "email": ""})
 
 
+def _too_many(request: Request, target: str, email: str, wait: int) -> Response:
+    """429 with Retry-After: JSON for a client that asks for it, else the form with the message."""
+    headers = {"Retry-After": str(wait)}
+    if "application/json" in request.headers.get("accept", ""):
+        message = f"too many failed sign-ins; try again in {wait} seconds"
+        body = {"code": "too_many_attempts", "message": message, "retry_after": wait}
+        return JSONResponse(body, status_code=429, headers=headers)
+    context = {"next": target, "email": email, "retry_after": wait}
+    response = render(request, "login.html", context, status_code=429)
+    response.headers.update(headers)
+    return response
+
+
 @router.post("/login")
 async def login(request: Request, db: Db) -> Response:
     """Signs in; wrong credentials re-show the form without saying which part was wrong."""
     form = await read_form(request)
     target = local_path(form.get("next"))
-    user = auth_service.authenticate(db, form.get("email", ""), form.get("password", ""))
+    email, address = form.get("email", ""), request.client.host if request.client else "unknown"
+    throttle: LoginThrottle = request.app.state.login_throttle
+    wait = throttle.retry_after(email, address)
+    if wait:
+        return _too_many(request, target, email, wait)
+    # argon2 takes tens of milliseconds of CPU: off the event loop, so other requests keep flowing.
+    user = await run_in_threadpool(auth_service.authenticate, db, email, form.get("password", ""))
     if user is None:
-        context = {"next": target, "email": form.get("email", ""), "failed": True}
+        throttle.failed(email, address)
+        auth_service.record_failed_sign_in(db, email, address)
+        context = {"next": target, "email": email, "failed": True}
         return render(request, "login.html", context, status_code=401)
+    throttle.succeeded(email)
     sign_in(request, user)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")
-async def logout(request: Request) -> RedirectResponse:
-    """Ends the session."""
+async def logout(request: Request, db: Db) -> RedirectResponse:
+    """Ends the session, and every other session of the user (a copied cookie stops working too)."""
     await read_form(request)
+    user = session_user(request, db)
+    if user is not None:
+        auth_service.end_sessions(db, user)
     sign_out(request)
     return RedirectResponse("/login", status_code=303)
 

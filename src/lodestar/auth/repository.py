@@ -49,6 +49,19 @@ def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
     return session.scalars(stmt).first()
 
 
+def tokens(session: Session, user_id: int | None) -> list[ApiToken]:
+    """API tokens, newest first: one user's, or everyone's when user_id is None."""
+    stmt = select(ApiToken).order_by(ApiToken.id.desc())
+    if user_id is not None:
+        stmt = stmt.where(ApiToken.user_id == user_id)
+    return list(session.scalars(stmt))
+
+
+def get_token(session: Session, token_id: int) -> ApiToken | None:
+    """An API token by id, revoked or not."""
+    return session.get(ApiToken, token_id)
+
+
 def audit_entries(session: Session, entity: str, entity_id: int, limit: int = 50) -> list[AuditEntry]:
     """The newest audit entries of one record."""
     stmt = (

@@ -36,6 +36,9 @@ class UserUpdate(BaseModel):
     manager_id: int | None = None
     active: bool | None = None
     password: str | None = Field(None, min_length=8, max_length=200)
+    current_password: str | None = Field(
+        None, max_length=200, description="Required with `password` when users change their own password."
+    )
 
 
 class UserRead(BaseModel):
@@ -51,6 +54,18 @@ class UserRead(BaseModel):
     manager_id: int | None
     active: bool
     created_at: datetime
+
+
+class TokenRead(BaseModel):
+    """An API token as its owner and admins see it (never its value)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 class TokenCreated(BaseModel):

@@ -15,6 +15,7 @@ from lodestar.auth import repository
 from lodestar.auth.models import ApiToken, AuditEntry, Role, User
 from lodestar.auth.schemas import UserCreate, UserUpdate
 from lodestar.kit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from lodestar.kit.time import utcnow
 
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a login takes as long either way.
@@ -147,10 +148,14 @@ def update_user(session: Session, user_id: int, data: UserUpdate, actor: User) -
         if fields["manager_id"] == user.id:
             raise InvalidInput.one("manager_id", "a user cannot manage themselves")
         _check_manager(session, fields["manager_id"])
+    current = fields.pop("current_password", None)
+    if "password" in fields:
+        _check_current_password(actor, user, current)
     changes: dict[str, Any] = {}
     for name, value in fields.items():
         if name == "password":
             user.password_hash = hash_password(value)
+            user.session_version += 1  # every signed-in session ends; API tokens stay until revoked
             changes["password"] = "changed"
             continue
         stored = value.value if isinstance(value, Role) else value
@@ -161,6 +166,21 @@ def update_user(session: Session, user_id: int, data: UserUpdate, actor: User) -
     if changes:
         record(session, actor, "update", "user", user.id, changes)
     return user
+
+
+def _check_current_password(actor: User, user: User, current: str | None) -> None:
+    """Users changing their own password prove they know it; a stolen token or cookie alone cannot."""
+    if actor.id != user.id:
+        return  # an admin resetting someone else's password (require_admin already held)
+    if not current or not verify_password(user.password_hash, current):
+        raise InvalidInput.one("current_password", "give your current password to set a new one")
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Ends every signed-in session of the user: cookies issued before now stop working."""
+    user.session_version += 1
+    session.flush()
+    record(session, user, "sign_out", "user", user.id)
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -197,6 +217,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def record_failed_sign_in(session: Session, email: str, address: str) -> None:
+    """Writes a failed sign-in to the audit log (the account's id when the e-mail is a user's)."""
+    user = repository.get_user_by_email(session, email.strip())
+    changes = {"email": email.strip()[:254], "address": address}
+    record(session, None, "login_failed", "user", user.id if user else None, changes)
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -210,6 +237,25 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken,
     repository.add(session, token)
     record(session, user, "create", "api_token", token.id, {"name": token.name})
     return token, plaintext
+
+
+def list_api_tokens(session: Session, viewer: User, user_id: int | None = None) -> list[ApiToken]:
+    """The viewer's own tokens; an admin sees everyone's, or one user's with `user_id`."""
+    if viewer.role != Role.ADMIN:
+        user_id = viewer.id
+    return repository.tokens(session, user_id)
+
+
+def revoke_api_token(session: Session, viewer: User, token_id: int) -> ApiToken:
+    """Revokes a token of the viewer's (admins: anyone's); another's token is not found."""
+    token = repository.get_token(session, token_id)
+    if token is None or (viewer.role != Role.ADMIN and token.user_id != viewer.id):
+        raise NotFound(f"token {token_id} not found")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+        record(session, viewer, "revoke", "api_token", token.id, {"name": token.name})
+    return token
 
 
 def user_for_token(session: Session, plaintext: str) -> User | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +16,10 @@ import pyarrow.parquet as pq
 from lodestar.kit.errors import InvalidInput
 
 FORMATS = ("csv", "xlsx", "parquet")
+# A workbook is a zip: a small file can unpack to gigabytes of sheet XML (a "zip bomb"). Checked from the
+# zip directory before anything is unpacked; zipfile never reads an entry past its declared size.
+MAX_XLSX_UNPACKED = 100 * 1024 * 1024
+MAX_ROWS = 1_000_000
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -99,22 +105,52 @@ def read_xlsx(raw: bytes, sheet: str | None = None) -> pa.Table:
     """The first (or named) sheet of a workbook as text columns; the first row names them."""
     from openpyxl import load_workbook
 
+    _check_unpacked_size(raw)
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise InvalidInput.one("file", f"cannot read the workbook: {exc}") from None
     if sheet is not None and sheet not in book.sheetnames:
         raise InvalidInput.one("sheet", f"no sheet {sheet!r}; the workbook has {', '.join(book.sheetnames)}")
-    rows = book[sheet or book.sheetnames[0]].iter_rows(values_only=True)
+    try:  # a read-only workbook parses each sheet's XML only now, row by row
+        header, cells = _sheet_cells(book[sheet or book.sheetnames[0]].iter_rows(values_only=True))
+    except InvalidInput:
+        raise
+    except Exception as exc:  # malformed sheet XML surfaces as any of lxml's, zipfile's or openpyxl's errors
+        raise InvalidInput.one("file", f"cannot read the workbook's sheet: {exc}") from None
+    finally:
+        book.close()
+    return _blank_to_null(pa.table([pa.array(c, pa.string()) for c in cells], names=header))
+
+
+def _check_unpacked_size(raw: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except zipfile.BadZipFile:
+        return  # not a zip at all: openpyxl says so in its own words
+    if unpacked > MAX_XLSX_UNPACKED:
+        megabytes = MAX_XLSX_UNPACKED // (1024 * 1024)
+        raise InvalidInput.one(
+            "file", f"the workbook unpacks to more than {megabytes} MB; export the sheet as CSV instead"
+        )
+
+
+def _too_many_rows() -> InvalidInput:
+    return InvalidInput.one("file", f"has more than {MAX_ROWS:,} rows; split it into smaller files")
+
+
+def _sheet_cells(rows: Iterator[tuple[Any, ...]]) -> tuple[list[str], list[list[str | None]]]:
     header = [_cell(v) or f"column_{i + 1}" for i, v in enumerate(next(rows, ()))]
     cells: list[list[str | None]] = [[] for _ in header]
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
+        if count > MAX_ROWS:
+            raise _too_many_rows()
         if all(v is None for v in row):
             continue
         for i in range(len(header)):
             cells[i].append(_cell(row[i]) if i < len(row) else None)
-    book.close()
-    return _blank_to_null(pa.table([pa.array(c, pa.string()) for c in cells], names=header))
+    return header, cells
 
 
 def read_parquet(raw: bytes) -> pa.Table:
@@ -130,7 +166,11 @@ def read_table(raw: bytes, filename: str, encoding: str | None = None, sheet: st
     """Any supported file as a table of text columns."""
     fmt = format_of(filename)
     if fmt == "xlsx":
-        return read_xlsx(raw, sheet)
-    if fmt == "parquet":
-        return read_parquet(raw)
-    return read_csv(raw, encoding)[0]
+        table = read_xlsx(raw, sheet)
+    elif fmt == "parquet":
+        table = read_parquet(raw)
+    else:
+        table = read_csv(raw, encoding)[0]
+    if table.num_rows > MAX_ROWS:
+        raise _too_many_rows()
+    return table

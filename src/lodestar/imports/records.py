@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
 from lodestar.auth import service as auth_service
+from lodestar.config import service as config_service
 from lodestar.contracts import service as contracts_service
 from lodestar.db.upsert import UpsertCounts
 from lodestar.engagement import service as engagement_service
@@ -135,7 +136,20 @@ def build_rows(
         _derive(kind, row, index + FIRST_ROW, problems)
         rows.append(row)
     _check_repeats(rows, key, mapped, problems)
+    if kind == "accounts" and "tier" in mapped:
+        _check_tiers(session, rows, mapped["tier"], problems)
     return rows
+
+
+def _check_tiers(session: Session, rows: list[dict[str, Any]], m: Mapped, problems: Problems) -> None:
+    """A tier must be one the configuration defines (a free-text tier would match no rule or SLA)."""
+    known = [t.key for t in config_service.tier_rules(session)[0].tiers]
+    for index, row in enumerate(rows):
+        tier = row.get("tier")
+        if tier is not None and tier not in known:
+            problems.add(
+                index + FIRST_ROW, m.column or "tier", tier, f"is not a tier; known: {', '.join(known)}"
+            )
 
 
 def _plain(value: Any) -> Any:

@@ -28,6 +28,7 @@ from lodestar.auth.models import User
 from lodestar.config import service as config_service
 from lodestar.contracts import service as contracts_service
 from lodestar.kit.errors import InvalidInput, NotFound
+from lodestar.kit.spreadsheet import escape_formulas
 from lodestar.lifecycle.engine import TRANSITIONS_SCHEMA
 from lodestar.snapshots import repository, store
 from lodestar.snapshots.backtest import figures
@@ -270,7 +271,7 @@ def export_snapshot(root: Path, as_of: date, out: Path) -> int:
     if out.suffix.lower() == ".csv":
         import pyarrow.csv as pcsv
 
-        pcsv.write_csv(table, tmp)
+        pcsv.write_csv(escape_formulas(table), tmp)  # a CSV opens in Excel: no cell may run
     else:
         import pyarrow.parquet as pq
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from lodestar.kit.errors import InvalidInput, problems_from_pydantic
+from lodestar.kit.errors import FieldProblem, InvalidInput, problems_from_pydantic
 from lodestar.web.security import check_csrf
 
 M = TypeVar("M", bound=BaseModel)
@@ -20,7 +20,11 @@ async def read_form(request: Request) -> dict[str, str]:
     form = await request.form()
     token = form.get("csrf_token")
     check_csrf(request, token if isinstance(token, str) else None)
-    return {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    fields = {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    bad = [FieldProblem(k, "must not contain a NUL character") for k, v in fields.items() if "\x00" in v]
+    if bad:  # PostgreSQL cannot store it; refused here for every page form at once
+        raise InvalidInput(bad)
+    return fields
 
 
 def validate(model: type[M], data: dict[str, Any]) -> M:

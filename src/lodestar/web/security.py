@@ -13,6 +13,7 @@ from lodestar.auth.models import User
 from lodestar.kit.errors import LodestarError, NotFound
 
 SESSION_USER = "uid"
+SESSION_VERSION = "sv"
 SESSION_CSRF = "csrf"
 
 
@@ -48,6 +49,7 @@ def sign_in(request: Request, user: User) -> None:
     """Starts a fresh session for this user (a new CSRF token too)."""
     request.session.clear()
     request.session[SESSION_USER] = user.id
+    request.session[SESSION_VERSION] = user.session_version
     csrf_token(request)
 
 
@@ -65,7 +67,9 @@ def session_user(request: Request, db: Session) -> User | None:
         user = auth_service.get_user(db, int(uid))
     except (NotFound, TypeError, ValueError):
         return None
-    return user if user is not None and user.active else None
+    if request.session.get(SESSION_VERSION) != user.session_version:
+        return None  # signed out or password changed since this cookie was issued
+    return user if user.active else None
 
 
 def token_user(request: Request, db: Session) -> User | None:

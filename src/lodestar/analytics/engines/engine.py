@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from lodestar.analytics.last_active_state import STATE_KINDS, state_manifest, state_path
 from lodestar.analytics.rollups import KINDS, load_manifest
+from lodestar.kit.errors import LodestarError
 from lodestar.kit.time import day_number
 
 ENGINES = ("duckdb", "spark", "postgres")
@@ -129,7 +130,8 @@ def connect(
         con = ibis.duckdb.connect(memory_limit=DUCKDB_MEMORY_LIMIT, temp_directory=str(spill))
         return AnalyticsEngine(name, con, rollup_dir)
     if name == "spark":
-        return AnalyticsEngine(name, ibis.pyspark.connect(spark_session(spark_remote)), rollup_dir)
+        session = spark_session(spark_remote)  # first: it explains a missing Spark better than Ibis does
+        return AnalyticsEngine(name, ibis.pyspark.connect(session), rollup_dir)
     if name == "postgres":
         if not postgres_url:
             raise ValueError("the postgres engine needs a PostgreSQL URL")
@@ -139,10 +141,26 @@ def connect(
     raise ValueError(f"unknown analytics engine {name!r}: use one of {', '.join(ENGINES)}")
 
 
+class EngineUnavailable(LodestarError):
+    """The chosen analytics engine cannot start; the message says what to install or set."""
+
+    status_code = 503
+
+
+SPARK_MISSING = "the spark analytics engine needs Spark: pip install 'lodestar[spark]'"
+JAVA_MISSING = (
+    "Spark could not start Java: install a Java 17 runtime (or point JAVA_HOME at one), "
+    "or set LODESTAR_ANALYTICS_ENGINE=duckdb"
+)
+
+
 def spark_session(remote: str | None = None) -> Any:
     """A Spark session: Spark Connect at `remote`, else a local one, in UTC."""
-    from pyspark.sql import SparkSession
-
+    try:
+        import ibis.backends.pyspark  # noqa: F401  (the Ibis side of the spark extra)
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise EngineUnavailable(SPARK_MISSING) from None
     builder = SparkSession.builder.appName("lodestar")
     if remote:
         builder = builder.remote(remote)
@@ -151,9 +169,18 @@ def spark_session(remote: str | None = None) -> Any:
             builder.master("local[4]")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")  # no progress bars on stderr
             .config("spark.driver.memory", "2g")
         )
-    return builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    try:
+        session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    except Exception as exc:  # PySparkRuntimeError [JAVA_GATEWAY_EXITED], or no java binary at all
+        if "JAVA_GATEWAY_EXITED" in str(exc) or isinstance(exc, FileNotFoundError):
+            raise EngineUnavailable(JAVA_MISSING) from None
+        raise
+    if not remote:
+        session.sparkContext.setLogLevel("ERROR")  # Spark's WARN lines would flood stderr on every run
+    return session
 
 
 def from_settings(settings: Any) -> AnalyticsEngine:

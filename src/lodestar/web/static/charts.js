@@ -1,0 +1,100 @@
+// Page charts and controls, moved out of the templates so the Content-Security-Policy allows no inline script.
+
+// accounts/detail.html
+document.addEventListener("DOMContentLoaded", () => {
+  const el = document.querySelector("[data-chart='health']");
+  if (!el || !window.echarts) return;
+  const chart = echarts.init(el);
+  chart.setOption({
+    grid: { left: 36, right: 12, top: 12, bottom: 24 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: JSON.parse(el.dataset.dates) },
+    yAxis: { type: "value", min: 0, max: 100 },
+    visualMap: { show: false, pieces: [{ lt: 40, color: "#d63939" }, { gte: 40, lt: 70, color: "#f59f00" },
+      { gte: 70, color: "#2fb344" }] },
+    series: [{ type: "line", data: JSON.parse(el.dataset.scores), connectNulls: false, showSymbol: true,
+      markLine: { silent: true, symbol: "none", label: { show: false }, lineStyle: { type: "dashed", color: "#adb5bd" },
+        data: [{ yAxis: 40 }, { yAxis: 70 }] } }],
+  });
+  el.dataset.ready = "1";
+  window.addEventListener("resize", () => chart.resize());
+});
+
+// events/health.html
+document.addEventListener("DOMContentLoaded", function () {
+  var el = document.getElementById("events-chart");
+  if (!el || !window.echarts) { return; }
+  var data = JSON.parse(document.getElementById("events-chart-data").textContent);
+  var chart = echarts.init(el);
+  chart.setOption({
+    tooltip: {trigger: "axis"},
+    legend: {top: 0},
+    grid: {left: 50, right: 20, top: 36, bottom: 30},
+    xAxis: {type: "category", data: data.hours},
+    yAxis: {type: "value", minInterval: 1},
+    series: data.series.map(function (s) { return {name: s.name, type: "bar", stack: "all", data: s.data}; })
+  });
+  window.addEventListener("resize", function () { chart.resize(); });
+});
+
+// health/backtest.html
+document.addEventListener("DOMContentLoaded", () => {
+  const el = document.querySelector("[data-chart='backtest']");
+  if (!el || !window.echarts) return;
+  const data = JSON.parse(el.dataset.chartData);
+  const chart = echarts.init(el);
+  chart.setOption({
+    grid: { left: 40, right: 16, top: 28, bottom: 24 },
+    legend: { top: 0 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: data.dates },
+    yAxis: { type: "value", min: 0.5, max: 1, name: "AUC" },
+    series: data.series.map((s) => ({ name: s.name, type: "line", data: s.data, showSymbol: true })),
+  });
+  el.dataset.ready = "1";
+});
+
+// sop/dashboard.html
+// Draws the trend and shape charts from their data attributes, also inside fragments HTMX loads later.
+function drawSopCharts(root) {
+  if (!window.echarts) return;
+  root.querySelectorAll("[data-chart='sop-trend']:not([data-ready])").forEach((el) => {
+    const chart = echarts.init(el);
+    const series = JSON.parse(el.dataset.series);
+    chart.setOption({
+      grid: { left: 40, right: 16, top: 36, bottom: 24 },
+      legend: { type: "scroll", top: 0 },
+      tooltip: { trigger: "axis", valueFormatter: (v) => (v == null ? "—" : v + "%") },
+      xAxis: { type: "category", data: JSON.parse(el.dataset.periods) },
+      yAxis: { type: "value", min: 0, max: 100 },
+      series: series.map((s) => ({ type: "line", name: s.name, data: s.data, connectNulls: true })),
+    });
+    el.dataset.ready = "1";
+    window.addEventListener("resize", () => chart.resize());
+  });
+  root.querySelectorAll("[data-chart='sop-shape']:not([data-ready])").forEach((el) => {
+    const chart = echarts.init(el);
+    const series = JSON.parse(el.dataset.series);
+    chart.setOption({
+      grid: { left: 120, right: 16, top: 36, bottom: 24 },
+      legend: { top: 0 },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v) => v + "%" },
+      xAxis: { type: "value", min: 0, max: 100 },
+      yAxis: { type: "category", data: JSON.parse(el.dataset.labels), inverse: true },
+      series: series.map((s) => ({ type: "bar", stack: "share", name: s.name, data: s.data, barMaxWidth: 24 })),
+    });
+    el.dataset.ready = "1";
+    window.addEventListener("resize", () => chart.resize());
+  });
+}
+document.addEventListener("DOMContentLoaded", () => drawSopCharts(document));
+document.addEventListener("htmx:afterSettle", (event) => drawSopCharts(event.target));
+
+// sop/dashboard.html: the shape toggle marks the chosen button.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest("button[data-shape-by]");
+  if (!button) return;
+  button.parentNode.querySelectorAll("button").forEach((b) => {
+    b.className = "btn " + (b === button ? "btn-primary" : "btn-outline-secondary");
+  });
+});
