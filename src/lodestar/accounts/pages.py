@@ -21,8 +21,9 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
 from lodestar.config import service as config_service
 from lodestar.contracts import service as contracts_service
+from lodestar.health import panels as health_panels
 from lodestar.kit.errors import InvalidInput
-from lodestar.snapshots import insights
+from lodestar.lifecycle import service as lifecycle_service
 from lodestar.sop import account_pages as sop_account_pages
 from lodestar.web.deps import Db, PageUser
 from lodestar.web.forms import blank_to_none, field_errors, read_form, split_list, validate
@@ -177,7 +178,7 @@ async def create_account(request: Request, user: PageUser, db: Db) -> Response:
 
 @router.get("/accounts/{account_id}")
 def account_page(account_id: int, request: Request, user: PageUser, db: Db) -> Response:
-    """One account: health, stage timeline, tier, profile, portrait, stakeholders, contracts, changes."""
+    """One account: health, stage history, tier, profile, portrait, stakeholders, contracts, changes."""
     account = accounts_service.get_account(db, user, account_id)
     contracts = contracts_service.list_for_account(db, user, account_id)
     history = auth_service.history(db, "account", account_id)[:20]
@@ -195,10 +196,8 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db) -> R
         "history": history,
         "people": people,
         "can_edit": auth_service.can_edit(user),
-        "health": insights.health_card(db, insights.root_of(request.app.state.settings), account),
-        "series": insights.history_series(db, account_id),
-        "timeline": insights.stage_timeline(db, account_id),
-        "tier": insights.tier_of(db, account.tier),
+        **health_panels.health_panel(db, request.app.state.settings, account),
+        "stage_history": lifecycle_service.stage_history(db, account_id, newest_first=True),
         "stage_labels": dict(_stage_options(db, request)),
         "sop": sop_account_pages.account_section(request, db, user, account),
     }

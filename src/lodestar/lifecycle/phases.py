@@ -1,4 +1,5 @@
-"""The contract-timeline phase of every (account, day) row as array arithmetic (before status overrides)."""
+"""Contract phases: the phase of every (account, day) row on its contract as array arithmetic (before
+status overrides)."""
 
 from __future__ import annotations
 
@@ -175,7 +176,7 @@ class Places:
 
 
 def place(model: LifecycleModel, contracts: Contracts, accounts: np.ndarray, days: np.ndarray) -> Places:
-    """The timeline phase of each (account, day) row, in chunks of rows."""
+    """The contract phase of each (account, day) row, in chunks of rows."""
     parts = [
         _place(model, contracts, accounts[i : i + CHUNK_ROWS], days[i : i + CHUNK_ROWS])
         for i in range(0, len(accounts), CHUNK_ROWS)

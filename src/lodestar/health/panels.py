@@ -1,0 +1,23 @@
+"""What health shows on the account page: the health card, the trend chart's series and the tier card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lodestar.accounts.models import Account
+from lodestar.analytics import snapshot_store
+from lodestar.config import service as config_service
+from lodestar.health import service
+from lodestar.settings import Settings
+
+
+def health_panel(session: Session, settings: Settings, account: Account) -> dict[str, Any]:
+    """The health part of the account page: `health` (card or None), `series` (trend) and `tier`."""
+    rules, _ = config_service.tier_rules(session)  # the tier card sits in the health part of the page
+    return {
+        "health": service.health_card(session, snapshot_store.root_of(settings), account),
+        "series": service.history_series(session, account.id),
+        "tier": rules.tier(account.tier) if account.tier else None,
+    }
