@@ -22,11 +22,11 @@ from sqlalchemy import Engine, create_engine, text, update
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account
+from lodestar.analytics import snapshot_store as store
 from lodestar.auth.models import Role, User
 from lodestar.db.bulk import insert_returning_ids
 from lodestar.db.engine import make_engine, unit_of_work
 from lodestar.db.migrate import upgrade
-from lodestar.snapshots import store
 from lodestar.sop import service as sop_service
 from lodestar.sop.compliance import attainment
 from lodestar.sop.effectiveness import effectiveness

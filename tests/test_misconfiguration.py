@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from lodestar.analytics import engine
+from lodestar.analytics.engines import engine
 from lodestar.settings import SettingsError, load_settings
 
 

@@ -116,7 +116,7 @@ def _lifespan(scheduler: bool) -> Any:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from lodestar.snapshots.tasks import DailyScheduler
+        from lodestar.pipeline.scheduler import DailyScheduler
 
         thread = DailyScheduler(app.state.engine, app.state.settings) if scheduler else None
         if thread:
@@ -189,6 +189,8 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     from lodestar.customer360 import pages as customer360_pages
     from lodestar.events import api as events_api
     from lodestar.events import pages as events_pages
+    from lodestar.health import api as health_api
+    from lodestar.health import pages as health_pages
     from lodestar.imports import pages as imports_pages
     from lodestar.snapshots import api as snapshots_api
     from lodestar.snapshots import pages as snapshots_pages
@@ -200,6 +202,7 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
         accounts_api.router,
         contracts_api.router,
         snapshots_api.router,
+        health_api.router,
         sop_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
@@ -211,5 +214,6 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     app.include_router(events_pages.router)
     app.include_router(imports_pages.router)  # the upload pages and POST /api/v1/imports/{kind}
     app.include_router(snapshots_pages.router)
+    app.include_router(health_pages.router)
     app.include_router(sop_pages.router)  # task inbox, SOP dashboard, playbook editor, account additions
     return app

@@ -16,9 +16,9 @@ from lodestar.config.cli import config_app
 from lodestar.events.cli import events_app, keys_app
 from lodestar.imports.cli import import_file
 from lodestar.kit.time import today_in
+from lodestar.pipeline.cli import run as run_snapshot
 from lodestar.settings import Settings
 from lodestar.snapshots.cli import backtest_app, export_app
-from lodestar.snapshots.cli import run as run_snapshot
 from lodestar.sop.cli import sop_app
 
 if TYPE_CHECKING:  # the demo package loads lazily: most commands never need it
@@ -161,8 +161,8 @@ def _demo_snapshot(engine: Engine, settings: Settings, today: date, seed: int) -
     The snapshot run also starts the SOP playbooks; then the demo team's own SOP work is simulated.
     """
     from lodestar.demo.sop import simulate_sop_work
+    from lodestar.pipeline.daily import run_job
     from lodestar.snapshots.cli import demo_dates
-    from lodestar.snapshots.tasks import run_job
 
     days = demo_dates(today)
     run = run_job(engine, settings, days, kind="demo")

@@ -10,7 +10,9 @@ from lodestar.contracts import models as _contracts  # noqa: F401
 from lodestar.db.base import Base
 from lodestar.engagement import models as _engagement  # noqa: F401
 from lodestar.events import models as _events  # noqa: F401
+from lodestar.health import models as _health  # noqa: F401
 from lodestar.imports import models as _imports  # noqa: F401
+from lodestar.lifecycle import models as _lifecycle  # noqa: F401
 from lodestar.snapshots import models as _snapshots  # noqa: F401
 from lodestar.sop import models as _sop  # noqa: F401
 

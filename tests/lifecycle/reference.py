@@ -36,7 +36,7 @@ class Term:
 
 @dataclass(frozen=True)
 class Place:
-    """Where the timeline puts an account: a phase (or lead_pool / None) and why."""
+    """Where the contract phases put an account: a phase (or lead_pool / None) and why."""
 
     phase: str | None
     reason: str
@@ -66,7 +66,7 @@ def _renewal_opens(model: LifecycleModel, term: Term) -> tuple[date, str]:
 
 
 def place(model: LifecycleModel, terms: list[Term], day: date, live_since: date | None) -> Place:
-    """The timeline phase on `day`; `live_since` is when the onboarding criteria were first met, if ever."""
+    """The contract phase on `day`; `live_since` is when the onboarding criteria were first met, if ever."""
     known = [t for t in terms if t.known_from <= day]
     if not known:
         return Place(None, "no contract yet", live=False)

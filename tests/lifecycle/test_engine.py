@@ -42,7 +42,7 @@ def run(days, model=SEVEN, terms=ONE_YEAR, **kw):
     return stages.column("stage").to_pylist(), transitions.to_pylist()
 
 
-def test_a_healthy_customer_follows_the_contract_timeline_to_churn_and_the_lead_pool():
+def test_a_healthy_customer_follows_the_contract_phases_to_churn_and_the_lead_pool():
     days = [
         date(2024, 1, 1),
         date(2024, 1, 15),

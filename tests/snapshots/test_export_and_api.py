@@ -11,13 +11,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from lodestar.analytics.snapshot_store import root_of as snapshot_root
 from lodestar.app import create_app
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role
 from lodestar.cli import app as cli
 from lodestar.kit.errors import InvalidInput, NotFound
+from lodestar.pipeline.daily import run_job
 from lodestar.snapshots import service
-from lodestar.snapshots.tasks import run_job, snapshot_root
 from tests.factories import make_user
 from tests.snapshots.conftest import DAY, World
 

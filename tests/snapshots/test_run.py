@@ -7,19 +7,20 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account
+from lodestar.analytics import snapshot_store as store
+from lodestar.analytics.snapshot_store import root_of as snapshot_root
 from lodestar.auth.models import Role, User
 from lodestar.config import service as config_service
 from lodestar.events.store import EVENT_SCHEMA, write_events
 from lodestar.health import config_kind as health_kind
-from lodestar.kit.time import utcnow
-from lodestar.snapshots import repository, store
-from lodestar.snapshots.models import HealthHistory, SnapshotRun, StageTransition
-from lodestar.snapshots.tasks import LOCK, SnapshotBusy, claim, release, run_job, snapshot_root
+from lodestar.health.models import HealthHistory
+from lodestar.lifecycle.models import StageTransition
+from lodestar.pipeline.daily import run_job
+from lodestar.snapshots.run_records import SnapshotBusy, claim, release
 from tests.factories import make_account, make_contract
 from tests.snapshots.conftest import DAY, World, build_world, event
 
@@ -108,19 +109,6 @@ def test_history_keeps_each_rows_model_version_across_a_model_change(world: Worl
     assert versions == {(WEEK[0], 0), (DAY, 1)}
 
 
-def test_a_second_run_is_refused_while_the_lock_is_held_and_a_stale_lock_is_taken_over(world: World) -> None:
-    claim(world.engine, "someone-else")
-    with pytest.raises(SnapshotBusy, match="another snapshot run is in progress \\(someone-else since"):
-        run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
-    with Session(world.engine) as s:
-        assert s.scalar(select(SnapshotRun.id)) is None
-        s.get(repository.JobLock, LOCK).claimed_at = utcnow() - timedelta(hours=7)
-        s.commit()
-    assert run_job(world.engine, world.settings, [DAY], analytics=world.analytics()).status == "succeeded"
-    with Session(world.engine) as s:
-        assert s.get(repository.JobLock, LOCK).holder is None
-
-
 def test_of_two_runs_claiming_at_once_exactly_one_gets_the_lock(world: World) -> None:
     for attempt in range(5):
         start, won, lost = threading.Barrier(2), [], []
@@ -144,27 +132,6 @@ def test_of_two_runs_claiming_at_once_exactly_one_gets_the_lock(world: World) ->
         release(world.engine, won[0])
 
 
-def test_a_failed_run_is_recorded_with_its_error_and_releases_the_lock(world: World) -> None:
-    bad = world.settings.events_dir / "date=2026-03-30" / "part-broken.parquet"
-    bad.write_bytes(b"not parquet")
-    with pytest.raises(Exception, match=r"(?i)parquet|magic"):
-        run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
-    with Session(world.engine) as s:
-        run = s.scalars(select(SnapshotRun)).one()
-        assert run.status == "failed" and run.finished_at is not None and run.error
-        assert s.get(repository.JobLock, LOCK).holder is None
-        assert s.scalar(select(HealthHistory.account_id)) is None  # nothing half-written
-
-
-def test_runs_are_recorded_with_their_dates_counts_and_versions(world: World) -> None:
-    run_job(world.engine, world.settings, WEEK, kind="backfill", analytics=world.analytics())
-    with Session(world.engine) as s:
-        run = s.scalars(select(SnapshotRun)).one()
-    assert (run.kind, run.first_as_of, run.as_of, run.dates, run.rows) == ("backfill", WEEK[0], DAY, 3, 9)
-    assert run.transitions >= 2 and run.versions == {"health": 0, "lifecycle": 0, "tiers": 0}
-    assert run.started_at <= run.finished_at
-
-
 def test_an_older_date_does_not_overwrite_the_accounts_current_values(world: World) -> None:
     run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
     run_job(world.engine, world.settings, [DAY - timedelta(days=30)], analytics=world.analytics())
@@ -182,7 +149,7 @@ def test_trend_compares_with_the_score_a_week_and_a_month_earlier(world: World) 
 _ = (date, build_world)
 
 
-def test_a_new_customer_is_judged_by_its_timeline_stage_not_thrown_at_risk_by_the_general_model(
+def test_a_new_customer_is_judged_by_its_contract_phase_stage_not_thrown_at_risk_by_the_general_model(
     db: Session, engine, tmp_path, db_url: str
 ) -> None:
     # Four days in, 2 of 10 seats active and one trained: too shallow for the general model (red), a fair

@@ -7,7 +7,7 @@ from datetime import date
 import pyarrow as pa
 
 from lodestar.lifecycle.engine import STAGES_SCHEMA, StageState, StageStates, states_from
-from lodestar.snapshots.compute import _stage_array, as_states, merge_states
+from lodestar.snapshots.health_and_stages import _stage_array, as_states, merge_states
 
 
 def _states(*rows: tuple[int, str | None, bool]) -> StageStates:

@@ -7,9 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.snapshots import store
-from lodestar.snapshots.models import HealthHistory
-from lodestar.snapshots.tasks import run_job, snapshot_root
+from lodestar.analytics import snapshot_store as store
+from lodestar.analytics.snapshot_store import root_of as snapshot_root
+from lodestar.health.models import HealthHistory
+from lodestar.pipeline.daily import run_job
 from tests.snapshots.conftest import DAY, World
 
 WEEKS = [DAY - timedelta(days=21), DAY - timedelta(days=14), DAY - timedelta(days=7), DAY]

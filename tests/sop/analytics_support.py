@@ -10,8 +10,8 @@ import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account
+from lodestar.analytics import snapshot_store as store
 from lodestar.db.bulk import insert_returning_ids
-from lodestar.snapshots import store
 from lodestar.sop.models import PlaybookRun, Task
 from lodestar.sop.schemas import SopConfig
 

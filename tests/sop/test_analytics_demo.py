@@ -15,12 +15,13 @@ from datetime import date
 
 import pytest
 
+from lodestar.analytics.snapshot_store import root_of as snapshot_root
 from lodestar.db.engine import unit_of_work
 from lodestar.demo import generate_demo
 from lodestar.demo.sop import simulate_sop_work
+from lodestar.pipeline.daily import run_job
 from lodestar.settings import load_settings
 from lodestar.snapshots.cli import demo_dates
-from lodestar.snapshots.tasks import run_job, snapshot_root
 from lodestar.sop.effectiveness import EffectRow, effectiveness
 from tests.conftest import wipe
 

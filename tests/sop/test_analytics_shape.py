@@ -11,7 +11,7 @@ from lodestar.auth.models import Role
 from lodestar.db.bulk import insert_returning_ids
 from lodestar.engagement.models import Touch
 from lodestar.kit.errors import InvalidInput
-from lodestar.snapshots.models import StageTransition
+from lodestar.lifecycle.models import StageTransition
 from lodestar.sop.models import Task
 from lodestar.sop.shape import SHAPE_RULE, lifecycle_shape, name_shape
 from tests.factories import make_user

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from lodestar.demo import generate_demo
 from lodestar.demo.sop import simulate_sop_work
+from lodestar.pipeline.daily import run_job
 from lodestar.settings import load_settings
 from lodestar.snapshots.cli import demo_dates
-from lodestar.snapshots.tasks import run_job
 from lodestar.sop.models import PlaybookRun, Task
 from tests.conftest import wipe
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lodestar.analytics import snapshot_store as store
 from lodestar.auth.models import AuditEntry
 from lodestar.engagement import service as engagement_service
 from lodestar.kit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from lodestar.snapshots import store
 from lodestar.sop import service
 from lodestar.sop.schemas import EvidenceIn, TouchIn
 from tests.sop.core_fixtures import DAY, Crew, at, crew, entry, quick_password_hashes, tasks_of

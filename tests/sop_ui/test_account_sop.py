@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lodestar.engagement.models import Touch
-from lodestar.snapshots.models import HealthHistory, StageTransition
+from lodestar.health.models import HealthHistory
+from lodestar.lifecycle.models import StageTransition
 from lodestar.sop.models import Task
 from tests.sop_ui.conftest import World, csrf_of, sign_in
 

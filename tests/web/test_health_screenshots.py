@@ -15,9 +15,9 @@ from lodestar.db.engine import make_engine
 from lodestar.demo import generate_demo
 from lodestar.demo.people import DEMO_PASSWORD, DOMAIN
 from lodestar.demo.service import DEFAULT_TODAY
+from lodestar.pipeline.daily import run_job
 from lodestar.settings import load_settings
 from lodestar.snapshots.cli import demo_dates
-from lodestar.snapshots.tasks import run_job
 from tests.conftest import create_database_url
 from tests.web.conftest import free_port, serve
 

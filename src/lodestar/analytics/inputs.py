@@ -8,14 +8,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy.orm import Session
 
-from lodestar.accounts import service as accounts_service
-from lodestar.contracts import service as contracts_service
-from lodestar.engagement import service as engagement_service
 from lodestar.kit.time import day_number
-
-DEFAULT_SLA_HOURS = 24.0
 
 SCHEMAS = {
     "accounts": pa.schema(
@@ -127,63 +121,3 @@ def make_inputs(key_features: Iterable[str] = (), **rows: Iterable[Mapping[str, 
         raise ValueError(f"unknown input tables: {', '.join(sorted(unknown))}")
     tables = {name: table(name, rows.get(name, ())) for name in SCHEMAS}
     return MetricInputs(**tables, key_features=tuple(key_features))
-
-
-def load_inputs(
-    session: Session, sla_hours_by_tier: Mapping[str, float] | None = None, key_features: Iterable[str] = ()
-) -> MetricInputs:
-    """Reads every input from the operational store through the domains' services."""
-    sla = sla_hours_by_tier or {}
-    accounts = [
-        a | {"sla_first_response_hours": sla.get(a["tier"] or "", DEFAULT_SLA_HOURS)}
-        for a in accounts_service.analytics_rows(session)
-    ]
-    contracts = [
-        {
-            **{k: c[k] for k in ("account_id", "contract_id", "arr", "seats", "status")},
-            "start_day": days(c["start_date"]),
-            "end_day": days(c["end_date"]),
-        }
-        for c in contracts_service.analytics_rows(session)
-    ]
-    # Presence comes from the active flag and the leaving date, never from when the row was imported.
-    contacts = [
-        {
-            "account_id": c["account_id"],
-            "role": c["role"],
-            "active": c["active"],
-            "left_day": days(c["left_on"]),
-        }
-        for c in accounts_service.contact_rows(session)
-    ]
-    tickets = [
-        {
-            "account_id": t["account_id"],
-            "severity": t["severity"],
-            "opened_hour": hours(t["opened_at"]),
-            "first_response_hour": hours(t["first_response_at"]),
-            "resolved_hour": hours(t["resolved_at"]),
-        }
-        for t in engagement_service.ticket_rows(session)
-    ]
-    touches = [
-        {"account_id": t["account_id"], "kind": t["kind"], "day": days(t["occurred_at"])}
-        for t in engagement_service.touch_rows(session)
-    ]
-    surveys = [
-        {
-            **{k: s[k] for k in ("account_id", "response_id", "kind")},
-            "score": float(s["score"]),
-            "answered_hour": hours(s["answered_at"]),
-        }
-        for s in engagement_service.survey_rows(session)
-    ]
-    return make_inputs(
-        key_features,
-        accounts=accounts,
-        contracts=contracts,
-        contacts=contacts,
-        tickets=tickets,
-        touches=touches,
-        surveys=surveys,
-    )

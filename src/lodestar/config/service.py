@@ -177,29 +177,3 @@ def activate(session: Session, kind: str, version: int, author: str | None) -> i
     if row is None:
         raise NotFound(f"no version {version} of {kind} configuration")
     return save(session, kind, row.body, author)
-
-
-# TEMPORARY while the restructuring branches merge: the old per-kind accessors, now in each domain's
-# config_kind module. Removed before the layers contract is switched on.
-def health_config(session: Session) -> Any:  # pragma: no cover - transitional
-    from lodestar.health import config_kind
-
-    return config_kind.current(session)
-
-
-def lifecycle_model(session: Session) -> Any:  # pragma: no cover - transitional
-    from lodestar.lifecycle import config_kind
-
-    return config_kind.current(session)
-
-
-def tier_rules(session: Session) -> Any:  # pragma: no cover - transitional
-    from lodestar.accounts import config_kind
-
-    return config_kind.current(session)
-
-
-def metrics_config(session: Session) -> Any:  # pragma: no cover - transitional
-    from lodestar.snapshots import config_kind
-
-    return config_kind.current(session)

@@ -8,8 +8,9 @@ from fastapi.responses import Response
 from lodestar.accounts import service as accounts_service
 from lodestar.accounts.panels import profile_panel
 from lodestar.contracts import service as contracts_service
+from lodestar.health.panels import health_panel
 from lodestar.lifecycle import config_kind as lifecycle_kind
-from lodestar.snapshots import insights
+from lodestar.lifecycle import service as lifecycle_service
 from lodestar.sop import account_pages as sop_account_pages
 from lodestar.web.deps import Db, PageUser
 from lodestar.web.templating import locale_of, render
@@ -24,11 +25,10 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db) -> R
     contracts = contracts_service.list_for_account(db, user, account_id)
     context = {
         **profile_panel(db, user, account),
+        **health_panel(db, request.app.state.settings, account),
         "contracts": contracts,
         "by_id": {c.id: c for c in contracts},
-        "health": insights.health_card(db, insights.root_of(request.app.state.settings), account),
-        "series": insights.history_series(db, account_id),
-        "timeline": insights.stage_timeline(db, account_id),
+        "stage_history": lifecycle_service.stage_history(db, account_id, newest_first=True),
         "stage_labels": dict(lifecycle_kind.stage_labels(db, locale_of(request) == "zh_CN")),
         "sop": sop_account_pages.account_section(request, db, user, account),
     }

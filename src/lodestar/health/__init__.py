@@ -1,1 +1,1 @@
-"""Health scores (健康分): models as configuration, vectorised scoring and explanations."""
+"""Health scores (健康分): models as configuration, scoring, explanations, history, backtests, editor."""

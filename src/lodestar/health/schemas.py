@@ -1,7 +1,9 @@
-"""Health models as validated configuration: measures, groups, weights per tier, grades."""
+"""Health models as validated configuration (measures, groups, weights per tier, grades), and backtest
+results as the API shows them."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -141,3 +143,21 @@ class HealthConfig(_Strict):
     def model_for(self, stage: str | None, tier: str | None) -> HealthModel:
         """The first model that applies to this stage and tier."""
         return next(m for m in self.models if m.applies_to.matches(stage, tier))
+
+
+class BacktestRead(BaseModel):
+    """How well health on a date ranked the accounts that churned within the horizon."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    as_of: date
+    horizon_days: int
+    model_version: int
+    accounts: int
+    churned: int
+    auc: float | None
+    auc_low: float | None
+    auc_high: float | None
+    lift: float | None
+    lift_low: float | None
+    lift_high: float | None

@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
+from lodestar.accounts import config_kind as tiers_kind
 from lodestar.accounts import service as accounts_service
 from lodestar.auth import service as auth_service
-from lodestar.config import service as config_service
 from lodestar.contracts import service as contracts_service
 from lodestar.db.upsert import UpsertCounts
 from lodestar.engagement import service as engagement_service
@@ -143,7 +143,7 @@ def build_rows(
 
 def _check_tiers(session: Session, rows: list[dict[str, Any]], m: Mapped, problems: Problems) -> None:
     """A tier must be one the configuration defines (a free-text tier would match no rule or SLA)."""
-    known = [t.key for t in config_service.tier_rules(session)[0].tiers]
+    known = [t.key for t in tiers_kind.current(session)[0].tiers]
     for index, row in enumerate(rows):
         tier = row.get("tier")
         if tier is not None and tier not in known:

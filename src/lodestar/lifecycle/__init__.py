@@ -1,1 +1,1 @@
-"""Lifecycle (生命周期): stage models as configuration and the stage engine with hysteresis."""
+"""Lifecycle (生命周期): stage models as configuration, contract phases, the stage engine, stage history."""

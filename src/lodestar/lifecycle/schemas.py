@@ -1,4 +1,4 @@
-"""Lifecycle models as validated configuration: stages, timeline rules, at-risk override, win-back."""
+"""Lifecycle models as validated configuration: stages, contract-phase rules, at-risk override, win-back."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ class GoLive(_Strict):
     at_least: float
 
 
-class Timeline(_Strict):
-    """Contract-timeline rules; days count from the start of the account's first contract in a chain."""
+class PhaseRules(_Strict):
+    """Contract-phase rules; days count from the start of the account's first contract in a chain."""
 
     onboarding_after_days: int = Field(default=14, ge=0)
     growth_after_days: int = Field(default=90, gt=0)
@@ -75,11 +75,12 @@ class Churn(_Strict):
 
 
 class LifecycleModel(_Strict):
-    """A lifecycle model: its stages, the timeline rules, the at-risk override and churn handling."""
+    """A lifecycle model: its stages, the contract-phase rules, the at-risk override and churn handling."""
 
     name: str = Field(min_length=1, max_length=60)
     stages: list[Stage] = Field(min_length=2)
-    timeline: Timeline = Field(default_factory=Timeline)
+    # The key stays `timeline`: stored configuration versions and exported YAML files use it.
+    timeline: PhaseRules = Field(default_factory=PhaseRules)
     at_risk: AtRisk = Field(default_factory=AtRisk)
     churn: Churn = Field(default_factory=Churn)
 

@@ -1,1 +1,1 @@
-"""Daily snapshots: the run (metrics, health, stage, tier), history, backtests and export."""
+"""Daily snapshots: the run of one or many dates (metrics, health, stage, tier), its records, and export."""

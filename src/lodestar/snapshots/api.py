@@ -1,4 +1,4 @@
-"""JSON routes: snapshot run records and backtest results (admins)."""
+"""JSON routes: snapshot run records (admins)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from lodestar.auth import service as auth_service
 from lodestar.snapshots import service
-from lodestar.snapshots.models import Backtest, SnapshotRun
-from lodestar.snapshots.schemas import BacktestRead, SnapshotRunRead
+from lodestar.snapshots.models import SnapshotRun
+from lodestar.snapshots.schemas import SnapshotRunRead
 from lodestar.web.deps import ApiUser, Db
 
 router = APIRouter(tags=["snapshots"])
@@ -20,10 +19,3 @@ Limit = Annotated[int, Query(ge=1, le=500, description="How many, newest first."
 def list_runs(caller: ApiUser, db: Db, limit: Limit = 50) -> list[SnapshotRun]:
     """Lists the newest snapshot runs with their status, counts and errors (admins only)."""
     return service.list_runs(db, caller, limit)
-
-
-@router.get("/backtests", response_model=list[BacktestRead], summary="List health backtests")
-def list_backtests(caller: ApiUser, db: Db, limit: Limit = 50) -> list[Backtest]:
-    """Lists the newest stored health backtests (admins only)."""
-    auth_service.require_admin(caller)
-    return service.backtests(db, limit)

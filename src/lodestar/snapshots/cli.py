@@ -1,97 +1,19 @@
-"""`lodestar run`, `lodestar backtest health` and `lodestar export snapshot`."""
+"""`lodestar backtest health` and `lodestar export snapshot`, and the demo's snapshot dates."""
 
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from lodestar.cli_support import JsonOpt, context, fail, parse_date
+from lodestar.kit.time import today_in
+
 backtest_app = typer.Typer(help="Check how well health predicted churn.", no_args_is_help=True)
 export_app = typer.Typer(help="Export computed data for BI tools and audits.", no_args_is_help=True)
-
-DateOpt = Annotated[str | None, typer.Option(help="A date, YYYY-MM-DD.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def parse_date(name: str, value: str) -> date:
-    """A YYYY-MM-DD option value, or exit naming the option."""
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _fail(f"--{name}: {value!r} is not a date (YYYY-MM-DD)")
-        raise
-
-
-def parse_every(value: str) -> int:
-    """'7d' or '2w' as days, or exit naming the option."""
-    match = re.fullmatch(r"\s*(\d+)\s*([dw]?)\s*", value)
-    if not match or int(match.group(1)) < 1:
-        _fail(f"--every: {value!r} is not a period such as 7d or 2w")
-        raise AssertionError
-    return int(match.group(1)) * (7 if match.group(2) == "w" else 1)
-
-
-def _context() -> tuple[Any, Any]:
-    from lodestar.cli import _migrated_engine, _settings
-
-    settings = _settings()
-    return _migrated_engine(settings), settings
-
-
-def plan_dates(as_of: str | None, start: str | None, end: str | None, every: str, today: date) -> list[date]:
-    """The dates a `run` covers: --as-of, or --from/--to every period, or today."""
-    from lodestar.snapshots.service import dates_between
-
-    if as_of and (start or end):
-        _fail("--as-of: give either --as-of or --from/--to, not both")
-    if as_of:
-        return [parse_date("as-of", as_of)]
-    if start or end:
-        if not (start and end):
-            _fail("--from and --to go together")
-        assert start and end
-        return dates_between(parse_date("from", start), parse_date("to", end), parse_every(every))
-    return [today]
-
-
-def run(
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="The snapshot date, YYYY-MM-DD (default: today).")
-    ] = None,
-    start: Annotated[str | None, typer.Option("--from", help="Backfill from this date.")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Backfill up to this date.")] = None,
-    every: Annotated[str, typer.Option(help="Backfill period, e.g. 7d or 1w.")] = "7d",
-    wait: Annotated[float, typer.Option(min=0, help="Seconds to wait if another run holds the lock.")] = 0.0,
-    as_json: JsonOpt = False,
-) -> None:
-    """Computes the snapshot (metrics, health, stage, tier) of every account; twice changes nothing."""
-    from lodestar.kit.errors import LodestarError
-    from lodestar.snapshots.schemas import SnapshotRunRead
-    from lodestar.snapshots.tasks import run_job, today
-
-    engine, settings = _context()
-    try:
-        days = plan_dates(as_of, start, end, every, today(settings))
-        record = run_job(engine, settings, days, kind="backfill" if len(days) > 1 else "run", wait_s=wait)
-    except LodestarError as exc:
-        _fail(exc.message, 1 if exc.status_code == 409 else 2)
-        return
-    out = SnapshotRunRead.model_validate(record).model_dump(mode="json")
-    span = f"{days[0]} .. {days[-1]} ({len(days)} dates)" if len(days) > 1 else str(days[0])
-    seconds = (record.finished_at - record.started_at).total_seconds() if record.finished_at else 0.0
-    text = (
-        f"snapshot {span}: {record.accounts} accounts, {record.transitions} stage changes in {seconds:.1f} s"
-    )
-    typer.echo(json.dumps(out, indent=2) if as_json else text)
 
 
 @backtest_app.command("health")
@@ -101,22 +23,22 @@ def backtest_health(
     as_json: JsonOpt = False,
 ) -> None:
     """How well health at T ranked the accounts that churned within the horizon: AUC and worst-decile lift."""
+    # Imported here (as in every command below) so that `lodestar --help` does not load the engines.
     from lodestar.db.engine import unit_of_work
+    from lodestar.health.backtest import backtest_health as run_backtest
+    from lodestar.health.schemas import BacktestRead
     from lodestar.kit.errors import LodestarError
-    from lodestar.snapshots import service
-    from lodestar.snapshots.schemas import BacktestRead
-    from lodestar.snapshots.tasks import today
 
-    engine, settings = _context()
+    engine, settings = context()
     days = [parse_date("as-of", d) for d in as_of or []]
     try:
         with unit_of_work(engine) as session:
             rows = [
                 BacktestRead.model_validate(r).model_dump(mode="json")
-                for r in service.backtest_health(session, days or None, horizon, today(settings))
+                for r in run_backtest(session, days or None, horizon, today_in(settings.zone))
             ]
     except LodestarError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     if as_json:
         typer.echo(json.dumps({"backtests": rows}, indent=2))
         return
@@ -138,16 +60,16 @@ def export_snapshot(
     out: Annotated[Path, typer.Option("--out", help="A .csv or .parquet file.")],
 ) -> None:
     """Writes one row per account with its metrics, health score, grade, coverage, stage and tier."""
+    from lodestar.analytics import snapshot_store
     from lodestar.kit.errors import LodestarError
     from lodestar.snapshots import service
-    from lodestar.snapshots.tasks import snapshot_root
 
-    _, settings = _context()
+    _, settings = context()
     day = parse_date("as-of", as_of)
     try:
-        rows = service.export_snapshot(snapshot_root(settings), day, out)
+        rows = service.export_snapshot(snapshot_store.root_of(settings), day, out)
     except LodestarError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     typer.echo(f"wrote {rows} accounts of the {day} snapshot to {out}")
 
 

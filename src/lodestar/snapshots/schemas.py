@@ -1,4 +1,4 @@
-"""Run records and backtest results as the API shows them."""
+"""Snapshot run records as the API shows them."""
 
 from __future__ import annotations
 
@@ -26,21 +26,3 @@ class SnapshotRunRead(BaseModel):
     transitions: int
     versions: dict[str, Any]
     error: str | None
-
-
-class BacktestRead(BaseModel):
-    """How well health on a date ranked the accounts that churned within the horizon."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    as_of: date
-    horizon_days: int
-    model_version: int
-    accounts: int
-    churned: int
-    auc: float | None
-    auc_low: float | None
-    auc_high: float | None
-    lift: float | None
-    lift_low: float | None
-    lift_high: float | None

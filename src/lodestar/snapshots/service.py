@@ -1,4 +1,4 @@
-"""The snapshot run (tiers, metrics, health, stage, store), history, recompute, backtest, export."""
+"""The snapshot run of one or many dates (tiers, metrics, health, stage, store), recompute, export."""
 
 from __future__ import annotations
 
@@ -11,44 +11,48 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from lodestar.accounts import config_kind as tiers_kind
 from lodestar.accounts import service as accounts_service
 from lodestar.accounts.tiers import assign_tiers
+from lodestar.analytics import snapshot_store as store
 from lodestar.analytics.engines.engine import AnalyticsEngine
-from lodestar.analytics.inputs import MetricInputs, load_inputs
+from lodestar.analytics.inputs import MetricInputs
 from lodestar.analytics.metrics.custom import CustomMetric
 from lodestar.analytics.metrics.table import compute_metrics, iter_metrics
 from lodestar.analytics.rollups import update_rollups
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
-from lodestar.config import service as config_service
-from lodestar.contracts import service as contracts_service
+from lodestar.health import config_kind as health_kind
+from lodestar.health import service as health_service
 from lodestar.kit.errors import InvalidInput, NotFound
 from lodestar.kit.spreadsheet import escape_formulas
+from lodestar.lifecycle import config_kind as lifecycle_kind
+from lodestar.lifecycle import service as lifecycle_service
 from lodestar.lifecycle.engine import TRANSITIONS_SCHEMA
-from lodestar.snapshots import repository, store
-from lodestar.snapshots.backtest import figures
-from lodestar.snapshots.compute import Models, compute, contract_terms, state_from_snapshot
-from lodestar.snapshots.models import Backtest, HealthHistory, SnapshotRun, StageTransition
-from lodestar.sop import service as sop_service
+from lodestar.snapshots import config_kind as metrics_kind
+from lodestar.snapshots import repository
+from lodestar.snapshots.health_and_stages import Models, contract_terms, score_and_stage, state_from_snapshot
+from lodestar.snapshots.metric_inputs import load_inputs
+from lodestar.snapshots.models import SnapshotRun
 
-NOT_CUSTOMERS = (None, "churned", "lead_pool")
 EXPORT_FORMATS = (".csv", ".parquet")
 
 
 @dataclass
 class RunOutcome:
-    """What a run wrote."""
+    """What a run wrote, and the stage changes it found (the pipeline's SOP step starts from them)."""
 
     dates: list[date]
     accounts: int = 0
     rows: int = 0
     transitions: int = 0
     versions: dict[str, int] = field(default_factory=dict)
+    stage_changes: list[dict[str, Any]] = field(default_factory=list)
+    first_stage: str = ""
 
 
 def dates_between(first: date, last: date, every_days: int) -> list[date]:
@@ -62,15 +66,15 @@ def dates_between(first: date, last: date, every_days: int) -> list[date]:
 
 
 def _models(session: Any) -> Models:
-    health, hv = config_service.health_config(session)
-    lifecycle, lv = config_service.lifecycle_model(session)
-    _, tv = config_service.tier_rules(session)
+    health, hv = health_kind.current(session)
+    lifecycle, lv = lifecycle_kind.current(session)
+    _, tv = tiers_kind.current(session)
     return Models(health, hv, lifecycle, lv, tv)
 
 
 def _tiers(session: Any) -> pa.Table:
     """Assigns every account its tier (pinned wins) and stores the changes."""
-    rules, _ = config_service.tier_rules(session)
+    rules, _ = tiers_kind.current(session)
     profiles = accounts_service.tier_profiles(session)
     tiers = assign_tiers(
         pa.Table.from_pylist(profiles) if profiles else pa.table({"account_id": pa.array([], pa.int64())}),
@@ -87,8 +91,8 @@ def _tiers(session: Any) -> pa.Table:
 
 
 def _inputs(session: Any) -> tuple[MetricInputs, list[CustomMetric]]:
-    rules, _ = config_service.tier_rules(session)
-    metrics_config, _ = config_service.metrics_config(session)
+    rules, _ = tiers_kind.current(session)
+    metrics_config, _ = metrics_kind.current(session)
     sla = {t.key: t.sla.first_response_hours for t in rules.tiers}
     custom = [
         CustomMetric(slug=m.slug, kind=m.aggregate, events=m.events, window_days=m.window_days)
@@ -119,37 +123,38 @@ def run_snapshots(
     state = state_from_snapshot(stored) if stored is not None else {}
     newest = max(store.dates(root), default=None)
     staging = root / f".run-{uuid.uuid4().hex[:12]}"
-    repository.replace_history(session, days, [])
+    health_service.record_history(session, days, [])
 
     def keep(day: date, table: pa.Table) -> None:
         """Stores one date's history and stages its Parquet file, so dates do not pile up in memory."""
-        repository.replace_history(session, [], _history_rows(table))
+        health_service.record_history(session, [], _history_rows(table))
         store.write(staging, day, table)
 
     rows, moved, last = 0, [], None
     try:
         # Metrics stream out one date at a time from one pass over the roll-ups: a backfill stays small.
         for metrics in iter_metrics(analytics, inputs, days, custom):
-            computed = compute(metrics, tiers, models, contract_terms(inputs.contracts), state, keep)
+            computed = score_and_stage(metrics, tiers, models, contract_terms(inputs.contracts), state, keep)
             state, rows, last = computed.state, rows + metrics.num_rows, computed.last or last
             moved.append(computed.transitions)
         moves = pa.concat_tables(moved) if moved else TRANSITIONS_SCHEMA.empty_table()
         moves = moves.rename_columns(["account_id", "on", "from_stage", "to_stage", "reason"])
         entered = moves.to_pylist()
-        repository.replace_transitions(session, days, entered)
+        lifecycle_service.record_stage_changes(session, days, entered)
         session.flush()
         if last is not None and (newest is None or days[-1] >= newest):
             _denormalise(session, days[-1], last[1])
         _publish(staging, root, days)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    sop_service.after_snapshot(session, root, days, entered, models.lifecycle.stages[0].key)
     versions = {
         "health": models.health_version,
         "lifecycle": models.lifecycle_version,
         "tiers": models.tiers_version,
     }
-    return RunOutcome(days, tiers.num_rows, rows, moves.num_rows, versions)
+    return RunOutcome(
+        days, tiers.num_rows, rows, moves.num_rows, versions, entered, models.lifecycle.stages[0].key
+    )
 
 
 def _publish(staging: Path, root: Path, days: Sequence[date]) -> None:
@@ -175,11 +180,11 @@ def _denormalise(session: Any, as_of: date, table: pa.Table) -> None:
     """Copies the newest snapshot's health, trend and stage onto the accounts."""
     series: dict[int, list[tuple[date, float]]] = {}
     for h in sorted(
-        repository.history_between(session, as_of - timedelta(days=60), as_of), key=lambda h: h.as_of
+        health_service.history_between(session, as_of - timedelta(days=60), as_of), key=lambda h: h.as_of
     ):
         if h.score is not None:
             series.setdefault(h.account_id, []).append((h.as_of, h.score))
-    since = repository.last_change_on_or_before(session, as_of)
+    since = lifecycle_service.last_change_dates(session, as_of)
     values = []
     cols = ["account_id", "score", "grade", "stage", "in_renewal_window"]
     for row in table.select(cols).to_pylist():
@@ -221,11 +226,11 @@ def recompute_account(
     previous = store.latest_before(root, as_of)
     before = store.read(root, previous) if previous else None
     state = state_from_snapshot(before) if before is not None else {}
-    computed = compute(metrics, tiers, models, contract_terms(inputs.contracts), state)
+    computed = score_and_stage(metrics, tiers, models, contract_terms(inputs.contracts), state)
     assert computed.last is not None  # the fresh row is among the metrics
     table = computed.last[1]
     mine = table.filter(pc.equal(table.column("account_id"), account_id))
-    repository.replace_account_history(session, account_id, as_of, _history_rows(mine))
+    health_service.record_account_history(session, account_id, as_of, _history_rows(mine))
     if max(store.dates(root), default=as_of) <= as_of:
         _denormalise(session, as_of, mine)
     if stored is not None:
@@ -239,16 +244,6 @@ def list_runs(session: Any, viewer: User, limit: int = 50) -> list[SnapshotRun]:
     """The newest snapshot runs (admins only)."""
     auth_service.require_admin(viewer)
     return repository.runs(session, limit)
-
-
-def history(session: Any, account_id: int) -> list[HealthHistory]:
-    """An account's health history, oldest first (for the trend chart)."""
-    return repository.history_of(session, account_id)
-
-
-def transitions(session: Any, account_id: int) -> list[StageTransition]:
-    """An account's stage changes, oldest first (for the stage timeline)."""
-    return repository.transitions_of(session, account_id)
 
 
 def snapshot(root: Path, as_of: date) -> pa.Table:
@@ -278,53 +273,6 @@ def export_snapshot(root: Path, as_of: date, out: Path) -> int:
         pq.write_table(table, tmp)
     tmp.replace(out)
     return table.num_rows
-
-
-def _churned_within(churns: dict[int, list[date]], account: int, start: date, horizon: int) -> bool:
-    end = start + timedelta(days=horizon)
-    return any(start < day <= end for day in churns.get(account, []))
-
-
-def backtest_health(
-    session: Any, as_of_dates: Sequence[date] | None, horizon: int, today: date, keep: bool = True
-) -> list[Backtest]:
-    """For each date T, how well health at T ranked the accounts that churned in (T, T + horizon]."""
-    if horizon < 1:
-        raise InvalidInput.one("horizon", "must be at least 1 day")
-    known = repository.history_dates(session)
-    if as_of_dates:
-        missing = sorted(set(as_of_dates) - set(known))
-        if missing:
-            raise InvalidInput.one(
-                "as_of", f"no health history on {', '.join(map(str, missing))}; run the snapshot first"
-            )
-        days = sorted(set(as_of_dates))
-    else:
-        days = [d for d in known if d + timedelta(days=horizon) <= today]
-        if not days:
-            raise InvalidInput.one(
-                "as_of", f"no snapshot date has its whole {horizon}-day horizon before {today}"
-            )
-    churns = contracts_service.churn_dates(session)
-    rows = []
-    for day in days:
-        by_version: dict[int, list[HealthHistory]] = {}
-        for h in repository.history_on(session, day):
-            if h.score is not None and h.stage not in NOT_CUSTOMERS:
-                by_version.setdefault(h.model_version, []).append(h)
-        for version, members in sorted(by_version.items()):
-            score = np.array([h.score for h in members], dtype=float)
-            labels = np.array([_churned_within(churns, h.account_id, day, horizon) for h in members])
-            f = figures(score, labels)
-            rows.append({"as_of": day, "horizon_days": horizon, "model_version": version, **vars(f)})
-    if keep:
-        return repository.add_backtests(session, rows)
-    return [Backtest(**row) for row in rows]
-
-
-def backtests(session: Any, limit: int = 50) -> list[Backtest]:
-    """The newest stored backtest results."""
-    return repository.backtests(session, limit)
 
 
 def done_on(session: Any, as_of: date) -> bool:

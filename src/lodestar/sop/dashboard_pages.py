@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
+from lodestar.analytics import snapshot_store
 from lodestar.auth.models import Role, User
-from lodestar.snapshots import insights
 from lodestar.sop import compliance, effectiveness, performers, shape
 from lodestar.sop import page_support as support
 from lodestar.sop import service as sop_service
@@ -54,7 +54,7 @@ def _filter(request: Request, model: type[Any]) -> Any:
 
 
 def _root(request: Request) -> Path:
-    return insights.root_of(request.app.state.settings)
+    return snapshot_store.root_of(request.app.state.settings)
 
 
 def _trend_chart(points: list[compliance.TrendPoint]) -> dict[str, Any]:

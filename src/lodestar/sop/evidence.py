@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
+from lodestar.analytics import snapshot_store as store
 from lodestar.engagement.models import Touch
 from lodestar.kit.errors import FieldProblem, InvalidInput
 from lodestar.kit.time import utcnow
-from lodestar.snapshots import store
 from lodestar.sop import repository
 from lodestar.sop.models import Task, TaskStatus
 

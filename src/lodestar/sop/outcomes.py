@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from lodestar.snapshots import store
+from lodestar.analytics import snapshot_store as store
 from lodestar.sop.task_frame import day, from_day
 
 

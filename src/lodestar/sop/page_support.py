@@ -9,12 +9,12 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from lodestar.analytics import snapshot_store
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
-from lodestar.config import service as config_service
 from lodestar.engagement import service as engagement_service
 from lodestar.kit.errors import InvalidInput
-from lodestar.snapshots import insights
+from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.snapshots import service as snapshots_service
 from lodestar.sop import service as sop_service
 from lodestar.sop.schemas import SopConfig, TaskRead
@@ -57,7 +57,7 @@ def chinese(request: Request) -> bool:
 
 def stage_labels(db: Session, request: Request) -> dict[str, str]:
     """Lifecycle stage keys and their labels in the viewer's language, in model order."""
-    model, _ = config_service.lifecycle_model(db)
+    model, _ = lifecycle_kind.current(db)
     zh = chinese(request)
     return {s.key: (s.label_zh if zh and s.label_zh else s.label) for s in model.stages}
 
@@ -111,7 +111,7 @@ def touch_choices(db: Session, tasks: list[TaskRead], zone: tzinfo) -> dict[int,
 
 def metric_states(request: Request, tasks: list[TaskRead]) -> dict[int, MetricState]:
     """For each open metric-evidence task, its metric's value in the newest snapshot."""
-    root = insights.root_of(request.app.state.settings)
+    root = snapshot_store.root_of(request.app.state.settings)
     states: dict[int, MetricState] = {}
     for task in tasks:
         rule = task.evidence_rule

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account
+from lodestar.analytics import snapshot_store as store
 from lodestar.auth.models import User
 from lodestar.kit.errors import InvalidInput
-from lodestar.snapshots import store
 from lodestar.sop.task_frame import day, load_tasks, outcome_columns, people
 
 MIN_ACCOUNTS = 5  # a CSM with fewer measured accounts is not ranked

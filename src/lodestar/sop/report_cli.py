@@ -104,15 +104,16 @@ def _print(report: SopReport) -> None:
 
 def report(as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
     """Prints SOP attainment and effectiveness per playbook, step and CSM."""
+    from lodestar.analytics.snapshot_store import root_of as snapshot_root
+    from lodestar.cli_support import parse_date
     from lodestar.db.engine import unit_of_work
     from lodestar.kit.errors import LodestarError
-    from lodestar.snapshots.cli import parse_date
-    from lodestar.snapshots.tasks import snapshot_root, today
+    from lodestar.kit.time import today_in
     from lodestar.sop.cli import _context
     from lodestar.sop.report import sop_report
 
     engine, settings = _context()
-    day = parse_date("as-of", as_of) if as_of else today(settings)
+    day = parse_date("as-of", as_of) if as_of else today_in(settings.zone)
     try:
         with unit_of_work(engine) as session:
             result = sop_report(session, snapshot_root(settings), as_of=day)

@@ -19,7 +19,7 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.engagement.models import Touch
 from lodestar.kit.errors import InvalidInput
-from lodestar.snapshots.models import StageTransition
+from lodestar.lifecycle import service as lifecycle_service
 from lodestar.sop.models import Task
 from lodestar.sop.task_frame import People, people
 
@@ -101,11 +101,7 @@ def _activities(session: Session, viewer: User | None, first: date, as_of: date)
 
 def _with_stage(session: Session, frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """Adds the stage of each activity's account on its day (the last transition on or before it)."""
-    rows = session.execute(
-        select(StageTransition.account_id, StageTransition.on, StageTransition.to_stage).where(
-            StageTransition.on <= as_of
-        )
-    ).all()
+    rows = lifecycle_service.stage_entries_until(session, as_of)
     moves = pd.DataFrame(rows, columns=["account_id", "day", "stage"])
     moves["day"] = pd.to_datetime(moves["day"])
     moves["account_id"] = moves["account_id"].astype("int64")

@@ -14,7 +14,8 @@ from lodestar.accounts import service as accounts_service
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.engagement import service as engagement_service
-from lodestar.snapshots import service as snapshots_service
+from lodestar.health import service as health_service
+from lodestar.lifecycle import service as lifecycle_service
 from lodestar.sop import service as sop_service
 from lodestar.sop.schemas import TaskRead
 
@@ -101,13 +102,13 @@ def _task_entries(tasks: Sequence[TaskRead], zone: tzinfo) -> list[TimelineEntry
 def _stage_entries(session: Session, account_id: int) -> list[TimelineEntry]:
     return [
         TimelineEntry("stage", t.on, None, {"from": t.from_stage, "to": t.to_stage, "reason": t.reason})
-        for t in snapshots_service.transitions(session, account_id)
+        for t in lifecycle_service.stage_history(session, account_id)
     ]
 
 
 def _health_entries(session: Session, account_id: int) -> list[TimelineEntry]:
     """Grade changes and big score moves between consecutive snapshots."""
-    history = snapshots_service.history(session, account_id)
+    history = health_service.history(session, account_id)
     entries = []
     for before, after in pairwise(history):
         moved = (

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Contact
 from lodestar.analytics.engines.engine import connect
-from lodestar.analytics.inputs import days, hours, load_inputs
+from lodestar.analytics.inputs import days, hours
 from lodestar.analytics.metrics.table import compute_metrics
 from lodestar.auth.models import Role
 from lodestar.engagement.models import SurveyResponse, Ticket, Touch
+from lodestar.snapshots.metric_inputs import load_inputs
 from tests.factories import make_account, make_contract, make_user
 
 OPENED = datetime(2025, 3, 1, 9, tzinfo=UTC)

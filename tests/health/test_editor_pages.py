@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.config.models import ConfigVersion
 from lodestar.health import config_kind as health_kind
-from tests.snapshots_ui.conftest import Snapped, csrf_of, sign_in
+from tests.snapshots.conftest import Snapped, csrf_of, sign_in
 
 
 def _versions(snapped: Snapped) -> int:

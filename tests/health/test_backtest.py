@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from lodestar.auth.models import Role
 from lodestar.contracts import service as contracts_service
 from lodestar.contracts.schemas import ContractUpdate
+from lodestar.health import repository, service
+from lodestar.health.backtest import backtest_health, figures
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.stats import auc, lift
-from lodestar.snapshots import repository, service
-from lodestar.snapshots.backtest import figures
 from tests.factories import make_account, make_contract, make_user
 
 T = date(2025, 6, 1)
@@ -70,15 +70,15 @@ def test_backtest_health_grades_history_against_contracts_that_ended_without_ren
             }
         )
     repository.replace_history(db, [T], rows)
-    [result] = service.backtest_health(db, [T], 180, today=date(2026, 1, 1))
+    [result] = backtest_health(db, [T], 180, today=date(2026, 1, 1))
     assert (result.accounts, result.churned, result.model_version, result.auc) == (10, 3, 3, 1.0)
     assert result.lift == pytest.approx(1 / 0.3)
-    [shorter] = service.backtest_health(db, [T], 90, today=date(2026, 1, 1))
+    [shorter] = backtest_health(db, [T], 90, today=date(2026, 1, 1))
     assert shorter.churned == 0 and shorter.auc is None
     assert len(service.backtests(db)) == 2
 
 
 def test_backtest_refuses_dates_without_history_naming_the_field(db: Session) -> None:
     with pytest.raises(InvalidInput) as err:
-        service.backtest_health(db, [T], 180, today=date(2026, 1, 1))
+        backtest_health(db, [T], 180, today=date(2026, 1, 1))
     assert err.value.problems[0].field == "as_of" and "2025-06-01" in err.value.problems[0].message

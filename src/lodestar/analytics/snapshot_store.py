@@ -1,4 +1,9 @@
-"""The snapshot store: one Parquet file per date under <data_dir>/snapshots/as_of=YYYY-MM-DD/."""
+"""The snapshot store: one Parquet file per date under <data_dir>/snapshots/as_of=YYYY-MM-DD/.
+
+It sits in analytics, below the domains, because health and sop read snapshot files and the snapshot run
+(which writes them) records health history through health: the store must be below both health and
+snapshots so that neither reaches up for it.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lodestar.settings import Settings
+
 FILE = "snapshot.parquet"
+
+
+def root_of(settings: Settings) -> Path:
+    """Where the snapshot store of these settings lives."""
+    return settings.data_dir / "snapshots"
 
 
 def folder(root: Path, as_of: date) -> Path:

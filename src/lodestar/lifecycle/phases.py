@@ -1,4 +1,5 @@
-"""The contract-timeline phase of every (account, day) row as array arithmetic (before status overrides)."""
+"""Contract phases: the phase of every (account, day) row on its contract as array arithmetic (before
+status overrides)."""
 
 from __future__ import annotations
 
@@ -175,7 +176,7 @@ class Places:
 
 
 def place(model: LifecycleModel, contracts: Contracts, accounts: np.ndarray, days: np.ndarray) -> Places:
-    """The timeline phase of each (account, day) row, in chunks of rows."""
+    """The contract phase of each (account, day) row, in chunks of rows."""
     parts = [
         _place(model, contracts, accounts[i : i + CHUNK_ROWS], days[i : i + CHUNK_ROWS])
         for i in range(0, len(accounts), CHUNK_ROWS)
@@ -200,7 +201,11 @@ def _walk(
         active = rest[(cursor[rest] >= limit[rest]) if step < 0 else (cursor[rest] < limit[rest])]
 
 
-def _place(model: LifecycleModel, c: Contracts, accounts: np.ndarray, days: np.ndarray) -> Places:
+def _locate(
+    c: Contracts, accounts: np.ndarray, days: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: whether a contract has started, the last one started, the live one and the next one known
+    (positions into the sorted contracts; -1 where there is none)."""
     n = len(accounts)
     rank = np.clip(np.searchsorted(c.ids, accounts), 0, max(len(c.ids) - 1, 0))
     has = (rank < len(c.ids)) & (c.ids[rank] == accounts) if len(c.ids) else np.zeros(n, dtype=bool)
@@ -214,6 +219,12 @@ def _place(model: LifecycleModel, c: Contracts, accounts: np.ndarray, days: np.n
     ahead = np.full(n, -1, dtype=np.int64)
     nxt = np.where(has, last + 1, 0)
     _walk(ahead, np.flatnonzero(has & (nxt < hi)), nxt, hi, lambda r, p: c.known[p] <= days[r], 1)
+    return started, last, current, ahead
+
+
+def _place(model: LifecycleModel, c: Contracts, accounts: np.ndarray, days: np.ndarray) -> Places:
+    n = len(accounts)
+    started, last, current, ahead = _locate(c, accounts, days)
 
     phase = np.full(n, NONE, dtype=np.int8)
     reason = np.full(n, R_NO_CONTRACT, dtype=np.int8)

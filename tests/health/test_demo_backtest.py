@@ -14,9 +14,9 @@ from statistics import mean
 from sqlalchemy.orm import Session
 
 from lodestar.demo import generate_demo
+from lodestar.health.backtest import backtest_health
+from lodestar.pipeline.daily import run_job
 from lodestar.settings import load_settings
-from lodestar.snapshots import service
-from lodestar.snapshots.tasks import run_job
 from tests.conftest import wipe
 
 TODAY = date(2026, 1, 1)  # the demo's DEFAULT_TODAY
@@ -36,7 +36,7 @@ def test_the_default_model_ranks_the_demos_churners_with_auc_of_at_least_0_8(
     dates = [TODAY - timedelta(days=d) for d in DAYS_BACK]
     run_job(engine, settings, dates)
     with Session(engine) as s:
-        results = service.backtest_health(s, dates, 180, TODAY, keep=False)
+        results = backtest_health(s, dates, 180, TODAY, keep=False)
     truth = json.loads(result.truth_path.read_text())
     planted = sum(a["churned"] for a in truth["accounts"])
     seconds = time.perf_counter() - started

@@ -1,7 +1,9 @@
-"""Read side of the snapshot for the pages: the health card, history, stages, runs, backtests, previews."""
+"""Health behaviour: the account's health card and history, the health-model editor and its preview, and
+the backtest records."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,20 +17,18 @@ import yaml
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account
-from lodestar.accounts.tiers import Tier
+from lodestar.analytics import snapshot_store as store
 from lodestar.auth.models import Role, User
 from lodestar.config import service as config_service
 from lodestar.contracts import service as contracts_service
+from lodestar.health import config_kind as health_kind
+from lodestar.health import repository
+from lodestar.health.backtest import figures
 from lodestar.health.explain import diff
+from lodestar.health.models import Backtest, HealthHistory
 from lodestar.health.schemas import HealthConfig
 from lodestar.health.scoring import score_all
 from lodestar.kit.errors import InvalidInput, PermissionDenied
-from lodestar.settings import Settings
-from lodestar.snapshots import insights_repository as repository
-from lodestar.snapshots import service, store
-from lodestar.snapshots.backtest import figures
-from lodestar.snapshots.models import Backtest, SnapshotRun, StageTransition
-from lodestar.snapshots.tasks import snapshot_root, today
 
 GRADES = ("green", "yellow", "red", None)
 PREVIEW_DATES = 6  # past snapshot dates the preview backtest pools, newest first
@@ -80,16 +80,6 @@ class Preview:
     proposed: Side
 
 
-def root_of(settings: Settings) -> Path:
-    """Where the stored snapshots live."""
-    return snapshot_root(settings)
-
-
-def today_of(settings: Settings) -> date:
-    """Today in the company's time zone (churn labels are known up to today)."""
-    return today(settings)
-
-
 def _row(root: Path, as_of: date, account_id: int) -> dict[str, Any] | None:
     """One account's row of one stored snapshot, read with a filter (never the whole file)."""
     path = store.folder(root, as_of) / store.FILE
@@ -133,6 +123,28 @@ def health_card(session: Session, root: Path, account: Account) -> HealthCard | 
     )
 
 
+def history(session: Session, account_id: int) -> list[HealthHistory]:
+    """An account's health on every snapshot date, oldest first."""
+    return repository.history_of(session, account_id)
+
+
+def history_between(session: Session, first: date, last: date) -> list[HealthHistory]:
+    """Every account's health history in [first, last]."""
+    return repository.history_between(session, first, last)
+
+
+def record_history(session: Session, days: Sequence[date], rows: list[dict[str, Any]]) -> None:
+    """Replaces the health history of these dates with these rows."""
+    repository.replace_history(session, days, rows)
+
+
+def record_account_history(
+    session: Session, account_id: int, as_of: date, rows: list[dict[str, Any]]
+) -> None:
+    """Replaces one account's health on one date with these rows."""
+    repository.replace_account_history(session, account_id, as_of, rows)
+
+
 def history_series(session: Session, account_id: int) -> dict[str, list[Any]]:
     """The trend chart's data: dates, scores (None where unscored) and grades, oldest first."""
     rows = repository.history_of(session, account_id)
@@ -143,32 +155,21 @@ def history_series(session: Session, account_id: int) -> dict[str, list[Any]]:
     }
 
 
-def stage_timeline(session: Session, account_id: int) -> list[StageTransition]:
-    """The account's stage changes with dates and reasons, newest first."""
-    return repository.transitions_of(session, account_id)
-
-
-def tier_of(session: Session, key: str | None) -> Tier | None:
-    """A tier's touch model, SLAs and cadence from the active tier rules."""
-    rules, _ = config_service.tier_rules(session)
-    return rules.tier(key) if key else None
-
-
-def runs(session: Session, viewer: User, limit: int = 100) -> list[SnapshotRun]:
-    """The newest snapshot runs (admins only)."""
-    return service.list_runs(session, viewer, limit)
-
-
 def require_model_editor(viewer: User) -> None:
     """Refuses anyone but admins and managers."""
     if viewer.role not in (Role.ADMIN, Role.MANAGER):
         raise PermissionDenied("only admins and managers can change the health model")
 
 
-def backtests(session: Session, viewer: User, limit: int = 200) -> list[Backtest]:
+def backtests_by_date(session: Session, viewer: User, limit: int = 200) -> list[Backtest]:
     """Stored backtests, oldest date first (admins and managers)."""
     require_model_editor(viewer)
-    return sorted(service.backtests(session, limit), key=lambda b: (b.as_of, b.model_version, b.id))
+    return sorted(repository.backtests(session, limit), key=lambda b: (b.as_of, b.model_version, b.id))
+
+
+def backtests(session: Session, limit: int = 50) -> list[Backtest]:
+    """The newest stored backtest results first."""
+    return repository.backtests(session, limit)
 
 
 def _metrics(root: Path, as_of: date) -> pa.Table | None:
@@ -213,7 +214,7 @@ def _backtest_dates(root: Path, today: date, horizon: int) -> list[date]:
 
 def preview(session: Session, root: Path, proposed: HealthConfig, today: date, horizon: int = 180) -> Preview:
     """Grade counts on the newest snapshot and pooled backtest figures, active vs proposed model."""
-    active, version = config_service.health_config(session)
+    active, version = health_kind.current(session)
     stored = store.dates(root)
     now, new = Side(), Side()
     if stored:
@@ -254,7 +255,7 @@ def author_of(viewer: User) -> str:
 
 def health_yaml(session: Session) -> str:
     """The active health configuration as the editor shows it."""
-    config, _ = config_service.health_config(session)
+    config, _ = health_kind.current(session)
     return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
 

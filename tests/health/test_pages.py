@@ -1,4 +1,5 @@
-"""Health on the account page, the portfolio's health filters and sorts, runs and backtests."""
+"""The account page's health part (card, trend, stage history, tier), the portfolio's health filters and
+sorts, and the stored backtests."""
 
 from __future__ import annotations
 
@@ -12,18 +13,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account
+from lodestar.analytics import snapshot_store as store
 from lodestar.auth.models import User
 from lodestar.health.explain import diff
-from lodestar.snapshots import store
-from lodestar.snapshots.models import Backtest, HealthHistory, StageTransition
+from lodestar.health.models import Backtest, HealthHistory
+from lodestar.lifecycle.models import StageTransition
 from tests.factories import make_account
-from tests.snapshots_ui.conftest import DATES, Snapped, sign_in
-
-
-def _text(html: str) -> str:
-    """The visible text of a page, whitespace collapsed."""
-    html = re.sub(r"<script.*?</script>|<head>.*?</head>", "", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&gt;", ">").replace("&amp;", "&")
+from tests.snapshots.conftest import DATES, Snapped, sign_in, visible_text
 
 
 def _stored(snapped: Snapped, name: str, index: int = -1) -> dict[str, Any]:
@@ -55,15 +51,15 @@ def test_the_account_page_shows_score_grade_coverage_trend_and_model(
     with Session(snapped.engine) as db:
         quiet = db.get(Account, snapped.ids["quiet"])
         assert quiet is not None and quiet.health_trend_7d is not None
-        assert f"↑ {quiet.health_trend_7d:+.1f}" in _text(html)
-    assert "default v0" in _text(html)
+        assert f"↑ {quiet.health_trend_7d:+.1f}" in visible_text(html)
+    assert "default v0" in visible_text(html)
 
 
 def test_the_explanation_lists_every_measure_with_its_numbers(snapped: Snapped, client: TestClient) -> None:
     sign_in(client, "admin")
     html = client.get(f"/accounts/{snapped.ids['busy']}").text
     table = html.split('data-testid="health-explanation"')[1].split("</table>")[0]
-    rows = [_text(r).strip() for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)][1:]
+    rows = [visible_text(r).strip() for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)][1:]
     stored = _stored(snapped, "busy")["explanations"]
     assert isinstance(stored, list) and len(rows) == len(stored)
     first = stored[0]
@@ -77,7 +73,7 @@ def test_what_moved_since_the_last_snapshot_is_told_in_sentences(
     snapped: Snapped, client: TestClient
 ) -> None:
     sign_in(client, "admin")
-    text = _text(client.get(f"/accounts/{snapped.ids['quiet']}").text)
+    text = visible_text(client.get(f"/accounts/{snapped.ids['quiet']}").text)
     sentences = diff(_stored(snapped, "quiet", -2), _stored(snapped, "quiet", -1))
     assert sentences[0].startswith("health rose")
     assert "last activity 2 days ago" in sentences[0]
@@ -101,11 +97,11 @@ def test_the_trend_chart_gets_the_health_history(snapped: Snapped, client: TestC
     assert "/static/vendor/echarts/echarts.min.js" in html
 
 
-def test_the_stage_timeline_shows_each_change_with_its_date_and_reason(
+def test_the_stage_history_shows_each_change_with_its_date_and_reason(
     snapped: Snapped, client: TestClient
 ) -> None:
     sign_in(client, "admin")
-    text = _text(client.get(f"/accounts/{snapped.ids['quiet']}").text)
+    text = visible_text(client.get(f"/accounts/{snapped.ids['quiet']}").text)
     with Session(snapped.engine) as db:
         moves = db.scalars(
             select(StageTransition).where(StageTransition.account_id == snapped.ids["quiet"])
@@ -117,7 +113,7 @@ def test_the_stage_timeline_shows_each_change_with_its_date_and_reason(
 
 def test_the_tier_card_shows_the_touch_model_slas_and_cadence(snapped: Snapped, client: TestClient) -> None:
     sign_in(client, "admin")
-    text = _text(client.get(f"/accounts/{snapped.ids['busy']}").text)
+    text = visible_text(client.get(f"/accounts/{snapped.ids['busy']}").text)
     assert (
         "Tier MM · Mid-market Touch model Low touch First response SLA 8 h Resolution SLA 48 h "
         "QBR every 6 months Check-in every 30 days" in text
@@ -178,24 +174,10 @@ def test_a_bad_portfolio_filter_is_refused_naming_the_field(snapped: Snapped, cl
     assert "grade" in answer.text
 
 
-def test_admins_see_snapshot_runs_with_status_counts_and_duration(
-    snapped: Snapped, client: TestClient
-) -> None:
-    sign_in(client, "admin")
-    text = _text(client.get("/settings/runs").text)
-    assert re.search(r"1 run 2026-03-17 … 2026-03-31 \(3\) Succeeded \S+ \S+ UTC [\d.]+ s 3 9 \d+ ", text)
-    assert "health v0" in text and "lifecycle v0" in text
-
-
-def test_only_admins_see_snapshot_runs(snapped: Snapped, client: TestClient) -> None:
-    sign_in(client, "manager")
-    assert client.get("/settings/runs").status_code == 403
-
-
 def test_stored_backtests_are_listed_with_auc_lift_and_counts(snapped: Snapped, client: TestClient) -> None:
     sign_in(client, "manager")
     html = client.get("/health/backtest").text
-    text = _text(html)
+    text = visible_text(html)
     with Session(snapped.engine) as db:
         stored = db.scalars(select(Backtest).order_by(Backtest.as_of)).all()
     assert [b.as_of for b in stored] == DATES

@@ -1,4 +1,4 @@
-"""The snapshot pipeline as a pure function: metrics and tiers in, health, stages and transitions out."""
+"""Health and stages of one run, a pure function: metrics and tiers in; health, stages, stage changes out."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class Models:
 
 
 @dataclass
-class Computed:
+class Scored:
     """The newest date's full snapshot rows, every stage change and the state to carry on."""
 
     last: tuple[date, pa.Table] | None
@@ -139,7 +139,7 @@ def merge_states(old: StageStates, new: StageStates) -> StageStates:
 
 
 def renewal_window(metrics: pa.Table, lifecycle: LifecycleModel) -> pa.Array:
-    """Whether each row is inside the renewal window of its live contract (the timeline rule)."""
+    """Whether each row is inside the renewal window of its live contract (the contract-phase rule)."""
     rules = lifecycle.timeline
     if rules.renewal_lead_days is not None:
         inside = pc.less_equal(metrics.column("days_to_end"), rules.renewal_lead_days)
@@ -157,7 +157,7 @@ def _model_stages(
     stages: pa.Array | pa.ChunkedArray,
 ) -> pa.Array | pa.ChunkedArray:
     """The stage whose health model judges each account: its own stage, except that an account with no stage
-    yet, or one held at risk, is judged by the stage of its contract timeline.
+    yet, or one held at risk, is judged by the stage of its contract phase.
 
     At-risk is a consequence of health, so it must not choose the model that computes health: otherwise a
     week-old customer with little usage is judged on depth by the general model, falls red, and is then held
@@ -174,7 +174,7 @@ def _model_stages(
     go_live = models.lifecycle.timeline.go_live
     wanted_columns = ["account_id", "as_of"]
     if go_live and go_live.metric in metrics.column_names:
-        wanted_columns.append(go_live.metric)  # going live early still moves the timeline to growth
+        wanted_columns.append(go_live.metric)  # going live early still moves the phase to growth
     rows = metrics.select(wanted_columns).filter(need)
     ids = np.unique(_ids(rows.column("account_id")))
     held = _subset(state, ids)
@@ -191,8 +191,8 @@ def _model_stages(
     plain, _ = assign_stages(rows, terms, models.lifecycle, cleared)  # no score, no activity: no override
     plain = plain.sort_by("account_id")
     pos, _ = _positions(_ids(plain.column("account_id")), _ids(metrics.column("account_id")))
-    timeline_stage = plain.column("stage").take(pa.array(pos))
-    return pc.if_else(need, timeline_stage, pc.cast(stages, pa.string()))
+    phase_stage = plain.column("stage").take(pa.array(pos))
+    return pc.if_else(need, phase_stage, pc.cast(stages, pa.string()))
 
 
 def _one_date(
@@ -240,14 +240,14 @@ def _full_rows(
     return out.append_column("in_renewal_window", renewal_window(metrics, lifecycle))
 
 
-def compute(
+def score_and_stage(
     metrics: pa.Table,
     tiers: pa.Table,
     models: Models,
     contracts: pa.Table,
     state: Mapping[int, StageState] | None = None,
     sink: Sink | None = None,
-) -> Computed:
+) -> Scored:
     """Walks the dates in order: each date's stages start from the state the previous date left.
 
     Each date's full rows go to `sink` as soon as they are made, so a long backfill holds one date at a time.
@@ -266,7 +266,7 @@ def compute(
             sink(*last)
         changes.append(moved)
         del rows, health, stages
-    return Computed(last, pa.concat_tables(changes) if changes else TRANSITIONS_SCHEMA.empty_table(), carried)
+    return Scored(last, pa.concat_tables(changes) if changes else TRANSITIONS_SCHEMA.empty_table(), carried)
 
 
 def state_from_snapshot(table: pa.Table) -> StageStates:

@@ -1,0 +1,33 @@
+"""Stage history: the recorded changes of each account's lifecycle stage, written by the snapshot run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from lodestar.lifecycle import repository
+from lodestar.lifecycle.models import StageTransition
+
+
+def record_stage_changes(session: Session, days: Sequence[date], rows: list[dict[str, Any]]) -> None:
+    """Replaces the stage changes recorded on these dates with these rows."""
+    repository.replace_transitions(session, days, rows)
+
+
+def stage_history(session: Session, account_id: int, newest_first: bool = False) -> list[StageTransition]:
+    """An account's stage changes with dates and reasons, oldest first (newest first when asked)."""
+    return repository.transitions_of(session, account_id, newest_first)
+
+
+def last_change_dates(session: Session, as_of: date) -> dict[int, date]:
+    """The date of each account's latest stage change on or before as_of."""
+    return repository.last_change_on_or_before(session, as_of)
+
+
+def stage_entries_until(session: Session, as_of: date) -> Sequence[Row[int, date, str | None]]:
+    """Every stage change on or before as_of as (account_id, on, to_stage) rows."""
+    return repository.entries_on_or_before(session, as_of)
