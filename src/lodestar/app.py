@@ -191,7 +191,9 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     from lodestar.events import pages as events_pages
     from lodestar.health import api as health_api
     from lodestar.health import pages as health_pages
+    from lodestar.imports import api as imports_api
     from lodestar.imports import pages as imports_pages
+    from lodestar.portfolio import pages as portfolio_pages
     from lodestar.snapshots import api as snapshots_api
     from lodestar.snapshots import pages as snapshots_pages
     from lodestar.sop import api as sop_api
@@ -207,12 +209,14 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
+    app.include_router(portfolio_pages.router)
     app.include_router(accounts_pages.router)
     app.include_router(customer360_pages.router)  # after accounts: /accounts/new must win over /accounts/{id}
     app.include_router(contracts_pages.router)
     app.include_router(events_api.router)
     app.include_router(events_pages.router)
-    app.include_router(imports_pages.router)  # the upload pages and POST /api/v1/imports/{kind}
+    app.include_router(imports_pages.router)
+    app.include_router(imports_api.router, prefix="/api/v1")
     app.include_router(snapshots_pages.router)
     app.include_router(health_pages.router)
     app.include_router(sop_pages.router)  # task inbox, SOP dashboard, playbook editor, account additions

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from lodestar.analytics.event_store import EVENT_SCHEMA, write_events
 from lodestar.analytics.inputs import MetricInputs, days, make_inputs
-from lodestar.events.store import EVENT_SCHEMA, write_events
 from tests.analytics.world import event
 
 LAST = date(2026, 5, 31)

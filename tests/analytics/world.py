@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from lodestar.analytics.event_store import EVENT_SCHEMA, write_events
 from lodestar.analytics.inputs import MetricInputs, days, hours, make_inputs
-from lodestar.events.store import EVENT_SCHEMA, write_events
 
 A, B = date(2026, 3, 31), date(2026, 3, 1)
 

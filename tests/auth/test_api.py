@@ -7,8 +7,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from lodestar.auth import service as auth_service
+from lodestar.auth.deps import sign_in
 from lodestar.auth.models import ApiToken, User
-from lodestar.web.security import sign_in
 from tests.api_fixtures import Team, count
 
 

@@ -14,9 +14,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account, Contact
+from lodestar.analytics.event_store import read_events
 from lodestar.contracts.models import Contract
 from lodestar.engagement.models import SurveyResponse, Touch
-from lodestar.events.store import read_events
 
 
 @dataclass

@@ -4,8 +4,8 @@ from datetime import date
 import numpy as np
 import pytest
 
+from lodestar.analytics.event_store import count_events
 from lodestar.demo import DemoError, generate_demo
-from lodestar.events.store import count_events
 from tests.conftest import wipe
 from tests.demo.planted import auc, day_no, health_scores, snapshot
 

@@ -19,7 +19,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from lodestar.db.engine import session_factory
-from lodestar.events import service, store
+from lodestar.analytics import event_store as store
+from lodestar.events import service
 from tests.conftest import wipe
 
 T = TypeVar("T")

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 import pyarrow as pa
 import pytest
 
-from lodestar.events.store import EVENT_SCHEMA, count_events, read_events, write_events
+from lodestar.analytics.event_store import EVENT_SCHEMA, count_events, read_events, write_events
 from lodestar.kit.errors import InvalidInput
 
 

@@ -12,9 +12,9 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from lodestar.accounts.models import Account
+from lodestar.analytics.event_store import count_events, read_events
 from lodestar.contracts.models import Contract
 from lodestar.engagement.models import Ticket
-from lodestar.events.store import count_events, read_events
 from tests.imports.conftest import count, rejected, run
 
 ACCOUNTS = (

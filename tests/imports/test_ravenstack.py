@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from lodestar.accounts.models import Account
+from lodestar.analytics.event_store import count_events, read_events
 from lodestar.contracts.models import Contract
 from lodestar.engagement.models import Ticket
-from lodestar.events.store import count_events, read_events
 from tests.imports.conftest import count, run
 
 # The repository sits next to shared/ (the project's read-only datasets).

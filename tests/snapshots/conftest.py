@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from lodestar.analytics import snapshot_store
 from lodestar.analytics.engines.engine import AnalyticsEngine, connect
+from lodestar.analytics.event_store import EVENT_SCHEMA, write_events
 from lodestar.app import create_app
 from lodestar.auth.models import Role
 from lodestar.contracts.models import Contract
-from lodestar.events.store import EVENT_SCHEMA, write_events
 from lodestar.health.backtest import backtest_health
 from lodestar.pipeline.daily import run_job
 from lodestar.settings import Settings, load_settings

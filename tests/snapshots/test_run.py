@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account
 from lodestar.analytics import snapshot_store as store
+from lodestar.analytics.event_store import EVENT_SCHEMA, write_events
 from lodestar.analytics.snapshot_store import root_of as snapshot_root
 from lodestar.auth.models import Role, User
 from lodestar.config import service as config_service
-from lodestar.events.store import EVENT_SCHEMA, write_events
 from lodestar.health import config_kind as health_kind
 from lodestar.health.models import HealthHistory
 from lodestar.lifecycle.models import StageTransition

@@ -18,7 +18,8 @@ from lodestar.accounts.schemas import (
     ContactRead,
     ContactUpdate,
 )
-from lodestar.web.deps import ApiUser, Db
+from lodestar.auth.deps import ApiUser
+from lodestar.web.deps import Db
 
 router = APIRouter()
 

@@ -1,9 +1,8 @@
-"""HTML routes: the portfolio and the account and stakeholder forms (the account page is in customer360)."""
+"""HTML routes: the account and stakeholder forms (the portfolio and the account page are composed above)."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,18 +11,17 @@ from lodestar.accounts import service as accounts_service
 from lodestar.accounts.models import Account, Contact, ContactRole
 from lodestar.accounts.schemas import (
     AccountCreate,
-    AccountFilter,
     AccountUpdate,
     ContactCreate,
     ContactUpdate,
 )
 from lodestar.auth import service as auth_service
+from lodestar.auth.deps import PageUser
 from lodestar.auth.models import Role, User
 from lodestar.kit.errors import InvalidInput
-from lodestar.lifecycle import config_kind as lifecycle_kind
-from lodestar.web.deps import Db, PageUser
+from lodestar.web.deps import Db
 from lodestar.web.forms import blank_to_none, field_errors, read_form, split_list, validate
-from lodestar.web.templating import locale_of, render
+from lodestar.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,73 +43,6 @@ ACCOUNT_FIELDS = (
 )
 LIST_FIELDS = ("tags", "departments", "scenarios")
 CONTACT_FIELDS = ("name", "title", "role", "email", "phone", "it_ability", "kpi_note", "left_on")
-SORTABLE = (
-    "name",
-    "arr",
-    "renewal_date",
-    "industry",
-    "plan",
-    "tier",
-    "employees",
-    "health_score",
-    "health_trend_30d",
-    "stage",
-)
-
-
-def _visible_users(db: Db, viewer: User) -> list[User]:
-    """Users whose accounts the viewer may see (the owner menu), in one query."""
-    scope = auth_service.scope_for(db, viewer)
-    return [u for u in auth_service.list_users(db) if scope.allows_owner(u.id)]
-
-
-def _stage_options(db: Db, request: Request) -> list[tuple[str, str]]:
-    """The lifecycle stages as (key, label in the viewer's language) for the stage filter."""
-    return lifecycle_kind.stage_labels(db, locale_of(request) == "zh_CN")
-
-
-def _filter_from(request: Request) -> AccountFilter:
-    params = {k: v for k, v in request.query_params.items() if v.strip() and k in AccountFilter.model_fields}
-    return validate(AccountFilter, params)
-
-
-def _href(flt: AccountFilter, **changes: Any) -> str:
-    """The portfolio URL for this filter with some parts changed (defaults left out)."""
-    values = {**flt.model_dump(), **changes}
-    defaults = AccountFilter().model_dump()
-    query = {
-        k: ("1" if v is True else "0" if v is False else v)
-        for k, v in values.items()
-        if v not in (None, "") and v != defaults[k]
-    }
-    return "/accounts" + ("?" + urlencode(query) if query else "")
-
-
-@router.get("/accounts")
-def portfolio(request: Request, user: PageUser, db: Db) -> Response:
-    """The viewer's accounts: search, filters, sortable columns and pages (HTMX swaps just the table)."""
-    flt = _filter_from(request)
-    found = accounts_service.list_accounts(db, user, flt)
-    users = _visible_users(db, user)
-    stages = _stage_options(db, request)
-    context: dict[str, Any] = {
-        "found": found,
-        "flt": flt,
-        "users": users,
-        "owners": {u.id: u.name for u in users},
-        "href": lambda **kw: _href(flt, **kw),
-        "sortable": SORTABLE,
-        "can_edit": auth_service.can_edit(user),
-        "stages": stages,
-        "stage_labels": dict(stages),
-    }
-    if request.headers.get("hx-request") and not request.headers.get("hx-history-restore-request"):
-        response = render(request, "accounts/_table.html", context)
-    else:
-        context["options"] = accounts_service.filter_options(db, user)
-        response = render(request, "accounts/list.html", context)
-    response.headers["Vary"] = "HX-Request"
-    return response
 
 
 def _account_values(account: Account | None) -> dict[str, Any]:
@@ -136,7 +67,7 @@ def _account_form(
         "account": account,
         "values": values,
         "errors": errors or {},
-        "owner_options": [(u.id, u.name) for u in _visible_users(db, user) if u.active],
+        "owner_options": [(u.id, u.name) for u in auth_service.visible_owners(db, user) if u.active],
         "owner_optional": user.role in (Role.ADMIN, Role.MANAGER),
     }
     return render(request, "accounts/form.html", context, status_code=status_code)

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import orjson
 
+from lodestar.analytics.event_store import partition_days
 from lodestar.analytics.last_active_state import update_state
-from lodestar.events.store import partition_days
 from lodestar.kit.time import day_number
 
 KINDS = ("usage", "users", "accounts")

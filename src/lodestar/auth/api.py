@@ -6,10 +6,11 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from lodestar.auth import service as auth_service
+from lodestar.auth.deps import ApiUser
 from lodestar.auth.models import ApiToken, Role, User
 from lodestar.auth.schemas import TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
 from lodestar.kit.errors import PermissionDenied
-from lodestar.web.deps import ApiUser, Db
+from lodestar.web.deps import Db
 
 router = APIRouter()
 

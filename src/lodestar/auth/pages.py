@@ -7,13 +7,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from lodestar.auth import service as auth_service
+from lodestar.auth.deps import session_user, sign_in, sign_out
 from lodestar.auth.schemas import UserUpdate
 from lodestar.auth.throttle import LoginThrottle
 from lodestar.kit.errors import InvalidInput
 from lodestar.web.deps import Db
 from lodestar.web.forms import local_path, read_form, validate
 from lodestar.web.i18n import LANGUAGES
-from lodestar.web.security import session_user, sign_in, sign_out
 from lodestar.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -201,6 +201,12 @@ def list_users(session: Session) -> list[User]:
     return repository.list_users(session)
 
 
+def visible_owners(session: Session, viewer: User) -> list[User]:
+    """Users whose accounts the viewer may see (the owner menus), in one query."""
+    scope = scope_for(session, viewer)
+    return [u for u in list_users(session) if scope.allows_owner(u.id)]
+
+
 def existing_user_ids(session: Session, ids: set[int]) -> set[int]:
     """Which of these ids are users."""
     return repository.existing_user_ids(session, ids)

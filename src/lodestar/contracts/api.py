@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from lodestar.auth.deps import ApiUser
 from lodestar.contracts import service as contracts_service
 from lodestar.contracts.models import Contract
 from lodestar.contracts.schemas import ContractCreate, ContractRead, ContractUpdate
-from lodestar.web.deps import ApiUser, Db, Today
+from lodestar.web.deps import Db, Today
 
 router = APIRouter(tags=["contracts"])
 

@@ -10,12 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 from lodestar.accounts import service as accounts_service
 from lodestar.accounts.models import Account
 from lodestar.auth import service as auth_service
+from lodestar.auth.deps import PageUser
 from lodestar.auth.models import User
 from lodestar.contracts import service as contracts_service
 from lodestar.contracts.models import ContractStatus
 from lodestar.contracts.schemas import ContractCreate
 from lodestar.kit.errors import InvalidInput
-from lodestar.web.deps import Db, PageUser, Today
+from lodestar.web.deps import Db, Today
 from lodestar.web.forms import blank_to_none, field_errors, read_form, validate
 from lodestar.web.templating import render
 

@@ -7,12 +7,13 @@ from fastapi.responses import Response
 
 from lodestar.accounts import service as accounts_service
 from lodestar.accounts.panels import profile_panel
+from lodestar.auth.deps import PageUser
 from lodestar.contracts import service as contracts_service
 from lodestar.health.panels import health_panel
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.lifecycle import service as lifecycle_service
 from lodestar.sop import account_pages as sop_account_pages
-from lodestar.web.deps import Db, PageUser
+from lodestar.web.deps import Db
 from lodestar.web.templating import locale_of, render
 
 router = APIRouter(include_in_schema=False)

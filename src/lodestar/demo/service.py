@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
+from lodestar.analytics.event_store import write_events
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role
 from lodestar.auth.schemas import UserCreate
@@ -25,7 +26,6 @@ from lodestar.db.maintenance import refresh_statistics
 from lodestar.demo import activity, catalog, people, truth, usage
 from lodestar.demo.world import World, build_world
 from lodestar.engagement import service as engagement_service
-from lodestar.events.store import write_events
 from lodestar.kit.errors import LodestarError
 
 DEFAULT_TODAY = date(2026, 1, 1)

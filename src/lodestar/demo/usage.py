@@ -10,9 +10,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lodestar.analytics.event_store import EVENT_SCHEMA
 from lodestar.demo import catalog
 from lodestar.demo.world import HISTORY_DAYS, World
-from lodestar.events.store import EVENT_SCHEMA
 
 DAY_US = 86_400_000_000
 WEEKDAY_WEIGHTS = np.array([1.0, 1.05, 1.05, 1.0, 0.85, 0.12, 0.08])

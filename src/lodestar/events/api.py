@@ -8,9 +8,10 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from lodestar.auth import service as auth_service
+from lodestar.auth.deps import ApiUser
 from lodestar.events import service
 from lodestar.events.ingest import api as ingest_api
-from lodestar.web.deps import ApiUser, Db
+from lodestar.web.deps import Db
 
 router = APIRouter()
 keys_router = APIRouter(tags=["write keys"])

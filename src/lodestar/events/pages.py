@@ -9,11 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from lodestar.auth import service as auth_service
+from lodestar.auth.deps import PageUser
 from lodestar.auth.models import Role, User
 from lodestar.events import service
 from lodestar.kit.errors import Conflict, InvalidInput, PermissionDenied
 from lodestar.kit.time import utcnow
-from lodestar.web.deps import Db, PageUser
+from lodestar.web.deps import Db
 from lodestar.web.forms import read_form
 from lodestar.web.templating import render
 

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from lodestar.auth import service as auth_service
+from lodestar.auth.deps import ApiUser
 from lodestar.health import service
 from lodestar.health.models import Backtest
 from lodestar.health.schemas import BacktestRead
-from lodestar.web.deps import ApiUser, Db
+from lodestar.web.deps import Db
 
 router = APIRouter(tags=["snapshots"])
 Limit = Annotated[int, Query(ge=1, le=500, description="How many, newest first.")]

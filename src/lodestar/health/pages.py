@@ -9,12 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from lodestar.analytics import snapshot_store
+from lodestar.auth.deps import PageUser
 from lodestar.auth.models import User
 from lodestar.config import service as config_service
 from lodestar.health import config_kind as health_kind
 from lodestar.health import service
 from lodestar.kit.errors import InvalidInput
-from lodestar.web.deps import Db, PageUser, Today
+from lodestar.web.deps import Db, Today
 from lodestar.web.forms import read_form
 from lodestar.web.templating import render
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from lodestar.auth.deps import ApiUser
 from lodestar.imports import service
-from lodestar.web.deps import ApiUser, Db, Today
+from lodestar.web.deps import Db, Today
 
 router = APIRouter(tags=["imports"])
 

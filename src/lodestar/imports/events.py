@@ -12,8 +12,8 @@ import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
+from lodestar.analytics import event_store as store
 from lodestar.contracts import service as contracts_service
-from lodestar.events import store
 from lodestar.imports.mapping import FIRST_ROW, Mapped, Problems
 from lodestar.imports.schemas import MappingSpec
 from lodestar.kit.time import from_day_number

@@ -13,12 +13,13 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from lodestar.auth.deps import PageUser
 from lodestar.auth.models import User
-from lodestar.imports import api, readers, service, targets
+from lodestar.imports import readers, service, targets
 from lodestar.imports.mapping import auto_fields
 from lodestar.imports.schemas import KINDS, MappingSpec
 from lodestar.kit.errors import InvalidInput
-from lodestar.web.deps import Db, PageUser, Today
+from lodestar.web.deps import Db, Today
 from lodestar.web.forms import read_form
 from lodestar.web.templating import render
 
@@ -156,6 +157,3 @@ async def confirm(request: Request, db: Db, user: PageUser, today: Today) -> Res
     _require_importer(user)
     form = await read_form(request)
     return await run_in_threadpool(_run, request, db, user, today, form, dry_run=False)
-
-
-router.include_router(api.router, prefix="/api/v1")

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from lodestar.auth.deps import ApiUser
 from lodestar.snapshots import service
 from lodestar.snapshots.models import SnapshotRun
 from lodestar.snapshots.schemas import SnapshotRunRead
-from lodestar.web.deps import ApiUser, Db
+from lodestar.web.deps import Db
 
 router = APIRouter(tags=["snapshots"])
 Limit = Annotated[int, Query(ge=1, le=500, description="How many, newest first.")]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from lodestar.auth.deps import PageUser
 from lodestar.snapshots import service
-from lodestar.web.deps import Db, PageUser
+from lodestar.web.deps import Db
 from lodestar.web.templating import render
 
 router = APIRouter(include_in_schema=False)

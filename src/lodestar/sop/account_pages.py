@@ -10,13 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from lodestar.accounts import service as accounts_service
 from lodestar.accounts.models import Account
+from lodestar.auth.deps import PageUser
 from lodestar.auth.models import Role, User
 from lodestar.kit.errors import InvalidInput
 from lodestar.sop import page_support as support
 from lodestar.sop import service as sop_service
 from lodestar.sop.schemas import TouchIn
 from lodestar.sop.timeline import account_timeline
-from lodestar.web.deps import Db, PageUser
+from lodestar.web.deps import Db
 from lodestar.web.forms import read_form, validate
 from lodestar.web.templating import render
 

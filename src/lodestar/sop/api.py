@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from lodestar.auth.deps import ApiUser
 from lodestar.sop import service
 from lodestar.sop.models import PlaybookRun
 from lodestar.sop.schemas import (
@@ -22,7 +23,7 @@ from lodestar.sop.schemas import (
     TouchIn,
     TouchRead,
 )
-from lodestar.web.deps import ApiUser, Db
+from lodestar.web.deps import Db
 
 router = APIRouter(tags=["sop"])
 

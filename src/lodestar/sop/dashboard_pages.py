@@ -15,11 +15,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from lodestar.analytics import snapshot_store
+from lodestar.auth.deps import PageUser
 from lodestar.auth.models import Role, User
 from lodestar.sop import compliance, effectiveness, performers, shape
 from lodestar.sop import page_support as support
 from lodestar.sop import service as sop_service
-from lodestar.web.deps import Db, PageUser
+from lodestar.web.deps import Db
 from lodestar.web.forms import validate
 from lodestar.web.templating import render
 

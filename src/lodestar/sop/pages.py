@@ -10,13 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
+from lodestar.auth.deps import PageUser
 from lodestar.auth.models import Role, User
 from lodestar.kit.errors import InvalidInput
 from lodestar.sop import account_pages, dashboard_pages, playbook_pages
 from lodestar.sop import page_support as support
 from lodestar.sop import service as sop_service
 from lodestar.sop.schemas import EvidenceIn, TaskBucket, TaskRead
-from lodestar.web.deps import Db, PageUser
+from lodestar.web.deps import Db
 from lodestar.web.forms import local_path, read_form, validate
 from lodestar.web.templating import render
 

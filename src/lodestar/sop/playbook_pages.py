@@ -10,12 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from lodestar.auth import service as auth_service
+from lodestar.auth.deps import PageUser
 from lodestar.config import service as config_service
 from lodestar.kit.errors import FieldProblem, InvalidInput
 from lodestar.sop import page_support as support
 from lodestar.sop import service as sop_service
 from lodestar.sop.schemas import SopConfig
-from lodestar.web.deps import Db, PageUser
+from lodestar.web.deps import Db
 from lodestar.web.forms import read_form
 from lodestar.web.templating import render
 

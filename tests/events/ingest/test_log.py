@@ -7,8 +7,8 @@ from pathlib import Path
 import orjson
 from sqlalchemy import Engine
 
+from lodestar.analytics import event_store as store
 from lodestar.db.engine import session_factory
-from lodestar.events import store
 from lodestar.events.ingest.log import IngestLog
 from lodestar.events.ingest.log_records import encode
 from lodestar.events.ingest.mover import Mover, read_checkpoint

@@ -18,7 +18,8 @@ import orjson
 import pyarrow as pa
 from sqlalchemy.orm import Session, sessionmaker
 
-from lodestar.events import service, store
+from lodestar.analytics import event_store as store
+from lodestar.events import service
 from lodestar.events.ingest.log import IngestLog, write_json_atomic
 from lodestar.events.ingest.log_records import LogRecord
 

@@ -1,4 +1,5 @@
-"""The event store: Segment-style messages as Parquet files, one folder per UTC day.
+"""The event store: Segment-style messages as Parquet files, one folder per UTC day (part of the analytical
+store: ingestion and imports write it, the metrics read it, so it sits below both).
 
 Layout: ``<events_dir>/date=YYYY-MM-DD/part-<uuid>.parquet``. Every file holds rows of EVENT_SCHEMA whose
 ``timestamp`` falls on that UTC day. Files are written under a temporary name and renamed into place, so a
