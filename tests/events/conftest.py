@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from lodestar.db.engine import session_factory
 from lodestar.analytics import event_store as store
+from lodestar.db.engine import session_factory
 from lodestar.events import service
 from tests.conftest import wipe
 

@@ -1,9 +1,10 @@
 """The event store: Segment-style messages as Parquet files, one folder per UTC day (part of the analytical
 store: ingestion and imports write it, the metrics read it, so it sits below both).
 
-Layout: ``<events_dir>/date=YYYY-MM-DD/part-<uuid>.parquet``. Every file holds rows of EVENT_SCHEMA whose
-``timestamp`` falls on that UTC day. Files are written under a temporary name and renamed into place, so a
-reader never sees half a file. Spark, DuckDB and pyarrow read the folder in place as a Hive-partitioned set.
+Layout (analytics.event_partitions): ``<events_dir>/date=YYYY-MM-DD/part-<uuid>.parquet``. Every file holds
+rows of EVENT_SCHEMA whose ``timestamp`` falls on that UTC day. Files are written under a temporary name and
+renamed into place, so a reader never sees half a file. Spark, DuckDB and pyarrow read the folder in place
+as a Hive-partitioned set.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from lodestar.analytics.event_partitions import day_folder, part_files, partition_days
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.time import from_day_number
 
@@ -40,8 +42,6 @@ EVENT_SCHEMA = pa.schema(
         pa.field("traits", pa.string()),  # JSON object
     ]
 )
-
-_PARTITION = "date="
 
 
 def _day_numbers(table: pa.Table) -> np.ndarray:
@@ -92,7 +92,7 @@ def write_events(events_dir: Path, table: pa.Table, name: str | None = None) -> 
     tag = name or uuid.uuid4().hex[:12]
     for start, end in zip(starts, ends, strict=True):
         day = from_day_number(int(sorted_days[start]))
-        folder = events_dir / f"{_PARTITION}{day.isoformat()}"
+        folder = day_folder(events_dir, day)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"part-{tag}.parquet"
         _write_atomic(path, table.slice(start, end - start))
@@ -102,21 +102,7 @@ def write_events(events_dir: Path, table: pa.Table, name: str | None = None) -> 
 
 def part_path(events_dir: Path, day: date, name: str) -> Path:
     """Where write_events puts the day's file written under this name."""
-    return events_dir / f"{_PARTITION}{day.isoformat()}" / f"part-{name}.parquet"
-
-
-def partition_days(events_dir: Path) -> list[date]:
-    """The UTC days that have at least one partition folder, oldest first."""
-    if not events_dir.is_dir():
-        return []
-    days = []
-    for child in events_dir.iterdir():
-        if child.is_dir() and child.name.startswith(_PARTITION):
-            try:
-                days.append(date.fromisoformat(child.name.removeprefix(_PARTITION)))
-            except ValueError:
-                continue
-    return sorted(days)
+    return day_folder(events_dir, day) / f"part-{name}.parquet"
 
 
 def _files(events_dir: Path, start: date | None, end: date | None) -> list[Path]:
@@ -124,7 +110,7 @@ def _files(events_dir: Path, start: date | None, end: date | None) -> list[Path]
     for day in partition_days(events_dir):
         if (start is not None and day < start) or (end is not None and day > end):
             continue
-        files.extend(sorted((events_dir / f"{_PARTITION}{day.isoformat()}").glob("part-*.parquet")))
+        files.extend(part_files(day_folder(events_dir, day)))
     return files
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import orjson
 
-from lodestar.analytics.event_store import partition_days
+from lodestar.analytics.event_partitions import day_folder, part_files, partition_days
 from lodestar.analytics.last_active_state import update_state
 from lodestar.kit.time import day_number
 
@@ -49,7 +49,7 @@ class RollupUpdate:
 
 def _signature(folder: Path) -> dict[str, list[int]]:
     sig: dict[str, list[int]] = {}
-    for path in sorted(folder.glob("part-*.parquet")):
+    for path in part_files(folder):
         st = path.stat()
         sig[path.name] = [st.st_size, st.st_mtime_ns]
     return sig
@@ -94,13 +94,14 @@ def update_rollups(events_dir: Path, rollup_dir: Path, threads: int | None = Non
     try:
         for day in partition_days(events_dir):
             key = day.isoformat()
-            sig = _signature(events_dir / f"date={key}")
+            folder = day_folder(events_dir, day)
+            sig = _signature(folder)
             if not sig:
                 continue
             seen.add(key)
             if manifest.get(key) == sig:
                 continue
-            _build_day(con, day, [events_dir / f"date={key}" / name for name in sig], rollup_dir)
+            _build_day(con, day, [folder / name for name in sig], rollup_dir)
             manifest[key] = sig
             rebuilt.append(day)
         dropped = [key for key in manifest if key not in seen]
