@@ -23,7 +23,7 @@ from lodestar.config import service as config_service
 from lodestar.contracts import service as contracts_service
 from lodestar.kit.errors import InvalidInput
 from lodestar.snapshots import insights
-from lodestar.sop import account_pages as sop_account_pages
+from lodestar.sop.tasks import panels as sop_account_pages
 from lodestar.web.deps import Db, PageUser
 from lodestar.web.forms import blank_to_none, field_errors, read_form, split_list, validate
 from lodestar.web.templating import locale_of, render

@@ -11,8 +11,8 @@ from lodestar.accounts.tiers import TierRules
 from lodestar.health.schemas import HealthConfig
 from lodestar.kit.errors import FieldProblem
 from lodestar.lifecycle.schemas import LifecycleModel
-from lodestar.sop.schemas import SopConfig
-from lodestar.sop.validation import sop_problems
+from lodestar.sop.playbooks.schemas import SopConfig
+from lodestar.sop.playbooks.validation import sop_problems
 
 Kind = Literal["health", "lifecycle", "tiers", "metrics", "sop"]
 KINDS: tuple[Kind, ...] = ("health", "lifecycle", "tiers", "metrics", "sop")

@@ -9,6 +9,6 @@ from lodestar.engagement import models as _engagement  # noqa: F401
 from lodestar.events import models as _events  # noqa: F401
 from lodestar.imports import models as _imports  # noqa: F401
 from lodestar.snapshots import models as _snapshots  # noqa: F401
-from lodestar.sop import models as _sop  # noqa: F401
+from lodestar.sop.tasks import models as _sop  # noqa: F401
 
 metadata = Base.metadata

@@ -170,7 +170,7 @@ class DailyScheduler(threading.Thread):
 
     def send_digest(self, today: date) -> None:
         """E-mails each person's task digest after the day's snapshot (a failure is logged, not raised)."""
-        from lodestar.sop.digest import run_digest
+        from lodestar.sop.service import run_digest
 
         try:
             _, sent = run_digest(self.engine, self.settings, today)

@@ -1,9 +1,9 @@
-"""What the SOP pages share: today's date, labels in the viewer's language, people a task may go to."""
+"""What a task card offers beside the task: people to give it to, touches to pick, the metric's live value."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 from typing import Any
 
 from fastapi import Request
@@ -11,17 +11,11 @@ from sqlalchemy.orm import Session
 
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
-from lodestar.config import service as config_service
 from lodestar.engagement import service as engagement_service
-from lodestar.kit.errors import InvalidInput
 from lodestar.snapshots import insights
 from lodestar.snapshots import service as snapshots_service
-from lodestar.sop import service as sop_service
-from lodestar.sop.schemas import SopConfig, TaskRead
-from lodestar.web.templating import locale_of
+from lodestar.sop.tasks.schemas import TaskRead
 
-# Form fields a problem can point at; anything else is shown above the form.
-FORM_FIELDS = ("note", "checkbox", "file", "touch_id", "reason", "assignee_id")
 TOUCH_CHOICES = 10
 
 
@@ -43,29 +37,6 @@ class MetricState:
         if self.at_least is not None:
             return self.value >= self.at_least
         return self.at_most is not None and self.value <= self.at_most
-
-
-def today_of(request: Request) -> date:
-    """Today in the company's time zone: what 'due today' and 'overdue' are measured against."""
-    return datetime.now(request.app.state.settings.zone).date()
-
-
-def chinese(request: Request) -> bool:
-    """Whether the page is shown in Chinese (and so the Chinese playbook texts where they exist)."""
-    return locale_of(request) == "zh_CN"
-
-
-def stage_labels(db: Session, request: Request) -> dict[str, str]:
-    """Lifecycle stage keys and their labels in the viewer's language, in model order."""
-    model, _ = config_service.lifecycle_model(db)
-    zh = chinese(request)
-    return {s.key: (s.label_zh if zh and s.label_zh else s.label) for s in model.stages}
-
-
-def playbook_labels(config: SopConfig, request: Request) -> dict[str, str]:
-    """Playbook keys and their names in the viewer's language."""
-    zh = chinese(request)
-    return {p.key: (p.name_zh if zh and p.name_zh else p.name) for p in config.playbooks}
 
 
 def assignable_users(db: Session, viewer: User) -> list[User]:
@@ -127,18 +98,3 @@ def metric_states(request: Request, tasks: list[TaskRead]) -> dict[int, MetricSt
             at_most=rule.get("at_most"),
         )
     return states
-
-
-def problems_by_field(exc: InvalidInput) -> dict[str, str]:
-    """Problems keyed by the form field named last in their path (evidence.note -> note); others under ''."""
-    errors: dict[str, str] = {}
-    for problem in exc.problems:
-        name = problem.field.replace("[", ".").split(".")[-1]
-        name = "file" if name in ("file_name", "file_bytes") else name
-        errors.setdefault(name if name in FORM_FIELDS else "", problem.message)
-    return errors
-
-
-def nav_counts(db: Session, viewer: User, request: Request) -> dict[str, int]:
-    """The viewer's open tasks due today, overdue and upcoming (the navigation badge)."""
-    return sop_service.task_counts(db, viewer, today_of(request))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from lodestar.kit.errors import FieldProblem
-from lodestar.sop.schemas import Outcome, Playbook, SopConfig
+from lodestar.sop.playbooks.schemas import Outcome, Playbook, SopConfig
 
 
 def sop_problems(sop: SopConfig, stages: Collection[str], metrics: Collection[str]) -> list[FieldProblem]:

@@ -14,14 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.accounts.models import Account
 from lodestar.auth.models import User
 from lodestar.kit.errors import InvalidInput
+from lodestar.kit.time import day_number
 from lodestar.snapshots import store
-from lodestar.sop.task_frame import day, load_tasks, outcome_columns, people
+from lodestar.sop.measurement.task_facts import accounts, load_tasks, outcome_columns, people
 
 MIN_ACCOUNTS = 5  # a CSM with fewer measured accounts is not ranked
 
@@ -78,9 +77,9 @@ def _ranking(
             "value": table.column(measure).cast("float64").fill_null(np.nan).to_numpy(),
         }
     )
+    owned = accounts(session).dropna(subset=["owner_id"])
     owners = pd.DataFrame(
-        session.execute(select(Account.id, Account.owner_id).where(Account.owner_id.is_not(None))).all(),
-        columns=["account_id", "csm"],
+        {"account_id": owned["account_id"].to_numpy(), "csm": owned["owner_id"].to_numpy(dtype=np.int64)}
     )
     merged = owners.merge(values.dropna(), on="account_id")
     ranking = merged.groupby("csm").agg(accounts=("value", "size"), mean=("value", "mean")).reset_index()
@@ -126,7 +125,7 @@ def top_performers(
     )
     frame = frame[frame["assignee_id"].isin(ranked)]
     frame = frame.assign(top=frame["assignee_id"].isin(top_ids).to_numpy(dtype=bool))
-    cutoff = day(as_of)
+    cutoff = day_number(as_of)
     steps = []
     for (pk, sk), group in frame.groupby(["playbook_key", "step_key"], sort=True):
         top, rest = group[group["top"]], group[~group["top"]]

@@ -1,4 +1,4 @@
-"""One timeline of an account: touches, playbook tasks, stage changes and health changes, newest first."""
+"""The account activity feed: touches, playbook runs and tasks, stage and health changes, newest first."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.engagement import service as engagement_service
 from lodestar.snapshots import service as snapshots_service
-from lodestar.sop import service as sop_service
-from lodestar.sop.schemas import TaskRead
+from lodestar.sop.tasks import service as tasks_service
+from lodestar.sop.tasks.schemas import TaskRead
 
 EntryKind = Literal["touch", "run", "task_done", "task_skipped", "stage", "health"]
 # A score move this large between two snapshots is worth a line even when the grade stays.
@@ -34,7 +34,7 @@ _SAME_DAY_ORDER: dict[str, int] = {
 
 
 @dataclass(frozen=True)
-class TimelineEntry:
+class FeedEntry:
     """One thing that happened to an account; `data` holds what the template shows for its kind."""
 
     kind: EntryKind
@@ -48,11 +48,11 @@ class TimelineEntry:
         return (self.day, _SAME_DAY_ORDER[self.kind], instant)
 
 
-def _touch_entries(session: Session, account_id: int, limit: int, zone: tzinfo) -> list[TimelineEntry]:
+def _touch_entries(session: Session, account_id: int, limit: int, zone: tzinfo) -> list[FeedEntry]:
     touches = engagement_service.account_touches(session, account_id, limit=limit)
     names = _user_names(session, {t.user_id for t in touches})
     return [
-        TimelineEntry(
+        FeedEntry(
             "touch",
             _local_day(t.occurred_at, zone),
             t.occurred_at,
@@ -70,20 +70,20 @@ def _touch_entries(session: Session, account_id: int, limit: int, zone: tzinfo) 
     ]
 
 
-def _task_entries(tasks: Sequence[TaskRead], zone: tzinfo) -> list[TimelineEntry]:
-    entries: list[TimelineEntry] = []
+def _task_entries(tasks: Sequence[TaskRead], zone: tzinfo) -> list[FeedEntry]:
+    entries: list[FeedEntry] = []
     runs: dict[int, list[TaskRead]] = {}
     for task in tasks:
         runs.setdefault(task.run_id, []).append(task)
         if task.status == "done" and task.done_on is not None:
-            entries.append(TimelineEntry("task_done", task.done_on, task.completed_at, {"task": task}))
+            entries.append(FeedEntry("task_done", task.done_on, task.completed_at, {"task": task}))
         elif task.status == "skipped" and task.completed_at is not None:
             day = _local_day(task.completed_at, zone)
-            entries.append(TimelineEntry("task_skipped", day, task.completed_at, {"task": task}))
+            entries.append(FeedEntry("task_skipped", day, task.completed_at, {"task": task}))
     for run_tasks in runs.values():
         first = run_tasks[0]
         entries.append(
-            TimelineEntry(
+            FeedEntry(
                 "run",
                 first.triggered_on,
                 None,
@@ -98,14 +98,14 @@ def _task_entries(tasks: Sequence[TaskRead], zone: tzinfo) -> list[TimelineEntry
     return entries
 
 
-def _stage_entries(session: Session, account_id: int) -> list[TimelineEntry]:
+def _stage_entries(session: Session, account_id: int) -> list[FeedEntry]:
     return [
-        TimelineEntry("stage", t.on, None, {"from": t.from_stage, "to": t.to_stage, "reason": t.reason})
+        FeedEntry("stage", t.on, None, {"from": t.from_stage, "to": t.to_stage, "reason": t.reason})
         for t in snapshots_service.transitions(session, account_id)
     ]
 
 
-def _health_entries(session: Session, account_id: int) -> list[TimelineEntry]:
+def _health_entries(session: Session, account_id: int) -> list[FeedEntry]:
     """Grade changes and big score moves between consecutive snapshots."""
     history = snapshots_service.history(session, account_id)
     entries = []
@@ -117,7 +117,7 @@ def _health_entries(session: Session, account_id: int) -> list[TimelineEntry]:
         )
         if before.grade != after.grade or moved:
             entries.append(
-                TimelineEntry(
+                FeedEntry(
                     "health",
                     after.as_of,
                     None,
@@ -133,12 +133,12 @@ def _health_entries(session: Session, account_id: int) -> list[TimelineEntry]:
     return entries
 
 
-def account_timeline(
+def account_activity_feed(
     session: Session, viewer: User, account_id: int, limit: int = 100, *, zone: tzinfo = UTC
-) -> list[TimelineEntry]:
+) -> list[FeedEntry]:
     """Touches, tasks (started, done, skipped), stage and health changes of an account, newest first."""
     accounts_service.get_account(session, viewer, account_id)  # NotFound unless the viewer may see it
-    tasks, _ = sop_service.list_tasks(
+    tasks, _ = tasks_service.list_tasks(
         session, viewer, bucket="all", account_id=account_id, limit=TASKS_PER_ACCOUNT
     )
     entries = [
@@ -147,7 +147,7 @@ def account_timeline(
         *_stage_entries(session, account_id),
         *_health_entries(session, account_id),
     ]
-    entries.sort(key=TimelineEntry.sort_key, reverse=True)
+    entries.sort(key=FeedEntry.sort_key, reverse=True)
     return entries[:limit]
 
 

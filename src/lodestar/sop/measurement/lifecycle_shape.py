@@ -14,14 +14,13 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.accounts.models import Account
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
-from lodestar.engagement.models import Touch
+from lodestar.engagement import service as engagement_service
 from lodestar.kit.errors import InvalidInput
 from lodestar.snapshots.models import StageTransition
-from lodestar.sop.models import Task
-from lodestar.sop.task_frame import People, people
+from lodestar.sop.measurement import repository
+from lodestar.sop.measurement.task_facts import People, accounts, people
 
 Shape = Literal["hammer", "dumbbell", "balanced", "uneven", "not_enough_data"]
 ONBOARDING_SIDE = ("handover", "onboarding")
@@ -74,22 +73,17 @@ def _activities(session: Session, viewer: User | None, first: date, as_of: date)
     """Touches and completed steps in [first, as_of]: account, person, day, kind ('touch' or 'step')."""
     start = pd.Timestamp(first, tz="UTC")
     stop = pd.Timestamp(as_of + timedelta(days=1), tz="UTC")
-    touches = session.execute(
-        select(Touch.account_id, Touch.user_id, Touch.occurred_at, Account.owner_id, Account.tier)
-        .join(Account, Account.id == Touch.account_id)
-        .where(Touch.occurred_at >= start.to_pydatetime(), Touch.occurred_at < stop.to_pydatetime())
-    ).all()
-    steps = session.execute(
-        select(Task.account_id, Task.assignee_id, Task.done_on, Account.owner_id, Account.tier)
-        .join(Account, Account.id == Task.account_id)
-        .where(Task.status == "done", Task.touch_id.is_(None), Task.done_on >= first, Task.done_on <= as_of)
-    ).all()
-    cols = ["account_id", "person", "day", "owner_id", "tier"]
+    touches = engagement_service.touches_between(session, start.to_pydatetime(), stop.to_pydatetime())
+    steps = repository.done_steps(session, first, as_of)
+    cols = ["account_id", "person", "day"]
     t = pd.DataFrame(touches, columns=cols).assign(kind="touch")
     t["day"] = pd.to_datetime(t["day"], utc=True).dt.tz_convert(None).dt.normalize()
     s = pd.DataFrame(steps, columns=cols).assign(kind="step")
     s["day"] = pd.to_datetime(s["day"])
-    frame = pd.concat([t, s], ignore_index=True)
+    # Each activity with its account's owner and tier now (activities of unknown accounts are left out).
+    frame = pd.concat([t, s], ignore_index=True).merge(
+        accounts(session).astype({"owner_id": "object"}), on="account_id", how="inner"
+    )
     frame["person"] = frame["person"].fillna(frame["owner_id"]).astype("Int64")
     if viewer is not None:
         scope = auth_service.scope_for(session, viewer)

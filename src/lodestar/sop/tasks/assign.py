@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lodestar.sop.schemas import Assignment
+from lodestar.sop.playbooks.schemas import Assignment
 
 
 @dataclass

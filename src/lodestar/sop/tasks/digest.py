@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from lodestar.accounts import service as accounts_service
 from lodestar.auth import service as auth_service
 from lodestar.db.engine import unit_of_work
 from lodestar.settings import Settings
-from lodestar.sop import repository
+from lodestar.sop.tasks import repository
 
 UPCOMING_DAYS = 7
 _HEADINGS = {
@@ -69,17 +70,23 @@ class Digest:
 def build_digests(session: Session, today: date) -> list[Digest]:
     """A digest for every active person with open tasks overdue, due today or due within 7 days."""
     people = {u.id: u for u in auth_service.list_users(session) if u.active}
+    rows = repository.open_tasks_for_digest(session, today + timedelta(days=UPCOMING_DAYS))
+    names = accounts_service.account_names(session, {r[5] for r in rows})
     out: dict[int, Digest] = {}
-    for assignee, task_id, title, title_zh, due_on, account in repository.open_tasks_for_digest(
-        session, today + timedelta(days=UPCOMING_DAYS)
-    ):
+    for assignee, task_id, title, title_zh, due_on, account_id in rows:
         person = people.get(assignee)
-        if person is None:
+        if person is None or account_id not in names:
             continue
         digest = out.setdefault(assignee, Digest(person.id, person.email, person.name, person.locale))
         key = "overdue" if due_on < today else "today" if due_on == today else "upcoming"
         digest.sections[key].append(
-            {"id": task_id, "title": title, "title_zh": title_zh, "due_on": due_on, "account": account}
+            {
+                "id": task_id,
+                "title": title,
+                "title_zh": title_zh,
+                "due_on": due_on,
+                "account": names[account_id],
+            }
         )
     return [out[k] for k in sorted(out)]
 

@@ -6,6 +6,7 @@ on a large portfolio. Every figure is scoped to the viewer: a CSM sees their own
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -16,10 +17,10 @@ from pydantic import BaseModel, ConfigDict
 
 from lodestar.auth.models import Role, User
 from lodestar.snapshots import insights
-from lodestar.sop import compliance, effectiveness, performers, shape
-from lodestar.sop import page_support as support
-from lodestar.sop import service as sop_service
-from lodestar.web.deps import Db, PageUser
+from lodestar.sop.measurement import compliance, effectiveness, lifecycle_shape, top_performers
+from lodestar.sop.playbooks import labels
+from lodestar.sop.playbooks import service as playbooks_service
+from lodestar.web.deps import Db, PageUser, Today
 from lodestar.web.forms import validate
 from lodestar.web.templating import render
 
@@ -71,11 +72,10 @@ def _trend_chart(points: list[compliance.TrendPoint]) -> dict[str, Any]:
 
 
 @router.get("/sop")
-def dashboard(request: Request, user: PageUser, db: Db) -> Response:
+def dashboard(request: Request, user: PageUser, db: Db, today: Today) -> Response:
     """Attainment by CSM, team and step with a trend; effectiveness, performers and shape load after."""
     flt: DashboardFilter = _filter(request, DashboardFilter)
-    today = support.today_of(request)
-    config, _ = sop_service.current_config(db)
+    config, _ = playbooks_service.current_config(db)
     common: dict[str, Any] = {"as_of": today, "viewer": user, "playbook_key": flt.playbook}
     trend_by = flt.trend_by or ("csm" if user.role == Role.CSM else "team")
     trend = compliance.attainment_trend(db, by=trend_by, period=flt.period, periods=TREND_PERIODS, **common)
@@ -83,7 +83,7 @@ def dashboard(request: Request, user: PageUser, db: Db) -> Response:
         "flt": flt,
         "as_of": today,
         "playbooks": config.playbooks,
-        "playbook_labels": support.playbook_labels(config, request),
+        "playbook_labels": labels.playbook_labels(config, request),
         "by_csm": compliance.attainment(db, by="csm", **common),
         "by_team": compliance.attainment(db, by="team", **common),
         "by_step": compliance.attainment(db, by="step", **common),
@@ -95,73 +95,73 @@ def dashboard(request: Request, user: PageUser, db: Db) -> Response:
 
 
 @router.get("/sop/effectiveness")
-def effectiveness_section(request: Request, user: PageUser, db: Db) -> Response:
+def effectiveness_section(request: Request, user: PageUser, db: Db, today: Today) -> Response:
     """The effectiveness table: each step's effect on its outcome with its interval and verdict."""
-    report = effectiveness.effectiveness(db, _root(request), as_of=support.today_of(request), viewer=user)
-    config, _ = sop_service.current_config(db)
-    context = {"report": report, "playbook_labels": support.playbook_labels(config, request)}
+    report = effectiveness.effectiveness(db, _root(request), as_of=today, viewer=user)
+    config, _ = playbooks_service.current_config(db)
+    context = {"report": report, "playbook_labels": labels.playbook_labels(config, request)}
     return render(request, "sop/_effectiveness.html", context)
 
 
 @router.get("/sop/performers")
-def performers_section(request: Request, user: PageUser, db: Db) -> Response:
+def performers_section(request: Request, user: PageUser, db: Db, today: Today) -> Response:
     """What the CSMs whose accounts do best do differently."""
     flt: DashboardFilter = _filter(request, DashboardFilter)
-    report = performers.top_performers(
-        db, _root(request), as_of=support.today_of(request), playbook_key=flt.playbook, viewer=user
+    report = top_performers.top_performers(
+        db, _root(request), as_of=today, playbook_key=flt.playbook, viewer=user
     )
-    config, _ = sop_service.current_config(db)
-    context = {"report": report, "playbook_labels": support.playbook_labels(config, request)}
+    config, _ = playbooks_service.current_config(db)
+    context = {"report": report, "playbook_labels": labels.playbook_labels(config, request)}
     return render(request, "sop/_performers.html", context)
 
 
 @router.get("/sop/shape")
-def shape_section(request: Request, user: PageUser, db: Db) -> Response:
+def shape_section(request: Request, user: PageUser, db: Db, today: Today) -> Response:
     """Where the work goes in the lifecycle, per CSM, team or tier, with the shape's name and rule."""
     flt: DashboardFilter = _filter(request, DashboardFilter)
-    rows = shape.lifecycle_shape(db, by=flt.shape_by, as_of=support.today_of(request), viewer=user)
-    labels = support.stage_labels(db, request)
-    stages = [s for s in labels if any(r.shares.get(s) for r in rows)]
+    rows = lifecycle_shape.lifecycle_shape(db, by=flt.shape_by, as_of=today, viewer=user)
+    names = labels.stage_labels(db, request)
+    stages = [s for s in names if any(r.shares.get(s) for r in rows)]
     chart = {
         "labels": [r.label for r in rows],
         "series": [
-            {"name": labels[s], "data": [round(r.shares.get(s, 0.0) * 100, 1) for r in rows]} for s in stages
+            {"name": names[s], "data": [round(r.shares.get(s, 0.0) * 100, 1) for r in rows]} for s in stages
         ],
     }
-    context = {"rows": rows, "chart": chart, "flt": flt, "rule": shape.SHAPE_RULE}
+    context = {"rows": rows, "chart": chart, "flt": flt, "rule": lifecycle_shape.SHAPE_RULE}
     return render(request, "sop/_shape.html", context)
 
 
 @router.get("/sop/missed")
-def missed(request: Request, user: PageUser, db: Db) -> Response:
+def missed(request: Request, user: PageUser, db: Db, today: Today) -> Response:
     """The tasks behind a group's attainment that were not done on time (late, skipped or missed)."""
     flt: MissedFilter = _filter(request, MissedFilter)
     rows = compliance.missed_tasks(
         db,
         user,
-        as_of=support.today_of(request),
+        as_of=today,
         by=flt.by,
         key=flt.key,
         period=flt.period,
         playbook_key=flt.playbook,
         limit=500,
     )
-    config, _ = sop_service.current_config(db)
+    config, _ = playbooks_service.current_config(db)
     context = {
         "rows": rows,
         "flt": flt,
-        "group": _group_label(db, user, flt, request),
-        "playbook_labels": support.playbook_labels(config, request),
+        "group": _group_label(db, user, flt, today),
+        "playbook_labels": labels.playbook_labels(config, request),
     }
     return render(request, "sop/missed.html", context)
 
 
-def _group_label(db: Db, user: User, flt: MissedFilter, request: Request) -> str:
+def _group_label(db: Db, user: User, flt: MissedFilter, today: date) -> str:
     """The drilled-into group's readable name (a CSM's or team's name, a step's title)."""
     rows = compliance.attainment(
         db,
         by=flt.by,
-        as_of=support.today_of(request),
+        as_of=today,
         viewer=user,
         playbook_key=flt.playbook,
         period=flt.period,

@@ -1,27 +1,36 @@
-"""Queries on playbook runs and tasks (and the account and user columns they are shown with)."""
+"""Queries on playbook runs and tasks."""
 
 from __future__ import annotations
 
 import json
 import typing
 from collections.abc import Collection, Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, Text, cast, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    Text,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from lodestar.accounts.models import Account
-from lodestar.auth.models import Role, User
 from lodestar.db.bulk import insert_returning_ids
-from lodestar.engagement.models import Touch
-from lodestar.sop.models import PlaybookRun, Task, TaskStatus
+from lodestar.sop.tasks.models import PlaybookRun, Task, TaskStatus
 
 BATCH = 5_000  # keeps IN (...) lists under SQLite's bound-parameter limit
 OPEN = TaskStatus.OPEN.value
-Assignee = aliased(User)
-TaskRows = Select[Task, PlaybookRun, str, int | None, str]
+TaskRows = Select[Task, PlaybookRun]
 
 
 def _chunks(values: Collection[Any]) -> Iterable[list[Any]]:
@@ -44,24 +53,6 @@ def existing_run_keys(session: Session, refs: Collection[str]) -> set[tuple[str,
 def insert_runs(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Bulk-inserts playbook runs; their ids in input order."""
     return insert_returning_ids(session, PlaybookRun, rows) if rows else []
-
-
-def account_facts(
-    session: Session, account_ids: Collection[int]
-) -> dict[int, tuple[int | None, str | None, str | None]]:
-    """(owner_id, tier, stage) of each of these accounts."""
-    out: dict[int, tuple[int | None, str | None, str | None]] = {}
-    cols = (Account.id, Account.owner_id, Account.tier, Account.stage)
-    for chunk in _chunks(account_ids):
-        out.update(
-            {a: (o, t, s) for a, o, t, s in session.execute(select(*cols).where(Account.id.in_(chunk)))}
-        )
-    return out
-
-
-def users(session: Session) -> list[tuple[int, str, int | None, bool]]:
-    """(id, role, manager_id, active) of every user."""
-    return [tuple(r) for r in session.execute(select(User.id, User.role, User.manager_id, User.active))]  # type: ignore[misc]
 
 
 def open_task_counts(session: Session) -> dict[int, int]:
@@ -97,22 +88,14 @@ def get_task(session: Session, task_id: int) -> Task | None:
 
 
 def task_rows_stmt() -> TaskRows:
-    """Tasks with their run, account name and owner, and assignee name (for reading)."""
-    stmt: TaskRows = (
-        select(Task, PlaybookRun, Account.name, Account.owner_id, Assignee.name)
-        .join(PlaybookRun, PlaybookRun.id == Task.run_id)
-        .join(Account, Account.id == Task.account_id)
-        .outerjoin(Assignee, Assignee.id == Task.assignee_id)
-    )
+    """Tasks with their run (for reading)."""
+    stmt: TaskRows = select(Task, PlaybookRun).join(PlaybookRun, PlaybookRun.id == Task.run_id)
     return stmt
 
 
-def visible(stmt: TaskRows, scope_ids: frozenset[int] | None, viewer_id: int) -> TaskRows:
-    """Tasks of accounts owned within the scope, or assigned within it (None: everything)."""
-    if scope_ids is None:
-        return stmt
-    ids = sorted(scope_ids | {viewer_id})
-    return stmt.where(or_(Account.owner_id.in_(ids), Task.assignee_id.in_(ids)))
+def in_scope(owned: Select[int], people: Sequence[int]) -> ColumnElement[bool]:
+    """Tasks of the accounts `owned` selects (the scope's accounts), or assigned to one of these people."""
+    return or_(Task.account_id.in_(owned), Task.assignee_id.in_(people))
 
 
 def bucket_filter(bucket: str, today: date, upcoming_days: int) -> list[ColumnElement[bool]]:
@@ -153,7 +136,7 @@ def page(session: Session, stmt: TaskRows, limit: int, offset: int) -> tuple[lis
 
 
 def task_row(session: Session, task_id: int) -> tuple[Any, ...] | None:
-    """One task with its run, account name and owner, and assignee name."""
+    """One task with its run."""
     row = session.execute(task_rows_stmt().where(Task.id == task_id)).first()
     return tuple(row) if row else None
 
@@ -182,22 +165,6 @@ def open_tasks_of_kind(
     out: list[tuple[Task, date]] = []
     for chunk in _chunks(account_ids):
         out.extend((t, d) for t, d in session.execute(stmt.where(Task.account_id.in_(chunk))))
-    return out
-
-
-def touches_of(
-    session: Session, account_ids: Collection[int], kinds: Collection[str], since: datetime
-) -> list[Any]:
-    """Touches of these kinds on these accounts since an instant, oldest first, as light rows
-    (id, account_id, user_id, kind, occurred_at, subject)."""
-    cols = (Touch.id, Touch.account_id, Touch.user_id, Touch.kind, Touch.occurred_at, Touch.subject)
-    out: list[Any] = []
-    for chunk in _chunks(account_ids):
-        stmt = select(*cols).where(
-            Touch.account_id.in_(chunk), Touch.kind.in_(sorted(kinds)), Touch.occurred_at >= since
-        )
-        out.extend(session.execute(stmt))
-    out.sort(key=lambda t: (t.occurred_at, t.id))
     return out
 
 
@@ -230,17 +197,16 @@ def close_tasks(session: Session, values: Sequence[dict[str, Any]]) -> None:
         session.execute(update(Task), list(values))
 
 
-def active_people(session: Session) -> list[User]:
-    """Active users who can hold tasks (CSMs and managers)."""
-    stmt = select(User).where(User.active.is_(True), User.role.in_([Role.CSM.value, Role.MANAGER.value]))
-    return list(session.scalars(stmt.order_by(User.id)))
+def task_ids_proved_by(session: Session, touch_id: int) -> list[int]:
+    """The tasks a touch is the evidence of, by id."""
+    return list(session.scalars(select(Task.id).where(Task.touch_id == touch_id).order_by(Task.id)))
 
 
 def open_tasks_for_digest(session: Session, last: date) -> list[tuple[Any, ...]]:
-    """Open tasks due up to `last` with an assignee, with account name, for the e-mail digest."""
+    """(assignee_id, id, title, title_zh, due_on, account_id) of the open tasks due up to `last` with an
+    assignee, for the e-mail digest."""
     stmt = (
-        select(Task.assignee_id, Task.id, Task.title, Task.title_zh, Task.due_on, Account.name)
-        .join(Account, Account.id == Task.account_id)
+        select(Task.assignee_id, Task.id, Task.title, Task.title_zh, Task.due_on, Task.account_id)
         .where(Task.status == OPEN, Task.assignee_id.is_not(None), Task.due_on <= last)
         .order_by(Task.assignee_id, Task.due_on, Task.id)
     )
@@ -267,16 +233,16 @@ def insert_step_tasks(
     rule: dict[str, Any],
     due_days: int,
     counts_from_days: int,
-    manager_does_it: bool,
+    managers: dict[int, int] | None = None,
 ) -> None:
     """Makes one step's task for every run with an id in [first_run, last_run] in one INSERT ... SELECT.
 
     The due date and the evidence window come from each run's trigger day inside the database, so 100,000
-    runs cost five statements rather than half a million bound rows. Tasks go to the run's owner (or the
-    owner's active manager); runs of accounts without an active owner are then given a CSM by `assign_runs`.
+    runs cost five statements rather than half a million bound rows. Tasks go to the run's owner, or with
+    `managers` (user id -> their active manager) to the owner's manager when they have one; runs of accounts
+    without an active owner are then given a CSM by `assign_runs`.
     """
-    runs, tasks, owner = cast_table(PlaybookRun), cast_table(Task), aliased(User)
-    manager = aliased(User)
+    runs, tasks = cast_table(PlaybookRun), cast_table(Task)
     sqlite = session.get_bind().dialect.name == "sqlite"
     since = _days_after(session, runs.c.triggered_on, counts_from_days)
     text_rule = json.dumps(rule)
@@ -288,17 +254,9 @@ def insert_step_tasks(
             cast(literal("{counts_from}"), ARRAY(Text)),
             func.to_jsonb(cast(since, Text)),
         )
-    if manager_does_it:
-        # The owner's manager when they have an active one, else the owner.
-        assignee: ColumnElement[Any] = func.coalesce(
-            select(manager.id)
-            .join(owner, owner.manager_id == manager.id)
-            .where(owner.id == runs.c.owner_id, manager.active.is_(True))
-            .scalar_subquery(),
-            runs.c.owner_id,
-        )
-    else:
-        assignee = runs.c.owner_id
+    assignee: ColumnElement[Any] = runs.c.owner_id
+    if managers:  # the owner's manager when they have an active one, else the owner
+        assignee = case(managers, value=runs.c.owner_id, else_=runs.c.owner_id)
     columns = {
         "run_id": runs.c.id,
         "account_id": runs.c.account_id,

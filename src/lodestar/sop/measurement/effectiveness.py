@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from lodestar.auth.models import User
 from lodestar.kit.stats import Estimate, spearman, stratified_difference
-from lodestar.sop.outcomes import Outcomes
-from lodestar.sop.schemas import SopConfig
-from lodestar.sop.task_frame import people, run_frame, step_units
+from lodestar.sop.measurement.outcomes import Outcomes
+from lodestar.sop.measurement.task_facts import people, run_frame, step_units
+from lodestar.sop.playbooks import service as playbooks_service
+from lodestar.sop.playbooks.schemas import SopConfig
 
 Verdict = Literal["effective", "harmful", "needs_review", "not_enough_data"]
 MIN_COMPARISONS = 30  # treated and untreated comparisons each, before a step may be called anything
@@ -110,11 +111,7 @@ def verdict(estimate: Estimate, smaller_group: int, minimum: int) -> Verdict:
 
 
 def _config(session: Session, config: SopConfig | None) -> SopConfig:
-    if config is not None:
-        return config
-    from lodestar.sop import service as sop_service  # the service imports the analytics' neighbours
-
-    return sop_service.current_config(session)[0]
+    return config if config is not None else playbooks_service.current_config(session)[0]
 
 
 def step_outcomes(config: SopConfig) -> dict[tuple[str, str | None], OutcomeSpec]:

@@ -9,9 +9,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from lodestar.auth.models import User
-from lodestar.sop.compliance import AttainmentRow, attainment
-from lodestar.sop.effectiveness import EffectivenessReport, effectiveness
-from lodestar.sop.schemas import SopConfig
+from lodestar.sop.measurement.compliance import AttainmentRow, attainment
+from lodestar.sop.measurement.effectiveness import EffectivenessReport, effectiveness
+from lodestar.sop.playbooks.schemas import SopConfig
 
 
 class SopReport(BaseModel):

@@ -1,4 +1,5 @@
-"""The SOP parts of the account page: log a touch, start a playbook, open tasks and one timeline."""
+"""The SOP panels of the account page (open tasks, start a playbook, log a touch, the activity feed) and
+their form routes."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from fastapi.responses import RedirectResponse, Response
 from lodestar.accounts import service as accounts_service
 from lodestar.accounts.models import Account
 from lodestar.auth.models import Role, User
+from lodestar.engagement import service as engagement_service
+from lodestar.engagement.schemas import TouchIn
 from lodestar.kit.errors import InvalidInput
-from lodestar.sop import page_support as support
-from lodestar.sop import service as sop_service
-from lodestar.sop.schemas import TouchIn
-from lodestar.sop.timeline import account_timeline
+from lodestar.kit.time import today_in
+from lodestar.sop.playbooks import labels
+from lodestar.sop.playbooks import service as playbooks_service
+from lodestar.sop.tasks import service as tasks_service
+from lodestar.sop.tasks.activity_feed import account_activity_feed
 from lodestar.web.deps import Db, PageUser
 from lodestar.web.forms import read_form, validate
 from lodestar.web.templating import render
@@ -24,7 +28,7 @@ router = APIRouter(include_in_schema=False)
 
 TOUCH_KINDS = ("call", "visit", "meeting", "training", "email", "qbr")
 TOUCH_FIELDS = ("kind", "occurred_on", "occurred_time", "subject", "notes", "duration_minutes")
-TIMELINE_LENGTH = 60
+FEED_LENGTH = 60
 FLASH = "sop_account_flash"
 
 
@@ -34,19 +38,19 @@ def _touch_defaults(request: Request) -> dict[str, str]:
 
 
 def account_section(request: Request, db: Db, user: User, account: Account) -> dict[str, Any]:
-    """The account page's SOP context: touch form, manual playbooks, open tasks and the timeline."""
-    config, _ = sop_service.current_config(db)
-    tasks, _ = sop_service.list_tasks(db, user, bucket="open", account_id=account.id, limit=100)
+    """The account page's SOP context: touch form, manual playbooks, open tasks and the activity feed."""
+    config, _ = playbooks_service.current_config(db)
+    tasks, _ = tasks_service.list_tasks(db, user, bucket="open", account_id=account.id, limit=100)
     zone = request.app.state.settings.zone
     return {
         "tasks": tasks,
-        "timeline": account_timeline(db, user, account.id, TIMELINE_LENGTH, zone=zone),
+        "activity_feed": account_activity_feed(db, user, account.id, FEED_LENGTH, zone=zone),
         "manual_playbooks": [p for p in config.playbooks if p.enabled and p.trigger.kind == "manual"],
-        "playbook_labels": support.playbook_labels(config, request),
+        "playbook_labels": labels.playbook_labels(config, request),
         "touch_kinds": TOUCH_KINDS,
         "touch_values": _touch_defaults(request),
-        "today": support.today_of(request),
-        "zh": support.chinese(request),
+        "today": today_in(zone),
+        "zh": labels.chinese(request),
         "can_act": user.role != Role.VIEWER,
         "flash": request.session.pop(FLASH, None),
     }
@@ -105,7 +109,7 @@ async def log_touch(account_id: int, request: Request, user: PageUser, db: Db) -
     form = await read_form(request)
     account = accounts_service.get_account(db, user, account_id)
     try:
-        touch = sop_service.log_touch(db, user, account_id, _touch_from(form, request))
+        touch = engagement_service.log_touch(db, user, account_id, _touch_from(form, request))
     except InvalidInput as exc:
         db.rollback()
         account = accounts_service.get_account(db, user, account_id)
@@ -122,6 +126,6 @@ async def start_playbook(account_id: int, request: Request, user: PageUser, db: 
     key = form.get("playbook_key", "")
     if not key:
         raise InvalidInput.one("playbook_key", "pick the playbook to start")
-    sop_service.start_playbook(db, user, account_id, key)
+    tasks_service.start_playbook(db, user, account_id, key)
     request.session[FLASH] = {"action": "started", "playbook": key}
     return RedirectResponse(f"/accounts/{account_id}#sop", status_code=303)

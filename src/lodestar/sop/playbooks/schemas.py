@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal, Self
+from typing import Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from lodestar.engagement.schemas import TouchKindName
 
 TriggerKind = Literal["stage_entered", "alert", "manual"]
 EvidenceKind = Literal["note", "file", "checkbox", "touch", "metric"]
-TouchKindName = Literal["call", "visit", "email", "meeting", "training", "qbr"]
 OwnerRole = Literal["owner", "manager"]
 Assignment = Literal["least_load", "round_robin"]
 SLUG = r"^[a-z][a-z0-9_]{0,59}$"
@@ -125,121 +125,3 @@ class SopConfig(_Strict):
 
     assignment: Assignment = "least_load"
     playbooks: list[Playbook] = Field(default_factory=list)
-
-
-# --- Tasks and touches (the service's inputs and outputs) ---------------------------------------------
-
-TaskBucket = Literal["today", "overdue", "upcoming", "open", "done", "skipped", "all"]
-
-
-class TaskRead(BaseModel):
-    """A task as the inbox, the API and the account page show it."""
-
-    id: int
-    account_id: int
-    account_name: str
-    playbook_key: str
-    playbook_name: str
-    step_key: str
-    title: str
-    title_zh: str | None = None
-    how_to: str | None = None
-    how_to_zh: str | None = None
-    required: bool
-    evidence_kind: EvidenceKind
-    evidence_rule: dict[str, Any] = Field(default_factory=dict)
-    assignee_id: int | None = None
-    assignee_name: str | None = None
-    due_on: date
-    status: Literal["open", "done", "skipped"]
-    done_on: date | None = None
-    on_time: bool | None = None  # None while open
-    evidence: dict[str, Any] | None = None
-    skip_reason: str | None = None
-    stage: str | None = None
-    triggered_on: date
-    run_id: int
-    touch_id: int | None = None
-    completed_at: datetime | None = None  # when it was completed or skipped
-
-
-class EvidenceIn(BaseModel):
-    """What a person gives to complete a task; which field counts depends on the step's evidence kind."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    note: str | None = Field(default=None, max_length=10_000)
-    checkbox: bool | None = None
-    file_name: str | None = Field(default=None, max_length=200)
-    file_bytes: bytes | None = Field(default=None, exclude=True)
-    touch_id: int | None = None
-
-
-class TouchIn(BaseModel):
-    """A call, visit, e-mail, meeting, training or QBR logged by a person."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    kind: TouchKindName
-    occurred_at: AwareDatetime
-    subject: str | None = Field(default=None, max_length=200)
-    notes: str | None = Field(default=None, max_length=10_000)
-    duration_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
-
-
-class TouchRead(BaseModel):
-    """A stored touch, with the tasks it completed."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    account_id: int
-    user_id: int | None = None
-    kind: str
-    occurred_at: datetime
-    subject: str | None = None
-    notes: str | None = None
-    duration_minutes: int | None = None
-    completed_task_ids: list[int] = Field(default_factory=list)
-
-
-class PlaybookStart(BaseModel):
-    """A manual start of a playbook on an account."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    playbook_key: str = Field(min_length=1, max_length=60)
-    on: date | None = None
-
-
-class SkipIn(BaseModel):
-    """Why a task is skipped."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    reason: str = Field(min_length=1, max_length=2_000)
-
-
-class ReassignIn(BaseModel):
-    """Who a task goes to."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    assignee_id: int
-
-
-class RunRead(BaseModel):
-    """A playbook run (one trigger occurrence)."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    playbook_key: str
-    playbook_version: int
-    account_id: int
-    trigger_kind: str
-    trigger_ref: str
-    triggered_on: date
-    counts_from: date
-    stage: str | None = None
-    tier: str | None = None

@@ -13,16 +13,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lodestar.accounts.models import Account
+from lodestar.accounts import service as accounts_service
 from lodestar.auth.models import User
 from lodestar.kit.errors import InvalidInput
-from lodestar.sop.task_frame import (
+from lodestar.kit.time import from_day_number
+from lodestar.sop.measurement.task_facts import (
     COUNT_COLUMNS,
     People,
-    from_day,
     load_tasks,
     outcome_columns,
     people,
@@ -98,7 +97,7 @@ def _keys(frame: pd.DataFrame, by: Dimension, who: People, period: Period) -> pd
     if by == "tier":
         return frame["tier"].fillna(NONE_KEY).astype(str)
     starts = _period_starts(frame["due_day"].to_numpy(), period)
-    return pd.Series([from_day(int(s)).isoformat() for s in starts], index=frame.index)
+    return pd.Series([from_day_number(int(s)).isoformat() for s in starts], index=frame.index)
 
 
 def _labels(frame: pd.DataFrame, keys: pd.Series, by: Dimension, who: People) -> dict[str, str]:
@@ -214,7 +213,7 @@ def attainment_trend(
     table = _summarise(frame, ["start", "key"]).sort_values(["start", "key"])
     return [
         TrendPoint(
-            period_start=from_day(int(r.start)),
+            period_start=from_day_number(int(r.start)),
             key=str(r.key),
             label=labels.get(str(r.key), str(r.key)),
             rate=float(r.on_time) / float(r.due) if r.due else None,
@@ -248,9 +247,7 @@ def missed_tasks(
     frame = frame[(_keys(frame, by, who, period) == key).to_numpy() & ~frame["on_time"].to_numpy()]
     frame = frame.sort_values(["due_on", "task_id"]).head(max(limit, 0))
     wanted = [int(a) for a in frame["account_id"]]
-    names = {
-        r.id: r.name for r in session.execute(select(Account.id, Account.name).where(Account.id.in_(wanted)))
-    }
+    names = accounts_service.account_names(session, wanted)
     out = []
     for r in frame.itertuples():
         assignee = None if pd.isna(r.assignee_id) else int(r.assignee_id)

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
+from lodestar.kit.time import day_number, from_day_number
 from lodestar.snapshots import store
-from lodestar.sop.task_frame import day, from_day
 
 
 def snapshot_days(root: Path, as_of: date) -> np.ndarray:
     """Day numbers of the stored snapshots up to as_of, oldest first."""
-    return np.array([day(d) for d in store.dates(root) if d <= as_of], dtype=np.int64)
+    return np.array([day_number(d) for d in store.dates(root) if d <= as_of], dtype=np.int64)
 
 
 def measured_on(targets: np.ndarray, days: np.ndarray) -> np.ndarray:
@@ -32,9 +32,9 @@ Column = tuple[np.ndarray, np.ndarray]  # account ids (sorted) and their values
 def _column(root: Path, snap: int, metric: str, cache: dict[tuple[int, str], Column | None]) -> Column | None:
     """One snapshot's metric by account, read once per analysis."""
     if (snap, metric) not in cache:
-        path = store.folder(root, from_day(snap)) / store.FILE
+        path = store.folder(root, from_day_number(snap)) / store.FILE
         has = path.exists() and metric in pq.read_schema(path).names
-        table = store.read(root, from_day(snap), columns=["account_id", metric]) if has else None
+        table = store.read(root, from_day_number(snap), columns=["account_id", metric]) if has else None
         if table is None or table.num_rows == 0:
             cache[(snap, metric)] = None
         else:

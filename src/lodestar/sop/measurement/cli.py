@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from lodestar.sop.report import SopReport
+from lodestar.cli_support import JsonOpt, context, date_or_today, fail
+from lodestar.sop.measurement.report import SopReport
 
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="The as-of date, YYYY-MM-DD (default: today).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
 VERDICTS = {
     "effective": "effective",
     "harmful": "harmful",
@@ -106,25 +106,17 @@ def report(as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
     """Prints SOP attainment and effectiveness per playbook, step and CSM."""
     from lodestar.db.engine import unit_of_work
     from lodestar.kit.errors import LodestarError
-    from lodestar.snapshots.cli import parse_date
-    from lodestar.snapshots.tasks import snapshot_root, today
-    from lodestar.sop.cli import _context
-    from lodestar.sop.report import sop_report
+    from lodestar.snapshots.tasks import snapshot_root
+    from lodestar.sop.measurement.report import sop_report
 
-    engine, settings = _context()
-    day = parse_date("as-of", as_of) if as_of else today(settings)
+    engine, settings = context()
+    day = date_or_today("as-of", as_of, settings)
     try:
         with unit_of_work(engine) as session:
             result = sop_report(session, snapshot_root(settings), as_of=day)
     except LodestarError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2) from None
-    if as_json:
+        fail(exc.message)
+    if as_json:  # pydantic's own JSON: NaN and infinities become null, as the JSON API gives them
         typer.echo(result.model_dump_json(indent=2))
         return
     _print(result)
-
-
-def register(app: typer.Typer) -> None:
-    """Adds `report` to the `sop` command group."""
-    app.command("report")(report)

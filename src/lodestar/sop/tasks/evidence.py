@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
+from lodestar.engagement import service as engagement_service
 from lodestar.engagement.models import Touch
 from lodestar.kit.errors import FieldProblem, InvalidInput
 from lodestar.kit.time import utcnow
 from lodestar.snapshots import store
-from lodestar.sop import repository
-from lodestar.sop.models import Task, TaskStatus
+from lodestar.sop.tasks import repository
+from lodestar.sop.tasks.models import Task, TaskStatus
 
 FIELDS = ("note", "checkbox", "file_name", "touch_id")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -107,7 +108,7 @@ def match_touches(session: Session, zone: ZoneInfo, account_ids: Collection[int]
     # A day of margin before UTC midnight: the exact company-time day is checked per task below.
     since = datetime.combine(min(counts_from(t) for t in tasks), time(), UTC) - timedelta(days=1)
     by_account: dict[int, list[tuple[date, Any]]] = {}
-    for touch in repository.touches_of(session, accounts, kinds, since):
+    for touch in engagement_service.touches_since(session, accounts, kinds, since):
         by_account.setdefault(touch.account_id, []).append((touch_day(touch.occurred_at, zone), touch))
     used = repository.used_touches(session, accounts)
     steps = repository.run_steps(session, {t.run_id for t in tasks})
