@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from lodestar.auth import service as auth_service
-from lodestar.sop import service as sop_service
-from lodestar.sop.schemas import EvidenceIn
-from tests.sop_ui.conftest import World, sign_in
+from lodestar.sop.tasks import service as sop_service
+from lodestar.sop.tasks.schemas import EvidenceIn
+from tests.sop.conftest import World, sign_in
 
 
 @pytest.fixture

@@ -18,11 +18,9 @@ from typer.testing import CliRunner
 
 from lodestar.cli import app
 from lodestar.settings import load_settings
-from lodestar.sop import service
-from lodestar.sop.digest import build_digests, run_digest
-from tests.sop.core_fixtures import DAY, Crew, crew, entry, quick_password_hashes
-
-__all__ = ["crew", "quick_password_hashes"]
+from lodestar.sop.tasks import service
+from lodestar.sop.tasks.digest import build_digests, run_digest
+from tests.sop.conftest import DAY, Crew, entry
 
 
 class Inbox:

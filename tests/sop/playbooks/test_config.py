@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from lodestar.cli import app
 from lodestar.config import service as config_service
 from lodestar.kit.errors import InvalidInput
-from lodestar.sop.validation import find_cycle
+from lodestar.sop.playbooks.validation import find_cycle
 from tests.conftest import wipe
 
 runner = CliRunner()

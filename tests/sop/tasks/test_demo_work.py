@@ -14,7 +14,7 @@ from lodestar.demo.sop import simulate_sop_work
 from lodestar.settings import load_settings
 from lodestar.snapshots.cli import demo_dates
 from lodestar.snapshots.tasks import run_job
-from lodestar.sop.models import PlaybookRun, Task
+from lodestar.sop.tasks.models import PlaybookRun, Task
 from tests.conftest import wipe
 
 TODAY = date(2026, 1, 1)

@@ -7,10 +7,10 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from lodestar.sop import service
+from lodestar.sop.tasks import service
 from tests.api.conftest import Team, client, quick_password_hashes, team
 from tests.factories import make_account
-from tests.sop.core_fixtures import DAY, entry
+from tests.sop.conftest import DAY, entry
 
 __all__ = ["client", "quick_password_hashes", "team"]
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lodestar.config.models import ConfigVersion
-from lodestar.sop import service as sop_service
-from lodestar.sop.schemas import SopConfig
-from tests.sop_ui.conftest import PLAYBOOKS, World, csrf_of, sign_in
+from lodestar.sop.playbooks import service as sop_service
+from lodestar.sop.playbooks.schemas import SopConfig
+from tests.sop.conftest import PLAYBOOKS, World, csrf_of, sign_in
 
 
 def _versions(world: World) -> int:

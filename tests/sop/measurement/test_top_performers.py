@@ -8,9 +8,9 @@ import pytest
 
 from lodestar.auth.models import Role
 from lodestar.kit.errors import InvalidInput
-from lodestar.sop.performers import top_performers
+from lodestar.sop.measurement.top_performers import top_performers
 from tests.factories import make_user
-from tests.sop import analytics_support as hand
+from tests.sop.measurement import handmade as hand
 
 START = date(2025, 10, 1)
 

@@ -21,7 +21,7 @@ from lodestar.demo.sop import simulate_sop_work
 from lodestar.settings import load_settings
 from lodestar.snapshots.cli import demo_dates
 from lodestar.snapshots.tasks import run_job, snapshot_root
-from lodestar.sop.effectiveness import EffectRow, effectiveness
+from lodestar.sop.measurement.effectiveness import EffectRow, effectiveness
 from tests.conftest import wipe
 
 TODAY = date(2026, 1, 1)  # the demo's DEFAULT_TODAY

@@ -8,12 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lodestar.config import service as config_service
-from lodestar.sop import service
-from lodestar.sop.models import PlaybookRun, Task
+from lodestar.sop.tasks import service
+from lodestar.sop.tasks.models import PlaybookRun, Task
 from tests.factories import make_user
-from tests.sop.core_fixtures import DAY, Crew, crew, entry, quick_password_hashes, runs_of, tasks_of
-
-__all__ = ["crew", "quick_password_hashes"]
+from tests.sop.conftest import DAY, Crew, entry, runs_of, tasks_of
 
 
 def _count(db: Session, model: type) -> int:

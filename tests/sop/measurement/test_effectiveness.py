@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from lodestar.auth.models import Role
 from lodestar.db.bulk import insert_returning_ids
-from lodestar.sop.effectiveness import EffectRow, effectiveness
-from lodestar.sop.models import PlaybookRun, Task
+from lodestar.sop.measurement.effectiveness import EffectRow, effectiveness
+from lodestar.sop.tasks.models import PlaybookRun, Task
 from tests.factories import make_user
-from tests.sop import analytics_support as hand
+from tests.sop.measurement import handmade as hand
 
 START = date(2025, 9, 1)
 AS_OF = date(2026, 1, 1)

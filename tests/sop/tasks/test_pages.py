@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from tests.sop_ui.conftest import World, csrf_of, sign_in
+from tests.sop.conftest import World, csrf_of, sign_in
 
 
 def _count(html: str, tab: str) -> int:

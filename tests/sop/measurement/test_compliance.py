@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from lodestar.auth.models import Role, User
 from lodestar.kit.errors import InvalidInput
-from lodestar.sop.compliance import attainment, attainment_trend, missed_tasks
+from lodestar.sop.measurement.compliance import attainment, attainment_trend, missed_tasks
 from tests.factories import make_user
-from tests.sop import analytics_support as hand
+from tests.sop.measurement import handmade as hand
 
 
 @pytest.fixture

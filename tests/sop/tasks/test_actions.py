@@ -14,11 +14,9 @@ from lodestar.auth.models import AuditEntry
 from lodestar.engagement import service as engagement_service
 from lodestar.kit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from lodestar.snapshots import store
-from lodestar.sop import service
-from lodestar.sop.schemas import EvidenceIn, TouchIn
-from tests.sop.core_fixtures import DAY, Crew, at, crew, entry, quick_password_hashes, tasks_of
-
-__all__ = ["crew", "quick_password_hashes"]
+from lodestar.sop.tasks import service
+from lodestar.sop.tasks.schemas import EvidenceIn
+from tests.sop.conftest import DAY, Crew, at, entry, tasks_of
 
 
 @pytest.fixture(autouse=True)
@@ -158,18 +156,6 @@ def test_matching_touches_complete_touch_steps_from_counts_from_on(db: Session, 
     )
     assert service.match_touches(db) == 0
     del early, wrong
-
-
-def test_log_touch_creates_the_touch_and_completes_what_it_proves(db: Session, crew: Crew) -> None:
-    _start(db, crew, "at_risk", frm="growth")
-    touch = TouchIn(
-        kind="call", occurred_at=at(DAY + timedelta(days=1)), subject="Checking in", duration_minutes=15
-    )
-    read = service.log_touch(db, crew.csm, crew.mine.id, touch)
-    revisit = _task(db, crew, "revisit")
-    assert (read.user_id, read.kind, read.completed_task_ids) == (crew.csm.id, "call", [revisit])
-    with pytest.raises(NotFound):
-        service.log_touch(db, crew.outsider, crew.mine.id, touch)
 
 
 def test_metric_evidence_completes_on_the_first_snapshot_reaching_the_value(

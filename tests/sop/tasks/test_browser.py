@@ -1,12 +1,11 @@
-"""The SOP pages in headless Chromium against a live server: complete, skip, reassign, log a touch, edit."""
+"""The task pages in headless Chromium against a live server: complete, skip, reassign, log a touch."""
 
 from __future__ import annotations
 
 import pytest
-import yaml
 from playwright.sync_api import Locator, Page, expect
 
-from tests.sop_ui.conftest import PLAYBOOKS, LiveSop, browse_as
+from tests.sop.conftest import LiveSop, browse_as
 
 pytestmark = pytest.mark.browser
 
@@ -105,20 +104,3 @@ def test_logging_a_touch_on_the_account_page_completes_the_matching_touch_task(
     expect(done).to_contain_text("Call the sponsor")
     expect(page.locator(f"[data-testid=account-task][data-task-id='{task_id}']")).to_have_count(0)
     assert world.task("Birch/call_sponsor").status == "done"
-
-
-def test_the_playbook_editor_refuses_a_cycle_and_shows_its_path(page: Page, live: LiveSop) -> None:
-    body = yaml.safe_load(PLAYBOOKS)
-    steps = body["playbooks"][0]["steps"]
-    steps[0]["after"], steps[1]["after"] = ["write_summary"], ["confirm_goals"]
-    browse_as(page, live, "admin", "/settings/playbooks")
-    expect(page.get_by_test_id("active-version")).to_have_text("v1")
-    page.fill("#f-sop_yaml", yaml.safe_dump(body, allow_unicode=True))
-    with page.expect_response(lambda r: r.url.endswith("/settings/playbooks")) as answer:
-        page.get_by_test_id("save").click()
-    assert answer.value.status == 422
-    expect(page.get_by_test_id("problems")).to_contain_text(
-        "sop.playbooks[0].steps[0].after: steps follow each other in a cycle: "
-        "confirm_goals -> write_summary -> confirm_goals"
-    )
-    expect(page.get_by_test_id("active-version")).to_have_text("v1")

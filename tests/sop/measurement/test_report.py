@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from lodestar.auth.models import Role
 from lodestar.cli import app
-from lodestar.sop.report import sop_report
+from lodestar.sop.measurement.report import sop_report
 from tests.conftest import wipe
 from tests.factories import make_user
-from tests.sop import analytics_support as hand
+from tests.sop.measurement import handmade as hand
 
 runner = CliRunner()
 START = date(2025, 9, 1)

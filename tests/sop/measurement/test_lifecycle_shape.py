@@ -12,10 +12,10 @@ from lodestar.db.bulk import insert_returning_ids
 from lodestar.engagement.models import Touch
 from lodestar.kit.errors import InvalidInput
 from lodestar.snapshots.models import StageTransition
-from lodestar.sop.models import Task
-from lodestar.sop.shape import SHAPE_RULE, lifecycle_shape, name_shape
+from lodestar.sop.measurement.lifecycle_shape import SHAPE_RULE, lifecycle_shape, name_shape
+from lodestar.sop.tasks.models import Task
 from tests.factories import make_user
-from tests.sop import analytics_support as hand
+from tests.sop.measurement import handmade as hand
 
 
 @pytest.mark.parametrize(

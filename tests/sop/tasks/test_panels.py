@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from lodestar.engagement.models import Touch
 from lodestar.snapshots.models import HealthHistory, StageTransition
-from lodestar.sop.models import Task
-from tests.sop_ui.conftest import World, csrf_of, sign_in
+from lodestar.sop.tasks.models import Task
+from tests.sop.conftest import World, csrf_of, sign_in
 
 
 def _touches(world: World) -> int:

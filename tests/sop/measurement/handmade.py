@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from lodestar.accounts.models import Account
 from lodestar.db.bulk import insert_returning_ids
 from lodestar.snapshots import store
-from lodestar.sop.models import PlaybookRun, Task
-from lodestar.sop.schemas import SopConfig
+from lodestar.sop.playbooks.schemas import SopConfig
+from lodestar.sop.tasks.models import PlaybookRun, Task
 
 _runs = iter(range(1, 10**9))
 
