@@ -28,9 +28,9 @@ from lodestar.db.bulk import insert_returning_ids
 from lodestar.db.engine import make_engine, unit_of_work
 from lodestar.db.migrate import upgrade
 from lodestar.sop import service as sop_service
-from lodestar.sop.compliance import attainment
-from lodestar.sop.effectiveness import effectiveness
-from lodestar.sop.models import Task
+from lodestar.sop.measurement.compliance import attainment
+from lodestar.sop.measurement.effectiveness import effectiveness
+from lodestar.sop.tasks.models import Task
 
 GOAL_S = 10.0
 CSMS = 25

@@ -187,6 +187,8 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     from lodestar.contracts import api as contracts_api
     from lodestar.contracts import pages as contracts_pages
     from lodestar.customer360 import pages as customer360_pages
+    from lodestar.engagement import api as engagement_api
+    from lodestar.engagement import service as engagement_service
     from lodestar.events import api as events_api
     from lodestar.events import pages as events_pages
     from lodestar.health import api as health_api
@@ -198,11 +200,16 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     from lodestar.snapshots import pages as snapshots_pages
     from lodestar.sop import api as sop_api
     from lodestar.sop import pages as sop_pages
+    from lodestar.sop import service as sop_service
+
+    # A logged touch completes the SOP tasks it is evidence for (engagement sits below sop: it is told here).
+    engagement_service.after_touch_logged(sop_service.complete_tasks_proved_by)
 
     for router in (
         auth_api.router,
         accounts_api.router,
         contracts_api.router,
+        engagement_api.router,
         snapshots_api.router,
         health_api.router,
         sop_api.router,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.auth.models import Role
 from lodestar.db.bulk import COPY_FROM_ROWS, insert_returning_ids
-from lodestar.sop.models import PlaybookRun
+from lodestar.sop.tasks.models import PlaybookRun
 from tests.factories import make_account, make_user
 
 

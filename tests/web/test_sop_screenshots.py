@@ -20,7 +20,7 @@ from lodestar.demo.sop import simulate_sop_work
 from lodestar.pipeline.daily import run_job
 from lodestar.settings import load_settings
 from lodestar.snapshots.cli import demo_dates
-from lodestar.sop.models import Task
+from lodestar.sop.tasks.models import Task
 from tests.conftest import create_database_url
 from tests.web.conftest import free_port, serve
 

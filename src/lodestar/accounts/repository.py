@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from lodestar.accounts.models import Account, Contact
 from lodestar.accounts.schemas import AccountFilter
 from lodestar.db.bulk import insert_returning_ids
+
+ID_BATCH = 5_000  # keeps IN (...) lists under SQLite's bound-parameter limit
 
 
 def _filters(flt: AccountFilter, owner_ids: frozenset[int] | None) -> list[ColumnElement[bool]]:
@@ -176,3 +178,36 @@ def analytics_contacts(session: Session) -> list[tuple[Any, ...]]:
     """(account_id, role, active, left_on) of every contact."""
     cols = (Contact.account_id, Contact.role, Contact.active, Contact.left_on)
     return [tuple(r) for r in session.execute(select(*cols))]
+
+
+def owners_tiers_stages(
+    session: Session, ids: Collection[int]
+) -> dict[int, tuple[int | None, str | None, str | None]]:
+    """(owner_id, tier, stage) of each of these accounts."""
+    out: dict[int, tuple[int | None, str | None, str | None]] = {}
+    cols = (Account.id, Account.owner_id, Account.tier, Account.stage)
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), ID_BATCH):
+        stmt = select(*cols).where(Account.id.in_(ordered[i : i + ID_BATCH]))
+        out.update({a: (o, t, s) for a, o, t, s in session.execute(stmt)})
+    return out
+
+
+def names_of(session: Session, ids: Collection[int]) -> dict[int, str]:
+    """The names of these accounts, by id."""
+    out: dict[int, str] = {}
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), ID_BATCH):
+        stmt = select(Account.id, Account.name).where(Account.id.in_(ordered[i : i + ID_BATCH]))
+        out.update({a: n for a, n in session.execute(stmt)})
+    return out
+
+
+def owners_and_tiers(session: Session) -> list[tuple[Any, ...]]:
+    """(id, owner_id, tier) of every account."""
+    return [tuple(r) for r in session.execute(select(Account.id, Account.owner_id, Account.tier))]
+
+
+def owned_by(owner_ids: Collection[int]) -> Select[int]:
+    """The ids of the accounts these users own, as a statement to use as a subquery."""
+    return select(Account.id).where(Account.owner_id.in_(sorted(owner_ids)))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import repository
@@ -372,3 +373,25 @@ def contact_rows(session: Session) -> list[dict[str, Any]]:
     """Every contact's account, role, active flag and leaving date, for the stakeholder metrics."""
     keys = ("account_id", "role", "active", "left_on")
     return [dict(zip(keys, r, strict=True)) for r in repository.analytics_contacts(session)]
+
+
+def owner_tier_stage(
+    session: Session, account_ids: Collection[int]
+) -> dict[int, tuple[int | None, str | None, str | None]]:
+    """Each of these accounts' owner id, tier and stage, by account id (one query per 5,000 accounts)."""
+    return repository.owners_tiers_stages(session, account_ids)
+
+
+def account_names(session: Session, account_ids: Collection[int]) -> dict[int, str]:
+    """The names of these accounts, by id (the caller has checked what the viewer may see)."""
+    return repository.names_of(session, account_ids)
+
+
+def owners_and_tiers(session: Session) -> list[tuple[Any, ...]]:
+    """Every account's (id, owner_id, tier), for analyses of the team's work across the portfolio."""
+    return repository.owners_and_tiers(session)
+
+
+def ids_owned_by(owner_ids: Collection[int]) -> Select[int]:
+    """The ids of the accounts these users own, as a subquery another domain's statement filters by."""
+    return repository.owned_by(owner_ids)

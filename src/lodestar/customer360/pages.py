@@ -12,7 +12,7 @@ from lodestar.contracts import service as contracts_service
 from lodestar.health.panels import health_panel
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.lifecycle import service as lifecycle_service
-from lodestar.sop import account_pages as sop_account_pages
+from lodestar.sop.tasks import panels as sop_panels
 from lodestar.web.deps import Db
 from lodestar.web.templating import locale_of, render
 
@@ -31,6 +31,6 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db) -> R
         "by_id": {c.id: c for c in contracts},
         "stage_history": lifecycle_service.stage_history(db, account_id, newest_first=True),
         "stage_labels": dict(lifecycle_kind.stage_labels(db, locale_of(request) == "zh_CN")),
-        "sop": sop_account_pages.account_section(request, db, user, account),
+        "sop": sop_panels.account_section(request, db, user, account),
     }
     return render(request, "accounts/detail.html", context)

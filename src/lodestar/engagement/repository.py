@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -67,3 +68,30 @@ def touches_of(
     if kinds is not None:
         query = query.where(Touch.kind.in_(list(kinds)))
     return list(session.scalars(query.order_by(Touch.occurred_at.desc(), Touch.id.desc()).limit(limit)))
+
+
+def touches_since(
+    session: Session, account_ids: Collection[int], kinds: Collection[str], since: datetime
+) -> list[Any]:
+    """Touches of these kinds on these accounts since an instant, oldest first, as light rows
+    (id, account_id, user_id, kind, occurred_at, subject)."""
+    cols = (Touch.id, Touch.account_id, Touch.user_id, Touch.kind, Touch.occurred_at, Touch.subject)
+    ordered = sorted(account_ids)
+    out: list[Any] = []
+    for i in range(0, len(ordered), ID_BATCH):
+        stmt = select(*cols).where(
+            Touch.account_id.in_(ordered[i : i + ID_BATCH]),
+            Touch.kind.in_(sorted(kinds)),
+            Touch.occurred_at >= since,
+        )
+        out.extend(session.execute(stmt))
+    out.sort(key=lambda t: (t.occurred_at, t.id))
+    return out
+
+
+def touches_between(session: Session, start: datetime, stop: datetime) -> list[tuple[Any, ...]]:
+    """(account_id, user_id, occurred_at) of every touch in [start, stop)."""
+    stmt = select(Touch.account_id, Touch.user_id, Touch.occurred_at).where(
+        Touch.occurred_at >= start, Touch.occurred_at < stop
+    )
+    return [tuple(r) for r in session.execute(stmt)]

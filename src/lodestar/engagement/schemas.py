@@ -1,7 +1,8 @@
-"""Pydantic input models for tickets, touches and survey answers."""
+"""Pydantic models for tickets, touches and survey answers: imports, and touches logged by a person."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -12,6 +13,7 @@ _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 Severity = Literal["low", "normal", "high", "critical"]
 SurveyKind = Literal["nps", "csat"]
+TouchKindName = Literal["call", "visit", "email", "meeting", "training", "qbr"]
 
 
 class TicketCreate(BaseModel):
@@ -69,3 +71,31 @@ class SurveyResponseCreate(BaseModel):
         if not low <= self.score <= high:
             raise ValueError(f"score must be between {low} and {high} for {self.kind}")
         return self
+
+
+class TouchIn(BaseModel):
+    """A call, visit, e-mail, meeting, training or QBR logged by a person."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: TouchKindName
+    occurred_at: AwareDatetime
+    subject: str | None = Field(default=None, max_length=200)
+    notes: str | None = Field(default=None, max_length=10_000)
+    duration_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
+
+
+class TouchRead(BaseModel):
+    """A stored touch, with the tasks it completed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    account_id: int
+    user_id: int | None = None
+    kind: str
+    occurred_at: datetime
+    subject: str | None = None
+    notes: str | None = None
+    duration_minutes: int | None = None
+    completed_task_ids: list[int] = Field(default_factory=list)

@@ -1,9 +1,10 @@
-"""Bulk imports of tickets, touches and survey answers: validate every row, then insert all or none."""
+"""Tickets, touches and survey answers: bulk imports (all rows or none), touches logged by a person, reads."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -11,14 +12,19 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
 from lodestar.auth import service as auth_service
+from lodestar.auth.models import User
 from lodestar.db.upsert import UpsertCounts, upsert_by_key
 from lodestar.engagement import repository
 from lodestar.engagement.models import SurveyResponse, Ticket, Touch
-from lodestar.engagement.schemas import SurveyResponseCreate, TicketCreate, TouchCreate
+from lodestar.engagement.schemas import SurveyResponseCreate, TicketCreate, TouchCreate, TouchIn, TouchRead
 from lodestar.kit.errors import FieldProblem, InvalidInput, problems_from_pydantic
 from lodestar.kit.fields import plain_values
 
 _ID_BATCH = repository.ID_BATCH
+# Called with each touch a person logs; returns the ids of the tasks the touch completed. Packages above
+# engagement (SOP evidence) hook in here through the app that composes them: engagement never imports them.
+TouchListener = Callable[[Session, Touch], Sequence[int]]
+_touch_listeners: list[TouchListener] = []
 
 
 def _validate(
@@ -94,6 +100,23 @@ def create_touch(session: Session, data: TouchCreate) -> Touch:
     session.add(touch)
     session.flush()
     return touch
+
+
+def after_touch_logged(listener: TouchListener) -> None:
+    """Registers a function to run on every touch a person logs (once, however often it is registered)."""
+    if listener not in _touch_listeners:
+        _touch_listeners.append(listener)
+
+
+def log_touch(session: Session, viewer: User, account_id: int, touch: TouchIn) -> TouchRead:
+    """Logs a touch on an account by the viewer, then runs the listeners (which complete what it proves)."""
+    auth_service.require_editor(viewer)
+    accounts_service.get_account(session, viewer, account_id)
+    data = TouchCreate(account_id=account_id, user_id=viewer.id, **touch.model_dump())
+    stored = create_touch(session, data)
+    auth_service.record(session, viewer, "touch.log", "touches", stored.id, {"kind": stored.kind})
+    done = [task_id for listener in _touch_listeners for task_id in listener(session, stored)]
+    return TouchRead.model_validate(stored).model_copy(update={"completed_task_ids": done})
 
 
 def get_touch(session: Session, touch_id: int) -> Touch | None:
@@ -192,3 +215,16 @@ def account_touches(
 ) -> list[Touch]:
     """An account's latest touches, newest first (the caller has checked the viewer may see it)."""
     return repository.touches_of(session, account_id, kinds, limit)
+
+
+def touches_since(
+    session: Session, account_ids: Collection[int], kinds: Collection[str], since: datetime
+) -> list[Any]:
+    """Touches of these kinds on these accounts since an instant, oldest first (light rows: id, account_id,
+    user_id, kind, occurred_at, subject)."""
+    return repository.touches_since(session, account_ids, kinds, since)
+
+
+def touches_between(session: Session, start: datetime, stop: datetime) -> list[tuple[Any, ...]]:
+    """(account_id, user_id, occurred_at) of every touch in [start, stop)."""
+    return repository.touches_between(session, start, stop)

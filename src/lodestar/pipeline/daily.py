@@ -20,7 +20,7 @@ from lodestar.snapshots import run_records
 from lodestar.snapshots import service as snapshots_service
 from lodestar.snapshots.models import SnapshotRun
 from lodestar.sop import service as sop_service
-from lodestar.sop.digest import run_digest
+from lodestar.sop.service import run_digest
 
 log = logging.getLogger("lodestar.snapshots")  # the logger name operators already filter on
 

@@ -10,8 +10,8 @@ from lodestar.analytics.metric_columns import known_metrics
 from lodestar.config import service as config_service
 from lodestar.config.kinds import ConfigDocument, ConfigKind, register
 from lodestar.kit.errors import FieldProblem
-from lodestar.sop.schemas import SopConfig
-from lodestar.sop.validation import sop_problems
+from lodestar.sop.playbooks.schemas import SopConfig
+from lodestar.sop.playbooks.validation import sop_problems
 
 DEFAULTS = Path(__file__).parent / "defaults"
 

@@ -1,0 +1,1 @@
+"""Playbooks: what each playbook asks (configuration kind `sop`), when it fires, and its editor."""

@@ -1,0 +1,127 @@
+"""Playbooks as validated configuration (kind `sop`): triggers, goals, ordered steps and their evidence."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from lodestar.engagement.schemas import TouchKindName
+
+TriggerKind = Literal["stage_entered", "alert", "manual"]
+EvidenceKind = Literal["note", "file", "checkbox", "touch", "metric"]
+OwnerRole = Literal["owner", "manager"]
+Assignment = Literal["least_load", "round_robin"]
+SLUG = r"^[a-z][a-z0-9_]{0,59}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Trigger(_Strict):
+    """What starts a playbook: an account entering a stage, an alert of a type, or a person (manual)."""
+
+    kind: TriggerKind
+    stage: str | None = None
+    alert: str | None = None
+    # Also fire when an account passes over the stage in one move (e.g. it goes live during handover and
+    # moves straight to growth: it still owes its onboarding kickoff and training).
+    also_when_passed_over: bool = False
+
+    @model_validator(mode="after")
+    def _target_matches_kind(self) -> Self:
+        if self.also_when_passed_over and self.kind != "stage_entered":
+            raise ValueError("also_when_passed_over is only for stage_entered triggers")
+        if self.kind == "stage_entered" and not self.stage:
+            raise ValueError("a stage_entered trigger needs a stage")
+        if self.kind == "alert" and not self.alert:
+            raise ValueError("an alert trigger needs an alert type")
+        if self.kind != "stage_entered" and self.stage:
+            raise ValueError(f"stage is only for stage_entered triggers, not {self.kind}")
+        if self.kind != "alert" and self.alert:
+            raise ValueError(f"alert is only for alert triggers, not {self.kind}")
+        return self
+
+
+class Evidence(_Strict):
+    """What proves a step done: a note, a file, a checkbox, a matching touch, or a metric reaching a value."""
+
+    kind: EvidenceKind = "checkbox"
+    touch_kinds: list[TouchKindName] = Field(default_factory=list)
+    subject_contains: str | None = None  # the touch's subject must contain this text (case-insensitive)
+    metric: str | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_kind(self) -> Self:
+        touchy = bool(self.touch_kinds) or self.subject_contains is not None
+        metricky = self.metric is not None or self.at_least is not None or self.at_most is not None
+        if self.kind == "touch" and not self.touch_kinds:
+            raise ValueError("touch evidence needs touch_kinds")
+        if self.kind == "metric" and (
+            self.metric is None or (self.at_least is None) == (self.at_most is None)
+        ):
+            raise ValueError("metric evidence needs a metric and exactly one of at_least / at_most")
+        if self.kind != "touch" and touchy:
+            raise ValueError(f"touch_kinds / subject_contains are for touch evidence, not {self.kind}")
+        if self.kind != "metric" and metricky:
+            raise ValueError(f"metric / at_least / at_most are for metric evidence, not {self.kind}")
+        return self
+
+
+class Outcome(_Strict):
+    """The metric a step (or playbook) is meant to move, read `after_days` after the trigger."""
+
+    metric: str
+    after_days: int = Field(default=60, gt=0, le=730)
+    higher_is_better: bool = True
+
+
+class Step(_Strict):
+    """One step of a playbook; it becomes a task when the playbook is triggered."""
+
+    key: str = Field(pattern=SLUG)
+    title: str = Field(min_length=1, max_length=200)
+    title_zh: str | None = Field(default=None, max_length=200)
+    how_to: str | None = None  # how-to / call script (话术)
+    how_to_zh: str | None = None
+    due_days: int = Field(le=730)  # due this many days after the trigger
+    owner_role: OwnerRole = "owner"
+    required: bool = True
+    evidence: Evidence = Field(default_factory=Evidence)
+    # Work done up to this many days before the trigger still counts (a weekly run notices an entry late).
+    counts_from_days: int = Field(default=0, ge=-90, le=0)
+    after: list[str] = Field(default_factory=list)  # keys of the steps this one follows
+    outcome: Outcome | None = None
+
+    @field_validator("due_days")
+    @classmethod
+    def _not_before_trigger(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError(f"is due {-value} day(s) before its trigger; due_days must be >= 0")
+        return value
+
+
+class Playbook(_Strict):
+    """A stage's (or an alert's) goal, key paths and ordered steps."""
+
+    key: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1, max_length=120)
+    name_zh: str | None = None
+    enabled: bool = True
+    trigger: Trigger
+    goal: str | None = None
+    goal_zh: str | None = None
+    key_paths: list[str] = Field(default_factory=list)
+    key_paths_zh: list[str] = Field(default_factory=list)
+    outcome: Outcome | None = None  # the playbook's own outcome (steps may name theirs)
+    steps: list[Step] = Field(min_length=1)
+
+
+class SopConfig(_Strict):
+    """Every playbook, and how tasks of unowned accounts are assigned."""
+
+    assignment: Assignment = "least_load"
+    playbooks: list[Playbook] = Field(default_factory=list)

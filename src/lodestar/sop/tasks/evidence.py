@@ -1,0 +1,212 @@
+"""Evidence rules: what a person must give to complete a task, and what completes a task by itself."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pyarrow.parquet as pq
+from sqlalchemy.orm import Session
+
+from lodestar.analytics import snapshot_store as store
+from lodestar.engagement import service as engagement_service
+from lodestar.engagement.models import Touch
+from lodestar.kit.errors import FieldProblem, InvalidInput
+from lodestar.kit.time import utcnow
+from lodestar.sop.tasks import repository
+from lodestar.sop.tasks.models import Task, TaskStatus
+
+FIELDS = ("note", "checkbox", "file_name", "touch_id")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def counts_from(task: Task) -> date:
+    """The first day whose work counts as evidence for this task (frozen on the task when it was made)."""
+    return date.fromisoformat(task.evidence_rule["counts_from"])
+
+
+def touch_fits(task: Task, touch: Touch, zone: ZoneInfo) -> str | None:
+    """Why this touch is not evidence for the task, or None when it is."""
+    rule = task.evidence_rule
+    kinds = rule.get("touch_kinds", [])
+    if touch.kind not in kinds:
+        return f"is a {touch.kind} touch; this step needs one of: {', '.join(kinds)}"
+    wanted = rule.get("subject_contains")
+    if wanted and wanted.casefold() not in (touch.subject or "").casefold():
+        return f"has a subject without {wanted!r}"
+    if touch_day(touch.occurred_at, zone) < counts_from(task):
+        return f"happened before {counts_from(task)}, when work for this step starts to count"
+    return None
+
+
+def touch_day(at: datetime, zone: ZoneInfo) -> date:
+    """The company-time day of an instant."""
+    return at.astimezone(zone).date()
+
+
+def check_given(task: Task, given: dict[str, Any], has_bytes: bool) -> None:
+    """Refuses evidence of the wrong type for the task's step, naming the field and the reason."""
+    kind = task.evidence_kind
+    problems: list[FieldProblem] = []
+    if kind == "metric":
+        rule = task.evidence_rule
+        bound = f">= {rule['at_least']:g}" if "at_least" in rule else f"<= {rule['at_most']:g}"
+        raise InvalidInput.one(
+            "evidence", f"this step is completed by the daily snapshot when {rule['metric']} is {bound}"
+        )
+    needs = {"note": "note", "checkbox": "checkbox", "file": "file_name", "touch": "touch_id"}[kind]
+    for name in FIELDS:
+        if name != needs and name != "note" and given.get(name) is not None:
+            problems.append(FieldProblem(f"evidence.{name}", f"this step needs {_what(kind)}, not a {name}"))
+    if kind == "note" and not (given.get("note") or "").strip():
+        problems.append(FieldProblem("evidence.note", "is required: this step needs a non-empty note"))
+    if kind == "checkbox" and given.get("checkbox") is not True:
+        problems.append(FieldProblem("evidence.checkbox", "must be ticked (true) to complete this step"))
+    if kind == "file" and (not given.get("file_name") or not has_bytes):
+        problems.append(FieldProblem("evidence.file_name", "is required: this step needs an uploaded file"))
+    if kind == "touch" and given.get("touch_id") is None:
+        problems.append(
+            FieldProblem(
+                "evidence.touch_id", f"is required: this step needs {_what(kind, task)}; log the touch"
+            )
+        )
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _what(kind: str, task: Task | None = None) -> str:
+    if kind == "touch" and task is not None:
+        return "a " + "/".join(task.evidence_rule.get("touch_kinds", [])) + " touch"
+    return {"note": "a note", "checkbox": "a ticked checkbox", "file": "a file", "touch": "a touch"}[kind]
+
+
+def store_file(data_dir: Path, task_id: int, name: str, content: bytes) -> dict[str, Any]:
+    """Saves an evidence file under <data_dir>/evidence/<task id>/ and describes it."""
+    if not content:
+        raise InvalidInput.one("evidence.file_name", "the file is empty")
+    if len(content) > MAX_FILE_BYTES:
+        raise InvalidInput.one("evidence.file_name", f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    safe = _SAFE.sub("_", Path(name).name).strip("._") or "evidence"
+    folder = data_dir / "evidence" / str(task_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / safe).write_bytes(content)
+    return {"file": safe, "size": len(content), "path": f"evidence/{task_id}/{safe}"}
+
+
+def match_touches(session: Session, zone: ZoneInfo, account_ids: Collection[int] | None = None) -> int:
+    """Completes open touch-evidence tasks with the earliest fitting touch not used by the same step."""
+    tasks = [t for t, _ in repository.open_tasks_of_kind(session, "touch", account_ids)]
+    if not tasks:
+        return 0
+    accounts = {t.account_id for t in tasks}
+    kinds = {k for t in tasks for k in t.evidence_rule.get("touch_kinds", [])}
+    # A day of margin before UTC midnight: the exact company-time day is checked per task below.
+    since = datetime.combine(min(counts_from(t) for t in tasks), time(), UTC) - timedelta(days=1)
+    by_account: dict[int, list[tuple[date, Any]]] = {}
+    for touch in engagement_service.touches_since(session, accounts, kinds, since):
+        by_account.setdefault(touch.account_id, []).append((touch_day(touch.occurred_at, zone), touch))
+    used = repository.used_touches(session, accounts)
+    steps = repository.run_steps(session, {t.run_id for t in tasks})
+    now, done, closed = utcnow(), [], []
+    for task in sorted(tasks, key=lambda t: (counts_from(t), t.due_on, t.position, t.id)):
+        rule = task.evidence_rule
+        start = _start(task, steps)
+        if start is None:
+            continue  # a step it follows is still open
+        wanted = (rule.get("subject_contains") or "").casefold()
+        for day, touch in by_account.get(task.account_id, []):
+            if (
+                day < start
+                or touch.kind not in rule.get("touch_kinds", [])
+                or (wanted and wanted not in (touch.subject or "").casefold())
+                or ("step", task.playbook_key, task.step_key, touch.id) in used
+                or ("run", task.run_id, touch.id) in used
+            ):
+                continue
+            used |= {("step", task.playbook_key, task.step_key, touch.id), ("run", task.run_id, touch.id)}
+            steps[(task.run_id, task.step_key)] = (TaskStatus.DONE.value, day)
+            done.append(
+                {
+                    "id": task.id,
+                    "status": TaskStatus.DONE.value,
+                    "done_on": day,
+                    "completed_at": now,
+                    "completed_by": touch.user_id,
+                    "touch_id": touch.id,
+                    "evidence": {"touch_id": touch.id, "kind": touch.kind, "subject": touch.subject},
+                }
+            )
+            closed.append(task)
+            break
+    _close(session, done, closed)
+    return len(done)
+
+
+def _start(task: Task, steps: dict[tuple[int, str], tuple[str, date | None]]) -> date | None:
+    """The first day a touch counts for the task: its window's start, and not before the steps it follows
+    were done; None while one of those is still open."""
+    start = counts_from(task)
+    for key in task.evidence_rule.get("after", []):
+        status, done_on = steps.get((task.run_id, key), (TaskStatus.SKIPPED.value, None))
+        if status == TaskStatus.OPEN.value:
+            return None
+        if done_on is not None:
+            start = max(start, done_on)
+    return start
+
+
+def check_metrics(session: Session, snapshot_root: Path, days: Collection[date]) -> int:
+    """Completes open metric-evidence tasks whose metric reached its bound in a snapshot of these days.
+
+    Days are checked in order, so a task is done on the first of them that shows the value reached.
+    """
+    waiting = [t for t, _ in repository.open_tasks_of_kind(session, "metric")]
+    now, done, closed = utcnow(), [], []
+    for as_of in sorted(days):
+        due = [t for t in waiting if counts_from(t) <= as_of]
+        values = _metric_values(snapshot_root, as_of, {t.evidence_rule["metric"] for t in due}) if due else {}
+        for task in due:
+            rule = task.evidence_rule
+            value = values.get(rule["metric"], {}).get(task.account_id)
+            if value is None or not (
+                value >= rule["at_least"] if "at_least" in rule else value <= rule["at_most"]
+            ):
+                continue
+            evidence = {"metric": rule["metric"], "value": value, "as_of": as_of.isoformat()}
+            done.append(
+                {
+                    "id": task.id,
+                    "status": TaskStatus.DONE.value,
+                    "done_on": as_of,
+                    "completed_at": now,
+                    "evidence": evidence,
+                }
+            )
+            closed.append(task)
+        waiting = [t for t in waiting if t not in closed]
+    _close(session, done, closed)
+    return len(done)
+
+
+def _metric_values(root: Path, as_of: date, names: set[str]) -> dict[str, dict[int, float]]:
+    """Each named metric by account in the snapshot of as_of (missing metrics and dates give nothing)."""
+    path = store.folder(root, as_of) / store.FILE
+    if not path.exists():
+        return {}
+    present = sorted(names & set(pq.read_schema(path).names))
+    table = pq.read_table(path, columns=["account_id", *present])
+    ids = table.column("account_id").to_pylist()
+    return {n: dict(zip(ids, table.column(n).to_pylist(), strict=True)) for n in present}
+
+
+def _close(session: Session, values: list[dict[str, Any]], tasks: list[Task]) -> None:
+    """Writes the completions in bulk, then lets the loaded tasks reload their new state."""
+    session.flush()
+    repository.close_tasks(session, values)
+    for task in tasks:
+        session.expire(task)
