@@ -147,7 +147,14 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     app.state.login_throttle = LoginThrottle(
         settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s
     )
+    _add_middleware(app, settings)
+    _add_service_routes(app)
+    _mount_domains(app)
+    return app
 
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Sessions, limits, headers and error handlers."""
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -163,6 +170,10 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     app.add_exception_handler(LodestarError, _lodestar_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+def _add_service_routes(app: FastAPI) -> None:
+    """Static files, the API docs and the health probe."""
     app.mount("/static", StaticFiles(directory=str(STATIC), check_dir=False), name="static")
 
     @app.get("/docs", include_in_schema=False)
@@ -180,6 +191,9 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+
+def _mount_domains(app: FastAPI) -> None:
+    """Every domain's JSON API under /api/v1 and its pages, and the hooks between domains."""
     from lodestar.accounts import api as accounts_api
     from lodestar.accounts import pages as accounts_pages
     from lodestar.auth import api as auth_api
@@ -227,4 +241,3 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     app.include_router(snapshots_pages.router)
     app.include_router(health_pages.router)
     app.include_router(sop_pages.router)  # task inbox, SOP dashboard, playbook editor, account additions
-    return app

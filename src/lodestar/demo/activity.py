@@ -104,6 +104,34 @@ def ticket_rows(world: World, seed: int, account_ids: list[int]) -> list[dict[st
     ]
 
 
+def _touch_records(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    world: World,
+    rng: np.random.Generator,
+    account_ids: list[int],
+    csm_ids: list[int],
+) -> list[dict[str, Any]]:
+    """The touch rows, by account and day, each at a random time of its day."""
+    acct = np.concatenate([p[0] for p in parts])
+    day = np.concatenate([p[1] for p in parts])
+    kind = np.concatenate([p[2] for p in parts])
+    subject = np.concatenate([p[3] for p in parts])
+    order = np.lexsort((day, acct))
+    at = _instants(_seconds(day[order], rng))
+    minutes = {"call": 20, "visit": 120, "email": 5, "meeting": 60, "training": 90, "qbr": 90}
+    return [
+        {
+            "account_id": account_ids[acct[i]],
+            "user_id": csm_ids[world.owner[acct[i]]],
+            "kind": kind[i],
+            "occurred_at": at[j],
+            "duration_minutes": minutes[kind[i]],
+            "subject": subject[i],
+        }
+        for j, i in enumerate(order)
+    ]
+
+
 def touch_rows(world: World, seed: int, account_ids: list[int], csm_ids: list[int]) -> list[dict[str, Any]]:
     """CSM touches: the onboarding training and welcome e-mail of the SOP, then the ongoing rhythm."""
     rng = np.random.default_rng([seed, 8])
@@ -150,24 +178,7 @@ def touch_rows(world: World, seed: int, account_ids: list[int], csm_ids: list[in
     big = world.contracts.plan[world.contracts.renews < 0] == 2
     acct, day = _spread(world, rng, np.where(big, 3.5, 0.5), lead=60)
     add(acct, day, "qbr", catalog.TOUCH_SUBJECTS["qbr"])
-    acct = np.concatenate([p[0] for p in parts])
-    day = np.concatenate([p[1] for p in parts])
-    kind = np.concatenate([p[2] for p in parts])
-    subject = np.concatenate([p[3] for p in parts])
-    order = np.lexsort((day, acct))
-    at = _instants(_seconds(day[order], rng))
-    minutes = {"call": 20, "visit": 120, "email": 5, "meeting": 60, "training": 90, "qbr": 90}
-    return [
-        {
-            "account_id": account_ids[acct[i]],
-            "user_id": csm_ids[world.owner[acct[i]]],
-            "kind": kind[i],
-            "occurred_at": at[j],
-            "duration_minutes": minutes[kind[i]],
-            "subject": subject[i],
-        }
-        for j, i in enumerate(order)
-    ]
+    return _touch_records(parts, world, rng, account_ids, csm_ids)
 
 
 def survey_rows(world: World, seed: int, account_ids: list[int]) -> list[dict[str, Any]]:

@@ -133,6 +133,30 @@ def _write_events(world: World, seed: int, staging: Path) -> int:
     return total
 
 
+def _import_engagement(
+    session: Any, world: Any, seed: int, account_ids: list[int], csm_ids: list[int]
+) -> tuple[int, int, int]:
+    """Imports the demo's tickets, touches and survey answers; returns how many of each."""
+    tickets = len(
+        _batched(session, engagement_service.import_tickets, activity.ticket_rows(world, seed, account_ids))
+    )
+    touches = len(
+        _batched(
+            session,
+            engagement_service.import_touches,
+            activity.touch_rows(world, seed, account_ids, csm_ids),
+        )
+    )
+    surveys = len(
+        _batched(
+            session,
+            engagement_service.import_survey_responses,
+            activity.survey_rows(world, seed, account_ids),
+        )
+    )
+    return tickets, touches, surveys
+
+
 def generate_demo(
     engine: Engine, data_dir: Path, accounts: int = 2000, seed: int = 7, today: date | None = None
 ) -> DemoResult:
@@ -162,25 +186,7 @@ def generate_demo(
                 )
             )
             contracts = _import_contracts(session, world, account_ids, today)
-            tickets = len(
-                _batched(
-                    session, engagement_service.import_tickets, activity.ticket_rows(world, seed, account_ids)
-                )
-            )
-            touches = len(
-                _batched(
-                    session,
-                    engagement_service.import_touches,
-                    activity.touch_rows(world, seed, account_ids, csm_ids),
-                )
-            )
-            surveys = len(
-                _batched(
-                    session,
-                    engagement_service.import_survey_responses,
-                    activity.survey_rows(world, seed, account_ids),
-                )
-            )
+            tickets, touches, surveys = _import_engagement(session, world, seed, account_ids, csm_ids)
             events = _write_events(world, seed, staging)
             truth_path = data_dir / TRUTH_FILE
             truth.write_truth(truth_path, truth.build_truth(world, seed, today, account_ids, csm_emails))

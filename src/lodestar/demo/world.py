@@ -180,15 +180,8 @@ def _chain(
         churn = decided & (rng.random(len(alive)) < p_churn)
         status = np.where(~decided, 0, np.where(churn, 2, 1))
         ids = offset + np.arange(len(alive))
-        for key, col in (
-            ("account", alive),
-            ("start", start[alive]),
-            ("end", end),
-            ("seats", cur_seats[alive]),
-            ("plan", cur_plan[alive]),
-            ("status", status),
-            ("renews", prev[alive]),
-        ):
+        values = (alive, start[alive], end, cur_seats[alive], cur_plan[alive], status, prev[alive])
+        for key, col in zip(cols, values, strict=True):  # cols' keys are in this order
             cols[key].append(np.asarray(col))
         offset += len(alive)
         final_end[alive] = end
