@@ -21,6 +21,9 @@ from lodestar.db.engine import make_engine, session_factory
 from lodestar.db.migrate import upgrade
 from lodestar.tables import metadata
 
+# The live server, browser page and sign-in helpers of the page and browser tests in every folder.
+pytest_plugins = ["tests.live_server"]
+
 ADMIN_URL = os.environ.get("LODESTAR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]

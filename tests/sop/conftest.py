@@ -33,7 +33,7 @@ from lodestar.sop.tasks import service as sop_service
 from lodestar.sop.tasks.models import PlaybookRun, Task
 from tests.conftest import create_database_url, drop_database_url, wipe
 from tests.factories import PASSWORD, make_account, make_user
-from tests.web.conftest import free_port, serve
+from tests.live_server import free_port, serve
 
 DAY = date(2026, 3, 2)
 

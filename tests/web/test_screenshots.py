@@ -12,7 +12,7 @@ from lodestar.db.engine import make_engine
 from lodestar.demo import generate_demo
 from lodestar.demo.people import DEMO_PASSWORD, DOMAIN
 from tests.conftest import create_database_url
-from tests.web.conftest import free_port, serve
+from tests.live_server import free_port, serve
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 

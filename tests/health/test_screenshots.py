@@ -19,7 +19,7 @@ from lodestar.pipeline.daily import run_job
 from lodestar.settings import load_settings
 from lodestar.snapshots.cli import demo_dates
 from tests.conftest import create_database_url
-from tests.web.conftest import free_port, serve
+from tests.live_server import free_port, serve
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 

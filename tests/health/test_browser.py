@@ -15,8 +15,8 @@ from lodestar.db.engine import make_engine
 from lodestar.health import config_kind as health_kind
 from tests.conftest import create_database_url, drop_database_url
 from tests.factories import PASSWORD
+from tests.live_server import free_port, serve
 from tests.snapshots.conftest import Snapped, snapshot_company
-from tests.web.conftest import free_port, serve
 
 pytestmark = pytest.mark.browser
 

@@ -22,7 +22,7 @@ from lodestar.settings import load_settings
 from lodestar.snapshots.cli import demo_dates
 from lodestar.sop.tasks.models import Task
 from tests.conftest import create_database_url
-from tests.web.conftest import free_port, serve
+from tests.live_server import free_port, serve
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ACCOUNTS = 1000  # enough runs per step for the effectiveness table to reach verdicts
