@@ -179,6 +179,13 @@ def update_contact(session: Session, viewer: User, contact_id: int, data: Contac
     return contact
 
 
+def _unknown_owners(session: Session, rows: list[dict[str, Any]]) -> list[FieldProblem]:
+    """A problem naming the owners of these rows that are not users (none when all are)."""
+    owners = {r["owner_id"] for r in rows if r.get("owner_id") is not None}
+    missing = owners - auth_service.existing_user_ids(session, owners)
+    return [FieldProblem("owner_id", f"unknown users: {sorted(missing)[:10]}")] if missing else []
+
+
 def import_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Validates every row first, then inserts all of them (all or nothing); returns new ids."""
     forget_filter_options()
@@ -190,10 +197,7 @@ def import_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> list[in
         except ValidationError as exc:
             for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
                 problems.append(FieldProblem(f"row {index + 1}: {p.field}", p.message))
-    owners = {r["owner_id"] for r in clean if r.get("owner_id") is not None}
-    missing = owners - auth_service.existing_user_ids(session, owners)
-    if missing:
-        problems.append(FieldProblem("owner_id", f"unknown users: {sorted(missing)[:10]}"))
+    problems += _unknown_owners(session, clean)
     if problems:
         raise InvalidInput(problems)
     defaults = {"tags": [], "traits": {}, "departments": [], "scenarios": [], "tier_pinned": False}
@@ -266,10 +270,7 @@ def upsert_accounts(
             continue
         if not clean[-1].get("crm_id"):
             problems.append(FieldProblem(f"row {number}: crm_id", "is required to match accounts"))
-    owners = {r["owner_id"] for r in clean if r.get("owner_id") is not None}
-    missing = owners - auth_service.existing_user_ids(session, owners)
-    if missing:
-        problems.append(FieldProblem("owner_id", f"unknown users: {sorted(missing)[:10]}"))
+    problems += _unknown_owners(session, clean)
     if problems:
         raise InvalidInput(problems)
     defaults = {"tags": [], "traits": {}, "departments": [], "scenarios": [], "tier_pinned": False}

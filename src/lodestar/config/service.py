@@ -112,15 +112,19 @@ def parse_document(data: Any) -> ConfigDocument:
     return doc
 
 
-def parse_yaml(text: str) -> ConfigDocument:
-    """Parses and validates a YAML document."""
+def load_yaml(text: str, what: str) -> Any:
+    """YAML text as data; a syntax error is refused naming its line (or `what` when it has none)."""
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "document"
+        where = f"line {mark.line + 1}" if mark else what
         raise InvalidInput.one(where, f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return parse_document(data)
+
+
+def parse_yaml(text: str) -> ConfigDocument:
+    """Parses and validates a YAML document."""
+    return parse_document(load_yaml(text, "document"))
 
 
 def _store(session: Session, kind: str, body: BaseModel, author: str | None) -> int | None:

@@ -44,7 +44,14 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """Yields a session; commits when the block ends, rolls back if it raises."""
-    session = session_factory(engine)()
+    with session_scope(session_factory(engine)) as session:
+        yield session
+
+
+@contextmanager
+def session_scope(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """Yields a new session of the factory; commits when the block ends, rolls back if it raises."""
+    session = sessions()
     try:
         yield session
         session.commit()

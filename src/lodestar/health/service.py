@@ -261,12 +261,7 @@ def health_yaml(session: Session) -> str:
 
 def parse_health(session: Session, text: str) -> HealthConfig:
     """A proposed health configuration from YAML, checked against the other active kinds."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "health"
-        raise InvalidInput.one(where, f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    data = config_service.load_yaml(text, "health")
     if not isinstance(data, dict):
         raise InvalidInput.one("health", "must be a mapping with a list of models")
     whole = config_service.document(session).model_dump(mode="json") | {"health": data}

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from lodestar.accounts import service as accounts_service
-from lodestar.accounts.schemas import AccountFilter
+from lodestar.accounts.schemas import AccountFilter, SortKey
 from lodestar.auth import service as auth_service
 from lodestar.auth.deps import PageUser
 from lodestar.lifecycle import config_kind as lifecycle_kind
@@ -19,18 +19,8 @@ from lodestar.web.templating import locale_of, render
 
 router = APIRouter(include_in_schema=False)
 
-SORTABLE = (
-    "name",
-    "arr",
-    "renewal_date",
-    "industry",
-    "plan",
-    "tier",
-    "employees",
-    "health_score",
-    "health_trend_30d",
-    "stage",
-)
+# The columns whose headers sort the table: every sort key but those the table does not show.
+SORTABLE = tuple(k for k in get_args(SortKey) if k not in ("updated_at", "health_trend_7d"))
 
 
 def _stage_options(db: Db, request: Request) -> list[tuple[str, str]]:

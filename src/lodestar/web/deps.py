@@ -9,20 +9,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from lodestar.db.engine import session_scope
 from lodestar.kit.time import today_in
 
 
 def get_db(request: Request) -> Iterator[Session]:
     """The request's session: committed when the handler returns, rolled back if it raises."""
-    session: Session = request.app.state.sessions()
-    try:
+    with session_scope(request.app.state.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": commit before the response goes out, so a redirect never outruns its own write.

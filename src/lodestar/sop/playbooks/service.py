@@ -33,12 +33,7 @@ def sop_yaml(config: SopConfig) -> str:
 
 def parse_sop(session: Session, text: str) -> SopConfig:
     """Proposed playbooks from YAML, checked on their own and against the active stages and metrics."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else KIND
-        raise InvalidInput.one(where, f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    data = config_service.load_yaml(text, KIND)
     if not isinstance(data, dict):
         raise InvalidInput.one(KIND, "must be a mapping with `assignment` and a list of `playbooks`")
     whole = config_service.document(session).model_dump(mode="json") | {KIND: data}
