@@ -119,6 +119,8 @@ def _sqlite(tmp_path: Path, name: str) -> tuple[Engine, Path]:
             "configuration.yaml does not match",
         ),
         (lambda a: _repack(a, drop="database/lodestar.sqlite3"), "lodestar.sqlite3 is missing"),
+        (lambda a: _edit_manifest(a, "dialect", "postgresql"), "a postgresql database but LODESTAR_DATA"),
+        (lambda a: _edit_manifest(a, "revision", "9999"), r"newer Lodestar \(database revision 9999"),
     ],
 )
 def test_restore_refuses_a_damaged_or_foreign_archive_and_writes_nothing(
@@ -154,3 +156,12 @@ def _repack(archive: Path, drop: str | None = None, replace: tuple[str, bytes] |
                 data = replace[1]
             member.size = len(data)
             tar.addfile(member, io.BytesIO(data))
+
+
+def _edit_manifest(archive: Path, key: str, value: str) -> None:
+    import json
+
+    with tarfile.open(archive) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    manifest["database"][key] = value
+    _repack(archive, replace=("manifest.json", json.dumps(manifest).encode()))
