@@ -11,6 +11,7 @@ import typer
 from sqlalchemy import Engine
 
 from lodestar import configuration  # noqa: F401  (registers every configuration kind)
+from lodestar.backup.cli import backup, restore
 from lodestar.cli_support import JsonOpt, emit, fail, migrated_engine, settings_or_exit
 from lodestar.config.cli import config_app
 from lodestar.events.cli import events_app, keys_app
@@ -37,6 +38,8 @@ app.add_typer(backtest_app, name="backtest")
 app.add_typer(export_app, name="export")
 app.add_typer(sop_app, name="sop")
 app.command("run")(run_snapshot)
+app.command("backup")(backup)
+app.command("restore")(restore)
 
 HostOpt = Annotated[str, typer.Option(help="Interface to listen on.")]
 PortOpt = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]

@@ -1,0 +1,1 @@
+"""Backup and restore of a whole Lodestar installation: database, event store, data files, configuration."""
