@@ -14,7 +14,7 @@ import httpx
 from typer.testing import CliRunner
 
 from lodestar.cli import app
-from tests.web.conftest import free_port
+from tests.live_server import free_port
 
 runner = CliRunner()
 SRC = Path(__file__).resolve().parents[1] / "src"

@@ -13,7 +13,7 @@ from lodestar.accounts.models import Account, Contact
 from lodestar.accounts.schemas import ContactCreate
 from lodestar.auth import service as auth_service
 from lodestar.db.engine import session_factory
-from tests.web.conftest import Live, signed_in_client
+from tests.live_server import Live, signed_in_client
 
 
 class _FormFields(HTMLParser):
