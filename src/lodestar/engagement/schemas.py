@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from lodestar.engagement.models import TouchKind
+from lodestar.kit.counts import Count
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -46,7 +47,7 @@ class TouchCreate(BaseModel):
     user_id: int | None = None
     kind: TouchKind
     occurred_at: AwareDatetime
-    duration_minutes: int | None = Field(None, ge=0, le=24 * 60)
+    duration_minutes: Count | None = Field(None, ge=0, le=24 * 60)
     subject: str | None = Field(None, max_length=200)
     notes: str | None = None
 

@@ -7,6 +7,8 @@ from typing import Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lodestar.kit.counts import Count
+
 TriggerKind = Literal["stage_entered", "alert", "manual"]
 EvidenceKind = Literal["note", "file", "checkbox", "touch", "metric"]
 TouchKindName = Literal["call", "visit", "email", "meeting", "training", "qbr"]
@@ -184,7 +186,7 @@ class TouchIn(BaseModel):
     occurred_at: AwareDatetime
     subject: str | None = Field(default=None, max_length=200)
     notes: str | None = Field(default=None, max_length=10_000)
-    duration_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
+    duration_minutes: Count | None = Field(default=None, ge=0, le=24 * 60)
 
 
 class TouchRead(BaseModel):
