@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -25,6 +26,7 @@ from lodestar.auth.throttle import LoginThrottle
 from lodestar.db.engine import engine_for, session_factory
 from lodestar.kit.errors import InvalidInput, LodestarError, problems_from_pydantic
 from lodestar.settings import Settings, get_settings
+from lodestar.web import openapi_contract
 from lodestar.web.input_guard import guard_input
 from lodestar.web.security import LoginRequired
 from lodestar.web.security_headers import SecurityHeaders
@@ -87,22 +89,38 @@ async def _lodestar_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _allowed_methods(request: Request) -> str:
+    # Starlette names only the first route whose path matched; a path served by several routes
+    # (GET and PATCH /api/v1/accounts/{id}) must list them all.
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and route.methods and regex.match(request.url.path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     if _is_api(request) or request.url.path.startswith("/v1/"):
         return JSONResponse(
             {"code": "http_error", "message": str(exc.detail)},
             status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            headers=headers or None,
         )
     from lodestar.web.templating import render
 
-    return render(
+    page = render(
         request,
         "error.html",
         {"status": exc.status_code, "message": str(exc.detail)},
         status_code=exc.status_code,
     )
+    page.headers.update(headers)
+    return page
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -150,6 +168,7 @@ def create_app(settings: Settings | None = None, scheduler: bool = False) -> Fas
     _add_middleware(app, settings)
     _add_service_routes(app)
     _mount_domains(app)
+    openapi_contract.install(app)  # after every route exists: it documents their error answers
     return app
 
 

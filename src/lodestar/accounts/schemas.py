@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from lodestar.accounts.models import ContactRole, Level
+from lodestar.kit.counts import Count
 from lodestar.kit.fields import blank_as_none, refuse_null
 from lodestar.kit.money import to_amount
 
@@ -21,7 +22,7 @@ class AccountFields(BaseModel):
     model_config = _STRICT
 
     industry: str | None = Field(None, max_length=80)
-    employees: int | None = Field(None, ge=0, le=10_000_000)
+    employees: Count | None = Field(None, ge=0, le=10_000_000)
     region: str | None = Field(None, max_length=80)
     funding_stage: str | None = Field(None, max_length=40)
     it_maturity: Level | None = None

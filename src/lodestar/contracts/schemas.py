@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from lodestar.contracts.models import ContractStatus
+from lodestar.kit.counts import Count
 from lodestar.kit.money import to_amount
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -27,7 +28,7 @@ class ContractCreate(BaseModel):
     end_date: date
     arr: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
     currency: str = Field("CNY", pattern="^[A-Z]{3}$")
-    seats: int = Field(0, ge=0, le=10_000_000)
+    seats: Count = Field(0, ge=0, le=10_000_000)
     status: ContractStatus = ContractStatus.ACTIVE
     renews_contract_id: int | None = None
 
@@ -52,7 +53,7 @@ class ContractUpdate(BaseModel):
     end_date: date | None = None
     arr: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
     currency: str | None = Field(None, pattern="^[A-Z]{3}$")
-    seats: int | None = Field(None, ge=0, le=10_000_000)
+    seats: Count | None = Field(None, ge=0, le=10_000_000)
     status: ContractStatus | None = None
 
 

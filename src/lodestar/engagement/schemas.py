@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from lodestar.engagement.models import TouchKind
+from lodestar.kit.counts import Count
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -48,7 +49,7 @@ class TouchCreate(BaseModel):
     user_id: int | None = None
     kind: TouchKind
     occurred_at: AwareDatetime
-    duration_minutes: int | None = Field(None, ge=0, le=24 * 60)
+    duration_minutes: Count | None = Field(None, ge=0, le=24 * 60)
     subject: str | None = Field(None, max_length=200)
     notes: str | None = None
 
@@ -82,7 +83,7 @@ class TouchIn(BaseModel):
     occurred_at: AwareDatetime
     subject: str | None = Field(default=None, max_length=200)
     notes: str | None = Field(default=None, max_length=10_000)
-    duration_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
+    duration_minutes: Count | None = Field(default=None, ge=0, le=24 * 60)
 
 
 class TouchRead(BaseModel):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import BaseModel, Field
+
 
 class LodestarError(Exception):
     """Base of every business error."""
@@ -65,3 +67,28 @@ def problems_from_pydantic(errors: list[dict[str, object]]) -> InvalidInput:
         message = str(err.get("msg", "is invalid"))
         problems.append(FieldProblem(field, message.removeprefix("Value error, ")))
     return InvalidInput(problems)
+
+
+class ProblemBody(BaseModel):
+    """One bad field as the JSON API reports it."""
+
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The body of every JSON API error: a stable code, a sentence and, for 422, each bad field."""
+
+    code: str = Field(examples=["not_found"])
+    message: str
+    problems: list[ProblemBody] = Field(default_factory=list, description="Only on 422: each bad field.")
+
+
+ERROR_ANSWERS = {
+    400: "The body could not be read (not JSON, not UTF-8, broken multipart).",
+    401: "No valid credentials: send `Authorization: Bearer <token>`.",
+    403: "The caller's role may never do this.",
+    404: "No such object, or the caller may not see it (the API does not say which).",
+    409: "The change collides with existing data or the object's state.",
+    422: "Bad input: `problems` names each field and what is wrong with it.",
+}

@@ -10,6 +10,7 @@ import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from lodestar.events import service
+from lodestar.events.ingest import openapi_doc
 from lodestar.events.ingest.log import IngestLog
 from lodestar.events.ingest.messages import MAX_BATCH_BYTES, TYPES, Refused
 from lodestar.events.ingest.mover import DEDUP_WINDOW_BYTES, DEDUP_WINDOW_S, read_checkpoint
@@ -68,7 +69,12 @@ async def _receive(request: Request, call: str | None) -> Response:
     return Response(_OK, media_type="application/json")
 
 
-@router.post("/v1/batch", tags=["tracking"], summary="Segment batch upload (what the SDKs send)")
+@router.post(
+    "/v1/batch",
+    tags=["tracking"],
+    summary="Segment batch upload (what the SDKs send)",
+    openapi_extra=openapi_doc.batch_operation(),
+)
 @router.post("/v1/import", tags=["tracking"], include_in_schema=False)
 async def batch(request: Request) -> Response:
     """Takes a batch of Segment messages; 200 once they are on disk."""
@@ -85,5 +91,10 @@ def _single(call: str) -> Any:
 
 for _call in TYPES:
     router.add_api_route(
-        f"/v1/{_call}", _single(_call), methods=["POST"], tags=["tracking"], summary=f"Segment {_call} call"
+        f"/v1/{_call}",
+        _single(_call),
+        methods=["POST"],
+        tags=["tracking"],
+        summary=f"Segment {_call} call",
+        openapi_extra=openapi_doc.single_operation(_call),
     )

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from lodestar.analytics import snapshot_store as store
+from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.time import day_number
@@ -26,8 +27,9 @@ MIN_ACCOUNTS = 5  # a CSM with fewer measured accounts is not ranked
 
 
 class RankedCsm(BaseModel):
-    """A CSM, how many of their accounts were measured, and the mean measure."""
+    """A CSM, their rank (1 = best), how many of their accounts were measured, and the mean measure."""
 
+    rank: int
     csm_id: int
     name: str
     accounts: int
@@ -56,6 +58,7 @@ class PerformersReport(BaseModel):
     as_of: date
     measure: str
     snapshot_on: date | None
+    ranked: int  # CSMs ranked in all; `csms` holds only those whose accounts the viewer may see
     csms: list[RankedCsm]
     steps: list[StepDifference]
 
@@ -109,15 +112,20 @@ def top_performers(
     names = people(session).names
     top_count = math.ceil(len(ranking) / 4)
     top_ids = set(ranking["csm"].head(top_count).astype(int))
+    # The quartiles are drawn over everyone; the rows shown, over the viewer's scope only (a CSM sees
+    # their own figures and rank, a manager their team's): other people's figures are theirs.
+    scope = auth_service.scope_for(session, viewer) if viewer is not None else None
     csms = [
         RankedCsm(
+            rank=rank,
             csm_id=int(r.csm),
             name=names.get(int(r.csm), ""),
             accounts=int(r.accounts),
             mean=float(r.mean),
             top=int(r.csm) in top_ids,
         )
-        for r in ranking.itertuples()
+        for rank, r in enumerate(ranking.itertuples(), start=1)
+        if scope is None or scope.allows_owner(int(r.csm))
     ]
     ranked = set(ranking["csm"].astype(int))
     frame = outcome_columns(
@@ -145,4 +153,6 @@ def top_performers(
             )
         )
     steps.sort(key=lambda s: -abs(s.gap) if s.gap is not None else 1.0)
-    return PerformersReport(as_of=as_of, measure=measure, snapshot_on=snapshot_on, csms=csms, steps=steps)
+    return PerformersReport(
+        as_of=as_of, measure=measure, snapshot_on=snapshot_on, ranked=len(ranking), csms=csms, steps=steps
+    )

@@ -1,0 +1,158 @@
+"""The whole app served by uvicorn on loopback (in this process) over a seeded company, once per backend.
+
+The world: an admin, a manager with one CSM, a CSM outside that team, a viewer; each CSM owns accounts
+with a contact, a contract, touches and SOP tasks; a write key for the Segment endpoints.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from lodestar.accounts import service as accounts_service
+from lodestar.accounts.schemas import ContactCreate
+from lodestar.app import create_app
+from lodestar.auth import service as auth_service
+from lodestar.auth.models import Role, User
+from lodestar.db.engine import session_factory
+from lodestar.events import service as events_service
+from lodestar.settings import load_settings
+from tests.conftest import wipe
+from tests.factories import make_account, make_contract, make_user
+
+DAY = date(2026, 3, 2)
+
+
+@dataclass
+class Portfolio:
+    """One CSM's objects, by kind: the ids another CSM must not reach."""
+
+    account: int
+    contact: int
+    contract: int
+    token: int
+    task: int = 0  # set once the server runs: tasks come from a playbook started over HTTP
+    touch: int = 0
+
+
+@dataclass
+class World:
+    """The seeded company and how to act as each of its people."""
+
+    url: str
+    headers: dict[str, dict[str, str]]  # role name -> bearer header
+    users: dict[str, int]
+    mine: Portfolio  # owned by "csm"
+    theirs: Portfolio  # owned by "other_csm" (outside csm's team)
+    write_key: str
+    emails: dict[str, str] = field(default_factory=dict)
+    write_key_id: int = 0
+    app: FastAPI | None = None  # the served app, for its route table
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _portfolio(db: Session, owner: User, admin: User, name: str) -> Portfolio:
+    account = make_account(db, owner, admin, name=f"{name} Ltd", tier="gold")
+    contact = accounts_service.create_contact(
+        db, admin, ContactCreate(account_id=account.id, name=f"{name} Contact", email=f"{name}@example.com")
+    )
+    contract = make_contract(db, account, admin)
+    token, _ = auth_service.create_api_token(db, owner, "second")
+    return Portfolio(account.id, contact.id, contract.id, token.id)
+
+
+def seed_over_http(url: str, owner: dict[str, str], mine: Portfolio) -> None:
+    """Starts the onboarding playbook and logs a touch on the owner's account, as the owner."""
+    base = f"{url}/api/v1/accounts/{mine.account}"
+    started = httpx.post(
+        f"{base}/playbooks", json={"playbook_key": "onboarding", "on": str(DAY)}, headers=owner
+    )
+    assert started.status_code == 201, started.text
+    tasks = httpx.get(f"{url}/api/v1/tasks?bucket=all&account_id={mine.account}", headers=owner).json()
+    mine.task = min(t["id"] for t in tasks["items"])
+    touch = {"kind": "call", "occurred_at": "2026-03-02T10:00:00+00:00", "duration_minutes": 30}
+    logged = httpx.post(f"{base}/touches", json=touch, headers=owner)
+    assert logged.status_code == 201, logged.text
+    mine.touch = logged.json()["id"]
+
+
+def seed(engine: Engine, url: str) -> World:
+    """Seeds the world (committed) for a server at this URL."""
+    wipe(engine)
+    with session_factory(engine).begin() as db:
+        admin = make_user(db, Role.ADMIN, name="Ada Admin")
+        manager = make_user(db, Role.MANAGER, name="Max Manager")
+        csm = make_user(db, Role.CSM, manager=manager, name="Cora Csm")
+        other = make_user(db, Role.CSM, name="Otto Other")
+        viewer = make_user(db, Role.VIEWER, name="Vera Viewer")
+        people = {"admin": admin, "manager": manager, "csm": csm, "other_csm": other, "viewer": viewer}
+        headers = {
+            role: {"Authorization": f"Bearer {auth_service.create_api_token(db, u, 'tests')[1]}"}
+            for role, u in people.items()
+        }
+        mine = _portfolio(db, csm, admin, "mine")
+        theirs = _portfolio(db, other, admin, "theirs")
+        key, write_key = events_service.create_key(db, "fuzz")
+        users = {role: u.id for role, u in people.items()}
+        emails = {role: u.email for role, u in people.items()}
+        return World(url, headers, users, mine, theirs, write_key, emails, key.id)
+
+
+class LiveServer:
+    """uvicorn serving the app on a loopback port from a thread of this process."""
+
+    def __init__(self, db_url: str, data_dir: Path) -> None:
+        self.app = app = create_app(load_settings(database_url=db_url, data_dir=data_dir))
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError("the server did not start")
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def world(engine: Engine, db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The seeded world behind a live server, once per module and backend."""
+    with pytest.MonkeyPatch.context() as patch:
+        # Real argon2id, lightest parameters: the fuzzer creates users and changes passwords.
+        patch.setattr(auth_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        server = LiveServer(db_url, tmp_path_factory.mktemp("live"))
+        world = seed(engine, server.url)
+        world.app = server.app
+        with server:
+            seed_over_http(server.url, world.headers["csm"], world.mine)
+            seed_over_http(server.url, world.headers["other_csm"], world.theirs)
+            yield world

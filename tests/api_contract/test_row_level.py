@@ -1,0 +1,178 @@
+"""Row-level security, generated from the route table: one CSM asks for another CSM's objects.
+
+Every route with a parameter in its path is probed, JSON API and pages alike, with a well-formed request
+naming an object of the other CSM (outside the caller's team). Each must answer 404 (it does not say the
+thing exists) or 403 where the role may never do it, and change nothing. A route whose path parameter
+names no object kind known here fails the suite: a new route comes with its row-level probe.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi.routing import iter_route_contexts
+
+from tests.api_contract.conftest import World
+from tests.factories import PASSWORD
+
+# Which of the other CSM's objects each path parameter names.
+OBJECTS: dict[str, Callable[[World], int | str]] = {
+    "account_id": lambda w: w.theirs.account,
+    "contact_id": lambda w: w.theirs.contact,
+    "contract_id": lambda w: w.theirs.contract,
+    "task_id": lambda w: w.theirs.task,
+    "token_id": lambda w: w.theirs.token,
+    "user_id": lambda w: w.users["other_csm"],
+    "key_id": lambda w: w.write_key_id,
+    "ref": lambda w: w.write_key_id,
+}
+NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}: a file kind (admins only), refused as 403 below
+# What a CSM may never do, whoever owns the object: 403. Everything else answers 404.
+ROLE_NEVER = {
+    ("GET", "/api/v1/users/{user_id}"),
+    ("PATCH", "/api/v1/users/{user_id}"),
+    ("POST", "/api/v1/write-keys/{ref}/rotate"),
+    ("POST", "/api/v1/write-keys/{ref}/revoke"),
+    ("POST", "/settings/write-keys/{key_id}/rotate"),
+    ("POST", "/settings/write-keys/{key_id}/revoke"),
+}
+TOUCH = {"kind": "call", "occurred_at": "2026-03-02T11:00:00+00:00", "subject": "HIJACKED"}
+JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PATCH", "/api/v1/users/{user_id}"): {"name": "HIJACKED"},
+    ("PATCH", "/api/v1/accounts/{account_id}"): {"name": "HIJACKED"},
+    ("PATCH", "/api/v1/contacts/{contact_id}"): {"name": "HIJACKED"},
+    ("PATCH", "/api/v1/contracts/{contract_id}"): {"seats": 1},
+    ("POST", "/api/v1/tasks/{task_id}/complete"): {"checkbox": True},
+    ("POST", "/api/v1/tasks/{task_id}/skip"): {"reason": "HIJACKED"},
+    ("POST", "/api/v1/accounts/{account_id}/touches"): TOUCH,
+    ("POST", "/api/v1/accounts/{account_id}/playbooks"): {"playbook_key": "onboarding"},
+}
+FORMS: dict[tuple[str, str], dict[str, str]] = {
+    ("POST", "/accounts/{account_id}/edit"): {"name": "HIJACKED"},
+    ("POST", "/accounts/{account_id}/contacts/new"): {"name": "HIJACKED"},
+    ("POST", "/contacts/{contact_id}/edit"): {"name": "HIJACKED"},
+    ("POST", "/accounts/{account_id}/contracts/new"): {"start_date": "2026-01-01", "end_date": "2027-01-01"},
+    ("POST", "/accounts/{account_id}/touches"): {"kind": "call", "occurred_on": "2026-03-02"},
+    ("POST", "/accounts/{account_id}/playbooks"): {"playbook_key": "onboarding"},
+    ("POST", "/tasks/{task_id}/complete"): {"checkbox": "on"},
+    ("POST", "/tasks/{task_id}/skip"): {"reason": "HIJACKED"},
+}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request of the route table, with the path filled in."""
+
+    method: str
+    template: str
+    path: str
+
+
+def _probes(world: World) -> tuple[list[Probe], list[str]]:
+    assert world.app is not None
+    probes, unknown = [], []
+    for route in iter_route_contexts(world.app.router.routes):
+        template = route.path or ""
+        names = re.findall(r"{(\w+)(?::\w+)?}", template)
+        if not names or not route.methods:
+            continue
+        missing = [n for n in names if n not in OBJECTS and n not in NOT_OBJECTS]
+        if missing:
+            unknown.append(f"{template}: {missing}")
+            continue
+        path = template
+        for name in names:
+            value = "accounts" if name in NOT_OBJECTS else OBJECTS[name](world)
+            path = re.sub(r"{" + name + r"(?::\w+)?}", str(value), path)
+        probes.extend(Probe(m, template, path) for m in sorted(route.methods - {"HEAD"}))
+    return probes, unknown
+
+
+def _signed_in(world: World, role: str) -> httpx.Client:
+    client = httpx.Client(base_url=world.url, follow_redirects=False, timeout=10)
+    token = _csrf(client.get("/login").text)
+    signed = client.post(
+        "/login", data={"email": world.emails[role], "password": PASSWORD, "csrf_token": token}
+    )
+    assert signed.status_code == 303, signed.text
+    return client
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def _send(world: World, page: httpx.Client, probe: Probe, role: str) -> httpx.Response:
+    key = (probe.method, probe.template)
+    reassign = {"assignee_id": world.users["csm"]}  # to the caller: a task taken over
+    if probe.path.startswith("/api/"):
+        headers = world.headers[role]
+        if probe.template.endswith("/complete-file") or probe.template.startswith("/api/v1/imports/"):
+            files = {"file": ("evidence.csv", b"name\nHIJACKED\n", "text/csv")}
+            return httpx.post(world.url + probe.path, files=files, headers=headers)
+        body = JSON_BODIES.get(key, reassign) if probe.method != "GET" else None
+        return httpx.request(probe.method, world.url + probe.path, json=body, headers=headers)
+    if probe.method == "GET":
+        return page.get(probe.path)
+    form = {
+        **FORMS.get(key, {k: str(v) for k, v in reassign.items()}),
+        "csrf_token": _csrf(page.get("/accounts").text),
+    }
+    return page.request(probe.method, probe.path, data=form)
+
+
+def _state(world: World) -> list[Any]:
+    admin, theirs = world.headers["admin"], world.theirs
+    paths = [
+        f"/api/v1/accounts/{theirs.account}",
+        f"/api/v1/contacts/{theirs.contact}",
+        f"/api/v1/contracts/{theirs.contract}",
+        f"/api/v1/tasks/{theirs.task}",
+        f"/api/v1/accounts/{theirs.account}/contacts",
+        f"/api/v1/accounts/{theirs.account}/contracts",
+        f"/api/v1/tasks?bucket=all&account_id={theirs.account}",
+        f"/api/v1/users/{world.users['other_csm']}",
+        "/api/v1/write-keys",
+    ]
+    return [httpx.get(world.url + p, headers=admin).json() for p in paths]
+
+
+def test_every_route_with_a_path_parameter_has_a_seeded_object_kind(world: World) -> None:
+    probes, unknown = _probes(world)
+    assert unknown == [], "add each to OBJECTS (the other CSM's object) or NOT_OBJECTS"
+    assert len(probes) >= 35
+
+
+def test_a_csm_reaching_for_another_csms_objects_gets_404_or_403_and_changes_nothing(world: World) -> None:
+    probes, _ = _probes(world)
+    before = _state(world)
+    answers: dict[str, int] = {}
+    page = _signed_in(world, "csm")
+    for probe in probes:
+        answers[f"{probe.method} {probe.template}"] = _send(world, page, probe, "csm").status_code
+    page.close()
+    expected = {
+        f"{p.method} {p.template}": 403
+        if (p.method, p.template) in ROLE_NEVER or "imports" in p.template
+        else 404
+        for p in probes
+    }
+    print(f"\nrow-level probes: {len(answers)}, answers {sorted(set(answers.values()))}")
+    assert answers == expected
+    assert _state(world) == before
+
+
+def test_the_owner_reads_every_object_the_probes_were_refused(world: World) -> None:
+    # The control: each object exists and its owner reaches it, so the 404s above are the row-level rule.
+    probes, _ = _probes(world)
+    gets = [p for p in probes if p.method == "GET" and (p.method, p.template) not in ROLE_NEVER]
+    page = _signed_in(world, "other_csm")
+    answers = {p.template: _send(world, page, p, "other_csm").status_code for p in gets}
+    page.close()
+    assert answers == {p.template: 200 for p in gets}
