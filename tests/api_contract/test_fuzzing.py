@@ -57,6 +57,7 @@ def _fuzz_operation(
         response = case.call()
         tally["cases"] += 1
         tally["5xx"] += response.status_code >= 500
+        tally["2xx"] += response.status_code < 300
         case.validate_response(response, checks=CHECKS)
 
     run()
@@ -73,7 +74,8 @@ def _modes(operation: Any) -> list[GenerationMode]:
     return [GenerationMode.POSITIVE, GenerationMode.NEGATIVE] if has_input else [GenerationMode.POSITIVE]
 
 
-@pytest.mark.parametrize("role", ["admin", "csm"])
+# The CSM first: the admin's cases may deactivate or demote any user, the CSM included.
+@pytest.mark.parametrize("role", ["csm", "admin"])
 def test_no_operation_answers_5xx_or_breaks_its_documented_contract(world: World, role: str) -> None:
     schema = schemathesis.openapi.from_url(f"{world.url}/openapi.json")
     schema.config.base_url = world.url
@@ -90,7 +92,7 @@ def test_no_operation_answers_5xx_or_breaks_its_documented_contract(world: World
                 continue  # no schema-breaking value exists (a free-text path parameter)
             except (Exception, BaseExceptionGroup) as exc:  # every operation's failure, then fail once
                 failures.append(f"{operation.method.upper()} {operation.path} [{mode}]: {_gist(exc)}")
-    print(f"\nschemathesis as {role}: {tally['cases']} cases, {tally['5xx']} answered 5xx")
+    print(f"\nschemathesis as {role}: {tally['cases']} cases, {tally['2xx']} 2xx, {tally['5xx']} 5xx")
     assert failures == [], "\n".join(failures)
     assert tally["5xx"] == 0
-    assert tally["cases"] > 200  # the run really exercised the API
+    assert tally["cases"] > 200 and tally["2xx"] > 50  # the run really exercised the API
