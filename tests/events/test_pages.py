@@ -15,6 +15,7 @@ from lodestar.app import create_app
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
 from lodestar.events import service
+from lodestar.events.ingest import quarantine
 from lodestar.events.models import UnmatchedGroup
 from lodestar.settings import load_settings
 from tests.factories import PASSWORD, make_user
@@ -89,6 +90,15 @@ def test_data_health_shows_hourly_counts_last_events_rejections_and_unmatched_gr
             group_id="acme-42", source="web-app", name="Acme", first_seen=now, last_seen=now, messages=17
         )
     )
+    quarantine.write_range(
+        quarantine.dead_letter_dir(tmp_path),
+        0,
+        90,
+        [
+            {"at": now.isoformat(), "source": "web-app", "reason": "timestamp: out of range", "message": {}},
+            {"at": now.isoformat(), "source": "web-app", "reason": "name: must be a string", "message": {}},
+        ],
+    )
     manager = _user(db, Role.MANAGER)
     page = _signed_in(db_url, tmp_path, manager).get("/data-health")
     assert page.status_code == 200
@@ -103,6 +113,9 @@ def test_data_health_shows_hourly_counts_last_events_rejections_and_unmatched_gr
     assert rejections.index("32 KB") < rejections.index("batch[0].event: is required")  # newest first
     unmatched = html.split('data-testid="unmatched"')[1].split("</table>")[0]
     assert "acme-42" in unmatched and ">17<" in unmatched
+    quarantined = html.split('data-testid="quarantined"')[1].split("</table>")[0]
+    assert re.search(r'data-testid="quarantined-count">2<', quarantined)
+    assert "name: must be a string" in quarantined
 
 
 def test_data_health_is_refused_to_csms_and_shown_in_chinese(

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
 from lodestar.events import service
+from lodestar.events.ingest import quarantine
 from lodestar.kit.errors import Conflict, InvalidInput, PermissionDenied
 from lodestar.kit.time import utcnow
 from lodestar.web.deps import Db, PageUser
@@ -60,6 +61,7 @@ def data_health(request: Request, user: PageUser, db: Db) -> Response:
         "sources": rows,
         "rejections": health["rejections"],
         "unmatched": health["unmatched"],
+        "quarantined": quarantine.summary(quarantine.dead_letter_dir(request.app.state.settings.data_dir)),
     }
     return render(request, "events/health.html", context)
 

@@ -62,7 +62,7 @@ class Receiver:
                 raise Refused(401, "bad_write_key", "the write key is unknown or revoked")
             if self.log.overloaded():
                 raise Refused(429, "overloaded", "Lodestar is shedding load; retry after the given seconds")
-            messages = validate(doc, call)
+            messages = validate(doc, call, now)
             await self._store(key_id, source, messages, encode_messages(messages), now)
         except Refused as exc:
             if exc.status < 429:
