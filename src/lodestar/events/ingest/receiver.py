@@ -6,6 +6,7 @@ import asyncio
 import os
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from lodestar.kit.time import utcnow
 KEY_TTL_S = 5.0  # a revoked key stops working within this long
 FAIL_FIRST_ENV = "LODESTAR_INGEST_FAIL_FIRST"  # test hook: answer 500 to the first N requests
 UNKNOWN = "(unknown)"
+BodyReader = Callable[[], Awaitable[bytes]]  # reads the request body, refusing it past the size limit
 
 
 class Receiver:
@@ -43,23 +45,33 @@ class Receiver:
         self._tallies: dict[service.CounterKey, service.Tally] = {}
         self._rejections: list[dict[str, Any]] = []
 
-    async def receive(self, call: str | None, raw: bytes, encoding: str | None, auth: str | None) -> None:
-        """Stores one request's messages durably, or raises Refused naming what is wrong."""
+    async def receive(
+        self, call: str | None, read_body: BodyReader, encoding: str | None, auth: str | None
+    ) -> None:
+        """Stores one request's messages durably, or raises Refused naming what is wrong.
+
+        A write key sent as the Basic username is checked before a byte of the body is read, so an
+        unauthenticated client cannot make the server read (or hold) its upload; read_body is capped.
+        """
         now = utcnow()
         source = UNKNOWN
+        raw = b""
         try:
             if self.fail_first > 0:
                 self.fail_first -= 1
                 raise Refused(500, "test_failure", f"failing on purpose ({FAIL_FIRST_ENV})")
+            secret = basic_username(auth)
+            if secret:
+                key_id, source = await self._known_key(secret)
+            raw = await read_body()
             doc = load(inflate(raw, encoding))
-            secret = basic_username(auth) or body_key(doc)
             if not secret:
-                raise Refused(
-                    401, "no_write_key", "send the write key as the Basic auth username or as writeKey"
-                )
-            key_id, source = await self._key(secret)
-            if key_id is None:
-                raise Refused(401, "bad_write_key", "the write key is unknown or revoked")
+                secret = body_key(doc)
+                if not secret:
+                    raise Refused(
+                        401, "no_write_key", "send the write key as the Basic auth username or as writeKey"
+                    )
+                key_id, source = await self._known_key(secret)
             if self.log.overloaded():
                 raise Refused(429, "overloaded", "Lodestar is shedding load; retry after the given seconds")
             messages = validate(doc, call, now)
@@ -68,6 +80,12 @@ class Receiver:
             if exc.status < 429:
                 self._reject(exc, source, raw, now)
             raise
+
+    async def _known_key(self, secret: str) -> tuple[int, str]:
+        key_id, source = await self._key(secret)
+        if key_id is None:
+            raise Refused(401, "bad_write_key", "the write key is unknown or revoked")
+        return key_id, source
 
     async def _store(
         self, key_id: int, source: str, messages: list[dict[str, Any]], parts: list[bytes], now: datetime
