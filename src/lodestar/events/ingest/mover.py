@@ -106,6 +106,7 @@ class Mover:
         for env in envelopes:
             source = str(env.get("s"))
             received = rows.instant(env.get("r"), "receivedAt", datetime.now(UTC))
+            _count_received(env, source, received, moved)
             for m in env["m"]:
                 try:
                     found.append((rows.to_row(m, source, received, links), m, source))
@@ -164,6 +165,25 @@ def _dead_entry(source: str | None, reason: str, message: Any) -> dict[str, Any]
     return {"at": datetime.now(UTC).isoformat(), "source": source, "reason": reason, "message": message}
 
 
+def _tally(moved: service.MovedRange, source: str, kind: str, hour: datetime) -> service.Tally:
+    tally = moved.tallies.get((source, kind, hour))
+    if tally is None:
+        tally = moved.tallies[(source, kind, hour)] = service.Tally()
+    return tally
+
+
+def _count_received(env: dict[str, Any], source: str, received: datetime, moved: service.MovedRange) -> None:
+    """Counts a record's messages as accepted and its "d" as deduplicated, by the hour they arrived."""
+    hour = received.replace(minute=0, second=0, microsecond=0)
+    for m in env["m"]:
+        kind = m.get("type") if isinstance(m, dict) else None
+        _tally(moved, source, kind if kind in store.MESSAGE_TYPES else "unknown", hour).accepted += 1
+    dupes = env.get("d")
+    for kind, n in dupes.items() if isinstance(dupes, dict) else ():
+        if kind in store.MESSAGE_TYPES and isinstance(n, int):
+            _tally(moved, source, kind, hour).deduplicated += n
+
+
 def _count(row: dict[str, Any], m: dict[str, Any], moved: service.MovedRange) -> None:
     """Adds a stored row to the range's counts, group links and groups."""
     kind, source, at, user = row["type"], row["source"], row["timestamp"], row["user_id"]
@@ -176,10 +196,7 @@ def _count(row: dict[str, Any], m: dict[str, Any], moved: service.MovedRange) ->
         traits = traits if isinstance(traits, dict) else {}
         group_name = traits.get("name")
         moved.groups[group] = (source, group_name if isinstance(group_name, str) else name, count + 1, at)
-    hour = row["received_at"].replace(minute=0, second=0, microsecond=0)
-    tally = moved.tallies.get((source, kind, hour))
-    if tally is None:
-        tally = moved.tallies[(source, kind, hour)] = service.Tally()
+    tally = _tally(moved, source, kind, row["received_at"].replace(minute=0, second=0, microsecond=0))
     tally.stored += 1
     if tally.newest is None or at > tally.newest:
         tally.newest = at

@@ -93,7 +93,6 @@ class Receiver:
         seen, segment = self.log.seen, self.log.active_segment
         ids: list[bytes] = []
         fresh: list[bytes] = []
-        accepted: dict[str, int] = {}
         dupes: dict[str, int] = {}
         for msg, part in zip(messages, parts, strict=True):
             dedup_key = f"{key_id}:{msg['messageId']}".encode()
@@ -104,24 +103,23 @@ class Receiver:
             seen[dedup_key] = segment
             ids.append(dedup_key)
             fresh.append(part)
-            accepted[kind] = accepted.get(kind, 0) + 1
-        # Even a request of only duplicates waits for the next fsync, which covers the originals.
-        record = b""
-        if fresh:
-            head = b'{"k":%d,"s":%b,"r":%b,"m":[' % (key_id, orjson.dumps(source), orjson.dumps(now))
-            record = encode(ids, head + b",".join(fresh) + b"]}")
+        # The counts live in the log with the messages (the mover adds them up as it moves the record),
+        # so a crash cannot lose them: accepted are the messages, deduplicated ride along as "d".
+        # A request of only duplicates writes a record of counts alone and waits for its fsync, which
+        # covers the originals too.
+        head = b'{"k":%d,"s":%b,"r":%b,"d":%b,"m":[' % (
+            key_id,
+            orjson.dumps(source),
+            orjson.dumps(now),
+            orjson.dumps(dupes),
+        )
+        record = encode(ids, head + b",".join(fresh) + b"]}")
         try:
             await self.log.append_async(record)
         except OSError:
             for dedup_key in ids:
                 seen.pop(dedup_key, None)
             raise Refused(500, "storage_failed", "the message could not be written; retry") from None
-        hour = now.replace(minute=0, second=0, microsecond=0)
-        with self._lock:
-            for kind, n in accepted.items():
-                self._tally(source, kind, hour).accepted += n
-            for kind, n in dupes.items():
-                self._tally(source, kind, hour).deduplicated += n
 
     def _tally(self, source: str, kind: str, hour: datetime) -> service.Tally:
         key = (source, kind, hour)
