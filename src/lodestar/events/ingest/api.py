@@ -48,7 +48,7 @@ router = APIRouter(lifespan=lifespan)
 
 
 def _error(exc: Refused) -> Response:
-    headers = {"Retry-After": "1"} if exc.status == 429 else None
+    headers = {"Retry-After": "1" if exc.status == 429 else "5"} if exc.status in (429, 503) else None
     body = orjson.dumps({"code": exc.code, "message": exc.message})
     return Response(body, status_code=exc.status, media_type="application/json", headers=headers)
 

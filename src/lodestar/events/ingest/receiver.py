@@ -116,10 +116,14 @@ class Receiver:
         record = encode(ids, head + b",".join(fresh) + b"]}")
         try:
             await self.log.append_async(record)
-        except OSError:
+        except OSError as exc:
             for dedup_key in ids:
                 seen.pop(dedup_key, None)
-            raise Refused(500, "storage_failed", "the message could not be written; retry") from None
+            # Not the client's fault and not a bug: the disk is full or failing. 503 tells SDKs to retry.
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise Refused(
+                503, "storage_unavailable", f"the message could not be written ({reason}); retry"
+            ) from None
 
     def _tally(self, source: str, kind: str, hour: datetime) -> service.Tally:
         key = (source, kind, hour)
