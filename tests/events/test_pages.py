@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -49,6 +49,14 @@ def _user(db: Session, role: Role) -> User:
     return user
 
 
+def _quarantine_two(data_dir: Path, now: datetime) -> None:
+    entries = [
+        {"at": now.isoformat(), "source": "web-app", "reason": reason, "message": {}}
+        for reason in ("timestamp: out of range", "name: must be a string")
+    ]
+    quarantine.write_range(quarantine.dead_letter_dir(data_dir), 0, 90, entries)
+
+
 def test_ingestion_status_shows_hourly_counts_last_events_rejections_and_unmatched_groups(
     db: Session, db_url: str, tmp_path: Path
 ) -> None:
@@ -90,15 +98,7 @@ def test_ingestion_status_shows_hourly_counts_last_events_rejections_and_unmatch
             group_id="acme-42", source="web-app", name="Acme", first_seen=now, last_seen=now, messages=17
         )
     )
-    quarantine.write_range(
-        quarantine.dead_letter_dir(tmp_path),
-        0,
-        90,
-        [
-            {"at": now.isoformat(), "source": "web-app", "reason": "timestamp: out of range", "message": {}},
-            {"at": now.isoformat(), "source": "web-app", "reason": "name: must be a string", "message": {}},
-        ],
-    )
+    _quarantine_two(tmp_path, now)
     manager = _user(db, Role.MANAGER)
     page = _signed_in(db_url, tmp_path, manager).get("/ingestion-status")
     assert page.status_code == 200
