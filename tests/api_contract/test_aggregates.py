@@ -24,7 +24,7 @@ from tests.factories import make_account, make_user
 
 REFUSED = {  # company-wide figures (ingestion, model backtests, runs, users): admins (and managers) only
     "/api/v1/events/stats", "/api/v1/backtests", "/api/v1/snapshot-runs", "/api/v1/users",
-    "/api/v1/write-keys", "/data-health", "/health/backtest", "/settings/runs", "/settings/health",
+    "/api/v1/write-keys", "/ingestion-status", "/health/backtest", "/settings/runs", "/settings/health",
     "/settings/playbooks", "/settings/write-keys", "/imports",
 }  # fmt: skip
 SCOPED = {  # figures or lists over the caller's own accounts and tasks
@@ -32,7 +32,7 @@ SCOPED = {  # figures or lists over the caller's own accounts and tasks
     "/tasks/badge", "/sop", "/sop/effectiveness", "/sop/performers", "/sop/shape", "/sop/missed",
 }  # fmt: skip
 NOT_AGGREGATES = {"/", "/login", "/accounts/new", "/api/v1/me", "/api/v1/playbooks", "/docs", "/healthz"}
-NOT_AGGREGATES |= {"/openapi.json", "/static"}
+NOT_AGGREGATES |= {"/openapi.json", "/static", "/data-health"}  # the last: a redirect to /ingestion-status
 
 
 def _get_routes(world: World) -> set[str]:

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, select
 
 from lodestar.accounts import service as accounts_service
 from lodestar.accounts.schemas import ContactCreate
+from lodestar.analytics import event_store as store
 from lodestar.auth.models import Role
 from lodestar.db.engine import session_factory, unit_of_work
-from lodestar.events import store
 from lodestar.events.ingest.log import IngestLog
 from lodestar.events.ingest.log_records import encode
 from lodestar.events.ingest.mover import Mover

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
+from lodestar.analytics import event_store as store
 from lodestar.backup.service import create_backup, restore_backup
 from lodestar.db.engine import make_engine
-from lodestar.events import store
 from lodestar.tables import metadata
 from tests.backup.conftest import add_account_with_contacts, all_events, event_table, settings_for
 from tests.conftest import wipe

@@ -52,6 +52,7 @@ def test_events_stats_reports_counts_per_source_and_type(run, engine: Engine) ->
         )
     data = json.loads(run("events", "stats", "--json").stdout)
     assert (data["accepted"], data["stored"], data["deduplicated"], data["rejected"]) == (7, 7, 2, 1)
+    assert data["quarantined"] == 0
     assert data["types"]["track"]["accepted"] == 7
     assert data["sources"]["web-app"]["rejected"] == 1
     text = run("events", "stats").stdout

@@ -1,9 +1,9 @@
-"""The data-health page and the write-key settings page, through the real app and a signed-in session."""
+"""The ingestion status page and the write-key settings page, through the real app and a signed-in session."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from lodestar.app import create_app
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
 from lodestar.events import service
+from lodestar.events.ingest import quarantine
 from lodestar.events.models import UnmatchedGroup
 from lodestar.settings import load_settings
 from tests.factories import PASSWORD, make_user
@@ -48,7 +49,15 @@ def _user(db: Session, role: Role) -> User:
     return user
 
 
-def test_data_health_shows_hourly_counts_last_events_rejections_and_unmatched_groups(
+def _quarantine_two(data_dir: Path, now: datetime) -> None:
+    entries = [
+        {"at": now.isoformat(), "source": "web-app", "reason": reason, "message": {}}
+        for reason in ("timestamp: out of range", "name: must be a string")
+    ]
+    quarantine.write_range(quarantine.dead_letter_dir(data_dir), 0, 90, entries)
+
+
+def test_ingestion_status_shows_hourly_counts_last_events_rejections_and_unmatched_groups(
     db: Session, db_url: str, tmp_path: Path
 ) -> None:
     now = service.utcnow()
@@ -89,8 +98,9 @@ def test_data_health_shows_hourly_counts_last_events_rejections_and_unmatched_gr
             group_id="acme-42", source="web-app", name="Acme", first_seen=now, last_seen=now, messages=17
         )
     )
+    _quarantine_two(tmp_path, now)
     manager = _user(db, Role.MANAGER)
-    page = _signed_in(db_url, tmp_path, manager).get("/data-health")
+    page = _signed_in(db_url, tmp_path, manager).get("/ingestion-status")
     assert page.status_code == 200
     html = page.text
     assert "/static/vendor/echarts/echarts.min.js" in html
@@ -103,18 +113,23 @@ def test_data_health_shows_hourly_counts_last_events_rejections_and_unmatched_gr
     assert rejections.index("32 KB") < rejections.index("batch[0].event: is required")  # newest first
     unmatched = html.split('data-testid="unmatched"')[1].split("</table>")[0]
     assert "acme-42" in unmatched and ">17<" in unmatched
+    quarantined = html.split('data-testid="quarantined"')[1].split("</table>")[0]
+    assert re.search(r'data-testid="quarantined-count">2<', quarantined)
+    assert "name: must be a string" in quarantined
 
 
-def test_data_health_is_refused_to_csms_and_shown_in_chinese(
+def test_ingestion_status_is_refused_to_csms_and_shown_in_chinese(
     db: Session, db_url: str, tmp_path: Path
 ) -> None:
     csm = _user(db, Role.CSM)
-    assert _signed_in(db_url, tmp_path, csm).get("/data-health").status_code == 403
+    assert _signed_in(db_url, tmp_path, csm).get("/ingestion-status").status_code == 403
     admin = _user(db, Role.ADMIN)
     client = _signed_in(db_url, tmp_path, admin)
-    client.post("/language", data={"locale": "zh_CN", "csrf_token": _csrf(client.get("/data-health").text)})
-    html = client.get("/data-health").text
-    assert "数据健康" in html and "未匹配的 groupId" in html
+    client.post(
+        "/language", data={"locale": "zh_CN", "csrf_token": _csrf(client.get("/ingestion-status").text)}
+    )
+    html = client.get("/ingestion-status").text
+    assert "数据接入状态" in html and "数据健康" not in html and "未匹配的 groupId" in html
 
 
 def test_an_admin_creates_rotates_and_revokes_write_keys_from_the_settings_page(
@@ -164,3 +179,12 @@ def test_write_key_forms_name_the_bad_field_and_need_the_csrf_token(
 def test_write_keys_page_is_for_admins_only(db: Session, db_url: str, tmp_path: Path) -> None:
     manager = _user(db, Role.MANAGER)
     assert _signed_in(db_url, tmp_path, manager).get("/settings/write-keys").status_code == 403
+
+
+def test_the_old_data_health_address_redirects_permanently(db: Session, db_url: str, tmp_path: Path) -> None:
+    client = _signed_in(db_url, tmp_path, _user(db, Role.ADMIN))
+    moved = client.get("/data-health")
+    assert (moved.status_code, moved.headers["location"]) == (301, "/ingestion-status")
+    html = client.get("/ingestion-status").text
+    assert "<title>Ingestion status" in html or "Ingestion status</h2>" in html
+    assert 'href="/ingestion-status"' in html and "Data health" not in html

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from lodestar.auth import service as auth_service
 from lodestar.auth.deps import ApiUser
 from lodestar.events import service
 from lodestar.events.ingest import api as ingest_api
+from lodestar.events.ingest import quarantine
 from lodestar.web.deps import Db
 
 router = APIRouter()
@@ -80,10 +81,11 @@ def revoke_key(ref: str, caller: ApiUser, db: Db) -> Any:
 
 
 @keys_router.get("/events/stats", summary="Ingestion statistics")
-def stats(caller: ApiUser, db: Db) -> dict[str, Any]:
-    """Messages accepted, stored, de-duplicated and rejected per source and type (admins)."""
+def stats(request: Request, caller: ApiUser, db: Db) -> dict[str, Any]:
+    """Messages accepted, stored, de-duplicated, rejected and quarantined per source and type (admins)."""
     auth_service.require_admin(caller)
-    return service.stats(db)
+    folder = quarantine.dead_letter_dir(request.app.state.settings.data_dir)
+    return {**service.stats(db), "quarantined": quarantine.summary(folder).count}
 
 
 router.include_router(ingest_api.router)  # /v1/batch, /v1/track, ... and the ingestion lifespan

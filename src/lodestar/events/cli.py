@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lodestar.cli_support import JsonOpt, context, emit, fail
+from lodestar.cli_support import JsonOpt, context, emit, fail, settings_or_exit
 
 keys_app = typer.Typer(help="Create, list, revoke and rotate Segment write keys.", no_args_is_help=True)
 events_app = typer.Typer(help="Event ingestion: statistics.", no_args_is_help=True)
@@ -81,6 +81,7 @@ def _stats_text(data: dict[str, Any]) -> str:
     for title, group in (("source", data["sources"]), ("type", data["types"])):
         for name, row in sorted(group.items()):
             lines.append(f"{title + ' ' + name:<24}" + "".join(f"{row[c]:>14,}" for c in cols))
+    lines.append(f"quarantined (dead-letter folder): {data['quarantined']:,}")
     lines.append(f"newest event: {data['newest_event_at'] or 'none yet'}")
     return "\n".join(lines)
 
@@ -89,6 +90,8 @@ def _stats_text(data: dict[str, Any]) -> str:
 def stats(as_json: JsonOpt = False) -> None:
     """Messages accepted, stored, de-duplicated and rejected per source and type; newest event time."""
     from lodestar.events import service
+    from lodestar.events.ingest import quarantine
 
     data = _run(service.stats)
+    data["quarantined"] = quarantine.summary(quarantine.dead_letter_dir(settings_or_exit().data_dir)).count
     emit(as_json, data, _stats_text(data))

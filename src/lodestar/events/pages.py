@@ -1,4 +1,7 @@
-"""HTML pages: data health (admins and managers) and the write-key settings (admins)."""
+"""HTML pages: ingestion status (admins and managers) and the write-key settings (admins).
+
+"Health" means the account health score only; this is the ingestion status page.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.deps import PageUser
 from lodestar.auth.models import Role, User
 from lodestar.events import service
+from lodestar.events.ingest import quarantine
 from lodestar.kit.errors import Conflict, InvalidInput, PermissionDenied
 from lodestar.kit.time import utcnow
 from lodestar.web.deps import Db
@@ -22,9 +26,9 @@ router = APIRouter(include_in_schema=False)
 HOURS = 48
 
 
-def _require_health_reader(user: User) -> None:
+def _require_ingestion_reader(user: User) -> None:
     if user.role not in (Role.ADMIN, Role.MANAGER):
-        raise PermissionDenied("only admins and managers can see data health")
+        raise PermissionDenied("only admins and managers can see the ingestion status")
 
 
 def _chart(hourly: dict[str, dict[Any, int]], hours: list[Any]) -> dict[str, Any]:
@@ -39,30 +43,37 @@ def _chart(hourly: dict[str, dict[Any, int]], hours: list[Any]) -> dict[str, Any
 
 
 @router.get("/data-health")
-def data_health(request: Request, user: PageUser, db: Db) -> Response:
+def data_health_moved() -> Response:
+    """The page's old address: a permanent redirect to /ingestion-status."""
+    return RedirectResponse("/ingestion-status", status_code=301)
+
+
+@router.get("/ingestion-status")
+def ingestion_status(request: Request, user: PageUser, db: Db) -> Response:
     """Events per source per hour, last event per source, rejections and unmatched groupIds."""
-    _require_health_reader(user)
+    _require_ingestion_reader(user)
     now = utcnow().replace(minute=0, second=0, microsecond=0)
     hours = [now - timedelta(hours=HOURS - 1 - i) for i in range(HOURS)]
-    health = service.health(db, since=hours[0])
-    sources = health["stats"]["sources"]
+    status = service.ingestion_status(db, since=hours[0])
+    sources = status["stats"]["sources"]
     rows = [
         {
             "source": source,
-            "total": sum(health["hourly"].get(source, {}).values()),
+            "total": sum(status["hourly"].get(source, {}).values()),
             "newest": sources.get(source, {}).get("newest_event_at"),
             "accepted": sources.get(source, {}).get("accepted", 0),
             "rejected": sources.get(source, {}).get("rejected", 0),
         }
-        for source in sorted(set(sources) | set(health["hourly"]))
+        for source in sorted(set(sources) | set(status["hourly"]))
     ]
     context = {
-        "chart": _chart(health["hourly"], hours),
+        "chart": _chart(status["hourly"], hours),
         "sources": rows,
-        "rejections": health["rejections"],
-        "unmatched": health["unmatched"],
+        "rejections": status["rejections"],
+        "unmatched": status["unmatched"],
+        "quarantined": quarantine.summary(quarantine.dead_letter_dir(request.app.state.settings.data_dir)),
     }
-    return render(request, "events/health.html", context)
+    return render(request, "events/ingestion_status.html", context)
 
 
 def _keys_page(

@@ -129,7 +129,7 @@ def add_counts(session: Session, tallies: dict[CounterKey, Tally]) -> None:
 
 
 def add_rejections(session: Session, items: Iterable[dict[str, Any]]) -> None:
-    """Keeps refused requests (the newest few hundred) for the data-health page."""
+    """Keeps refused requests (the newest few hundred) for the ingestion status page."""
     for item in items:
         session.add(RejectedMessage(**item))
     session.flush()
@@ -221,8 +221,8 @@ def stats(session: Session) -> dict[str, Any]:
     }
 
 
-def health(session: Session, since: datetime, limit: int = 50) -> dict[str, Any]:
-    """What the data-health page shows: hourly counts per source, rejections, unmatched groupIds."""
+def ingestion_status(session: Session, since: datetime, limit: int = 50) -> dict[str, Any]:
+    """What the ingestion status page shows: hourly counts per source, rejections, unmatched groupIds."""
     hourly: dict[str, dict[datetime, int]] = {}
     for row in repository.all_counters(session, since):
         per_hour = hourly.setdefault(row.source, {})

@@ -127,7 +127,7 @@ def test_rejections_are_kept_with_their_reason_for_the_admin(server: Server, eng
 
     def reasons() -> list[str]:
         with session_factory(engine)() as session:
-            return [r.reason for r in service.health(session, since=service.utcnow())["rejections"]]
+            return [r.reason for r in service.ingestion_status(session, since=service.utcnow())["rejections"]]
 
     wanted = "message.event: is required for track messages"
     eventually(lambda: wanted in reasons())

@@ -49,23 +49,41 @@ router = APIRouter(lifespan=lifespan)
 
 
 def _error(exc: Refused) -> Response:
-    headers = {"Retry-After": "1"} if exc.status == 429 else None
+    headers = {"Retry-After": "1" if exc.status == 429 else "5"} if exc.status in (429, 503) else None
     body = orjson.dumps({"code": exc.code, "message": exc.message})
     return Response(body, status_code=exc.status, media_type="application/json", headers=headers)
 
 
-async def _receive(request: Request, call: str | None) -> Response:
+def _too_large() -> Refused:
+    return Refused(413, "too_large", f"the request body is over {MAX_BATCH_BYTES // 1024} KB")
+
+
+async def _read_capped(request: Request) -> bytes:
+    """The body, streamed: refused with 413 as soon as it passes the limit, reading no further."""
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > MAX_BATCH_BYTES:
-        return _error(Refused(413, "too_large", f"the request body is over {MAX_BATCH_BYTES // 1024} KB"))
-    raw = await request.body()
+        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BATCH_BYTES:  # chunked, or longer than it said: stop here, holding at most the limit
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _receive(request: Request, call: str | None) -> Response:
     headers = request.headers
     try:
         await request.app.state.receiver.receive(
-            call, raw, headers.get("content-encoding"), headers.get("authorization")
+            call, lambda: _read_capped(request), headers.get("content-encoding"), headers.get("authorization")
         )
     except Refused as exc:
-        return _error(exc)
+        response = _error(exc)
+        if exc.status in (401, 413):  # the body may be left unread: end the connection rather than drain it
+            response.headers["Connection"] = "close"
+        return response
     return Response(_OK, media_type="application/json")
 
 

@@ -6,7 +6,7 @@ import base64
 import binascii
 import uuid
 import zlib
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -16,6 +16,9 @@ MAX_BATCH_BYTES = 500 * 1024
 TYPES = ("identify", "group", "track", "page", "screen", "alias")
 REQUIRED: dict[str, tuple[str, ...]] = {"track": ("event",), "group": ("groupId",), "alias": ("previousId",)}
 OBJECT_FIELDS = ("properties", "traits", "context", "integrations")
+# The sane range of an event time after clock-skew correction (docs/ingestion.md says why these bounds).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
 
 
 class Refused(Exception):
@@ -75,20 +78,27 @@ def body_key(doc: dict[str, Any]) -> str | None:
     return key if isinstance(key, str) and key else None
 
 
-def validate(doc: dict[str, Any], call: str | None) -> list[dict[str, Any]]:
-    """The messages of a /v1/batch body (call None) or a single-call body, each validated."""
+def validate(doc: dict[str, Any], call: str | None, received: datetime) -> list[dict[str, Any]]:
+    """The messages of a /v1/batch body (call None) or a single-call body, each validated.
+
+    `received` is when the request arrived: timestamps are corrected for clock skew against it.
+    """
     if call is None:
         batch = doc.get("batch")
         if not isinstance(batch, list) or not batch:
             raise Refused(400, "invalid_message", "batch: must be a non-empty list of messages")
         shared = doc.get("context")
+        sent_at = _instant(doc.get("sentAt"), "sentAt", None)
         try:
             messages = [_one(m, f"batch[{i}]", None, shared) for i, m in enumerate(batch)]
+            for i, m in enumerate(messages):
+                _fix_time(m, f"batch[{i}]", sent_at, received)
         except Refused as exc:
             exc.types = [t for m in batch for t in _types_of(m)]  # the whole batch is refused
             raise
     else:
         messages = [_one(doc, "message", call, None)]
+        _fix_time(messages[0], "message", None, received)
     return messages
 
 
@@ -121,9 +131,6 @@ def _one(msg: Any, where: str, call: str | None, shared: Any) -> dict[str, Any]:
         value = msg.get(field)
         if value is not None and not isinstance(value, dict):
             raise Refused(400, "invalid_message", f"{where}.{field}: must be a JSON object", [kind])
-    stamp = msg.get("timestamp") or msg.get("originalTimestamp")
-    if stamp is not None and not _is_instant(stamp):
-        raise Refused(400, "invalid_message", f"{where}.timestamp: must be an ISO 8601 date-time", [kind])
     if isinstance(shared, dict) and shared:
         msg["context"] = {**shared, **(msg.get("context") or {})}
     if not msg.get("messageId"):
@@ -131,14 +138,46 @@ def _one(msg: Any, where: str, call: str | None, shared: Any) -> dict[str, Any]:
     return msg
 
 
-def _is_instant(value: Any) -> bool:
+def _instant(value: Any, where: str, kind: str | None) -> datetime | None:
+    """An ISO 8601 date-time as an aware datetime (naive means UTC), None when absent."""
+    if value is None:
+        return None
+    problem = f"{where}: must be an ISO 8601 date-time"
     if not isinstance(value, str):
-        return False
+        raise Refused(400, "invalid_message", problem, [kind] if kind else None)
     try:
-        datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
-        return False
-    return True
+        raise Refused(400, "invalid_message", problem, [kind] if kind else None) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _fix_time(msg: dict[str, Any], where: str, batch_sent_at: datetime | None, received: datetime) -> None:
+    """Corrects the event time for clock skew as Segment does and refuses one outside the sane range.
+
+    With sentAt: timestamp = receivedAt + (timestamp - sentAt), so a device clock that is off by hours
+    still yields the server's notion of when the event happened. The client's value stays as
+    originalTimestamp; the corrected one, in UTC, becomes timestamp.
+    """
+    kind = msg["type"]
+    field = "timestamp" if msg.get("timestamp") is not None else "originalTimestamp"
+    stamp = _instant(msg.get(field), f"{where}.{field}", kind)
+    sent_at = _instant(msg.get("sentAt"), f"{where}.sentAt", kind) or batch_sent_at
+    if stamp is None:
+        return
+    latest = received + FUTURE_SLACK
+    problem = (
+        f"{where}.{field}: must fall between {EARLIEST:%Y-%m-%d} and a day after the time it is received "
+        "(UTC, after clock-skew correction with sentAt)"
+    )
+    try:
+        corrected = received + (stamp - sent_at) if sent_at is not None else stamp.astimezone(UTC)
+    except OverflowError:
+        raise Refused(400, "invalid_message", problem, [kind]) from None
+    if not EARLIEST <= corrected <= latest:
+        raise Refused(400, "invalid_message", problem, [kind])
+    msg.setdefault("originalTimestamp", msg[field])
+    msg["timestamp"] = corrected.astimezone(UTC).isoformat()
 
 
 def encode_messages(messages: list[dict[str, Any]]) -> list[bytes]:

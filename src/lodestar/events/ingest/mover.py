@@ -3,7 +3,9 @@
 Each round takes a log range ``[start, end)``, records it as *pending* in ``checkpoint.json`` (write, fsync,
 rename), writes its rows through ``store.write_events`` into a staging folder, renames each day's file to
 ``part-log-<start>-<end>.parquet`` and only then advances the checkpoint. After a crash the pending range
-is moved again under the same names, which overwrites rather than duplicates.
+is moved again under the same names, which overwrites rather than duplicates. A message the store cannot
+take (a time outside what it can hold, a field of the wrong kind) is quarantined in the dead-letter folder
+(events.ingest.quarantine) and the rest of its range is stored: no single message ever stops the mover.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lodestar.analytics import event_store as store
 from lodestar.events import service
+from lodestar.events.ingest import quarantine, rows
 from lodestar.events.ingest.log import IngestLog, write_json_atomic
 from lodestar.events.ingest.log_records import LogRecord
 
@@ -33,20 +36,6 @@ def read_checkpoint(folder: Path) -> dict[str, Any]:
     if not path.exists():
         return {"offset": 0, "pending": None}
     return dict(orjson.loads(path.read_bytes()))
-
-
-def _instant(value: Any, fallback: datetime) -> datetime:
-    if not isinstance(value, str):
-        return fallback
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return fallback
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _json(value: Any) -> str | None:
-    return orjson.dumps(value).decode() if value else None
 
 
 class LogSource(Protocol):
@@ -67,8 +56,11 @@ class Mover:
         sessions: sessionmaker[Session],
         events_dir: Path,
         max_bytes: int = 8 << 20,
+        dead_letter: Path | None = None,
     ) -> None:
         self.log = source
+        # Messages the store cannot take go here (the data dir's dead-letter folder by default).
+        self.dead_letter = dead_letter or quarantine.dead_letter_dir(source.folder.parent)
         self.sessions = sessions
         self.events_dir = events_dir
         self.max_bytes = max_bytes
@@ -101,64 +93,35 @@ class Mover:
         return table.num_rows
 
     def _rows(self, records: list[LogRecord], start: int, end: int) -> tuple[pa.Table, service.MovedRange]:
-        envelopes = [orjson.loads(r.body) for r in records if r.body]
-        users = {m["userId"] for e in envelopes for m in e["m"] if m.get("userId")}
+        envelopes, dead = _envelopes(records)
+        users = {
+            u
+            for e in envelopes
+            for m in e["m"]
+            if isinstance(m, dict) and isinstance(u := m.get("userId"), str)
+        }
         with self.sessions() as session:
             links = service.group_links(session, users)
         moved = service.MovedRange(self.log.log_id, start, end)
-        cols: dict[str, list[Any]] = {name: [] for name in store.EVENT_SCHEMA.names}
+        found: list[tuple[dict[str, Any], dict[str, Any], str]] = []  # (row, message, source)
         for env in envelopes:
-            source = env["s"]
-            received = _instant(env["r"], datetime.now(UTC))
-            hour = received.replace(minute=0, second=0, microsecond=0)
+            source = str(env.get("s"))
+            received = rows.instant(env.get("r"), "receivedAt", datetime.now(UTC))
+            _count_received(env, source, received, moved)
             for m in env["m"]:
-                self._row(m, source, received, hour, links, moved, cols)
-        return pa.table(cols, schema=store.EVENT_SCHEMA), moved
-
-    @staticmethod
-    def _row(
-        m: dict[str, Any],
-        source: str,
-        received: datetime,
-        hour: datetime,
-        links: dict[str, str],
-        moved: service.MovedRange,
-        cols: dict[str, list[Any]],
-    ) -> None:
-        kind, user = m["type"], m.get("userId")
-        context = m.get("context") or {}
-        at = _instant(m.get("timestamp") or m.get("originalTimestamp"), received)
-        traits = m.get("traits") or (context.get("traits") if kind == "identify" else None)
-        if kind == "group":
-            group = m["groupId"]
-            if user:
-                links[user] = group
-                moved.links[user] = (group, at)
-            _, name, count, _ = moved.groups.get(group, (source, None, 0, at))
-            moved.groups[group] = (source, (m.get("traits") or {}).get("name") or name, count + 1, at)
-        else:
-            group = context.get("groupId") or (links.get(user) if user else None)
-        props = m.get("properties")
-        cols["message_id"].append(m["messageId"])
-        cols["type"].append(kind)
-        cols["event"].append(m.get("event") if kind == "track" else None)
-        cols["name"].append(
-            m.get("name") or ((props or {}).get("name") if kind in ("page", "screen") else None)
-        )
-        cols["user_id"].append(user)
-        cols["anonymous_id"].append(m.get("anonymousId"))
-        cols["group_id"].append(str(group) if group else None)
-        cols["timestamp"].append(at)
-        cols["received_at"].append(received)
-        cols["source"].append(source)
-        cols["properties"].append(_json(props))
-        cols["traits"].append(_json(traits))
-        tally = moved.tallies.get((source, kind, hour))
-        if tally is None:
-            tally = moved.tallies[(source, kind, hour)] = service.Tally()
-        tally.stored += 1
-        if tally.newest is None or at > tally.newest:
-            tally.newest = at
+                try:
+                    found.append((rows.to_row(m, source, received, links), m, source))
+                except rows.Unstorable as exc:
+                    dead.append(_dead_entry(source, str(exc), m))
+        table, refused = rows.table([row for row, _, _ in found])
+        for i, reason in refused:
+            dead.append(_dead_entry(found[i][2], reason, found[i][1]))
+        skip = {i for i, _ in refused}
+        for i, (row, m, _) in enumerate(found):
+            if i not in skip:
+                _count(row, m, moved)
+        quarantine.write_range(self.dead_letter, start, end, dead)
+        return table, moved
 
     def _write(self, table: pa.Table, start: int, end: int) -> None:
         staging = self.log.folder / "staging"
@@ -176,3 +139,65 @@ class Mover:
             finally:
                 os.close(fd)
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _envelopes(records: list[LogRecord]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The records' envelopes, and dead-letter entries for any record body that is not one."""
+    envelopes: list[dict[str, Any]] = []
+    dead: list[dict[str, Any]] = []
+    for record in records:
+        if not record.body:
+            continue
+        try:
+            env = orjson.loads(record.body)
+            if not isinstance(env, dict) or not isinstance(env.get("m"), list):
+                raise ValueError("not a message envelope")
+            envelopes.append(env)
+        except ValueError as exc:
+            dead.append(
+                _dead_entry(
+                    None, f"log record at {record.start}: {exc}", record.body.decode(errors="replace")
+                )
+            )
+    return envelopes, dead
+
+
+def _dead_entry(source: str | None, reason: str, message: Any) -> dict[str, Any]:
+    return {"at": datetime.now(UTC).isoformat(), "source": source, "reason": reason, "message": message}
+
+
+def _tally(moved: service.MovedRange, source: str, kind: str, hour: datetime) -> service.Tally:
+    tally = moved.tallies.get((source, kind, hour))
+    if tally is None:
+        tally = moved.tallies[(source, kind, hour)] = service.Tally()
+    return tally
+
+
+def _count_received(env: dict[str, Any], source: str, received: datetime, moved: service.MovedRange) -> None:
+    """Counts a record's messages as accepted and its "d" as deduplicated, by the hour they arrived."""
+    hour = received.replace(minute=0, second=0, microsecond=0)
+    for m in env["m"]:
+        kind = m.get("type") if isinstance(m, dict) else None
+        _tally(moved, source, kind if kind in store.MESSAGE_TYPES else "unknown", hour).accepted += 1
+    dupes = env.get("d")
+    for kind, n in dupes.items() if isinstance(dupes, dict) else ():
+        if kind in store.MESSAGE_TYPES and isinstance(n, int):
+            _tally(moved, source, kind, hour).deduplicated += n
+
+
+def _count(row: dict[str, Any], m: dict[str, Any], moved: service.MovedRange) -> None:
+    """Adds a stored row to the range's counts, group links and groups."""
+    kind, source, at, user = row["type"], row["source"], row["timestamp"], row["user_id"]
+    if kind == "group":
+        group = row["group_id"]
+        if user:
+            moved.links[user] = (group, at)
+        _, name, count, _ = moved.groups.get(group, (source, None, 0, at))
+        traits = m.get("traits")
+        traits = traits if isinstance(traits, dict) else {}
+        group_name = traits.get("name")
+        moved.groups[group] = (source, group_name if isinstance(group_name, str) else name, count + 1, at)
+    tally = _tally(moved, source, kind, row["received_at"].replace(minute=0, second=0, microsecond=0))
+    tally.stored += 1
+    if tally.newest is None or at > tally.newest:
+        tally.newest = at

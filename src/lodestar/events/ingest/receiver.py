@@ -6,6 +6,7 @@ import asyncio
 import os
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from lodestar.kit.time import utcnow
 KEY_TTL_S = 5.0  # a revoked key stops working within this long
 FAIL_FIRST_ENV = "LODESTAR_INGEST_FAIL_FIRST"  # test hook: answer 500 to the first N requests
 UNKNOWN = "(unknown)"
+BodyReader = Callable[[], Awaitable[bytes]]  # reads the request body, refusing it past the size limit
 
 
 class Receiver:
@@ -43,31 +45,47 @@ class Receiver:
         self._tallies: dict[service.CounterKey, service.Tally] = {}
         self._rejections: list[dict[str, Any]] = []
 
-    async def receive(self, call: str | None, raw: bytes, encoding: str | None, auth: str | None) -> None:
-        """Stores one request's messages durably, or raises Refused naming what is wrong."""
+    async def receive(
+        self, call: str | None, read_body: BodyReader, encoding: str | None, auth: str | None
+    ) -> None:
+        """Stores one request's messages durably, or raises Refused naming what is wrong.
+
+        A write key sent as the Basic username is checked before a byte of the body is read, so an
+        unauthenticated client cannot make the server read (or hold) its upload; read_body is capped.
+        """
         now = utcnow()
         source = UNKNOWN
+        raw = b""
         try:
             if self.fail_first > 0:
                 self.fail_first -= 1
                 raise Refused(500, "test_failure", f"failing on purpose ({FAIL_FIRST_ENV})")
+            secret = basic_username(auth)
+            if secret:
+                key_id, source = await self._known_key(secret)
+            raw = await read_body()
             doc = load(inflate(raw, encoding))
-            secret = basic_username(auth) or body_key(doc)
             if not secret:
-                raise Refused(
-                    401, "no_write_key", "send the write key as the Basic auth username or as writeKey"
-                )
-            key_id, source = await self._key(secret)
-            if key_id is None:
-                raise Refused(401, "bad_write_key", "the write key is unknown or revoked")
+                secret = body_key(doc)
+                if not secret:
+                    raise Refused(
+                        401, "no_write_key", "send the write key as the Basic auth username or as writeKey"
+                    )
+                key_id, source = await self._known_key(secret)
             if self.log.overloaded():
                 raise Refused(429, "overloaded", "Lodestar is shedding load; retry after the given seconds")
-            messages = validate(doc, call)
+            messages = validate(doc, call, now)
             await self._store(key_id, source, messages, encode_messages(messages), now)
         except Refused as exc:
             if exc.status < 429:
                 self._reject(exc, source, raw, now)
             raise
+
+    async def _known_key(self, secret: str) -> tuple[int, str]:
+        key_id, source = await self._key(secret)
+        if key_id is None:
+            raise Refused(401, "bad_write_key", "the write key is unknown or revoked")
+        return key_id, source
 
     async def _store(
         self, key_id: int, source: str, messages: list[dict[str, Any]], parts: list[bytes], now: datetime
@@ -75,7 +93,6 @@ class Receiver:
         seen, segment = self.log.seen, self.log.active_segment
         ids: list[bytes] = []
         fresh: list[bytes] = []
-        accepted: dict[str, int] = {}
         dupes: dict[str, int] = {}
         for msg, part in zip(messages, parts, strict=True):
             dedup_key = f"{key_id}:{msg['messageId']}".encode()
@@ -86,24 +103,27 @@ class Receiver:
             seen[dedup_key] = segment
             ids.append(dedup_key)
             fresh.append(part)
-            accepted[kind] = accepted.get(kind, 0) + 1
-        # Even a request of only duplicates waits for the next fsync, which covers the originals.
-        record = b""
-        if fresh:
-            head = b'{"k":%d,"s":%b,"r":%b,"m":[' % (key_id, orjson.dumps(source), orjson.dumps(now))
-            record = encode(ids, head + b",".join(fresh) + b"]}")
+        # The counts live in the log with the messages (the mover adds them up as it moves the record),
+        # so a crash cannot lose them: accepted are the messages, deduplicated ride along as "d".
+        # A request of only duplicates writes a record of counts alone and waits for its fsync, which
+        # covers the originals too.
+        head = b'{"k":%d,"s":%b,"r":%b,"d":%b,"m":[' % (
+            key_id,
+            orjson.dumps(source),
+            orjson.dumps(now),
+            orjson.dumps(dupes),
+        )
+        record = encode(ids, head + b",".join(fresh) + b"]}")
         try:
             await self.log.append_async(record)
-        except OSError:
+        except OSError as exc:
             for dedup_key in ids:
                 seen.pop(dedup_key, None)
-            raise Refused(500, "storage_failed", "the message could not be written; retry") from None
-        hour = now.replace(minute=0, second=0, microsecond=0)
-        with self._lock:
-            for kind, n in accepted.items():
-                self._tally(source, kind, hour).accepted += n
-            for kind, n in dupes.items():
-                self._tally(source, kind, hour).deduplicated += n
+            # Not the client's fault and not a bug: the disk is full or failing. 503 tells SDKs to retry.
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise Refused(
+                503, "storage_unavailable", f"the message could not be written ({reason}); retry"
+            ) from None
 
     def _tally(self, source: str, kind: str, hour: datetime) -> service.Tally:
         key = (source, kind, hour)

@@ -20,7 +20,7 @@ document.addEventListener("DOMContentLoaded", () => {
   window.addEventListener("resize", () => chart.resize());
 });
 
-// events/health.html
+// events/ingestion_status.html
 document.addEventListener("DOMContentLoaded", function () {
   var el = document.getElementById("events-chart");
   if (!el || !window.echarts) { return; }
