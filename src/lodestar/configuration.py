@@ -11,6 +11,6 @@ from lodestar.config.kinds import ConfigKind
 from lodestar.health import config_kind as health
 from lodestar.lifecycle import config_kind as lifecycle
 from lodestar.snapshots import config_kind as metrics
-from lodestar.sop import config_kind as sop
+from lodestar.sop.playbooks import config_kind as sop
 
 KINDS: tuple[ConfigKind, ...] = (health.KIND, lifecycle.KIND, tiers.KIND, metrics.KIND, sop.KIND)

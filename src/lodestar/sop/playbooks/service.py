@@ -9,14 +9,15 @@ from lodestar.config import service as config_service
 from lodestar.config.schemas import ConfigVersionRead
 from lodestar.kit.errors import InvalidInput
 from lodestar.lifecycle import config_kind as lifecycle_kind
+from lodestar.sop.playbooks import config_kind
 from lodestar.sop.playbooks.schemas import SopConfig
 
-KIND = "sop"
+KIND = config_kind.KIND.name
 
 
 def current_config(session: Session) -> tuple[SopConfig, int]:
     """The active playbooks and their version (0 for the package defaults)."""
-    return config_service.current(session, KIND, SopConfig)
+    return config_kind.current(session)
 
 
 def contract_stage_order(session: Session) -> list[str]:
