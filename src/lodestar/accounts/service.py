@@ -23,7 +23,7 @@ from lodestar.accounts.schemas import (
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.db.upsert import UpsertCounts, existing_by_key, upsert_by_key
-from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, problems_from_pydantic
+from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, in_row
 from lodestar.kit.fields import apply_changes, plain_values
 from lodestar.kit.pagination import Page, PageRequest
 
@@ -179,6 +179,13 @@ def update_contact(session: Session, viewer: User, contact_id: int, data: Contac
     return contact
 
 
+def _unknown_accounts(session: Session, rows: list[dict[str, Any]]) -> list[FieldProblem]:
+    """A problem naming the accounts these rows refer to that do not exist (none when all do)."""
+    ids = {r["account_id"] for r in rows}
+    missing = ids - repository.existing_ids(session, ids)
+    return [FieldProblem("account_id", f"unknown accounts: {sorted(missing)[:10]}")] if missing else []
+
+
 def _unknown_owners(session: Session, rows: list[dict[str, Any]]) -> list[FieldProblem]:
     """A problem naming the owners of these rows that are not users (none when all are)."""
     owners = {r["owner_id"] for r in rows if r.get("owner_id") is not None}
@@ -195,8 +202,7 @@ def import_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> list[in
         try:
             clean.append(plain_values(AccountCreate.model_validate(row).model_dump(exclude_none=True)))
         except ValidationError as exc:
-            for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
-                problems.append(FieldProblem(f"row {index + 1}: {p.field}", p.message))
+            problems.extend(in_row(index + 1, exc))
     problems += _unknown_owners(session, clean)
     if problems:
         raise InvalidInput(problems)
@@ -215,14 +221,10 @@ def import_contacts(session: Session, rows: Sequence[dict[str, Any]]) -> list[in
             _check_left(fields["active"], fields.get("left_on"))
             clean.append(fields)
         except ValidationError as exc:
-            for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
-                problems.append(FieldProblem(f"row {index + 1}: {p.field}", p.message))
+            problems.extend(in_row(index + 1, exc))
         except InvalidInput as exc:
-            problems.extend(FieldProblem(f"row {index + 1}: {p.field}", p.message) for p in exc.problems)
-    ids = {r["account_id"] for r in clean}
-    missing = ids - repository.existing_ids(session, ids)
-    if missing:
-        problems.append(FieldProblem("account_id", f"unknown accounts: {sorted(missing)[:10]}"))
+            problems.extend(in_row(index + 1, exc))
+    problems += _unknown_accounts(session, clean)
     if problems:
         raise InvalidInput(problems)
     return repository.insert_many(session, Contact, clean)
@@ -249,11 +251,6 @@ def count_accounts(session: Session) -> int:
     return repository.count(session)
 
 
-def _labelled(exc: ValidationError, row: int) -> list[FieldProblem]:
-    problems = problems_from_pydantic(exc.errors()).problems  # type: ignore[arg-type]
-    return [FieldProblem(f"row {row}: {p.field}", p.message) for p in problems]
-
-
 def upsert_accounts(
     session: Session, rows: Sequence[dict[str, Any]], row_numbers: Sequence[int] | None = None
 ) -> UpsertCounts:
@@ -266,7 +263,7 @@ def upsert_accounts(
         try:
             clean.append(plain_values(AccountCreate.model_validate(row).model_dump(exclude_unset=True)))
         except ValidationError as exc:
-            problems.extend(_labelled(exc, number))
+            problems.extend(in_row(number, exc))
             continue
         if not clean[-1].get("crm_id"):
             problems.append(FieldProblem(f"row {number}: crm_id", "is required to match accounts"))
@@ -292,18 +289,15 @@ def upsert_contacts(
             valid.setdefault("active", valid.get("left_on") is None)
             _check_left(valid["active"], valid.get("left_on"))
         except ValidationError as exc:
-            problems.extend(_labelled(exc, number))
+            problems.extend(in_row(number, exc))
             continue
         except InvalidInput as exc:
-            problems.extend(FieldProblem(f"row {number}: {p.field}", p.message) for p in exc.problems)
+            problems.extend(in_row(number, exc))
             continue
         if not external_id:
             problems.append(FieldProblem(f"row {number}: external_id", "is required to match contacts"))
         clean.append({**valid, "external_id": external_id})
-    ids = {r["account_id"] for r in clean}
-    missing = ids - repository.existing_ids(session, ids)
-    if missing:
-        problems.append(FieldProblem("account_id", f"unknown accounts: {sorted(missing)[:10]}"))
+    problems += _unknown_accounts(session, clean)
     if problems:
         raise InvalidInput(problems)
     return upsert_by_key(session, Contact, "external_id", clean)

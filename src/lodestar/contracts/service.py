@@ -17,7 +17,7 @@ from lodestar.contracts import repository
 from lodestar.contracts.models import ChurnReason, Contract, ContractStatus
 from lodestar.contracts.schemas import ContractCreate, ContractUpdate
 from lodestar.db.upsert import UpsertCounts, existing_by_key, upsert_by_key
-from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, problems_from_pydantic
+from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, in_row
 from lodestar.kit.fields import apply_changes, plain_values
 
 LIVE = (ContractStatus.ACTIVE.value,)
@@ -98,12 +98,6 @@ def _unknown_accounts(session: Session, ids: set[int]) -> list[FieldProblem]:
     return [FieldProblem("account_id", f"unknown accounts: {sorted(missing)[:10]}")] if missing else []
 
 
-def _row_problems(exc: ValidationError, number: int) -> list[FieldProblem]:
-    """The validation errors of one row, each field named with its row number."""
-    found = problems_from_pydantic(exc.errors()).problems  # type: ignore[arg-type]
-    return [FieldProblem(f"row {number}: {p.field}", p.message) for p in found]
-
-
 def import_contracts(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Validates every contract, then inserts them all (all or nothing); returns ids in order."""
     problems: list[FieldProblem] = []
@@ -113,7 +107,7 @@ def import_contracts(session: Session, rows: Sequence[dict[str, Any]]) -> list[i
             model = ContractCreate.model_validate(row)
             clean.append(plain_values(model.model_dump()))
         except ValidationError as exc:
-            problems.extend(_row_problems(exc, index + 1))
+            problems.extend(in_row(index + 1, exc))
     ids = {r["account_id"] for r in clean}
     problems.extend(_unknown_accounts(session, ids))
     if problems:
@@ -176,7 +170,7 @@ def upsert_contracts(
         try:
             model = ContractCreate.model_validate(base)
         except ValidationError as exc:
-            problems.extend(_row_problems(exc, number))
+            problems.extend(in_row(number, exc))
             continue
         problems.extend(_check_churn(churn, number))
         if not model.external_id:

@@ -17,7 +17,7 @@ from lodestar.db.upsert import UpsertCounts, upsert_by_key
 from lodestar.engagement import repository
 from lodestar.engagement.models import SurveyResponse, Ticket, Touch
 from lodestar.engagement.schemas import SurveyResponseCreate, TicketCreate, TouchCreate, TouchIn, TouchRead
-from lodestar.kit.errors import FieldProblem, InvalidInput, problems_from_pydantic
+from lodestar.kit.errors import FieldProblem, InvalidInput, in_row
 from lodestar.kit.fields import plain_values
 
 _ID_BATCH = repository.ID_BATCH
@@ -37,8 +37,7 @@ def _validate(
         try:
             clean.append(validate(row).model_dump())
         except ValidationError as exc:
-            for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
-                problems.append(FieldProblem(f"row {index + 1}: {p.field}", p.message))
+            problems.extend(in_row(index + 1, exc))
     return clean, problems
 
 
@@ -145,8 +144,7 @@ def _validate_keyed(
         try:
             valid = schema.model_validate(fields).model_dump(exclude_unset=True)
         except ValidationError as exc:
-            for p in problems_from_pydantic(exc.errors()).problems:  # type: ignore[arg-type]
-                problems.append(FieldProblem(f"row {number}: {p.field}", p.message))
+            problems.extend(in_row(number, exc))
             continue
         if not external_id:
             problems.append(FieldProblem(f"row {number}: external_id", "is required to match records"))

@@ -69,6 +69,16 @@ def problems_from_pydantic(errors: list[dict[str, object]]) -> InvalidInput:
     return InvalidInput(problems)
 
 
+def in_row(number: int, error: Exception) -> list[FieldProblem]:
+    """The problems of one bad row of a bulk write, each field prefixed `row N: ` (a Pydantic
+    ValidationError or an InvalidInput)."""
+    if isinstance(error, InvalidInput):
+        found = error.problems
+    else:  # a pydantic ValidationError
+        found = problems_from_pydantic(error.errors()).problems  # type: ignore[attr-defined]
+    return [FieldProblem(f"row {number}: {p.field}", p.message) for p in found]
+
+
 class ProblemBody(BaseModel):
     """One bad field as the JSON API reports it."""
 
