@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lodestar.kit.time import day_number, from_day_number
 from lodestar.lifecycle import phases
 from lodestar.lifecycle.schemas import LEAD_POOL, LifecycleModel
 
@@ -39,7 +40,6 @@ TRANSITIONS_SCHEMA = pa.schema(
         ("reason", pa.string()),
     ]
 )
-EPOCH = date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class StageStates(Mapping[int, StageState]):
 
 
 def _date(day: int) -> date | None:
-    return None if day == phases.UNSET else EPOCH + timedelta(days=day)
+    return None if day == phases.UNSET else from_day_number(day)
 
 
 def _floats(table: pa.Table, name: str | None) -> np.ndarray:
@@ -141,7 +141,7 @@ class _Carry:
 
 
 def _day(value: date | None) -> int:
-    return phases.UNSET if value is None else (value - EPOCH).days
+    return phases.UNSET if value is None else day_number(value)
 
 
 def _carry(ids: np.ndarray, previous: Mapping[int, StageState], words: _Vocabulary) -> _Carry:

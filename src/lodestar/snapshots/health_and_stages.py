@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from lodestar.health.schemas import HealthConfig
 from lodestar.health.scoring import score_all
+from lodestar.kit.time import EPOCH
 from lodestar.lifecycle.engine import (
     STAGES_SCHEMA,
     TRANSITIONS_SCHEMA,
@@ -85,7 +86,7 @@ def as_states(state: Mapping[int, StageState] | None) -> StageStates:
     rows = [
         {
             "account_id": a,
-            "as_of": date(1970, 1, 1),
+            "as_of": EPOCH,
             "stage": s.stage,
             "phase": None,
             "at_risk": s.at_risk,
