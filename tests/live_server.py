@@ -186,11 +186,14 @@ def sign_in(page: Page, live: Live, who: str, next_path: str = "") -> None:
 
 def signed_in_client(live: Live, who: str) -> httpx.Client:
     """An HTTP client with a signed-in session cookie."""
-    client = httpx.Client(base_url=live.url, follow_redirects=False, timeout=10)
+    return signed_in_at(live.url, live.users[who])
+
+
+def signed_in_at(url: str, email: str) -> httpx.Client:
+    """An HTTP client signed in through the login form of the server at `url`."""
+    client = httpx.Client(base_url=url, follow_redirects=False, timeout=10)
     token = csrf_of(client.get("/login").text)
-    response = client.post(
-        "/login", data={"email": live.users[who], "password": PASSWORD, "csrf_token": token}
-    )
+    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 303, response.text
     return client
 

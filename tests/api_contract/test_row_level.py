@@ -17,7 +17,7 @@ import httpx
 from fastapi.routing import iter_route_contexts
 
 from tests.api_contract.conftest import World
-from tests.factories import PASSWORD
+from tests.live_server import csrf_of, signed_in_at
 
 # Which of the other CSM's objects each path parameter names.
 OBJECTS: dict[str, Callable[[World], int | str]] = {
@@ -93,19 +93,7 @@ def _probes(world: World) -> tuple[list[Probe], list[str]]:
 
 
 def _signed_in(world: World, role: str) -> httpx.Client:
-    client = httpx.Client(base_url=world.url, follow_redirects=False, timeout=10)
-    token = _csrf(client.get("/login").text)
-    signed = client.post(
-        "/login", data={"email": world.emails[role], "password": PASSWORD, "csrf_token": token}
-    )
-    assert signed.status_code == 303, signed.text
-    return client
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "no CSRF token on the page"
-    return found.group(1)
+    return signed_in_at(world.url, world.emails[role])
 
 
 def _send(world: World, page: httpx.Client, probe: Probe, role: str) -> httpx.Response:
@@ -122,7 +110,7 @@ def _send(world: World, page: httpx.Client, probe: Probe, role: str) -> httpx.Re
         return page.get(probe.path)
     form = {
         **FORMS.get(key, {k: str(v) for k, v in reassign.items()}),
-        "csrf_token": _csrf(page.get("/accounts").text),
+        "csrf_token": csrf_of(page.get("/accounts").text),
     }
     return page.request(probe.method, probe.path, data=form)
 

@@ -10,16 +10,6 @@ from tests.live_server import Live, sign_in
 pytestmark = pytest.mark.browser
 
 
-def names_in_table(page: Page) -> list[str]:
-    """The account names of the portfolio rows, in order."""
-    return page.locator("[data-testid=portfolio] tbody a.account-name").all_inner_texts()
-
-
-def expect_names(page: Page, names: list[str]) -> None:
-    """Waits until the portfolio shows exactly these accounts, in this order (HTMX swaps are async)."""
-    expect(page.locator("[data-testid=portfolio] tbody a.account-name")).to_have_text(names)
-
-
 def test_the_account_page_shows_profile_stakeholders_and_contracts(page: Page, live_server: Live) -> None:
     sign_in(page, live_server, "chen")
     page.click("text=Aurora Retail")

@@ -10,16 +10,6 @@ from tests.live_server import Live, sign_in
 pytestmark = pytest.mark.browser
 
 
-def names_in_table(page: Page) -> list[str]:
-    """The account names of the portfolio rows, in order."""
-    return page.locator("[data-testid=portfolio] tbody a.account-name").all_inner_texts()
-
-
-def expect_names(page: Page, names: list[str]) -> None:
-    """Waits until the portfolio shows exactly these accounts, in this order (HTMX swaps are async)."""
-    expect(page.locator("[data-testid=portfolio] tbody a.account-name")).to_have_text(names)
-
-
 def test_switching_to_chinese_translates_the_page_and_persists(page: Page, live_server: Live) -> None:
     sign_in(page, live_server, "lan")
     expect(page.locator("nav, header").first).to_contain_text("Portfolio")
