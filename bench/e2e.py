@@ -197,7 +197,7 @@ def run_scale(root: Path, accounts: int, events: int, repeat: int) -> list[str]:
     started = time.perf_counter()
     work = generate(root / f"workload-{accounts}-{events}", accounts, events, AS_OF)
     made = time.perf_counter() - started
-    steps, notes = _steps(work), []
+    steps, notes = _steps(work), list[str]()
     load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     for i in range(repeat):
         _once(work, root / "data", steps, notes, first=i == 0)

@@ -119,7 +119,8 @@ def mismatches(snapshot: Path, expected: Path, database: Path) -> tuple[int, int
         "/ nullif(q.events_prev_30d, 0), -9)) > 1e-9"
     )
     checks["training_completion"] = (
-        "abs(coalesce(l.training_completion, -9) - coalesce(coalesce(q.trained_users, 0) / nullif(l.seats, 0), -9)) > 1e-9"
+        "abs(coalesce(l.training_completion, -9) "
+        "- coalesce(coalesce(q.trained_users, 0) / nullif(l.seats, 0), -9)) > 1e-9"
     )
     sql = f"""
       SELECT {", ".join(f"count(*) FILTER (WHERE {c}) AS {name}" for name, c in checks.items())},
