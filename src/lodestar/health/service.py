@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import yaml
 from sqlalchemy.orm import Session
 
@@ -81,12 +80,8 @@ class Preview:
 
 
 def _row(root: Path, as_of: date, account_id: int) -> dict[str, Any] | None:
-    """One account's row of one stored snapshot, read with a filter (never the whole file)."""
-    path = store.folder(root, as_of) / store.FILE
-    if not path.exists():
-        return None
-    table = pq.read_table(path, filters=[("account_id", "=", account_id)])
-    return table.to_pylist()[0] if table.num_rows else None
+    """One account's row of one stored snapshot: a point read of the row group that holds it."""
+    return store.read_account(root, as_of, account_id)
 
 
 def health_card(session: Session, root: Path, account: Account) -> HealthCard | None:
@@ -174,11 +169,8 @@ def backtests(session: Session, limit: int = 50) -> list[Backtest]:
 
 def _metrics(root: Path, as_of: date) -> pa.Table | None:
     """A stored snapshot without its explanations (the preview re-scores the metrics)."""
-    path = store.folder(root, as_of) / store.FILE
-    if not path.exists():
-        return None
-    names = [n for n in pq.read_schema(path).names if n != "explanations"]
-    return pq.read_table(path, columns=names)
+    names = [n for n in store.column_names(root, as_of) if n != "explanations"]
+    return store.read(root, as_of, names) if names else None
 
 
 def _customers(table: pa.Table) -> pa.Table:

@@ -13,7 +13,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from lodestar.accounts import config_kind as tiers_kind
 from lodestar.accounts import service as accounts_service
@@ -283,14 +282,14 @@ def done_on(session: Any, as_of: date) -> bool:
 def latest_account_values(
     root: Path, account_id: int, columns: Sequence[str]
 ) -> tuple[date, dict[str, Any]] | None:
-    """An account's values of some columns in the newest stored snapshot (read with a filter)."""
+    """An account's values of some columns in its newest stored row (a point read, patches included)."""
     stored = store.dates(root)
-    if not stored:
+    newest = stored[-1] if stored else None
+    later = [d for d in store.dates(root, patched=True) if newest is None or d > newest]
+    for day in reversed(later):  # recomputed after the newest run (events since): the freshest values
+        row = store.read_account(root, day, account_id, list(columns))
+        if row is not None:
+            return day, row
+    if newest is None:
         return None
-    as_of = stored[-1]
-    path = store.folder(root, as_of) / store.FILE
-    names = set(pq.read_schema(path).names)
-    table = pq.read_table(
-        path, columns=[c for c in columns if c in names], filters=[("account_id", "=", account_id)]
-    )
-    return as_of, (table.to_pylist()[0] if table.num_rows else {})
+    return newest, store.read_account(root, newest, account_id, list(columns)) or {}
