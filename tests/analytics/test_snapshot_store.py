@@ -105,5 +105,6 @@ def test_a_big_patch_is_folded_into_the_file(tmp_path: Path) -> None:
     assert not (store.folder(tmp_path, DAY) / store.PATCH).exists()
     stored = pq.read_table(store.folder(tmp_path, DAY) / store.FILE)
     expected = {i: float(i) + (1000.0 if i in {*few, 2, 3} else 0.0) for i in ids}
-    assert dict(zip(stored["account_id"].to_pylist(), stored["events_7d"].to_pylist(), strict=True)) == expected
+    values = zip(stored["account_id"].to_pylist(), stored["events_7d"].to_pylist(), strict=True)
+    assert dict(values) == expected
     assert stored["explanations"][1].as_py() == [{"measure": "m2", "score": 2.0}]
