@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
-from lodestar.analytics import snapshot_files
+from lodestar.analytics import snapshot_files, snapshot_patch
 from lodestar.analytics import snapshot_store as store
 from lodestar.analytics.snapshot_patch import COMPACT_SHARE, write_patch
 
@@ -95,7 +96,8 @@ def test_a_patch_without_a_file_answers_point_reads_only(tmp_path: Path) -> None
     assert store.read_account(tmp_path, DAY, 42, ["events_7d"]) == {"events_7d": 42.0}
 
 
-def test_a_big_patch_is_folded_into_the_file(tmp_path: Path) -> None:
+def test_a_big_patch_is_folded_into_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snapshot_patch, "COMPACT_MIN_ROWS", 10)  # a small file stands for a portfolio
     ids = list(range(1, 201))
     store.write(tmp_path, DAY, _table(ids, 0.0))
     few = list(range(100, 100 + int(COMPACT_SHARE * 200) - 1))  # one short of folding

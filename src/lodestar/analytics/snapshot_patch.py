@@ -3,8 +3,8 @@ recompute never rewrites the portfolio's file.
 
 Writers hold the date's lock (a one-account recompute in the server and the freshness step after the
 event mover may write at once). The patch is stamped with the identity of the file it patches (see
-analytics.snapshot_store); once it holds COMPACT_SHARE of that file's rows it is folded into a new file
-and removed, so readers never merge more than a small patch.
+analytics.snapshot_store); once it holds COMPACT_SHARE of that file's rows (and more than a row group) it
+is folded into a new file and removed, so readers never merge more than a small patch.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from lodestar.analytics import snapshot_store as store
 from lodestar.analytics.snapshot_files import signature
 
 COMPACT_SHARE = 0.1  # fold the patch into the date's file once it holds this share of the file's rows
+COMPACT_MIN_ROWS = store.ROW_GROUP_ROWS  # and never before it passes one row group (small portfolios)
 LOCK = ".patch.lock"
 
 
@@ -52,7 +53,7 @@ def write_patch(root: Path, as_of: date, rows: pa.Table) -> None:
         base, patch = store.files(root, as_of)
         if patch is not None:
             fresh = _replace_rows(pq.read_table(patch.path), fresh)
-        if base is None or fresh.num_rows < COMPACT_SHARE * base.parquet.num_rows:
+        if base is None or fresh.num_rows < max(COMPACT_MIN_ROWS, COMPACT_SHARE * base.parquet.num_rows):
             store.write_file(target / store.PATCH, fresh, {store.BASE_KEY: store.stamp(base)})
             return
         whole = _replace_rows(pq.read_table(base.path), fresh)

@@ -3,7 +3,7 @@ the backtest records."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -138,6 +138,20 @@ def record_account_history(
 ) -> None:
     """Replaces one account's health on one date with these rows."""
     repository.replace_account_history(session, account_id, as_of, rows)
+
+
+def record_accounts_history(
+    session: Session, account_ids: Collection[int], as_of: date, rows: list[dict[str, Any]]
+) -> None:
+    """Replaces these accounts' health on one date with these rows (a recompute of a few accounts)."""
+    repository.replace_accounts_history(session, account_ids, as_of, rows)
+
+
+def accounts_history_between(
+    session: Session, account_ids: Collection[int], first: date, last: date
+) -> list[HealthHistory]:
+    """These accounts' health history in [first, last], oldest first."""
+    return repository.history_of_accounts(session, account_ids, first, last)
 
 
 def history_series(session: Session, account_id: int) -> dict[str, list[Any]]:
