@@ -42,10 +42,9 @@ def _database(world: World) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]
             (h.account_id, h.as_of, h.score, h.grade, h.coverage, h.model, h.model_version, h.stage)
             for h in s.scalars(select(HealthHistory).order_by(HealthHistory.account_id, HealthHistory.as_of))
         ]
-        moves = sorted(
-            ((t.account_id, t.on, t.from_stage, t.to_stage, t.reason) for t in s.scalars(select(StageTransition))),
-            key=repr,  # rows of one day are rewritten: their ids change, their content must not
-        )
+        changes = s.scalars(select(StageTransition))
+        # A day's rows are rewritten: their ids change, their content must not.
+        moves = sorted(((t.account_id, t.on, t.from_stage, t.to_stage, t.reason) for t in changes), key=repr)
         accounts = [
             (a.id, *(getattr(a, c) for c in ACCOUNT_COLUMNS))
             for a in s.scalars(select(Account).order_by(Account.id))
