@@ -1,8 +1,8 @@
 """`python -m bench`: runs the benchmarks and prints each figure beside its baseline and goal.
 
 BENCH selects which to run (comma-separated; default all): web, ingest, imports, snapshot, stages, sop,
-upload_rss.
-BENCH_ACCOUNTS sets the company size of the web benchmark (default 100,000).
+upload_rss, point_reads, freshness.
+BENCH_ACCOUNTS sets the company size of the web and point_reads benchmarks (default 100,000).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ SUITES: dict[str, tuple[str, Callable[[object], list[str]]]] = {
     "stages": ("bench.stages", lambda m: m.main()),  # type: ignore[attr-defined]
     "sop": ("bench.sop", lambda m: m.main()),  # type: ignore[attr-defined]
     "upload_rss": ("bench.upload_rss", lambda m: m.main()),  # type: ignore[attr-defined]
+    "point_reads": ("bench.point_reads", lambda m: m.main()),  # type: ignore[attr-defined]
+    "freshness": ("bench.freshness", lambda m: m.main()),  # type: ignore[attr-defined]
 }
 
 
