@@ -37,8 +37,9 @@ def test_an_acknowledged_event_updates_its_accounts_metrics_and_health_without_a
     busy_before = store.read_account(root, today, busy, COLUMNS)
     assert before is not None and before["active_users_7d"] == 0
     key = new_key(world.engine, "fresh")
-    server = Server(db_url, world.settings.data_dir, {}).start()
+    server = Server(db_url, world.settings.data_dir, {})
     try:
+        server.start()
         batch = [{**_track(f"fresh-{u}", "g-quiet"), "context": {"groupId": "g-quiet"}} for u in range(3)]
         answer = httpx.post(f"{server.url}/v1/batch", json={"batch": batch}, auth=(key, ""), timeout=10)
         assert answer.status_code == 200, answer.text

@@ -169,7 +169,7 @@ def profiles(session: Session, ids: Collection[int] | None = None) -> list[dict[
     ]
 
 
-def _among(stmt: Select[Any], column: Any, ids: Collection[int] | None) -> Select[Any]:
+def _among(stmt: Any, column: Any, ids: Collection[int] | None) -> Any:
     """The statement limited to these account ids (None: every account; callers pass at most ID_BATCH)."""
     return stmt if ids is None else stmt.where(column.in_(sorted(ids)))
 
@@ -182,7 +182,7 @@ def analytics_accounts(session: Session, ids: Collection[int] | None = None) -> 
 
 def account_ids_of_groups(session: Session, group_ids: Collection[str]) -> list[int]:
     """The ids of the accounts with these segment group ids."""
-    ordered, out = sorted(group_ids), []
+    ordered, out = sorted(group_ids), list[int]()
     for i in range(0, len(ordered), ID_BATCH):
         stmt = select(Account.id).where(Account.segment_group_id.in_(ordered[i : i + ID_BATCH]))
         out.extend(session.scalars(stmt))

@@ -12,30 +12,22 @@ round found the lock held wait for the next moved range.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-from sqlalchemy import Engine
-
-from lodestar.accounts import service as accounts_service
-from lodestar.analytics import snapshot_store
-from lodestar.analytics.engines.engine import from_settings
-from lodestar.analytics.rollups import update_rollups
-from lodestar.db.engine import unit_of_work
 from lodestar.events.ingest import mover_process
-from lodestar.kit.time import today_in
 from lodestar.settings import Settings
-from lodestar.snapshots import run_records
-from lodestar.snapshots.recompute import recompute_accounts
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from sqlalchemy import Engine
 
 
 def moved_groups(moved: pa.Table) -> set[str]:
     """The group ids (accounts, as events name them) of a moved range's rows."""
+    import pyarrow.compute as pc
+
     if "group_id" not in moved.column_names:
         return set()
     return {g for g in pc.unique(moved.column("group_id").drop_null()).to_pylist() if g}
@@ -46,12 +38,25 @@ class Refresh:
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings, self.engine = settings, engine
-        self.analytics = from_settings(settings)
-        self.root = snapshot_store.root_of(settings)
+        self.analytics: Any = None  # made with the first moved range (see _ready)
         self.waiting: set[str] = set()  # groups whose round found the snapshot lock held
+
+    def _ready(self) -> None:
+        # The analytics stack is imported when the first range moves, not at startup: the mover process
+        # starts beside the server and lowers its priority first, so it must start light.
+        from lodestar.analytics.engines.engine import from_settings
+
+        if self.analytics is None:
+            self.analytics = from_settings(self.settings)
 
     def __call__(self, moved: pa.Table) -> None:
         """Recomputes the accounts of the moved rows (and of any round that had to wait) at today's date."""
+        from lodestar.accounts import service as accounts_service
+        from lodestar.analytics.rollups import update_rollups
+        from lodestar.db.engine import unit_of_work
+        from lodestar.snapshots import run_records
+
+        self._ready()
         groups = self.waiting | moved_groups(moved)
         with unit_of_work(self.engine) as session:
             ids = accounts_service.accounts_of_groups(session, groups) if groups else []
@@ -72,9 +77,15 @@ class Refresh:
 
     def recompute(self, account_ids: Collection[int]) -> int:
         """Recomputes these accounts at today's date, in one unit of work; how many were recomputed."""
+        from lodestar.analytics import snapshot_store
+        from lodestar.db.engine import unit_of_work
+        from lodestar.kit.time import today_in
+        from lodestar.snapshots.recompute import recompute_accounts
+
+        self._ready()
+        root, today = snapshot_store.root_of(self.settings), today_in(self.settings.zone)
         with unit_of_work(self.engine) as session:
-            today = today_in(self.settings.zone)
-            return recompute_accounts(session, self.analytics, self.root, account_ids, today).num_rows
+            return recompute_accounts(session, self.analytics, root, account_ids, today).num_rows
 
 
 def main() -> None:
