@@ -44,8 +44,16 @@ PROBES = 400  # accounts kept out of the load: each gets exactly one probe event
 
 
 def _event(user: str, group: str, tag: str) -> dict[str, object]:
+    """A track event of this user in this account (group), stamped now."""
     now = datetime.now(UTC).isoformat()
-    return {"type": "track", "userId": user, "event": "Feature Used", "timestamp": now, "messageId": tag}
+    return {
+        "type": "track",
+        "userId": user,
+        "event": "Feature Used",
+        "timestamp": now,
+        "messageId": tag,
+        "context": {"groupId": group},
+    }
 
 
 def _post(conn: http.client.HTTPConnection, auth: str, batch: list[dict[str, object]]) -> None:
@@ -65,13 +73,8 @@ def _load(port: int, auth: str, groups: list[str], rate: float, until: float, se
         due = start + n * BATCH / rate
         if due > time.monotonic():
             time.sleep(due - time.monotonic())
-        batch = [
-            {
-                **_event(f"load-{rng.randrange(50)}", g, f"l{threading.get_ident()}-{n}-{i}"),
-                "context": {"groupId": g},
-            }
-            for i, g in enumerate(rng.choice(groups) for _ in range(BATCH))
-        ]
+        tag = f"l{threading.get_ident()}-{n}"
+        batch = [_event(f"load-{rng.randrange(50)}", rng.choice(groups), f"{tag}-{i}") for i in range(BATCH)]
         _post(conn, auth, batch)
         sent[0] += BATCH
         n += 1
@@ -135,8 +138,7 @@ def main() -> list[str]:
             if time.monotonic() >= next_probe and time.monotonic() < until and probes:
                 group = probes.pop()
                 row = store.read_account(root, today, by_group[group], ["active_users_7d"]) or {}
-                event = {**_event(f"probe-{group}", group, f"probe-{group}"), "context": {"groupId": group}}
-                _post(conn, auth, [event])
+                _post(conn, auth, [_event(f"probe-{group}", group, f"probe-{group}")])
                 pending[group] = (time.monotonic(), int(row.get("active_users_7d") or 0))
                 next_probe += 0.5
             for group, (acked, users) in list(pending.items()):

@@ -22,8 +22,16 @@ COLUMNS = ["active_users_7d", "events_7d", "days_since_last_activity", "score", 
 
 
 def _track(user: str, group: str) -> dict[str, Any]:
+    """A track event of this user in this account (group), stamped now."""
     now = datetime.now(UTC).isoformat()
-    return {"type": "track", "userId": user, "event": "Dashboard Viewed", "timestamp": now, "messageId": user}
+    return {
+        "type": "track",
+        "userId": user,
+        "event": "Dashboard Viewed",
+        "timestamp": now,
+        "messageId": user,
+        "context": {"groupId": group},
+    }
 
 
 def test_an_acknowledged_event_updates_its_accounts_metrics_and_health_without_a_run(
@@ -40,7 +48,7 @@ def test_an_acknowledged_event_updates_its_accounts_metrics_and_health_without_a
     server = Server(db_url, world.settings.data_dir, {})
     try:
         server.start()
-        batch = [{**_track(f"fresh-{u}", "g-quiet"), "context": {"groupId": "g-quiet"}} for u in range(3)]
+        batch = [_track(f"fresh-{u}", "g-quiet") for u in range(3)]
         answer = httpx.post(f"{server.url}/v1/batch", json={"batch": batch}, auth=(key, ""), timeout=10)
         assert answer.status_code == 200, answer.text
 
