@@ -47,7 +47,7 @@ def test_an_acknowledged_event_updates_its_accounts_metrics_and_health_without_a
     key = new_key(world.engine, "fresh")
     server = Server(db_url, world.settings.data_dir, {})
     try:
-        server.start()
+        server.start(wait_s=120)  # the server and its mover process start together
         batch = [_track(f"fresh-{u}", "g-quiet") for u in range(3)]
         answer = httpx.post(f"{server.url}/v1/batch", json={"batch": batch}, auth=(key, ""), timeout=10)
         assert answer.status_code == 200, answer.text
