@@ -225,6 +225,7 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.engagement import service as engagement_service
     from lodestar.events import api as events_api
     from lodestar.events import pages as events_pages
+    from lodestar.events.ingest import mover_process
     from lodestar.health import api as health_api
     from lodestar.health import pages as health_pages
     from lodestar.imports import api as imports_api
@@ -238,6 +239,8 @@ def _mount_domains(app: FastAPI) -> None:
 
     # A logged touch completes the SOP tasks it is evidence for (engagement sits below sop: it is told here).
     engagement_service.after_touch_logged(sop_service.complete_tasks_proved_by)
+    # Moved events bring their accounts' metrics and health up to date (events sits below snapshots).
+    mover_process.start_mover_from("lodestar.pipeline.freshness")
 
     for router in (
         auth_api.router,

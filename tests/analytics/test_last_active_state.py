@@ -131,3 +131,22 @@ def test_the_fast_path_equals_the_roll_up_path_on_random_companies(
     fast, slow = _both_paths(engine, random_inputs(), day, monkeypatch)
     assert fast.to_pylist() == slow.to_pylist()
     assert sum(fast.column("events_180d").to_pylist()) > 0
+
+
+def test_a_file_that_leaves_an_old_day_makes_the_state_forget_it(tmp_path: Path) -> None:
+    """Merging again is exact only while days grow: a day that lost a file is rebuilt."""
+    events = tmp_path / "events"
+    write_world(events)
+    update_rollups(events, tmp_path / "rollups")
+    before = _all_state(tmp_path / "rollups")
+    late = datetime(2026, 3, 10, 8, tzinfo=UTC)
+    write_random(events, [event(late, "g1", "u-late", "Report")])
+    update_rollups(events, tmp_path / "rollups")  # grown: merged
+    users = {(r["group_id"], r["user_id"]) for r in _state(tmp_path / "rollups", "users")}
+    assert ("g1", "u-late") in users
+    folder = events / f"date={late.date().isoformat()}"
+    newest = max(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    newest.unlink()
+    update_rollups(events, tmp_path / "rollups")  # shrunk: rebuilt
+    after = _all_state(tmp_path / "rollups")
+    assert {k: t.to_pylist() for k, t in after.items()} == {k: t.to_pylist() for k, t in before.items()}

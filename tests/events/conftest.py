@@ -58,8 +58,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, **env: str) -> Server:
-        """Starts the server and waits until it answers."""
+    def start(self, wait_s: float = 30, **env: str) -> Server:
+        """Starts the server and waits (up to wait_s) until it answers."""
         full = {
             **os.environ,
             "LODESTAR_DATABASE_URL": self.db_url,
@@ -74,7 +74,7 @@ class Server:
                 stdout=subprocess.DEVNULL,
                 stderr=err,
             )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:

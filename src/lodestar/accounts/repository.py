@@ -144,8 +144,8 @@ def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Account)) or 0
 
 
-def profiles(session: Session) -> list[dict[str, Any]]:
-    """Every account's id and the fields tier rules read."""
+def profiles(session: Session, ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+    """Every account's (or these accounts') id and the fields tier rules read."""
     cols = (
         Account.id,
         Account.arr,
@@ -165,19 +165,34 @@ def profiles(session: Session) -> list[dict[str, Any]]:
             "tier": r[5],
             "tier_pinned": bool(r[6]),
         }
-        for r in session.execute(select(*cols).order_by(Account.id))
+        for r in session.execute(_among(select(*cols), Account.id, ids).order_by(Account.id))
     ]
 
 
-def analytics_accounts(session: Session) -> list[tuple[Any, ...]]:
-    """(id, segment group id, tier) of every account."""
-    return [tuple(r) for r in session.execute(select(Account.id, Account.segment_group_id, Account.tier))]
+def _among(stmt: Any, column: Any, ids: Collection[int] | None) -> Any:
+    """The statement limited to these account ids (None: every account; callers pass at most ID_BATCH)."""
+    return stmt if ids is None else stmt.where(column.in_(sorted(ids)))
 
 
-def analytics_contacts(session: Session) -> list[tuple[Any, ...]]:
-    """(account_id, role, active, left_on) of every contact."""
+def analytics_accounts(session: Session, ids: Collection[int] | None = None) -> list[tuple[Any, ...]]:
+    """(id, segment group id, tier) of every account (or of these)."""
+    stmt = select(Account.id, Account.segment_group_id, Account.tier)
+    return [tuple(r) for r in session.execute(_among(stmt, Account.id, ids))]
+
+
+def account_ids_of_groups(session: Session, group_ids: Collection[str]) -> list[int]:
+    """The ids of the accounts with these segment group ids."""
+    ordered, out = sorted(group_ids), list[int]()
+    for i in range(0, len(ordered), ID_BATCH):
+        stmt = select(Account.id).where(Account.segment_group_id.in_(ordered[i : i + ID_BATCH]))
+        out.extend(session.scalars(stmt))
+    return sorted(out)
+
+
+def analytics_contacts(session: Session, ids: Collection[int] | None = None) -> list[tuple[Any, ...]]:
+    """(account_id, role, active, left_on) of every contact (or of these accounts' contacts)."""
     cols = (Contact.account_id, Contact.role, Contact.active, Contact.left_on)
-    return [tuple(r) for r in session.execute(select(*cols))]
+    return [tuple(r) for r in session.execute(_among(select(*cols), Contact.account_id, ids))]
 
 
 def owners_tiers_stages(

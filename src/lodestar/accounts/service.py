@@ -343,9 +343,9 @@ SNAPSHOT_FIELDS = frozenset(
 )
 
 
-def tier_profiles(session: Session) -> list[dict[str, Any]]:
-    """Every account's ARR, employees, industry, plan and tier (pinned or not), for the tier rules."""
-    return repository.profiles(session)
+def tier_profiles(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+    """Every account's (or these accounts') ARR, employees, industry, plan and tier, for the tier rules."""
+    return repository.profiles(session, account_ids)
 
 
 def set_snapshot_values(session: Session, values: list[dict[str, Any]]) -> None:
@@ -358,16 +358,21 @@ def set_snapshot_values(session: Session, values: list[dict[str, Any]]) -> None:
     repository.update_many(session, Account, values)
 
 
-def analytics_rows(session: Session) -> list[dict[str, Any]]:
-    """Every account's id, segment group id and tier, for the metrics."""
+def analytics_rows(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+    """Every account's (or these accounts') id, segment group id and tier, for the metrics."""
     keys = ("account_id", "group_id", "tier")
-    return [dict(zip(keys, r, strict=True)) for r in repository.analytics_accounts(session)]
+    return [dict(zip(keys, r, strict=True)) for r in repository.analytics_accounts(session, account_ids)]
 
 
-def contact_rows(session: Session) -> list[dict[str, Any]]:
-    """Every contact's account, role, active flag and leaving date, for the stakeholder metrics."""
+def accounts_of_groups(session: Session, group_ids: Collection[str]) -> list[int]:
+    """The ids of the accounts whose segment group ids these are (events name accounts by group id)."""
+    return repository.account_ids_of_groups(session, group_ids)
+
+
+def contact_rows(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+    """Every contact's (or these accounts' contacts') account, role, active flag and leaving date."""
     keys = ("account_id", "role", "active", "left_on")
-    return [dict(zip(keys, r, strict=True)) for r in repository.analytics_contacts(session)]
+    return [dict(zip(keys, r, strict=True)) for r in repository.analytics_contacts(session, account_ids)]
 
 
 def owner_tier_stage(

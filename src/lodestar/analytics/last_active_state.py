@@ -23,6 +23,8 @@ from pathlib import Path
 import duckdb
 import orjson
 
+from lodestar.kit.time import day_number
+
 STATE_DIR = "state"
 STATE_KINDS = ("recent", "users", "features", "accounts", "trained")
 RECENT_DAYS = 180
@@ -107,11 +109,27 @@ def _merge_kind(con: duckdb.DuckDBPyConnection, rollup_dir: Path, kind: str, day
     _write_kind(con, rollup_dir, kind, both)
 
 
-def _recent(con: duckdb.DuckDBPyConnection, rollup_dir: Path, days: list[str]) -> None:
+def _recent(
+    con: duckdb.DuckDBPyConnection, rollup_dir: Path, days: list[str], only: list[str] | None = None
+) -> None:
+    """The recent window's per-day counts; with `only`, the old file keeps every other day's rows."""
     latest = date.fromisoformat(days[-1])
     keep = [d for d in days if date.fromisoformat(d) > latest - timedelta(days=RECENT_DAYS)]
-    sql = f"SELECT group_id, day, events FROM read_parquet({_files(rollup_dir, 'accounts', keep)})"
+    read = keep if only is None else [d for d in only if d in keep]
+    sql = f"SELECT group_id, day, events FROM read_parquet({_files(rollup_dir, 'accounts', read)})"
+    if only is not None:
+        old, first = state_path(rollup_dir, "recent"), min(day_number(date.fromisoformat(d)) for d in keep)
+        redone = ", ".join(str(day_number(date.fromisoformat(d))) for d in only)
+        kept = f"SELECT group_id, day, events FROM read_parquet('{old}') WHERE day >= {first}"
+        kept = f"{kept} AND day NOT IN ({redone})"
+        sql = f"{kept} UNION ALL {sql}" if read else kept
     _copy(con, f"{sql} ORDER BY group_id, day", state_path(rollup_dir, "recent"))
+
+
+def _grown(before: Manifest, after: Manifest, day: str) -> bool:
+    """Whether a day only gained files since `before` (new days count): merging it again stays exact."""
+    old, new = before.get(day, {}), after.get(day, {})
+    return all(new.get(name) == sig for name, sig in old.items())
 
 
 def update_state(
@@ -130,14 +148,16 @@ def update_state(
         for kind in STATE_KINDS:
             state_path(rollup_dir, kind).unlink(missing_ok=True)
         return
-    only_new_days = set(before) <= set(after) and not set(rebuilt) & set(before)
+    # Events that land today add files to today's folder: the day grew, and as each state kind keeps a max
+    # (or min) per key, merging the whole day again is exact. A changed or vanished file needs a rebuild.
+    grown = set(before) <= set(after) and all(_grown(before, after, d) for d in rebuilt)
+    merge = built_from == before and files_there and grown
     for kind in SOURCES:
-        if built_from == before and files_there and only_new_days:
-            if rebuilt:
-                _merge_kind(con, rollup_dir, kind, sorted(rebuilt))
-        else:
+        if not merge:
             _rebuild_kind(con, rollup_dir, kind, days)
-    _recent(con, rollup_dir, days)
+        elif rebuilt:
+            _merge_kind(con, rollup_dir, kind, sorted(rebuilt))
+    _recent(con, rollup_dir, days, sorted(rebuilt) if merge and rebuilt else None)
     tmp = folder / f".{_META}.tmp"
     tmp.write_bytes(orjson.dumps(after, option=orjson.OPT_SORT_KEYS))
     os.replace(tmp, folder / _META)

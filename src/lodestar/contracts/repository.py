@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -49,8 +50,10 @@ def ended_without_renewal(session: Session) -> list[tuple[int, Any, Any]]:
     return [(a, e, c) for a, e, c in session.execute(stmt)]
 
 
-def analytics_contracts(session: Session) -> list[tuple[Any, ...]]:
-    """(account_id, id, start, end, churned_on, arr, seats, status) of every contract."""
+def analytics_contracts(
+    session: Session, account_ids: Collection[int] | None = None
+) -> list[tuple[Any, ...]]:
+    """(account_id, id, start, end, churned_on, arr, seats, status) of every contract (or these accounts')."""
     cols = (
         Contract.account_id,
         Contract.id,
@@ -61,4 +64,7 @@ def analytics_contracts(session: Session) -> list[tuple[Any, ...]]:
         Contract.seats,
         Contract.status,
     )
-    return [tuple(r) for r in session.execute(select(*cols))]
+    stmt = select(*cols)
+    if account_ids is not None:
+        stmt = stmt.where(Contract.account_id.in_(sorted(account_ids)))
+    return [tuple(r) for r in session.execute(stmt)]

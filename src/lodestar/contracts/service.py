@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -261,8 +261,8 @@ def churn_dates(session: Session) -> dict[int, list[date]]:
     return out
 
 
-def analytics_rows(session: Session) -> list[dict[str, Any]]:
-    """Every contract's account, term (ending at the churn date when earlier), ARR, seats and status."""
+def analytics_rows(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+    """Each contract's (of these accounts, or all) account, term (ending at any churn), ARR, seats, status."""
     return [
         {
             "account_id": account_id,
@@ -274,6 +274,6 @@ def analytics_rows(session: Session) -> list[dict[str, Any]]:
             "status": status,
         }
         for account_id, contract_id, start, end, churned_on, arr, seats, status in (
-            repository.analytics_contracts(session)
+            repository.analytics_contracts(session, account_ids)
         )
     ]

@@ -31,8 +31,13 @@ def taken_ticket_ids(session: Session, external_ids: Iterable[str]) -> set[str]:
     return found
 
 
-def analytics_tickets(session: Session) -> list[tuple[Any, ...]]:
-    """(account_id, severity, opened_at, first_response_at, resolved_at) of every ticket."""
+def _among(stmt: Any, column: Any, account_ids: Collection[int] | None) -> Any:
+    """The statement limited to these accounts (None: every account)."""
+    return stmt if account_ids is None else stmt.where(column.in_(sorted(account_ids)))
+
+
+def analytics_tickets(session: Session, account_ids: Collection[int] | None = None) -> list[tuple[Any, ...]]:
+    """(account_id, severity, opened_at, first_response_at, resolved_at) of each ticket (these accounts')."""
     cols = (
         Ticket.account_id,
         Ticket.severity,
@@ -40,16 +45,17 @@ def analytics_tickets(session: Session) -> list[tuple[Any, ...]]:
         Ticket.first_response_at,
         Ticket.resolved_at,
     )
-    return [tuple(r) for r in session.execute(select(*cols))]
+    return [tuple(r) for r in session.execute(_among(select(*cols), Ticket.account_id, account_ids))]
 
 
-def analytics_touches(session: Session) -> list[tuple[Any, ...]]:
-    """(account_id, kind, occurred_at) of every touch."""
-    return [tuple(r) for r in session.execute(select(Touch.account_id, Touch.kind, Touch.occurred_at))]
+def analytics_touches(session: Session, account_ids: Collection[int] | None = None) -> list[tuple[Any, ...]]:
+    """(account_id, kind, occurred_at) of every touch (or these accounts')."""
+    stmt = select(Touch.account_id, Touch.kind, Touch.occurred_at)
+    return [tuple(r) for r in session.execute(_among(stmt, Touch.account_id, account_ids))]
 
 
-def analytics_surveys(session: Session) -> list[tuple[Any, ...]]:
-    """(account_id, id, kind, score, answered_at) of every survey answer."""
+def analytics_surveys(session: Session, account_ids: Collection[int] | None = None) -> list[tuple[Any, ...]]:
+    """(account_id, id, kind, score, answered_at) of every survey answer (or these accounts')."""
     cols = (
         SurveyResponse.account_id,
         SurveyResponse.id,
@@ -57,7 +63,8 @@ def analytics_surveys(session: Session) -> list[tuple[Any, ...]]:
         SurveyResponse.score,
         SurveyResponse.answered_at,
     )
-    return [tuple(r) for r in session.execute(select(*cols))]
+    stmt = _among(select(*cols), SurveyResponse.account_id, account_ids)
+    return [tuple(r) for r in session.execute(stmt)]
 
 
 def touches_of(

@@ -191,21 +191,21 @@ def _rows(keys: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[dict[str, 
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def ticket_rows(session: Session) -> list[dict[str, Any]]:
-    """Every ticket's account, severity and open/response/resolve instants, for the metrics."""
+def ticket_rows(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+    """Every ticket's (or these accounts') account, severity and open/response/resolve instants."""
     keys = ("account_id", "severity", "opened_at", "first_response_at", "resolved_at")
-    return _rows(keys, repository.analytics_tickets(session))
+    return _rows(keys, repository.analytics_tickets(session, account_ids))
 
 
-def touch_rows(session: Session) -> list[dict[str, Any]]:
-    """Every touch's account, kind and instant, for the metrics."""
-    return _rows(("account_id", "kind", "occurred_at"), repository.analytics_touches(session))
+def touch_rows(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+    """Every touch's (or these accounts') account, kind and instant, for the metrics."""
+    return _rows(("account_id", "kind", "occurred_at"), repository.analytics_touches(session, account_ids))
 
 
-def survey_rows(session: Session) -> list[dict[str, Any]]:
-    """Every survey answer's account, id, kind, score and instant, for the metrics."""
+def survey_rows(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+    """Every survey answer's (or these accounts') account, id, kind, score and instant, for the metrics."""
     keys = ("account_id", "response_id", "kind", "score", "answered_at")
-    return _rows(keys, repository.analytics_surveys(session))
+    return _rows(keys, repository.analytics_surveys(session, account_ids))
 
 
 def account_touches(

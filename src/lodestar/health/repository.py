@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any, cast
 
@@ -31,6 +31,30 @@ def replace_account_history(
     )
     if rows:
         session.execute(insert(HISTORY_TABLE), rows)
+
+
+def replace_accounts_history(
+    session: Session, account_ids: Collection[int], as_of: date, rows: list[dict[str, Any]]
+) -> None:
+    """Replaces these accounts' health on one date."""
+    ids = sorted(account_ids)
+    stmt = delete(HealthHistory).where(HealthHistory.account_id.in_(ids), HealthHistory.as_of == as_of)
+    session.execute(stmt)
+    if rows:
+        session.execute(insert(HISTORY_TABLE), rows)
+
+
+def history_of_accounts(
+    session: Session, account_ids: Collection[int], first: date, last: date
+) -> list[HealthHistory]:
+    """These accounts' health history in [first, last], oldest first."""
+    stmt = (
+        select(HealthHistory)
+        .where(HealthHistory.account_id.in_(sorted(account_ids)))
+        .where(HealthHistory.as_of >= first, HealthHistory.as_of <= last)
+        .order_by(HealthHistory.account_id, HealthHistory.as_of)
+    )
+    return list(session.scalars(stmt))
 
 
 def history_between(session: Session, first: date, last: date) -> list[HealthHistory]:

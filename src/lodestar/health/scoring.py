@@ -161,13 +161,14 @@ class _Model:
     percentiles: dict[int, np.ndarray]  # measure index -> its scores over the whole table
 
 
-def _prepare(metrics: pa.Table, model: HealthModel, tier: Codes) -> _Model:
+def _prepare(metrics: pa.Table, model: HealthModel, tier: Codes, rows: int | None = None) -> _Model:
+    """The model's arrays; percentiles rank every row of `metrics`, though only the first `rows` count."""
     member = np.array([[ms.group == g for g in GROUPS] for ms in model.measures], dtype=np.float64)
     weights = np.array([ms.weight for ms in model.measures])[:, None] * member
     percentile = [j for j, ms in enumerate(model.measures) if ms.scoring.method == "percentile"]
     peers = _peer_keys(metrics, tier) if percentile else np.zeros(0, dtype=np.int64)
     scored = {
-        j: measure_scores(_floats(metrics, model.measures[j].metric), model.measures[j].scoring, peers)
+        j: measure_scores(_floats(metrics, model.measures[j].metric), model.measures[j].scoring, peers)[:rows]
         for j in percentile
     }
     return _Model(model, weights, scored)
@@ -253,9 +254,13 @@ def score(
     return _score(metrics, model, tier_codes(metrics, tiers), version, explain)
 
 
-def _score(metrics: pa.Table, model: HealthModel, tier: Codes, version: int, explain: bool) -> pa.Table:
-    n = metrics.num_rows
-    prep = _prepare(metrics, model, tier)
+def _score(
+    metrics: pa.Table, model: HealthModel, tier: Codes, version: int, explain: bool, rows: int | None = None
+) -> pa.Table:
+    """Scores the first `rows` rows (all by default); any rows after them are percentile peers only."""
+    prep = _prepare(metrics, model, tier, rows)
+    n = metrics.num_rows if rows is None else rows
+    metrics, tier = metrics.slice(0, n), tier.take(slice(0, n))
     parts = [
         _chunk(metrics.slice(i, CHUNK_ROWS), prep, tier.take(slice(i, i + CHUNK_ROWS)), i, explain)
         for i in range(0, n, CHUNK_ROWS)
@@ -302,8 +307,14 @@ def score_all(
     version: int = 0,
     *,
     explain: bool = True,
+    peers: pa.Table | None = None,
 ) -> pa.Table:
-    """Scores each row with the first model that applies to its stage and tier, keeping row order."""
+    """Scores each row with the first model that applies to its stage and tier, keeping row order.
+
+    `peers` (account_id, as_of, model and the metric columns; their tiers in `tiers`) are other accounts'
+    stored rows: they join the percentile ranks of the rows judged by their `model`, and are not scored. A
+    few accounts are so scored exactly as a run over the whole portfolio would score them.
+    """
     n = metrics.num_rows
     tier = tier_codes(metrics, tiers)
     stage = _encode(stages) if stages is not None else Codes(np.full(n, -1, dtype=np.int32), [])
@@ -316,15 +327,36 @@ def score_all(
         choice_of_pair[i] = config.models.index(model)
     choice = choice_of_pair[inverse.ravel()]
     used = np.unique(choice)
-    if len(used) <= 1:
+    if len(used) <= 1 and peers is None:
         model = config.models[int(used[0])] if len(used) else config.models[-1]
         return _score(metrics, model, tier, version, explain)
     parts, positions = [], []
     for index in used.tolist():
         rows = np.flatnonzero(choice == index)
-        parts.append(
-            _score(metrics.take(pa.array(rows)), config.models[index], tier.take(rows), version, explain)
-        )
+        model = config.models[index]
+        if peers is None:
+            parts.append(_score(metrics.take(pa.array(rows)), model, tier.take(rows), version, explain))
+        else:
+            parts.append(_score_among(metrics.take(pa.array(rows)), model, tiers, version, explain, peers))
         positions.append(rows)
+    if not parts:
+        return _score(metrics, config.models[-1], tier, version, explain)
     merged = pa.concat_tables(parts, promote_options="permissive")
     return merged.take(pa.array(np.argsort(np.concatenate(positions), kind="stable")))
+
+
+def _score_among(
+    metrics: pa.Table,
+    model: HealthModel,
+    tiers: pa.Table | None,
+    version: int,
+    explain: bool,
+    peers: pa.Table,
+) -> pa.Table:
+    """Scores these rows with the peers judged by the same model beside them in the percentile ranks."""
+    if not any(ms.scoring.method == "percentile" for ms in model.measures):
+        return _score(metrics, model, tier_codes(metrics, tiers), version, explain)
+    same = peers.filter(pc.equal(peers.column("model"), model.name))
+    shared = [c for c in same.column_names if c in metrics.column_names]
+    both = pa.concat_tables([metrics, same.select(shared)], promote_options="permissive")
+    return _score(both, model, tier_codes(both, tiers), version, explain, rows=metrics.num_rows)

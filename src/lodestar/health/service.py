@@ -3,7 +3,7 @@ the backtest records."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import yaml
 from sqlalchemy.orm import Session
 
@@ -81,12 +80,8 @@ class Preview:
 
 
 def _row(root: Path, as_of: date, account_id: int) -> dict[str, Any] | None:
-    """One account's row of one stored snapshot, read with a filter (never the whole file)."""
-    path = store.folder(root, as_of) / store.FILE
-    if not path.exists():
-        return None
-    table = pq.read_table(path, filters=[("account_id", "=", account_id)])
-    return table.to_pylist()[0] if table.num_rows else None
+    """One account's row of one stored snapshot: a point read of the row group that holds it."""
+    return store.read_account(root, as_of, account_id)
 
 
 def health_card(session: Session, root: Path, account: Account) -> HealthCard | None:
@@ -145,6 +140,20 @@ def record_account_history(
     repository.replace_account_history(session, account_id, as_of, rows)
 
 
+def record_accounts_history(
+    session: Session, account_ids: Collection[int], as_of: date, rows: list[dict[str, Any]]
+) -> None:
+    """Replaces these accounts' health on one date with these rows (a recompute of a few accounts)."""
+    repository.replace_accounts_history(session, account_ids, as_of, rows)
+
+
+def accounts_history_between(
+    session: Session, account_ids: Collection[int], first: date, last: date
+) -> list[HealthHistory]:
+    """These accounts' health history in [first, last], oldest first."""
+    return repository.history_of_accounts(session, account_ids, first, last)
+
+
 def history_series(session: Session, account_id: int) -> dict[str, list[Any]]:
     """The trend chart's data: dates, scores (None where unscored) and grades, oldest first."""
     rows = repository.history_of(session, account_id)
@@ -174,11 +183,8 @@ def backtests(session: Session, limit: int = 50) -> list[Backtest]:
 
 def _metrics(root: Path, as_of: date) -> pa.Table | None:
     """A stored snapshot without its explanations (the preview re-scores the metrics)."""
-    path = store.folder(root, as_of) / store.FILE
-    if not path.exists():
-        return None
-    names = [n for n in pq.read_schema(path).names if n != "explanations"]
-    return pq.read_table(path, columns=names)
+    names = [n for n in store.column_names(root, as_of) if n != "explanations"]
+    return store.read(root, as_of, names) if names else None
 
 
 def _customers(table: pa.Table) -> pa.Table:

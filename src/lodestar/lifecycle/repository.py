@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any, cast
 
@@ -22,6 +22,18 @@ def replace_transitions(session: Session, days: Sequence[date], rows: list[dict[
         session.execute(insert(TRANSITIONS_TABLE), rows)
 
 
+def replace_account_transitions(
+    session: Session, account_ids: Collection[int], on: date, rows: list[dict[str, Any]]
+) -> None:
+    """Replaces these accounts' stage changes recorded on one date."""
+    ids = sorted(account_ids)
+    session.execute(
+        delete(StageTransition).where(StageTransition.account_id.in_(ids), StageTransition.on == on)
+    )
+    if rows:
+        session.execute(insert(TRANSITIONS_TABLE), rows)
+
+
 def transitions_of(session: Session, account_id: int, newest_first: bool = False) -> list[StageTransition]:
     """One account's stage changes, oldest first (newest first when asked)."""
     stmt = select(StageTransition).where(StageTransition.account_id == account_id)
@@ -32,13 +44,17 @@ def transitions_of(session: Session, account_id: int, newest_first: bool = False
     return list(session.scalars(stmt))
 
 
-def last_change_on_or_before(session: Session, as_of: date) -> dict[int, date]:
-    """Each account's latest stage change on or before a date."""
+def last_change_on_or_before(
+    session: Session, as_of: date, account_ids: Collection[int] | None = None
+) -> dict[int, date]:
+    """Each account's (or each of these accounts') latest stage change on or before a date."""
     stmt = (
         select(StageTransition.account_id, func.max(StageTransition.on))
         .where(StageTransition.on <= as_of)
         .group_by(StageTransition.account_id)
     )
+    if account_ids is not None:
+        stmt = stmt.where(StageTransition.account_id.in_(sorted(account_ids)))
     return {account: on for account, on in session.execute(stmt)}
 
 

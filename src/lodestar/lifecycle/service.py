@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -18,14 +18,23 @@ def record_stage_changes(session: Session, days: Sequence[date], rows: list[dict
     repository.replace_transitions(session, days, rows)
 
 
+def record_account_stage_changes(
+    session: Session, account_ids: Collection[int], on: date, rows: list[dict[str, Any]]
+) -> None:
+    """Replaces these accounts' stage changes recorded on one date (a recompute of a few accounts)."""
+    repository.replace_account_transitions(session, account_ids, on, rows)
+
+
 def stage_history(session: Session, account_id: int, newest_first: bool = False) -> list[StageTransition]:
     """An account's stage changes with dates and reasons, oldest first (newest first when asked)."""
     return repository.transitions_of(session, account_id, newest_first)
 
 
-def last_change_dates(session: Session, as_of: date) -> dict[int, date]:
-    """The date of each account's latest stage change on or before as_of."""
-    return repository.last_change_on_or_before(session, as_of)
+def last_change_dates(
+    session: Session, as_of: date, account_ids: Collection[int] | None = None
+) -> dict[int, date]:
+    """The date of each account's (or each of these accounts') latest stage change on or before as_of."""
+    return repository.last_change_on_or_before(session, as_of, account_ids)
 
 
 def stage_entries_until(session: Session, as_of: date) -> Sequence[Row[int, date, str | None]]:

@@ -197,17 +197,23 @@ def _model_stages(
 
 
 def _one_date(
-    metrics: pa.Table, tiers: pa.Table, models: Models, contracts: pa.Table, state: StageStates
+    metrics: pa.Table,
+    tiers: pa.Table,
+    models: Models,
+    contracts: pa.Table,
+    state: StageStates,
+    peers: pa.Table | None = None,
 ) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Health with the model of each account's stage, then the stage with that health."""
     go_live = models.lifecycle.timeline.go_live
     metric = go_live.metric if go_live else None
     ids = metrics.column("account_id")
     carried = _model_stages(metrics, contracts, models, state, _stage_array(ids, state))
-    first = score_all(metrics, models.health, tiers, carried, models.health_version, explain=False)
+    version = models.health_version
+    first = score_all(metrics, models.health, tiers, carried, version, explain=False, peers=peers)
     stages, changes = assign_stages(_signals(metrics, first, metric), contracts, models.lifecycle, state)
     judged = _model_stages(metrics, contracts, models, state, stages.column("stage"))
-    health = score_all(metrics, models.health, tiers, judged, models.health_version)
+    health = score_all(metrics, models.health, tiers, judged, version, peers=peers)
     moved = pc.not_equal(first.column("model"), health.column("model"))
     if not pc.any(moved).as_py():
         return health, stages, changes
@@ -248,10 +254,12 @@ def score_and_stage(
     contracts: pa.Table,
     state: Mapping[int, StageState] | None = None,
     sink: Sink | None = None,
+    peers: pa.Table | None = None,
 ) -> Scored:
     """Walks the dates in order: each date's stages start from the state the previous date left.
 
     Each date's full rows go to `sink` as soon as they are made, so a long backfill holds one date at a time.
+    `peers` are other accounts' stored rows that join the percentile ranks (see health.scoring.score_all).
     """
     carried = as_states(state)
     as_of = metrics.column("as_of")
@@ -260,7 +268,7 @@ def score_and_stage(
     last: tuple[date, pa.Table] | None = None
     for day in days:
         rows = metrics.filter(pc.equal(as_of, pa.scalar(day, pa.date32()))).sort_by("account_id")
-        health, stages, moved = _one_date(rows, tiers, models, contracts, carried)
+        health, stages, moved = _one_date(rows, tiers, models, contracts, carried, peers)
         carried = merge_states(carried, states_from(stages))
         last = (day, _full_rows(rows, tiers, health, stages, models.lifecycle))
         if sink is not None:

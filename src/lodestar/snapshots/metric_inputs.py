@@ -6,7 +6,7 @@ inputs' shape (`MetricInputs`, its schemas and builders) stays in analytics, whi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -19,13 +19,17 @@ DEFAULT_SLA_HOURS = 24.0
 
 
 def load_inputs(
-    session: Session, sla_hours_by_tier: Mapping[str, float] | None = None, key_features: Iterable[str] = ()
+    session: Session,
+    sla_hours_by_tier: Mapping[str, float] | None = None,
+    key_features: Iterable[str] = (),
+    account_ids: Collection[int] | None = None,
 ) -> MetricInputs:
-    """Reads every input from the operational store through the domains' services."""
+    """Reads every input (only these accounts' rows when given) through the domains' services."""
+    ids = account_ids
     sla = sla_hours_by_tier or {}
     accounts = [
         a | {"sla_first_response_hours": sla.get(a["tier"] or "", DEFAULT_SLA_HOURS)}
-        for a in accounts_service.analytics_rows(session)
+        for a in accounts_service.analytics_rows(session, ids)
     ]
     contracts = [
         {
@@ -33,7 +37,7 @@ def load_inputs(
             "start_day": days(c["start_date"]),
             "end_day": days(c["end_date"]),
         }
-        for c in contracts_service.analytics_rows(session)
+        for c in contracts_service.analytics_rows(session, ids)
     ]
     # Presence comes from the active flag and the leaving date, never from when the row was imported.
     contacts = [
@@ -43,7 +47,7 @@ def load_inputs(
             "active": c["active"],
             "left_day": days(c["left_on"]),
         }
-        for c in accounts_service.contact_rows(session)
+        for c in accounts_service.contact_rows(session, ids)
     ]
     tickets = [
         {
@@ -53,11 +57,11 @@ def load_inputs(
             "first_response_hour": hours(t["first_response_at"]),
             "resolved_hour": hours(t["resolved_at"]),
         }
-        for t in engagement_service.ticket_rows(session)
+        for t in engagement_service.ticket_rows(session, ids)
     ]
     touches = [
         {"account_id": t["account_id"], "kind": t["kind"], "day": days(t["occurred_at"])}
-        for t in engagement_service.touch_rows(session)
+        for t in engagement_service.touch_rows(session, ids)
     ]
     surveys = [
         {
@@ -65,7 +69,7 @@ def load_inputs(
             "score": float(s["score"]),
             "answered_hour": hours(s["answered_at"]),
         }
-        for s in engagement_service.survey_rows(session)
+        for s in engagement_service.survey_rows(session, ids)
     ]
     return make_inputs(
         key_features,

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from lodestar.accounts import config_kind as tiers_kind
 from lodestar.accounts import service as accounts_service
@@ -22,7 +20,7 @@ from lodestar.analytics import snapshot_store as store
 from lodestar.analytics.engines.engine import AnalyticsEngine
 from lodestar.analytics.inputs import MetricInputs
 from lodestar.analytics.metrics.custom import CustomMetric
-from lodestar.analytics.metrics.table import compute_metrics, iter_metrics
+from lodestar.analytics.metrics.table import iter_metrics
 from lodestar.analytics.rollups import update_rollups
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
@@ -35,7 +33,7 @@ from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.lifecycle import service as lifecycle_service
 from lodestar.lifecycle.engine import TRANSITIONS_SCHEMA
 from lodestar.snapshots import config_kind as metrics_kind
-from lodestar.snapshots import repository
+from lodestar.snapshots import recompute, repository
 from lodestar.snapshots.health_and_stages import Models, contract_terms, score_and_stage, state_from_snapshot
 from lodestar.snapshots.metric_inputs import load_inputs
 from lodestar.snapshots.models import SnapshotRun
@@ -217,36 +215,8 @@ def _denormalise(session: Any, as_of: date, table: pa.Table) -> None:
 def recompute_account(
     session: Any, analytics: AnalyticsEngine, root: Path, account_id: int, as_of: date
 ) -> dict[str, Any]:
-    """Recomputes one account on a date; percentile peers come from the stored snapshot of that date."""
-    models = _models(session)
-    tiers = _tiers(session)
-    inputs, custom = _inputs(session)
-    analytics.refresh()
-    fresh = compute_metrics(analytics, inputs.only(account_id), [as_of], custom)
-    if fresh.num_rows == 0:
-        raise NotFound(f"account {account_id} not found")
-    stored = store.read(root, as_of)
-    metrics = fresh
-    if stored is not None:
-        others = stored.select(fresh.column_names).filter(
-            pc.not_equal(stored.column("account_id"), account_id)
-        )
-        metrics = pa.concat_tables([others, fresh.cast(others.schema)])
-    previous = store.latest_before(root, as_of)
-    before = store.read(root, previous) if previous else None
-    state = state_from_snapshot(before) if before is not None else {}
-    computed = score_and_stage(metrics, tiers, models, contract_terms(inputs.contracts), state)
-    assert computed.last is not None  # the fresh row is among the metrics
-    table = computed.last[1]
-    mine = table.filter(pc.equal(table.column("account_id"), account_id))
-    health_service.record_account_history(session, account_id, as_of, _history_rows(mine))
-    if max(store.dates(root), default=as_of) <= as_of:
-        _denormalise(session, as_of, mine)
-    if stored is not None:
-        store.write(root, as_of, table)
-    return mine.drop_columns(["explanations"]).to_pylist()[0] | {
-        "explanations": mine["explanations"].to_pylist()[0]
-    }
+    """Recomputes one account on a date, touching only its rows (see snapshots.recompute)."""
+    return recompute.recompute_account(session, analytics, root, account_id, as_of)
 
 
 def list_runs(session: Any, viewer: User, limit: int = 50) -> list[SnapshotRun]:
@@ -292,14 +262,14 @@ def done_on(session: Any, as_of: date) -> bool:
 def latest_account_values(
     root: Path, account_id: int, columns: Sequence[str]
 ) -> tuple[date, dict[str, Any]] | None:
-    """An account's values of some columns in the newest stored snapshot (read with a filter)."""
+    """An account's values of some columns in its newest stored row (a point read, patches included)."""
     stored = store.dates(root)
-    if not stored:
+    newest = stored[-1] if stored else None
+    later = [d for d in store.dates(root, patched=True) if newest is None or d > newest]
+    for day in reversed(later):  # recomputed after the newest run (events since): the freshest values
+        row = store.read_account(root, day, account_id, list(columns))
+        if row is not None:
+            return day, row
+    if newest is None:
         return None
-    as_of = stored[-1]
-    path = store.folder(root, as_of) / store.FILE
-    names = set(pq.read_schema(path).names)
-    table = pq.read_table(
-        path, columns=[c for c in columns if c in names], filters=[("account_id", "=", account_id)]
-    )
-    return as_of, (table.to_pylist()[0] if table.num_rows else {})
+    return newest, store.read_account(root, newest, account_id, list(columns)) or {}

@@ -27,7 +27,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sessions = app.state.sessions
     ingest_log = IngestLog(settings.data_dir / "ingest").open()
     receiver = Receiver(ingest_log, sessions)
-    mover = MoverProcess(ingest_log.folder, settings.events_dir, settings.resolved_database_url)
+    mover = MoverProcess(
+        ingest_log.folder, settings.events_dir, settings.resolved_database_url, settings.model_dump_json()
+    )
     mover.start()
 
     def release() -> None:

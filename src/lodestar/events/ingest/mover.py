@@ -10,8 +10,10 @@ take (a time outside what it can hold, a field of the wrong kind) is quarantined
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +28,8 @@ from lodestar.events.ingest import quarantine, rows
 from lodestar.events.ingest.log import IngestLog, write_json_atomic
 from lodestar.events.ingest.log_records import LogRecord
 
+log = logging.getLogger(__name__)
+AfterMove = Callable[[pa.Table], None]  # told each moved range's stored rows (a layer above chains work)
 DEDUP_WINDOW_S = 24 * 3600.0  # how long moved log segments stay, so retries are still recognised
 DEDUP_WINDOW_BYTES = 1 << 30
 
@@ -57,6 +61,7 @@ class Mover:
         events_dir: Path,
         max_bytes: int = 8 << 20,
         dead_letter: Path | None = None,
+        after_move: AfterMove | None = None,
     ) -> None:
         self.log = source
         # Messages the store cannot take go here (the data dir's dead-letter folder by default).
@@ -65,6 +70,7 @@ class Mover:
         self.events_dir = events_dir
         self.max_bytes = max_bytes
         self.progressed = False  # whether the last round advanced the checkpoint (even with no rows)
+        self.after_move = after_move
 
     def move_once(self) -> int:
         """Moves one range of the log; returns how many messages it moved."""
@@ -90,6 +96,11 @@ class Mover:
         self.progressed = True
         if isinstance(self.log, IngestLog):  # in the mover process the log's owner releases segments
             self.log.release(end, DEDUP_WINDOW_S, DEDUP_WINDOW_BYTES)
+        if self.after_move is not None and table.num_rows:
+            try:
+                self.after_move(table)
+            except Exception:  # the range is moved for good: what follows it must not undo or repeat it
+                log.exception("the step after moving events failed; the daily run will catch up")
         return table.num_rows
 
     def _rows(self, records: list[LogRecord], start: int, end: int) -> tuple[pa.Table, service.MovedRange]:

@@ -4,6 +4,10 @@ The server owns the ingest log; ``python -m lodestar.events.ingest.mover_process
 durable mark and moves it into the event store at a lower CPU priority, so moving never delays
 acknowledgements. The server's bookkeeping thread writes the receiver's counts to the database, releases
 moved segments and restarts the mover process should it die.
+
+What follows each moved range (bringing the moved accounts' metrics and health up to date) belongs to
+layers above events: a composer names, once at startup, the module whose ``main`` runs the mover with that
+step chained (``start_mover_from``); that main calls ``main`` here with its step.
 """
 
 from __future__ import annotations
@@ -23,27 +27,38 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
+
+    from lodestar.events.ingest.mover import AfterMove
 
 log = logging.getLogger(__name__)
 DB_URL_ENV = "LODESTAR_MOVER_DATABASE_URL"
+SETTINGS_ENV = "LODESTAR_MOVER_SETTINGS"  # the server's settings as JSON, for a chained step
 INTERVAL_S = 0.5
+_entry = {"module": __name__}
+
+
+def start_mover_from(module: str) -> None:
+    """Makes servers started from now on run the mover through this module's main (see the docstring)."""
+    _entry["module"] = module
 
 
 class MoverProcess:
     """Starts, watches and stops the mover process for one ingest log."""
 
-    def __init__(self, log_dir: Path, events_dir: Path, db_url: str) -> None:
+    def __init__(self, log_dir: Path, events_dir: Path, db_url: str, settings_json: str = "{}") -> None:
         self.log_dir, self.events_dir, self.db_url = log_dir, events_dir, db_url
+        self.settings_json = settings_json
         self.proc: subprocess.Popen[bytes] | None = None
         self.stopping = False
 
     def start(self) -> None:
         """Spawns the process."""
-        module = "lodestar.events.ingest.mover_process"
-        args = [sys.executable, "-m", module, str(self.log_dir), str(self.events_dir)]
+        args = [sys.executable, "-m", _entry["module"], str(self.log_dir), str(self.events_dir)]
+        env = {**os.environ, DB_URL_ENV: self.db_url, SETTINGS_ENV: self.settings_json}
         # Its stdin is the stop signal: EOF means "move what is durable, then exit" (no race with startup).
-        self.proc = subprocess.Popen(args, env={**os.environ, DB_URL_ENV: self.db_url}, stdin=subprocess.PIPE)
+        self.proc = subprocess.Popen(args, env=env, stdin=subprocess.PIPE)
 
     def check(self) -> None:
         """Restarts the process if it died while it should be running."""
@@ -112,7 +127,13 @@ def _lock(folder: Path, parent: int) -> int:
             time.sleep(0.05)
 
 
-def run(log_dir: Path, events_dir: Path, sessions: sessionmaker[Session], parent: int) -> None:
+def run(
+    log_dir: Path,
+    events_dir: Path,
+    sessions: sessionmaker[Session],
+    parent: int,
+    after_move: AfterMove | None = None,
+) -> None:
     """Moves the log until stdin closes, then moves what is left and returns."""
     from lodestar.events.ingest.log import LogReader
     from lodestar.events.ingest.mover import Mover
@@ -125,7 +146,7 @@ def run(log_dir: Path, events_dir: Path, sessions: sessionmaker[Session], parent
 
     threading.Thread(target=wait_for_eof, daemon=True).start()
     lock = _lock(log_dir, parent)
-    mover = Mover(LogReader(log_dir), sessions, events_dir)
+    mover = Mover(LogReader(log_dir), sessions, events_dir, after_move=after_move)
     try:
         while os.getppid() == parent:
             try:
@@ -143,8 +164,11 @@ def run(log_dir: Path, events_dir: Path, sessions: sessionmaker[Session], parent
         os.close(lock)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Runs the mover process: ``python -m lodestar.events.ingest.mover_process LOG_DIR EVENTS_DIR``."""
+def main(argv: list[str] | None = None, chain: Callable[[Engine], AfterMove] | None = None) -> None:
+    """Runs the mover process: ``python -m lodestar.events.ingest.mover_process LOG_DIR EVENTS_DIR``.
+
+    `chain` makes the step to run after each moved range, given the process's database engine.
+    """
     for signum in (signal.SIGTERM, signal.SIGINT):  # the server stops us by closing stdin, once drained
         signal.signal(signum, signal.SIG_IGN)
     parent = os.getppid()
@@ -155,7 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     from lodestar.db.engine import make_engine, session_factory
 
     engine = make_engine(os.environ[DB_URL_ENV])
-    run(Path(args[0]), Path(args[1]), session_factory(engine), parent)
+    after_move = chain(engine) if chain else None
+    run(Path(args[0]), Path(args[1]), session_factory(engine), parent, after_move)
     engine.dispose()
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from lodestar.analytics import snapshot_store as store
@@ -195,11 +194,10 @@ def check_metrics(session: Session, snapshot_root: Path, days: Collection[date])
 
 def _metric_values(root: Path, as_of: date, names: set[str]) -> dict[str, dict[int, float]]:
     """Each named metric by account in the snapshot of as_of (missing metrics and dates give nothing)."""
-    path = store.folder(root, as_of) / store.FILE
-    if not path.exists():
+    present = sorted(names & set(store.column_names(root, as_of)))
+    table = store.read(root, as_of, ["account_id", *present])
+    if table is None:
         return {}
-    present = sorted(names & set(pq.read_schema(path).names))
-    table = pq.read_table(path, columns=["account_id", *present])
     ids = table.column("account_id").to_pylist()
     return {n: dict(zip(ids, table.column(n).to_pylist(), strict=True)) for n in present}
 
