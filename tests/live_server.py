@@ -175,8 +175,9 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def sign_in(page: Page, live: Live, who: str, next_path: str = "") -> None:
-    """Signs in through the login form as one of the seeded users."""
+def sign_in(page: Page, live: Live, who: str, next_path: str | None = "/accounts") -> None:
+    """Signs in through the login form as one of the seeded users, landing on next_path (the portfolio,
+    where most tests start; None: no page asked for, so the home page, the cockpit)."""
     page.goto(f"{live.url}/login" + (f"?next={next_path}" if next_path else ""))
     page.fill("#email", live.users[who])
     page.fill("#password", PASSWORD)

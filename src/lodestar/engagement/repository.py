@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lodestar.db.bulk import insert_returning_ids
@@ -95,3 +95,17 @@ def touches_between(session: Session, start: datetime, stop: datetime) -> list[t
         Touch.occurred_at >= start, Touch.occurred_at < stop
     )
     return [tuple(r) for r in session.execute(stmt)]
+
+
+def last_touch_at(session: Session, account_ids: Collection[int]) -> dict[int, datetime]:
+    """The instant of each of these accounts' latest touch (accounts never touched are absent)."""
+    ordered = sorted(account_ids)
+    out: dict[int, datetime] = {}
+    for i in range(0, len(ordered), ID_BATCH):
+        stmt = (
+            select(Touch.account_id, func.max(Touch.occurred_at))
+            .where(Touch.account_id.in_(ordered[i : i + ID_BATCH]))
+            .group_by(Touch.account_id)
+        )
+        out.update({a: at for a, at in session.execute(stmt)})
+    return out
