@@ -92,7 +92,7 @@ def _untouched(session: Session, risky: list[Any], today: date, zone: ZoneInfo) 
     out = []
     for account in due:
         at = last.get(account.id)
-        day = at.replace(tzinfo=UTC).astimezone(zone).date() if at else None
+        day = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(zone).date() if at else None
         since = (today - day).days if day else None
         if since is None or since > cadence[account.tier]:
             out.append(Untouched(account, day, since, cadence[account.tier]))

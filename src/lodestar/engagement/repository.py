@@ -109,3 +109,20 @@ def last_touch_at(session: Session, account_ids: Collection[int]) -> dict[int, d
         )
         out.update({a: at for a, at in session.execute(stmt)})
     return out
+
+
+def tickets_of(session: Session, account_id: int, limit: int) -> tuple[list[Ticket], int]:
+    """An account's latest tickets, newest first, and how many it has in all."""
+    total = session.scalar(select(func.count()).where(Ticket.account_id == account_id)) or 0
+    stmt = select(Ticket).where(Ticket.account_id == account_id)
+    return list(session.scalars(stmt.order_by(Ticket.opened_at.desc(), Ticket.id.desc()).limit(limit))), total
+
+
+def surveys_of(session: Session, account_id: int, limit: int) -> list[SurveyResponse]:
+    """An account's latest NPS and CSAT answers, newest first."""
+    stmt = select(SurveyResponse).where(SurveyResponse.account_id == account_id)
+    return list(
+        session.scalars(
+            stmt.order_by(SurveyResponse.answered_at.desc(), SurveyResponse.id.desc()).limit(limit)
+        )
+    )

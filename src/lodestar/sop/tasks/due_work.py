@@ -62,7 +62,9 @@ def _rows(session: Session, live: Any, conds: Sequence[ColumnElement[bool]], lim
     return list(session.execute(stmt))
 
 
-def due_work(session: Session, live_accounts: Select[*tuple[Any, ...]], today: date, limit: int = 15) -> DueWork:
+def due_work(
+    session: Session, live_accounts: Select[*tuple[Any, ...]], today: date, limit: int = 15
+) -> DueWork:
     """Open tasks of these live accounts due today or overdue and still mattering: lists and counts."""
     live = live_accounts.subquery()
     matters = _still_matters(live.c.stage)
