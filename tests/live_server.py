@@ -36,6 +36,7 @@ class Live:
     url: str
     engine: Engine
     users: dict[str, str] = field(default_factory=dict)  # short name -> e-mail
+    data_dir: Path | None = None  # the server's data folder (event store, roll-ups, snapshots)
     accounts: dict[str, int] = field(default_factory=dict)  # account name -> id
 
 
@@ -157,7 +158,7 @@ def live_server(
     url = create_database_url(backend, tmp, admin_url)
     engine = make_engine(url)
     port = free_port()
-    live = Live(url=f"http://127.0.0.1:{port}", engine=engine)
+    live = Live(url=f"http://127.0.0.1:{port}", engine=engine, data_dir=tmp)
     _seed(engine, live)
     with serve(url, tmp, port):
         yield live
