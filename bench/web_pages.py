@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -31,6 +31,9 @@ from lodestar.auth.schemas import UserCreate
 from lodestar.db.engine import make_engine, session_factory
 from lodestar.db.migrate import upgrade
 from lodestar.demo import generate_demo
+from lodestar.demo.sop import simulate_sop_work
+from lodestar.pipeline.daily import run_job
+from lodestar.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("LODESTAR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -115,7 +118,8 @@ def _csm_pages(base: str, rng: random.Random) -> list[str]:
     lines = []
     sorts = ["sort=arr&desc=1", "sort=health_score", "sort=risk&desc=1", "sort=renewal_date"]
     filters = ["", "&grade=red", "&grade=yellow", "&stage=renewal", "&stage=at_risk", "&renewal_window=1"]
-    with _signed_in(base, BENCH_CSM) as csm:
+    csm = _signed_in(base, BENCH_CSM)
+    try:
         cockpit = [f"/cockpit?window={rng.choice((30, 60, 90, 180))}" for _ in range(REQUESTS)]
         portfolio = [
             f"/accounts?{rng.choice(sorts)}{rng.choice(filters)}&page={rng.randint(1, 3)}"
@@ -124,14 +128,17 @@ def _csm_pages(base: str, rng: random.Random) -> list[str]:
         _measure(csm, cockpit[:20] + portfolio[:20])
         lines.append(_measure(csm, cockpit).row(f"cockpit (CSM, {PORTFOLIO_SIZE} accounts)"))
         lines.append(_measure(csm, portfolio).row(f"portfolio (CSM, {PORTFOLIO_SIZE} accounts)"))
+    finally:
+        csm.close()
     for email, label in (
         ("manager1@lodestar.demo", "cockpit (manager's team)"),
         ("admin@lodestar.demo", "cockpit (admin, company)"),
     ):
-        with _signed_in(base, email) as leader:
-            urls = [f"/cockpit?window={rng.choice((30, 90))}" for _ in range(REQUESTS // 4)]
-            _measure(leader, urls[:5])
-            lines.append(_measure(leader, urls).row(label))
+        leader = _signed_in(base, email)
+        urls = [f"/cockpit?window={rng.choice((30, 90))}" for _ in range(REQUESTS // 4)]
+        _measure(leader, urls[:5])
+        lines.append(_measure(leader, urls).row(label))
+        leader.close()
     return lines
 
 
@@ -153,11 +160,24 @@ def run_backend(label: str, url: str, data_dir: Path, accounts: int, generate: b
     upgrade(engine)
     lines = []
     if generate:
-        result = generate_demo(engine, data_dir, accounts=accounts, seed=7, today=date(2026, 11, 1))
+        today = date(2026, 11, 1)
+        result = generate_demo(engine, data_dir, accounts=accounts, seed=7, today=today)
         lines.append(
             f"{label}: generated {result.accounts:,} accounts, {result.contracts:,} contracts, "
             f"{result.events:,} events in {result.seconds:.1f} s"
         )
+        print(lines[-1], flush=True)
+        # Two snapshots a week apart: health, 7-day trends, stages and the stage playbooks' tasks, then the
+        # team's simulated SOP work, so the cockpit reads what a running company has.
+        started = time.perf_counter()
+        run_job(
+            engine,
+            load_settings(database_url=url, data_dir=data_dir),
+            [today - timedelta(days=7), today],
+            kind="demo",
+        )
+        simulate_sop_work(engine, 7, today)
+        lines.append(f"{label}: two snapshots and the SOP work in {time.perf_counter() - started:.1f} s")
         print(lines[-1], flush=True)
     _give_portfolio(engine, PORTFOLIO_SIZE)
     with engine.connect() as conn:
