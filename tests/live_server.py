@@ -36,6 +36,7 @@ class Live:
     url: str
     engine: Engine
     users: dict[str, str] = field(default_factory=dict)  # short name -> e-mail
+    data_dir: Path | None = None  # the server's data folder (event store, roll-ups, snapshots)
     accounts: dict[str, int] = field(default_factory=dict)  # account name -> id
 
 
@@ -157,7 +158,7 @@ def live_server(
     url = create_database_url(backend, tmp, admin_url)
     engine = make_engine(url)
     port = free_port()
-    live = Live(url=f"http://127.0.0.1:{port}", engine=engine)
+    live = Live(url=f"http://127.0.0.1:{port}", engine=engine, data_dir=tmp)
     _seed(engine, live)
     with serve(url, tmp, port):
         yield live
@@ -175,8 +176,9 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def sign_in(page: Page, live: Live, who: str, next_path: str = "") -> None:
-    """Signs in through the login form as one of the seeded users."""
+def sign_in(page: Page, live: Live, who: str, next_path: str | None = "/accounts") -> None:
+    """Signs in through the login form as one of the seeded users, landing on next_path (the portfolio,
+    where most tests start; None: no page asked for, so the home page, the cockpit)."""
     page.goto(f"{live.url}/login" + (f"?next={next_path}" if next_path else ""))
     page.fill("#email", live.users[who])
     page.fill("#password", PASSWORD)

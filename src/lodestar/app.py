@@ -217,6 +217,7 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.accounts import pages as accounts_pages
     from lodestar.auth import api as auth_api
     from lodestar.auth import pages as auth_pages
+    from lodestar.cockpit import pages as cockpit_pages
     from lodestar.config_editor import pages as config_editor_pages
     from lodestar.contracts import api as contracts_api
     from lodestar.contracts import pages as contracts_pages
@@ -253,6 +254,7 @@ def _mount_domains(app: FastAPI) -> None:
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
+    app.include_router(cockpit_pages.router)
     app.include_router(portfolio_pages.router)
     app.include_router(accounts_pages.router)
     app.include_router(customer360_pages.router)  # after accounts: /accounts/new must win over /accounts/{id}

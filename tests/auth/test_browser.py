@@ -10,9 +10,9 @@ from tests.live_server import Live, sign_in
 pytestmark = pytest.mark.browser
 
 
-def test_signing_in_with_the_right_password_opens_the_portfolio(page: Page, live_server: Live) -> None:
-    sign_in(page, live_server, "chen")
-    assert page.url == f"{live_server.url}/accounts"
+def test_signing_in_with_the_right_password_opens_the_cockpit(page: Page, live_server: Live) -> None:
+    sign_in(page, live_server, "chen", next_path=None)
+    assert page.url == f"{live_server.url}/cockpit"
     expect(page.get_by_test_id("user-name")).to_have_text("Chen Jing")
     expect(page.locator(".user-box")).to_contain_text("CSM")
 

@@ -30,8 +30,8 @@ def test_login_only_follows_next_to_local_paths(live_server: Live) -> None:
         token = csrf_of(client.get("/login").text)
         for target, expected in (
             ("/accounts?tier=KA", "/accounts?tier=KA"),
-            ("https://evil.example/", "/accounts"),
-            ("//evil.example", "/accounts"),
+            ("https://evil.example/", "/cockpit"),
+            ("//evil.example", "/cockpit"),
         ):
             client.cookies.clear()
             token = csrf_of(client.get("/login").text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -14,6 +14,14 @@ from lodestar.accounts.schemas import AccountFilter
 from lodestar.db.bulk import insert_returning_ids
 
 ID_BATCH = 5_000  # keeps IN (...) lists under SQLite's bound-parameter limit
+CLOSED = "churned"  # the status of an account whose contracts all ended: churned and lead-pool stages
+# Risk order: red before yellow before green before unscored (the sort key "risk", highest first).
+RISK_RANK = case(
+    (Account.health_grade == "red", 3),
+    (Account.health_grade == "yellow", 2),
+    (Account.health_grade == "green", 1),
+    else_=0,
+)
 
 
 def _filters(flt: AccountFilter, owner_ids: frozenset[int] | None) -> list[ColumnElement[bool]]:
@@ -46,7 +54,23 @@ def _filters(flt: AccountFilter, owner_ids: frozenset[int] | None) -> list[Colum
         conds.append(Account.stage == flt.stage)
     if flt.renewal_window is not None:
         conds.append(Account.in_renewal_window == flt.renewal_window)
+    if not flt.closed and flt.status is None and not flt.stage:
+        conds.append(Account.status != CLOSED)
     return conds
+
+
+def _order(flt: AccountFilter) -> list[Any]:
+    """The ORDER BY of a sort key; risk: the grade's rank, then the score (lowest first at highest risk)."""
+    if flt.sort == "risk":
+        rank, score = (
+            (RISK_RANK.desc(), Account.health_score.asc())
+            if flt.desc
+            else (RISK_RANK.asc(), Account.health_score.desc())
+        )
+        return [rank, score.nulls_last(), Account.id]
+    column = getattr(Account, flt.sort)
+    order = column.desc() if flt.desc else column.asc()
+    return [order.nulls_last(), Account.id]
 
 
 def search(
@@ -55,14 +79,8 @@ def search(
     """One page of accounts matching the filter, and how many match in all."""
     conds = _filters(flt, owner_ids)
     total = session.scalar(select(func.count()).select_from(Account).where(*conds)) or 0
-    column = getattr(Account, flt.sort)
-    order = column.desc() if flt.desc else column.asc()
     stmt = (
-        select(Account)
-        .where(*conds)
-        .order_by(order.nulls_last(), Account.id)
-        .offset((flt.page - 1) * flt.size)
-        .limit(flt.size)
+        select(Account).where(*conds).order_by(*_order(flt)).offset((flt.page - 1) * flt.size).limit(flt.size)
     )
     return list(session.scalars(stmt)), total
 
@@ -226,3 +244,62 @@ def owners_and_tiers(session: Session) -> list[tuple[Any, ...]]:
 def owned_by(owner_ids: Collection[int]) -> Select[int]:
     """The ids of the accounts these users own, as a statement to use as a subquery."""
     return select(Account.id).where(Account.owner_id.in_(sorted(owner_ids)))
+
+
+# Light rows for the cockpit and the portfolio figures: attribute access without loading whole accounts.
+CARD_COLUMNS = (
+    Account.id,
+    Account.name,
+    Account.owner_id,
+    Account.tier,
+    Account.arr,
+    Account.currency,
+    Account.health_score,
+    Account.health_grade,
+    Account.health_trend_7d,
+    Account.stage,
+    Account.renewal_date,
+)
+
+
+def _scoped(owner_ids: frozenset[int] | None) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Account.status != CLOSED]
+    if owner_ids is not None:
+        conds.append(Account.owner_id.in_(owner_ids))
+    return conds
+
+
+def summary(session: Session, flt: AccountFilter, owner_ids: frozenset[int] | None) -> list[tuple[Any, ...]]:
+    """(currency, grade, stage, accounts, ARR) groups of the accounts matching the filter (every page)."""
+    cols = (Account.currency, Account.health_grade, Account.stage)
+    stmt = select(*cols, func.count(), func.sum(Account.arr)).where(*_filters(flt, owner_ids)).group_by(*cols)
+    return [tuple(r) for r in session.execute(stmt)]
+
+
+def owner_summary(session: Session, owner_ids: frozenset[int] | None) -> list[tuple[Any, ...]]:
+    """(owner_id, currency, grade, stage, accounts, ARR) groups of the live accounts in scope."""
+    cols = (Account.owner_id, Account.currency, Account.health_grade, Account.stage)
+    stmt = select(*cols, func.count(), func.sum(Account.arr)).where(*_scoped(owner_ids)).group_by(*cols)
+    return [tuple(r) for r in session.execute(stmt)]
+
+
+def live_accounts(owner_ids: frozenset[int] | None) -> Select[int, int | None, str | None]:
+    """(id, owner_id, stage) of the live accounts in scope, as a statement to join or filter by."""
+    return select(Account.id, Account.owner_id, Account.stage).where(*_scoped(owner_ids))
+
+
+def movers(session: Session, owner_ids: frozenset[int] | None, limit: int) -> list[Any]:
+    """The live accounts whose health changed most in 7 days (either way), largest change first."""
+    stmt = (
+        select(*CARD_COLUMNS)
+        .where(*_scoped(owner_ids), Account.health_trend_7d.is_not(None), Account.health_trend_7d != 0)
+        .order_by(func.abs(Account.health_trend_7d).desc(), Account.id)
+        .limit(limit)
+    )
+    return list(session.execute(stmt))
+
+
+def at_risk(session: Session, owner_ids: frozenset[int] | None, stages: Collection[str]) -> list[Any]:
+    """Live accounts in one of these stages or graded red."""
+    risky = or_(Account.stage.in_(sorted(stages)), Account.health_grade == "red")
+    return list(session.execute(select(*CARD_COLUMNS).where(*_scoped(owner_ids), risky)))

@@ -103,6 +103,7 @@ SortKey = Literal[
     "health_trend_7d",
     "health_trend_30d",
     "stage",
+    "risk",
 ]
 Grade = Literal["green", "yellow", "red", "none"]
 
@@ -121,6 +122,11 @@ class AccountFilter(BaseModel):
     grade: Grade | None = Field(None, description="Health grade of the latest snapshot; none: not scored.")
     stage: str | None = Field(None, max_length=32, description="Lifecycle stage of the latest snapshot.")
     renewal_window: bool | None = Field(None, description="In (true) or out of (false) the renewal window.")
+    closed: bool = Field(
+        False,
+        description="Include churned and lead-pool accounts (status churned); a status or stage filter "
+        "shows them too.",
+    )
     sort: SortKey = "name"
     desc: bool = False
     page: int = Field(1, ge=1)

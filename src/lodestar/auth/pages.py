@@ -17,20 +17,21 @@ from lodestar.web.i18n import LANGUAGES
 from lodestar.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+HOME = "/cockpit"  # where signing in leads when no page was asked for
 
 
 @router.get("/")
 def home() -> RedirectResponse:
-    """Sends visitors to the portfolio."""
-    return RedirectResponse("/accounts", status_code=303)
+    """Sends visitors to the cockpit (their day: tasks, movers, renewals, quiet at-risk accounts)."""
+    return RedirectResponse(HOME, status_code=303)
 
 
 @router.get("/login")
 def login_form(request: Request, db: Db, next: str | None = None) -> Response:
     """Shows the sign-in form (or goes on, when already signed in)."""
     if session_user(request, db) is not None:
-        return RedirectResponse(local_path(next), status_code=303)
-    return render(request, "login.html", {"next": local_path(next), "email": ""})
+        return RedirectResponse(local_path(next, HOME), status_code=303)
+    return render(request, "login.html", {"next": local_path(next, HOME), "email": ""})
 
 
 def _too_many(request: Request, target: str, email: str, wait: int) -> Response:
@@ -50,7 +51,7 @@ def _too_many(request: Request, target: str, email: str, wait: int) -> Response:
 async def login(request: Request, db: Db) -> Response:
     """Signs in; wrong credentials re-show the form without saying which part was wrong."""
     form = await read_form(request)
-    target = local_path(form.get("next"))
+    target = local_path(form.get("next"), HOME)
     email, address = form.get("email", ""), request.client.host if request.client else "unknown"
     throttle: LoginThrottle = request.app.state.login_throttle
     wait = throttle.retry_after(email, address)

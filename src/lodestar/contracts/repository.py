@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from lodestar.contracts.models import Contract
@@ -68,3 +69,35 @@ def analytics_contracts(
     if account_ids is not None:
         stmt = stmt.where(Contract.account_id.in_(sorted(account_ids)))
     return [tuple(r) for r in session.execute(stmt)]
+
+
+def _ending(account_ids: Select[Any], first: date, last: date) -> list[ColumnElement[bool]]:
+    return [
+        Contract.account_id.in_(account_ids),
+        Contract.status == "active",
+        Contract.end_date >= first,
+        Contract.end_date <= last,
+    ]
+
+
+def ending_totals(
+    session: Session, account_ids: Select[Any], first: date, last: date
+) -> list[tuple[Any, ...]]:
+    """(currency, contracts, ARR) of the live contracts of these accounts ending in [first, last]."""
+    stmt = (
+        select(Contract.currency, func.count(), func.sum(Contract.arr))
+        .where(*_ending(account_ids, first, last))
+        .group_by(Contract.currency)
+    )
+    return [tuple(r) for r in session.execute(stmt)]
+
+
+def ending_first(
+    session: Session, account_ids: Select[Any], first: date, last: date, limit: int
+) -> list[Any]:
+    """The live contracts of these accounts ending in [first, last], soonest first, as light rows."""
+    cols = (Contract.id, Contract.account_id, Contract.end_date, Contract.arr, Contract.currency)
+    stmt = select(*cols).where(*_ending(account_ids, first, last))
+    return list(
+        session.execute(stmt.order_by(Contract.end_date, Contract.arr.desc(), Contract.id).limit(limit))
+    )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
@@ -277,3 +278,14 @@ def analytics_rows(session: Session, account_ids: Collection[int] | None = None)
             repository.analytics_contracts(session, account_ids)
         )
     ]
+
+
+def renewals_due(
+    session: Session, account_ids: Select[Any], first: date, last: date, limit: int = 20
+) -> tuple[list[tuple[Any, ...]], list[Any]]:
+    """Live contracts of these accounts (a subquery of ids) ending in [first, last]: (currency, contracts,
+    ARR) per currency, and the soonest `limit` as light rows (id, account_id, end_date, arr, currency)."""
+    return (
+        repository.ending_totals(session, account_ids, first, last),
+        repository.ending_first(session, account_ids, first, last, limit),
+    )

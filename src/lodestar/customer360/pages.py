@@ -9,24 +9,30 @@ from lodestar.accounts import service as accounts_service
 from lodestar.accounts.panels import profile_panel
 from lodestar.auth.deps import PageUser
 from lodestar.contracts import service as contracts_service
+from lodestar.engagement.panels import engagement_panel
 from lodestar.health.panels import health_panel
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.lifecycle import service as lifecycle_service
+from lodestar.snapshots.panels import usage_panel
 from lodestar.sop.tasks import panels as sop_panels
-from lodestar.web.deps import Db
+from lodestar.web.deps import Db, Today
 from lodestar.web.templating import locale_of, render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/accounts/{account_id}")
-def account_page(account_id: int, request: Request, user: PageUser, db: Db) -> Response:
-    """One account: health, stage history, tier, profile, portrait, stakeholders, contracts, changes."""
+def account_page(account_id: int, request: Request, user: PageUser, db: Db, today: Today) -> Response:
+    """One account: health with its measures' thresholds, stage history, tier, profile, portrait, usage and
+    key-feature adoption, tickets with SLA states, NPS/CSAT answers, stakeholders, contracts, changes."""
     account = accounts_service.get_account(db, user, account_id)
     contracts = contracts_service.list_for_account(db, user, account_id)
+    settings = request.app.state.settings
     context = {
         **profile_panel(db, user, account),
-        **health_panel(db, request.app.state.settings, account),
+        **health_panel(db, settings, account),
+        **usage_panel(db, settings, account, today),
+        **engagement_panel(db, account),
         "contracts": contracts,
         "by_id": {c.id: c for c in contracts},
         "stage_history": lifecycle_service.stage_history(db, account_id, newest_first=True),

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lodestar.db.bulk import insert_returning_ids
@@ -102,3 +102,34 @@ def touches_between(session: Session, start: datetime, stop: datetime) -> list[t
         Touch.occurred_at >= start, Touch.occurred_at < stop
     )
     return [tuple(r) for r in session.execute(stmt)]
+
+
+def last_touch_at(session: Session, account_ids: Collection[int]) -> dict[int, datetime]:
+    """The instant of each of these accounts' latest touch (accounts never touched are absent)."""
+    ordered = sorted(account_ids)
+    out: dict[int, datetime] = {}
+    for i in range(0, len(ordered), ID_BATCH):
+        stmt = (
+            select(Touch.account_id, func.max(Touch.occurred_at))
+            .where(Touch.account_id.in_(ordered[i : i + ID_BATCH]))
+            .group_by(Touch.account_id)
+        )
+        out.update({a: at for a, at in session.execute(stmt)})
+    return out
+
+
+def tickets_of(session: Session, account_id: int, limit: int) -> tuple[list[Ticket], int]:
+    """An account's latest tickets, newest first, and how many it has in all."""
+    total = session.scalar(select(func.count()).where(Ticket.account_id == account_id)) or 0
+    stmt = select(Ticket).where(Ticket.account_id == account_id)
+    return list(session.scalars(stmt.order_by(Ticket.opened_at.desc(), Ticket.id.desc()).limit(limit))), total
+
+
+def surveys_of(session: Session, account_id: int, limit: int) -> list[SurveyResponse]:
+    """An account's latest NPS and CSAT answers, newest first."""
+    stmt = select(SurveyResponse).where(SurveyResponse.account_id == account_id)
+    return list(
+        session.scalars(
+            stmt.order_by(SurveyResponse.answered_at.desc(), SurveyResponse.id.desc()).limit(limit)
+        )
+    )

@@ -226,3 +226,18 @@ def touches_since(
 def touches_between(session: Session, start: datetime, stop: datetime) -> list[tuple[Any, ...]]:
     """(account_id, user_id, occurred_at) of every touch in [start, stop)."""
     return repository.touches_between(session, start, stop)
+
+
+def last_touches(session: Session, account_ids: Collection[int]) -> dict[int, datetime]:
+    """Each of these accounts' latest touch instant (absent: never touched), one grouped query per 5,000."""
+    return repository.last_touch_at(session, account_ids)
+
+
+def account_tickets(session: Session, account_id: int, limit: int = 20) -> tuple[list[Ticket], int]:
+    """An account's latest tickets and its ticket count (the caller has checked the viewer may see it)."""
+    return repository.tickets_of(session, account_id, limit)
+
+
+def account_surveys(session: Session, account_id: int, limit: int = 20) -> list[SurveyResponse]:
+    """An account's latest NPS/CSAT answers (the caller has checked the viewer may see it)."""
+    return repository.surveys_of(session, account_id, limit)

@@ -13,6 +13,7 @@ from lodestar.accounts.schemas import AccountFilter, SortKey
 from lodestar.auth import service as auth_service
 from lodestar.auth.deps import PageUser
 from lodestar.lifecycle import config_kind as lifecycle_kind
+from lodestar.portfolio.summary import summarise
 from lodestar.web.deps import Db
 from lodestar.web.forms import validate
 from lodestar.web.templating import locale_of, render
@@ -20,7 +21,10 @@ from lodestar.web.templating import locale_of, render
 router = APIRouter(include_in_schema=False)
 
 # The columns whose headers sort the table: every sort key but those the table does not show.
-SORTABLE = tuple(k for k in get_args(SortKey) if k not in ("updated_at", "health_trend_7d"))
+SORTABLE = tuple(k for k in get_args(SortKey) if k not in ("updated_at", "health_trend_7d", "risk"))
+# The quick sorts above the table, each in the direction people want first: biggest ARR, lowest health,
+# highest risk, soonest renewal.
+QUICK_SORTS = (("arr", True), ("health_score", False), ("risk", True), ("renewal_date", False))
 
 
 def _stage_options(db: Db, request: Request) -> list[tuple[str, str]]:
@@ -52,7 +56,10 @@ def portfolio(request: Request, user: PageUser, db: Db) -> Response:
     found = accounts_service.list_accounts(db, user, flt)
     users = auth_service.visible_owners(db, user)
     stages = _stage_options(db, request)
+    groups = accounts_service.portfolio_summary(db, user, flt)
     context: dict[str, Any] = {
+        "summary": summarise(groups, [key for key, _ in stages]),
+        "quick_sorts": QUICK_SORTS,
         "found": found,
         "flt": flt,
         "users": users,

@@ -24,3 +24,9 @@ __all__ = [
     "open_tasks",
     "run_digest",
 ]
+
+
+# The cockpit's lists (issue 12): tasks due today and overdue work that still matters.
+from lodestar.sop.tasks.due_work import DueWork, due_work
+
+__all__ += ["DueWork", "due_work"]

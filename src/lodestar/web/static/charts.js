@@ -5,17 +5,20 @@ document.addEventListener("DOMContentLoaded", () => {
   const el = document.querySelector("[data-chart='health']");
   if (!el || !window.echarts) return;
   const chart = echarts.init(el);
+  // The bands are the grade boundaries of the model that judged the account (data-yellow, data-green).
+  const yellow = Number(el.dataset.yellow), green = Number(el.dataset.green);
   chart.setOption({
     grid: { left: 36, right: 12, top: 12, bottom: 24 },
     tooltip: { trigger: "axis" },
     xAxis: { type: "category", data: JSON.parse(el.dataset.dates) },
     yAxis: { type: "value", min: 0, max: 100 },
-    visualMap: { show: false, pieces: [{ lt: 40, color: "#d63939" }, { gte: 40, lt: 70, color: "#f59f00" },
-      { gte: 70, color: "#2fb344" }] },
+    visualMap: { show: false, pieces: [{ lt: yellow, color: "#d63939" }, { gte: yellow, lt: green, color: "#f59f00" },
+      { gte: green, color: "#2fb344" }] },
     series: [{ type: "line", data: JSON.parse(el.dataset.scores), connectNulls: false, showSymbol: true,
       markLine: { silent: true, symbol: "none", label: { show: false }, lineStyle: { type: "dashed", color: "#adb5bd" },
-        data: [{ yAxis: 40 }, { yAxis: 70 }] } }],
+        data: [{ yAxis: yellow }, { yAxis: green }] } }],
   });
+  el.dataset.bands = yellow + "," + green;
   el.dataset.ready = "1";
   window.addEventListener("resize", () => chart.resize());
 });
@@ -97,4 +100,39 @@ document.addEventListener("click", (event) => {
   button.parentNode.querySelectorAll("button").forEach((b) => {
     b.className = "btn " + (b === button ? "btn-primary" : "btn-outline-secondary");
   });
+});
+
+// accounts/detail.html: events per day and key-feature adoption (days since each key feature was last used).
+document.addEventListener("DOMContentLoaded", () => {
+  const el = document.querySelector("[data-chart='usage']");
+  if (!el || !window.echarts) return;
+  const chart = echarts.init(el);
+  chart.setOption({
+    grid: { left: 44, right: 12, top: 28, bottom: 24 },
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    xAxis: { type: "category", data: JSON.parse(el.dataset.days) },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [{ type: "bar", name: el.dataset.label, data: JSON.parse(el.dataset.events), barMaxWidth: 6 }],
+  });
+  el.dataset.ready = "1";
+  window.addEventListener("resize", () => chart.resize());
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  const el = document.querySelector("[data-chart='adoption']");
+  if (!el || !window.echarts) return;
+  const names = JSON.parse(el.dataset.names), days = JSON.parse(el.dataset.daysSince);
+  const within = Number(el.dataset.within);
+  const chart = echarts.init(el);
+  chart.setOption({
+    grid: { left: 150, right: 24, top: 8, bottom: 24 },
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+    xAxis: { type: "value", name: el.dataset.unit, nameLocation: "end", minInterval: 1 },
+    yAxis: { type: "category", data: names, inverse: true },
+    series: [{ type: "bar", barMaxWidth: 16, data: days.map((d) => ({ value: d,
+      itemStyle: { color: d !== null && d < within ? "#2fb344" : "#d63939" } })) }],
+  });
+  el.dataset.ready = "1";
+  window.addEventListener("resize", () => chart.resize());
 });
