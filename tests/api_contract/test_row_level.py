@@ -166,3 +166,28 @@ def test_the_owner_reads_every_object_the_probes_were_refused(world: World) -> N
     answers = {p.template: _send(world, page, p, "other_csm").status_code for p in gets}
     page.close()
     assert answers == {p.template: 200 for p in gets}
+
+
+def test_bulk_actions_on_another_csms_task_are_refused_and_change_nothing(world: World) -> None:
+    # POST /api/v1/tasks/bulk and POST /tasks/bulk carry task ids in the body, so the path-driven probes
+    # above do not reach them: each action names the other CSM's task and must be refused as not found.
+    before = _state(world)
+    theirs = world.theirs.task
+    bodies = [
+        {"action": "complete", "task_ids": [theirs], "note": "HIJACKED"},
+        {"action": "skip", "task_ids": [theirs], "reason": "HIJACKED"},
+        {"action": "reassign", "task_ids": [theirs], "assignee_id": world.users["csm"]},
+    ]
+    for body in bodies:
+        answer = httpx.post(f"{world.url}/api/v1/tasks/bulk", json=body, headers=world.headers["csm"])
+        assert answer.status_code == 422, (body, answer.text)
+        assert f"task {theirs} not found" in answer.text
+    page = _signed_in(world, "csm")
+    for body in bodies:
+        form: dict[str, Any] = {k: v for k, v in body.items() if k != "task_ids"}
+        form |= {"task_id": str(theirs), "csrf_token": csrf_of(page.get("/accounts").text)}
+        answer = page.post("/tasks/bulk", data=form)
+        assert answer.status_code == 303
+        assert f"task {theirs} not found" in page.get(answer.headers["location"]).text
+    page.close()
+    assert _state(world) == before

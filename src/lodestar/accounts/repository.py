@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -224,6 +224,13 @@ def owners_tiers_stages(
         stmt = select(*cols).where(Account.id.in_(ordered[i : i + ID_BATCH]))
         out.update({a: (o, t, s) for a, o, t, s in session.execute(stmt)})
     return out
+
+
+def standing() -> Subquery:
+    """Every account's ARR, health score and grade as a subquery (account_id, arr, health_score,
+    health_grade) another domain's statement joins, to show and sort its rows by them."""
+    cols = (Account.id.label("account_id"), Account.arr, Account.health_score, Account.health_grade)
+    return select(*cols).subquery("account_standing")
 
 
 def names_of(session: Session, ids: Collection[int]) -> dict[int, str]:

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Select
+from sqlalchemy import Select, Subquery
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import repository
@@ -385,6 +385,12 @@ def owner_tier_stage(
 ) -> dict[int, tuple[int | None, str | None, str | None]]:
     """Each of these accounts' owner id, tier and stage, by account id (one query per 5,000 accounts)."""
     return repository.owners_tiers_stages(session, account_ids)
+
+
+def standing_subquery() -> Subquery:
+    """Every account's ARR, health score and grade (account_id, arr, health_score, health_grade), as a
+    subquery another domain joins to show and sort its rows (the caller applies the viewer's scope)."""
+    return repository.standing()
 
 
 def account_names(session: Session, account_ids: Collection[int]) -> dict[int, str]:

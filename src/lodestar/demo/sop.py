@@ -57,7 +57,10 @@ def simulate_sop_work(engine: Engine, seed: int, today: date) -> dict[str, int]:
     follows = _followers(engine, seed, today)
     rng = np.random.default_rng([seed, 11])
     with unit_of_work(engine) as session:
-        rows = sorted(sop_service.open_tasks(session, ("note", "checkbox")), key=lambda r: r[0].id)
+        # Expired tasks too: the snapshot run closed them when their stage ended, but work done before that
+        # day happened in the stage, so it is replayed here (and replaces the expiry).
+        found = sop_service.open_tasks(session, ("note", "checkbox"), with_expired=True)
+        rows = sorted(found, key=lambda r: r[0].id)
         values: list[dict[str, Any]] = []
         draws = rng.random((len(rows), 4))
         skipped = 0
@@ -65,7 +68,10 @@ def simulate_sop_work(engine: Engine, seed: int, today: date) -> dict[str, int]:
             done_share, on_time_share, skip_share = FOLLOWER if follows.get(task.assignee_id or 0) else OTHER
             if triggered_on >= today:
                 continue  # started today: nobody has touched it yet
+            ended = task.expired_on  # None while the task's stage goes on
             if u_done < skip_share:
+                if ended is not None and triggered_on + timedelta(days=1) >= ended:
+                    continue  # the stage ended first: it stays expired
                 values.append(_skip(task.id, task.assignee_id, triggered_on, u_pick))
                 skipped += 1
                 continue
@@ -75,9 +81,10 @@ def simulate_sop_work(engine: Engine, seed: int, today: date) -> dict[str, int]:
             late = u_time >= on_time_share
             offset = span + 1 + int(u_day * 30) if late else int(u_day * (span + 1))
             done_on = triggered_on + timedelta(days=offset)
-            if done_on > today:
-                continue  # not done yet: still in the inbox
+            if done_on > today or (ended is not None and done_on >= ended):
+                continue  # not done yet: still in the inbox (or expired with its stage)
             values.append(_done(task.id, task.assignee_id, task.evidence_kind, done_on, u_pick))
+        still_open = {t.id for t, _ in rows if t.status == "open"} - {v["id"] for v in values}
         sop_service.close_many(session, values)
     with unit_of_work(engine) as session:
         # Steps that follow the ones just closed (`after`) can now take the touches made since.
@@ -85,7 +92,7 @@ def simulate_sop_work(engine: Engine, seed: int, today: date) -> dict[str, int]:
     return {
         "completed": len(values) - skipped,
         "skipped": skipped,
-        "left_open": len(rows) - len(values),
+        "left_open": len(still_open),
         "touch_completed_after": matched,
     }
 
@@ -103,6 +110,7 @@ def _done(task_id: int, user: int | None, kind: str, day: date, pick: float) -> 
         "completed_at": _at(day),
         "completed_by": user,
         "evidence": evidence,
+        "expired_on": None,
     }
 
 
@@ -113,4 +121,5 @@ def _skip(task_id: int, user: int | None, triggered_on: date, pick: float) -> di
         "skip_reason": SKIP_REASONS[int(pick * len(SKIP_REASONS))],
         "completed_at": _at(triggered_on + timedelta(days=1)),
         "completed_by": user,
+        "expired_on": None,
     }

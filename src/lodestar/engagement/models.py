@@ -54,6 +54,8 @@ class Touch(Base):
     subject: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)
+    # The SOP step the person did with this touch (a step key, e.g. "welcome_email"), when they named one.
+    step: Mapped[str | None] = mapped_column(String(60))
 
 
 class SurveyResponse(Base):

@@ -81,8 +81,16 @@ def touches_since(
     session: Session, account_ids: Collection[int], kinds: Collection[str], since: datetime
 ) -> list[Any]:
     """Touches of these kinds on these accounts since an instant, oldest first, as light rows
-    (id, account_id, user_id, kind, occurred_at, subject)."""
-    cols = (Touch.id, Touch.account_id, Touch.user_id, Touch.kind, Touch.occurred_at, Touch.subject)
+    (id, account_id, user_id, kind, occurred_at, subject, step)."""
+    cols = (
+        Touch.id,
+        Touch.account_id,
+        Touch.user_id,
+        Touch.kind,
+        Touch.occurred_at,
+        Touch.subject,
+        Touch.step,
+    )
     ordered = sorted(account_ids)
     out: list[Any] = []
     for i in range(0, len(ordered), ID_BATCH):

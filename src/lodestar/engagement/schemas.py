@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -15,6 +15,8 @@ _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 Severity = Literal["low", "normal", "high", "critical"]
 SurveyKind = Literal["nps", "csat"]
 TouchKindName = Literal["call", "visit", "email", "meeting", "training", "qbr"]
+# A step key as playbooks name their steps (a-z, 0-9, _).
+StepKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
 
 
 class TicketCreate(BaseModel):
@@ -52,6 +54,7 @@ class TouchCreate(BaseModel):
     duration_minutes: Count | None = Field(None, ge=0, le=24 * 60)
     subject: str | None = Field(None, max_length=200)
     notes: str | None = None
+    step: StepKey | None = None
 
 
 class SurveyResponseCreate(BaseModel):
@@ -84,6 +87,9 @@ class TouchIn(BaseModel):
     subject: str | None = Field(default=None, max_length=200)
     notes: str | None = Field(default=None, max_length=10_000)
     duration_minutes: Count | None = Field(default=None, ge=0, le=24 * 60)
+    # The SOP step this touch does (a step key such as "welcome_email"): it completes that step's open task
+    # whatever the subject says, and no other step's.
+    step: StepKey | None = None
 
 
 class TouchRead(BaseModel):
@@ -99,4 +105,5 @@ class TouchRead(BaseModel):
     subject: str | None = None
     notes: str | None = None
     duration_minutes: int | None = None
+    step: str | None = None
     completed_task_ids: list[int] = Field(default_factory=list)

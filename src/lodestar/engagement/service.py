@@ -219,7 +219,7 @@ def touches_since(
     session: Session, account_ids: Collection[int], kinds: Collection[str], since: datetime
 ) -> list[Any]:
     """Touches of these kinds on these accounts since an instant, oldest first (light rows: id, account_id,
-    user_id, kind, occurred_at, subject)."""
+    user_id, kind, occurred_at, subject, step)."""
     return repository.touches_since(session, account_ids, kinds, since)
 
 

@@ -6,8 +6,8 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, ScalarSelect, Table, delete, func, insert, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lodestar.lifecycle.models import StageTransition
 
@@ -64,3 +64,19 @@ def entries_on_or_before(session: Session, as_of: date) -> Sequence[Row[int, dat
         StageTransition.on <= as_of
     )
     return session.execute(stmt).all()
+
+
+def first_change_after(
+    account_id: ColumnElement[int] | InstrumentedAttribute[int],
+    day: ColumnElement[date] | InstrumentedAttribute[date],
+    as_of: date,
+) -> ScalarSelect[date]:
+    """The day of an account's first stage change after `day` and on or before as_of (NULL when none), as a
+    correlated subquery over another table's account and day columns."""
+    return (
+        select(func.min(StageTransition.on))
+        .where(
+            StageTransition.account_id == account_id, StageTransition.on > day, StageTransition.on <= as_of
+        )
+        .scalar_subquery()
+    )

@@ -6,8 +6,8 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, ScalarSelect
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lodestar.lifecycle import repository
 from lodestar.lifecycle.models import StageTransition
@@ -40,3 +40,13 @@ def last_change_dates(
 def stage_entries_until(session: Session, as_of: date) -> Sequence[Row[int, date, str | None]]:
     """Every stage change on or before as_of as (account_id, on, to_stage) rows."""
     return repository.entries_on_or_before(session, as_of)
+
+
+def first_change_after(
+    account_id: ColumnElement[int] | InstrumentedAttribute[int],
+    day: ColumnElement[date] | InstrumentedAttribute[date],
+    as_of: date,
+) -> ScalarSelect[date]:
+    """The day of an account's first stage change after `day` (up to as_of), as a correlated subquery that
+    another domain's statement embeds (the SOP expires tasks of stages their account has left with it)."""
+    return repository.first_change_after(account_id, day, as_of)

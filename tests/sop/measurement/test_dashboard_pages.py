@@ -91,7 +91,8 @@ def test_the_analysis_fragments_say_when_there_is_not_enough_data(
     assert performers.status_code == 200 and "Not enough data" in performers.text
     shape = client.get("/sop/shape?shape_by=team")
     assert shape.status_code == 200 and 'data-shape="not_enough_data"' in shape.text
-    assert "Hammer (棒槌)" in shape.text  # the rule is shown with the names
+    assert "Hammer: the onboarding side" in shape.text  # the rule is shown with the names
+    assert "棒槌" not in shape.text and "哑铃" not in shape.text  # no Chinese on the English page
     assert client.get("/sop/shape?shape_by=planet").status_code == 422
 
 

@@ -19,25 +19,29 @@ from tests.sop.measurement import handmade as hand
 
 
 @pytest.mark.parametrize(
-    ("shares", "expected"),
+    ("intensity", "expected"),
     [
-        ({"handover": 0.2, "onboarding": 0.4, "growth": 0.1, "maturity": 0.05, "renewal": 0.1}, "hammer"),
-        ({"onboarding": 0.5, "middle": 0.0, "renewal": 0.14, "churned": 0.36}, "hammer"),
-        ({"onboarding": 0.5, "renewal": 0.15, "churned": 0.35}, "uneven"),  # renewal too big for a hammer
-        ({"handover": 0.1, "onboarding": 0.3, "growth": 0.15, "renewal": 0.45}, "dumbbell"),
-        ({"onboarding": 0.3, "growth": 0.19, "renewal": 0.25, "churned": 0.26}, "dumbbell"),
-        ({"onboarding": 0.3, "growth": 0.2, "renewal": 0.5}, "balanced"),  # the middle reaches 20%
-        ({"onboarding": 0.6, "growth": 0.1, "maturity": 0.05, "at_risk": 0.05, "renewal": 0.2}, "balanced"),
-        ({"onboarding": 0.25, "growth": 0.1, "renewal": 0.3, "churned": 0.35}, "uneven"),
+        ({"front": 4.0, "middle": 1.0, "renewal": 1.0}, "hammer"),
+        ({"front": 8.0, "middle": 1.0, "renewal": 1.9}, "hammer"),
+        ({"front": 3.9, "middle": 1.0, "renewal": 1.0}, "balanced"),  # heavy, not four times
+        ({"front": 2.0, "middle": 1.0, "renewal": 2.0}, "dumbbell"),
+        ({"front": 5.0, "middle": 1.0, "renewal": 3.0}, "dumbbell"),  # both ends: not a hammer
+        ({"front": 1.0, "middle": 1.0, "renewal": 2.5}, "uneven"),
+        ({"front": 1.0, "middle": 1.0, "renewal": 1.0}, "balanced"),
+        ({"front": 9.0, "middle": 0.0, "renewal": 0.0}, "hammer"),  # nothing in the middle at all
+        ({"front": None, "middle": 1.0, "renewal": 1.0}, "not_enough_data"),  # no exposure to read
     ],
 )
-def test_the_rule_names_each_distribution(shares: dict[str, float], expected: str) -> None:
-    assert name_shape(shares, 20) == expected
+def test_the_rule_names_each_spread_of_intensities(intensity: dict[str, float | None], expected: str) -> None:
+    assert name_shape(intensity, 20) == expected
 
 
 def test_under_twenty_activities_there_is_not_enough_data() -> None:
-    assert name_shape({"onboarding": 1.0}, 19) == "not_enough_data"
+    assert name_shape({"front": 9.0, "middle": 1.0, "renewal": 1.0}, 19) == "not_enough_data"
     assert "20" in SHAPE_RULE and "Hammer" in SHAPE_RULE
+    assert all(
+        ord(c) < 0x2E80 for c in SHAPE_RULE
+    )  # an English text: the names in Chinese are the catalogue's
 
 
 def _at(d: date) -> datetime:
@@ -99,11 +103,19 @@ def test_touches_and_steps_fall_in_the_stage_the_account_was_in_that_day(db) -> 
     assert a.touch_shares == pytest.approx({"onboarding": 0.5, "growth": 1 / 6, "renewal": 1 / 3})
     assert a.step_shares == {"growth": 1.0}
     assert a.shares == pytest.approx({"onboarding": 30 / 65, "growth": 15 / 65, "renewal": 20 / 65})
-    assert a.middle == pytest.approx(15 / 65) and a.shape == "balanced"
+    assert a.middle == pytest.approx(15 / 65)
+    # Shares say "balanced" (the middle holds 23%), but Ann's accounts spent 60 days in onboarding, 240 in
+    # growth and 65 in renewal: per 30 account-days, 15 activities, 1.875 and 9.2 — both ends far busier.
+    assert a.intensity == pytest.approx(
+        {"front": 30 * 30 / 60, "middle": 15 * 30 / 240, "renewal": 20 * 30 / 65}
+    )
+    assert a.shape == "dumbbell"
     b = rows["Bob"]
-    assert (b.touches, b.unstaged, b.onboarding_side, b.shape) == (26, 1, 1.0, "hammer")
+    assert (b.touches, b.unstaged, b.onboarding_side) == (26, 1, 1.0)
+    # Bob's account never left onboarding: no middle to compare with.
+    assert (b.intensity["middle"], b.shape) == (None, "not_enough_data")
     tiers = {r.key: r.shape for r in lifecycle_shape(db, by="tier", as_of=as_of, days=400)}
-    assert tiers == {"ka": "balanced", "smb": "hammer"}
+    assert tiers == {"ka": "dumbbell", "smb": "not_enough_data"}
     assert [r.label for r in lifecycle_shape(db, by="csm", as_of=as_of, viewer=bob)] == ["Bob"]
     with pytest.raises(InvalidInput):
         lifecycle_shape(db, by="region", as_of=start)  # type: ignore[arg-type]

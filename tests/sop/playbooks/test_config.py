@@ -86,7 +86,7 @@ def test_a_step_due_before_its_trigger_and_evidence_of_the_wrong_type_are_refuse
         ("sop.playbooks[0].steps[0].due_days", "is due 3 day(s) before its trigger; due_days must be >= 0"),
         (
             "sop.playbooks[0].steps[1].evidence",
-            "touch_kinds / subject_contains are for touch evidence, not note",
+            "touch_kinds / keywords are for touch evidence, not note",
         ),
         (
             "sop.playbooks[0].steps[2].evidence",

@@ -43,10 +43,19 @@ def _body() -> dict[str, Any]:
     return yaml.safe_load(PLAYBOOKS)  # type: ignore[no-any-return]
 
 
-def test_only_admins_open_the_playbook_settings(world: World, client: TestClient) -> None:
-    for who in ("manager", "chen"):
-        sign_in(client, who)
-        assert client.get("/settings/playbooks").status_code == 403
+def test_admins_edit_the_playbooks_managers_read_them_and_csms_do_not_see_them(
+    world: World, client: TestClient
+) -> None:
+    sign_in(client, "chen")
+    assert client.get("/settings/playbooks").status_code == 403
+    sign_in(client, "manager")
+    page = client.get("/settings/playbooks")
+    assert page.status_code == 200 and 'data-playbook="check_in"' in page.text and "季度回访" in page.text
+    assert 'data-testid="playbook-editor"' not in page.text and 'data-testid="read-only"' in page.text
+    saved = client.post(
+        "/settings/playbooks", data={"sop_yaml": "assignment: least_load", "csrf_token": csrf_of(page.text)}
+    )
+    assert saved.status_code == 403
     sign_in(client, "admin")
     page = client.get("/settings/playbooks").text
     assert 'data-playbook="check_in"' in page and "Quarterly check-in" in page and "季度回访" in page

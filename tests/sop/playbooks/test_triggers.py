@@ -46,7 +46,7 @@ def test_stage_entry_creates_one_run_and_a_task_per_step_due_after_the_trigger(
     assert training.evidence_rule == {
         "kind": "touch",
         "touch_kinds": ["training"],
-        "subject_contains": "Onboarding training",
+        "keywords": {"en": ["Onboarding training"], "zh_CN": ["上手培训", "入门培训"]},
         "counts_from": (DAY - timedelta(days=21)).isoformat(),
     }
     assert training.outcome_metric == "training_completion"

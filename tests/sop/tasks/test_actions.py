@@ -117,7 +117,12 @@ def test_a_file_step_stores_the_file_under_the_data_folder(db: Session, crew: Cr
     assert (tmp_path / "evidence" / str(task.id) / "plan_v2.pdf").read_bytes() == b"%PDF-1.7 plan"
 
 
-def test_matching_touches_complete_touch_steps_from_counts_from_on(db: Session, crew: Crew) -> None:
+def test_matching_touches_complete_touch_steps_from_counts_from_on(
+    db: Session, crew: Crew, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        service, "company_today", lambda: DAY + timedelta(days=10)
+    )  # the late kickoff is past
     _start(db, crew)  # onboarding on DAY: training counts from DAY - 21, due DAY + 7
     early, fits, wrong, late = engagement_service.import_touches(
         db,
@@ -245,7 +250,14 @@ def test_buckets_and_counts_by_due_day(db: Session, crew: Crew) -> None:
     assert keys("overdue") == ["kickoff_meeting"]
     assert keys("today") == ["mutual_commitments", "tier_sla"]
     assert keys("upcoming") == ["targeted_training", "help_docs"]
+    assert keys("later") == []
     assert service.task_counts(db, crew.csm, today) == {"today": 2, "overdue": 1, "upcoming": 2}
+    # Seen two days after the trigger, the docs (due DAY + 10) are more than 7 days out: "later", and the
+    # four tabs still add up to every open task.
+    early = DAY + timedelta(days=2)
+    counts = service.open_counts(db, crew.csm, today=early)
+    assert counts == {"overdue": 0, "today": 0, "upcoming": 4, "later": 1}
+    assert sum(counts.values()) == service.list_tasks(db, crew.csm, bucket="open", today=early)[1] == 5
     service.complete_task(db, crew.csm, _task(db, crew, "tier_sla"), EvidenceIn(checkbox=True))
     assert keys("done") == ["tier_sla"]
     assert len(keys("all")) == 5

@@ -1,4 +1,6 @@
-"""The task pages in headless Chromium against a live server: complete, skip, reassign, log a touch."""
+"""The task pages in headless Chromium against a live server: complete, skip, reassign, log a touch.
+
+The inbox lists tasks as table rows; a task's own page carries its card with the evidence and actions."""
 
 from __future__ import annotations
 
@@ -11,8 +13,14 @@ pytestmark = pytest.mark.browser
 
 
 def card(page: Page, task_id: int) -> Locator:
-    """The inbox card of one task."""
+    """One task: its inbox row, or its card on the task page."""
     return page.locator(f"[data-testid=task][data-task-id='{task_id}']")
+
+
+def open_task(page: Page, task_id: int) -> None:
+    """Follows the task's title from its inbox row to its page."""
+    with page.expect_navigation():
+        card(page, task_id).get_by_test_id("task-title").click()
 
 
 def test_a_csm_completes_a_checkbox_task_and_sees_it_done_in_the_account_timeline(
@@ -23,6 +31,7 @@ def test_a_csm_completes_a_checkbox_task_and_sees_it_done_in_the_account_timelin
     expect(page.get_by_test_id("task-badge")).to_have_text("5")
     expect(page.locator("[data-count=today]")).to_have_text("3")
     task_id = world.tasks["Aurora/confirm_goals"]
+    open_task(page, task_id)
     how_to = card(page, task_id).get_by_test_id("how-to")
     how_to.locator("summary").click()
     expect(how_to).to_contain_text("Ask which two goals matter most this quarter.")
@@ -46,6 +55,7 @@ def test_skipping_is_refused_without_a_reason_then_done_with_one(page: Page, liv
     task_id = world.tasks["Birch/write_summary"]
     browse_as(page, live, "chen", "/tasks?tab=overdue")
     expect(card(page, task_id).get_by_test_id("task-due")).to_contain_text("3 days overdue")
+    open_task(page, task_id)
     card(page, task_id).get_by_test_id("skip").locator("summary").click()
     with page.expect_response(lambda r: r.url.endswith(f"/tasks/{task_id}/skip")) as answer:
         card(page, task_id).get_by_test_id("skip-submit").click()
@@ -58,7 +68,7 @@ def test_skipping_is_refused_without_a_reason_then_done_with_one(page: Page, liv
     with page.expect_navigation():
         page.get_by_test_id("skip-submit").click()
     expect(page.get_by_test_id("flash")).to_have_text("Skipped: Write the summary")
-    assert page.url.endswith("/tasks?tab=overdue")
+    assert page.url.endswith("/tasks")
     expect(card(page, task_id)).to_have_count(0)
     stored = world.task("Birch/write_summary")
     assert (stored.status, stored.skip_reason) == ("skipped", "Summary was written in the contract annex")
@@ -69,11 +79,15 @@ def test_a_manager_reassigns_a_task_to_someone_in_the_team(page: Page, live: Liv
     task_id = world.tasks["Aurora/write_summary"]
     browse_as(page, live, "manager", f"/tasks?assignee={world.users['chen']}")
     expect(card(page, task_id).get_by_test_id("task-assignee")).to_contain_text("Chen Jing")
+    open_task(page, task_id)
     card(page, task_id).get_by_test_id("reassign").locator("summary").click()
     card(page, task_id).get_by_test_id("reassign-to").select_option(label="Li Wei")
     with page.expect_navigation():
         card(page, task_id).get_by_test_id("reassign-submit").click()
     expect(page.get_by_test_id("flash")).to_have_text("Reassigned: Write the summary")
+    page.select_option("#f-assignee", label="Chen Jing")
+    with page.expect_navigation():
+        page.click("[data-testid=task-filters] button[type=submit]")
     expect(card(page, task_id)).to_have_count(0)  # no longer in Chen's queue
     page.select_option("#f-assignee", label="Li Wei")
     with page.expect_navigation():

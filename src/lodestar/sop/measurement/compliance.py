@@ -1,13 +1,15 @@
 """Compliance (检核): SOP attainment rate = required steps done on time / required steps due.
 
 A task is due when its due day is on or before the period end (or the as-of date). Late, skipped and open
-overdue tasks count as due and not on time; optional steps and tasks not yet due are left out. Periods
-group tasks by their due day.
+overdue tasks count as due and not on time; optional steps and tasks not yet due are left out. A task that
+expired (its account left the stage) on or before its due day was never owed: it is counted as expired and
+left out of `due`; one that expired after its due day was owed and not done, so it counts as missed.
+Periods group tasks by their due day; the period holding the as-of date is partial.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 import numpy as np
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 from lodestar.accounts import service as accounts_service
 from lodestar.auth.models import User
 from lodestar.kit.errors import InvalidInput
-from lodestar.kit.time import from_day_number
+from lodestar.kit.time import day_number, from_day_number
 from lodestar.sop.measurement.task_facts import (
     COUNT_COLUMNS,
     People,
@@ -43,7 +45,8 @@ class AttainmentRow(BaseModel):
     on_time: int
     late: int
     skipped: int
-    missed: int  # still open after its due day
+    missed: int  # still open after its due day (or expired after it)
+    expired: int = 0  # expired on or before its due day: left out of `due` and of the rate
     rate: float | None  # on_time / due; None when nothing was due
 
 
@@ -55,6 +58,7 @@ class TrendPoint(BaseModel):
     label: str
     rate: float | None
     due: int
+    partial: bool = False  # the period holding the as-of date: not over yet
 
 
 class MissedTask(BaseModel):
@@ -81,6 +85,13 @@ def _period_starts(due: np.ndarray, period: Period) -> np.ndarray:
         return days.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     # 1970-01-01 was a Thursday: shift so weeks start on Monday.
     return ((due + 3) // 7) * 7 - 3
+
+
+def _last_day_of_period(day: date, period: Period) -> bool:
+    """Whether a day closes its week (Sunday) or month: a period ending on the as-of date is whole."""
+    if period == "week":
+        return day.weekday() == 6
+    return (day + timedelta(days=1)).day == 1
 
 
 def _keys(frame: pd.DataFrame, by: Dimension, who: People, period: Period) -> pd.Series:
@@ -115,7 +126,8 @@ def _labels(frame: pd.DataFrame, keys: pd.Series, by: Dimension, who: People) ->
 
 
 def _required_due(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    return outcome_columns(frame[frame["required"]], as_of)
+    counted = outcome_columns(frame[frame["required"]], as_of)
+    return counted[counted["owed"].to_numpy(dtype=bool)]
 
 
 def _summarise(frame: pd.DataFrame, group: list[str]) -> pd.DataFrame:
@@ -176,6 +188,7 @@ def attainment(
             late=int(r.late),
             skipped=int(r.skipped),
             missed=int(r.missed),
+            expired=int(r.expired),
             rate=float(r.on_time) / float(r.due) if r.due else None,
         )
         for r in table.itertuples()
@@ -211,6 +224,7 @@ def attainment_trend(
     frame = frame[frame["start"].isin(firsts)]
     labels = _labels(frame, frame["key"], by, who)
     table = _summarise(frame, ["start", "key"]).sort_values(["start", "key"])
+    current = int(_period_starts(np.array([day_number(as_of)]), period)[0])
     return [
         TrendPoint(
             period_start=from_day_number(int(r.start)),
@@ -218,6 +232,7 @@ def attainment_trend(
             label=labels.get(str(r.key), str(r.key)),
             rate=float(r.on_time) / float(r.due) if r.due else None,
             due=int(r.due),
+            partial=int(r.start) == current and not _last_day_of_period(as_of, period),
         )
         for r in table.itertuples()
     ]

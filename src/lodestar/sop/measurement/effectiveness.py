@@ -37,6 +37,13 @@ VERDICT_RULE = (
     "done on time, untreated = late, skipped or missed), otherwise: not enough data. The effect is the "
     "improvement in the outcome, so its sign is flipped for outcomes where lower is better."
 )
+DENOMINATOR_RULE = (
+    "Due and on time count a step's tasks exactly as attainment does (a required step shows the same "
+    "figures in both tables; optional steps with an outcome appear here only). Compared counts the due "
+    "tasks the effect rests on: those whose outcome can already be read (a snapshot at the trigger + the "
+    "outcome's days) in a tier-and-stage cohort holding both done-on-time and not-on-time tasks. A step "
+    "done on time everywhere has no comparison group, so nothing is compared."
+)
 
 
 class EffectRow(BaseModel):
@@ -48,8 +55,10 @@ class EffectRow(BaseModel):
     outcome_metric: str
     after_days: int
     higher_is_better: bool
-    treated: int
-    untreated: int
+    due: int  # tasks due by as_of, counted as attainment counts them (runs for a whole playbook)
+    on_time: int  # of those, done on time (runs: every required step on time)
+    treated: int  # compared: done on time, with an outcome, in a cohort that has both groups
+    untreated: int  # compared: not on time, likewise
     not_yet_measurable: int  # no snapshot yet at trigger + after_days
     no_outcome: int  # a snapshot exists but holds no value of the metric for the account
     cohorts: int  # (tier, stage) cohorts with both groups, the ones the effect rests on
@@ -86,6 +95,7 @@ class EffectivenessReport(BaseModel):
     seed: int
     snapshots: int
     rule: str
+    denominators: str = DENOMINATOR_RULE
     steps: list[EffectRow]
     csms: list[CsmCorrelation]
 
@@ -160,6 +170,8 @@ def _effect_row(
         outcome_metric=spec.metric,
         after_days=spec.after_days,
         higher_is_better=spec.higher_is_better,
+        due=len(units),
+        on_time=int(treated.sum()),
         treated=n_t,
         untreated=n_u,
         not_yet_measurable=int((on < 0).sum()),

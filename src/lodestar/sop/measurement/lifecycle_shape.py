@@ -1,7 +1,10 @@
 """Lifecycle shape: where in the lifecycle the team's work goes, named hammer, dumbbell or balanced.
 
 Activities are touches and completed steps (a step completed by a touch counts once, as the touch). Each
-is placed in the stage its account was in on that day, from the stage transitions.
+is placed in the stage its account was in on that day, from the stage transitions. A portfolio spends most
+of its account-days in the middle of the lifecycle, so raw shares of activity look alike for everyone; the
+shape is named from intensities instead: activities per 30 account-days spent in each part of the lifecycle
+(the exposure, from the same transitions), compared with the middle's.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -25,13 +29,18 @@ Shape = Literal["hammer", "dumbbell", "balanced", "uneven", "not_enough_data"]
 ONBOARDING_SIDE = ("handover", "onboarding")
 MIDDLE = ("growth", "maturity", "at_risk")
 RENEWAL = ("renewal",)
+PARTS = {**dict.fromkeys(ONBOARDING_SIDE, "front"), **dict.fromkeys(MIDDLE, "middle"), "renewal": "renewal"}
 MIN_ACTIVITIES = 20
+MIN_EXPOSURE_DAYS = 14  # account-days a part needs before its intensity is read (two weeks of one account)
+HEAVY_FRONT = 4.0  # hammer: the onboarding side at least this many times as intense as the middle
+HEAVY_ENDS = 2.0  # dumbbell: both ends at least this many times as intense as the middle
 SHAPE_RULE = (
-    "Shares are of activities (touches and completed steps) placed in the stage the account was in that "
-    "day. Hammer (棒槌): onboarding side (handover + onboarding) >= 50%, middle (growth + maturity + "
-    "at risk) < 20% and renewal < 15%. Dumbbell (哑铃): onboarding side >= 30%, renewal >= 25% and "
-    "middle < 20%. Balanced: otherwise, when the middle holds >= 20%. Uneven: none of these. "
-    f"Not enough data: fewer than {MIN_ACTIVITIES} activities."
+    "Intensity = activities (touches and completed steps) per 30 account-days the accounts spent in a part "
+    "of the lifecycle: the onboarding side (handover + onboarding), the middle (growth + maturity + at "
+    "risk) and renewal. Hammer: the onboarding side at least 4 times as intense as the middle, renewal less "
+    "than 2 times. Dumbbell: the onboarding side and renewal both at least 2 times as intense as the middle. "
+    "Uneven: renewal at least 2 times as intense as the middle, the onboarding side not. Balanced: "
+    "otherwise. Not enough data: fewer than 20 activities, or fewer than 14 account-days in a part."
 )
 
 
@@ -49,23 +58,48 @@ class ShapeRow(BaseModel):
     onboarding_side: float
     middle: float
     renewal: float
+    # Activities per 30 account-days in each part (None: too little exposure to say).
+    intensity: dict[str, float | None]
     shape: Shape
 
 
-def name_shape(shares: dict[str, float], activities: int) -> Shape:
-    """Names a distribution of activity shares by stage with the stated rule."""
-    if activities < MIN_ACTIVITIES:
+def name_shape(intensity: dict[str, float | None], activities: int) -> Shape:
+    """Names a spread of work from the intensities of the parts of the lifecycle, with the stated rule."""
+    front, middle, renewal = (intensity.get(p) for p in ("front", "middle", "renewal"))
+    if activities < MIN_ACTIVITIES or front is None or middle is None or renewal is None:
         return "not_enough_data"
-    front = sum(shares.get(s, 0.0) for s in ONBOARDING_SIDE)
-    middle = sum(shares.get(s, 0.0) for s in MIDDLE)
-    renewal = sum(shares.get(s, 0.0) for s in RENEWAL)
-    if front >= 0.5 and middle < 0.2 and renewal < 0.15:
-        return "hammer"
-    if front >= 0.3 and renewal >= 0.25 and middle < 0.2:
+    base = max(middle, 1e-9)
+    front_x, renewal_x = front / base, renewal / base
+    if front_x >= HEAVY_ENDS and renewal_x >= HEAVY_ENDS:
         return "dumbbell"
-    if middle >= 0.2:
-        return "balanced"
-    return "uneven"
+    if front_x >= HEAVY_FRONT:
+        return "hammer"
+    if renewal_x >= HEAVY_ENDS:
+        return "uneven"
+    return "balanced"
+
+
+def _exposure(session: Session, first: date, as_of: date) -> pd.DataFrame:
+    """Account-days each account spent in each part of the lifecycle within [first, as_of]."""
+    moves = pd.DataFrame(
+        lifecycle_service.stage_entries_until(session, as_of), columns=["account_id", "day", "stage"]
+    )
+    moves["day"] = pd.to_datetime(moves["day"])
+    moves = moves.sort_values(["account_id", "day"], kind="stable")
+    stop = pd.Timestamp(as_of + timedelta(days=1))
+    ends = moves.groupby("account_id")["day"].shift(-1).fillna(stop)
+    days = (ends.clip(upper=stop) - moves["day"].clip(lower=pd.Timestamp(first))).dt.days.clip(lower=0)
+    out = moves.assign(days=days.to_numpy(), part=moves["stage"].map(PARTS))
+    return out.dropna(subset=["part"]).groupby(["account_id", "part"], as_index=False)["days"].sum()
+
+
+def _intensity(activity: pd.Series, exposure: pd.Series) -> dict[str, float | None]:
+    """Activities per 30 account-days per part; None where the part has too little exposure."""
+    out: dict[str, float | None] = {}
+    for part in ("front", "middle", "renewal"):
+        days = float(exposure.get(part, 0.0))
+        out[part] = 30.0 * float(activity.get(part, 0)) / days if days >= MIN_EXPOSURE_DAYS else None
+    return out
 
 
 def _activities(session: Session, viewer: User | None, first: date, as_of: date) -> pd.DataFrame:
@@ -134,12 +168,18 @@ def lifecycle_shape(
         raise InvalidInput.one("by", f"must be one of csm, team, tier, not {by!r}")
     if days < 1:
         raise InvalidInput.one("days", "must be at least 1")
-    frame = _activities(session, viewer, as_of - timedelta(days=days - 1), as_of)
+    first = as_of - timedelta(days=days - 1)
+    frame = _activities(session, viewer, first, as_of)
     if frame.empty:
         return []
     frame = _with_stage(session, frame, as_of)
     who = people(session)
-    frame = frame.assign(key=_key(frame, by, who))
+    frame = frame.assign(key=_key(frame, by, who), part=frame["stage"].map(PARTS))
+    # Exposure goes with the accounts' owners (or tiers): the people whose work the activities are.
+    owned = accounts(session)
+    exposed = _exposure(session, first, as_of).merge(owned, on="account_id", how="inner")
+    exposed = exposed.assign(person=exposed["owner_id"])
+    exposed = exposed.assign(key=_key(exposed, by, who)).groupby(["key", "part"])["days"].sum()
     out = []
     for key, group in frame.groupby("key", sort=True):
         shares = _shares(group["stage"])
@@ -161,7 +201,15 @@ def lifecycle_shape(
                 onboarding_side=sum(shares.get(s, 0.0) for s in ONBOARDING_SIDE),
                 middle=sum(shares.get(s, 0.0) for s in MIDDLE),
                 renewal=sum(shares.get(s, 0.0) for s in RENEWAL),
-                shape=name_shape(shares, staged),
+                intensity=(intensity := _intensity(group["part"].value_counts(), _of(exposed, key))),
+                shape=name_shape(intensity, staged),
             )
         )
     return out
+
+
+def _of(exposed: pd.Series, key: object) -> pd.Series:
+    """One group's account-days per part (empty when it owns no staged account)."""
+    if key in exposed.index.get_level_values(0):
+        return exposed.xs(key, level=0)
+    return pd.Series(dtype=np.float64)

@@ -60,14 +60,17 @@ def _root(request: Request) -> Path:
 
 
 def _trend_chart(points: list[compliance.TrendPoint]) -> dict[str, Any]:
-    """ECharts data: one line per CSM (or team) over the period starts, rates in percent."""
+    """ECharts data: one line per CSM (or team) over the period starts, rates in percent; `partial` is the
+    start of the period still running (drawn apart, dashed), or None."""
     starts = sorted({p.period_start.isoformat() for p in points})
     series: dict[str, dict[str, Any]] = {}
     for p in points:
         line = series.setdefault(p.key, {"name": p.label, "data": {}})
         line["data"][p.period_start.isoformat()] = None if p.rate is None else round(p.rate * 100, 1)
+    partial = next((p.period_start.isoformat() for p in points if p.partial), None)
     return {
         "periods": starts,
+        "partial": partial,
         "series": [{"name": s["name"], "data": [s["data"].get(d) for d in starts]} for s in series.values()],
     }
 

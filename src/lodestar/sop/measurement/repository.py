@@ -29,6 +29,7 @@ TASK_COLUMNS = (
     Task.status,
     Task.due_on,
     Task.done_on,
+    Task.expired_on,
     Task.assignee_id,
     Task.outcome_metric,
     Task.touch_id,
@@ -44,6 +45,12 @@ GROUPABLE = {
     "tier": PlaybookRun.tier,
     "due_on": Task.due_on,
 }
+
+
+def not_owed() -> ColumnElement[bool]:
+    """A task that expired on or before its due day: its stage ended before the step was owed, so it is
+    left out of every count of due steps (an expiry after the due day stays a missed step)."""
+    return and_(Task.status == "expired", func.coalesce(Task.expired_on <= Task.due_on, False))
 
 
 def _frame(session: Session, stmt: Select[*tuple[Any, ...]]) -> pd.DataFrame:
@@ -94,16 +101,19 @@ def required_counts(
 ) -> pd.DataFrame:
     """Required tasks due by `due_by` (default as_of) counted per group: how each stood on as_of."""
     done_by = and_(Task.status == "done", Task.done_on <= as_of)
+    left_out = not_owed()
     outcomes = {
         "on_time": and_(done_by, Task.done_on <= Task.due_on),
         "late": and_(done_by, Task.done_on > Task.due_on),
         "skipped": and_(Task.status == "skipped", ~done_by),
-        "missed": and_(Task.status != "skipped", ~done_by),
+        "missed": and_(Task.status != "skipped", ~done_by, ~left_out),
+        "expired": left_out,
+        "due": ~left_out,
     }
     keys = [GROUPABLE[g].label(g) for g in group]
     sums = [func.sum(case((rule, 1), else_=0)).label(name) for name, rule in outcomes.items()]
     stmt = (
-        select(*keys, *sums, func.count().label("due"), func.max(Task.title).label("title"))
+        select(*keys, *sums, func.max(Task.title).label("title"))
         .join(PlaybookRun, PlaybookRun.id == Task.run_id)
         .where(Task.required.is_(True), Task.due_on <= (due_by or as_of))
         .group_by(*[GROUPABLE[g] for g in group])
@@ -125,9 +135,10 @@ def _on_time(as_of: date) -> ColumnElement[bool]:
 def run_rows(session: Session, *, as_of: date, visible: ColumnElement[bool] | None) -> pd.DataFrame:
     """One row per run triggered by as_of: its context and owner at the trigger, and its required-step
     counts (on time by as_of, required, not yet due)."""
-    on_time = case((and_(_on_time(as_of), Task.required.is_(True)), 1), else_=0)
-    required = case((Task.required.is_(True), 1), else_=0)
-    not_due = case((and_(Task.required.is_(True), Task.due_on > as_of), 1), else_=0)
+    owed = and_(Task.required.is_(True), ~not_owed())
+    on_time = case((and_(_on_time(as_of), owed), 1), else_=0)
+    required = case((owed, 1), else_=0)
+    not_due = case((and_(owed, Task.due_on > as_of), 1), else_=0)
     stmt = (
         select(
             PlaybookRun.id.label("run_id"),
@@ -151,9 +162,11 @@ def run_rows(session: Session, *, as_of: date, visible: ColumnElement[bool] | No
 def step_rows(
     session: Session, *, as_of: date, playbooks: Sequence[str], visible: ColumnElement[bool] | None
 ) -> pd.DataFrame:
-    """(run_id, step_key, on_time 0/1) of the tasks of these playbooks due by as_of."""
-    stmt = select(Task.run_id, Task.step_key, case((_on_time(as_of), 1), else_=0).label("on_time")).where(
-        Task.due_on <= as_of, Task.playbook_key.in_(playbooks)
+    """(run_id, step_key, on_time 0/1) of the tasks of these playbooks due by as_of (those that expired
+    before they were owed left out, as attainment leaves them out)."""
+    on_time = case((_on_time(as_of), 1), else_=0).label("on_time")
+    stmt = select(Task.run_id, Task.step_key, on_time).where(
+        Task.due_on <= as_of, Task.playbook_key.in_(playbooks), ~not_owed()
     )
     return _frame(session, stmt if visible is None else stmt.where(visible))
 

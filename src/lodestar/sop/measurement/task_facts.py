@@ -22,9 +22,10 @@ from lodestar.auth.models import Role, User
 from lodestar.kit.time import day_number
 from lodestar.sop.measurement import repository
 from lodestar.sop.tasks import repository as tasks_repository
+from lodestar.sop.tasks.people import display_names
 
 NO_DAY = 2**40  # "never": later than any due day, so a task not done is never on time
-COUNT_COLUMNS = ("on_time", "late", "skipped", "missed", "due")
+COUNT_COLUMNS = ("on_time", "late", "skipped", "missed", "expired", "due")
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -39,7 +40,7 @@ def _days(values: pd.Series) -> np.ndarray:
 
 @dataclass(frozen=True)
 class People:
-    """Names, managers and roles of every user, by id."""
+    """Names (with the e-mail where two people share a name), managers and roles of every user, by id."""
 
     names: dict[int, str]
     managers: dict[int, int | None]
@@ -58,7 +59,7 @@ def people(session: Session) -> People:
     """Every user's name, manager and role."""
     users = auth_service.list_users(session)
     return People(
-        names={u.id: u.name for u in users},
+        names=display_names(users),
         managers={u.id: u.manager_id for u in users},
         roles={u.id: u.role for u in users},
     )
@@ -118,6 +119,7 @@ def load_tasks(
     frame["run_owner_id"] = frame["run_owner_id"].astype("Int64").fillna(frame["owner_id"])
     frame["due"] = _days(frame["due_on"])
     frame["done"] = _days(frame["done_on"])
+    frame["expired_day"] = _days(frame["expired_on"])
     frame["triggered"] = _days(frame["triggered_on"])
     frame["required"] = frame["required"].astype(bool)
     for column in ("assignee_id", "owner_id", "touch_id", "run_owner_id"):
@@ -126,16 +128,22 @@ def load_tasks(
 
 
 def outcome_columns(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Adds on_time / late / skipped / missed as they stood on `as_of` (work after it does not count yet)."""
+    """Adds on_time / late / skipped / missed / expired as they stood on `as_of` (work after it does not
+    count yet); `owed` is False for a task that expired on or before its due day (left out of every count)."""
     cutoff = day_number(as_of)
     done = (frame["status"] == "done").to_numpy() & (frame["done"].to_numpy() <= cutoff)
     skipped = (frame["status"] == "skipped").to_numpy()
     on_time = done & (frame["done"].to_numpy() <= frame["due"].to_numpy())
+    expired = (frame["status"] == "expired").to_numpy() & (
+        frame["expired_day"].to_numpy() <= frame["due"].to_numpy()
+    )
     return frame.assign(
         on_time=on_time,
         late=done & ~on_time,
         skipped=skipped & ~done,
-        missed=~done & ~skipped,
+        missed=~done & ~skipped & ~expired,
+        expired=expired,
+        owed=~expired,
     )
 
 

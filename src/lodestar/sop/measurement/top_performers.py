@@ -48,8 +48,10 @@ class StepDifference(BaseModel):
     top_on_time_rate: float | None
     rest_on_time_rate: float | None
     gap: float | None  # top minus rest, in on-time share
-    top_median_days: float | None  # trigger to done, done tasks only
+    top_median_days: float | None  # trigger to done, done tasks only (work before the trigger: 0 days)
     rest_median_days: float | None
+    top_done_before_trigger: int = 0  # done in the step's look-back window, before the trigger day
+    rest_done_before_trigger: int = 0
 
 
 class PerformersReport(BaseModel):
@@ -93,9 +95,23 @@ def _rate(group: pd.DataFrame) -> float | None:
     return float(group["on_time"].mean()) if len(group) else None
 
 
+def _done_by(group: pd.DataFrame, cutoff: int) -> pd.DataFrame:
+    return group[(group["status"] == "done") & (group["done"] <= cutoff)]
+
+
 def _median_days(group: pd.DataFrame, cutoff: int) -> float | None:
-    done = group[(group["status"] == "done") & (group["done"] <= cutoff)]
-    return float(np.median(done["done"] - done["triggered"])) if len(done) else None
+    """Median days from the trigger to the work. The trigger is the snapshot that saw the stage entry, and a
+    step's `counts_from_days` lets work done shortly before it count (a touch between the real entry and the
+    snapshot): that work was done when the trigger came, so it takes 0 days rather than a negative count."""
+    done = _done_by(group, cutoff)
+    if not len(done):
+        return None
+    return float(np.median(np.maximum(done["done"] - done["triggered"], 0)))
+
+
+def _done_before_trigger(group: pd.DataFrame, cutoff: int) -> int:
+    done = _done_by(group, cutoff)
+    return int((done["done"] < done["triggered"]).sum())
 
 
 def top_performers(
@@ -131,7 +147,7 @@ def top_performers(
     frame = outcome_columns(
         load_tasks(session, viewer=viewer, due_by=as_of, playbook_key=playbook_key), as_of
     )
-    frame = frame[frame["assignee_id"].isin(ranked)]
+    frame = frame[frame["assignee_id"].isin(ranked).to_numpy() & frame["owed"].to_numpy(dtype=bool)]
     frame = frame.assign(top=frame["assignee_id"].isin(top_ids).to_numpy(dtype=bool))
     cutoff = day_number(as_of)
     steps = []
@@ -150,6 +166,8 @@ def top_performers(
                 gap=top_rate - rest_rate if top_rate is not None and rest_rate is not None else None,
                 top_median_days=_median_days(top, cutoff),
                 rest_median_days=_median_days(rest, cutoff),
+                top_done_before_trigger=_done_before_trigger(top, cutoff),
+                rest_done_before_trigger=_done_before_trigger(rest, cutoff),
             )
         )
     steps.sort(key=lambda s: -abs(s.gap) if s.gap is not None else 1.0)

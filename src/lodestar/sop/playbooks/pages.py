@@ -1,4 +1,5 @@
-"""HTML routes: the playbooks (admins) and their YAML editor with Validate and Save."""
+"""HTML routes: the playbooks (admins edit them, managers read them) and the YAML editor with Validate and
+Save (admins)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from lodestar.auth import service as auth_service
 from lodestar.auth.deps import PageUser
-from lodestar.kit.errors import FieldProblem, InvalidInput
+from lodestar.auth.models import Role, User
+from lodestar.kit.errors import FieldProblem, InvalidInput, PermissionDenied
 from lodestar.sop.playbooks import labels, service
 from lodestar.sop.playbooks.schemas import SopConfig
 from lodestar.web.deps import Db
@@ -43,10 +45,16 @@ def _editor(
     return render(request, "sop/playbooks.html", context, status_code=status_code)
 
 
+def _require_reader(user: User) -> None:
+    """Admins edit the playbooks; managers read them (the SOP their team is measured against)."""
+    if user.role not in (Role.ADMIN, Role.MANAGER):
+        raise PermissionDenied("only admins and managers can see the playbooks")
+
+
 @router.get("/settings/playbooks")
 def playbooks(request: Request, user: PageUser, db: Db) -> Response:
-    """Every playbook with its trigger, steps and texts in both languages, and the YAML editor (admins)."""
-    auth_service.require_admin(user)
+    """Every playbook with its trigger, steps and texts in both languages; the YAML editor for admins."""
+    _require_reader(user)
     config, _ = service.current_config(db)
     return _editor(request, db, service.sop_yaml(config))
 

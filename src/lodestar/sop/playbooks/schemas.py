@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -44,19 +44,49 @@ class Trigger(_Strict):
         return self
 
 
+Language = Literal["en", "zh_CN"]
+
+
 class Evidence(_Strict):
-    """What proves a step done: a note, a file, a checkbox, a matching touch, or a metric reaching a value."""
+    """What proves a step done: a note, a file, a checkbox, a matching touch, or a metric reaching a value.
+
+    A touch matches when its kind is one of `touch_kinds` and either it names the step (the touch's `step`)
+    or its subject contains one of the `keywords` of any language (case-insensitive; no keywords: any
+    subject). The older `subject_contains: Text` is read as `keywords: {en: [Text]}`.
+    """
 
     kind: EvidenceKind = "checkbox"
     touch_kinds: list[TouchKindName] = Field(default_factory=list)
-    subject_contains: str | None = None  # the touch's subject must contain this text (case-insensitive)
+    keywords: dict[Language, list[str]] = Field(default_factory=dict)
     metric: str | None = None
     at_least: float | None = None
     at_most: float | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _read_subject_contains(cls, data: Any) -> Any:
+        """The form before per-language keywords: one English text the subject must contain."""
+        if isinstance(data, dict) and "subject_contains" in data:
+            data = dict(data)
+            text = data.pop("subject_contains")
+            if text is not None:
+                if data.get("keywords"):
+                    raise ValueError("give keywords or subject_contains (the older form), not both")
+                data["keywords"] = {"en": [text]}
+        return data
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords_not_blank(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        cleaned = {lang: [w.strip() for w in words] for lang, words in value.items()}
+        for lang, words in cleaned.items():
+            if any(not w for w in words):
+                raise ValueError(f"keywords.{lang} holds an empty keyword")
+        return {lang: words for lang, words in cleaned.items() if words}
+
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> Self:
-        touchy = bool(self.touch_kinds) or self.subject_contains is not None
+        touchy = bool(self.touch_kinds) or bool(self.keywords)
         metricky = self.metric is not None or self.at_least is not None or self.at_most is not None
         if self.kind == "touch" and not self.touch_kinds:
             raise ValueError("touch evidence needs touch_kinds")
@@ -65,7 +95,7 @@ class Evidence(_Strict):
         ):
             raise ValueError("metric evidence needs a metric and exactly one of at_least / at_most")
         if self.kind != "touch" and touchy:
-            raise ValueError(f"touch_kinds / subject_contains are for touch evidence, not {self.kind}")
+            raise ValueError(f"touch_kinds / keywords are for touch evidence, not {self.kind}")
         if self.kind != "metric" and metricky:
             raise ValueError(f"metric / at_least / at_most are for metric evidence, not {self.kind}")
         return self

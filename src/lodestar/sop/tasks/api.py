@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lodestar.auth.deps import ApiUser
 from lodestar.sop.tasks import service
+from lodestar.sop.tasks.bulk import MAX_TASKS, BulkAction, bulk_act
 from lodestar.sop.tasks.models import PlaybookRun
 from lodestar.sop.tasks.schemas import (
     EvidenceIn,
@@ -18,6 +19,7 @@ from lodestar.sop.tasks.schemas import (
     SkipIn,
     TaskBucket,
     TaskRead,
+    TaskSort,
 )
 from lodestar.web.deps import Db, Today
 
@@ -51,15 +53,47 @@ def list_tasks(
     stage: str | None = None,
     playbook_key: str | None = None,
     account_id: int | None = None,
+    sort: TaskSort = "due",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TaskPage:
-    """Lists the tasks the caller may see in a bucket (today, overdue, upcoming, open, done, skipped, all)."""
+    """Lists the tasks the caller may see in a bucket (today, overdue, upcoming, later, open, done, skipped,
+    expired, all), soonest due first or by account ARR, health (worst first) or risk (most ARR at risk)."""
     items, total = service.list_tasks(
         db, caller, bucket=bucket, assignee_id=assignee_id, stage=stage, playbook_key=playbook_key,
-        account_id=account_id, today=today, limit=limit, offset=offset,
+        account_id=account_id, today=today, sort=sort, limit=limit, offset=offset,
     )  # fmt: skip
     return TaskPage(items=items, total=total)
+
+
+class BulkIn(BaseModel):
+    """Many tasks and one action for all of them (with the note, reason or person it needs)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    action: BulkAction
+    task_ids: list[int] = Field(min_length=1, max_length=MAX_TASKS)
+    note: str | None = Field(default=None, max_length=10_000)
+    reason: str | None = Field(default=None, max_length=2_000)
+    assignee_id: int | None = None
+
+
+class BulkResult(BaseModel):
+    """The tasks acted on."""
+
+    action: BulkAction
+    task_ids: list[int]
+
+
+@router.post("/tasks/bulk", response_model=BulkResult, summary="Act on many tasks")
+def bulk_tasks(data: BulkIn, request: Request, caller: ApiUser, db: Db) -> BulkResult:
+    """Completes (checkbox steps, or note steps with the note given), skips (with the reason) or reassigns
+    every listed task, or none: a 422 names each refused task and nothing is changed."""
+    ids = bulk_act(
+        db, caller, data.action, data.task_ids, note=data.note, reason=data.reason,
+        assignee_id=data.assignee_id, data_dir=request.app.state.settings.data_dir,
+    )  # fmt: skip
+    return BulkResult(action=data.action, task_ids=ids)
 
 
 @router.get("/tasks/counts", summary="Count my open tasks")

@@ -10,7 +10,7 @@ from lodestar.cli_support import JsonOpt, context, date_or_today, emit, fail
 
 UserOpt = Annotated[str | None, typer.Option("--user", help="Act as this user (e-mail).")]
 TodayOpt = Annotated[str | None, typer.Option("--today", help="The day to count from, YYYY-MM-DD.")]
-BUCKETS = ("today", "overdue", "upcoming", "open", "done", "skipped", "all")
+BUCKETS = ("today", "overdue", "upcoming", "later", "open", "done", "skipped", "expired", "all")
 
 
 def _user(session: Any, email: str | None) -> Any:
@@ -28,7 +28,7 @@ def _user(session: Any, email: str | None) -> Any:
 
 def tasks(
     bucket: Annotated[
-        str, typer.Option(help="today, overdue, upcoming, open, done, skipped or all.")
+        str, typer.Option(help="today, overdue, upcoming, later, open, done, skipped, expired or all.")
     ] = "open",
     user: UserOpt = None,
     mine: Annotated[bool, typer.Option("--mine", help="Only tasks assigned to --user.")] = False,

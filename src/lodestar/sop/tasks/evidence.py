@@ -29,15 +29,37 @@ def counts_from(task: Task) -> date:
     return date.fromisoformat(task.evidence_rule["counts_from"])
 
 
+def rule_keywords(rule: dict[str, Any]) -> dict[str, list[str]]:
+    """A touch rule's subject keywords by language (a task made before keywords existed carries the older
+    `subject_contains`, an English text)."""
+    if rule.get("keywords"):
+        return dict(rule["keywords"])
+    if rule.get("subject_contains"):
+        return {"en": [rule["subject_contains"]]}
+    return {}
+
+
+def subject_fits(rule: dict[str, Any], step_key: str, subject: str | None, touch_step: str | None) -> bool:
+    """Whether a touch speaks for a step: it names the step, or (naming none) its subject holds one of the
+    step's keywords in any language (no keywords: any subject). A touch naming another step does not."""
+    if touch_step:
+        return touch_step == step_key
+    words = [w.casefold() for group in rule_keywords(rule).values() for w in group]
+    text = (subject or "").casefold()
+    return not words or any(w in text for w in words)
+
+
 def touch_fits(task: Task, touch: Touch, zone: ZoneInfo) -> str | None:
     """Why this touch is not evidence for the task, or None when it is."""
     rule = task.evidence_rule
     kinds = rule.get("touch_kinds", [])
     if touch.kind not in kinds:
         return f"is a {touch.kind} touch; this step needs one of: {', '.join(kinds)}"
-    wanted = rule.get("subject_contains")
-    if wanted and wanted.casefold() not in (touch.subject or "").casefold():
-        return f"has a subject without {wanted!r}"
+    if touch.step and touch.step != task.step_key:
+        return f"was logged for the step {touch.step!r}, not {task.step_key!r}"
+    if not subject_fits(rule, task.step_key, touch.subject, touch.step):
+        words = ", ".join(repr(w) for group in rule_keywords(rule).values() for w in group)
+        return f"has a subject with none of the keywords {words}"
     if touch_day(touch.occurred_at, zone) < counts_from(task):
         return f"happened before {counts_from(task)}, when work for this step starts to count"
     return None
@@ -97,8 +119,11 @@ def store_file(data_dir: Path, task_id: int, name: str, content: bytes) -> dict[
     return {"file": safe, "size": len(content), "path": f"evidence/{task_id}/{safe}"}
 
 
-def match_touches(session: Session, zone: ZoneInfo, account_ids: Collection[int] | None = None) -> int:
-    """Completes open touch-evidence tasks with the earliest fitting touch not used by the same step."""
+def match_touches(
+    session: Session, zone: ZoneInfo, today: date, account_ids: Collection[int] | None = None
+) -> int:
+    """Completes open touch-evidence tasks with the earliest fitting touch not used by the same step (a
+    touch dated after today proves nothing yet: no step is done on a day that has not come)."""
     tasks = [t for t, _ in repository.open_tasks_of_kind(session, "touch", account_ids)]
     if not tasks:
         return 0
@@ -117,12 +142,12 @@ def match_touches(session: Session, zone: ZoneInfo, account_ids: Collection[int]
         start = _start(task, steps)
         if start is None:
             continue  # a step it follows is still open
-        wanted = (rule.get("subject_contains") or "").casefold()
         for day, touch in by_account.get(task.account_id, []):
             if (
                 day < start
+                or day > today
                 or touch.kind not in rule.get("touch_kinds", [])
-                or (wanted and wanted not in (touch.subject or "").casefold())
+                or not subject_fits(rule, task.step_key, touch.subject, touch.step)
                 or ("step", task.playbook_key, task.step_key, touch.id) in used
                 or ("run", task.run_id, touch.id) in used
             ):

@@ -17,6 +17,8 @@ class TaskStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
     SKIPPED = "skipped"
+    # Closed by the system: the account left the stage the task was made for (see expiry.py).
+    EXPIRED = "expired"
 
 
 class PlaybookRun(Base):
@@ -75,4 +77,5 @@ class Task(Base):
     evidence: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # what was given: note, file, value
     touch_id: Mapped[int | None] = mapped_column(ForeignKey("touches.id", ondelete="SET NULL"))
     skip_reason: Mapped[str | None] = mapped_column(Text)
+    expired_on: Mapped[date | None]  # the day the account left the task's stage (status expired)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,9 +1,10 @@
-"""HTML routes: the task inbox, a task's page and its actions (complete, skip, reassign), the nav badge."""
+"""HTML routes: the task inbox with its bulk actions, a task's page and its actions (complete, skip,
+reassign), the nav badge."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -11,13 +12,16 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
+from lodestar.auth import service as auth_service
 from lodestar.auth.deps import PageUser
 from lodestar.auth.models import Role, User
 from lodestar.kit.errors import FieldProblem, InvalidInput
 from lodestar.sop.playbooks import labels
 from lodestar.sop.playbooks import service as playbooks_service
 from lodestar.sop.tasks import service as tasks_service
-from lodestar.sop.tasks.schemas import EvidenceIn, TaskBucket, TaskRead
+from lodestar.sop.tasks.bulk import BulkAction, bulk_act
+from lodestar.sop.tasks.people import display_names
+from lodestar.sop.tasks.schemas import EvidenceIn, TaskBucket, TaskRead, TaskSort
 from lodestar.sop.tasks.task_cards import assignable_users, metric_states, queue_owners, touch_choices
 from lodestar.web.deps import Db, Today
 from lodestar.web.forms import field_errors, local_path, read_form, validate
@@ -25,7 +29,9 @@ from lodestar.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-TABS: tuple[TaskBucket, ...] = ("today", "overdue", "upcoming")
+# Every open task is in exactly one tab, so the tab counts add up to the open tasks.
+TABS: tuple[TaskBucket, ...] = ("overdue", "today", "upcoming", "later")
+SORTS: tuple[TaskSort, ...] = get_args(TaskSort)
 PAGE_SIZE = 25
 MAX_FILE_BYTES = 20 * 1024 * 1024
 FLASH = "sop_flash"
@@ -38,7 +44,8 @@ class InboxFilter(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    tab: Literal["today", "overdue", "upcoming"] = "today"
+    tab: Literal["today", "overdue", "upcoming", "later"] = "today"
+    sort: TaskSort = "due"
     stage: str | None = None
     playbook: str | None = None
     assignee: int | None = None
@@ -57,8 +64,15 @@ def _assignee_of(user: User, flt: InboxFilter) -> int | None:
 
 def _href(flt: InboxFilter, **changes: Any) -> str:
     values = {**flt.model_dump(), **changes}
-    query = {k: v for k, v in values.items() if v not in (None, "") and not (k == "page" and v == 1)}
+    defaults = {"page": 1, "sort": "due"}
+    query = {k: v for k, v in values.items() if v not in (None, "") and defaults.get(k) != v}
     return "/tasks?" + urlencode(query)
+
+
+def _labelled(db: Db, users: list[User]) -> list[tuple[int, str]]:
+    """(id, name) of these users, with the e-mail beside a name another user shares."""
+    names = display_names(auth_service.list_users(db))
+    return [(u.id, names.get(u.id, u.name)) for u in users]
 
 
 def _task_context(request: Request, db: Db, user: User, tasks: list[TaskRead], today: date) -> dict[str, Any]:
@@ -69,7 +83,7 @@ def _task_context(request: Request, db: Db, user: User, tasks: list[TaskRead], t
         "zh": labels.chinese(request),
         "stage_labels": labels.stage_labels(db, request),
         "playbook_labels": labels.playbook_labels(config, request),
-        "assignees": [(u.id, u.name) for u in assignable_users(db, user)],
+        "assignees": _labelled(db, assignable_users(db, user)),
         "touch_choices": touch_choices(db, tasks, request.app.state.settings.zone),
         "metric_states": metric_states(request, tasks),
         "can_act": user.role != Role.VIEWER,
@@ -86,27 +100,57 @@ def inbox(request: Request, user: PageUser, db: Db, today: Today) -> Response:
         "playbook_key": flt.playbook,
         "today": today,
     }
-    counts = {tab: tasks_service.list_tasks(db, user, bucket=tab, limit=1, **filters)[1] for tab in TABS}
+    counts = tasks_service.open_counts(db, user, **filters)
     offset = (flt.page - 1) * PAGE_SIZE
     tasks, total = tasks_service.list_tasks(
-        db, user, bucket=flt.tab, limit=PAGE_SIZE, offset=offset, **filters
+        db, user, bucket=flt.tab, sort=flt.sort, limit=PAGE_SIZE, offset=offset, **filters
     )
     config, _ = playbooks_service.current_config(db)
     context = {
         **_task_context(request, db, user, tasks, today),
         "flt": flt,
         "tabs": TABS,
+        "sorts": SORTS,
         "counts": counts,
+        "open_total": sum(counts.values()),
         "tasks": tasks,
         "total": total,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "href": lambda **kw: _href(flt, **kw),
         "playbooks": [p for p in config.playbooks],
-        "owners": [(u.id, u.name) for u in queue_owners(db, user)],
+        "owners": _labelled(db, queue_owners(db, user)),
         "flash": request.session.pop(FLASH, None),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     return render(request, "sop/inbox.html", context)
+
+
+@router.post("/tasks/bulk")
+async def bulk(request: Request, user: PageUser, db: Db) -> Response:
+    """Completes, skips or reassigns the ticked tasks, all or none; back to the inbox saying which."""
+    form = await read_form(request)
+    ids = [int(v) for v in (await request.form()).getlist("task_id") if isinstance(v, str) and v.isdigit()]
+    action = form.get("action", "")
+    assignee = form.get("assignee_id", "")
+    try:
+        if action not in get_args(BulkAction):
+            raise InvalidInput.one("action", "pick complete, skip or reassign")
+        done = bulk_act(
+            db,
+            user,
+            cast(BulkAction, action),
+            ids,
+            note=form.get("note"),
+            reason=form.get("reason"),
+            assignee_id=int(assignee) if assignee.isdigit() else None,
+            data_dir=request.app.state.settings.data_dir,
+        )
+    except InvalidInput as exc:
+        db.rollback()  # a refused batch changes nothing
+        request.session[FLASH] = {"action": "bulk_refused", "problems": [p.message for p in exc.problems]}
+    else:
+        request.session[FLASH] = {"action": f"bulk_{action}", "count": len(done)}
+    return RedirectResponse(local_path(form.get("next"), "/tasks"), status_code=303)
 
 
 @router.get("/tasks/badge")

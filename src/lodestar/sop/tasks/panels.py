@@ -21,6 +21,7 @@ from lodestar.sop.playbooks import labels
 from lodestar.sop.playbooks import service as playbooks_service
 from lodestar.sop.tasks import service as tasks_service
 from lodestar.sop.tasks.activity_feed import account_activity_feed
+from lodestar.sop.tasks.schemas import TaskRead
 from lodestar.web.deps import Db
 from lodestar.web.forms import read_form, validate
 from lodestar.web.templating import render
@@ -28,7 +29,7 @@ from lodestar.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 TOUCH_KINDS = ("call", "visit", "meeting", "training", "email", "qbr")
-TOUCH_FIELDS = ("kind", "occurred_on", "occurred_time", "subject", "notes", "duration_minutes")
+TOUCH_FIELDS = ("kind", "occurred_on", "occurred_time", "subject", "notes", "duration_minutes", "step")
 FEED_LENGTH = 60
 FLASH = "sop_account_flash"
 
@@ -38,10 +39,21 @@ def _touch_defaults(request: Request) -> dict[str, str]:
     return {"kind": "call", "occurred_on": now.date().isoformat(), "occurred_time": now.strftime("%H:%M")}
 
 
+def _touch_steps(tasks: list[TaskRead], zh: bool) -> list[tuple[str, str]]:
+    """(step key, title) of the account's open steps a touch can do, for the touch form's step picker."""
+    steps = {
+        t.step_key: (t.title_zh if zh and t.title_zh else t.title)
+        for t in tasks
+        if t.evidence_kind == "touch"
+    }
+    return sorted(steps.items(), key=lambda kv: kv[1])
+
+
 def account_section(request: Request, db: Db, user: User, account: Account) -> dict[str, Any]:
     """The account page's SOP context: touch form, manual playbooks, open tasks and the activity feed."""
     config, _ = playbooks_service.current_config(db)
     tasks, _ = tasks_service.list_tasks(db, user, bucket="open", account_id=account.id, limit=100)
+    zh = labels.chinese(request)
     zone = request.app.state.settings.zone
     return {
         "tasks": tasks,
@@ -50,8 +62,9 @@ def account_section(request: Request, db: Db, user: User, account: Account) -> d
         "playbook_labels": labels.playbook_labels(config, request),
         "touch_kinds": TOUCH_KINDS,
         "touch_values": _touch_defaults(request),
+        "touch_steps": _touch_steps(tasks, zh),
         "today": today_in(zone),
-        "zh": labels.chinese(request),
+        "zh": zh,
         "can_act": user.role != Role.VIEWER,
         "flash": request.session.pop(FLASH, None),
     }
@@ -77,14 +90,28 @@ def _touch_from(form: dict[str, str], request: Request) -> TouchIn:
         "subject": form.get("subject") or None,
         "notes": form.get("notes") or None,
         "duration_minutes": form.get("duration_minutes") or None,
+        "step": form.get("step") or None,
     }
     return validate(TouchIn, data)
 
 
 def _touch_form(
-    request: Request, account: Account, values: dict[str, str], errors: dict[str, str], status_code: int
+    request: Request,
+    db: Db,
+    user: User,
+    account: Account,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int,
 ) -> Response:
-    context = {"account": account, "values": values, "errors": errors, "touch_kinds": TOUCH_KINDS}
+    tasks, _ = tasks_service.list_tasks(db, user, bucket="open", account_id=account.id, limit=100)
+    context = {
+        "account": account,
+        "values": values,
+        "errors": errors,
+        "touch_kinds": TOUCH_KINDS,
+        "touch_steps": _touch_steps(tasks, labels.chinese(request)),
+    }
     return render(request, "sop/touch_form.html", context, status_code=status_code)
 
 
@@ -101,7 +128,7 @@ def _touch_errors(exc: InvalidInput) -> dict[str, str]:
 def new_touch_form(account_id: int, request: Request, user: PageUser, db: Db) -> Response:
     """The form to log a call, visit, meeting, training, e-mail or QBR."""
     account = accounts_service.get_account(db, user, account_id)
-    return _touch_form(request, account, _touch_defaults(request), {}, 200)
+    return _touch_form(request, db, user, account, _touch_defaults(request), {}, 200)
 
 
 @router.post("/accounts/{account_id}/touches")
@@ -114,7 +141,7 @@ async def log_touch(account_id: int, request: Request, user: PageUser, db: Db) -
     except InvalidInput as exc:
         db.rollback()
         account = accounts_service.get_account(db, user, account_id)
-        return _touch_form(request, account, form, _touch_errors(exc), 422)
+        return _touch_form(request, db, user, account, form, _touch_errors(exc), 422)
     request.session[FLASH] = {"action": "touch", "completed": len(touch.completed_task_ids)}
     return RedirectResponse(f"/accounts/{account_id}#timeline", status_code=303)
 

@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Subquery,
     Table,
     Text,
+    and_,
     case,
     cast,
     func,
@@ -30,7 +32,7 @@ from lodestar.sop.tasks.models import PlaybookRun, Task, TaskStatus
 
 BATCH = 5_000  # keeps IN (...) lists under SQLite's bound-parameter limit
 OPEN = TaskStatus.OPEN.value
-TaskRows = Select[Task, PlaybookRun]
+TaskRows = Select[Task, PlaybookRun, Any, Any, Any]
 
 
 def _chunks(values: Collection[Any]) -> Iterable[list[Any]]:
@@ -87,10 +89,30 @@ def get_task(session: Session, task_id: int) -> Task | None:
     return session.get(Task, task_id)
 
 
-def task_rows_stmt() -> TaskRows:
-    """Tasks with their run (for reading)."""
-    stmt: TaskRows = select(Task, PlaybookRun).join(PlaybookRun, PlaybookRun.id == Task.run_id)
+def task_rows_stmt(standing: Subquery) -> TaskRows:
+    """Tasks with their run and their account's ARR, health score and grade (for reading and sorting)."""
+    stmt: TaskRows = (
+        select(Task, PlaybookRun, standing.c.arr, standing.c.health_score, standing.c.health_grade)
+        .join(PlaybookRun, PlaybookRun.id == Task.run_id)
+        .outerjoin(standing, standing.c.account_id == Task.account_id)
+    )
     return stmt
+
+
+def sort_order(sort: str, standing: Subquery) -> list[Any]:
+    """The ORDER BY of an inbox sort. Health: worst score first. Risk: most ARR at risk first, where until
+    a churn model exists the risk of an account is 1 - health score / 100 (no score: counted as 50)."""
+    arr = func.coalesce(standing.c.arr, 0)
+    score = standing.c.health_score
+    if sort == "arr":
+        keys: list[ColumnElement[Any]] = [arr.desc()]
+    elif sort == "health":
+        keys = [case((score.is_(None), 1), else_=0), score.asc()]
+    elif sort == "risk":
+        keys = [(arr * (100 - func.coalesce(score, 50))).desc()]
+    else:
+        keys = []
+    return [*keys, Task.due_on, Task.id]
 
 
 def in_scope(owned: Select[int], people: Sequence[int]) -> ColumnElement[bool]:
@@ -107,7 +129,9 @@ def bucket_filter(bucket: str, today: date, upcoming_days: int) -> list[ColumnEl
         return [is_open, Task.due_on < today]
     if bucket == "upcoming":
         return [is_open, Task.due_on > today, Task.due_on <= today + timedelta(days=upcoming_days)]
-    if bucket in (TaskStatus.OPEN.value, TaskStatus.DONE.value, TaskStatus.SKIPPED.value):
+    if bucket == "later":
+        return [is_open, Task.due_on > today + timedelta(days=upcoming_days)]
+    if bucket in {s.value for s in TaskStatus}:
         return [Task.status == bucket]
     return []
 
@@ -128,17 +152,35 @@ def task_filters(
     return out
 
 
-def page(session: Session, stmt: TaskRows, limit: int, offset: int) -> tuple[list[Any], int]:
-    """One page of a task query and the total count."""
+def page(
+    session: Session, stmt: TaskRows, order: Sequence[ColumnElement[Any]], limit: int, offset: int
+) -> tuple[list[Any], int]:
+    """One page of a task query in this order, and the total count."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    ordered = stmt.order_by(Task.due_on, Task.id).limit(limit).offset(offset)
+    ordered = stmt.order_by(*order).limit(limit).offset(offset)
     return [tuple(r) for r in session.execute(ordered)], total
 
 
-def task_row(session: Session, task_id: int) -> tuple[Any, ...] | None:
-    """One task with its run."""
-    row = session.execute(task_rows_stmt().where(Task.id == task_id)).first()
+def task_row(session: Session, task_id: int, standing: Subquery) -> tuple[Any, ...] | None:
+    """One task with its run and its account's standing."""
+    row = session.execute(task_rows_stmt(standing).where(Task.id == task_id)).first()
     return tuple(row) if row else None
+
+
+def count_by_bucket(session: Session, stmt: TaskRows, today: date, upcoming_days: int) -> dict[str, int]:
+    """How many open tasks of a query fall in each inbox bucket, in one statement."""
+    soon = today + timedelta(days=upcoming_days)
+    inner = stmt.where(Task.status == OPEN).with_only_columns(Task.due_on).order_by(None).subquery()
+    due = inner.c.due_on
+    buckets = {
+        "overdue": due < today,
+        "today": due == today,
+        "upcoming": and_(due > today, due <= soon),
+        "later": due > soon,
+    }
+    sums = [func.coalesce(func.sum(case((rule, 1), else_=0)), 0).label(k) for k, rule in buckets.items()]
+    row = session.execute(select(*sums).select_from(inner)).one()
+    return {k: int(v) for k, v in zip(buckets, row, strict=True)}
 
 
 def open_due_counts(session: Session, assignee_id: int, last: date) -> list[tuple[date, int]]:
@@ -152,13 +194,16 @@ def open_due_counts(session: Session, assignee_id: int, last: date) -> list[tupl
 
 
 def open_tasks_of_kind(
-    session: Session, kind: str, account_ids: Collection[int] | None = None
+    session: Session,
+    kind: str,
+    account_ids: Collection[int] | None = None,
+    statuses: Collection[str] = (OPEN,),
 ) -> list[tuple[Task, date]]:
-    """Open tasks whose evidence is of this kind, with their run's trigger date."""
+    """Open tasks (or those of these statuses) of this evidence kind, with their run's trigger day."""
     stmt = (
         select(Task, PlaybookRun.triggered_on)
         .join(PlaybookRun, PlaybookRun.id == Task.run_id)
-        .where(Task.status == OPEN, Task.evidence_kind == kind)
+        .where(Task.status.in_(sorted(statuses)), Task.evidence_kind == kind)
     )
     if account_ids is None:
         return [(t, d) for t, d in session.execute(stmt)]

@@ -9,7 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lodestar.sop.playbooks.schemas import EvidenceKind
 
-TaskBucket = Literal["today", "overdue", "upcoming", "open", "done", "skipped", "all"]
+# Open tasks fall in exactly one of today / overdue / upcoming (the next 7 days) / later.
+TaskBucket = Literal["today", "overdue", "upcoming", "later", "open", "done", "skipped", "expired", "all"]
+# How the inbox orders tasks: soonest due, largest ARR, worst health, or most ARR at risk.
+TaskSort = Literal["due", "arr", "health", "risk"]
 
 
 class TaskRead(BaseModel):
@@ -31,8 +34,9 @@ class TaskRead(BaseModel):
     assignee_id: int | None = None
     assignee_name: str | None = None
     due_on: date
-    status: Literal["open", "done", "skipped"]
+    status: Literal["open", "done", "skipped", "expired"]
     done_on: date | None = None
+    expired_on: date | None = None  # the day the account left the task's stage
     on_time: bool | None = None  # None while open
     evidence: dict[str, Any] | None = None
     skip_reason: str | None = None
@@ -40,7 +44,10 @@ class TaskRead(BaseModel):
     triggered_on: date
     run_id: int
     touch_id: int | None = None
-    completed_at: datetime | None = None  # when it was completed or skipped
+    completed_at: datetime | None = None  # when it was completed, skipped or expired
+    account_arr: float | None = None
+    account_health_score: float | None = None
+    account_health_grade: str | None = None
 
 
 class EvidenceIn(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -22,10 +22,11 @@ from lodestar.sop.playbooks import service as playbooks_service
 from lodestar.sop.playbooks import triggers
 from lodestar.sop.playbooks.schemas import SopConfig
 from lodestar.sop.tasks import evidence as rules
-from lodestar.sop.tasks import repository
+from lodestar.sop.tasks import expiry, repository
 from lodestar.sop.tasks.models import PlaybookRun, Task, TaskStatus
+from lodestar.sop.tasks.people import display_names
 from lodestar.sop.tasks.runs import create_runs
-from lodestar.sop.tasks.schemas import EvidenceIn, TaskBucket, TaskRead
+from lodestar.sop.tasks.schemas import EvidenceIn, TaskBucket, TaskRead, TaskSort
 
 UPCOMING_DAYS = 7
 
@@ -88,8 +89,9 @@ def _scope_ids(session: Session, viewer: User) -> frozenset[int] | None:
 
 
 def _to_read(
-    task: Task, run: PlaybookRun, account_name: str, assignee_name: str | None, config: SopConfig
+    row: tuple[Any, ...], account_name: str, assignee_name: str | None, config: SopConfig
 ) -> TaskRead:
+    task, run, arr, score, grade = row
     playbook = next((p for p in config.playbooks if p.key == task.playbook_key), None)
     step = next((s for s in playbook.steps if s.key == task.step_key), None) if playbook else None
     on_time = (
@@ -122,6 +124,10 @@ def _to_read(
         run_id=run.id,
         touch_id=task.touch_id,
         completed_at=task.completed_at,
+        expired_on=task.expired_on,
+        account_arr=float(arr) if arr is not None else None,
+        account_health_score=score,
+        account_health_grade=grade,
     )
 
 
@@ -129,13 +135,13 @@ def _reads(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[TaskRead]:
     """Tasks with their runs as read models, with their accounts' and assignees' names."""
     if not rows:
         return []
-    accounts = accounts_service.account_names(session, {task.account_id for task, _ in rows})
-    wanted = {task.assignee_id for task, _ in rows}
-    people = {u.id: u.name for u in auth_service.list_users(session) if u.id in wanted}
+    accounts = accounts_service.account_names(session, {row[0].account_id for row in rows})
+    wanted = {row[0].assignee_id for row in rows}
+    people = {i: n for i, n in display_names(auth_service.list_users(session)).items() if i in wanted}
     config, _ = playbooks_service.current_config(session)
     return [
-        _to_read(task, run, accounts.get(task.account_id, ""), people.get(task.assignee_id), config)
-        for task, run in rows
+        _to_read(row, accounts.get(row[0].account_id, ""), people.get(row[0].assignee_id), config)
+        for row in rows
     ]
 
 
@@ -149,32 +155,66 @@ def list_tasks(
     playbook_key: str | None = None,
     account_id: int | None = None,
     today: date | None = None,
+    sort: TaskSort = "due",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[TaskRead], int]:
-    """The viewer's tasks in a bucket, with filters; (page, total), soonest due first."""
+    """The viewer's tasks in a bucket, with filters; (page, total), soonest due first unless sorted by
+    ARR, health or risk."""
     if not 1 <= limit <= 500:
         raise InvalidInput.one("limit", "must be between 1 and 500")
     if offset < 0:
         raise InvalidInput.one("offset", "must be >= 0")
+    if sort not in get_args(TaskSort):
+        raise InvalidInput.one("sort", f"must be one of {', '.join(get_args(TaskSort))}, not {sort!r}")
     day = today or company_today()
-    stmt = repository.task_rows_stmt()
+    standing = accounts_service.standing_subquery()
+    stmt = _visible_stmt(session, viewer, standing, assignee_id, stage, playbook_key, account_id)
+    stmt = stmt.where(*repository.bucket_filter(bucket, day, UPCOMING_DAYS))
+    order = repository.sort_order(sort, standing)
+    rows, total = repository.page(session, stmt, order, limit, offset)
+    return _reads(session, rows), total
+
+
+def _visible_stmt(
+    session: Session,
+    viewer: User,
+    standing: Any,
+    assignee_id: int | None,
+    stage: str | None,
+    playbook_key: str | None,
+    account_id: int | None,
+) -> repository.TaskRows:
+    """The tasks the viewer may see, with the filters that are set."""
+    stmt = repository.task_rows_stmt(standing)
     scope = _scope_ids(session, viewer)
     if scope is not None:
         people = sorted(scope | {viewer.id})
         stmt = stmt.where(repository.in_scope(accounts_service.ids_owned_by(people), people))
-    stmt = stmt.where(*repository.bucket_filter(bucket, day, UPCOMING_DAYS))
-    stmt = stmt.where(
-        *repository.task_filters(
-            assignee_id=assignee_id, stage=stage, playbook_key=playbook_key, account_id=account_id
-        )
+    filters = repository.task_filters(
+        assignee_id=assignee_id, stage=stage, playbook_key=playbook_key, account_id=account_id
     )
-    rows, total = repository.page(session, stmt, limit, offset)
-    return _reads(session, rows), total
+    return stmt.where(*filters)
 
 
-def _visible_row(session: Session, viewer: User, task_id: int) -> tuple[Task, PlaybookRun]:
-    row = repository.task_row(session, task_id)
+def open_counts(
+    session: Session,
+    viewer: User,
+    *,
+    today: date,
+    assignee_id: int | None = None,
+    stage: str | None = None,
+    playbook_key: str | None = None,
+) -> dict[str, int]:
+    """The viewer's open tasks (with the inbox filters) per bucket: overdue, today, upcoming, later. Each
+    open task is in exactly one, so they add up to all open tasks."""
+    standing = accounts_service.standing_subquery()
+    stmt = _visible_stmt(session, viewer, standing, assignee_id, stage, playbook_key, None)
+    return repository.count_by_bucket(session, stmt, today, UPCOMING_DAYS)
+
+
+def _visible_row(session: Session, viewer: User, task_id: int) -> tuple[Any, ...]:
+    row = repository.task_row(session, task_id, accounts_service.standing_subquery())
     facts = accounts_service.owner_tier_stage(session, [row[0].account_id]) if row else {}
     ids = _scope_ids(session, viewer)
     if row is None or row[0].account_id not in facts:
@@ -182,7 +222,7 @@ def _visible_row(session: Session, viewer: User, task_id: int) -> tuple[Task, Pl
     owner = facts[row[0].account_id][0]
     if not (ids is None or owner in ids or row[0].assignee_id in ids):
         raise NotFound(f"task {task_id} not found")
-    return row[0], row[1]
+    return row
 
 
 def get_task(session: Session, viewer: User, task_id: int) -> TaskRead:
@@ -231,6 +271,12 @@ def _check_touch(session: Session, task: Task, touch_id: int) -> date:
     why = rules.touch_fits(task, touch, _zone())
     if why:
         raise InvalidInput.one("evidence.touch_id", f"touch {touch_id} {why}")
+    day = rules.touch_day(touch.occurred_at, _zone())
+    if day > company_today():
+        raise InvalidInput.one(
+            "evidence.touch_id",
+            f"touch {touch_id} is dated {day}, in the future: a step is done when it happens",
+        )
     used = repository.used_touches(session, [task.account_id])
     if ("step", task.playbook_key, task.step_key, touch_id) in used:
         raise InvalidInput.one("evidence.touch_id", f"touch {touch_id} already completed this step once")
@@ -285,7 +331,7 @@ def complete_tasks_proved_by(session: Session, touch: Touch) -> list[int]:
 
 def match_touches(session: Session, account_ids: Collection[int] | None = None) -> int:
     """Completes open touch-evidence tasks with matching touches; tasks completed."""
-    return rules.match_touches(session, _zone(), account_ids)
+    return rules.match_touches(session, _zone(), company_today(), account_ids)
 
 
 def check_metric_evidence(session: Session, snapshot_root: Path, as_of: date) -> int:
@@ -300,23 +346,44 @@ def after_snapshot(
     transitions: Sequence[Mapping[str, Any]],
     first_stage: str,
 ) -> dict[str, int]:
-    """The snapshot job's SOP step: start playbooks for stage entries, then complete what evidence shows."""
+    """The snapshot job's SOP step: start playbooks for stage entries, complete what evidence shows, then
+    expire what is still open of the stages accounts have left."""
     runs = fire_stage_entries(session, transitions, lifecycle_first_stage=first_stage)
     touched = match_touches(session)
     metric = rules.check_metrics(session, snapshot_root, days)
-    return {"runs": runs, "touch_completed": touched, "metric_completed": metric}
+    expired = expire_left_stages(session, max(days)) if days else 0
+    return {"runs": runs, "touch_completed": touched, "metric_completed": metric, "expired": expired}
 
 
-def open_tasks(session: Session, kinds: Collection[str]) -> list[tuple[Task, date]]:
-    """Every open task whose evidence is of these kinds, with its run's trigger day (for bulk work)."""
-    return [row for kind in sorted(kinds) for row in repository.open_tasks_of_kind(session, kind)]
+def expire_left_stages(session: Session, as_of: date) -> int:
+    """Closes as expired the open tasks of stages their accounts left by as_of; how many."""
+    return expiry.expire_left_stages(session, as_of)
+
+
+def open_tasks(
+    session: Session, kinds: Collection[str], *, with_expired: bool = False
+) -> list[tuple[Task, date]]:
+    """Every open task whose evidence is of these kinds, with its run's trigger day (for bulk work); with
+    `with_expired`, the expired ones too (the demo replays work done before a stage ended)."""
+    statuses = (TaskStatus.OPEN.value, TaskStatus.EXPIRED.value) if with_expired else (TaskStatus.OPEN.value,)
+    return [
+        row
+        for kind in sorted(kinds)
+        for row in repository.open_tasks_of_kind(session, kind, statuses=statuses)
+    ]
 
 
 def close_many(session: Session, values: Sequence[dict[str, Any]]) -> int:
-    """Writes many completions and skips at once (the demo's simulated work); each dict carries `id`."""
+    """Writes many completions and skips at once (the demo's simulated work); each dict carries `id`.
+
+    A completion dated before the day a task expired replaces the expiry (the work was done in its stage).
+    """
+    today = company_today()
     for row in values:
         if row.get("status") not in (TaskStatus.DONE.value, TaskStatus.SKIPPED.value):
             raise InvalidInput.one("status", f"task {row.get('id')}: must be done or skipped")
+        if row.get("done_on") is not None and row["done_on"] > today:
+            raise InvalidInput.one("done_on", f"task {row.get('id')}: {row['done_on']} is in the future")
         if row["status"] == TaskStatus.SKIPPED.value and not (row.get("skip_reason") or "").strip():
             raise InvalidInput.one("skip_reason", f"task {row.get('id')}: a skipped task needs a reason")
     session.flush()

@@ -14,6 +14,7 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
 from lodestar.engagement import service as engagement_service
 from lodestar.snapshots import service as snapshots_service
+from lodestar.sop.tasks.evidence import subject_fits
 from lodestar.sop.tasks.schemas import TaskRead
 
 TOUCH_CHOICES = 10
@@ -57,7 +58,8 @@ def queue_owners(db: Session, viewer: User) -> list[User]:
 
 
 def touch_choices(db: Session, tasks: list[TaskRead], zone: tzinfo) -> dict[int, list[Any]]:
-    """For each open touch-evidence task, the account's latest touches that fit its rule (kind, subject, day).
+    """For each open touch-evidence task, the account's latest touches that fit its rule (kind, keywords or
+    step, day).
 
     The service still has the last word (a touch may already prove the same step of another run).
     """
@@ -66,7 +68,6 @@ def touch_choices(db: Session, tasks: list[TaskRead], zone: tzinfo) -> dict[int,
         if task.status != "open" or task.evidence_kind != "touch":
             continue
         rule = task.evidence_rule
-        wanted = (rule.get("subject_contains") or "").casefold()
         since = rule.get("counts_from")
         touches = engagement_service.account_touches(
             db, task.account_id, kinds=rule.get("touch_kinds") or None, limit=TOUCH_CHOICES
@@ -74,7 +75,7 @@ def touch_choices(db: Session, tasks: list[TaskRead], zone: tzinfo) -> dict[int,
         choices[task.id] = [
             t
             for t in touches
-            if wanted in (t.subject or "").casefold()
+            if subject_fits(rule, task.step_key, t.subject, t.step)
             and (not since or t.occurred_at.astimezone(zone).date().isoformat() >= since)
         ]
     return choices

@@ -64,13 +64,29 @@ function drawSopCharts(root) {
   root.querySelectorAll("[data-chart='sop-trend']:not([data-ready])").forEach((el) => {
     const chart = echarts.init(el);
     const series = JSON.parse(el.dataset.series);
+    const periods = JSON.parse(el.dataset.periods);
+    // The period still running (data-partial) is not a full point: the solid line stops before it and a
+    // dashed, hollow-marked segment in the same colour leads to it.
+    const last = el.dataset.partial ? periods.length - 1 : -1;
+    const palette = ["#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de", "#3ba272", "#fc8452", "#9a60b4", "#ea7ccc"];
+    const lines = [];
+    series.forEach((s, i) => {
+      const color = palette[i % palette.length];
+      const full = last < 0 ? s.data : s.data.map((v, j) => (j === last ? null : v));
+      lines.push({ type: "line", name: s.name, data: full, connectNulls: true, color });
+      if (last > 0) {
+        const tail = s.data.map((v, j) => (j >= last - 1 ? v : null));
+        lines.push({ type: "line", name: s.name, data: tail, color, symbol: "emptyCircle",
+                     lineStyle: { type: "dashed" }, tooltip: { show: false } });
+      }
+    });
     chart.setOption({
       grid: { left: 40, right: 16, top: 36, bottom: 24 },
       legend: { type: "scroll", top: 0 },
       tooltip: { trigger: "axis", valueFormatter: (v) => (v == null ? "—" : v + "%") },
-      xAxis: { type: "category", data: JSON.parse(el.dataset.periods) },
+      xAxis: { type: "category", data: periods.map((p, j) => (j === last ? p + " *" : p)) },
       yAxis: { type: "value", min: 0, max: 100 },
-      series: series.map((s) => ({ type: "line", name: s.name, data: s.data, connectNulls: true })),
+      series: lines,
     });
     el.dataset.ready = "1";
     window.addEventListener("resize", () => chart.resize());
