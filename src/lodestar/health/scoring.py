@@ -134,10 +134,43 @@ def measure_scores(values: np.ndarray, scoring: Scoring, peers: np.ndarray) -> n
     return np.where(np.isnan(values), np.nan, scored)
 
 
-def grades(score: np.ndarray, model: HealthModel) -> pa.Array:
-    """green / yellow / red per score (null where the score is null)."""
-    codes = np.where(score >= model.grades.green, 0, np.where(score >= model.grades.yellow, 1, 2))
+def _grade_codes(score: np.ndarray, model: HealthModel) -> np.ndarray:
+    """0 green, 1 yellow, 2 red by the boundaries alone."""
+    return np.where(score >= model.grades.green, 0, np.where(score >= model.grades.yellow, 1, 2))
+
+
+def grades(score: np.ndarray, model: HealthModel, previous: np.ndarray | None = None) -> pa.Array:
+    """green / yellow / red per score (null where the score is null).
+
+    With `previous` (each row's last grade code, -1 when unknown) the model's margin holds a grade: the
+    new grade is the previous one clipped to the grades the score allows within the margin, so a grade
+    changes only when the score is more than `margin` points past a boundary.
+    """
+    codes = _grade_codes(score, model)
+    margin = model.grades.margin
+    if previous is not None and margin > 0:
+        lenient = _grade_codes(score + margin, model)  # the best grade within the margin
+        strict = _grade_codes(score - margin, model)  # the worst grade within the margin
+        codes = np.where(previous >= 0, np.clip(previous, lenient, strict), codes)
     return GRADE_NAMES.take(pa.array(codes.astype(np.int32), mask=np.isnan(score)))
+
+
+def previous_grades(metrics: pa.Table, last: pa.Table | None) -> np.ndarray | None:
+    """Each row's last grade code (0 green, 1 yellow, 2 red, -1 none) from an (account_id, grade) table."""
+    if last is None:
+        return None
+    ids = np.asarray(pc.cast(last.column("account_id"), pa.int64()).to_numpy(zero_copy_only=False))
+    named = pc.index_in(pc.cast(last.column("grade"), pa.string()), value_set=GRADE_NAMES)
+    codes = np.asarray(pc.fill_null(named, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids, codes = ids[order], codes[order]
+    wanted = np.asarray(pc.cast(metrics.column("account_id"), pa.int64()).to_numpy(zero_copy_only=False))
+    out = np.full(len(wanted), -1, dtype=np.int64)
+    if len(ids):
+        pos = np.clip(np.searchsorted(ids, wanted), 0, len(ids) - 1)
+        found = ids[pos] == wanted
+        out[found] = codes[pos][found]
+    return out
 
 
 def _group_shares(model: HealthModel, tier: Codes, has: np.ndarray) -> np.ndarray:
@@ -253,7 +286,14 @@ def score(
     return _score(metrics, model, tier_codes(metrics, tiers), version, explain)
 
 
-def _score(metrics: pa.Table, model: HealthModel, tier: Codes, version: int, explain: bool) -> pa.Table:
+def _score(
+    metrics: pa.Table,
+    model: HealthModel,
+    tier: Codes,
+    version: int,
+    explain: bool,
+    previous: np.ndarray | None = None,
+) -> pa.Table:
     n = metrics.num_rows
     prep = _prepare(metrics, model, tier)
     parts = [
@@ -271,7 +311,7 @@ def _score(metrics: pa.Table, model: HealthModel, tier: Codes, version: int, exp
         "model": pa.repeat(pa.scalar(model.name, pa.string()), n),
         "model_version": pa.array(np.full(n, version, dtype=np.int32)),
         "score": pa.array(total, from_pandas=True),
-        "grade": grades(total, model),
+        "grade": grades(total, model, previous),
         "coverage": pa.array(floats("coverage")),
         "co_score": pa.array(floats("co_score"), from_pandas=True),
         "cx_score": pa.array(floats("cx_score"), from_pandas=True),
@@ -302,9 +342,15 @@ def score_all(
     version: int = 0,
     *,
     explain: bool = True,
+    last_grades: pa.Table | None = None,
 ) -> pa.Table:
-    """Scores each row with the first model that applies to its stage and tier, keeping row order."""
+    """Scores each row with the first model that applies to its stage and tier, keeping row order.
+
+    `last_grades` (account_id, grade), the grades of the snapshot before, turns on the models' grade
+    margin (hysteresis); without it each grade follows its score alone.
+    """
     n = metrics.num_rows
+    previous = previous_grades(metrics, last_grades)
     tier = tier_codes(metrics, tiers)
     stage = _encode(stages) if stages is not None else Codes(np.full(n, -1, dtype=np.int32), [])
     pair = (stage.codes.astype(np.int64) + 1) * (len(tier.names) + 1) + tier.codes + 1
@@ -318,12 +364,19 @@ def score_all(
     used = np.unique(choice)
     if len(used) <= 1:
         model = config.models[int(used[0])] if len(used) else config.models[-1]
-        return _score(metrics, model, tier, version, explain)
+        return _score(metrics, model, tier, version, explain, previous)
     parts, positions = [], []
     for index in used.tolist():
         rows = np.flatnonzero(choice == index)
         parts.append(
-            _score(metrics.take(pa.array(rows)), config.models[index], tier.take(rows), version, explain)
+            _score(
+                metrics.take(pa.array(rows)),
+                config.models[index],
+                tier.take(rows),
+                version,
+                explain,
+                None if previous is None else previous[rows],
+            )
         )
         positions.append(rows)
     merged = pa.concat_tables(parts, promote_options="permissive")
