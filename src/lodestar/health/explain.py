@@ -93,7 +93,7 @@ def diff(previous_row: Mapping[str, Any], current_row: Mapping[str, Any], top: i
             return []
         return [Text(N_("health %(before)s -> %(after)s"), before=_value(before), after=_value(after))]
     old, new = _by_measure(previous_row), _by_measure(current_row)
-    moves = []
+    moves: list[tuple[float, str]] = []
     for name, item in new.items():
         prior = old.get(name, {})
         delta = (item.get("contribution") or 0.0) - (prior.get("contribution") or 0.0)
