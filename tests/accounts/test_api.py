@@ -131,6 +131,63 @@ def test_only_managers_and_admins_change_or_pin_a_tier_and_only_to_a_configured_
     ]
 
 
+def test_the_portfolio_list_answers_items_and_pager_numbers(
+    client, team: Team, portfolio: dict[str, Account]
+):
+    res = client.get(
+        "/api/v1/accounts",
+        headers=team.admin.headers,
+        params={"sort": "employees", "desc": "true", "size": 2, "page": 1},
+    )
+    assert res.status_code == 200
+    body = res.json()
+    assert [a["name"] for a in body["items"]] == ["Charlie Chips", "Alpha Foods"]
+    assert (body["total"], body["page"], body["size"], body["pages"]) == (3, 1, 2, 2)
+    second = client.get(
+        "/api/v1/accounts",
+        headers=team.admin.headers,
+        params={"sort": "employees", "desc": "true", "size": 2, "page": 2},
+    ).json()
+    assert [a["name"] for a in second["items"]] == ["Bravo Bank"]
+    assert second["page"] == 2
+
+
+def test_the_portfolio_list_filters_by_each_field(client, team: Team, portfolio: dict[str, Account]):
+    def names(**params: object) -> list[str]:
+        res = client.get("/api/v1/accounts", headers=team.admin.headers, params=params)
+        assert res.status_code == 200
+        return [a["name"] for a in res.json()["items"]]
+
+    assert names(industry="retail") == ["Alpha Foods", "Charlie Chips"]
+    assert names(tier="KA", plan="basic") == ["Charlie Chips"]
+    assert names(owner_id=team.csm.id) == ["Alpha Foods", "Bravo Bank"]
+    assert names(q="crm-alp") == ["Alpha Foods"]
+    assert names(q="bank") == ["Bravo Bank"]
+    assert names(status="churned") == []
+
+
+def test_a_bad_sort_key_or_unknown_query_parameter_is_named(client, team: Team):
+    res = client.get("/api/v1/accounts", headers=team.admin.headers, params={"sort": "password"})
+    assert res.status_code == 422
+    assert [p["field"] for p in res.json()["problems"]] == ["query.sort"]
+    res = client.get("/api/v1/accounts", headers=team.admin.headers, params={"owner": 1})
+    assert res.status_code == 422
+    assert [p["field"] for p in res.json()["problems"]] == ["query.owner"]
+    res = client.get("/api/v1/accounts", headers=team.admin.headers, params={"size": 500})
+    assert [p["field"] for p in res.json()["problems"]] == ["query.size"]
+
+
+def test_each_role_lists_exactly_the_accounts_it_may_see(client, team: Team, portfolio: dict[str, Account]):
+    def names(member) -> list[str]:
+        return [a["name"] for a in client.get("/api/v1/accounts", headers=member.headers).json()["items"]]
+
+    assert names(team.csm) == ["Alpha Foods", "Bravo Bank"]
+    assert names(team.other_csm) == ["Charlie Chips"]
+    assert names(team.manager) == ["Alpha Foods", "Bravo Bank"]
+    assert names(team.admin) == ["Alpha Foods", "Bravo Bank", "Charlie Chips"]
+    assert names(team.viewer) == ["Alpha Foods", "Bravo Bank", "Charlie Chips"]
+
+
 def test_a_csm_gets_404_not_403_for_another_csms_account_and_its_contacts(
     client, team: Team, portfolio: dict[str, Account], engine: Engine
 ):
