@@ -52,9 +52,9 @@ def _seed(engine: Engine, live: Live) -> None:
         make_user(db, Role.CSM, name="Lan Yu", email="lan@example.com")  # switches language in tests
         rows = [
             (csm1, "Aurora Retail", "Retail", "KA", "Enterprise", 5400, "CRM-001"),
-            (csm1, "Birch Logistics", "Logistics", "Mid-market", "Pro", 800, "CRM-002"),
+            (csm1, "Birch Logistics", "Logistics", "MM", "Pro", 800, "CRM-002"),
             (csm1, "Cobalt Health", "Healthcare", "SMB", "Starter", 120, "CRM-003"),
-            (csm2, "Delta Foods", "Retail", "Mid-market", "Pro", 650, "CRM-004"),
+            (csm2, "Delta Foods", "Retail", "MM", "Pro", 650, "CRM-004"),
             (csm2, "Ember Games", "Gaming", "SMB", "Starter", 60, "CRM-005"),
             (csm2, "Fjord Bank", "Finance", "KA", "Enterprise", 12000, "CRM-006"),
         ]

@@ -25,14 +25,25 @@ from lodestar import (
 from lodestar.auth.throttle import LoginThrottle
 from lodestar.db.engine import engine_for, session_factory
 from lodestar.kit.errors import InvalidInput, LodestarError, problems_from_pydantic
+from lodestar.kit.text import N_
 from lodestar.settings import Settings, get_settings
 from lodestar.web import openapi_contract
+from lodestar.web.i18n import gettext_for
 from lodestar.web.input_guard import guard_input
 from lodestar.web.security import LoginRequired
 from lodestar.web.security_headers import SecurityHeaders
 from lodestar.web.upload_limit import UploadLimit
 
 STATIC = Path(__file__).parent / "web" / "static"
+# Starlette's own error details, shown on the error page: in the catalogue so they read in both languages.
+HTTP_DETAILS = (
+    N_("Not Found"),
+    N_("Method Not Allowed"),
+    N_("Unauthorized"),
+    N_("Forbidden"),
+    N_("Bad Request"),
+    N_("Internal Server Error"),
+)
 
 
 class ServerTiming:
@@ -61,10 +72,15 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error_body(code: str, exc: LodestarError) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "message": exc.message}
+def _error_body(request: Request, code: str, exc: LodestarError) -> dict[str, Any]:
+    """The JSON error in the caller's language (its user's locale, else Accept-Language, else English)."""
+    from lodestar.web.templating import locale_of
+
+    _ = gettext_for(locale_of(request))
+    body: dict[str, Any] = {"code": code, "message": _(exc.message)}
     if isinstance(exc, InvalidInput):
-        body["problems"] = [{"field": p.field, "message": p.message} for p in exc.problems]
+        body["problems"] = [{"field": p.field, "message": _(p.message)} for p in exc.problems]
+        body["message"] = "; ".join(f"{p['field']}: {p['message']}" for p in body["problems"])
     return body
 
 
@@ -78,7 +94,7 @@ async def _lodestar_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, LoginRequired) and not _is_api(request):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if _is_api(request):
-        return JSONResponse(_error_body(_code_of(exc), exc), status_code=exc.status_code)
+        return JSONResponse(_error_body(request, _code_of(exc), exc), status_code=exc.status_code)
     from lodestar.web.templating import render
 
     return render(
@@ -126,7 +142,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     invalid = problems_from_pydantic(list(exc.errors()))
-    return JSONResponse(_error_body("invalid_input", invalid), status_code=422)
+    return JSONResponse(_error_body(request, "invalid_input", invalid), status_code=422)
 
 
 def _lifespan(scheduler: bool) -> Any:

@@ -23,7 +23,7 @@ def portfolio(db: Session, team: Team) -> dict[str, Account]:
             admin,
             name="Alpha Foods",
             industry="retail",
-            tier="gold",
+            tier="KA",
             plan="pro",
             employees=500,
             crm_id="CRM-ALPHA",
@@ -34,7 +34,7 @@ def portfolio(db: Session, team: Team) -> dict[str, Account]:
             admin,
             name="Bravo Bank",
             industry="finance",
-            tier="silver",
+            tier="MM",
             plan="pro",
             employees=80,
         ),
@@ -44,7 +44,7 @@ def portfolio(db: Session, team: Team) -> dict[str, Account]:
             admin,
             name="Charlie Chips",
             industry="retail",
-            tier="gold",
+            tier="KA",
             plan="basic",
             employees=2000,
         ),
@@ -92,22 +92,43 @@ def test_patching_an_account_changes_only_the_fields_sent_and_audits_them(
     alpha = portfolio["alpha"]
     res = client.patch(
         f"/api/v1/accounts/{alpha.id}",
-        headers=team.csm.headers,
-        json={"tier": "platinum", "employees": 650, "plan": "pro"},
+        headers=team.manager.headers,
+        json={"tier": "SMB", "employees": 650, "plan": "pro"},
     )
     assert res.status_code == 200
     body = res.json()
-    assert (body["tier"], body["employees"], body["plan"], body["industry"]) == (
-        "platinum",
-        650,
-        "pro",
-        "retail",
-    )
+    assert (body["tier"], body["employees"], body["plan"], body["industry"]) == ("SMB", 650, "pro", "retail")
     db.rollback()
     latest = auth_service.history(db, "account", alpha.id)[0]
     assert latest.action == "update"
-    assert latest.actor_id == team.csm.id
-    assert latest.changes == {"tier": "platinum", "employees": 650}
+    assert latest.actor_id == team.manager.id
+    assert latest.changes == {"tier": "SMB", "employees": 650}
+
+
+def test_only_managers_and_admins_change_or_pin_a_tier_and_only_to_a_configured_one(
+    client, team: Team, portfolio: dict[str, Account], db: Session
+):
+    alpha = f"/api/v1/accounts/{portfolio['alpha'].id}"
+    for change in ({"tier": "SMB"}, {"tier_pinned": True}, {"tier": "SMB", "tier_pinned": True}):
+        res = client.patch(alpha, headers=team.csm.headers, json=change)
+        assert res.status_code == 403, change
+        assert res.json()["message"] == "only managers and admins may change or pin an account's tier"
+    assert (
+        client.patch(alpha, headers=team.csm.headers, json={"tier": "KA", "employees": 7}).status_code == 200
+    )
+    res = client.patch(alpha, headers=team.admin.headers, json={"tier": "XX"})
+    assert res.status_code == 422
+    assert res.json()["problems"] == [
+        {"field": "tier", "message": "is not a configured tier; known: KA, MM, SMB, LT"}
+    ]
+    zh = client.patch(alpha, headers={**team.admin.headers, "Accept-Language": "zh-CN"}, json={"tier": "XX"})
+    assert zh.json()["problems"][0]["message"] == "不是已配置的分层；可选：KA, MM, SMB, LT"
+    res = client.patch(alpha, headers=team.manager.headers, json={"tier": "MM", "tier_pinned": True})
+    assert (res.status_code, res.json()["tier"], res.json()["tier_pinned"]) == (200, "MM", True)
+    db.rollback()
+    assert [h.actor_id for h in auth_service.history(db, "account", portfolio["alpha"].id)][:1] == [
+        team.manager.id
+    ]
 
 
 def test_the_portfolio_list_answers_items_and_pager_numbers(
@@ -138,7 +159,7 @@ def test_the_portfolio_list_filters_by_each_field(client, team: Team, portfolio:
         return [a["name"] for a in res.json()["items"]]
 
     assert names(industry="retail") == ["Alpha Foods", "Charlie Chips"]
-    assert names(tier="gold", plan="basic") == ["Charlie Chips"]
+    assert names(tier="KA", plan="basic") == ["Charlie Chips"]
     assert names(owner_id=team.csm.id) == ["Alpha Foods", "Bravo Bank"]
     assert names(q="crm-alp") == ["Alpha Foods"]
     assert names(q="bank") == ["Bravo Bank"]
@@ -182,7 +203,7 @@ def test_a_csm_gets_404_not_403_for_another_csms_account_and_its_contacts(
         assert res.status_code == 404, path
         assert res.json()["code"] == "not_found"
     assert client.get(f"/api/v1/accounts/{charlie}", headers=team.manager.headers).status_code == 404
-    assert client.get(f"/api/v1/accounts/{charlie}", headers=team.admin.headers).json()["tier"] == "gold"
+    assert client.get(f"/api/v1/accounts/{charlie}", headers=team.admin.headers).json()["tier"] == "KA"
     res = client.get(f"/api/v1/accounts/{portfolio['alpha'].id}", headers=team.manager.headers)
     assert res.json()["name"] == "Alpha Foods"
 

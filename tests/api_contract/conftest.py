@@ -70,7 +70,7 @@ def _free_port() -> int:
 
 
 def _portfolio(db: Session, owner: User, admin: User, name: str) -> Portfolio:
-    account = make_account(db, owner, admin, name=f"{name} Ltd", tier="gold")
+    account = make_account(db, owner, admin, name=f"{name} Ltd", tier="KA")
     contact = accounts_service.create_contact(
         db, admin, ContactCreate(account_id=account.id, name=f"{name} Contact", email=f"{name}@example.com")
     )

@@ -41,3 +41,17 @@ def test_log_touch_creates_the_touch_and_completes_what_it_proves(db: Session, c
     assert (read.user_id, read.kind, read.completed_task_ids) == (crew.csm.id, "call", [revisit])
     with pytest.raises(NotFound):
         service.log_touch(db, crew.outsider, crew.mine.id, touch)
+
+
+def test_a_touch_dated_in_the_future_is_refused_naming_the_field(db: Session, crew: Crew) -> None:
+    from pydantic import ValidationError
+
+    from lodestar.kit.errors import problems_from_pydantic
+    from lodestar.kit.time import utcnow
+
+    tomorrow = utcnow() + timedelta(days=1)
+    with pytest.raises(ValidationError) as caught:
+        TouchIn(kind="call", occurred_at=tomorrow)
+    problems = problems_from_pydantic(list(caught.value.errors())).problems  # type: ignore[arg-type]
+    assert [(p.field, p.message) for p in problems] == [("occurred_at", "must not be in the future")]
+    assert TouchIn(kind="call", occurred_at=utcnow() + timedelta(minutes=1)).kind == "call"  # clock skew

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from argon2 import PasswordHasher
@@ -108,7 +109,8 @@ def test_ingestion_status_shows_hourly_counts_last_events_rejections_and_unmatch
     assert '"name":"mobile"' not in html.replace(" ", "")
     sources = html.split('data-testid="sources"')[1].split("</table>")[0]
     assert re.search(r"<td>web-app</td>\s*<td class=\"text-end\">1,234</td>", sources)
-    assert hour.strftime("%Y-%m-%d %H:%M UTC") in sources
+    shanghai = hour.astimezone(ZoneInfo("Asia/Shanghai"))  # the company's zone (the default), stated
+    assert shanghai.strftime("%Y-%m-%d %H:%M UTC+8") in sources
     rejections = html.split('data-testid="rejections"')[1].split("</table>")[0]
     assert rejections.index("32 KB") < rejections.index("batch[0].event: is required")  # newest first
     unmatched = html.split('data-testid="unmatched"')[1].split("</table>")[0]

@@ -63,8 +63,9 @@ def test_the_explanation_lists_every_measure_with_its_numbers(snapped: Snapped, 
     stored = _stored(snapped, "busy")["explanations"]
     assert isinstance(stored, list) and len(rows) == len(stored)
     first = stored[0]
+    assert first["measure"] == "active-user ratio"  # a share: shown as a percentage
     assert rows[0].startswith(
-        f"{first['measure']} {first['group'].upper()} {first['value']:.2f} {first['score']:.0f}"
+        f"{first['measure']} {first['group'].upper()} {first['value'] * 100:.0f}% {first['score']:.0f}"
     )
     assert rows[0].endswith(f"{first['contribution']:.1f}")
 

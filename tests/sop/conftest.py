@@ -66,7 +66,7 @@ def crew(db: Session) -> Crew:
     csm = make_user(db, Role.CSM, manager=manager, name="Cora Csm")
     mate = make_user(db, Role.CSM, manager=manager, name="Mia Mate")
     outsider = make_user(db, Role.CSM, name="Otto Other")
-    mine = make_account(db, csm, admin, name="Mine Ltd", tier="gold")
+    mine = make_account(db, csm, admin, name="Mine Ltd", tier="KA")
     theirs = make_account(db, outsider, admin, name="Theirs Ltd")
     unowned = make_account(db, admin, admin, name="Nobody's Ltd")
     unowned.owner_id = None

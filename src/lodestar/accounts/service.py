@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import Select, Subquery
 from sqlalchemy.orm import Session
 
-from lodestar.accounts import repository
+from lodestar.accounts import repository, tier_checks
 from lodestar.accounts.figures import at_risk_accounts as at_risk_accounts
 from lodestar.accounts.figures import health_movers as health_movers
 from lodestar.accounts.figures import live_accounts as live_accounts
@@ -101,6 +101,7 @@ def create_account(session: Session, viewer: User, data: AccountCreate) -> Accou
         fields["owner_id"] = viewer.id
     _check_owner(session, viewer, fields.get("owner_id"))
     _check_unique(session, fields, None)
+    tier_checks.check_tier_change(session, viewer, fields, None)
     account = Account(**plain_values(fields))
     session.add(account)
     session.flush()
@@ -119,6 +120,7 @@ def update_account(session: Session, viewer: User, account_id: int, data: Accoun
     if "owner_id" in fields:
         _check_owner(session, viewer, fields["owner_id"])
     _check_unique(session, fields, account.id)
+    tier_checks.check_tier_change(session, viewer, fields, account)
     changes = apply_changes(account, fields)
     session.flush()
     if changes:
@@ -208,7 +210,7 @@ def import_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> list[in
             clean.append(plain_values(AccountCreate.model_validate(row).model_dump(exclude_none=True)))
         except ValidationError as exc:
             problems.extend(in_row(index + 1, exc))
-    problems += _unknown_owners(session, clean)
+    problems += _unknown_owners(session, clean) + tier_checks.unknown_tiers(session, clean)
     if problems:
         raise InvalidInput(problems)
     defaults = {"tags": [], "traits": {}, "departments": [], "scenarios": [], "tier_pinned": False}
@@ -273,6 +275,8 @@ def upsert_accounts(
         if not clean[-1].get("crm_id"):
             problems.append(FieldProblem(f"row {number}: crm_id", "is required to match accounts"))
     problems += _unknown_owners(session, clean)
+    if len(clean) == len(rows):  # numbers line up only when every row validated
+        problems += tier_checks.unknown_tiers(session, clean, row_numbers)
     if problems:
         raise InvalidInput(problems)
     defaults = {"tags": [], "traits": {}, "departments": [], "scenarios": [], "tier_pinned": False}

@@ -33,10 +33,15 @@ class Tier(_Strict):
 
     key: str = Field(min_length=1, max_length=32)
     label: str = Field(min_length=1)
+    label_zh: str | None = Field(default=None, description="The label in 中文 (the label when unset).")
     touch_model: Literal["high", "low", "tech"]
     sla: Sla
     cadence: Cadence = Field(default_factory=Cadence)
     csm_capacity: int | None = Field(default=None, gt=0)
+
+    def label_in(self, locale: str) -> str:
+        """The label in a language (中文 when set, else the label)."""
+        return self.label_zh if locale == "zh_CN" and self.label_zh else self.label
 
 
 class TierRule(_Strict):

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lodestar.engagement.models import TouchKind
 from lodestar.kit.counts import Count
+from lodestar.kit.text import N_, Text
+from lodestar.kit.time import utcnow
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 Severity = Literal["low", "normal", "high", "critical"]
 SurveyKind = Literal["nps", "csat"]
+CLOCK_SKEW = timedelta(minutes=5)
 TouchKindName = Literal["call", "visit", "email", "meeting", "training", "qbr"]
 # A step key as playbooks name their steps (a-z, 0-9, _).
 StepKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
@@ -42,10 +45,18 @@ class TicketCreate(BaseModel):
         return self
 
 
+def not_in_future(value: datetime) -> datetime:
+    """Refuses an instant after now: a touch records what happened (a few minutes of clock skew allowed)."""
+    if value > utcnow() + CLOCK_SKEW:
+        raise ValueError(Text(N_("must not be in the future")))
+    return value
+
+
 class TouchCreate(BaseModel):
     """A call, visit, e-mail, meeting, training or QBR to import."""
 
     model_config = _STRICT
+    occurred_in_past = field_validator("occurred_at")(not_in_future)
 
     account_id: int
     user_id: int | None = None
@@ -81,6 +92,7 @@ class TouchIn(BaseModel):
     """A call, visit, e-mail, meeting, training or QBR logged by a person."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    occurred_in_past = field_validator("occurred_at")(not_in_future)
 
     kind: TouchKindName
     occurred_at: AwareDatetime

@@ -8,6 +8,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from lodestar.kit.text import N_, Text
+
 Group = Literal["co", "cx"]
 
 
@@ -79,15 +81,24 @@ class GroupWeights(_Strict):
 
 
 class Grades(_Strict):
-    """Grade boundaries: green at or above `green`, yellow at or above `yellow`, red below."""
+    """Grade boundaries: green at or above `green`, yellow at or above `yellow`, red below.
+
+    `margin` is the grade hysteresis: an account keeps its previous grade until its score crosses a
+    boundary by more than `margin` points (a Green account turns Yellow below green - margin, a Yellow
+    one turns Green at green + margin), so a score wobbling around a boundary does not flip the grade
+    every snapshot. 0 turns it off.
+    """
 
     green: float = Field(default=70, gt=0, le=100)
     yellow: float = Field(default=40, gt=0, le=100)
+    margin: float = Field(default=5, ge=0, le=25)
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.yellow >= self.green:
-            raise ValueError("yellow must be < green")
+            raise ValueError(Text(N_("yellow must be < green")))
+        if 2 * self.margin > self.green - self.yellow:
+            raise ValueError(Text(N_("margin must be at most half the distance from yellow to green")))
         return self
 
 

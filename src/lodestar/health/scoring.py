@@ -134,10 +134,43 @@ def measure_scores(values: np.ndarray, scoring: Scoring, peers: np.ndarray) -> n
     return np.where(np.isnan(values), np.nan, scored)
 
 
-def grades(score: np.ndarray, model: HealthModel) -> pa.Array:
-    """green / yellow / red per score (null where the score is null)."""
-    codes = np.where(score >= model.grades.green, 0, np.where(score >= model.grades.yellow, 1, 2))
+def _grade_codes(score: np.ndarray, model: HealthModel) -> np.ndarray:
+    """0 green, 1 yellow, 2 red by the boundaries alone."""
+    return np.where(score >= model.grades.green, 0, np.where(score >= model.grades.yellow, 1, 2))
+
+
+def grades(score: np.ndarray, model: HealthModel, previous: np.ndarray | None = None) -> pa.Array:
+    """green / yellow / red per score (null where the score is null).
+
+    With `previous` (each row's last grade code, -1 when unknown) the model's margin holds a grade: the
+    new grade is the previous one clipped to the grades the score allows within the margin, so a grade
+    changes only when the score is more than `margin` points past a boundary.
+    """
+    codes = _grade_codes(score, model)
+    margin = model.grades.margin
+    if previous is not None and margin > 0:
+        lenient = _grade_codes(score + margin, model)  # the best grade within the margin
+        strict = _grade_codes(score - margin, model)  # the worst grade within the margin
+        codes = np.where(previous >= 0, np.clip(previous, lenient, strict), codes)
     return GRADE_NAMES.take(pa.array(codes.astype(np.int32), mask=np.isnan(score)))
+
+
+def previous_grades(metrics: pa.Table, last: pa.Table | None) -> np.ndarray | None:
+    """Each row's last grade code (0 green, 1 yellow, 2 red, -1 none) from an (account_id, grade) table."""
+    if last is None:
+        return None
+    ids = np.asarray(pc.cast(last.column("account_id"), pa.int64()).to_numpy(zero_copy_only=False))
+    named = pc.index_in(pc.cast(last.column("grade"), pa.string()), value_set=GRADE_NAMES)
+    codes = np.asarray(pc.fill_null(named, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids, codes = ids[order], codes[order]
+    wanted = np.asarray(pc.cast(metrics.column("account_id"), pa.int64()).to_numpy(zero_copy_only=False))
+    out = np.full(len(wanted), -1, dtype=np.int64)
+    if len(ids):
+        pos = np.clip(np.searchsorted(ids, wanted), 0, len(ids) - 1)
+        found = ids[pos] == wanted
+        out[found] = codes[pos][found]
+    return out
 
 
 def _group_shares(model: HealthModel, tier: Codes, has: np.ndarray) -> np.ndarray:
@@ -255,9 +288,17 @@ def score(
 
 
 def _score(
-    metrics: pa.Table, model: HealthModel, tier: Codes, version: int, explain: bool, rows: int | None = None
+    metrics: pa.Table,
+    model: HealthModel,
+    tier: Codes,
+    version: int,
+    explain: bool,
+    previous: np.ndarray | None = None,
+    rows: int | None = None,
 ) -> pa.Table:
-    """Scores the first `rows` rows (all by default); any rows after them are percentile peers only."""
+    """Scores the first `rows` rows (all by default); any rows after them are percentile peers only.
+
+    `previous` (one last-grade code per scored row) turns on the model's grade margin."""
     prep = _prepare(metrics, model, tier, rows)
     n = metrics.num_rows if rows is None else rows
     metrics, tier = metrics.slice(0, n), tier.take(slice(0, n))
@@ -276,7 +317,7 @@ def _score(
         "model": pa.repeat(pa.scalar(model.name, pa.string()), n),
         "model_version": pa.array(np.full(n, version, dtype=np.int32)),
         "score": pa.array(total, from_pandas=True),
-        "grade": grades(total, model),
+        "grade": grades(total, model, previous),
         "coverage": pa.array(floats("coverage")),
         "co_score": pa.array(floats("co_score"), from_pandas=True),
         "cx_score": pa.array(floats("cx_score"), from_pandas=True),
@@ -308,14 +349,18 @@ def score_all(
     *,
     explain: bool = True,
     peers: pa.Table | None = None,
+    last_grades: pa.Table | None = None,
 ) -> pa.Table:
     """Scores each row with the first model that applies to its stage and tier, keeping row order.
 
     `peers` (account_id, as_of, model and the metric columns; their tiers in `tiers`) are other accounts'
     stored rows: they join the percentile ranks of the rows judged by their `model`, and are not scored. A
     few accounts are so scored exactly as a run over the whole portfolio would score them.
+    `last_grades` (account_id, grade), the grades of the snapshot before, turns on the models' grade
+    margin (hysteresis); without it each grade follows its score alone.
     """
     n = metrics.num_rows
+    previous = previous_grades(metrics, last_grades)
     tier = tier_codes(metrics, tiers)
     stage = _encode(stages) if stages is not None else Codes(np.full(n, -1, dtype=np.int32), [])
     pair = (stage.codes.astype(np.int64) + 1) * (len(tier.names) + 1) + tier.codes + 1
@@ -329,18 +374,22 @@ def score_all(
     used = np.unique(choice)
     if len(used) <= 1 and peers is None:
         model = config.models[int(used[0])] if len(used) else config.models[-1]
-        return _score(metrics, model, tier, version, explain)
+        return _score(metrics, model, tier, version, explain, previous)
     parts, positions = [], []
     for index in used.tolist():
         rows = np.flatnonzero(choice == index)
         model = config.models[index]
+        before = None if previous is None else previous[rows]
         if peers is None:
-            parts.append(_score(metrics.take(pa.array(rows)), model, tier.take(rows), version, explain))
+            parts.append(
+                _score(metrics.take(pa.array(rows)), model, tier.take(rows), version, explain, before)
+            )
         else:
-            parts.append(_score_among(metrics.take(pa.array(rows)), model, tiers, version, explain, peers))
+            chosen = metrics.take(pa.array(rows))
+            parts.append(_score_among(chosen, model, tiers, version, explain, peers, before))
         positions.append(rows)
     if not parts:
-        return _score(metrics, config.models[-1], tier, version, explain)
+        return _score(metrics, config.models[-1], tier, version, explain, previous)
     merged = pa.concat_tables(parts, promote_options="permissive")
     return merged.take(pa.array(np.argsort(np.concatenate(positions), kind="stable")))
 
@@ -352,11 +401,12 @@ def _score_among(
     version: int,
     explain: bool,
     peers: pa.Table,
+    previous: np.ndarray | None = None,
 ) -> pa.Table:
     """Scores these rows with the peers judged by the same model beside them in the percentile ranks."""
     if not any(ms.scoring.method == "percentile" for ms in model.measures):
-        return _score(metrics, model, tier_codes(metrics, tiers), version, explain)
+        return _score(metrics, model, tier_codes(metrics, tiers), version, explain, previous)
     same = peers.filter(pc.equal(peers.column("model"), model.name))
     shared = [c for c in same.column_names if c in metrics.column_names]
     both = pa.concat_tables([metrics, same.select(shared)], promote_options="permissive")
-    return _score(both, model, tier_codes(both, tiers), version, explain, rows=metrics.num_rows)
+    return _score(both, model, tier_codes(both, tiers), version, explain, previous, rows=metrics.num_rows)

@@ -23,7 +23,7 @@ from lodestar.contracts import service as contracts_service
 from lodestar.health import config_kind as health_kind
 from lodestar.health import repository
 from lodestar.health.backtest import figures
-from lodestar.health.explain import diff
+from lodestar.health.explain import diff, labelled
 from lodestar.health.models import Backtest, HealthHistory
 from lodestar.health.schemas import HealthConfig
 from lodestar.health.scoring import score_all
@@ -112,7 +112,7 @@ def health_card(session: Session, root: Path, account: Account) -> HealthCard | 
         model_version=latest.model_version,
         trend_7d=account.health_trend_7d,
         trend_30d=account.health_trend_30d,
-        explanations=explanations,
+        explanations=labelled(explanations),
         moved=diff(before, current) if before else [],
         previous_as_of=previous.as_of if previous else None,
     )

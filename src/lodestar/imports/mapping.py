@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from lodestar.imports import parsers, targets
 from lodestar.imports.schemas import FieldMap, MappingSpec, RowProblem
 from lodestar.kit.errors import InvalidInput
+from lodestar.kit.text import N_, Text
 
 FIRST_ROW = 2  # row 1 of the file is the header
 MAX_PROBLEMS = 1_000
@@ -117,6 +118,8 @@ Parsed = tuple[pa.Array, pa.Array]
 def apply(table: pa.Table, spec: MappingSpec, problems: Problems) -> dict[str, Mapped]:
     """Every mapped target field as typed values; bad cells go to `problems`."""
     fields = spec.fields or auto_fields(spec.kind, table.column_names)
+    if not spec.fields:
+        _refuse_unused_columns(table, spec.kind, fields, problems)
     missing = [t for t in targets.REQUIRED[spec.kind] if t not in fields]
     if missing:
         raise InvalidInput.one(f"fields.{missing[0]}", f"is required for {spec.kind}; map a column to it")
@@ -141,3 +144,26 @@ def apply(table: pa.Table, spec: MappingSpec, problems: Problems) -> dict[str, M
             problems.add_mask(pc.is_null(text), text, column or target, f"{target} is required")
         mapped[target] = Mapped(values, text, column, kind)
     return mapped
+
+
+def _refuse_unused_columns(
+    table: pa.Table, kind: str, fields: dict[str, FieldMap], problems: Problems
+) -> None:
+    """A column with values that maps to no field is a problem, never silently dropped: a file's
+    `renewal_date` or `stage` column would otherwise look imported when it was not."""
+    for column in table.column_names:
+        if column in fields:
+            continue
+        text = parsers.column_of(table, column)
+        if pc.all(pc.is_null(text)).as_py():
+            continue  # an empty column says nothing
+        problems.add(
+            0,
+            column,
+            None,
+            Text(
+                N_("is not imported: %(kind)s have no field %(column)s; map it explicitly or drop it"),
+                kind=kind,
+                column=column,
+            ),
+        )

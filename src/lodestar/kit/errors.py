@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
+from lodestar.kit.pydantic_messages import pydantic_text
+
 
 class LodestarError(Exception):
     """Base of every business error."""
@@ -59,13 +61,12 @@ class InvalidInput(LodestarError):
 
 
 def problems_from_pydantic(errors: list[dict[str, object]]) -> InvalidInput:
-    """Turns Pydantic's error list into an InvalidInput naming each field."""
+    """Turns Pydantic's error list into an InvalidInput naming each field (messages translatable)."""
     problems = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]  # type: ignore[attr-defined]
         field = ".".join(loc) or "input"
-        message = str(err.get("msg", "is invalid"))
-        problems.append(FieldProblem(field, message.removeprefix("Value error, ")))
+        problems.append(FieldProblem(field, pydantic_text(err)))
     return InvalidInput(problems)
 
 

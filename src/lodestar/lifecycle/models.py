@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lodestar.db.base import Base
+from lodestar.lifecycle.reason_text import reason_text
 
 
 class StageTransition(Base):
@@ -22,3 +23,8 @@ class StageTransition(Base):
     from_stage: Mapped[str | None] = mapped_column(String(32))
     to_stage: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def reason_text(self) -> str:
+        """The reason as a sentence the page translates."""
+        return reason_text(self.reason)

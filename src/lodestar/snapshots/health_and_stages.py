@@ -40,6 +40,41 @@ class Models:
     tiers_version: int = 0
 
 
+class CarriedStates(StageStates):
+    """The stage states plus each account's last health grade, which the grade margin holds on to."""
+
+    def __init__(self, stages: StageStates, grades: pa.Table | None) -> None:
+        super().__init__(
+            stages.ids,
+            stages.names,
+            stages.stage,
+            stages.at_risk,
+            stages.streak,
+            stages.live_since,
+            stages.matured,
+        )
+        self.grades = grades
+
+
+def _grade_table(table: pa.Table) -> pa.Table:
+    """(account_id, grade) of a health or snapshot table, in one schema."""
+    return pa.table(
+        {
+            "account_id": pc.cast(table.column("account_id"), pa.int64()),
+            "grade": pc.cast(table.column("grade"), pa.string()),
+        }
+    )
+
+
+def _carry_grades(old: pa.Table | None, new: pa.Table) -> pa.Table:
+    """The newest grade of every account seen so far."""
+    fresh = _grade_table(new)
+    if old is None:
+        return fresh
+    kept = pc.invert(pc.is_in(old.column("account_id"), value_set=fresh.column("account_id")))
+    return pa.concat_tables([old.filter(kept), fresh])
+
+
 @dataclass
 class Scored:
     """The newest date's full snapshot rows, every stage change and the state to carry on."""
@@ -203,6 +238,7 @@ def _one_date(
     contracts: pa.Table,
     state: StageStates,
     peers: pa.Table | None = None,
+    last_grades: pa.Table | None = None,
 ) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Health with the model of each account's stage, then the stage with that health."""
     go_live = models.lifecycle.timeline.go_live
@@ -210,10 +246,12 @@ def _one_date(
     ids = metrics.column("account_id")
     carried = _model_stages(metrics, contracts, models, state, _stage_array(ids, state))
     version = models.health_version
-    first = score_all(metrics, models.health, tiers, carried, version, explain=False, peers=peers)
+    first = score_all(
+        metrics, models.health, tiers, carried, version, explain=False, peers=peers, last_grades=last_grades
+    )
     stages, changes = assign_stages(_signals(metrics, first, metric), contracts, models.lifecycle, state)
     judged = _model_stages(metrics, contracts, models, state, stages.column("stage"))
-    health = score_all(metrics, models.health, tiers, judged, version, peers=peers)
+    health = score_all(metrics, models.health, tiers, judged, version, peers=peers, last_grades=last_grades)
     moved = pc.not_equal(first.column("model"), health.column("model"))
     if not pc.any(moved).as_py():
         return health, stages, changes
@@ -262,25 +300,29 @@ def score_and_stage(
     `peers` are other accounts' stored rows that join the percentile ranks (see health.scoring.score_all).
     """
     carried = as_states(state)
+    grades = getattr(state, "grades", None)  # the last grades, for the grade margin
     as_of = metrics.column("as_of")
     days = sorted(pc.unique(as_of).to_pylist())
     changes: list[pa.Table] = []
     last: tuple[date, pa.Table] | None = None
     for day in days:
         rows = metrics.filter(pc.equal(as_of, pa.scalar(day, pa.date32()))).sort_by("account_id")
-        health, stages, moved = _one_date(rows, tiers, models, contracts, carried, peers)
+        health, stages, moved = _one_date(rows, tiers, models, contracts, carried, peers, grades)
         carried = merge_states(carried, states_from(stages))
+        grades = _carry_grades(grades, health)
         last = (day, _full_rows(rows, tiers, health, stages, models.lifecycle))
         if sink is not None:
             sink(*last)
         changes.append(moved)
         del rows, health, stages
-    return Scored(last, pa.concat_tables(changes) if changes else TRANSITIONS_SCHEMA.empty_table(), carried)
+    moves = pa.concat_tables(changes) if changes else TRANSITIONS_SCHEMA.empty_table()
+    return Scored(last, moves, CarriedStates(carried, grades))
 
 
 def state_from_snapshot(table: pa.Table) -> StageStates:
-    """The stage state carried by a stored snapshot."""
-    return states_from(table.select(["account_id", "as_of", *STATE_COLUMNS]))
+    """The stage state and the grades carried by a stored snapshot."""
+    stages = states_from(table.select(["account_id", "as_of", *STATE_COLUMNS]))
+    return CarriedStates(stages, _grade_table(table) if "grade" in table.column_names else None)
 
 
 def contract_terms(contracts: pa.Table) -> pa.Table:

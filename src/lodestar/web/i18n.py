@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gettext
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from lodestar.kit.text import translate
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGES = {"en": "English", "zh_CN": "中文"}
@@ -35,3 +39,9 @@ def pick_locale(user_locale: str | None, accept_language: str | None, default: s
     if accept_language and accept_language.lower().startswith("zh"):
         return "zh_CN"
     return default
+
+
+def gettext_for(locale: str) -> Callable[[Any], str]:
+    """`_` for one locale: translates a catalogue string or a `kit.text.Text` with its values."""
+    tr = translations(locale)
+    return partial(translate, tr.gettext)

@@ -11,18 +11,21 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from lodestar.kit.money import format_money
-from lodestar.web.i18n import LANGUAGES, pick_locale, translations
+from lodestar.web.i18n import LANGUAGES, gettext_for, pick_locale, translations
+from lodestar.web.local_time import local_time_filter
 from lodestar.web.security import csrf_token
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["money"] = lambda amount, currency="CNY": format_money(Decimal(amount), currency)
+TEMPLATES.env.filters["when"] = local_time_filter
 
 
 def locale_of(request: Request) -> str:
     """The language to answer this request in."""
     user = getattr(request.state, "user", None)
+    session = request.scope.get("session") or {}  # an error raised before the session middleware has none
     return pick_locale(
-        getattr(user, "locale", None) or request.session.get("locale"),
+        getattr(user, "locale", None) or session.get("locale"),
         request.headers.get("accept-language"),
         request.app.state.settings.default_locale,
     )
@@ -38,7 +41,7 @@ def render(
         "user": getattr(request.state, "user", None),
         "locale": locale,
         "languages": LANGUAGES,
-        "_": tr.gettext,
+        "_": gettext_for(locale),
         "ngettext": tr.ngettext,
         "csrf_token": csrf_token(request),
         **(context or {}),

@@ -11,7 +11,16 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
-from lodestar.analytics.metrics import contracts, custom, stakeholders, surveys, tickets, touches, usage
+from lodestar.analytics.metrics import (
+    contracts,
+    custom,
+    labels,  # noqa: F401  (registers every built-in metric's label and unit)
+    stakeholders,
+    surveys,
+    tickets,
+    touches,
+    usage,
+)
 from lodestar.analytics.metrics.custom import CustomMetric
 from lodestar.analytics.metrics.definition import I64, Family, Metric
 

@@ -1,0 +1,132 @@
+"""Every page a signed-in 中文 user reaches from the navigation reads in Chinese: no English word left in
+the visible text apart from product names, units, codes and the customer's own data."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+from sqlalchemy import text
+
+from lodestar.auth.models import Role
+from lodestar.db.engine import session_factory
+from tests.factories import PASSWORD, make_user
+from tests.live_server import Live
+
+pytestmark = pytest.mark.browser
+
+# Product names, units, standard abbreviations and codes that stay as they are in a Chinese UI.
+ALLOWED = {
+    "Lodestar", "ARR", "MRR", "NPS", "CSAT", "SLA", "QBR", "CRM", "CSM", "KA", "MM", "SMB", "LT", "CO", "CX",
+    "SOP", "UTC", "YAML", "API", "CSV", "XLSX", "Parquet", "JSON", "ID", "URL", "Segment", "SDK", "HTTP",
+    "KPI", "IT", "CNY", "USD", "AUC", "Champion", "SSO", "OK", "h", "v", "KB", "MB", "MiB", "B",
+    "YYYY", "DD", "HH", "default", "onboarding",  # date formats, the health models' names
+    "English", "groupId", "web-app", "mobile-ios",  # each language named in itself; codes and examples
+}  # fmt: skip
+DATA_COLUMNS = {
+    "accounts": (
+        "name",
+        "industry",
+        "region",
+        "plan",
+        "business_model",
+        "purchase_intent",
+        "crm_id",
+        "departments",
+        "scenarios",
+    ),
+    "users": ("name", "email"),
+    "contacts": ("name", "title", "role", "email"),
+    "contracts": ("product", "edition", "external_id"),
+    "event_write_keys": ("name",),
+}
+WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+EMAIL = re.compile(r"\S+@\S+")
+
+
+def _data_words(live: Live) -> set[str]:
+    """Every word of the customer's own data (names, industries, products…): shown as entered."""
+    words: set[str] = set()
+    with session_factory(live.engine)() as db:
+        for table, columns in DATA_COLUMNS.items():
+            for row in db.execute(text(f"SELECT {', '.join(columns)} FROM {table}")):
+                for value in row:
+                    words |= set(WORD.findall(str(value or "")))
+    return words
+
+
+@pytest.fixture
+def zh_page(browser: Browser, live_server: Live) -> Iterator[Page]:
+    """A tab signed in as an admin whose language is 中文."""
+    email = "zhao@example.com"
+    with session_factory(live_server.engine)() as db:
+        found = db.execute(text("SELECT id FROM users WHERE email = :e"), {"e": email}).first()
+        if found is None:
+            user = make_user(db, Role.ADMIN, name="Zhao Lei", email=email)
+            user.locale = "zh_CN"
+            db.commit()
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    tab.goto(f"{live_server.url}/login")
+    tab.fill("#email", email)
+    tab.fill("#password", PASSWORD)
+    with tab.expect_navigation():
+        tab.click("form.card button[type=submit]")
+    yield tab
+    context.close()
+
+
+def _route(path: str) -> str:
+    """A page's route with ids folded (/accounts/12/edit -> /accounts/N/edit): one visit per route."""
+    return re.sub(r"/\d+", "/N", path.split("?")[0].split("#")[0])
+
+
+def _links(page: Page) -> list[str]:
+    hrefs = page.eval_on_selector_all("a[href^='/']", "els => els.map(e => e.getAttribute('href'))")
+    return [h for h in hrefs if h and not h.startswith(("/static", "/api", "/logout", "/docs", "/openapi"))]
+
+
+# The visible text nodes, each on its own (chips side by side stay separate words); code, commands and
+# form values are what the user typed or must type, so they are left out.
+VISIBLE_TEXT = """() => {
+  const skip = "script, style, code, kbd, pre, textarea, select, [hidden]";
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const parts = [];
+  while (walker.nextNode()) {
+    const parent = walker.currentNode.parentElement;
+    if (!parent || parent.closest(skip) || !parent.checkVisibility()) continue;
+    parts.push(walker.currentNode.textContent);
+  }
+  return parts.join(" ");
+}"""
+
+
+def _english(page: Page, allowed: set[str]) -> list[str]:
+    visible = EMAIL.sub(" ", re.sub(r"`[^`]*`", " ", page.evaluate(VISIBLE_TEXT)))
+    return sorted({w for w in WORD.findall(visible) if w not in allowed and w.strip("'’-") not in allowed})
+
+
+def test_every_page_reachable_from_the_navigation_reads_in_chinese(zh_page: Page, live_server: Live) -> None:
+    allowed = ALLOWED | _data_words(live_server)
+    start = ["/accounts", f"/accounts/{live_server.accounts['Aurora Retail']}", "/no-such-page"]
+    zh_page.goto(f"{live_server.url}/accounts")
+    queue = start + [h for h in _links(zh_page) if _route(h) not in {_route(s) for s in start}]
+    seen: set[str] = set()
+    untranslated: dict[str, list[str]] = {}
+    while queue:
+        path = queue.pop(0)
+        if _route(path) in seen or len(seen) >= 60:
+            continue
+        seen.add(_route(path))
+        zh_page.goto(f"{live_server.url}{path}")
+        words = _english(zh_page, allowed)
+        if words:
+            untranslated[path] = words
+        if path.startswith(("/settings", "/sop", "/accounts/", "/health", "/tasks")):  # one level deeper
+            queue += [h for h in _links(zh_page) if _route(h) not in seen]
+    assert len(seen) >= 12, sorted(seen)
+    report = "\n".join(f"{path}: {' '.join(words)}" for path, words in sorted(untranslated.items()))
+    assert not untranslated, f"English words on {len(untranslated)} Chinese pages:\n{report}"
