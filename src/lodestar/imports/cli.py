@@ -13,7 +13,7 @@ from lodestar.imports.schemas import KINDS, ImportReport, MappingSpec
 from lodestar.kit.time import today_in
 
 KindArg = Annotated[str, typer.Argument(help=f"What the file holds: {', '.join(KINDS)}.")]
-FileArg = Annotated[Path, typer.Argument(help="A .csv, .xlsx or .parquet file.")]
+FileArg = Annotated[Path, typer.Argument(help="A .csv, .xlsx, .parquet or .ndjson/.jsonl file.")]
 MappingOpt = Annotated[
     str | None, typer.Option("--mapping", "-m", help="A YAML mapping file, or the name of a saved mapping.")
 ]
@@ -53,8 +53,9 @@ def import_file(
             raise _usage(f"file: {file} does not exist")
         spec = _spec(session, kind, mapping)
         report = service.run_import(
-            session, kind, file.read_bytes(), file.name, spec,
+            session, kind, file, file.name, spec,
             events_dir=settings.events_dir, today=today_in(settings.zone), dry_run=dry_run,
+            batch_rows=settings.import_batch_rows,
         )  # fmt: skip
         session.rollback() if dry_run else session.commit()
     except service.ImportRejected as exc:

@@ -44,6 +44,7 @@ class Problems:
     def __init__(self) -> None:
         self.items: list[RowProblem] = []
         self.more = 0
+        self.first_row = FIRST_ROW  # the file row of the table's first row (a streamed batch's starts later)
 
     def add(self, row: int, column: str, value: str | None, reason: str) -> None:
         """Notes one bad cell."""
@@ -59,7 +60,7 @@ class Problems:
         rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
         room = max(0, MAX_PROBLEMS - len(self.items))
         for index in rows[:room]:
-            self.add(int(index) + FIRST_ROW, column, text[int(index)].as_py(), reason)
+            self.add(int(index) + self.first_row, column, text[int(index)].as_py(), reason)
         self.more += max(0, len(rows) - room)
 
     def final(self) -> list[RowProblem]:
@@ -69,7 +70,8 @@ class Problems:
         return list(self.items)
 
 
-def _text_of(table: pa.Table, target: str, spec: FieldMap) -> tuple[pa.Array, str]:
+def text_of(table: pa.Table, target: str, spec: FieldMap) -> tuple[pa.Array, str]:
+    """The target's cells as text, with the field's value map and default applied, and its column."""
     if spec.column is not None:
         if spec.column not in table.column_names:
             have = ", ".join(table.column_names)
@@ -103,7 +105,7 @@ def _typed(text: pa.Array, kind: str, column: str, fmt: str | None, spec: Mappin
     if kind == "string":
         return text, pa.array(np.zeros(len(text), dtype=bool))
     if kind in ("date", "datetime"):
-        fmt = fmt or spec.date_format or parsers.detect_date_format(text, column or "constant")
+        fmt = fmt or parsers.detect_date_format(text, column or "constant")
         if kind == "date":
             return parsers.parse_date(text, fmt)
         return parsers.parse_datetime(text, fmt, spec.timezone)
@@ -114,8 +116,25 @@ def _typed(text: pa.Array, kind: str, column: str, fmt: str | None, spec: Mappin
 Parsed = tuple[pa.Array, pa.Array]
 
 
-def apply(table: pa.Table, spec: MappingSpec, problems: Problems) -> dict[str, Mapped]:
-    """Every mapped target field as typed values; bad cells go to `problems`."""
+def undated_fields(spec: MappingSpec, columns: list[str]) -> dict[str, FieldMap]:
+    """The date and date/time fields whose format neither the field nor the mapping states."""
+    fields = spec.fields or auto_fields(spec.kind, columns)
+    return {
+        t: f
+        for t, f in fields.items()
+        if targets.type_of(spec.kind, t, f.type) in ("date", "datetime")
+        and not (f.date_format or spec.date_format)
+    }
+
+
+def apply(
+    table: pa.Table, spec: MappingSpec, problems: Problems, formats: dict[str, str] | None = None
+) -> dict[str, Mapped]:
+    """Every mapped target field as typed values; bad cells go to `problems`.
+
+    `formats` gives the date format of fields detected beforehand (over a whole streamed file); other
+    date fields without a stated format are detected from this table's values.
+    """
     fields = spec.fields or auto_fields(spec.kind, table.column_names)
     missing = [t for t in targets.REQUIRED[spec.kind] if t not in fields]
     if missing:
@@ -123,9 +142,10 @@ def apply(table: pa.Table, spec: MappingSpec, problems: Problems) -> dict[str, M
     mapped: dict[str, Mapped] = {}
     for target, field in fields.items():
         kind = targets.type_of(spec.kind, target, field.type)
-        text, column = _text_of(table, target, field)
+        text, column = text_of(table, target, field)
         try:
-            values, bad = _typed(text, kind, column, field.date_format, spec)
+            fmt = field.date_format or spec.date_format or (formats or {}).get(target)
+            values, bad = _typed(text, kind, column, fmt, spec)
         except InvalidInput as exc:  # a date column that cannot tell d/m/Y from m/d/Y
             problems.add(0, column or target, None, exc.problems[0].message)
             continue

@@ -78,25 +78,57 @@ def parse_int(text: pa.Array) -> Parsed:
     return values, _bad(text, values)
 
 
+class DateEvidence:
+    """What a date column's values say about its format, gathered a batch at a time: the same answer as
+    looking at the whole column at once."""
+
+    def __init__(self) -> None:
+        self.all_iso = True  # every value so far starts with a four-digit year
+        self.slashed = False  # some value looks like d/m/Y or m/d/Y
+        self.day_first = False  # some slashed value has a first part over 12
+        self.month_first = False  # some slashed value has a middle part over 12
+
+    def add(self, text: pa.Array) -> None:
+        """Takes in one batch of the column's text."""
+        present = pc.drop_null(text)
+        if len(present) == 0:
+            return
+        self.all_iso = self.all_iso and bool(
+            pc.all(pc.match_substring_regex(present, r"^\d{4}[-/.]")).as_py()
+        )
+        slashed = pc.filter(present, pc.match_substring_regex(present, _SLASHED))
+        if len(slashed) == 0:
+            return
+        self.slashed = True
+        parts = pc.extract_regex(slashed, _SLASHED)
+        first = pc.cast(pc.struct_field(parts, "a"), pa.int32())
+        second = pc.cast(pc.struct_field(parts, "b"), pa.int32())
+        self.day_first = self.day_first or bool(pc.any(pc.greater(first, 12)).as_py())
+        self.month_first = self.month_first or bool(pc.any(pc.greater(second, 12)).as_py())
+
+    def format(self, column: str) -> str:
+        """iso, d/m/Y or m/d/Y; refuses when the column cannot tell."""
+        if self.all_iso or not self.slashed:
+            return "iso"  # nothing slashed: bad cells are reported as not ISO dates
+        if self.day_first and not self.month_first:
+            return "d/m/Y"
+        if self.month_first and not self.day_first:
+            return "m/d/Y"
+        why = (
+            "has days over 12 in both places"
+            if self.day_first
+            else "has no day over 12 to tell d/m/Y from m/d/Y"
+        )
+        raise InvalidInput.one(
+            column, f"dates are ambiguous: the column {why}; state date_format in the mapping"
+        )
+
+
 def detect_date_format(text: pa.Array, column: str) -> str:
     """iso, d/m/Y or m/d/Y from the column's values; refuses when the column cannot tell."""
-    present = pc.drop_null(text)
-    if len(present) == 0 or pc.all(pc.match_substring_regex(present, r"^\d{4}[-/.]")).as_py():
-        return "iso"
-    slashed = pc.filter(present, pc.match_substring_regex(present, _SLASHED))
-    if len(slashed) == 0:
-        return "iso"  # nothing slashed: bad cells are reported as not ISO dates
-    parts = pc.extract_regex(slashed, _SLASHED)
-    first = pc.cast(pc.struct_field(parts, "a"), pa.int32())
-    second = pc.cast(pc.struct_field(parts, "b"), pa.int32())
-    day_first = bool(pc.any(pc.greater(first, 12)).as_py())
-    month_first = bool(pc.any(pc.greater(second, 12)).as_py())
-    if day_first and not month_first:
-        return "d/m/Y"
-    if month_first and not day_first:
-        return "m/d/Y"
-    why = "has days over 12 in both places" if day_first else "has no day over 12 to tell d/m/Y from m/d/Y"
-    raise InvalidInput.one(column, f"dates are ambiguous: the column {why}; state date_format in the mapping")
+    evidence = DateEvidence()
+    evidence.add(text)
+    return evidence.format(column)
 
 
 def _iso_text(text: pa.Array, fmt: str) -> pa.Array:
