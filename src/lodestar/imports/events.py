@@ -39,7 +39,7 @@ def properties(mapped: dict[str, Mapped], rows: int) -> pa.Array:
     """The properties.* columns as one JSON object per row."""
     names = [t for t in mapped if t.startswith("properties.")]
     if not names:
-        return pa.array(["{}"] * rows, pa.string())
+        return pa.repeat(pa.scalar("{}", pa.string()), rows)
     parts: list[pa.Array | str] = []
     for i, target in enumerate(names):
         key = target.removeprefix("properties.").replace("\\", "\\\\").replace('"', '\\"')
@@ -59,14 +59,14 @@ class GroupLookup:
 
     def _learn(self, wanted: list[str]) -> None:
         if self.target == "contract":
-            account_of = {k: a for k, (_, a) in contracts_service.contract_refs(self.session, wanted).items()}
+            found = contracts_service.group_ids_by_contract(self.session, wanted)
         else:
             field = self.spec.fields.get(self.target)
-            lookup = (field.lookup if field else None) or "crm_id"
-            account_of = accounts_service.account_ids_by(self.session, lookup, wanted)
-        groups = accounts_service.group_ids_of(self.session, sorted(set(account_of.values())))
-        self.groups.update({k: groups.get(a) for k, a in account_of.items()})
-        self.unknown.update(k for k in wanted if k not in account_of)
+            found = accounts_service.group_ids_by(
+                self.session, (field.lookup if field else None) or "crm_id", wanted
+            )
+        self.groups.update(found)
+        self.unknown.update(k for k in wanted if k not in found)
         self._sets = None
 
     def _value_sets(self) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
@@ -126,7 +126,7 @@ def message_ids(name: str, mapped: dict[str, Mapped], first_row: int, rows: int)
 def _constant_or(mapped: dict[str, Mapped], target: str, value: str | None, rows: int) -> pa.Array:
     if target in mapped:
         return mapped[target].values
-    return pa.array([value] * rows, pa.string())
+    return pa.repeat(pa.scalar(value, pa.string()), rows)
 
 
 def event_table(
@@ -162,7 +162,7 @@ def event_table(
         "received_at": stamp,  # historic rows: receipt time is the event's own, so a re-import is identical
         "source": _constant_or(mapped, "source", "import", rows),
         "properties": properties(mapped, rows),
-        "traits": pa.array(["{}"] * rows, pa.string()) if rows else pa.array([], pa.string()),
+        "traits": pa.repeat(pa.scalar("{}", pa.string()), rows),
     }
     if "message_id" in mapped:
         ids = mapped["message_id"]

@@ -81,7 +81,7 @@ def text_of(table: pa.Table, target: str, spec: FieldMap) -> tuple[pa.Array, str
         text = parsers.column_of(table, spec.column)
         column = spec.column
     else:
-        text = pa.array([_text(spec.constant)] * table.num_rows, pa.string())
+        text = pa.repeat(pa.scalar(_text(spec.constant), pa.string()), table.num_rows)
         column = ""
     if spec.values:
         text = parsers.map_values(text, spec.values)
@@ -116,6 +116,15 @@ def _typed(text: pa.Array, kind: str, column: str, fmt: str | None, spec: Mappin
 Parsed = tuple[pa.Array, pa.Array]
 
 
+def _stored_as_time(table: pa.Table, field: FieldMap) -> bool:
+    if field.column is None or field.values or field.default is not None:
+        return False
+    if field.column not in table.column_names:
+        return False
+    kind = table.schema.field(field.column).type
+    return pa.types.is_timestamp(kind) or pa.types.is_date(kind)
+
+
 def undated_fields(spec: MappingSpec, columns: list[str]) -> dict[str, FieldMap]:
     """The date and date/time fields whose format neither the field nor the mapping states."""
     fields = spec.fields or auto_fields(spec.kind, columns)
@@ -142,6 +151,12 @@ def apply(
     mapped: dict[str, Mapped] = {}
     for target, field in fields.items():
         kind = targets.type_of(spec.kind, target, field.type)
+        if kind == "datetime" and _stored_as_time(table, field):  # a Parquet timestamp: no text round trip
+            values = parsers.instants_of(table.column(str(field.column)), spec.timezone)
+            if target in targets.REQUIRED[spec.kind]:
+                problems.add_mask(pc.is_null(values), values, field.column or target, f"{target} is required")
+            mapped[target] = Mapped(values, values, field.column or "", kind)
+            continue
         text, column = text_of(table, target, field)
         try:
             fmt = field.date_format or spec.date_format or (formats or {}).get(target)

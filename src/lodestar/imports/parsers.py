@@ -8,6 +8,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lodestar.imports.text import as_text
 from lodestar.kit.errors import InvalidInput
 
 TRUE = ("true", "1", "是", "yes", "y", "t", "on")
@@ -187,5 +188,18 @@ def _to_instants(joined: pa.Array) -> pa.Array:
 
 
 def column_of(table: pa.Table, name: str) -> pa.Array:
-    """A column of the table as one text array."""
-    return _array(table.column(name))
+    """A column of the table as one text array (trimmed, blank cells as nulls)."""
+    return as_text(table.column(name))
+
+
+def instants_of(column: pa.Array | pa.ChunkedArray, offset: str) -> pa.Array:
+    """A column the file stores as dates or times, as UTC instants without a round trip through text;
+    times without a zone are read at `offset` (as their text would be)."""
+    column = _array(column)
+    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+        return pc.cast(column, _UTC, safe=False)
+    sign = -1 if offset.startswith("-") else 1
+    hours, minutes = int(offset[1:3]), int(offset[4:6])
+    shift = sign * (hours * 3600 + minutes * 60) * 1_000_000
+    local = pc.cast(pc.cast(column, pa.timestamp("us"), safe=False), pa.int64())
+    return pc.cast(pc.subtract(local, shift), _UTC)

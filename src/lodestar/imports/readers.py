@@ -1,4 +1,4 @@
-"""Reads CSV, XLSX, Parquet and NDJSON files as batches of text columns (blank cells as nulls).
+"""Reads CSV, XLSX, Parquet and NDJSON files as batches of rows.
 
 A file is read a batch of rows at a time (`batches`), so an event import's memory does not grow with the
 file; `read_table` gathers the batches of a record import (accounts, contracts…), which stays capped at
@@ -20,7 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from lodestar.imports import ndjson, workbooks
-from lodestar.imports.text import blank_to_null
+from lodestar.imports.text import blank_to_null, trim_names
 from lodestar.kit.errors import InvalidInput
 
 FORMATS = ("csv", "xlsx", "parquet", "ndjson")
@@ -37,7 +37,8 @@ Source = bytes | Path  # a file in memory (tests, small uploads) or on disk (the
 
 @dataclass
 class Batches:
-    """A file as tables of text columns, at most `rows` rows each, in file order."""
+    """A file as tables of at most `rows` rows each, in file order. Cells are as the file holds them (text
+    of CSV, typed values of Parquet): the mapping step turns the columns it uses into trimmed text."""
 
     tables: Iterator[pa.Table]
     first_row: int  # the file's row number of the first data row: 2 below a header, 1 for NDJSON lines
@@ -117,10 +118,10 @@ def _csv(source: Source, encoding: str | None, rows: int, columns: list[str] | N
 
 
 def _csv_tables(reader: pacsv.CSVStreamingReader, encoding: str) -> Iterator[pa.Table]:
-    yield blank_to_null(reader.schema.empty_table())  # a header-only file still names its columns
+    yield trim_names(reader.schema.empty_table())  # a header-only file still names its columns
     try:
         for batch in reader:
-            yield blank_to_null(pa.Table.from_batches([batch]))
+            yield trim_names(pa.Table.from_batches([batch]))
     except pa.ArrowInvalid as exc:
         raise InvalidInput.one("file", f"cannot read the CSV: {exc}") from None
     except UnicodeDecodeError as exc:
@@ -137,10 +138,10 @@ def _parquet(source: Source, rows: int, columns: list[str] | None) -> Batches:
     wanted = None if columns is None else [c for c in columns if c in schema.names]
 
     def tables() -> Iterator[pa.Table]:
-        yield blank_to_null(schema.empty_table() if wanted is None else schema.empty_table().select(wanted))
+        yield trim_names(schema.empty_table() if wanted is None else schema.empty_table().select(wanted))
         try:
             for batch in parquet.iter_batches(batch_size=rows, columns=wanted):
-                yield blank_to_null(pa.Table.from_batches([batch]))
+                yield trim_names(pa.Table.from_batches([batch]))
         except pa.ArrowException as exc:
             raise InvalidInput.one("file", f"cannot read the Parquet file: {exc}") from None
 
@@ -192,7 +193,7 @@ def batches(
 
 
 def read_table(raw: bytes, filename: str, encoding: str | None = None, sheet: str | None = None) -> pa.Table:
-    """A whole file (at most MAX_ROWS rows) as one table of text columns."""
+    """A whole file (at most MAX_ROWS rows) as one table of text columns (blank cells as nulls)."""
     read = batches(raw, filename, encoding, sheet, rows=MAX_ROWS + 1)
     tables = []
     for table in read.tables:
@@ -201,4 +202,4 @@ def read_table(raw: bytes, filename: str, encoding: str | None = None, sheet: st
             raise InvalidInput.one("file", f"has more than {MAX_ROWS:,} rows; split it into smaller files")
     if not tables:
         return pa.table({})
-    return pa.concat_tables(tables, promote_options="default")
+    return blank_to_null(pa.concat_tables(tables, promote_options="default"))

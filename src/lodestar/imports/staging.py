@@ -15,6 +15,7 @@ import os
 import shutil
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,7 @@ STAGING = ".import-staging"
 ROW_GROUP_ROWS = 256_000  # rows a day buffers before it is written as one row group
 MAX_BUFFERED = 1_000_000  # rows all days together may buffer before every buffer is written out
 MAX_OPEN = 64  # day files open at once (a file spanning years must not run out of file handles)
+WRITERS = min(4, os.cpu_count() or 1)  # days written at once
 STALE_AFTER_S = 24 * 3600.0  # a staging folder this old was left by a process that died mid-import
 _IDS = pa.schema([pa.field("message_id", pa.string()), pa.field("row", pa.int64())])
 
@@ -49,6 +51,8 @@ class _Day:
 
 
 def _fsync(path: Path) -> None:
+    # A file is on disk before it gets its store name: a crash must not leave a short file under a name
+    # that a re-import would take as already imported. (A lost rename only means the re-import redoes it.)
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -74,13 +78,15 @@ class Stage:
         """Takes one checked batch of EVENT_SCHEMA rows."""
         micros = events.column("timestamp").cast(pa.int64()).to_numpy()
         days = np.floor_divide(micros, 86_400_000_000)
-        order = np.argsort(days, kind="stable")
-        sorted_days = days[order]
+        in_order = bool(np.all(days[1:] >= days[:-1]))  # an export sorted by time needs no reordering
+        order = None if in_order else np.argsort(days, kind="stable")
+        sorted_days = days if order is None else days[order]
         starts = (
             np.flatnonzero(np.r_[True, sorted_days[1:] != sorted_days[:-1]]) if len(days) else np.zeros(0)
         )
         ends = np.r_[starts[1:], len(days)] if len(days) else np.zeros(0)
-        events = events.take(pa.array(order)) if self.write else events
+        if self.write and order is not None:
+            events = events.take(pa.array(order))
         for start, end in zip(starts, ends, strict=True):
             day = self.days.setdefault(int(sorted_days[start]), _Day())
             day.count += int(end - start)
@@ -92,9 +98,10 @@ class Stage:
                 self._buffered += int(end - start)
                 if day.buffered >= ROW_GROUP_ROWS:
                     self._flush(int(sorted_days[start]), day)
+                    self._buffered -= day.buffered
+                    day.buffer, day.buffered = [], 0
         if self._buffered > MAX_BUFFERED:
-            for number, day in self.days.items():
-                self._flush(number, day)
+            self._flush_all()
 
     def add_ids(self, ids: pa.Array, first_row: int) -> None:
         """Keeps a batch's given message ids with their rows, for the check that none repeats."""
@@ -120,9 +127,8 @@ class Stage:
             con.close()
         return [(str(i), list(rows)) for i, rows in found]
 
-    def _flush(self, number: int, day: _Day) -> None:
-        if not day.buffer:
-            return
+    def _open(self, number: int, day: _Day) -> pq.ParquetWriter:
+        """The day's writer, opening a file for it (and closing the least recently used one) if needed."""
         if day.writer is None:
             open_days = [d for d in self.days.values() if d.writer is not None]
             if len(open_days) >= MAX_OPEN:
@@ -136,9 +142,31 @@ class Stage:
             path = folder / f"part-{self.name}{suffix}.parquet"
             day.writer = pq.ParquetWriter(path, store.EVENT_SCHEMA, compression="zstd", compression_level=1)
             day.files.append(path)
+        return day.writer
+
+    def _flush(self, number: int, day: _Day) -> None:
+        if day.buffer:
+            self._open(number, day)
+            self._write(day)
+
+    def _write(self, day: _Day) -> None:
+        assert day.writer is not None
         day.writer.write_table(pa.concat_tables(day.buffer), row_group_size=ROW_GROUP_ROWS)
-        self._buffered -= day.buffered
-        day.buffer, day.buffered = [], 0
+
+    def _flush_all(self) -> None:
+        """Writes every day's buffer, several days at once (Parquet encoding releases the GIL)."""
+        pending = sorted((n, d) for n, d in self.days.items() if d.buffer)
+        for i in range(0, len(pending), MAX_OPEN):  # the days of one round all stay open
+            chunk = pending[i : i + MAX_OPEN]
+            for number, day in chunk:
+                self._tick += 1
+                day.used = self._tick
+                self._open(number, day)
+            with ThreadPoolExecutor(WRITERS) as pool:
+                list(pool.map(self._write, [day for _, day in chunk]))
+        for _, day in pending:
+            day.buffer, day.buffered = [], 0
+        self._buffered = 0
 
     def counts(self) -> dict[date, int]:
         """Rows per UTC day."""
@@ -157,8 +185,8 @@ class Stage:
                 created += count
         if not self.write or not created:
             return created, unchanged
-        for number, day in self.days.items():
-            self._flush(number, day)
+        self._flush_all()
+        for day in self.days.values():
             if day.writer is not None:
                 day.writer.close()
                 day.writer = None
@@ -186,7 +214,6 @@ class Stage:
         for stale in folder.glob(f"part-{self.name}-*.parquet"):  # an earlier run split the day otherwise
             if stale.name not in {p.name for p in files}:
                 stale.unlink()
-        _fsync(folder)
         return placed
 
     def discard(self) -> None:

@@ -9,13 +9,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
+def as_text(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One column as trimmed text, blank cells as nulls (done only for the columns a mapping uses)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    text = pc.utf8_trim_whitespace(column.cast(pa.string()))
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+def trim_names(table: pa.Table) -> pa.Table:
+    """The table with its column names trimmed (cells are left as the file has them)."""
+    names = [str(n).strip() for n in table.column_names]
+    return table if names == table.column_names else table.rename_columns(names)
+
+
 def blank_to_null(table: pa.Table) -> pa.Table:
     """Every column as trimmed text, blank cells as nulls, column names trimmed."""
-    columns = []
-    for column in table.columns:
-        text = pc.utf8_trim_whitespace(column.cast(pa.string()))
-        columns.append(pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text))
-    return pa.table(columns, names=[str(n).strip() for n in table.column_names])
+    return pa.table([as_text(c) for c in table.columns], names=[str(n).strip() for n in table.column_names])
 
 
 def cell(value: Any) -> str | None:
