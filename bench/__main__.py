@@ -1,8 +1,9 @@
 """`python -m bench`: runs the benchmarks and prints each figure beside its baseline and goal.
 
 BENCH selects which to run (comma-separated; default all): web, ingest, imports, snapshot, stages, sop,
-upload_rss.
-BENCH_ACCOUNTS sets the company size of the web benchmark (default 100,000).
+upload_rss, e2e.
+BENCH_ACCOUNTS sets the company size of the web benchmark (default 100,000); BENCH_E2E_* size the end-to-end
+one (bench/e2e.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ SUITES: dict[str, tuple[str, Callable[[object], list[str]]]] = {
     "stages": ("bench.stages", lambda m: m.main()),  # type: ignore[attr-defined]
     "sop": ("bench.sop", lambda m: m.main()),  # type: ignore[attr-defined]
     "upload_rss": ("bench.upload_rss", lambda m: m.main()),  # type: ignore[attr-defined]
+    "e2e": ("bench.e2e", lambda m: m.main()),  # type: ignore[attr-defined]
 }
 
 

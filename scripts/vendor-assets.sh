@@ -28,5 +28,6 @@ copy @tabler/core/dist/css/tabler.min.css tabler
 copy @tabler/core/dist/js/tabler.min.js tabler
 copy swagger-ui-dist/swagger-ui-bundle.js swagger-ui
 copy swagger-ui-dist/swagger-ui.css swagger-ui
+copy @json-editor/json-editor/dist/jsoneditor.js json-editor
 
 echo "vendored front-end assets into ${VENDOR#"$ROOT"/}"

@@ -217,6 +217,7 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.accounts import pages as accounts_pages
     from lodestar.auth import api as auth_api
     from lodestar.auth import pages as auth_pages
+    from lodestar.config_editor import pages as config_editor_pages
     from lodestar.contracts import api as contracts_api
     from lodestar.contracts import pages as contracts_pages
     from lodestar.customer360 import pages as customer360_pages
@@ -259,4 +260,5 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(imports_api.router, prefix="/api/v1")
     app.include_router(snapshots_pages.router)
     app.include_router(health_pages.router)
+    app.include_router(config_editor_pages.router)
     app.include_router(sop_pages.router)  # task inbox, SOP dashboard, playbook editor, account additions

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from lodestar import configuration  # noqa: F401  (registers every configuration kind)
 from lodestar.backup.cli import backup, restore
-from lodestar.cli_support import JsonOpt, emit, fail, migrated_engine, settings_or_exit
+from lodestar.cli_support import JsonOpt, emit, fail, migrated_engine, progress, settings_or_exit
 from lodestar.config.cli import config_app
 from lodestar.events.cli import events_app, keys_app
 from lodestar.imports.cli import import_file
@@ -125,11 +125,14 @@ def demo(
     else:
         today = today_in(settings.zone)
         try:
-            result = generate_demo(engine, settings.data_dir, accounts=accounts, seed=seed, today=today)
+            with progress("demo company", enabled=not as_json) as step:
+                result = generate_demo(
+                    engine, settings.data_dir, accounts=accounts, seed=seed, today=today, progress=step
+                )
         except DemoError as exc:
             fail(exc.message, 1)
         payload, lines = _demo_report(result)
-        payload["snapshot"], line = _demo_snapshot(engine, settings, today, seed)
+        payload["snapshot"], line = _demo_snapshot(engine, settings, today, seed, show=not as_json)
         lines.insert(1, line)
         emit(as_json, payload, "\n".join(lines))
     if not no_serve:
@@ -158,7 +161,9 @@ def _demo_report(result: DemoResult) -> tuple[dict[str, Any], list[str]]:
     return payload, lines
 
 
-def _demo_snapshot(engine: Engine, settings: Settings, today: date, seed: int) -> tuple[dict[str, Any], str]:
+def _demo_snapshot(
+    engine: Engine, settings: Settings, today: date, seed: int, show: bool = False
+) -> tuple[dict[str, Any], str]:
     """Backfills the demo's last 26 weeks and today so health, trends and stages are there to browse.
 
     The snapshot run also starts the SOP playbooks; then the demo team's own SOP work is simulated.
@@ -168,7 +173,8 @@ def _demo_snapshot(engine: Engine, settings: Settings, today: date, seed: int) -
     from lodestar.snapshots.cli import demo_dates
 
     days = demo_dates(today)
-    run = run_job(engine, settings, days, kind="demo")
+    with progress("demo snapshots", len(days), enabled=show) as step:
+        run = run_job(engine, settings, days, kind="demo", progress=step)
     seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
     work = simulate_sop_work(engine, seed, today)
     info = {

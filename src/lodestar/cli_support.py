@@ -6,14 +6,21 @@ A leaf: domain CLIs import this, never `lodestar.cli` (which imports them to bui
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from sqlalchemy import Engine
 
+from lodestar.kit.progress import Progress, silent
 from lodestar.kit.time import today_in
 from lodestar.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:  # Rich loads only when a bar is shown: `lodestar --help` stays quick
+    from rich.console import Console
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 DateOpt = Annotated[str | None, typer.Option(help="A date, YYYY-MM-DD.")]
@@ -67,3 +74,48 @@ def parse_date(name: str, value: str) -> date:
 def date_or_today(name: str, value: str | None, settings: Settings) -> date:
     """The date an option names, or today in the company's time zone when it is left out."""
     return today_in(settings.zone) if value is None else parse_date(name, value)
+
+
+@contextmanager
+def progress(
+    label: str, total: int | None = None, enabled: bool = True, console: Console | None = None
+) -> Iterator[Progress]:
+    """A progress bar (count, rate, time left) on stderr while the block runs; the block gets its callback.
+
+    Silent, and the callback a no-op, when `enabled` is false (pass `not as_json`) or when stdout or stderr
+    is not a terminal (a pipe, a log file, a test runner), so scripted output stays clean. `console` is for
+    tests: a Rich console of their own (a terminal one writing to a string).
+    """
+    if not enabled or (console is None and not (sys.stdout.isatty() and sys.stderr.isatty())):
+        yield silent
+        return
+    from rich import console as rich_console
+    from rich import progress as rich_progress
+
+    console = console or rich_console.Console(stderr=True)
+    if not console.is_terminal:
+        yield silent
+        return
+    columns = (
+        rich_progress.TextColumn("{task.description}"),
+        rich_progress.BarColumn(),
+        rich_progress.MofNCompleteColumn(),
+        rich_progress.TaskProgressColumn(),
+        rich_progress.TextColumn("{task.fields[rate]}"),
+        rich_progress.TimeElapsedColumn(),
+        rich_progress.TextColumn("eta"),
+        rich_progress.TimeRemainingColumn(),
+    )
+    with rich_progress.Progress(*columns, console=console) as bar:
+        task = bar.add_task(label, total=total, rate="")
+
+        def advance(step: int = 1, /, *, total: int | None = None, note: str | None = None) -> None:
+            if total is not None:
+                bar.update(task, total=total)
+            if note is not None:
+                bar.update(task, description=f"{label}: {note}")
+            bar.advance(task, step)
+            speed = next(t.speed for t in bar.tasks if t.id == task)
+            bar.update(task, rate=f"{speed:,.1f}/s" if speed else "")
+
+        yield advance

@@ -25,7 +25,7 @@ from tests.factories import make_account, make_user
 REFUSED = {  # company-wide figures (ingestion, model backtests, runs, users): admins (and managers) only
     "/api/v1/events/stats", "/api/v1/backtests", "/api/v1/snapshot-runs", "/api/v1/users",
     "/api/v1/write-keys", "/ingestion-status", "/health/backtest", "/settings/runs", "/settings/health",
-    "/settings/playbooks", "/settings/write-keys", "/imports",
+    "/settings/playbooks", "/settings/write-keys", "/imports", "/settings/config",
 }  # fmt: skip
 SCOPED = {  # figures or lists over the caller's own accounts and tasks
     "/api/v1/accounts", "/api/v1/tasks", "/api/v1/tasks/counts", "/api/v1/tokens", "/accounts", "/tasks",

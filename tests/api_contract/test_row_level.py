@@ -30,7 +30,7 @@ OBJECTS: dict[str, Callable[[World], int | str]] = {
     "key_id": lambda w: w.write_key_id,
     "ref": lambda w: w.write_key_id,
 }
-NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}: a file kind (admins only), refused as 403 below
+NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}, /settings/config/{kind}: no object; refused as 403 below
 # What a CSM may never do, whoever owns the object: 403. Everything else answers 404.
 ROLE_NEVER = {
     ("GET", "/api/v1/users/{user_id}"),
@@ -39,6 +39,8 @@ ROLE_NEVER = {
     ("POST", "/api/v1/write-keys/{ref}/revoke"),
     ("POST", "/settings/write-keys/{key_id}/rotate"),
     ("POST", "/settings/write-keys/{key_id}/revoke"),
+    ("GET", "/settings/config/{kind}"),
+    ("POST", "/settings/config/{kind}"),
 }
 TOUCH = {"kind": "call", "occurred_at": "2026-03-02T11:00:00+00:00", "subject": "HIJACKED"}
 JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {

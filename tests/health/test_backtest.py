@@ -16,6 +16,7 @@ from lodestar.health.backtest import backtest_health, figures
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.stats import auc, lift
 from tests.factories import make_account, make_contract, make_user
+from tests.progress_calls import Recorded
 
 T = date(2025, 6, 1)
 
@@ -70,7 +71,9 @@ def test_backtest_health_grades_history_against_contracts_that_ended_without_ren
             }
         )
     repository.replace_history(db, [T], rows)
-    [result] = backtest_health(db, [T], 180, today=date(2026, 1, 1))
+    heard = Recorded()
+    [result] = backtest_health(db, [T], 180, today=date(2026, 1, 1), progress=heard)
+    assert heard.totals == [1] and heard.done == 1 and heard.done_notes == [str(T)]
     assert (result.accounts, result.churned, result.model_version, result.auc) == (10, 3, 3, 1.0)
     assert result.lift == pytest.approx(1 / 0.3)
     [shorter] = backtest_health(db, [T], 90, today=date(2026, 1, 1))

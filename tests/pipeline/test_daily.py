@@ -21,6 +21,7 @@ from lodestar.snapshots import service as snapshots_service
 from lodestar.snapshots.models import SnapshotRun
 from lodestar.snapshots.run_records import LOCK, SnapshotBusy, claim
 from lodestar.sop import service as sop_service
+from tests.progress_calls import Recorded
 from tests.snapshots.conftest import DAY, World
 
 WEEK = [DAY - timedelta(days=14), DAY - timedelta(days=7), DAY]
@@ -52,7 +53,10 @@ def test_a_failed_run_is_recorded_with_its_error_and_releases_the_lock(world: Wo
 
 
 def test_runs_are_recorded_with_their_dates_counts_and_versions(world: World) -> None:
-    run_job(world.engine, world.settings, WEEK, kind="backfill", analytics=world.analytics())
+    heard = Recorded()
+    run_job(world.engine, world.settings, WEEK, kind="backfill", analytics=world.analytics(), progress=heard)
+    assert heard.totals == [3] and heard.done == 3  # one step per date stored, in date order
+    assert heard.done_notes == [str(d) for d in WEEK]
     with Session(world.engine) as s:
         run = s.scalars(select(SnapshotRun)).one()
     assert (run.kind, run.first_as_of, run.as_of, run.dates, run.rows) == ("backfill", WEEK[0], DAY, 3, 9)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow.csv as pcsv
@@ -70,6 +71,20 @@ def test_the_cli_runs_a_date_and_exports_it(
     out = tmp_path / "s.csv"
     done = runner.invoke(cli, ["export", "snapshot", "--as-of", "2026-03-31", "--out", str(out)])
     assert done.exit_code == 0 and pcsv.read_csv(out).num_rows == 3
+
+
+def test_a_backfill_from_the_cli_draws_no_progress_bar_when_not_on_a_terminal(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LODESTAR_DATA_DIR", str(world.settings.data_dir))
+    monkeypatch.setenv("LODESTAR_DATABASE_URL", world.settings.resolved_database_url)
+    runner = CliRunner()
+    text = runner.invoke(cli, ["run", "--from", "2026-03-17", "--to", "2026-03-31"])
+    assert text.exit_code == 0, text.output
+    assert text.output.startswith("snapshot 2026-03-17 .. 2026-03-31 (3 dates): 3 accounts")
+    assert len(text.output.splitlines()) == 1 and "━" not in text.output and "eta" not in text.output
+    as_json = runner.invoke(cli, ["run", "--from", "2026-03-17", "--to", "2026-03-31", "--json"])
+    assert as_json.exit_code == 0 and json.loads(as_json.output)["dates"] == 3
 
 
 def test_only_admins_see_the_snapshot_runs(world: World, db: Session) -> None:

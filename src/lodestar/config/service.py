@@ -162,12 +162,17 @@ def apply(session: Session, doc: ConfigDocument, author: str | None, dry_run: bo
     return ApplyReport(dry_run=dry_run, changed=changed, unchanged=unchanged)
 
 
-def save(session: Session, kind: str, data: dict[str, Any], author: str | None) -> int | None:
-    """Validates one kind (also against the other active kinds) and stores it; None when unchanged."""
+def validated(session: Session, kind: str, data: Any) -> BaseModel:
+    """One kind's proposed body, validated on its own and against the other active kinds (paths start
+    with the kind's name); raises InvalidInput naming every problem."""
     _kind(kind)
     whole = document(session).model_dump(mode="json") | {kind: data}
-    doc = parse_document(whole)
-    return _store(session, kind, cast(BaseModel, doc[kind]), author)
+    return cast(BaseModel, parse_document(whole)[kind])
+
+
+def save(session: Session, kind: str, data: dict[str, Any], author: str | None) -> int | None:
+    """Validates one kind (also against the other active kinds) and stores it; None when unchanged."""
+    return _store(session, kind, validated(session, kind, data), author)
 
 
 def history(session: Session, kind: str) -> list[ConfigVersionRead]:

@@ -27,6 +27,7 @@ from lodestar.demo import activity, catalog, people, truth, usage
 from lodestar.demo.world import World, build_world
 from lodestar.engagement import service as engagement_service
 from lodestar.kit.errors import LodestarError
+from lodestar.kit.progress import Progress, silent
 
 DEFAULT_TODAY = date(2026, 1, 1)
 BATCH = 10_000  # rows per import call: keeps IN (...) lists under SQLite's bound-parameter limit
@@ -157,10 +158,21 @@ def _import_engagement(
     return tickets, touches, surveys
 
 
+PHASES = ("team and accounts", "contacts", "contracts", "tickets, touches, surveys", "events", "truth file")
+
+
 def generate_demo(
-    engine: Engine, data_dir: Path, accounts: int = 2000, seed: int = 7, today: date | None = None
+    engine: Engine,
+    data_dir: Path,
+    accounts: int = 2000,
+    seed: int = 7,
+    today: date | None = None,
+    progress: Progress = silent,
 ) -> DemoResult:
-    """Fills an empty, migrated database and data folder with a deterministic demo company."""
+    """Fills an empty, migrated database and data folder with a deterministic demo company.
+
+    `progress` hears of each of the PHASES as it starts and as it ends.
+    """
     started = time.perf_counter()
     today = today or DEFAULT_TODAY
     if accounts < 1:
@@ -176,20 +188,27 @@ def generate_demo(
         with unit_of_work(engine) as session:
             if accounts_service.count_accounts(session):
                 raise DemoError("the database already has accounts; the demo needs an empty database")
+            progress(0, total=len(PHASES), note=PHASES[0])
             csm_ids, csm_emails, logins = _create_team(session)
             account_ids = _batched(
                 session, accounts_service.import_accounts, people.account_rows(world, seed, csm_ids)
             )
+            progress(1, note=PHASES[1])
             contacts = len(
                 _batched(
                     session, accounts_service.import_contacts, people.contact_rows(world, seed, account_ids)
                 )
             )
+            progress(1, note=PHASES[2])
             contracts = _import_contracts(session, world, account_ids, today)
+            progress(1, note=PHASES[3])
             tickets, touches, surveys = _import_engagement(session, world, seed, account_ids, csm_ids)
+            progress(1, note=PHASES[4])
             events = _write_events(world, seed, staging)
+            progress(1, note=PHASES[5])
             truth_path = data_dir / TRUTH_FILE
             truth.write_truth(truth_path, truth.build_truth(world, seed, today, account_ids, csm_emails))
+            progress(1, note="done")
         if events_dir.exists():
             events_dir.rmdir()
         staging.rename(events_dir)

@@ -13,6 +13,7 @@ from lodestar.contracts import service as contracts_service
 from lodestar.health import repository
 from lodestar.health.models import Backtest, HealthHistory
 from lodestar.kit.errors import InvalidInput
+from lodestar.kit.progress import Progress, silent
 from lodestar.kit.stats import auc, lift, percentile_interval, resamples
 
 BOOTSTRAP = 1000
@@ -59,9 +60,17 @@ def _churned_within(churns: dict[int, list[date]], account: int, start: date, ho
 
 
 def backtest_health(
-    session: Session, as_of_dates: Sequence[date] | None, horizon: int, today: date, keep: bool = True
+    session: Session,
+    as_of_dates: Sequence[date] | None,
+    horizon: int,
+    today: date,
+    keep: bool = True,
+    progress: Progress = silent,
 ) -> list[Backtest]:
-    """For each date T, how well health at T ranked the accounts that churned in (T, T + horizon]."""
+    """For each date T, how well health at T ranked the accounts that churned in (T, T + horizon].
+
+    `progress` hears of each date done (the bootstrap makes a date take a while at scale).
+    """
     if horizon < 1:
         raise InvalidInput.one("horizon", "must be at least 1 day")
     known = repository.history_dates(session)
@@ -80,6 +89,7 @@ def backtest_health(
             )
     churns = contracts_service.churn_dates(session)
     rows = []
+    progress(0, total=len(days))
     for day in days:
         by_version: dict[int, list[HealthHistory]] = {}
         for h in repository.history_on(session, day):
@@ -90,6 +100,7 @@ def backtest_health(
             labels = np.array([_churned_within(churns, h.account_id, day, horizon) for h in members])
             f = figures(score, labels)
             rows.append({"as_of": day, "horizon_days": horizon, "model_version": version, **vars(f)})
+        progress(1, note=str(day))
     if keep:
         return repository.add_backtests(session, rows)
     return [Backtest(**row) for row in rows]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from lodestar.cli_support import JsonOpt, context, fail, parse_date
+from lodestar.cli_support import JsonOpt, context, fail, parse_date, progress
 from lodestar.kit.time import today_in
 
 
@@ -55,7 +55,9 @@ def run(
     engine, settings = context()
     try:
         days = plan_dates(as_of, start, end, every, today_in(settings.zone))
-        record = run_job(engine, settings, days, kind="backfill" if len(days) > 1 else "run", wait_s=wait)
+        with progress("snapshot", len(days), enabled=not as_json) as step:
+            kind = "backfill" if len(days) > 1 else "run"
+            record = run_job(engine, settings, days, kind=kind, wait_s=wait, progress=step)
     except LodestarError as exc:
         fail(exc.message, 1 if exc.status_code == 409 else 2)
     out = SnapshotRunRead.model_validate(record).model_dump(mode="json")

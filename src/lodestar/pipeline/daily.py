@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from lodestar.analytics import snapshot_store
 from lodestar.analytics.engines.engine import AnalyticsEngine, from_settings
 from lodestar.db.engine import unit_of_work
+from lodestar.kit.progress import Progress, silent
 from lodestar.settings import Settings
 from lodestar.snapshots import run_records
 from lodestar.snapshots import service as snapshots_service
@@ -32,8 +33,12 @@ def run_job(
     kind: str = "run",
     wait_s: float = 0.0,
     analytics: AnalyticsEngine | None = None,
+    progress: Progress = silent,
 ) -> SnapshotRun:
-    """Runs the snapshot of these dates and its SOP step under the lock; records the run (failures too)."""
+    """Runs the snapshot of these dates and its SOP step under the lock; records the run (failures too).
+
+    `progress` hears of each date the snapshot stores (lodestar.kit.progress).
+    """
     days = sorted(set(dates))
     holder = run_records.new_holder()
     run_records.claim(engine, holder, wait_s)
@@ -43,7 +48,7 @@ def run_job(
         try:
             with unit_of_work(engine) as session:
                 outcome = snapshots_service.run_snapshots(
-                    session, analytics or from_settings(settings), root, days, settings.events_dir
+                    session, analytics or from_settings(settings), root, days, settings.events_dir, progress
                 )
                 sop_service.after_snapshot(
                     session, root, outcome.dates, outcome.stage_changes, outcome.first_stage

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from lodestar.cli_support import JsonOpt, context, fail, parse_date
+from lodestar.cli_support import JsonOpt, context, fail, parse_date, progress
 from lodestar.kit.time import today_in
 
 backtest_app = typer.Typer(help="Check how well health predicted churn.", no_args_is_help=True)
@@ -32,11 +32,9 @@ def backtest_health(
     engine, settings = context()
     days = [parse_date("as-of", d) for d in as_of or []]
     try:
-        with unit_of_work(engine) as session:
-            rows = [
-                BacktestRead.model_validate(r).model_dump(mode="json")
-                for r in run_backtest(session, days or None, horizon, today_in(settings.zone))
-            ]
+        with unit_of_work(engine) as session, progress("backtest", enabled=not as_json) as step:
+            done = run_backtest(session, days or None, horizon, today_in(settings.zone), progress=step)
+            rows = [BacktestRead.model_validate(r).model_dump(mode="json") for r in done]
     except LodestarError as exc:
         fail(exc.message)
     if as_json:

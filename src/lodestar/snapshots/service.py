@@ -29,6 +29,7 @@ from lodestar.auth.models import User
 from lodestar.health import config_kind as health_kind
 from lodestar.health import service as health_service
 from lodestar.kit.errors import InvalidInput, NotFound
+from lodestar.kit.progress import Progress, silent
 from lodestar.kit.spreadsheet import escape_formulas
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.lifecycle import service as lifecycle_service
@@ -107,17 +108,24 @@ def run_snapshots(
     root: Path,
     as_of_dates: Sequence[date],
     events_dir: Path | None = None,
+    progress: Progress = silent,
 ) -> RunOutcome:
-    """Computes and stores the snapshot of every account on each date, in one pass over the data."""
+    """Computes and stores the snapshot of every account on each date, in one pass over the data.
+
+    `progress` hears of each date stored (the total is the number of dates) and of the roll-up update.
+    """
     days = sorted(set(as_of_dates))
     if not days:
         raise InvalidInput.one("as_of", "give at least one date")
+    progress(0, total=len(days))
     models = _models(session)
     tiers = _tiers(session)
     inputs, custom = _inputs(session)
     if events_dir is not None:
+        progress(0, note="roll-ups")
         update_rollups(events_dir, analytics.rollup_dir)
         analytics.refresh()
+    progress(0, note="metrics")
     previous = store.latest_before(root, days[0])
     stored = store.read(root, previous) if previous else None
     state = state_from_snapshot(stored) if stored is not None else {}
@@ -129,6 +137,7 @@ def run_snapshots(
         """Stores one date's history and stages its Parquet file, so dates do not pile up in memory."""
         health_service.record_history(session, [], _history_rows(table))
         store.write(staging, day, table)
+        progress(1, note=str(day))
 
     rows, moved, last = 0, [], None
     try:

@@ -1,0 +1,40 @@
+// The configuration form: JSON Editor draws the kind's schema; on submit the value travels as JSON and the
+// server validates it exactly as it validates the YAML.
+(function () {
+  "use strict";
+  function start() {
+    var holder = document.getElementById("config-form-editor");
+    var data = document.getElementById("config-form-data");
+    if (!holder || !data || !window.JSONEditor) return;
+    var setup = JSON.parse(data.textContent);
+    var lang = document.documentElement.lang || "en";
+    window.JSONEditor.defaults.languages[lang] = Object.assign(
+      {}, window.JSONEditor.defaults.languages.en, setup.texts);
+    window.JSONEditor.defaults.language = lang;
+    var editor = new window.JSONEditor(holder, {
+      schema: setup.schema,
+      startval: setup.value,
+      theme: "bootstrap5",
+      iconlib: null,
+      show_opt_in: true,
+      disable_edit_json: true,
+      disable_properties: true,
+      disable_collapse: true,
+      disable_array_delete_last_row: true,
+      disable_array_delete_all_rows: true,
+      prompt_before_delete: false,
+      no_additional_properties: true,
+      compact: false
+    });
+    editor.on("ready", function () {
+      if (setup.readonly) editor.disable();
+      holder.setAttribute("data-ready", "true");
+    });
+    var form = document.getElementById("config-form");
+    form.addEventListener("submit", function () {
+      document.getElementById("config-json").value = JSON.stringify(editor.getValue());
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
