@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lodestar.cli_support import context, emit, fail
+from lodestar.cli_support import context, emit, fail, progress
 from lodestar.imports.schemas import KINDS, ImportReport, MappingSpec
 from lodestar.kit.time import today_in
 
@@ -52,11 +52,13 @@ def import_file(
         if not file.is_file():
             raise _usage(f"file: {file} does not exist")
         spec = _spec(session, kind, mapping)
-        report = service.run_import(
-            session, kind, file, file.name, spec,
-            events_dir=settings.events_dir, today=today_in(settings.zone), dry_run=dry_run,
-            batch_rows=settings.import_batch_rows,
-        )  # fmt: skip
+        # Events stream in batches, so their rows can be counted as they go; records are read whole.
+        with progress(f"import {kind}", enabled=not as_json and kind == "events") as advance:
+            report = service.run_import(
+                session, kind, file, file.name, spec,
+                events_dir=settings.events_dir, today=today_in(settings.zone), dry_run=dry_run,
+                batch_rows=settings.import_batch_rows, progress=advance,
+            )  # fmt: skip
         session.rollback() if dry_run else session.commit()
     except service.ImportRejected as exc:
         session.rollback()

@@ -8,7 +8,6 @@ whole file is bad are the staged files moved into the event store; otherwise not
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,10 +17,10 @@ from lodestar.imports import events, mapping, readers, staging
 from lodestar.imports.parsers import DateEvidence
 from lodestar.imports.schemas import FieldMap, ImportReport, MappingSpec
 from lodestar.kit.errors import InvalidInput
+from lodestar.kit.progress import Progress, silent
 
 BATCH_ROWS = 500_000
 _PASS_ROWS = 1_000_000  # the date-format pass reads one or two columns, so it takes longer batches
-Progress = Callable[[int, int | None], None]  # rows done, rows in the file (None when not known ahead)
 
 
 def _pad(table: pa.Table, fields: dict[str, FieldMap]) -> pa.Table:
@@ -72,10 +71,13 @@ def import_events(
     events_dir: Path,
     dry_run: bool = False,
     batch_rows: int = BATCH_ROWS,
-    progress: Progress | None = None,
+    progress: Progress = silent,
 ) -> ImportReport:
     """Checks every row and, when none is bad (and not a dry run), publishes them all; the report's
-    problems name each bad cell (the caller refuses the import when there are any)."""
+    problems name each bad cell (the caller refuses the import when there are any).
+
+    `progress` is told the file's row count when the format states it (Parquet, XLSX) and each batch's
+    rows once the batch is checked."""
     report = ImportReport(kind="events", dry_run=dry_run)
     problems = mapping.Problems()
     with readers.opened(source) as handle:
@@ -91,6 +93,8 @@ def import_events(
         report.problems = problems.final()
         return report
     stage = staging.Stage(events_dir, name, write=not dry_run)
+    if read.total is not None:
+        progress(0, total=read.total)
     try:
         groups = events.group_lookup(session, spec, fields)
         done = 0
@@ -104,8 +108,7 @@ def import_events(
             if frame is not None:
                 stage.add(frame)
             done += table.num_rows
-            if progress is not None:
-                progress(done, read.total)
+            progress(table.num_rows)
         report.rows = done
         _repeated_ids(stage, fields, problems)
         report.problems = problems.final()

@@ -23,6 +23,7 @@ from lodestar.kit.errors import (
     PermissionDenied,
     problems_from_pydantic,
 )
+from lodestar.kit.progress import Progress, silent
 from lodestar.sop import service as sop_service
 
 
@@ -88,13 +89,13 @@ def run_import(
     dry_run: bool = False,
     actor: User | None = None,
     batch_rows: int = event_import.BATCH_ROWS,
-    progress: event_import.Progress | None = None,
+    progress: Progress = silent,
 ) -> ImportReport:
     """Imports a file (its bytes, or its path) all rows or none; raises ImportRejected naming every bad cell.
 
-    Events stream through in batches of `batch_rows` rows, calling `progress(rows done, rows in the file
-    or None)` after each; other records are read whole. A dry run checks and counts everything but
-    writes no events; the caller rolls the session back.
+    Events stream through in batches of `batch_rows` rows, reporting each batch's rows to `progress` (and
+    the file's row count first, when the format states it); other records are read whole. A dry run
+    checks and counts everything but writes no events; the caller rolls the session back.
     """
     if actor is not None:
         require_importer(actor)
