@@ -21,6 +21,7 @@ _STAMP = (
     r"^(?P<d>\d[\d/.\-]+\d)(?:[ T](?P<t>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?\s*(?P<z>Z|[+-]\d{2}:?\d{2})?$"
 )
 _UTC = pa.timestamp("us", tz="UTC")
+_PLAIN_ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?Z?)?$"
 
 Parsed = tuple[pa.Array, pa.Array]  # typed values (null where bad or blank), bad-cell mask
 
@@ -94,9 +95,10 @@ class DateEvidence:
         present = pc.drop_null(text)
         if len(present) == 0:
             return
-        self.all_iso = self.all_iso and bool(
-            pc.all(pc.match_substring_regex(present, r"^\d{4}[-/.]")).as_py()
-        )
+        iso = bool(pc.all(pc.match_substring_regex(present, r"^\d{4}[-/.]")).as_py())
+        self.all_iso = self.all_iso and iso
+        if iso:  # a value starting with a four-digit year is never d/m/Y or m/d/Y
+            return
         slashed = pc.filter(present, pc.match_substring_regex(present, _SLASHED))
         if len(slashed) == 0:
             return
@@ -162,6 +164,8 @@ def _present(part: pa.Array) -> pa.Array:
 
 def parse_datetime(text: pa.Array, fmt: str, offset: str = "+00:00") -> Parsed:
     """Instants: a date in the given format, an optional time and zone (else `offset`), as UTC."""
+    if fmt == "iso" and (plain := _plain_iso(text, offset)) is not None:
+        return plain, _bad(text, plain)
     parts = pc.extract_regex(text, _STAMP)
     day = _iso_text(pc.struct_field(parts, "d"), fmt)
     day = pc.if_else(pc.is_valid(_dates(day)), day, pa.scalar(None, pa.string()))
@@ -192,14 +196,34 @@ def column_of(table: pa.Table, name: str) -> pa.Array:
     return as_text(table.column(name))
 
 
+def _plain_iso(text: pa.Array, offset: str) -> pa.Array | None:
+    """The common case in one cast: every cell `YYYY-MM-DD[ hh:mm[:ss[.f]][Z]]` (Arrow's parser refuses
+    impossible dates and clocks); None when some cell is otherwise, for the general parser."""
+    if pc.any(pc.invert(pc.match_substring_regex(text, _PLAIN_ISO))).as_py():
+        return None
+    utc = pc.ends_with(text, "Z")
+    try:
+        local = pc.cast(pc.utf8_rtrim(text, characters="Z"), pa.timestamp("us"))
+    except pa.ArrowInvalid:
+        return None
+    shifted = _at_offset(local, offset)
+    if not pc.any(utc).as_py():
+        return shifted
+    return pc.if_else(utc, pc.cast(local, _UTC), shifted)
+
+
+def _at_offset(local: pa.Array, offset: str) -> pa.Array:
+    """Zone-less times read at `offset` (+HH:MM), as UTC instants."""
+    sign = -1 if offset.startswith("-") else 1
+    shift = sign * (int(offset[1:3]) * 3600 + int(offset[4:6]) * 60) * 1_000_000
+    micros = pc.cast(pc.cast(local, pa.timestamp("us"), safe=False), pa.int64())
+    return pc.cast(pc.subtract(micros, shift), _UTC)
+
+
 def instants_of(column: pa.Array | pa.ChunkedArray, offset: str) -> pa.Array:
     """A column the file stores as dates or times, as UTC instants without a round trip through text;
     times without a zone are read at `offset` (as their text would be)."""
     column = _array(column)
     if pa.types.is_timestamp(column.type) and column.type.tz is not None:
         return pc.cast(column, _UTC, safe=False)
-    sign = -1 if offset.startswith("-") else 1
-    hours, minutes = int(offset[1:3]), int(offset[4:6])
-    shift = sign * (hours * 3600 + minutes * 60) * 1_000_000
-    local = pc.cast(pc.cast(column, pa.timestamp("us"), safe=False), pa.int64())
-    return pc.cast(pc.subtract(local, shift), _UTC)
+    return _at_offset(column, offset)
