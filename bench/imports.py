@@ -3,8 +3,9 @@
 Two parts:
 - in process: 1,000,000 CSV rows through `service.run_import` against a plain `pyarrow.csv.read_csv`;
 - whole process: `lodestar import events` of a Parquet and a CSV file of BENCH_IMPORT_ROWS rows (default
-  3,000,000) against a process that reads the same file with pyarrow and writes it back as Parquet, each
-  with its peak RSS (from wait4), so the bounded memory of the streamed import shows.
+  3,000,000; BENCH_IMPORT_FORMATS=parquet for one of them) against a process that reads the same file with
+  pyarrow and writes it back as Parquet, each with its peak RSS, so the bounded memory of the streamed
+  import shows. BENCH_IMPORT_SKIP_IN_PROCESS=1 leaves the in-process part out.
 """
 
 from __future__ import annotations
@@ -132,11 +133,13 @@ def _whole_process(folder: Path, rows: int) -> list[str]:
     """`lodestar import events` as a process against a pyarrow read+write of the same file."""
     url = f"sqlite:///{folder / 'whole.db'}"
     _seed_accounts(url, 1_000)
+    formats = os.environ.get("BENCH_IMPORT_FORMATS", "parquet,csv").split(",")
     parquet = folder / "usage.parquet"
     csv = folder / "usage.csv"
     table = usage_table(rows)
     pq.write_table(table, parquet, compression="zstd")
-    pacsv.write_csv(table.set_column(3, "timestamp", table.column("timestamp").cast(pa.string())), csv)
+    if "csv" in formats:
+        pacsv.write_csv(table.set_column(3, "timestamp", table.column("timestamp").cast(pa.string())), csv)
     del table
     mapping = folder / "mapping.yaml"
     mapping.write_text(PLAIN_MAPPING)
@@ -145,7 +148,7 @@ def _whole_process(folder: Path, rows: int) -> list[str]:
         f"import events, whole process: {rows:,} rows (account, user, feature, timestamp), 1,000 accounts",
         f"  {'file':<10}{'step':<26}{'seconds':>9}{'peak RSS':>11}{'ratio':>8}",
     ]
-    for path in (parquet, csv):
+    for path in [p for p in (parquet, csv) if p.suffix.lstrip(".") in formats]:
         copy = folder / "copy.parquet"
         base_s, base_rss = _timed([sys.executable, "-c", _READ_WRITE, str(path), str(copy)])
         cli = [sys.executable, "-c", "from lodestar.cli import app; app()", "import", "events", str(path)]
