@@ -105,7 +105,9 @@ def _csv(source: Source, encoding: str | None, rows: int, columns: list[str] | N
     try:
         names = pacsv.open_csv(_native(source), read_options=read, parse_options=parse).schema.names
         convert = pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True, include_columns=columns
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=True,
+            include_columns=None if columns is None else [n for n in names if n.strip() in columns],
         )
         reader = pacsv.open_csv(
             _native(source), read_options=read, parse_options=parse, convert_options=convert
