@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(
         50, gt=0, le=2048, description="The largest file the import API and upload page accept, in MB."
     )
+    import_batch_rows: int = Field(
+        500_000,
+        ge=1,
+        description="Rows an event import reads, checks and stages at a time (its memory grows with this).",
+    )
     server_timing: bool = Field(
         False, description="Add a Server-Timing header to every response (the page benchmarks read it)."
     )

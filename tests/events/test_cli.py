@@ -57,3 +57,41 @@ def test_events_stats_reports_counts_per_source_and_type(run, engine: Engine) ->
     assert data["sources"]["web-app"]["rejected"] == 1
     text = run("events", "stats").stdout
     assert "source web-app" in text and "newest event:" in text
+
+
+def test_events_stats_counts_imported_events_as_stored(run, engine: Engine, tmp_path) -> None:
+    from collections import Counter
+
+    from lodestar.analytics.event_store import read_events
+
+    lines = ["when,group,feature,src,kind"]
+    for i in range(1_234):  # two sources, and identify rows among the tracks of one of them
+        source, kind = ("crm-export", "track") if i % 3 else ("billing", "identify" if i % 2 else "track")
+        lines.append(f"2024-03-{1 + i % 28:02d} {i % 24:02d}:00,g-{i % 5},f{i % 4},{source},{kind}")
+    path = tmp_path / "usage.csv"
+    path.write_text("\n".join(lines) + "\n")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "fields: {timestamp: when, group_id: group, event: feature, source: src, type: kind}\n"
+    )
+    imported = run("import", "events", str(path), "--mapping", str(mapping), "--json")
+    assert imported.exit_code == 0, imported.output
+    hour = service.utcnow().replace(minute=0, second=0, microsecond=0)
+    with session_factory(engine).begin() as session:
+        service.add_counts(
+            session, {("web-app", "track", hour): service.Tally(accepted=7, stored=7, newest=hour)}
+        )
+    answer = run("events", "stats", "--json")
+    assert answer.exit_code == 0, (answer.output, answer.exception)
+    data = json.loads(answer.stdout)
+    stored = read_events(tmp_path / "events").select(["source", "type"]).to_pylist()
+    by_source = Counter(r["source"] for r in stored)
+    by_type = Counter(r["type"] for r in stored)
+    assert (data["stored"], data["imported"], data["accepted"]) == (1_234 + 7, 1_234, 7)
+    assert {s: v["stored"] for s, v in data["sources"].items()} == {**by_source, "web-app": 7}
+    assert {t: v["stored"] for t, v in data["types"].items()} == {
+        "track": by_type["track"] + 7,
+        "identify": by_type["identify"],
+    }
+    assert data["sources"]["crm-export"]["newest_event_at"].startswith("2024-03-28")
+    assert "imported from files: 1,234" in run("events", "stats").stdout

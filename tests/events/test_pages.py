@@ -190,3 +190,23 @@ def test_the_old_data_health_address_redirects_permanently(db: Session, db_url: 
     html = client.get("/ingestion-status").text
     assert "<title>Ingestion status" in html or "Ingestion status</h2>" in html
     assert 'href="/ingestion-status"' in html and "Data health" not in html
+
+
+def test_ingestion_status_counts_imported_events_as_stored(db: Session, db_url: str, tmp_path: Path) -> None:
+    from datetime import date
+
+    from lodestar.imports import service as imports_service
+
+    rows = "\n".join(f"2024-05-{1 + i % 30:02d} 08:00,g-{i % 3},export" for i in range(2_345))
+    spec = imports_service.load_spec("fields: {timestamp: when, group_id: g, event: e}", "events")
+    imports_service.run_import(
+        db, "events", f"when,g,e\n{rows}\n".encode(), "usage.csv", spec,
+        events_dir=tmp_path / "events", today=date(2025, 1, 1), batch_rows=1_000,
+    )  # fmt: skip
+    db.commit()
+    client = _signed_in(db_url, tmp_path, _user(db, Role.ADMIN))
+    page = client.get("/ingestion-status")
+    assert page.status_code == 200
+    table = page.text.split('data-testid="sources"', 1)[1].split("</table>", 1)[0]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", table.split("<td>import</td>", 1)[1].split("</tr>", 1)[0])
+    assert [c.strip() for c in cells] == ["0", "0", "0", "2,345", "2024-05-30 08:00 UTC"]

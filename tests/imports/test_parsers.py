@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pyarrow as pa
 import pytest
@@ -62,3 +62,18 @@ def test_naive_times_take_the_mapping_offset_and_zoned_times_keep_theirs():
         "2024-03-01T08:00:00+00:00",
         "2024-02-29T16:00:00+00:00",
     ]
+
+
+def test_plain_iso_times_read_in_one_cast_equal_the_general_parser():
+    cells = ["2024-03-01 10:00", "2024-03-01T10:00:05", "2024-03-01 23:59:59.123456Z", "2024-02-29", None]
+    fast, fast_bad = parsers.parse_datetime(pa.array(cells, pa.string()), "iso", "+08:00")
+    # A slashed cell sends the whole column through the general (regex) parser instead.
+    slow, _ = parsers.parse_datetime(pa.array([*cells, "2024/03/01 10:00"], pa.string()), "iso", "+08:00")
+    assert fast.to_pylist() == slow.to_pylist()[:-1]
+    assert fast.to_pylist()[0] == datetime(2024, 3, 1, 2, 0, tzinfo=UTC)
+    assert fast.to_pylist()[2] == datetime(2024, 3, 1, 23, 59, 59, 123456, tzinfo=UTC)
+    assert fast_bad.to_pylist() == [False] * 5
+    values, bad = parsers.parse_datetime(
+        pa.array(["2024-02-30 10:00", "2024-03-01 25:00"], pa.string()), "iso"
+    )
+    assert values.to_pylist() == [None, None] and bad.to_pylist() == [True, True]

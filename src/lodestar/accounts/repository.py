@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from lodestar.accounts.models import Account, Contact
 from lodestar.accounts.schemas import AccountFilter
 from lodestar.db.bulk import insert_returning_ids
+from lodestar.db.upsert import update_by_id
 
 ID_BATCH = 5_000  # keeps IN (...) lists under SQLite's bound-parameter limit
 CLOSED = "churned"  # the status of an account whose contracts all ended: churned and lead-pool stages
@@ -114,15 +114,24 @@ def insert_many(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
 
 
 def update_many(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
-    """Bulk-updates rows by primary key (each dict carries its id)."""
-    if not rows:
-        return
-    session.execute(update(model), rows)
-    # Bulk UPDATE bypasses loaded objects; expire them so they re-read the new values.
-    for row in rows:
-        loaded = session.identity_map.get(identity_key(model, row["id"]))
-        if loaded is not None:
-            session.expire(loaded)
+    """Bulk-updates rows by primary key (each dict carries its id), one executemany per column set."""
+    update_by_id(session, model, rows)
+
+
+def commercials_of(session: Session, account_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+    """The stored ARR, currency, renewal date and status of these accounts, by id (plain rows)."""
+    wanted = sorted(account_ids)
+    found: dict[int, dict[str, Any]] = {}
+    columns = (Account.id, Account.arr, Account.currency, Account.renewal_date, Account.status)
+    for i in range(0, len(wanted), 5_000):  # under SQLite's bound-parameter limit
+        for row in session.execute(select(*columns).where(Account.id.in_(wanted[i : i + 5_000]))):
+            found[row.id] = {
+                "arr": row.arr,
+                "currency": row.currency,
+                "renewal_date": row.renewal_date,
+                "status": row.status,
+            }
+    return found
 
 
 def existing_ids(session: Session, ids: Iterable[int]) -> set[int]:
@@ -310,3 +319,15 @@ def at_risk(session: Session, owner_ids: frozenset[int] | None, stages: Collecti
     """Live accounts in one of these stages or graded red."""
     risky = or_(Account.stage.in_(sorted(stages)), Account.health_grade == "red")
     return list(session.execute(select(*CARD_COLUMNS).where(*_scoped(owner_ids), risky)))
+
+
+def group_ids_by_key(session: Session, key: str, values: Collection[str]) -> dict[str, str | None]:
+    """The segment_group_id of the accounts whose `key` column is one of these values, by value (plain
+    rows, no ORM objects: an event import looks up every account of a company at once)."""
+    column = Account.id if key == "id" else getattr(Account, key)
+    wanted = sorted({int(v) for v in values if str(v).isdigit()} if key == "id" else set(values))
+    found: dict[str, str | None] = {}
+    for i in range(0, len(wanted), 5_000):  # under SQLite's bound-parameter limit
+        query = select(column, Account.segment_group_id).where(column.in_(wanted[i : i + 5_000]))
+        found.update((str(k), g) for k, g in session.execute(query))
+    return found

@@ -27,7 +27,7 @@ from lodestar.accounts.schemas import (
 )
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
-from lodestar.db.upsert import UpsertCounts, existing_by_key, upsert_by_key
+from lodestar.db.upsert import UpsertCounts, rows_by_key, upsert_by_key
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, in_row
 from lodestar.kit.fields import apply_changes, plain_values
 from lodestar.kit.pagination import Page, PageRequest
@@ -237,6 +237,11 @@ def import_contacts(session: Session, rows: Sequence[dict[str, Any]]) -> list[in
     return repository.insert_many(session, Contact, clean)
 
 
+def commercials_of(session: Session, account_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """The stored ARR, currency, renewal date and status of these accounts, by id."""
+    return repository.commercials_of(session, account_ids)
+
+
 def set_commercials(session: Session, values: list[dict[str, Any]]) -> None:
     """Stores each account's current ARR, currency, renewal date and status (kept by contracts)."""
     forget_filter_options()
@@ -322,19 +327,27 @@ def account_ids_by(session: Session, key: str, values: Sequence[str]) -> dict[st
     if key == "id":
         numbers = [int(v) for v in values if str(v).isdigit()]
         return {str(i): i for i in repository.existing_ids(session, set(numbers))}
-    return {str(k): a.id for k, a in existing_by_key(session, Account, key, values).items()}
+    return {str(k): a.id for k, a in rows_by_key(session, Account, key, values).items()}
+
+
+def group_ids_by(session: Session, key: str, values: Sequence[str]) -> dict[str, str | None]:
+    """Each found account's Segment groupId (None when it has none), by one of its keys."""
+    if key not in ACCOUNT_KEYS:
+        raise InvalidInput.one("lookup", f"accounts are looked up by {', '.join(ACCOUNT_KEYS)}")
+    return repository.group_ids_by_key(session, key, values)
 
 
 def group_ids_of(session: Session, account_ids: Sequence[int]) -> dict[int, str | None]:
     """Each account's Segment groupId (segment_group_id), by account id."""
-    return {i: a.segment_group_id for i, a in existing_by_key(session, Account, "id", account_ids).items()}
+    found = rows_by_key(session, Account, "id", account_ids, ("segment_group_id",))
+    return {i: a.segment_group_id for i, a in found.items()}
 
 
 def contact_ids_by(session: Session, key: str, values: Sequence[str]) -> dict[str, int]:
     """Contact ids by external_id or email, for the values found."""
     if key not in ("external_id", "email"):
         raise InvalidInput.one("lookup", "contacts are looked up by external_id or email")
-    return {str(k): c.id for k, c in existing_by_key(session, Contact, key, values).items()}
+    return {str(k): c.id for k, c in rows_by_key(session, Contact, key, values).items()}
 
 
 SNAPSHOT_FIELDS = frozenset(

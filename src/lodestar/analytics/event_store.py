@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -128,3 +129,67 @@ def read_events(events_dir: Path, start: date | None = None, end: date | None = 
 def count_events(events_dir: Path) -> int:
     """How many events are stored, from the Parquet footers only."""
     return sum(pq.ParquetFile(f).metadata.num_rows for f in _files(events_dir, None, None))
+
+
+@dataclass(frozen=True)
+class StoredCount:
+    """Stored events of one source and type: how many, and the newest event time."""
+
+    rows: int
+    newest: datetime | None
+
+
+_footers: dict[tuple[str, int, int], list[tuple[str | None, str | None, int, datetime | None]]] = {}
+
+
+def _single(stats: pq.Statistics | None) -> str | None:
+    """The one value a column chunk holds, when its statistics say so (no nulls, min equal to max)."""
+    if stats is None or not stats.has_min_max or stats.null_count or stats.min != stats.max:
+        return None
+    value = stats.min
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _row_group_counts(path: Path) -> list[tuple[str | None, str | None, int, datetime | None]]:
+    """(source, type, rows, newest) per single-source, single-type part of a file, from its footer; a row
+    group mixing sources or types has just those two columns read and counted."""
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key in _footers:
+        return _footers[key]
+    parquet = pq.ParquetFile(path)
+    names = parquet.schema_arrow.names
+    out: list[tuple[str | None, str | None, int, datetime | None]] = []
+    for i in range(parquet.metadata.num_row_groups):
+        group = parquet.metadata.row_group(i)
+        stats = {n: group.column(names.index(n)).statistics for n in ("source", "type", "timestamp")}
+        newest = stats["timestamp"].max if stats["timestamp"] and stats["timestamp"].has_min_max else None
+        source, kind = _single(stats["source"]), _single(stats["type"])
+        if source is not None and kind is not None:
+            out.append((source, kind, group.num_rows, newest))
+            continue
+        table = parquet.read_row_group(i, columns=["source", "type", "timestamp"])
+        counted = table.group_by(["source", "type"]).aggregate(
+            [("timestamp", "count", pc.CountOptions("all")), ("timestamp", "max")]
+        )
+        for row in counted.to_pylist():
+            out.append((row["source"], row["type"], row["timestamp_count"], row["timestamp_max"]))
+    if len(_footers) > 100_000:  # files replaced or removed since: start over rather than grow forever
+        _footers.clear()
+    _footers[key] = out
+    return out
+
+
+def stored_counts(events_dir: Path, name_prefix: str) -> dict[tuple[str | None, str | None], StoredCount]:
+    """Events in the files whose names start with `name_prefix` (e.g. ``part-import-``), per (source, type),
+    read from the Parquet footers (row counts and column statistics), not by scanning the events."""
+    totals: dict[tuple[str | None, str | None], StoredCount] = {}
+    for day in partition_days(events_dir):
+        for path in part_files(day_folder(events_dir, day)):
+            if not path.name.startswith(name_prefix):
+                continue
+            for source, kind, rows, newest in _row_group_counts(path):
+                seen = totals.get((source, kind), StoredCount(0, None))
+                latest = max((t for t in (seen.newest, newest) if t is not None), default=None)
+                totals[(source, kind)] = StoredCount(seen.rows + rows, latest)
+    return totals

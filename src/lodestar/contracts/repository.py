@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
+from lodestar.accounts.models import Account
 from lodestar.contracts.models import Contract
 from lodestar.db.bulk import insert_returning_ids
 
@@ -101,3 +102,30 @@ def ending_first(
     return list(
         session.execute(stmt.order_by(Contract.end_date, Contract.arr.desc(), Contract.id).limit(limit))
     )
+
+
+def group_ids_by_external_id(session: Session, external_ids: Collection[str]) -> dict[str, str | None]:
+    """The segment_group_id of each contract's account, by contract external id (plain rows)."""
+    wanted = sorted(set(external_ids))
+    found: dict[str, str | None] = {}
+    for i in range(0, len(wanted), 5_000):  # under SQLite's bound-parameter limit
+        query = (
+            select(Contract.external_id, Account.segment_group_id)
+            .join(Account, Account.id == Contract.account_id)
+            .where(Contract.external_id.in_(wanted[i : i + 5_000]))
+        )
+        found.update((str(k), g) for k, g in session.execute(query))
+    return found
+
+
+def commercial_rows(session: Session, account_ids: Collection[int]) -> list[Any]:
+    """The contracts of these accounts as plain rows of what an account's commercials are made from."""
+    wanted = sorted(account_ids)
+    columns = (
+        Contract.id, Contract.account_id, Contract.status, Contract.start_date, Contract.end_date,
+        Contract.arr, Contract.currency,
+    )  # fmt: skip
+    out: list[Any] = []
+    for i in range(0, len(wanted), 5_000):  # under SQLite's bound-parameter limit
+        out.extend(session.execute(select(*columns).where(Contract.account_id.in_(wanted[i : i + 5_000]))))
+    return out

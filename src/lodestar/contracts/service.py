@@ -17,7 +17,7 @@ from lodestar.auth.models import User
 from lodestar.contracts import repository
 from lodestar.contracts.models import ChurnReason, Contract, ContractStatus
 from lodestar.contracts.schemas import ContractCreate, ContractUpdate
-from lodestar.db.upsert import UpsertCounts, existing_by_key, upsert_by_key
+from lodestar.db.upsert import UpsertCounts, rows_by_key, upsert_by_key
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, in_row
 from lodestar.kit.fields import apply_changes, plain_values
 
@@ -116,8 +116,9 @@ def import_contracts(session: Session, rows: Sequence[dict[str, Any]]) -> list[i
     return repository.insert_many(session, clean)
 
 
-def commercials(contracts: Sequence[Contract], today: date) -> dict[str, Any]:
-    """An account's current ARR, currency, next renewal date and status from its contracts."""
+def commercials(contracts: Sequence[Any], today: date) -> dict[str, Any]:
+    """An account's current ARR, currency, next renewal date and status from its contracts (objects or
+    rows with status, start_date, end_date, arr and currency, in id order)."""
     live = [c for c in contracts if c.status in LIVE and c.start_date <= today < c.end_date]
     if live:
         return {
@@ -139,11 +140,18 @@ def commercials(contracts: Sequence[Contract], today: date) -> dict[str, Any]:
 
 
 def refresh_accounts(session: Session, account_ids: set[int], today: date) -> None:
-    """Recomputes the denormalised commercials of these accounts from their contracts."""
-    by_account: dict[int, list[Contract]] = {a: [] for a in account_ids}
-    for contract in repository.for_accounts(session, account_ids):
+    """Recomputes the denormalised commercials of these accounts from their contracts; only accounts
+    whose figures change are written (read and written as plain rows, in bulk)."""
+    session.flush()  # contracts changed through the ORM must be in the rows read below
+    by_account: dict[int, list[Any]] = {a: [] for a in account_ids}
+    for contract in sorted(repository.commercial_rows(session, account_ids), key=lambda c: c.id):
         by_account[contract.account_id].append(contract)
-    values = [{"id": a, **commercials(cs, today)} for a, cs in by_account.items()]
+    stored = accounts_service.commercials_of(session, account_ids)
+    values = []
+    for account_id, contracts in by_account.items():
+        fresh = commercials(contracts, today)
+        if any(stored.get(account_id, {}).get(k) != v for k, v in fresh.items()):
+            values.append({"id": account_id, **fresh})
     accounts_service.set_commercials(session, values)
 
 
@@ -187,9 +195,14 @@ def upsert_contracts(
     return counts
 
 
+def group_ids_by_contract(session: Session, external_ids: Sequence[str]) -> dict[str, str | None]:
+    """The Segment groupId of each found contract's account (None when it has none), by external id."""
+    return repository.group_ids_by_external_id(session, external_ids)
+
+
 def contract_refs(session: Session, external_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
     """(contract id, account id) by contract external id, for the ids found."""
-    found = existing_by_key(session, Contract, "external_id", external_ids)
+    found = rows_by_key(session, Contract, "external_id", external_ids, ("account_id",))
     return {str(k): (c.id, c.account_id) for k, c in found.items()}
 
 

@@ -84,8 +84,9 @@ def revoke_key(ref: str, caller: ApiUser, db: Db) -> Any:
 def stats(request: Request, caller: ApiUser, db: Db) -> dict[str, Any]:
     """Messages accepted, stored, de-duplicated, rejected and quarantined per source and type (admins)."""
     auth_service.require_admin(caller)
-    folder = quarantine.dead_letter_dir(request.app.state.settings.data_dir)
-    return {**service.stats(db), "quarantined": quarantine.summary(folder).count}
+    settings = request.app.state.settings
+    folder = quarantine.dead_letter_dir(settings.data_dir)
+    return {**service.stats(db, settings.events_dir), "quarantined": quarantine.summary(folder).count}
 
 
 router.include_router(ingest_api.router)  # /v1/batch, /v1/track, ... and the ingestion lifespan

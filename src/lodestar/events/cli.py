@@ -81,6 +81,7 @@ def _stats_text(data: dict[str, Any]) -> str:
     for title, group in (("source", data["sources"]), ("type", data["types"])):
         for name, row in sorted(group.items()):
             lines.append(f"{title + ' ' + name:<24}" + "".join(f"{row[c]:>14,}" for c in cols))
+    lines.append(f"of the stored, imported from files: {data['imported']:,}")
     lines.append(f"quarantined (dead-letter folder): {data['quarantined']:,}")
     lines.append(f"newest event: {data['newest_event_at'] or 'none yet'}")
     return "\n".join(lines)
@@ -88,10 +89,15 @@ def _stats_text(data: dict[str, Any]) -> str:
 
 @events_app.command("stats")
 def stats(as_json: JsonOpt = False) -> None:
-    """Messages accepted, stored, de-duplicated and rejected per source and type; newest event time."""
+    """Messages accepted, stored, de-duplicated and rejected per source and type; newest event time.
+
+    Stored counts what is in the event store: tracked messages the mover wrote and events imported from
+    files (`lodestar import events`), the latter read from the Parquet footers.
+    """
     from lodestar.events import service
     from lodestar.events.ingest import quarantine
 
-    data = _run(service.stats)
-    data["quarantined"] = quarantine.summary(quarantine.dead_letter_dir(settings_or_exit().data_dir)).count
+    settings = settings_or_exit()
+    data = _run(lambda session: service.stats(session, settings.events_dir))
+    data["quarantined"] = quarantine.summary(quarantine.dead_letter_dir(settings.data_dir)).count
     emit(as_json, data, _stats_text(data))

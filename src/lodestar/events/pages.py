@@ -54,7 +54,7 @@ def ingestion_status(request: Request, user: PageUser, db: Db) -> Response:
     _require_ingestion_reader(user)
     now = utcnow().replace(minute=0, second=0, microsecond=0)
     hours = [now - timedelta(hours=HOURS - 1 - i) for i in range(HOURS)]
-    status = service.ingestion_status(db, since=hours[0])
+    status = service.ingestion_status(db, since=hours[0], events_dir=request.app.state.settings.events_dir)
     sources = status["stats"]["sources"]
     rows = [
         {
@@ -62,6 +62,7 @@ def ingestion_status(request: Request, user: PageUser, db: Db) -> Response:
             "total": sum(status["hourly"].get(source, {}).values()),
             "newest": sources.get(source, {}).get("newest_event_at"),
             "accepted": sources.get(source, {}).get("accepted", 0),
+            "stored": sources.get(source, {}).get("stored", 0),
             "rejected": sources.get(source, {}).get("rejected", 0),
         }
         for source in sorted(set(sources) | set(status["hourly"]))

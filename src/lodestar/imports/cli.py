@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
-from lodestar.cli_support import context, emit, fail
+from lodestar.cli_support import context, emit, fail, progress
 from lodestar.imports.schemas import KINDS, ImportReport, MappingSpec
 from lodestar.kit.time import today_in
 
 KindArg = Annotated[str, typer.Argument(help=f"What the file holds: {', '.join(KINDS)}.")]
-FileArg = Annotated[Path, typer.Argument(help="A .csv, .xlsx or .parquet file.")]
+FileArg = Annotated[Path, typer.Argument(help="A .csv, .xlsx, .parquet or .ndjson/.jsonl file.")]
 MappingOpt = Annotated[
     str | None, typer.Option("--mapping", "-m", help="A YAML mapping file, or the name of a saved mapping.")
 ]
@@ -52,10 +52,13 @@ def import_file(
         if not file.is_file():
             raise _usage(f"file: {file} does not exist")
         spec = _spec(session, kind, mapping)
-        report = service.run_import(
-            session, kind, file.read_bytes(), file.name, spec,
-            events_dir=settings.events_dir, today=today_in(settings.zone), dry_run=dry_run,
-        )  # fmt: skip
+        # Events stream in batches, so their rows can be counted as they go; records are read whole.
+        with progress(f"import {kind}", enabled=not as_json and kind == "events") as advance:
+            report = service.run_import(
+                session, kind, file, file.name, spec,
+                events_dir=settings.events_dir, today=today_in(settings.zone), dry_run=dry_run,
+                batch_rows=settings.import_batch_rows, progress=advance,
+            )  # fmt: skip
         session.rollback() if dry_run else session.commit()
     except service.ImportRejected as exc:
         session.rollback()

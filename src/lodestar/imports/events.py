@@ -1,10 +1,10 @@
-"""Usage events from files into the event store, column at a time (no per-row Python on the hot path)."""
+"""Usage events from a file's batch of rows to event-store rows, column at a time (no per-row Python)."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import date
-from pathlib import Path
+from collections.abc import Iterable
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 from lodestar.accounts import service as accounts_service
 from lodestar.analytics import event_store as store
 from lodestar.contracts import service as contracts_service
-from lodestar.imports.mapping import FIRST_ROW, Mapped, Problems
+from lodestar.imports.mapping import Mapped, Problems
 from lodestar.imports.schemas import MappingSpec
-from lodestar.kit.time import from_day_number
 
 _NULL = pa.scalar(None, pa.string())
 
@@ -40,7 +39,7 @@ def properties(mapped: dict[str, Mapped], rows: int) -> pa.Array:
     """The properties.* columns as one JSON object per row."""
     names = [t for t in mapped if t.startswith("properties.")]
     if not names:
-        return pa.array(["{}"] * rows, pa.string())
+        return pa.repeat(pa.scalar("{}", pa.string()), rows)
     parts: list[pa.Array | str] = []
     for i, target in enumerate(names):
         key = target.removeprefix("properties.").replace("\\", "\\\\").replace('"', '\\"')
@@ -48,62 +47,100 @@ def properties(mapped: dict[str, Mapped], rows: int) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "}", "")
 
 
-def _lookup(text: pa.Array, found: dict[str, str | None]) -> pa.Array:
-    keys = [k for k, v in found.items() if v is not None]
-    index = pc.index_in(text, value_set=pa.array(keys, pa.string()))
-    return pc.take(pa.array([found[k] for k in keys], pa.string()), index)
+class GroupLookup:
+    """Finds the account groupId of each row, looking each account (or contract) key up once per import:
+    a streamed file's batches share what earlier batches found."""
+
+    def __init__(self, session: Session, spec: MappingSpec, target: str) -> None:
+        self.session, self.spec, self.target = session, spec, target
+        self.groups: dict[str, str | None] = {}  # key -> groupId (None: the account has none)
+        self.unknown: set[str] = set()
+        self._sets: tuple[pa.Array, pa.Array, pa.Array, pa.Array] | None = None
+
+    def _learn(self, wanted: list[str]) -> None:
+        if self.target == "contract":
+            found = contracts_service.group_ids_by_contract(self.session, wanted)
+        else:
+            field = self.spec.fields.get(self.target)
+            found = accounts_service.group_ids_by(
+                self.session, (field.lookup if field else None) or "crm_id", wanted
+            )
+        self.groups.update(found)
+        self.unknown.update(k for k in wanted if k not in found)
+        self._sets = None
+
+    def _value_sets(self) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+        if self._sets is None:
+            grouped = [k for k, g in self.groups.items() if g is not None]
+            self._sets = (
+                pa.array(list(self.groups), pa.string()),
+                pa.array([k for k, g in self.groups.items() if g is None], pa.string()),
+                pa.array(grouped, pa.string()),
+                pa.array([self.groups[k] for k in grouped], pa.string()),
+            )
+        return self._sets
+
+    def __call__(self, m: Mapped, problems: Problems) -> pa.Array:
+        """The batch's groupIds; unknown keys and accounts without a groupId go to `problems`."""
+        seen = pc.unique(pc.drop_null(m.text)).to_pylist()
+        wanted = [k for k in seen if k not in self.groups and k not in self.unknown]
+        if wanted:
+            self._learn(wanted)
+        known, nogroup, keys, values = self._value_sets()
+        column = m.column or self.target
+        unknown = pc.and_(pc.is_valid(m.text), pc.invert(pc.is_in(m.text, value_set=known)))
+        problems.add_mask(pc.fill_null(unknown, False), m.text, column, f"no {self.target} with this id")
+        without = pc.fill_null(pc.is_in(m.text, value_set=nogroup), False)
+        problems.add_mask(without, m.text, column, "the account has no segment_group_id")
+        return pc.take(values, pc.index_in(m.text, value_set=keys))
 
 
-def group_ids(session: Session, mapped: dict[str, Mapped], spec: MappingSpec, problems: Problems) -> pa.Array:
-    """The account groupId of every row: given, or looked up through an account or a contract."""
+def group_lookup(session: Session, spec: MappingSpec, fields: Iterable[str]) -> GroupLookup | None:
+    """The lookup of account groupIds, when the file names accounts or contracts instead of groupIds."""
+    names = set(fields)
+    if "group_id" in names:
+        return None
+    target = "contract" if "contract" in names else "account" if "account" in names else None
+    return GroupLookup(session, spec, target) if target else None
+
+
+def _group_ids(
+    mapped: dict[str, Mapped], lookup: GroupLookup | None, rows: int, problems: Problems
+) -> pa.Array:
     if "group_id" in mapped:
         return mapped["group_id"].values
-    target = "contract" if "contract" in mapped else "account" if "account" in mapped else None
-    if target is None:
-        return pa.nulls(len(next(iter(mapped.values())).text), pa.string())
-    m = mapped[target]
-    wanted = pc.unique(pc.drop_null(m.text)).to_pylist()
-    if target == "contract":
-        refs = contracts_service.contract_refs(session, wanted)
-        account_of = {k: a for k, (_, a) in refs.items()}
-    else:
-        lookup = spec.fields[target].lookup if target in spec.fields else None
-        account_of = accounts_service.account_ids_by(session, lookup or "crm_id", wanted)
-    groups = accounts_service.group_ids_of(session, sorted(set(account_of.values())))
-    found = {k: groups.get(a) for k, a in account_of.items()}
-    unknown = pc.and_(pc.is_valid(m.text), pc.invert(pc.is_in(m.text, value_set=pa.array(list(account_of)))))
-    problems.add_mask(pc.fill_null(unknown, False), m.text, m.column or target, f"no {target} with this id")
-    known = pa.array([k for k in account_of if found[k] is None], pa.string())
-    nogroup = pc.fill_null(pc.is_in(m.text, value_set=known), False)
-    problems.add_mask(nogroup, m.text, m.column or target, "the account has no segment_group_id")
-    return _lookup(m.text, found)
+    if lookup is None or lookup.target not in mapped:
+        return pa.nulls(rows, pa.string())
+    return lookup(mapped[lookup.target], problems)
 
 
-def message_ids(table: pa.Table, mapped: dict[str, Mapped]) -> pa.Array:
-    """The file's message ids, or ids derived from each row's cells and row number."""
+def message_ids(name: str, mapped: dict[str, Mapped], first_row: int, rows: int) -> pa.Array:
+    """The file's message ids, or ids made of the file's store name and the row number: the same file
+    under the same mapping gets the same ids, another file other ones."""
     if "message_id" in mapped:
         return mapped["message_id"].values
-    numbers = pa.array(np.arange(FIRST_ROW, FIRST_ROW + table.num_rows).astype(str))
-    cells = [pc.fill_null(c, "") for c in table.columns]
-    joined = pc.binary_join_element_wise(numbers, *cells, "\x1f").to_pylist()
-    return pa.array(
-        ["imp-" + hashlib.blake2b(s.encode(), digest_size=12).hexdigest() for s in joined], pa.string()
-    )
+    numbers = pc.cast(pa.array(np.arange(first_row, first_row + rows, dtype=np.int64)), pa.string())
+    return pc.binary_join_element_wise(name, numbers, "-")
 
 
 def _constant_or(mapped: dict[str, Mapped], target: str, value: str | None, rows: int) -> pa.Array:
     if target in mapped:
         return mapped[target].values
-    return pa.array([value] * rows, pa.string())
+    return pa.repeat(pa.scalar(value, pa.string()), rows)
 
 
 def event_table(
-    session: Session, spec: MappingSpec, table: pa.Table, mapped: dict[str, Mapped], problems: Problems
-) -> pa.Table:
-    """The file's rows as an EVENT_SCHEMA table; bad cells go to `problems`."""
-    rows = table.num_rows
+    spec: MappingSpec,
+    mapped: dict[str, Mapped],
+    rows: int,
+    problems: Problems,
+    *,
+    name: str,
+    groups: GroupLookup | None,
+) -> pa.Table | None:
+    """One batch's rows as an EVENT_SCHEMA table (None when a bad cell went to `problems`)."""
     if "timestamp" not in mapped:  # its column could not be read as dates (already reported)
-        return table
+        return None
     kinds = _constant_or(mapped, "type", "track", rows)
     bad_type = pc.invert(pc.fill_null(pc.is_in(kinds, value_set=pa.array(store.MESSAGE_TYPES)), False))
     problems.add_mask(bad_type, kinds, _column(mapped, "type"), "is not a Segment message type")
@@ -112,64 +149,41 @@ def event_table(
     problems.add_mask(
         pc.fill_null(no_event, False), event, _column(mapped, "event"), "track events need a name"
     )
-    ids = message_ids(table, mapped)
-    if "message_id" in mapped:  # derived ids include the row number, so cannot repeat
-        _repeats(ids, _column(mapped, "message_id"), problems)
     stamp = mapped["timestamp"].values
     columns = {
-        "message_id": ids,
+        "message_id": message_ids(name, mapped, problems.first_row, rows),
         "type": kinds,
         "event": pc.if_else(pc.equal(kinds, "track"), event, _NULL),
         "name": _constant_or(mapped, "name", None, rows),
         "user_id": _constant_or(mapped, "user_id", None, rows),
         "anonymous_id": _constant_or(mapped, "anonymous_id", None, rows),
-        "group_id": group_ids(session, mapped, spec, problems),
+        "group_id": _group_ids(mapped, groups, rows, problems),
         "timestamp": stamp,
         "received_at": stamp,  # historic rows: receipt time is the event's own, so a re-import is identical
         "source": _constant_or(mapped, "source", "import", rows),
         "properties": properties(mapped, rows),
-        "traits": pa.array(["{}"] * rows, pa.string()) if rows else pa.array([], pa.string()),
+        "traits": pa.repeat(pa.scalar("{}", pa.string()), rows),
     }
-    return pa.table(columns, schema=store.EVENT_SCHEMA) if not problems.items else pa.table(columns)
+    if "message_id" in mapped:
+        ids = mapped["message_id"]
+        problems.add_mask(pc.is_null(ids.values), ids.text, ids.column or "message_id", "is empty")
+    if problems.items:  # this batch or an earlier one: the import is refused, nothing more is staged
+        return None
+    return pa.table(columns, schema=store.EVENT_SCHEMA)
 
 
 def _column(mapped: dict[str, Mapped], target: str) -> str:
     return mapped[target].column or target if target in mapped else target
 
 
-def _repeats(ids: pa.Array, column: str, problems: Problems) -> None:
-    if len(pc.unique(ids)) == len(ids):
-        return
-    first: dict[str, int] = {}
-    for index, value in enumerate(ids.to_pylist()):
-        if value in first:
-            problems.add(index + FIRST_ROW, column, value, f"message_id repeats row {first[value]}")
-        else:
-            first.setdefault(value, index + FIRST_ROW)
+def store_name(handle: BinaryIO, spec: MappingSpec) -> str:
+    """The part-file name for this file under this mapping: the same input always gets the same name.
 
-
-def store_name(raw: bytes, spec: MappingSpec) -> str:
-    """The part-file name for this file under this mapping: the same input always gets the same name."""
-    digest = hashlib.blake2b(raw, digest_size=16)
+    The file is hashed a megabyte at a time, so a large file is never held whole."""
+    digest = hashlib.blake2b(digest_size=16)
+    handle.seek(0)
+    while chunk := handle.read(1 << 20):
+        digest.update(chunk)
+    handle.seek(0)
     digest.update(spec.model_dump_json().encode())
     return "import-" + digest.hexdigest()[:20]
-
-
-def day_counts(events: pa.Table) -> dict[date, int]:
-    """How many events fall on each UTC day."""
-    micros = events.column("timestamp").cast(pa.int64()).to_numpy()
-    days, counts = np.unique(np.floor_divide(micros, 86_400_000_000), return_counts=True)
-    return {from_day_number(d): int(n) for d, n in zip(days, counts, strict=True)}
-
-
-def write(events_dir: Path, events: pa.Table, name: str, dry_run: bool) -> tuple[int, int]:
-    """Writes (unless dry run) and returns (created, unchanged): days already written count unchanged."""
-    created = unchanged = 0
-    for day, count in day_counts(events).items():
-        if store.part_path(events_dir, day, name).exists():
-            unchanged += count
-        else:
-            created += count
-    if not dry_run and created:
-        store.write_events(events_dir, events, name=name)
-    return created, unchanged

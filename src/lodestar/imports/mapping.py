@@ -45,6 +45,7 @@ class Problems:
     def __init__(self) -> None:
         self.items: list[RowProblem] = []
         self.more = 0
+        self.first_row = FIRST_ROW  # the file row of the table's first row (a streamed batch's starts later)
 
     def add(self, row: int, column: str, value: str | None, reason: str) -> None:
         """Notes one bad cell."""
@@ -60,7 +61,7 @@ class Problems:
         rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
         room = max(0, MAX_PROBLEMS - len(self.items))
         for index in rows[:room]:
-            self.add(int(index) + FIRST_ROW, column, text[int(index)].as_py(), reason)
+            self.add(int(index) + self.first_row, column, text[int(index)].as_py(), reason)
         self.more += max(0, len(rows) - room)
 
     def final(self) -> list[RowProblem]:
@@ -70,7 +71,8 @@ class Problems:
         return list(self.items)
 
 
-def _text_of(table: pa.Table, target: str, spec: FieldMap) -> tuple[pa.Array, str]:
+def text_of(table: pa.Table, target: str, spec: FieldMap) -> tuple[pa.Array, str]:
+    """The target's cells as text, with the field's value map and default applied, and its column."""
     if spec.column is not None:
         if spec.column not in table.column_names:
             have = ", ".join(table.column_names)
@@ -80,7 +82,7 @@ def _text_of(table: pa.Table, target: str, spec: FieldMap) -> tuple[pa.Array, st
         text = parsers.column_of(table, spec.column)
         column = spec.column
     else:
-        text = pa.array([_text(spec.constant)] * table.num_rows, pa.string())
+        text = pa.repeat(pa.scalar(_text(spec.constant), pa.string()), table.num_rows)
         column = ""
     if spec.values:
         text = parsers.map_values(text, spec.values)
@@ -104,7 +106,7 @@ def _typed(text: pa.Array, kind: str, column: str, fmt: str | None, spec: Mappin
     if kind == "string":
         return text, pa.array(np.zeros(len(text), dtype=bool))
     if kind in ("date", "datetime"):
-        fmt = fmt or spec.date_format or parsers.detect_date_format(text, column or "constant")
+        fmt = fmt or parsers.detect_date_format(text, column or "constant")
         if kind == "date":
             return parsers.parse_date(text, fmt)
         return parsers.parse_datetime(text, fmt, spec.timezone)
@@ -115,8 +117,34 @@ def _typed(text: pa.Array, kind: str, column: str, fmt: str | None, spec: Mappin
 Parsed = tuple[pa.Array, pa.Array]
 
 
-def apply(table: pa.Table, spec: MappingSpec, problems: Problems) -> dict[str, Mapped]:
-    """Every mapped target field as typed values; bad cells go to `problems`."""
+def _stored_as_time(table: pa.Table, field: FieldMap) -> bool:
+    if field.column is None or field.values or field.default is not None:
+        return False
+    if field.column not in table.column_names:
+        return False
+    kind = table.schema.field(field.column).type
+    return pa.types.is_timestamp(kind) or pa.types.is_date(kind)
+
+
+def undated_fields(spec: MappingSpec, columns: list[str]) -> dict[str, FieldMap]:
+    """The date and date/time fields whose format neither the field nor the mapping states."""
+    fields = spec.fields or auto_fields(spec.kind, columns)
+    return {
+        t: f
+        for t, f in fields.items()
+        if targets.type_of(spec.kind, t, f.type) in ("date", "datetime")
+        and not (f.date_format or spec.date_format)
+    }
+
+
+def apply(
+    table: pa.Table, spec: MappingSpec, problems: Problems, formats: dict[str, str] | None = None
+) -> dict[str, Mapped]:
+    """Every mapped target field as typed values; bad cells go to `problems`.
+
+    `formats` gives the date format of fields detected beforehand (over a whole streamed file); other
+    date fields without a stated format are detected from this table's values.
+    """
     fields = spec.fields or auto_fields(spec.kind, table.column_names)
     if not spec.fields:
         _refuse_unused_columns(table, spec.kind, fields, problems)
@@ -126,9 +154,16 @@ def apply(table: pa.Table, spec: MappingSpec, problems: Problems) -> dict[str, M
     mapped: dict[str, Mapped] = {}
     for target, field in fields.items():
         kind = targets.type_of(spec.kind, target, field.type)
-        text, column = _text_of(table, target, field)
+        if kind == "datetime" and _stored_as_time(table, field):  # a Parquet timestamp: no text round trip
+            values = parsers.instants_of(table.column(str(field.column)), spec.timezone)
+            if target in targets.REQUIRED[spec.kind]:
+                problems.add_mask(pc.is_null(values), values, field.column or target, f"{target} is required")
+            mapped[target] = Mapped(values, values, field.column or "", kind)
+            continue
+        text, column = text_of(table, target, field)
         try:
-            values, bad = _typed(text, kind, column, field.date_format, spec)
+            fmt = field.date_format or spec.date_format or (formats or {}).get(target)
+            values, bad = _typed(text, kind, column, fmt, spec)
         except InvalidInput as exc:  # a date column that cannot tell d/m/Y from m/d/Y
             problems.add(0, column or target, None, exc.problems[0].message)
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -36,13 +37,13 @@ def _uploads(request: Request) -> Path:
     return folder
 
 
-def _stored(request: Request, token: str) -> tuple[bytes, str]:
+def _stored(request: Request, token: str) -> tuple[Path, str]:
     if not token or not token.replace("-", "").replace("_", "").replace(".", "").isalnum() or "/" in token:
         raise InvalidInput.one("upload", "the uploaded file is gone; upload it again")
     path = _uploads(request) / token
     if not path.is_file():
         raise InvalidInput.one("upload", "the uploaded file is gone; upload it again")
-    return path.read_bytes(), token.split("-", 1)[1]
+    return path, token.split("-", 1)[1]
 
 
 @router.get("/imports", include_in_schema=False)
@@ -61,20 +62,27 @@ async def upload(request: Request, db: Db, user: PageUser) -> Response:
     if not isinstance(file, UploadFile) or not file.filename:
         raise InvalidInput.one("file", "choose a file to upload")
     readers.format_of(file.filename)
-    raw = await file.read()  # bounded by UploadLimit (LODESTAR_MAX_UPLOAD_MB) while it streamed in
     token = f"{secrets.token_hex(8)}-{Path(file.filename).name}"
-    (_uploads(request) / token).write_bytes(raw)
+    path = _uploads(request) / token
+    # Copied from the spooled upload (bounded by UploadLimit, LODESTAR_MAX_UPLOAD_MB) a block at a time.
+    await run_in_threadpool(_keep, file, path)
     kind = form.get("kind", "")
     spec = (
         service.get_mapping(db, form["mapping"])
         if form.get("mapping")
         else MappingSpec.model_validate({"kind": kind})
     )
-    return await run_in_threadpool(_mapping_step, request, token, raw, file.filename, spec)
+    return await run_in_threadpool(_mapping_step, request, token, path, file.filename, spec)
 
 
-def _mapping_step(request: Request, token: str, raw: bytes, filename: str, spec: MappingSpec) -> Response:
-    columns = service.preview(raw, filename, spec)
+def _keep(file: UploadFile, path: Path) -> None:
+    file.file.seek(0)
+    with path.open("wb") as out:
+        shutil.copyfileobj(file.file, out, 1 << 20)
+
+
+def _mapping_step(request: Request, token: str, path: Path, filename: str, spec: MappingSpec) -> Response:
+    columns = service.preview(path, filename, spec)
     chosen = spec.fields or auto_fields(spec.kind, list(columns))
     context = {
         "token": token,
@@ -109,7 +117,7 @@ def _spec_from(form: dict[str, str]) -> MappingSpec:
 
 
 def _run(request: Request, db: Any, user: User, today: date, form: dict[str, str], dry_run: bool) -> Response:
-    raw, filename = _stored(request, form.get("token", ""))
+    path, filename = _stored(request, form.get("token", ""))
     spec = _spec_from(form)
     settings = request.app.state.settings
     context: dict[str, Any] = {
@@ -123,13 +131,14 @@ def _run(request: Request, db: Any, user: User, today: date, form: dict[str, str
         report = service.run_import(
             db,
             spec.kind,
-            raw,
+            path,
             filename,
             spec,
             events_dir=settings.events_dir,
             today=today,
             dry_run=dry_run,
             actor=user,
+            batch_rows=settings.import_batch_rows,
         )
     except service.ImportRejected as exc:
         db.rollback()

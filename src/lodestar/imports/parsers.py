@@ -8,6 +8,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lodestar.imports.text import as_text
 from lodestar.kit.errors import InvalidInput
 
 TRUE = ("true", "1", "是", "yes", "y", "t", "on")
@@ -20,6 +21,7 @@ _STAMP = (
     r"^(?P<d>\d[\d/.\-]+\d)(?:[ T](?P<t>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?\s*(?P<z>Z|[+-]\d{2}:?\d{2})?$"
 )
 _UTC = pa.timestamp("us", tz="UTC")
+_PLAIN_ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?Z?)?$"
 
 Parsed = tuple[pa.Array, pa.Array]  # typed values (null where bad or blank), bad-cell mask
 
@@ -78,25 +80,58 @@ def parse_int(text: pa.Array) -> Parsed:
     return values, _bad(text, values)
 
 
+class DateEvidence:
+    """What a date column's values say about its format, gathered a batch at a time: the same answer as
+    looking at the whole column at once."""
+
+    def __init__(self) -> None:
+        self.all_iso = True  # every value so far starts with a four-digit year
+        self.slashed = False  # some value looks like d/m/Y or m/d/Y
+        self.day_first = False  # some slashed value has a first part over 12
+        self.month_first = False  # some slashed value has a middle part over 12
+
+    def add(self, text: pa.Array) -> None:
+        """Takes in one batch of the column's text."""
+        present = pc.drop_null(text)
+        if len(present) == 0:
+            return
+        iso = bool(pc.all(pc.match_substring_regex(present, r"^\d{4}[-/.]")).as_py())
+        self.all_iso = self.all_iso and iso
+        if iso:  # a value starting with a four-digit year is never d/m/Y or m/d/Y
+            return
+        slashed = pc.filter(present, pc.match_substring_regex(present, _SLASHED))
+        if len(slashed) == 0:
+            return
+        self.slashed = True
+        parts = pc.extract_regex(slashed, _SLASHED)
+        first = pc.cast(pc.struct_field(parts, "a"), pa.int32())
+        second = pc.cast(pc.struct_field(parts, "b"), pa.int32())
+        self.day_first = self.day_first or bool(pc.any(pc.greater(first, 12)).as_py())
+        self.month_first = self.month_first or bool(pc.any(pc.greater(second, 12)).as_py())
+
+    def format(self, column: str) -> str:
+        """iso, d/m/Y or m/d/Y; refuses when the column cannot tell."""
+        if self.all_iso or not self.slashed:
+            return "iso"  # nothing slashed: bad cells are reported as not ISO dates
+        if self.day_first and not self.month_first:
+            return "d/m/Y"
+        if self.month_first and not self.day_first:
+            return "m/d/Y"
+        why = (
+            "has days over 12 in both places"
+            if self.day_first
+            else "has no day over 12 to tell d/m/Y from m/d/Y"
+        )
+        raise InvalidInput.one(
+            column, f"dates are ambiguous: the column {why}; state date_format in the mapping"
+        )
+
+
 def detect_date_format(text: pa.Array, column: str) -> str:
     """iso, d/m/Y or m/d/Y from the column's values; refuses when the column cannot tell."""
-    present = pc.drop_null(text)
-    if len(present) == 0 or pc.all(pc.match_substring_regex(present, r"^\d{4}[-/.]")).as_py():
-        return "iso"
-    slashed = pc.filter(present, pc.match_substring_regex(present, _SLASHED))
-    if len(slashed) == 0:
-        return "iso"  # nothing slashed: bad cells are reported as not ISO dates
-    parts = pc.extract_regex(slashed, _SLASHED)
-    first = pc.cast(pc.struct_field(parts, "a"), pa.int32())
-    second = pc.cast(pc.struct_field(parts, "b"), pa.int32())
-    day_first = bool(pc.any(pc.greater(first, 12)).as_py())
-    month_first = bool(pc.any(pc.greater(second, 12)).as_py())
-    if day_first and not month_first:
-        return "d/m/Y"
-    if month_first and not day_first:
-        return "m/d/Y"
-    why = "has days over 12 in both places" if day_first else "has no day over 12 to tell d/m/Y from m/d/Y"
-    raise InvalidInput.one(column, f"dates are ambiguous: the column {why}; state date_format in the mapping")
+    evidence = DateEvidence()
+    evidence.add(text)
+    return evidence.format(column)
 
 
 def _iso_text(text: pa.Array, fmt: str) -> pa.Array:
@@ -129,6 +164,8 @@ def _present(part: pa.Array) -> pa.Array:
 
 def parse_datetime(text: pa.Array, fmt: str, offset: str = "+00:00") -> Parsed:
     """Instants: a date in the given format, an optional time and zone (else `offset`), as UTC."""
+    if fmt == "iso" and (plain := _plain_iso(text, offset)) is not None:
+        return plain, _bad(text, plain)
     parts = pc.extract_regex(text, _STAMP)
     day = _iso_text(pc.struct_field(parts, "d"), fmt)
     day = pc.if_else(pc.is_valid(_dates(day)), day, pa.scalar(None, pa.string()))
@@ -155,5 +192,38 @@ def _to_instants(joined: pa.Array) -> pa.Array:
 
 
 def column_of(table: pa.Table, name: str) -> pa.Array:
-    """A column of the table as one text array."""
-    return _array(table.column(name))
+    """A column of the table as one text array (trimmed, blank cells as nulls)."""
+    return as_text(table.column(name))
+
+
+def _plain_iso(text: pa.Array, offset: str) -> pa.Array | None:
+    """The common case in one cast: every cell `YYYY-MM-DD[ hh:mm[:ss[.f]][Z]]` (Arrow's parser refuses
+    impossible dates and clocks); None when some cell is otherwise, for the general parser."""
+    if pc.any(pc.invert(pc.match_substring_regex(text, _PLAIN_ISO))).as_py():
+        return None
+    utc = pc.ends_with(text, "Z")
+    try:
+        local = pc.cast(pc.utf8_rtrim(text, characters="Z"), pa.timestamp("us"))
+    except pa.ArrowInvalid:
+        return None
+    shifted = _at_offset(local, offset)
+    if not pc.any(utc).as_py():
+        return shifted
+    return pc.if_else(utc, pc.cast(local, _UTC), shifted)
+
+
+def _at_offset(local: pa.Array, offset: str) -> pa.Array:
+    """Zone-less times read at `offset` (+HH:MM), as UTC instants."""
+    sign = -1 if offset.startswith("-") else 1
+    shift = sign * (int(offset[1:3]) * 3600 + int(offset[4:6]) * 60) * 1_000_000
+    micros = pc.cast(pc.cast(local, pa.timestamp("us"), safe=False), pa.int64())
+    return pc.cast(pc.subtract(micros, shift), _UTC)
+
+
+def instants_of(column: pa.Array | pa.ChunkedArray, offset: str) -> pa.Array:
+    """A column the file stores as dates or times, as UTC instants without a round trip through text;
+    times without a zone are read at `offset` (as their text would be)."""
+    column = _array(column)
+    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+        return pc.cast(column, _UTC, safe=False)
+    return _at_offset(column, offset)

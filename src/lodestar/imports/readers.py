@@ -1,176 +1,207 @@
-"""Reads CSV, XLSX and Parquet files into a table of text columns (blank cells as nulls)."""
+"""Reads CSV, XLSX, Parquet and NDJSON files as batches of rows.
+
+A file is read a batch of rows at a time (`batches`), so an event import's memory does not grow with the
+file; `read_table` gathers the batches of a record import (accounts, contracts…), which stays capped at
+MAX_ROWS rows.
+"""
 
 from __future__ import annotations
 
+import codecs
 import io
-import zipfile
-from collections.abc import Iterator
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from lodestar.imports import ndjson, workbooks
+from lodestar.imports.text import blank_to_null, trim_names
 from lodestar.kit.errors import InvalidInput
 
-FORMATS = ("csv", "xlsx", "parquet")
-# A workbook is a zip: a small file can unpack to gigabytes of sheet XML (a "zip bomb"). Checked from the
-# zip directory before anything is unpacked; zipfile never reads an entry past its declared size.
-MAX_XLSX_UNPACKED = 100 * 1024 * 1024
-MAX_ROWS = 1_000_000
-_BOM = b"\xef\xbb\xbf"
+FORMATS = ("csv", "xlsx", "parquet", "ndjson")
+_SUFFIXES = {
+    "csv": "csv", "txt": "csv", "tsv": "csv", "xlsx": "xlsx", "parquet": "parquet", "pq": "parquet",
+    "ndjson": "ndjson", "jsonl": "ndjson",
+}  # fmt: skip
+MAX_ROWS = 1_000_000  # a record import (not events) is held whole
+_DECODE_CHUNK = 8 << 20
+_CSV_BLOCK = 4 << 20
+
+Source = bytes | Path  # a file in memory (tests, small uploads) or on disk (the CLI, kept uploads)
+
+
+@dataclass
+class Batches:
+    """A file as tables of at most `rows` rows each, in file order. Cells are as the file holds them (text
+    of CSV, typed values of Parquet): the mapping step turns the columns it uses into trimmed text."""
+
+    tables: Iterator[pa.Table]
+    first_row: int  # the file's row number of the first data row: 2 below a header, 1 for NDJSON lines
+    total: int | None = None  # rows in the file, when the format says so without reading it
+    temporal: frozenset[str] = field(default_factory=frozenset)  # columns stored as dates/times (ISO text)
+    schemaless: bool = False  # a column may be missing from some rows (NDJSON)
 
 
 def format_of(filename: str) -> str:
-    """The file format from its name (csv, xlsx or parquet)."""
+    """The file format from its name (csv, xlsx, parquet or ndjson)."""
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    fmt = {"csv": "csv", "txt": "csv", "tsv": "csv", "xlsx": "xlsx", "parquet": "parquet", "pq": "parquet"}
-    if suffix not in fmt:
-        raise InvalidInput.one("file", f"{filename!r} is not a .csv, .xlsx or .parquet file")
-    return fmt[suffix]
+    if suffix not in _SUFFIXES:
+        raise InvalidInput.one("file", f"{filename!r} is not a .csv, .xlsx, .parquet or .ndjson/.jsonl file")
+    return _SUFFIXES[suffix]
 
 
-def detect_encoding(raw: bytes) -> str:
+@contextmanager
+def opened(source: Source) -> Iterator[BinaryIO]:
+    """The file as a binary handle of its own (each pass over a file opens it again)."""
+    if isinstance(source, bytes):
+        yield io.BytesIO(source)
+    else:
+        with source.open("rb") as handle:
+            yield handle
+
+
+def _native(source: Source) -> str | pa.BufferReader:
+    """What Arrow reads without going through Python (and its lock) for every block."""
+    return pa.BufferReader(source) if isinstance(source, bytes) else str(source)
+
+
+def _decode_error(source: Source, encoding: str) -> str | None:
+    """Why the whole file does not decode in this encoding (None when it does), a chunk at a time."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with opened(source) as handle:
+            while chunk := handle.read(_DECODE_CHUNK):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        return str(exc.reason)
+    return None
+
+
+def detect_encoding(source: Source) -> str:
     """utf-8-sig when the bytes decode as UTF-8 (BOM or not), else gb18030 (a superset of GBK)."""
-    try:
-        raw.decode("utf-8")
+    if _decode_error(source, "utf-8") is None:
         return "utf-8-sig"
-    except UnicodeDecodeError:
-        pass
-    try:
-        raw.decode("gb18030")
+    if _decode_error(source, "gb18030") is None:
         return "gb18030"
-    except UnicodeDecodeError:
-        raise InvalidInput.one("encoding", "the file is neither UTF-8 nor GBK/GB18030; state it") from None
+    raise InvalidInput.one("encoding", "the file is neither UTF-8 nor GBK/GB18030; state it")
 
 
-def _utf8(raw: bytes, encoding: str | None) -> tuple[bytes, str]:
-    encoding = encoding or detect_encoding(raw)
-    if encoding in ("utf-8", "utf-8-sig"):
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput.one("encoding", f"the file is not valid {encoding}: {exc.reason}") from None
-        return raw.removeprefix(_BOM), encoding
+def _csv(source: Source, encoding: str | None, rows: int, columns: list[str] | None) -> Batches:
+    used = encoding or detect_encoding(source)
+    if used in ("utf-8", "utf-8-sig") and encoding and (reason := _decode_error(source, "utf-8")):
+        raise InvalidInput.one("encoding", f"the file is not valid {encoding}: {reason}")
+    with opened(source) as handle:
+        first_line = handle.read(1 << 16).split(b"\n", 1)[0]
+    delimiter = "\t" if first_line.count(b"\t") > first_line.count(b",") else ","
+    # Arrow skips a UTF-8 BOM itself and transcodes other encodings as it streams.
+    read = pacsv.ReadOptions(block_size=_CSV_BLOCK, encoding="utf8" if used.startswith("utf-8") else used)
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     try:
-        return raw.decode(encoding).encode("utf-8"), encoding
+        names = pacsv.open_csv(_native(source), read_options=read, parse_options=parse).schema.names
+        convert = pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=True,
+            include_columns=None if columns is None else [n for n in names if n.strip() in columns],
+        )
+        reader = pacsv.open_csv(
+            _native(source), read_options=read, parse_options=parse, convert_options=convert
+        )
+    except pa.ArrowInvalid as exc:
+        raise InvalidInput.one("file", f"cannot read the CSV: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput.one("encoding", f"the file is not valid {used}: {exc.reason}") from None
+    return Batches(_rebatch(_csv_tables(reader, used), rows), first_row=2)
+
+
+def _csv_tables(reader: pacsv.CSVStreamingReader, encoding: str) -> Iterator[pa.Table]:
+    yield trim_names(reader.schema.empty_table())  # a header-only file still names its columns
+    try:
+        for batch in reader:
+            yield trim_names(pa.Table.from_batches([batch]))
+    except pa.ArrowInvalid as exc:
+        raise InvalidInput.one("file", f"cannot read the CSV: {exc}") from None
     except UnicodeDecodeError as exc:
         raise InvalidInput.one("encoding", f"the file is not valid {encoding}: {exc.reason}") from None
 
 
-def _blank_to_null(table: pa.Table) -> pa.Table:
-    columns = []
-    for column in table.columns:
-        text = pc.utf8_trim_whitespace(column.cast(pa.string()))
-        columns.append(pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text))
-    return pa.table(columns, names=[str(n).strip() for n in table.column_names])
-
-
-def read_csv(raw: bytes, encoding: str | None = None) -> tuple[pa.Table, str]:
-    """A CSV file as text columns, and the encoding it was read with."""
-    data, used = _utf8(raw, encoding)
-    delimiter = "\t" if data.split(b"\n", 1)[0].count(b"\t") > data.split(b"\n", 1)[0].count(b",") else ","
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+def _parquet(source: Source, rows: int, columns: list[str] | None) -> Batches:
     try:
-        names = pacsv.open_csv(io.BytesIO(data), parse_options=parse).schema.names
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            parse_options=parse,
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise InvalidInput.one("file", f"cannot read the CSV: {exc}") from None
-    return _blank_to_null(table), used
-
-
-def _cell(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ") if value.time() != datetime.min.time() else value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def read_xlsx(raw: bytes, sheet: str | None = None) -> pa.Table:
-    """The first (or named) sheet of a workbook as text columns; the first row names them."""
-    from openpyxl import load_workbook
-
-    _check_unpacked_size(raw)
-    try:
-        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise InvalidInput.one("file", f"cannot read the workbook: {exc}") from None
-    if sheet is not None and sheet not in book.sheetnames:
-        raise InvalidInput.one("sheet", f"no sheet {sheet!r}; the workbook has {', '.join(book.sheetnames)}")
-    try:  # a read-only workbook parses each sheet's XML only now, row by row
-        header, cells = _sheet_cells(book[sheet or book.sheetnames[0]].iter_rows(values_only=True))
-    except InvalidInput:
-        raise
-    except Exception as exc:  # malformed sheet XML surfaces as any of lxml's, zipfile's or openpyxl's errors
-        raise InvalidInput.one("file", f"cannot read the workbook's sheet: {exc}") from None
-    finally:
-        book.close()
-    return _blank_to_null(pa.table([pa.array(c, pa.string()) for c in cells], names=header))
-
-
-def _check_unpacked_size(raw: bytes) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            unpacked = sum(item.file_size for item in archive.infolist())
-    except zipfile.BadZipFile:
-        return  # not a zip at all: openpyxl says so in its own words
-    if unpacked > MAX_XLSX_UNPACKED:
-        megabytes = MAX_XLSX_UNPACKED // (1024 * 1024)
-        raise InvalidInput.one(
-            "file", f"the workbook unpacks to more than {megabytes} MB; export the sheet as CSV instead"
-        )
-
-
-def _too_many_rows() -> InvalidInput:
-    return InvalidInput.one("file", f"has more than {MAX_ROWS:,} rows; split it into smaller files")
-
-
-def _sheet_cells(rows: Iterator[tuple[Any, ...]]) -> tuple[list[str], list[list[str | None]]]:
-    header = [_cell(v) or f"column_{i + 1}" for i, v in enumerate(next(rows, ()))]
-    cells: list[list[str | None]] = [[] for _ in header]
-    for count, row in enumerate(rows, start=1):
-        if count > MAX_ROWS:
-            raise _too_many_rows()
-        if all(v is None for v in row):
-            continue
-        for i in range(len(header)):
-            cells[i].append(_cell(row[i]) if i < len(row) else None)
-    return header, cells
-
-
-def read_parquet(raw: bytes) -> pa.Table:
-    """A Parquet file as text columns."""
-    try:
-        table = pq.read_table(io.BytesIO(raw))
-    except pa.ArrowException as exc:
+        parquet = pq.ParquetFile(_native(source))
+    except (pa.ArrowException, OSError) as exc:
         raise InvalidInput.one("file", f"cannot read the Parquet file: {exc}") from None
-    return _blank_to_null(table)
+    schema = parquet.schema_arrow
+    temporal = frozenset(f.name for f in schema if pa.types.is_temporal(f.type))
+    wanted = None if columns is None else [c for c in columns if c in schema.names]
+
+    def tables() -> Iterator[pa.Table]:
+        yield trim_names(schema.empty_table() if wanted is None else schema.empty_table().select(wanted))
+        try:
+            for batch in parquet.iter_batches(batch_size=rows, columns=wanted):
+                yield trim_names(pa.Table.from_batches([batch]))
+        except pa.ArrowException as exc:
+            raise InvalidInput.one("file", f"cannot read the Parquet file: {exc}") from None
+
+    total = parquet.metadata.num_rows
+    return Batches(_rebatch(tables(), rows), first_row=2, total=total, temporal=temporal)
+
+
+def _rebatch(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
+    """The same rows as tables of exactly `rows` rows (the last one shorter); a file without rows gives
+    one empty table, so its column names are still known."""
+    pending: list[pa.Table] = []
+    held = 0
+    empty: pa.Table | None = None
+    yielded = False
+    for table in tables:
+        if empty is None:
+            empty = table.slice(0, 0)
+        while table.num_rows:
+            take = min(rows - held, table.num_rows)
+            pending.append(table.slice(0, take))
+            table, held = table.slice(take), held + take
+            if held == rows:
+                yield pa.concat_tables(pending, promote_options="default").combine_chunks()
+                pending, held, yielded = [], 0, True
+    if held:
+        yield pa.concat_tables(pending, promote_options="default").combine_chunks()
+    elif not yielded and empty is not None:
+        yield empty
+
+
+def batches(
+    source: Source,
+    filename: str,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    rows: int = 500_000,
+    columns: list[str] | None = None,
+) -> Batches:
+    """The file as batches of at most `rows` rows; `columns` (when given) limits what is read."""
+    fmt = format_of(filename)
+    if fmt == "parquet":
+        return _parquet(source, rows, columns)
+    if fmt == "xlsx":
+        table_iter, total = workbooks.sheet_tables(source, sheet, rows)
+        return Batches(table_iter, first_row=2, total=total)
+    if fmt == "ndjson":
+        return Batches(_rebatch(ndjson.tables(source, rows), rows), first_row=1, schemaless=True)
+    return _csv(source, encoding, rows, columns)
 
 
 def read_table(raw: bytes, filename: str, encoding: str | None = None, sheet: str | None = None) -> pa.Table:
-    """Any supported file as a table of text columns."""
-    fmt = format_of(filename)
-    if fmt == "xlsx":
-        table = read_xlsx(raw, sheet)
-    elif fmt == "parquet":
-        table = read_parquet(raw)
-    else:
-        table = read_csv(raw, encoding)[0]
-    if table.num_rows > MAX_ROWS:
-        raise _too_many_rows()
-    return table
+    """A whole file (at most MAX_ROWS rows) as one table of text columns (blank cells as nulls)."""
+    read = batches(raw, filename, encoding, sheet, rows=MAX_ROWS + 1)
+    tables = []
+    for table in read.tables:
+        tables.append(table)
+        if sum(t.num_rows for t in tables) > MAX_ROWS:
+            raise InvalidInput.one("file", f"has more than {MAX_ROWS:,} rows; split it into smaller files")
+    if not tables:
+        return pa.table({})
+    return blank_to_null(pa.concat_tables(tables, promote_options="default"))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
-from lodestar.imports import events, mapping, readers, records, repository
+from lodestar.imports import event_import, mapping, readers, records, repository
 from lodestar.imports.models import ImportMapping
 from lodestar.imports.schemas import KINDS, ImportReport, MappingSpec
 from lodestar.kit.errors import (
@@ -23,6 +23,7 @@ from lodestar.kit.errors import (
     PermissionDenied,
     problems_from_pydantic,
 )
+from lodestar.kit.progress import Progress, silent
 from lodestar.sop import service as sop_service
 
 
@@ -79,7 +80,7 @@ def read(raw: bytes, filename: str, spec: MappingSpec) -> pa.Table:
 def run_import(
     session: Session,
     kind: str,
-    raw: bytes,
+    source: readers.Source,
     filename: str,
     spec: MappingSpec | None,
     *,
@@ -87,10 +88,14 @@ def run_import(
     today: date,
     dry_run: bool = False,
     actor: User | None = None,
+    batch_rows: int = event_import.BATCH_ROWS,
+    progress: Progress = silent,
 ) -> ImportReport:
-    """Imports a file (all rows or none); raises ImportRejected naming every bad cell.
+    """Imports a file (its bytes, or its path) all rows or none; raises ImportRejected naming every bad cell.
 
-    A dry run checks and counts everything but writes no events; the caller rolls the session back.
+    Events stream through in batches of `batch_rows` rows, reporting each batch's rows to `progress` (and
+    the file's row count first, when the format states it); other records are read whole. A dry run
+    checks and counts everything but writes no events; the caller rolls the session back.
     """
     if actor is not None:
         require_importer(actor)
@@ -99,17 +104,36 @@ def run_import(
     spec = spec or MappingSpec.model_validate({"kind": kind})
     if spec.kind != kind:
         raise InvalidInput.one("kind", f"the mapping is for {spec.kind}, not {kind}")
-    table = read(raw, filename, spec)
+    if kind == "events":
+        report = event_import.import_events(
+            session, source, filename, spec,
+            events_dir=events_dir, dry_run=dry_run, batch_rows=batch_rows, progress=progress,
+        )  # fmt: skip
+    else:
+        report = _import_records(session, source, filename, spec, today, dry_run)
+    if report.problems:
+        raise ImportRejected(report)
+    if not dry_run:
+        summary = {
+            "file": filename,
+            "rows": report.rows,
+            "created": report.created,
+            "updated": report.updated,
+        }
+        auth_service.record(session, actor, "import", kind, None, summary)
+    return report
+
+
+def _import_records(
+    session: Session, source: readers.Source, filename: str, spec: MappingSpec, today: date, dry_run: bool
+) -> ImportReport:
+    kind = spec.kind
+    table = read(source if isinstance(source, bytes) else source.read_bytes(), filename, spec)
     report = ImportReport(kind=kind, rows=table.num_rows, dry_run=dry_run)
     problems = mapping.Problems()
     mapped = mapping.apply(table, spec, problems)
     if any(p.row == 0 for p in problems.items):
         pass  # a whole column is unreadable (ambiguous dates): say so, without knock-on row problems
-    elif kind == "events":
-        frame = events.event_table(session, spec, table, mapped, problems)
-        if not problems.items:
-            name = events.store_name(raw, spec)
-            report.created, report.unchanged = events.write(events_dir, frame, name, dry_run)
     else:
         rows = records.build_rows(session, spec, table, mapped, problems)
         if not problems.items:
@@ -124,24 +148,17 @@ def run_import(
                 # Imported calls, IM chats and e-mails are evidence: they complete the SOP steps they match.
                 sop_service.match_touches(session, {r["account_id"] for r in rows if r.get("account_id")})
     report.problems = problems.final()
-    if report.problems:
-        raise ImportRejected(report)
-    if not dry_run:
-        summary = {
-            "file": filename,
-            "rows": report.rows,
-            "created": report.created,
-            "updated": report.updated,
-        }
-        auth_service.record(session, actor, "import", kind, None, summary)
     return report
 
 
-def preview(raw: bytes, filename: str, spec: MappingSpec, sample: int = 3) -> dict[str, list[str | None]]:
-    """Each column of the file with its first few values, for the mapping step."""
-    table = read(raw, filename, spec)
-    head = table.slice(0, sample)
-    return {name: head.column(name).to_pylist() for name in table.column_names}
+def preview(
+    source: readers.Source, filename: str, spec: MappingSpec, sample: int = 3
+) -> dict[str, list[str | None]]:
+    """Each column of the file with its first few values, for the mapping step (only they are read)."""
+    head = next(readers.batches(source, filename, spec.encoding, spec.sheet, rows=sample).tables, None)
+    if head is None:
+        return {}
+    return {name: head.column(name).to_pylist() for name in head.column_names}
 
 
 def save_mapping(session: Session, actor: User, name: str, spec: MappingSpec) -> ImportMapping:
