@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import ColumnElement, Float, Select, Table, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from lodestar.accounts.models import Account, Contact
 from lodestar.accounts.schemas import AccountFilter
 from lodestar.db.bulk import insert_returning_ids
+from lodestar.db.staging import staged, update_changed
 
 ID_BATCH = 5_000  # keeps IN (...) lists under SQLite's bound-parameter limit
 
@@ -167,6 +170,44 @@ def profiles(session: Session) -> list[dict[str, Any]]:
         }
         for r in session.execute(select(*cols).order_by(Account.id))
     ]
+
+
+def profile_columns(session: Session) -> pa.Table:
+    """Every account's id and the fields tier rules read, as columns (ordered by id)."""
+    cols = (
+        Account.id.label("account_id"),
+        cast(Account.arr, Float).label("arr"),
+        Account.employees,
+        Account.industry,
+        Account.plan,
+        Account.tier,
+        Account.tier_pinned,
+    )
+    rows = session.execute(select(*cols).order_by(Account.id)).all()
+    names = ["account_id", "arr", "employees", "industry", "plan", "tier", "tier_pinned"]
+    types = [pa.int64(), pa.float64(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.bool_()]
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    table = pa.table([pa.array(v, t) for v, t in zip(values, types, strict=True)], names=names)
+    return table.set_column(1, "arr", pc.fill_null(table.column("arr"), 0.0))
+
+
+def write_changed_values(session: Session, values: pa.Table) -> int:
+    """Writes these columns (with `id`) onto the accounts whose stored values differ; accounts changed."""
+    table = _core(Account)
+    names = [n for n in values.column_names if n != "id"]
+    with staged(session, [table.c.id, *(table.c[n] for n in names)], values) as staging:
+        changed = update_changed(session, table, staging, ["id"], names)
+    # The UPDATE bypasses loaded objects; expire them so they re-read the new values.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Account):
+            session.expire(obj)
+    return changed
+
+
+def _core(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def analytics_accounts(session: Session) -> list[tuple[Any, ...]]:
