@@ -3,7 +3,8 @@
 The company lives in a real operational database (embedded SQLite and the local PostgreSQL) with one active
 contract per account; its events are the snapshot bench's generated store. Each run is timed as a whole and
 per phase (from the run record). BENCH_RUN_ACCOUNTS (default 100,000) and BENCH_RUN_EVENTS (default
-20,000,000, over 180 days) size it; BENCH_RUN_DB picks the databases (default "sqlite,postgresql").
+20,000,000, over 180 days) size it; BENCH_RUN_DB picks the databases (default "sqlite,postgresql") and
+BENCH_RUN_PG_DATABASE names the PostgreSQL database it recreates (default lodestar_bench_run).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from lodestar.snapshots.models import SnapshotRun
 
 ROOT = Path("bench-data/snapshot_run")
 PG_ADMIN = os.environ.get("LODESTAR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_DATABASE = os.environ.get("BENCH_RUN_PG_DATABASE", "lodestar_bench_run")
 PLANS = ("Starter", "Growth", "Enterprise")
 
 
@@ -39,10 +41,10 @@ def _database(backend: str, data_dir: Path) -> str:
         return f"sqlite:///{(data_dir / 'lodestar.db').resolve()}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "lodestar_bench_run" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "lodestar_bench_run"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
     admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/lodestar_bench_run"
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DATABASE
 
 
 def _company(url: str, accounts: int) -> None:

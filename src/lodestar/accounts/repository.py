@@ -14,7 +14,7 @@ from sqlalchemy.orm.util import identity_key
 from lodestar.accounts.models import Account, Contact
 from lodestar.accounts.schemas import AccountFilter
 from lodestar.db.bulk import insert_returning_ids
-from lodestar.db.staging import staged, update_changed
+from lodestar.db.staging import fetch_columns, staged, update_changed
 
 ID_BATCH = 5_000  # keeps IN (...) lists under SQLite's bound-parameter limit
 
@@ -183,11 +183,18 @@ def profile_columns(session: Session) -> pa.Table:
         Account.tier,
         Account.tier_pinned,
     )
-    rows = session.execute(select(*cols).order_by(Account.id)).all()
-    names = ["account_id", "arr", "employees", "industry", "plan", "tier", "tier_pinned"]
-    types = [pa.int64(), pa.float64(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.bool_()]
-    values = list(zip(*rows, strict=True)) if rows else [()] * len(names)
-    table = pa.table([pa.array(v, t) for v, t in zip(values, types, strict=True)], names=names)
+    schema = pa.schema(
+        [
+            ("account_id", pa.int64()),
+            ("arr", pa.float64()),
+            ("employees", pa.int64()),
+            ("industry", pa.string()),
+            ("plan", pa.string()),
+            ("tier", pa.string()),
+            ("tier_pinned", pa.bool_()),
+        ]
+    )
+    table = fetch_columns(session, select(*cols).order_by(Account.id), schema)
     return table.set_column(1, "arr", pc.fill_null(table.column("arr"), 0.0))
 
 
@@ -195,7 +202,7 @@ def write_changed_values(session: Session, values: pa.Table) -> int:
     """Writes these columns (with `id`) onto the accounts whose stored values differ; accounts changed."""
     table = _core(Account)
     names = [n for n in values.column_names if n != "id"]
-    with staged(session, [table.c.id, *(table.c[n] for n in names)], values) as staging:
+    with staged(session, [table.c.id, *(table.c[n] for n in names)], values, ["id"]) as staging:
         changed = update_changed(session, table, staging, ["id"], names)
     # The UPDATE bypasses loaded objects; expire them so they re-read the new values.
     for obj in list(session.identity_map.values()):

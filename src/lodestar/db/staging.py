@@ -21,6 +21,7 @@ import pyarrow.csv as pcsv
 from sqlalchemy import (
     Column,
     ColumnElement,
+    Index,
     MetaData,
     Table,
     and_,
@@ -32,7 +33,9 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
 
 
 def _sqlite_rows(data: pa.Table) -> list[tuple[Any, ...]]:
@@ -68,14 +71,20 @@ def _load(session: Session, table: Table, data: pa.Table) -> None:
 
 
 @contextmanager
-def staged(session: Session, columns: Sequence[Column[Any]], data: pa.Table) -> Iterator[Table]:
-    """A temporary table of these columns (name and type) holding the data's rows, dropped afterwards."""
+def staged(
+    session: Session, columns: Sequence[Column[Any]], data: pa.Table, key: Sequence[str]
+) -> Iterator[Table]:
+    """A temporary table of these columns (name and type) holding the data's rows, indexed on `key`, dropped
+    afterwards."""
     name = f"staging_{uuid.uuid4().hex[:12]}"
     table = Table(name, MetaData(), *(Column(c.name, c.type) for c in columns), prefixes=["TEMPORARY"])
     table.create(session.connection())
     try:
         if data.num_rows:
             _load(session, table, data.select([c.name for c in columns]))
+        # Indexed after loading (cheaper than maintaining it row by row). Without it SQLite answers each
+        # "is there a staged row with this key" by scanning the staging table: quadratic.
+        Index(f"ix_{name}", *(table.c[k] for k in key)).create(session.connection())
         yield table
     finally:
         table.drop(session.connection())
@@ -89,6 +98,12 @@ def _match(target: Table, staging: Table, key: Sequence[str], alike: Sequence[st
     )
 
 
+def _rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE touched."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
 def update_changed(
     session: Session, target: Table, staging: Table, key: Sequence[str], columns: Sequence[str]
 ) -> int:
@@ -99,7 +114,7 @@ def update_changed(
         .where(or_(*(target.c[n].is_distinct_from(staging.c[n]) for n in columns)))
         .values({n: staging.c[n] for n in columns})
     )
-    return int(session.execute(stmt, execution_options={"synchronize_session": False}).rowcount)
+    return _rowcount(session.execute(stmt, execution_options={"synchronize_session": False}))
 
 
 def insert_missing(
@@ -124,4 +139,28 @@ def delete_missing(
     """Deletes the target rows in scope with no staged twin (same key and `alike` values); rows deleted."""
     found = exists().where(_match(target, staging, key, alike))
     stmt = delete(target).where(scope, ~found)
-    return int(session.execute(stmt, execution_options={"synchronize_session": False}).rowcount)
+    return _rowcount(session.execute(stmt, execution_options={"synchronize_session": False}))
+
+
+def fetch_columns(session: Session, stmt: ClauseElement, schema: pa.Schema) -> pa.Table:
+    """A query's rows as Arrow columns of this schema, read straight from the driver's cursor.
+
+    Many rows then go through no per-row result processing (SQLite's ISO date text is cast by Arrow). The
+    statement's parameters are rendered inline: use it only for numbers and dates the code itself chose.
+    """
+    dialect = session.get_bind().dialect
+    sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+    arrays = []
+    for field, values in zip(schema, columns, strict=True):
+        raw = pa.array(values)  # the driver's own types: SQLite hands dates as text, booleans as 0/1
+        arrays.append(raw.cast(field.type) if len(raw) else pa.array([], field.type))
+    return pa.table(arrays, schema=schema)

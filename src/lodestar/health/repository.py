@@ -10,7 +10,7 @@ import pyarrow as pa
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
-from lodestar.db.staging import delete_missing, insert_missing, staged, update_changed
+from lodestar.db.staging import delete_missing, fetch_columns, insert_missing, staged, update_changed
 from lodestar.health.models import Backtest, HealthHistory
 
 # The Core table: plain executemany inserts, much faster than the ORM's bulk path.
@@ -36,7 +36,7 @@ def sync_history(session: Session, as_of: date, rows: pa.Table, account_id: int 
     if account_id is not None:
         scope = scope & (table.c.account_id == account_id)
     columns = [table.c[n] for n in (*HISTORY_KEY, *HISTORY_VALUES)]
-    with staged(session, columns, rows) as staging:
+    with staged(session, columns, rows, HISTORY_KEY) as staging:
         written = delete_missing(session, table, staging, scope, HISTORY_KEY)
         written += update_changed(session, table, staging, HISTORY_KEY, HISTORY_VALUES)
         written += insert_missing(session, table, staging, HISTORY_KEY)
@@ -65,9 +65,7 @@ def scores_before(
     stmt = select(now.c.account_id, earlier).where(now.c.as_of == as_of)
     if account_id is not None:
         stmt = stmt.where(now.c.account_id == account_id)
-    rows = session.execute(stmt).all()
-    ids, scores = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [])
-    return pa.table({"account_id": pa.array(ids, pa.int64()), "score": pa.array(scores, pa.float64())})
+    return fetch_columns(session, stmt, pa.schema([("account_id", pa.int64()), ("score", pa.float64())]))
 
 
 def replace_account_history(

@@ -10,7 +10,7 @@ import pyarrow as pa
 from sqlalchemy import Row, Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from lodestar.db.staging import delete_missing, insert_missing, staged
+from lodestar.db.staging import delete_missing, fetch_columns, insert_missing, staged
 from lodestar.lifecycle.models import StageTransition
 
 # The Core table: plain executemany inserts, much faster than the ORM's bulk path.
@@ -33,7 +33,7 @@ def sync_transitions(session: Session, days: Sequence[date], rows: pa.Table) -> 
     (their ids too): a change not found any more is deleted, a new one inserted; (inserted, deleted)."""
     table = TRANSITIONS_TABLE
     columns = [table.c[n] for n in (*CHANGE_KEY, *CHANGE_VALUES)]
-    with staged(session, columns, rows) as staging:
+    with staged(session, columns, rows, CHANGE_KEY) as staging:
         scope = table.c.on.in_(list(days))
         deleted = delete_missing(session, table, staging, scope, CHANGE_KEY, CHANGE_VALUES)
         inserted = insert_missing(session, table, staging, CHANGE_KEY, CHANGE_VALUES)
@@ -49,9 +49,7 @@ def last_change_columns(session: Session, as_of: date, account_id: int | None = 
     )
     if account_id is not None:
         stmt = stmt.where(StageTransition.account_id == account_id)
-    rows = session.execute(stmt).all()
-    ids, days = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [])
-    return pa.table({"account_id": pa.array(ids, pa.int64()), "on": pa.array(days, pa.date32())})
+    return fetch_columns(session, stmt, pa.schema([("account_id", pa.int64()), ("on", pa.date32())]))
 
 
 def transitions_of(session: Session, account_id: int, newest_first: bool = False) -> list[StageTransition]:

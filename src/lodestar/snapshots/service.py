@@ -98,6 +98,15 @@ def _inputs(session: Any) -> tuple[MetricInputs, list[CustomMetric]]:
     return load_inputs(session, sla, metrics_config.key_features), custom
 
 
+@dataclass
+class _Computed:
+    """What the dates' pass produced: rows scored, every stage change found, the newest date's rows."""
+
+    rows: int
+    moves: pa.Table
+    last: tuple[date, pa.Table] | None
+
+
 def run_snapshots(
     session: Any,
     analytics: AnalyticsEngine,
@@ -130,35 +139,14 @@ def run_snapshots(
         state = state_from_snapshot(stored) if stored is not None else {}
         newest = max(store.dates(root), default=None)
     staging = root / f".run-{uuid.uuid4().hex[:12]}"
-    written: set[date] = set()
-
-    def keep(day: date, table: pa.Table) -> None:
-        """Stores one date's history and stages its Parquet file, so dates do not pile up in memory."""
-        with clock.phase("history"):
-            clock.count("history", write_back.history(session, day, table))
-            written.add(day)
-        with clock.phase("store"):
-            store.write(staging, day, table)
-
-    rows, moved, last = 0, [], None
-    terms = contract_terms(inputs.contracts)
     try:
-        # Metrics stream out one date at a time from one pass over the roll-ups: a backfill stays small.
-        for metrics in clock.each("metrics", iter_metrics(analytics, inputs, days, custom)):
-            with clock.phase("health_and_stages"):
-                computed = score_and_stage(metrics, tiers, models, terms, state, keep)
-            state, rows, last = computed.state, rows + metrics.num_rows, computed.last or last
-            moved.append(computed.transitions)
-        with clock.phase("history"):
-            for day in sorted(set(days) - written):  # a date that scored nobody keeps no history
-                clock.count("history", write_back.history(session, day, _EMPTY_HISTORY))
+        computed = _compute(session, analytics, clock, staging, days, models, tiers, inputs, custom, state)
         with clock.phase("stage_changes"):
-            moves = pa.concat_tables(moved) if moved else TRANSITIONS_SCHEMA.empty_table()
-            moves = moves.rename_columns(["account_id", "on", "from_stage", "to_stage", "reason"])
-            new, gone = write_back.stage_changes(session, days, moves)
+            new, gone = write_back.stage_changes(session, days, computed.moves)
             clock.count("stage_changes", new + gone)
-            entered = moves.to_pylist()
+            entered = computed.moves.to_pylist()
         with clock.phase("write_back"):
+            last = computed.last
             if last is not None and (newest is None or days[-1] >= newest):
                 clock.count("write_back", write_back.accounts(session, days[-1], last[1]))
             session.flush()
@@ -171,16 +159,47 @@ def run_snapshots(
         "lifecycle": models.lifecycle_version,
         "tiers": models.tiers_version,
     }
-    return RunOutcome(
-        days,
-        tiers.num_rows,
-        rows,
-        new,
-        versions,
-        entered,
-        models.lifecycle.stages[0].key,
-        clock.report(),
-    )
+    first = models.lifecycle.stages[0].key
+    return RunOutcome(days, tiers.num_rows, computed.rows, new, versions, entered, first, clock.report())
+
+
+def _compute(
+    session: Any,
+    analytics: AnalyticsEngine,
+    clock: PhaseClock,
+    staging: Path,
+    days: list[date],
+    models: Models,
+    tiers: pa.Table,
+    inputs: MetricInputs,
+    custom: list[CustomMetric],
+    state: Any,
+) -> _Computed:
+    """Metrics, health and stages of each date; each date's history is stored and its file staged."""
+    written: set[date] = set()
+
+    def keep(day: date, table: pa.Table) -> None:
+        """Stores one date's history and stages its Parquet file, so dates do not pile up in memory."""
+        with clock.phase("history"):
+            clock.count("history", write_back.history(session, day, table))
+            written.add(day)
+        with clock.phase("store"):
+            store.write(staging, day, table)
+
+    rows, moved, last = 0, [], None
+    terms = contract_terms(inputs.contracts)
+    # Metrics stream out one date at a time from one pass over the roll-ups: a backfill stays small.
+    for metrics in clock.each("metrics", iter_metrics(analytics, inputs, days, custom)):
+        with clock.phase("health_and_stages"):
+            scored = score_and_stage(metrics, tiers, models, terms, state, keep)
+        state, rows, last = scored.state, rows + metrics.num_rows, scored.last or last
+        moved.append(scored.transitions)
+    with clock.phase("history"):
+        for day in sorted(set(days) - written):  # a date that scored nobody keeps no history
+            clock.count("history", write_back.history(session, day, _EMPTY_HISTORY))
+    moves = pa.concat_tables(moved) if moved else TRANSITIONS_SCHEMA.empty_table()
+    moves = moves.rename_columns(["account_id", "on", "from_stage", "to_stage", "reason"])
+    return _Computed(rows, moves, last)
 
 
 _EMPTY_HISTORY = pa.table(
