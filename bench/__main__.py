@@ -1,7 +1,7 @@
 """`python -m bench`: runs the benchmarks and prints each figure beside its baseline and goal.
 
-BENCH selects which to run (comma-separated; default all): web, ingest, imports, snapshot, stages, sop,
-upload_rss, point_reads, freshness, e2e.
+BENCH selects which to run (comma-separated; default all): web, ingest, imports, snapshot, snapshot_run,
+stages, sop, upload_rss, point_reads, freshness, e2e.
 BENCH_ACCOUNTS sets the company size of the web and point_reads benchmarks (default 100,000); BENCH_E2E_* size
 the end-to-end one (bench/e2e.py).
 """
@@ -20,6 +20,7 @@ SUITES: dict[str, tuple[str, Callable[[object], list[str]]]] = {
     "ingest": ("bench.ingest", lambda m: m.main()),  # type: ignore[attr-defined]
     "imports": ("bench.imports", lambda m: m.main()),  # type: ignore[attr-defined]
     "snapshot": ("bench.snapshot", lambda m: m.main()),  # type: ignore[attr-defined]
+    "snapshot_run": ("bench.snapshot_run", lambda m: m.main()),  # type: ignore[attr-defined]
     "stages": ("bench.stages", lambda m: m.main()),  # type: ignore[attr-defined]
     "sop": ("bench.sop", lambda m: m.main()),  # type: ignore[attr-defined]
     "upload_rss": ("bench.upload_rss", lambda m: m.main()),  # type: ignore[attr-defined]

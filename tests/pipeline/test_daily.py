@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lodestar.accounts.models import Account
 from lodestar.analytics import snapshot_store
 from lodestar.health.models import HealthHistory
 from lodestar.kit.time import utcnow
@@ -21,6 +22,7 @@ from lodestar.snapshots import service as snapshots_service
 from lodestar.snapshots.models import SnapshotRun
 from lodestar.snapshots.run_records import LOCK, SnapshotBusy, claim
 from lodestar.sop import service as sop_service
+from lodestar.tables import metadata
 from tests.progress_calls import Recorded
 from tests.snapshots.conftest import DAY, World
 
@@ -120,3 +122,66 @@ def test_the_daily_run_waits_for_its_hour_and_runs_once_a_day(world: World) -> N
     assert run_daily_if_due(world.engine, world.settings, due + timedelta(hours=10)) is None
     with Session(world.engine) as s:
         assert s.scalar(select(func.count()).select_from(SnapshotRun)) == 1
+
+
+def _every_row(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every operational table but the run's own record and lock, in a stable order."""
+    out = {}
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            if table.name in ("snapshot_runs", "job_locks"):
+                continue
+            rows = conn.execute(select(table)).all()
+            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return out
+
+
+def _store_files(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns) for p in root.rglob("*.parquet")}
+
+
+def test_a_rerun_of_the_same_date_writes_nothing_and_reports_no_stage_change(world: World) -> None:
+    first = run_job(world.engine, world.settings, WEEK, analytics=world.analytics())
+    assert first.transitions > 0
+    tables = _every_row(world.engine)
+    assert tables["health_history"] and tables["stage_transitions"] and tables["accounts"]
+    root = snapshot_store.root_of(world.settings)
+    files = _store_files(root)
+    again = run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
+    assert again.transitions == 0
+    written = {p["name"]: p["rows"] for p in again.phases if p["rows"] is not None}
+    assert written == {"tiers": 0, "history": 0, "stage_changes": 0, "write_back": 0}
+    assert _every_row(world.engine) == tables
+    assert _store_files(root) == files  # same bytes, and not even rewritten (same modification time)
+
+
+def test_a_run_records_the_seconds_of_each_phase_and_the_rows_each_one_wrote(world: World) -> None:
+    run = run_job(world.engine, world.settings, WEEK, analytics=world.analytics())
+    names = [p["name"] for p in run.phases]
+    assert names == [
+        "tiers",
+        "inputs",
+        "rollups",
+        "state",
+        "metrics",
+        "health_and_stages",
+        "history",
+        "store",
+        "stage_changes",
+        "write_back",
+        "publish",
+        "sop",
+        "commit",
+    ]
+    assert all(p["seconds"] >= 0 for p in run.phases)
+    assert sum(p["seconds"] for p in run.phases) <= (run.finished_at - run.started_at).total_seconds()
+    with Session(world.engine) as s:
+        stored_history = s.scalar(select(func.count()).select_from(HealthHistory))
+        stored_changes = s.scalar(select(func.count()).select_from(StageTransition))
+        tiered = s.scalar(select(func.count()).select_from(Account).where(Account.tier.is_not(None)))
+        stored = s.get(SnapshotRun, run.id).phases
+    rows = {p["name"]: p["rows"] for p in run.phases}
+    # A first run: every history row, stage change and account value is new (all three accounts change).
+    assert rows["history"] == stored_history == 9 and rows["stage_changes"] == stored_changes
+    assert rows["write_back"] == 3 and rows["tiers"] == tiered == 3
+    assert run.transitions == stored_changes and stored == run.phases

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, case, func, or_, select
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import ColumnElement, Float, Select, Subquery, Table, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account, Contact
 from lodestar.accounts.schemas import AccountFilter
 from lodestar.db.bulk import insert_returning_ids
+from lodestar.db.staging import fetch_columns, staged, update_changed
 from lodestar.db.upsert import update_by_id
 
 ID_BATCH = 5_000  # keeps IN (...) lists under SQLite's bound-parameter limit
@@ -199,6 +202,51 @@ def profiles(session: Session, ids: Collection[int] | None = None) -> list[dict[
 def _among(stmt: Any, column: Any, ids: Collection[int] | None) -> Any:
     """The statement limited to these account ids (None: every account; callers pass at most ID_BATCH)."""
     return stmt if ids is None else stmt.where(column.in_(sorted(ids)))
+
+
+def profile_columns(session: Session) -> pa.Table:
+    """Every account's id and the fields tier rules read, as columns (ordered by id)."""
+    cols = (
+        Account.id.label("account_id"),
+        cast(Account.arr, Float).label("arr"),
+        Account.employees,
+        Account.industry,
+        Account.plan,
+        Account.tier,
+        Account.tier_pinned,
+    )
+    schema = pa.schema(
+        [
+            ("account_id", pa.int64()),
+            ("arr", pa.float64()),
+            ("employees", pa.int64()),
+            ("industry", pa.string()),
+            ("plan", pa.string()),
+            ("tier", pa.string()),
+            ("tier_pinned", pa.bool_()),
+        ]
+    )
+    table = fetch_columns(session, select(*cols).order_by(Account.id), schema)
+    return table.set_column(1, "arr", pc.fill_null(table.column("arr"), 0.0))
+
+
+def write_changed_values(session: Session, values: pa.Table) -> int:
+    """Writes these columns (with `id`) onto the accounts whose stored values differ; accounts changed."""
+    table = _core(Account)
+    names = [n for n in values.column_names if n != "id"]
+    with staged(session, [table.c.id, *(table.c[n] for n in names)], values, ["id"]) as staging:
+        changed = update_changed(session, table, staging, ["id"], names)
+    # The UPDATE bypasses loaded objects; expire them so they re-read the new values.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Account):
+            session.expire(obj)
+    return changed
+
+
+def _core(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def analytics_accounts(session: Session, ids: Collection[int] | None = None) -> list[tuple[Any, ...]]:

@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
+import pyarrow as pa
 from pydantic import ValidationError
 from sqlalchemy import Select, Subquery
 from sqlalchemy.orm import Session
@@ -368,6 +369,20 @@ SNAPSHOT_FIELDS = frozenset(
 def tier_profiles(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
     """Every account's (or these accounts') ARR, employees, industry, plan and tier, for the tier rules."""
     return repository.profiles(session, account_ids)
+
+
+def tier_profile_columns(session: Session) -> pa.Table:
+    """tier_profiles as columns: account_id, arr, employees, industry, plan, tier, tier_pinned."""
+    return repository.profile_columns(session)
+
+
+def write_snapshot_values(session: Session, values: pa.Table) -> int:
+    """Stores snapshot fields (columns beside `id`) on the accounts whose values differ; accounts changed."""
+    unknown = set(values.column_names) - SNAPSHOT_FIELDS - {"id"}
+    if unknown or "id" not in values.column_names:
+        raise ValueError(f"not snapshot fields: {', '.join(sorted(unknown)) or 'no id column'}")
+    forget_filter_options()
+    return repository.write_changed_values(session, values)
 
 
 def set_snapshot_values(session: Session, values: list[dict[str, Any]]) -> None:

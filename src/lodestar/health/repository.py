@@ -6,9 +6,11 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any, cast
 
+import pyarrow as pa
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
+from lodestar.db.staging import delete_missing, fetch_columns, insert_missing, staged, update_changed
 from lodestar.health.models import Backtest, HealthHistory
 
 # The Core table: plain executemany inserts, much faster than the ORM's bulk path.
@@ -20,6 +22,50 @@ def replace_history(session: Session, days: Sequence[date], rows: list[dict[str,
     session.execute(delete(HealthHistory).where(HealthHistory.as_of.in_(list(days))))
     if rows:
         session.execute(insert(HISTORY_TABLE), rows)
+
+
+HISTORY_KEY = ("account_id", "as_of")
+HISTORY_VALUES = ("score", "grade", "coverage", "model", "model_version", "stage")
+
+
+def sync_history(session: Session, as_of: date, rows: pa.Table, account_id: int | None = None) -> int:
+    """Makes the history of one date (of one account, when given) equal these rows, touching only rows that
+    differ: changed rows are updated, new ones inserted, vanished ones deleted; rows written."""
+    table = HISTORY_TABLE
+    scope = table.c.as_of == as_of
+    if account_id is not None:
+        scope = scope & (table.c.account_id == account_id)
+    columns = [table.c[n] for n in (*HISTORY_KEY, *HISTORY_VALUES)]
+    with staged(session, columns, rows, HISTORY_KEY) as staging:
+        written = delete_missing(session, table, staging, scope, HISTORY_KEY)
+        written += update_changed(session, table, staging, HISTORY_KEY, HISTORY_VALUES)
+        written += insert_missing(session, table, staging, HISTORY_KEY)
+    return written
+
+
+def scores_before(
+    session: Session, as_of: date, first: date, last: date, account_id: int | None = None
+) -> pa.Table:
+    """Each account with history on as_of (or only this one) and its latest score in [first, last]."""
+    now, then = HISTORY_TABLE.alias("now"), HISTORY_TABLE.alias("then")
+    # A correlated lookup per account walks the (account_id, as_of) primary key backwards: its cost does
+    # not grow with the days of history kept, as a scan of the whole window's rows would.
+    earlier = (
+        select(then.c.score)
+        .where(
+            then.c.account_id == now.c.account_id,
+            then.c.as_of >= first,
+            then.c.as_of <= last,
+            then.c.score.is_not(None),
+        )
+        .order_by(then.c.as_of.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = select(now.c.account_id, earlier).where(now.c.as_of == as_of)
+    if account_id is not None:
+        stmt = stmt.where(now.c.account_id == account_id)
+    return fetch_columns(session, stmt, pa.schema([("account_id", pa.int64()), ("score", pa.float64())]))
 
 
 def replace_account_history(

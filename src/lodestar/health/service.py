@@ -133,6 +133,23 @@ def record_history(session: Session, days: Sequence[date], rows: list[dict[str, 
     repository.replace_history(session, days, rows)
 
 
+def write_history(session: Session, as_of: date, rows: pa.Table) -> int:
+    """Makes one date's health history equal these rows, rewriting none that are already equal; rows written.
+
+    rows: account_id, as_of, score, grade, coverage, model, model_version, stage (extra columns are ignored).
+    """
+    return repository.sync_history(session, as_of, rows)
+
+
+def scores_back(
+    session: Session, as_of: date, back_days: int, window_days: int = 60, account_id: int | None = None
+) -> pa.Table:
+    """Each account scored on as_of (or just this one) with its latest score at least back_days earlier, and
+    at most window_days: account_id, score (null where none)."""
+    first, last = as_of - timedelta(days=window_days), as_of - timedelta(days=back_days)
+    return repository.scores_before(session, as_of, first, last, account_id)
+
+
 def record_account_history(
     session: Session, account_id: int, as_of: date, rows: list[dict[str, Any]]
 ) -> None:

@@ -6,9 +6,11 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any, cast
 
+import pyarrow as pa
 from sqlalchemy import ColumnElement, Row, ScalarSelect, Table, delete, func, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from lodestar.db.staging import delete_missing, fetch_columns, insert_missing, staged
 from lodestar.lifecycle.models import StageTransition
 
 # The Core table: plain executemany inserts, much faster than the ORM's bulk path.
@@ -32,6 +34,34 @@ def replace_account_transitions(
     )
     if rows:
         session.execute(insert(TRANSITIONS_TABLE), rows)
+
+
+CHANGE_KEY = ("account_id", "on")
+CHANGE_VALUES = ("from_stage", "to_stage", "reason")
+
+
+def sync_transitions(session: Session, days: Sequence[date], rows: pa.Table) -> tuple[int, int]:
+    """Makes the stage changes recorded on these dates equal these rows, keeping the ones already recorded
+    (their ids too): a change not found any more is deleted, a new one inserted; (inserted, deleted)."""
+    table = TRANSITIONS_TABLE
+    columns = [table.c[n] for n in (*CHANGE_KEY, *CHANGE_VALUES)]
+    with staged(session, columns, rows, CHANGE_KEY) as staging:
+        scope = table.c.on.in_(list(days))
+        deleted = delete_missing(session, table, staging, scope, CHANGE_KEY, CHANGE_VALUES)
+        inserted = insert_missing(session, table, staging, CHANGE_KEY, CHANGE_VALUES)
+    return inserted, deleted
+
+
+def last_change_columns(session: Session, as_of: date, account_id: int | None = None) -> pa.Table:
+    """last_change_on_or_before (of every account, or just this one) as columns: account_id, on."""
+    stmt = (
+        select(StageTransition.account_id, func.max(StageTransition.on))
+        .where(StageTransition.on <= as_of)
+        .group_by(StageTransition.account_id)
+    )
+    if account_id is not None:
+        stmt = stmt.where(StageTransition.account_id == account_id)
+    return fetch_columns(session, stmt, pa.schema([("account_id", pa.int64()), ("on", pa.date32())]))
 
 
 def transitions_of(session: Session, account_id: int, newest_first: bool = False) -> list[StageTransition]:

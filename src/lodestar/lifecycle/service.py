@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import ColumnElement, Row, ScalarSelect
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -23,6 +24,17 @@ def record_account_stage_changes(
 ) -> None:
     """Replaces these accounts' stage changes recorded on one date (a recompute of a few accounts)."""
     repository.replace_account_transitions(session, account_ids, on, rows)
+
+
+def write_stage_changes(session: Session, days: Sequence[date], rows: pa.Table) -> tuple[int, int]:
+    """Makes the stage changes of these dates equal these rows (account_id, on, from_stage, to_stage,
+    reason), leaving the ones already recorded untouched; (inserted, deleted)."""
+    return repository.sync_transitions(session, days, rows)
+
+
+def last_change_columns(session: Session, as_of: date, account_id: int | None = None) -> pa.Table:
+    """last_change_dates (of every account, or just this one) as columns: account_id, on."""
+    return repository.last_change_columns(session, as_of, account_id)
 
 
 def stage_history(session: Session, account_id: int, newest_first: bool = False) -> list[StageTransition]:

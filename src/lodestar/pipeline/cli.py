@@ -66,4 +66,6 @@ def run(
     text = (
         f"snapshot {span}: {record.accounts} accounts, {record.transitions} stage changes in {seconds:.1f} s"
     )
+    if record.phases:
+        text += "\nphases: " + ", ".join(f"{p['name']} {p['seconds']:.2f} s" for p in record.phases)
     typer.echo(json.dumps(out, indent=2) if as_json else text)

@@ -7,6 +7,7 @@ work, so playbooks start exactly when the snapshot that found their stage entrie
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 from lodestar.analytics import snapshot_store
 from lodestar.analytics.engines.engine import AnalyticsEngine, from_settings
 from lodestar.db.engine import unit_of_work
+from lodestar.kit.phases import PhaseClock
 from lodestar.kit.progress import Progress, silent
 from lodestar.settings import Settings
 from lodestar.snapshots import run_records
@@ -46,14 +48,25 @@ def run_job(
         run = run_records.start(engine, kind, days)
         root = snapshot_store.root_of(settings)
         try:
+            clock = PhaseClock()
             with unit_of_work(engine) as session:
                 outcome = snapshots_service.run_snapshots(
-                    session, analytics or from_settings(settings), root, days, settings.events_dir, progress
+                    session,
+                    analytics or from_settings(settings),
+                    root,
+                    days,
+                    settings.events_dir,
+                    clock,
+                    progress,
                 )
-                sop_service.after_snapshot(
-                    session, root, outcome.dates, outcome.stage_changes, outcome.first_stage
-                )
+                with clock.phase("sop"):
+                    sop_service.after_snapshot(
+                        session, root, outcome.dates, outcome.stage_changes, outcome.first_stage
+                    )
                 # Alerts will go here: evaluated on the run's snapshot, in the same unit of work.
+                committing = time.perf_counter()
+            clock.add("commit", time.perf_counter() - committing)
+            outcome.phases = clock.report()
         except Exception as exc:
             run_records.finish(engine, run, "failed", error=f"{type(exc).__name__}: {exc}")
             raise

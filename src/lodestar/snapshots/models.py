@@ -39,4 +39,6 @@ class SnapshotRun(Base):
     rows: Mapped[int] = mapped_column(default=0)
     transitions: Mapped[int] = mapped_column(default=0)
     versions: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # [{name, seconds, rows}] per phase of the run, in order (rows: what the phase wrote, where it writes).
+    phases: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     error: Mapped[str | None] = mapped_column(Text)

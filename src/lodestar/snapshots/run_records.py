@@ -85,11 +85,12 @@ def finish(
         assert row is not None
         row.status, row.finished_at, row.error = status, utcnow(), error
         if outcome:
-            row.accounts, row.rows, row.transitions, row.versions = (
+            row.accounts, row.rows, row.transitions, row.versions, row.phases = (
                 outcome.accounts,
                 outcome.rows,
                 outcome.transitions,
                 outcome.versions,
+                outcome.phases,
             )
         session.flush()
         session.expunge(row)

@@ -8,6 +8,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 
+class RunPhase(BaseModel):
+    """One phase of a run: its name, its seconds and the rows it wrote (None: it writes none)."""
+
+    name: str
+    seconds: float
+    rows: int | None = None
+
+
 class SnapshotRunRead(BaseModel):
     """One run of the snapshot job."""
 
@@ -25,4 +33,5 @@ class SnapshotRunRead(BaseModel):
     rows: int
     transitions: int
     versions: dict[str, Any]
+    phases: list[RunPhase]
     error: str | None

@@ -25,15 +25,14 @@ from lodestar.analytics.rollups import update_rollups
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.health import config_kind as health_kind
-from lodestar.health import service as health_service
 from lodestar.kit.errors import InvalidInput, NotFound
+from lodestar.kit.phases import PhaseClock
 from lodestar.kit.progress import Progress, silent
 from lodestar.kit.spreadsheet import escape_formulas
 from lodestar.lifecycle import config_kind as lifecycle_kind
-from lodestar.lifecycle import service as lifecycle_service
 from lodestar.lifecycle.engine import TRANSITIONS_SCHEMA
 from lodestar.snapshots import config_kind as metrics_kind
-from lodestar.snapshots import recompute, repository
+from lodestar.snapshots import recompute, repository, write_back
 from lodestar.snapshots.health_and_stages import Models, contract_terms, score_and_stage, state_from_snapshot
 from lodestar.snapshots.metric_inputs import load_inputs
 from lodestar.snapshots.models import SnapshotRun
@@ -43,7 +42,11 @@ EXPORT_FORMATS = (".csv", ".parquet")
 
 @dataclass
 class RunOutcome:
-    """What a run wrote, and the stage changes it found (the pipeline's SOP step starts from them)."""
+    """What a run wrote, and the stage changes it found (the pipeline's SOP step starts from them).
+
+    transitions counts the stage changes newly recorded (none on a rerun); stage_changes lists every one
+    found on the run's dates, recorded before or not (the SOP step starts each playbook once per change).
+    """
 
     dates: list[date]
     accounts: int = 0
@@ -52,6 +55,7 @@ class RunOutcome:
     versions: dict[str, int] = field(default_factory=dict)
     stage_changes: list[dict[str, Any]] = field(default_factory=list)
     first_stage: str = ""
+    phases: list[dict[str, Any]] = field(default_factory=list)
 
 
 def dates_between(first: date, last: date, every_days: int) -> list[date]:
@@ -71,21 +75,13 @@ def _models(session: Any) -> Models:
     return Models(health, hv, lifecycle, lv, tv)
 
 
-def _tiers(session: Any) -> pa.Table:
-    """Assigns every account its tier (pinned wins) and stores the changes."""
+def _tiers(session: Any, clock: PhaseClock | None = None) -> pa.Table:
+    """Assigns every account its tier (pinned wins) and stores the ones that changed."""
     rules, _ = tiers_kind.current(session)
-    profiles = accounts_service.tier_profiles(session)
-    tiers = assign_tiers(
-        pa.Table.from_pylist(profiles) if profiles else pa.table({"account_id": pa.array([], pa.int64())}),
-        rules,
-    )
-    before = {p["account_id"]: p["tier"] for p in profiles}
-    moved = [
-        {"id": a, "tier": t}
-        for a, t in zip(tiers["account_id"].to_pylist(), tiers["tier"].to_pylist(), strict=True)
-        if before[a] != t
-    ]
-    accounts_service.set_snapshot_values(session, moved)
+    tiers = assign_tiers(accounts_service.tier_profile_columns(session), rules)
+    changed = write_back.tiers(session, tiers)
+    if clock is not None:
+        clock.count("tiers", changed)
     return tiers
 
 
@@ -100,58 +96,67 @@ def _inputs(session: Any) -> tuple[MetricInputs, list[CustomMetric]]:
     return load_inputs(session, sla, metrics_config.key_features), custom
 
 
+@dataclass
+class _Computed:
+    """What the dates' pass produced: rows scored, every stage change found, the newest date's rows."""
+
+    rows: int
+    moves: pa.Table
+    last: tuple[date, pa.Table] | None
+
+
 def run_snapshots(
     session: Any,
     analytics: AnalyticsEngine,
     root: Path,
     as_of_dates: Sequence[date],
     events_dir: Path | None = None,
+    clock: PhaseClock | None = None,
     progress: Progress = silent,
 ) -> RunOutcome:
     """Computes and stores the snapshot of every account on each date, in one pass over the data.
 
-    `progress` hears of each date stored (the total is the number of dates) and of the roll-up update.
+    Only what changed is written: a rerun of a date with the same data and models writes no row and reports
+    no stage change. `clock` (given by the pipeline) times each phase; `progress` hears of each date stored
+    (the total is the number of dates) and of the roll-up update.
     """
     days = sorted(set(as_of_dates))
     if not days:
         raise InvalidInput.one("as_of", "give at least one date")
     progress(0, total=len(days))
-    models = _models(session)
-    tiers = _tiers(session)
-    inputs, custom = _inputs(session)
+    clock = clock or PhaseClock()
+    with clock.phase("tiers"):
+        models = _models(session)
+        tiers = _tiers(session, clock)
+    with clock.phase("inputs"):
+        inputs, custom = _inputs(session)
     if events_dir is not None:
         progress(0, note="roll-ups")
-        update_rollups(events_dir, analytics.rollup_dir)
-        analytics.refresh()
+        with clock.phase("rollups"):
+            update_rollups(events_dir, analytics.rollup_dir)
+            analytics.refresh()
     progress(0, note="metrics")
-    previous = store.latest_before(root, days[0])
-    stored = store.read(root, previous) if previous else None
-    state = state_from_snapshot(stored) if stored is not None else {}
-    newest = max(store.dates(root), default=None)
+    with clock.phase("state"):
+        previous = store.latest_before(root, days[0])
+        stored = store.read(root, previous) if previous else None
+        state = state_from_snapshot(stored) if stored is not None else {}
+        newest = max(store.dates(root), default=None)
     staging = root / f".run-{uuid.uuid4().hex[:12]}"
-    health_service.record_history(session, days, [])
-
-    def keep(day: date, table: pa.Table) -> None:
-        """Stores one date's history and stages its Parquet file, so dates do not pile up in memory."""
-        health_service.record_history(session, [], _history_rows(table))
-        store.write(staging, day, table)
-        progress(1, note=str(day))
-
-    rows, moved, last = 0, [], None
     try:
-        # Metrics stream out one date at a time from one pass over the roll-ups: a backfill stays small.
-        for metrics in iter_metrics(analytics, inputs, days, custom):
-            computed = score_and_stage(metrics, tiers, models, contract_terms(inputs.contracts), state, keep)
-            state, rows, last = computed.state, rows + metrics.num_rows, computed.last or last
-            moved.append(computed.transitions)
-        moves = pa.concat_tables(moved) if moved else TRANSITIONS_SCHEMA.empty_table()
-        moves = moves.rename_columns(["account_id", "on", "from_stage", "to_stage", "reason"])
-        entered = moves.to_pylist()
-        lifecycle_service.record_stage_changes(session, days, entered)
-        session.flush()
-        if last is not None and (newest is None or days[-1] >= newest):
-            _denormalise(session, days[-1], last[1])
-        _publish(staging, root, days)
+        computed = _compute(
+            session, analytics, clock, staging, days, models, tiers, inputs, custom, state, progress
+        )
+        with clock.phase("stage_changes"):
+            new, gone = write_back.stage_changes(session, days, computed.moves)
+            clock.count("stage_changes", new + gone)
+            entered = computed.moves.to_pylist()
+        with clock.phase("write_back"):
+            last = computed.last
+            if last is not None and (newest is None or days[-1] >= newest):
+                clock.count("write_back", write_back.accounts(session, days[-1], last[1]))
+            session.flush()
+        with clock.phase("publish"):
+            _publish(staging, root, days)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     versions = {
@@ -159,18 +164,89 @@ def run_snapshots(
         "lifecycle": models.lifecycle_version,
         "tiers": models.tiers_version,
     }
-    return RunOutcome(
-        days, tiers.num_rows, rows, moves.num_rows, versions, entered, models.lifecycle.stages[0].key
-    )
+    first = models.lifecycle.stages[0].key
+    return RunOutcome(days, tiers.num_rows, computed.rows, new, versions, entered, first, clock.report())
+
+
+def _compute(
+    session: Any,
+    analytics: AnalyticsEngine,
+    clock: PhaseClock,
+    staging: Path,
+    days: list[date],
+    models: Models,
+    tiers: pa.Table,
+    inputs: MetricInputs,
+    custom: list[CustomMetric],
+    state: Any,
+    progress: Progress = silent,
+) -> _Computed:
+    """Metrics, health and stages of each date; each date's history is stored and its file staged."""
+    written: set[date] = set()
+
+    def keep(day: date, table: pa.Table) -> None:
+        """Stores one date's history and stages its Parquet file, so dates do not pile up in memory."""
+        with clock.phase("history"):
+            clock.count("history", write_back.history(session, day, table))
+            written.add(day)
+        with clock.phase("store"):
+            store.write(staging, day, table)
+        progress(1, note=str(day))
+
+    rows, moved, last = 0, [], None
+    terms = contract_terms(inputs.contracts)
+    # Metrics stream out one date at a time from one pass over the roll-ups: a backfill stays small.
+    for metrics in clock.each("metrics", iter_metrics(analytics, inputs, days, custom)):
+        with clock.phase("health_and_stages"):
+            scored = score_and_stage(metrics, tiers, models, terms, state, keep)
+        state, rows, last = scored.state, rows + metrics.num_rows, scored.last or last
+        moved.append(scored.transitions)
+    with clock.phase("history"):
+        for day in sorted(set(days) - written):  # a date that scored nobody keeps no history
+            clock.count("history", write_back.history(session, day, _EMPTY_HISTORY))
+    moves = pa.concat_tables(moved) if moved else TRANSITIONS_SCHEMA.empty_table()
+    moves = moves.rename_columns(["account_id", "on", "from_stage", "to_stage", "reason"])
+    return _Computed(rows, moves, last)
+
+
+_EMPTY_HISTORY = pa.table(
+    {
+        "account_id": pa.array([], pa.int64()),
+        "as_of": pa.array([], pa.date32()),
+        "score": pa.array([], pa.float64()),
+        "grade": pa.array([], pa.string()),
+        "coverage": pa.array([], pa.float64()),
+        "model": pa.array([], pa.string()),
+        "model_version": pa.array([], pa.int64()),
+        "stage": pa.array([], pa.string()),
+    }
+)
 
 
 def _publish(staging: Path, root: Path, days: Sequence[date]) -> None:
-    """Moves the staged files of a finished run into the store (each move atomic)."""
+    """Moves the staged files of a finished run into the store (each move atomic); a file equal to the
+    stored one is left alone, so a rerun does not rewrite the store."""
     for day in days:
         staged = store.folder(staging, day) / store.FILE
-        if staged.exists():
-            store.folder(root, day).mkdir(parents=True, exist_ok=True)
-            os.replace(staged, store.folder(root, day) / store.FILE)
+        if not staged.exists():
+            continue
+        target = store.folder(root, day) / store.FILE
+        if target.exists() and _same_bytes(staged, target):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, target)
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    with a.open("rb") as fa, b.open("rb") as fb:
+        while True:
+            chunk = fa.read(1 << 20)
+            if chunk != fb.read(1 << 20):
+                return False
+            if not chunk:
+                return True
 
 
 def _history_rows(table: pa.Table) -> list[dict[str, Any]]:
@@ -178,38 +254,9 @@ def _history_rows(table: pa.Table) -> list[dict[str, Any]]:
     return table.select(cols).to_pylist()
 
 
-def _trend(series: list[tuple[date, float]], as_of: date, back: int, now: float | None) -> float | None:
-    earlier = [score for day, score in series if day <= as_of - timedelta(days=back)]
-    return None if now is None or not earlier else round(now - earlier[-1], 2)
-
-
 def _denormalise(session: Any, as_of: date, table: pa.Table) -> None:
     """Copies the newest snapshot's health, trend and stage onto the accounts."""
-    series: dict[int, list[tuple[date, float]]] = {}
-    for h in sorted(
-        health_service.history_between(session, as_of - timedelta(days=60), as_of), key=lambda h: h.as_of
-    ):
-        if h.score is not None:
-            series.setdefault(h.account_id, []).append((h.as_of, h.score))
-    since = lifecycle_service.last_change_dates(session, as_of)
-    values = []
-    cols = ["account_id", "score", "grade", "stage", "in_renewal_window"]
-    for row in table.select(cols).to_pylist():
-        account, score = row["account_id"], row["score"]
-        values.append(
-            {
-                "id": account,
-                "health_score": None if score is None else round(score, 2),
-                "health_grade": row["grade"],
-                "health_trend_7d": _trend(series.get(account, []), as_of, 7, score),
-                "health_trend_30d": _trend(series.get(account, []), as_of, 30, score),
-                "stage": row["stage"],
-                "stage_since": since.get(account),
-                "snapshot_as_of": as_of,
-                "in_renewal_window": bool(row["in_renewal_window"]),
-            }
-        )
-    accounts_service.set_snapshot_values(session, values)
+    write_back.accounts(session, as_of, table)
 
 
 def recompute_account(

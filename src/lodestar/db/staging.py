@@ -1,0 +1,166 @@
+"""Set-based writes of many rows: load them into a temporary staging table, then write only what differs.
+
+A run's new values go in bulk into a temporary table (COPY on PostgreSQL, one executemany on SQLite), and
+one statement per kind of change brings the target in line: UPDATE ... FROM the rows whose values differ
+(null-safe: IS DISTINCT FROM on PostgreSQL, IS NOT on SQLite), INSERT ... SELECT the rows it lacks, DELETE
+the rows in scope the staging table no longer has. A row whose values are equal is not touched at all, so a
+rerun with the same values writes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Index,
+    MetaData,
+    Table,
+    and_,
+    delete,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
+
+
+def _sqlite_rows(data: pa.Table) -> list[tuple[Any, ...]]:
+    """The rows as sqlite3 binds them: dates as ISO text (SQLAlchemy's storage format), booleans as 0/1."""
+    columns = []
+    for column in data.columns:
+        if pa.types.is_date(column.type):
+            column = pc.cast(column, pa.string())
+        elif pa.types.is_boolean(column.type):
+            column = pc.cast(column, pa.int8())
+        columns.append(column.to_pylist())
+    return list(zip(*columns, strict=True))
+
+
+def _load(session: Session, table: Table, data: pa.Table) -> None:
+    data = pa.table(
+        [pc.cast(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in data.columns],
+        names=data.column_names,
+    )
+    names = ", ".join(f'"{n}"' for n in data.column_names)
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    if session.get_bind().dialect.name == "postgresql":
+        # CSV written by Arrow in C; quoted strings keep '' apart from NULL (an unquoted empty field).
+        buffer = io.BytesIO()
+        pcsv.write_csv(data, buffer, pcsv.WriteOptions(include_header=False))
+        command = f'COPY "{table.name}" ({names}) FROM STDIN WITH (FORMAT csv)'
+        with connection.cursor() as cursor, cursor.copy(command) as copy:
+            copy.write(buffer.getvalue())
+        return
+    marks = ", ".join("?" for _ in data.column_names)
+    connection.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', _sqlite_rows(data))
+
+
+@contextmanager
+def staged(
+    session: Session, columns: Sequence[Column[Any]], data: pa.Table, key: Sequence[str]
+) -> Iterator[Table]:
+    """A temporary table of these columns (name and type) holding the data's rows, indexed on `key`, dropped
+    afterwards."""
+    name = f"staging_{uuid.uuid4().hex[:12]}"
+    table = Table(name, MetaData(), *(Column(c.name, c.type) for c in columns), prefixes=["TEMPORARY"])
+    table.create(session.connection())
+    try:
+        if data.num_rows:
+            _load(session, table, data.select([c.name for c in columns]))
+        # Indexed after loading (cheaper than maintaining it row by row). Without it SQLite answers each
+        # "is there a staged row with this key" by scanning the staging table: quadratic.
+        Index(f"ix_{name}", *(table.c[k] for k in key)).create(session.connection())
+        yield table
+    finally:
+        table.drop(session.connection())
+
+
+def _match(target: Table, staging: Table, key: Sequence[str], alike: Sequence[str]) -> ColumnElement[bool]:
+    """Same key (plain equality, so indexes serve it) and, null-safely, the same values in `alike`."""
+    return and_(
+        *(target.c[n] == staging.c[n] for n in key),
+        *(target.c[n].is_not_distinct_from(staging.c[n]) for n in alike),
+    )
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE touched."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
+def update_changed(
+    session: Session, target: Table, staging: Table, key: Sequence[str], columns: Sequence[str]
+) -> int:
+    """Copies the staged values onto the rows with the same key whose values differ; rows updated."""
+    stmt = (
+        update(target)
+        .where(_match(target, staging, key, ()))
+        .where(or_(*(target.c[n].is_distinct_from(staging.c[n]) for n in columns)))
+        .values({n: staging.c[n] for n in columns})
+    )
+    return _rowcount(session.execute(stmt, execution_options={"synchronize_session": False}))
+
+
+def insert_missing(
+    session: Session, target: Table, staging: Table, key: Sequence[str], alike: Sequence[str] = ()
+) -> int:
+    """Inserts the staged rows the target lacks (same key and `alike` values); rows inserted."""
+    names = [c.name for c in staging.columns]
+    found = exists().where(_match(target, staging, key, alike))
+    stmt = insert(target).from_select(names, select(*(staging.c[n] for n in names)).where(~found))
+    # An INSERT ... SELECT reports no rowcount through SQLAlchemy on psycopg: count what it returns.
+    return len(session.execute(stmt.returning(literal(1))).all())
+
+
+def delete_missing(
+    session: Session,
+    target: Table,
+    staging: Table,
+    scope: ColumnElement[bool],
+    key: Sequence[str],
+    alike: Sequence[str] = (),
+) -> int:
+    """Deletes the target rows in scope with no staged twin (same key and `alike` values); rows deleted."""
+    found = exists().where(_match(target, staging, key, alike))
+    stmt = delete(target).where(scope, ~found)
+    return _rowcount(session.execute(stmt, execution_options={"synchronize_session": False}))
+
+
+def fetch_columns(session: Session, stmt: ClauseElement, schema: pa.Schema) -> pa.Table:
+    """A query's rows as Arrow columns of this schema, read straight from the driver's cursor.
+
+    Many rows then go through no per-row result processing (SQLite's ISO date text is cast by Arrow). The
+    statement's parameters are rendered inline: use it only for numbers and dates the code itself chose.
+    """
+    dialect = session.get_bind().dialect
+    sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+    arrays = []
+    for field, values in zip(schema, columns, strict=True):
+        raw = pa.array(values)  # the driver's own types: SQLite hands dates as text, booleans as 0/1
+        arrays.append(raw.cast(field.type) if len(raw) else pa.array([], field.type))
+    return pa.table(arrays, schema=schema)
