@@ -259,7 +259,7 @@ def main() -> list[str]:
     )
     out.append(
         _row(
-            "health card, sorted files in 4,096-row groups (now)",
+            "health card, sorted files in 2,048-row groups (now)",
             _health_cards(url, root, sample),
             PAGE_GOAL_MS,
         )

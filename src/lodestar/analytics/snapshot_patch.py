@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from lodestar.analytics import snapshot_store as store
 from lodestar.analytics.snapshot_files import signature
 
-COMPACT_SHARE = 0.1  # fold the patch into the date's file once it holds this share of the file's rows
+COMPACT_SHARE = 0.05  # fold the patch into the date's file once it holds this share of the file's rows
 COMPACT_MIN_ROWS = store.ROW_GROUP_ROWS  # and never before it passes one row group (small portfolios)
 LOCK = ".patch.lock"
 

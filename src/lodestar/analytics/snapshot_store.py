@@ -33,7 +33,7 @@ from lodestar.settings import Settings
 
 FILE = "snapshot.parquet"
 PATCH = "patch.parquet"
-ROW_GROUP_ROWS = 4096  # one account's point read decodes at most this many rows of each column
+ROW_GROUP_ROWS = 2048  # one account's point read decodes at most this many rows of each column
 BASE_KEY = b"lodestar.patches"  # in a patch's key-value metadata: the identity of the file it patches
 
 

@@ -79,9 +79,12 @@ class Preview:
     proposed: Side
 
 
+CARD_COLUMNS = ["score", "grade", "model", "model_version", "co_score", "cx_score", "explanations"]
+
+
 def _row(root: Path, as_of: date, account_id: int) -> dict[str, Any] | None:
-    """One account's row of one stored snapshot: a point read of the row group that holds it."""
-    return store.read_account(root, as_of, account_id)
+    """The card's columns of one account's stored row: a point read of the row group that holds it."""
+    return store.read_account(root, as_of, account_id, CARD_COLUMNS)
 
 
 def health_card(session: Session, root: Path, account: Account) -> HealthCard | None:
