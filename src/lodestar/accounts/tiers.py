@@ -39,7 +39,6 @@ class Tier(_Strict):
     cadence: Cadence = Field(default_factory=Cadence)
     csm_capacity: int | None = Field(default=None, gt=0)
 
-
     def label_in(self, locale: str) -> str:
         """The label in a language (中文 when set, else the label)."""
         return self.label_zh if locale == "zh_CN" and self.label_zh else self.label
