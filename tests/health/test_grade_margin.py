@@ -94,3 +94,5 @@ def test_a_margin_wider_than_half_the_yellow_band_is_refused() -> None:
     with pytest.raises(ValidationError, match="margin must be at most half"):
         model(16)
     assert model(0).grades.margin == 0
+    narrow = HealthModel.model_validate(model(5).model_dump() | {"grades": {"green": 99, "yellow": 98}})
+    assert narrow.grades.margin == 0.5  # the default margin yields to a band narrower than 10 points

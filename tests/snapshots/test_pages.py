@@ -14,7 +14,7 @@ def test_admins_see_snapshot_runs_with_status_counts_and_duration(
 ) -> None:
     sign_in(client, "admin")
     text = visible_text(client.get("/settings/runs").text)
-    assert re.search(r"1 run 2026-03-17 … 2026-03-31 \(3\) Succeeded \S+ \S+ UTC [\d.]+ s 3 9 \d+ ", text)
+    assert re.search(r"1 run 2026-03-17 … 2026-03-31 \(3\) Succeeded \S+ \S+ UTC\+8 [\d.]+ s 3 9 \d+ ", text)
     assert "health v0" in text and "lifecycle v0" in text
 
 

@@ -86,7 +86,7 @@ class Grades(_Strict):
     `margin` is the grade hysteresis: an account keeps its previous grade until its score crosses a
     boundary by more than `margin` points (a Green account turns Yellow below green - margin, a Yellow
     one turns Green at green + margin), so a score wobbling around a boundary does not flip the grade
-    every snapshot. 0 turns it off.
+    every snapshot. 0 turns it off; the default (5) shrinks to half the yellow band when that is narrower.
     """
 
     green: float = Field(default=70, gt=0, le=100)
@@ -98,6 +98,9 @@ class Grades(_Strict):
         if self.yellow >= self.green:
             raise ValueError(Text(N_("yellow must be < green")))
         if 2 * self.margin > self.green - self.yellow:
+            if "margin" not in self.model_fields_set:  # the default yields to narrow bands rather than refuse
+                self.margin = (self.green - self.yellow) / 2
+                return self
             raise ValueError(Text(N_("margin must be at most half the distance from yellow to green")))
         return self
 
