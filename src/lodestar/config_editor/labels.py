@@ -76,12 +76,14 @@ FIELD_LABELS = {
     "key_features": N_("Key features"),
     "key_paths": N_("Key paths"),
     "key_paths_zh": N_("Key paths (Chinese)"),
+    "keywords": N_("Keywords"),
     "kind": N_("Kind"),
     "label": N_("Label"),
     "label_zh": N_("Label (Chinese)"),
     "leave_above": N_("Leave above score"),
     "leave_after": N_("Leave after (snapshots)"),
     "maturity_after_days": N_("Maturity after (days)"),
+    "margin": N_("Grade margin (points)"),
     "maturity_grades": N_("Maturity grades"),
     "measures": N_("Measures"),
     "method": N_("Method"),
@@ -134,6 +136,7 @@ ENUM_LABELS = {
     "cx": N_("Customer experience (CX)"),
     "distinct_users": N_("Distinct users"),
     "email": N_("E-mail"),
+    "en": N_("In English"),
     "file": N_("File"),
     "green": N_("Green"),
     "growth": N_("Growth"),
@@ -163,7 +166,11 @@ ENUM_LABELS = {
     "training": N_("Training"),
     "visit": N_("Visit"),
     "yellow": N_("Yellow"),
+    "zh_CN": N_("In Chinese"),
 }
+
+# The accessible name of a field's opt-in checkbox ({{0}}: the field's title).
+OPT_IN = N_("Set {{0}}")
 
 # JSON Editor's own buttons and messages (its language keys), for the reader's language.
 EDITOR_TEXTS = {
@@ -198,4 +205,6 @@ EDITOR_TEXTS = {
     "button_edit_json": N_("Edit JSON"),
     "button_cancel": N_("Cancel"),
     "button_save": N_("Save"),
+    "table_controls": N_("Controls"),
+    "default_array_item_title": N_("Item"),
 }

@@ -20,8 +20,15 @@ from lodestar.auth.deps import PageUser
 from lodestar.auth.models import Role, User
 from lodestar.config import service as config_service
 from lodestar.config.kinds import ConfigKind, kind_named
-from lodestar.config_editor.labels import EDITOR_TEXTS, KIND_LABELS
-from lodestar.config_editor.schema_form import form_schema, form_value, made_whole, titled, without_nulls
+from lodestar.config_editor.labels import EDITOR_TEXTS, KIND_LABELS, OPT_IN
+from lodestar.config_editor.schema_form import (
+    form_schema,
+    form_value,
+    made_whole,
+    titled,
+    titles,
+    without_nulls,
+)
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, PermissionDenied
 from lodestar.web.deps import Db
 from lodestar.web.forms import read_form
@@ -67,14 +74,15 @@ def _page(
     """The form and the YAML of one kind, with the problems of the last try or a clean check."""
     translate = translations(locale_of(request)).gettext
     _, version = config_service.current(db, kind.name, kind.model)
+    schema = titled(form_schema(kind.model, translate), translate(KIND_LABELS.get(kind.name, kind.name)))
     context = {
         "kind": kind.name,
         "kind_label": translate(KIND_LABELS.get(kind.name, kind.name)),
         "kinds": [(k.name, translate(KIND_LABELS.get(k.name, k.name))) for k in configuration.KINDS],
         "form_data": {
-            "schema": titled(
-                form_schema(kind.model, translate), translate(KIND_LABELS.get(kind.name, kind.name))
-            ),
+            "schema": schema,
+            "titles": titles(schema),
+            "opt_in": translate(OPT_IN),
             "value": value,
             "texts": {key: translate(text) for key, text in EDITOR_TEXTS.items()},
             "readonly": not may_save(user, kind.name),

@@ -62,8 +62,7 @@ def _shape(node: Any, translate: Translate, name: str | None = None) -> Any:
         item = _shape(out["items"], translate)
         item["title"] = translate(N_("Item"))
         if item.get("type") == "object":
-            named = next((k for k in NAMING_FIELDS if k in item.get("properties", {})), None)
-            item["headerTemplate"] = "{{ i1 }}" + (f" · {{{{ self.{named} }}}}" if named else "")
+            item["headerTemplate"] = _header(item.get("properties", {}), translate)
         out["items"] = item
         out.setdefault("format", "tabs" if item.get("type") == "object" else "table")
     if isinstance(out.get("additionalProperties"), dict):
@@ -75,6 +74,36 @@ def _shape(node: Any, translate: Translate, name: str | None = None) -> Any:
         out["properties"] = shaped
         out["required"] = [key for key, value in shaped.items() if not value.get(NULLABLE)]
     return out
+
+
+def _header(props: dict[str, Any], translate: Translate) -> str:
+    """The tab title of a list item: its number and its name in the reader's language.
+
+    A Chinese reader sees the item's Chinese name (name_zh, label_zh, title_zh) where it has one and only
+    the number otherwise: English names are configuration text, not interface text, and stay in the form.
+    """
+    chinese = translate(N_("Item")) != N_("Item")
+    named = (
+        next((f"{k}_zh" for k in NAMING_FIELDS if f"{k}_zh" in props), None)
+        if chinese
+        else next((k for k in NAMING_FIELDS if k in props), None)
+    )
+    return "{{ i1 }}" + (f" · {{{{ self.{named} }}}}" if named else "")
+
+
+def titles(schema: Any) -> dict[str, str]:
+    """Every field's title by field name, for naming the form's hidden labels."""
+    found: dict[str, str] = {}
+    if isinstance(schema, dict):
+        for key, value in (schema.get("properties") or {}).items():
+            if isinstance(value, dict) and "title" in value:
+                found.setdefault(key, value["title"])
+        for value in schema.values():
+            found |= {k: v for k, v in titles(value).items() if k not in found}
+    elif isinstance(schema, list):
+        for value in schema:
+            found |= {k: v for k, v in titles(value).items() if k not in found}
+    return found
 
 
 def form_schema(model: type[BaseModel], translate: Translate) -> dict[str, Any]:

@@ -26,10 +26,25 @@
       no_additional_properties: true,
       compact: false
     });
+    // JSON Editor names its hidden labels by the field's path ("root[tiers][0][sla] opt-in"); a screen
+    // reader should hear the field's title in the reader's language instead.
+    var PATH = /^root((?:\[[^\]]*\])*)(?:[ -](opt-in|switcher))?$/;
+    function relabel() {
+      holder.querySelectorAll("label, span.sr-only").forEach(function (el) {
+        var found = PATH.exec((el.textContent || "").trim());
+        if (!found) return;
+        var keys = (found[1].match(/[^\[\]]+/g) || []).filter(function (k) { return !/^\d+$/.test(k); });
+        var last = keys[keys.length - 1];
+        var title = (last && setup.titles[last]) || setup.schema.title || "";
+        el.textContent = found[2] === "opt-in" ? setup.opt_in.replace("{{0}}", title) : title;
+      });
+    }
     editor.on("ready", function () {
       if (setup.readonly) editor.disable();
+      relabel();
       holder.setAttribute("data-ready", "true");
     });
+    editor.on("change", relabel);
     var form = document.getElementById("config-form");
     form.addEventListener("submit", function () {
       document.getElementById("config-json").value = JSON.stringify(editor.getValue());
