@@ -21,7 +21,7 @@ from lodestar.accounts.tiers import assign_tiers
 from lodestar.analytics import snapshot_store as store
 from lodestar.analytics.engines.engine import AnalyticsEngine
 from lodestar.analytics.inputs import MetricInputs
-from lodestar.analytics.metrics.custom import CustomMetric
+from lodestar.analytics.metrics.custom_spec import CustomMetric
 from lodestar.analytics.metrics.table import compute_metrics, iter_metrics
 from lodestar.analytics.rollups import update_rollups
 from lodestar.auth import service as auth_service
@@ -94,11 +94,7 @@ def _inputs(session: Any) -> tuple[MetricInputs, list[CustomMetric]]:
     rules, _ = tiers_kind.current(session)
     metrics_config, _ = metrics_kind.current(session)
     sla = {t.key: t.sla.first_response_hours for t in rules.tiers}
-    custom = [
-        CustomMetric(slug=m.slug, kind=m.aggregate, events=m.events, window_days=m.window_days)
-        for m in metrics_config.custom
-    ]
-    return load_inputs(session, sla, metrics_config.key_features), custom
+    return load_inputs(session, sla, metrics_config.key_features), list(metrics_config.custom)
 
 
 def run_snapshots(
