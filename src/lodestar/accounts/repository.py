@@ -211,3 +211,8 @@ def owners_and_tiers(session: Session) -> list[tuple[Any, ...]]:
 def owned_by(owner_ids: Collection[int]) -> Select[int]:
     """The ids of the accounts these users own, as a statement to use as a subquery."""
     return select(Account.id).where(Account.owner_id.in_(sorted(owner_ids)))
+
+
+def crm_ids(session: Session) -> list[tuple[int, str | None]]:
+    """(id, CRM id) of every account."""
+    return [(r[0], r[1]) for r in session.execute(select(Account.id, Account.crm_id))]

@@ -250,13 +250,31 @@ def snapshot(root: Path, as_of: date) -> pa.Table:
     return table
 
 
-def export_snapshot(root: Path, as_of: date, out: Path) -> int:
-    """Writes one row per account (metrics, tier, score, grade, coverage, stage) as CSV or Parquet."""
+def _export_table(session: Any, root: Path, as_of: date) -> pa.Table:
+    """The stored snapshot with each account's CRM id beside its id, checked to hold every measured metric."""
+    table = snapshot(root, as_of).drop_columns(["explanations"])
+    health, _ = health_kind.current(session)
+    measured = sorted({m.metric for model in health.models for m in model.measures})
+    missing = [m for m in measured if m not in table.column_names]
+    if missing:
+        raise InvalidInput.one(
+            "as_of",
+            f"the {as_of} snapshot lacks {', '.join(missing)}, which the health model measures: "
+            f"run `lodestar run --as-of {as_of}` again to compute them",
+        )
+    crm = accounts_service.crm_ids(session)
+    known = pa.array(list(crm), pa.int64())
+    at = pc.index_in(table.column("account_id"), value_set=known)
+    return table.add_column(1, "crm_id", pc.take(pa.array(list(crm.values()), pa.string()), at))
+
+
+def export_snapshot(session: Any, root: Path, as_of: date, out: Path) -> int:
+    """Writes one row per account (CRM id, metrics, tier, score, grade, coverage, stage) as CSV or Parquet."""
     if out.suffix.lower() not in EXPORT_FORMATS:
         raise InvalidInput.one(
             "out", f"{out.name}: use a .csv or .parquet file name (got {out.suffix or 'no extension'!r})"
         )
-    table = snapshot(root, as_of).drop_columns(["explanations"])
+    table = _export_table(session, root, as_of)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     if out.suffix.lower() == ".csv":
@@ -264,8 +282,6 @@ def export_snapshot(root: Path, as_of: date, out: Path) -> int:
 
         pcsv.write_csv(escape_formulas(table), tmp)  # a CSV opens in Excel: no cell may run
     else:
-        import pyarrow.parquet as pq
-
         pq.write_table(table, tmp)
     tmp.replace(out)
     return table.num_rows
