@@ -9,17 +9,21 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account
 from lodestar.analytics.event_store import EVENT_SCHEMA, write_events
 from lodestar.analytics.snapshot_store import root_of as snapshot_root
+from lodestar.app import create_app
+from lodestar.auth.models import Role
 from lodestar.config import service as config_service
 from lodestar.kit.errors import InvalidInput
 from lodestar.pipeline.daily import run_job
 from lodestar.snapshots import service
-from tests.snapshots.conftest import DAY, World, event
+from tests.factories import make_user
+from tests.snapshots.conftest import DAY, World, event, sign_in, visible_text
 
 ORDER_VALUE = {
     "slug": "order_value_30d",
@@ -81,6 +85,27 @@ def test_the_export_carries_crm_ids_and_the_custom_metric_the_model_measures(
     assert rows[world.ids["quiet"]]["order_value_30d"] == 0.0
     health = config_service.document(db).health
     assert {m.metric for model in health.models for m in model.measures} <= set(table.column_names)
+
+
+def test_the_account_page_names_a_measured_custom_metric_in_the_readers_language(
+    world: World, db: Session
+) -> None:
+    _orders(world)
+    _measure_order_value(db)
+    make_user(db, Role.ADMIN, email="ui-metrics-en@example.com")
+    make_user(db, Role.ADMIN, email="ui-metrics-zh@example.com", locale="zh_CN")
+    db.commit()
+    run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
+    app = create_app(world.settings)
+    seen = {}
+    try:
+        for who in ("en", "zh"):
+            with TestClient(app, follow_redirects=False) as client:
+                sign_in(client, f"metrics-{who}")
+                seen[who] = visible_text(client.get(f"/accounts/{world.ids['busy']}").text)
+    finally:
+        app.state.engine.dispose()
+    assert "order value CO 735.00" in seen["en"] and "订单金额 CO 735.00" in seen["zh"]
 
 
 def test_an_export_of_a_snapshot_without_a_measured_metric_is_refused_naming_it(

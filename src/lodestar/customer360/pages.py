@@ -12,6 +12,7 @@ from lodestar.contracts import service as contracts_service
 from lodestar.health.panels import health_panel
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.lifecycle import service as lifecycle_service
+from lodestar.snapshots import config_kind as metrics_kind
 from lodestar.sop.tasks import panels as sop_panels
 from lodestar.web.deps import Db
 from lodestar.web.templating import locale_of, render
@@ -24,13 +25,16 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db) -> R
     """One account: health, stage history, tier, profile, portrait, stakeholders, contracts, changes."""
     account = accounts_service.get_account(db, user, account_id)
     contracts = contracts_service.list_for_account(db, user, account_id)
+    chinese = locale_of(request) == "zh_CN"
     context = {
         **profile_panel(db, user, account),
         **health_panel(db, request.app.state.settings, account),
         "contracts": contracts,
         "by_id": {c.id: c for c in contracts},
         "stage_history": lifecycle_service.stage_history(db, account_id, newest_first=True),
-        "stage_labels": dict(lifecycle_kind.stage_labels(db, locale_of(request) == "zh_CN")),
+        "stage_labels": dict(lifecycle_kind.stage_labels(db, chinese)),
+        # A measure without its own label shows a custom metric's display name in the reader's language.
+        "metric_labels": metrics_kind.labels(metrics_kind.current(db)[0], chinese),
         "sop": sop_panels.account_section(request, db, user, account),
     }
     return render(request, "accounts/detail.html", context)
