@@ -32,18 +32,19 @@ def test_export_writes_one_row_per_account_with_metrics_health_stage_and_tier(
 ) -> None:
     run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
     out = tmp_path / f"snap{suffix}"
-    assert service.export_snapshot(snapshot_root(world.settings), DAY, out) == 3
+    with Session(world.engine) as db:
+        assert service.export_snapshot(db, snapshot_root(world.settings), DAY, out) == 3
     table = pcsv.read_csv(out) if suffix == ".csv" else pq.read_table(out)
     assert set(table.column_names) >= COLUMNS and "explanations" not in table.column_names
     assert sorted(table.column("account_id").to_pylist()) == sorted(world.ids.values())
 
 
-def test_export_refuses_other_extensions_and_missing_dates(world: World, tmp_path: Path) -> None:
+def test_export_refuses_other_extensions_and_missing_dates(world: World, db: Session, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as err:
-        service.export_snapshot(snapshot_root(world.settings), DAY, tmp_path / "snap.xlsx")
+        service.export_snapshot(db, snapshot_root(world.settings), DAY, tmp_path / "snap.xlsx")
     assert err.value.problems[0].field == "out" and ".csv or .parquet" in err.value.problems[0].message
     with pytest.raises(NotFound, match="no snapshot for 2026-03-31"):
-        service.export_snapshot(snapshot_root(world.settings), DAY, tmp_path / "snap.csv")
+        service.export_snapshot(db, snapshot_root(world.settings), DAY, tmp_path / "snap.csv")
 
 
 def test_the_cli_names_bad_options(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

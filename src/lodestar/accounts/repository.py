@@ -379,3 +379,8 @@ def group_ids_by_key(session: Session, key: str, values: Collection[str]) -> dic
         query = select(column, Account.segment_group_id).where(column.in_(wanted[i : i + 5_000]))
         found.update((str(k), g) for k, g in session.execute(query))
     return found
+
+
+def crm_ids(session: Session) -> list[tuple[int, str | None]]:
+    """(id, CRM id) of every account."""
+    return [(r[0], r[1]) for r in session.execute(select(Account.id, Account.crm_id))]

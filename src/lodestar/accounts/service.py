@@ -438,3 +438,8 @@ def owners_and_tiers(session: Session) -> list[tuple[Any, ...]]:
 def ids_owned_by(owner_ids: Collection[int]) -> Select[int]:
     """The ids of the accounts these users own, as a subquery another domain's statement filters by."""
     return repository.owned_by(owner_ids)
+
+
+def crm_ids(session: Session) -> dict[int, str | None]:
+    """Every account's CRM id (None where it has none), by account id: exports join on it."""
+    return dict(repository.crm_ids(session))

@@ -13,6 +13,7 @@ from lodestar.engagement.panels import engagement_panel
 from lodestar.health.panels import health_panel
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.lifecycle import service as lifecycle_service
+from lodestar.snapshots import config_kind as metrics_kind
 from lodestar.snapshots.panels import usage_panel
 from lodestar.sop.tasks import panels as sop_panels
 from lodestar.web.deps import Db, Today
@@ -28,6 +29,7 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db, toda
     account = accounts_service.get_account(db, user, account_id)
     contracts = contracts_service.list_for_account(db, user, account_id)
     settings = request.app.state.settings
+    chinese = locale_of(request) == "zh_CN"
     context = {
         **profile_panel(db, user, account),
         **health_panel(db, settings, account),
@@ -36,7 +38,9 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db, toda
         "contracts": contracts,
         "by_id": {c.id: c for c in contracts},
         "stage_history": lifecycle_service.stage_history(db, account_id, newest_first=True),
-        "stage_labels": dict(lifecycle_kind.stage_labels(db, locale_of(request) == "zh_CN")),
+        "stage_labels": dict(lifecycle_kind.stage_labels(db, chinese)),
+        # A measure without its own label shows a custom metric's display name in the reader's language.
+        "metric_labels": metrics_kind.labels(metrics_kind.current(db)[0], chinese),
         "sop": sop_panels.account_section(request, db, user, account),
     }
     return render(request, "accounts/detail.html", context)

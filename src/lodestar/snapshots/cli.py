@@ -57,15 +57,17 @@ def export_snapshot(
     as_of: Annotated[str, typer.Option("--as-of", help="The snapshot date, YYYY-MM-DD.")],
     out: Annotated[Path, typer.Option("--out", help="A .csv or .parquet file.")],
 ) -> None:
-    """Writes one row per account with its metrics, health score, grade, coverage, stage and tier."""
+    """Writes one row per account with its CRM id, metrics, health score, grade, coverage, stage and tier."""
     from lodestar.analytics import snapshot_store
+    from lodestar.db.engine import unit_of_work
     from lodestar.kit.errors import LodestarError
     from lodestar.snapshots import service
 
-    _, settings = context()
+    engine, settings = context()
     day = parse_date("as-of", as_of)
     try:
-        rows = service.export_snapshot(snapshot_store.root_of(settings), day, out)
+        with unit_of_work(engine) as session:
+            rows = service.export_snapshot(session, snapshot_store.root_of(settings), day, out)
     except LodestarError as exc:
         fail(exc.message)
     typer.echo(f"wrote {rows} accounts of the {day} snapshot to {out}")

@@ -3,41 +3,44 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from lodestar.analytics.metric_columns import METRIC_COLUMNS
+from lodestar.analytics.metrics.custom_spec import CustomMetric, custom_problems
 from lodestar.config import service as config_service
-from lodestar.config.kinds import ConfigKind, register
+from lodestar.config.kinds import ConfigDocument, ConfigKind, register
+from lodestar.kit.errors import FieldProblem
 
 DEFAULTS = Path(__file__).parent / "defaults"
 
 
-class _Strict(BaseModel):
+class MetricsConfig(BaseModel):
+    """Key features (for breadth of use) and custom metrics (analytics.metrics.custom_spec)."""
+
     model_config = ConfigDict(extra="forbid")
-
-
-class CustomMetric(_Strict):
-    """An extra metric column: events counted or distinct users over a window, for some event names."""
-
-    slug: str = Field(pattern=r"^[a-z][a-z0-9_]{0,59}$")
-    label: str | None = None
-    aggregate: Literal["count_events", "distinct_users"]
-    events: list[str] = Field(min_length=1)
-    window_days: int = Field(gt=0, le=365)
-
-
-class MetricsConfig(_Strict):
-    """Key features (for breadth of use) and custom metrics."""
 
     key_features: list[str] = Field(default_factory=list)
     custom: list[CustomMetric] = Field(default_factory=list)
 
 
-KIND = register(ConfigKind("metrics", MetricsConfig, DEFAULTS / "metrics.yaml", order=40))
+def metrics_problems(doc: ConfigDocument) -> list[FieldProblem]:
+    """Custom metrics that could not be computed: bad fields, windows, filters, ratios, cycles."""
+    found = custom_problems(doc.metrics.custom, METRIC_COLUMNS)
+    return [FieldProblem(f"metrics.{p.field}", p.message) for p in found]
+
+
+KIND = register(
+    ConfigKind("metrics", MetricsConfig, DEFAULTS / "metrics.yaml", order=40, check=metrics_problems)
+)
 
 
 def current(session: Session) -> tuple[MetricsConfig, int]:
     """The active key features and custom metrics and their version."""
     return config_service.current(session, KIND.name, MetricsConfig)
+
+
+def labels(config: MetricsConfig, chinese: bool = False) -> dict[str, str]:
+    """Each custom metric's display name in the reader's language, by slug."""
+    return {m.slug: m.shown(chinese) for m in config.custom}

@@ -25,7 +25,7 @@ from lodestar.accounts.tiers import assign_tiers
 from lodestar.analytics import snapshot_store as store
 from lodestar.analytics.engines.engine import AnalyticsEngine
 from lodestar.analytics.inputs import MetricInputs
-from lodestar.analytics.metrics.custom import CustomMetric
+from lodestar.analytics.metrics.custom_spec import CustomMetric
 from lodestar.analytics.metrics.registry import metrics_schema
 from lodestar.analytics.metrics.table import account_metrics, compute_metrics
 from lodestar.analytics.snapshot_patch import write_patch
@@ -66,10 +66,7 @@ def load_setup(session: Any) -> Setup:
     lifecycle, lv = lifecycle_kind.current(session)
     rules, tv = tiers_kind.current(session)
     metrics_config, _ = metrics_kind.current(session)
-    custom = [
-        CustomMetric(slug=m.slug, kind=m.aggregate, events=m.events, window_days=m.window_days)
-        for m in metrics_config.custom
-    ]
+    custom = list(metrics_config.custom)
     return Setup(Models(health, hv, lifecycle, lv, tv), rules, custom, tuple(metrics_config.key_features))
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from lodestar.accounts import config_kind as tiers_kind
 from lodestar.accounts import service as accounts_service
@@ -19,7 +21,7 @@ from lodestar.accounts.tiers import assign_tiers
 from lodestar.analytics import snapshot_store as store
 from lodestar.analytics.engines.engine import AnalyticsEngine
 from lodestar.analytics.inputs import MetricInputs
-from lodestar.analytics.metrics.custom import CustomMetric
+from lodestar.analytics.metrics.custom_spec import CustomMetric
 from lodestar.analytics.metrics.table import iter_metrics
 from lodestar.analytics.rollups import update_rollups
 from lodestar.auth import service as auth_service
@@ -89,11 +91,7 @@ def _inputs(session: Any) -> tuple[MetricInputs, list[CustomMetric]]:
     rules, _ = tiers_kind.current(session)
     metrics_config, _ = metrics_kind.current(session)
     sla = {t.key: t.sla.first_response_hours for t in rules.tiers}
-    custom = [
-        CustomMetric(slug=m.slug, kind=m.aggregate, events=m.events, window_days=m.window_days)
-        for m in metrics_config.custom
-    ]
-    return load_inputs(session, sla, metrics_config.key_features), custom
+    return load_inputs(session, sla, metrics_config.key_features), list(metrics_config.custom)
 
 
 @dataclass
@@ -280,13 +278,31 @@ def snapshot(root: Path, as_of: date) -> pa.Table:
     return table
 
 
-def export_snapshot(root: Path, as_of: date, out: Path) -> int:
-    """Writes one row per account (metrics, tier, score, grade, coverage, stage) as CSV or Parquet."""
+def _export_table(session: Any, root: Path, as_of: date) -> pa.Table:
+    """The stored snapshot with each account's CRM id beside its id, checked to hold every measured metric."""
+    table = snapshot(root, as_of).drop_columns(["explanations"])
+    health, _ = health_kind.current(session)
+    measured = sorted({m.metric for model in health.models for m in model.measures})
+    missing = [m for m in measured if m not in table.column_names]
+    if missing:
+        raise InvalidInput.one(
+            "as_of",
+            f"the {as_of} snapshot lacks {', '.join(missing)}, which the health model measures: "
+            f"run `lodestar run --as-of {as_of}` again to compute them",
+        )
+    crm = accounts_service.crm_ids(session)
+    known = pa.array(list(crm), pa.int64())
+    at = pc.index_in(table.column("account_id"), value_set=known)
+    return table.add_column(1, "crm_id", pc.take(pa.array(list(crm.values()), pa.string()), at))
+
+
+def export_snapshot(session: Any, root: Path, as_of: date, out: Path) -> int:
+    """Writes one row per account (CRM id, metrics, tier, score, grade, coverage, stage) as CSV or Parquet."""
     if out.suffix.lower() not in EXPORT_FORMATS:
         raise InvalidInput.one(
             "out", f"{out.name}: use a .csv or .parquet file name (got {out.suffix or 'no extension'!r})"
         )
-    table = snapshot(root, as_of).drop_columns(["explanations"])
+    table = _export_table(session, root, as_of)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     if out.suffix.lower() == ".csv":
@@ -294,8 +310,6 @@ def export_snapshot(root: Path, as_of: date, out: Path) -> int:
 
         pcsv.write_csv(escape_formulas(table), tmp)  # a CSV opens in Excel: no cell may run
     else:
-        import pyarrow.parquet as pq
-
         pq.write_table(table, tmp)
     tmp.replace(out)
     return table.num_rows

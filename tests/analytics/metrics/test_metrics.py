@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lodestar.analytics.metrics.custom import CustomMetric
+from lodestar.analytics.metrics.custom_spec import CustomMetric
 from lodestar.analytics.metrics.feature_adoption import compute_feature_adoption
 from lodestar.analytics.metrics.table import account_metrics, compute_metrics
 from lodestar.analytics.rollups import update_rollups
@@ -163,8 +163,8 @@ def test_feature_adoption_counts_users_and_events_per_feature_in_30_days(world: 
 
 def test_custom_metrics_from_configuration_are_extra_columns(world: Any) -> None:
     custom = [
-        CustomMetric(slug="logins_90d", kind="count_events", events=["Login"], window_days=90),
-        CustomMetric(slug="reporters_7d", kind="distinct_users", events=["Report"], window_days=7),
+        CustomMetric(slug="logins_90d", aggregate="count_events", events=["Login"], window_days=90),
+        CustomMetric(slug="reporters_7d", aggregate="distinct_users", events=["Report"], window_days=7),
     ]
     rows = _rows(compute_metrics(world, world_inputs(), [A], custom))
     assert (rows[(1, A)]["logins_90d"], rows[(1, A)]["reporters_7d"]) == (3, 2)

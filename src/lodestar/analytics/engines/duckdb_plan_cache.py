@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from lodestar.analytics.engines.engine import ROLLUP_SCHEMAS, STATE_SCHEMAS, AnalyticsEngine
+from lodestar.analytics.event_store import EVENT_SCHEMA
 from lodestar.analytics.inputs import MetricInputs
 from lodestar.analytics.last_active_state import state_meta_path, state_path
 
@@ -40,8 +41,9 @@ class Plan:
     rollups: tuple[str, ...]
     states: tuple[str, ...]
     per_account: bool = False
+    event_days: tuple[int, int] | None = None  # the raw events' days the SQL reads (custom metrics)
     cursor: Any = None
-    files_seen: tuple[int, ...] = ()
+    files_seen: tuple[object, ...] = ()
     held: MetricInputs | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -56,6 +58,7 @@ class PlanBuilder(AnalyticsEngine):
     bound: dict[str, pa.Table] = field(default_factory=dict)
     rollups_used: set[str] = field(default_factory=set)
     states_used: set[str] = field(default_factory=set)
+    event_days: tuple[int, int] | None = None
 
     def table(self, name: str, data: pa.Table) -> ir.Table:
         """A placeholder; input tables must be passed whole so a later run can bind other inputs."""
@@ -73,6 +76,13 @@ class PlanBuilder(AnalyticsEngine):
         """A placeholder for the roll-up of this kind."""
         self.rollups_used.add(kind)
         return ibis.table(ibis.Schema.from_pyarrow(ROLLUP_SCHEMAS[kind]), name=f"lodestar_rollup_{kind}")
+
+    def events(self, first_day: int, last_day: int) -> ir.Table:
+        """A placeholder for the raw events of these days (one per plan: the widest range asked for)."""
+        if self.event_days is not None:
+            first_day, last_day = min(first_day, self.event_days[0]), max(last_day, self.event_days[1])
+        self.event_days = (first_day, last_day)
+        return ibis.table(ibis.Schema.from_pyarrow(EVENT_SCHEMA), name="lodestar_events")
 
     def state(self, kind: str) -> ir.Table:
         """A placeholder for the state table of this kind."""
@@ -109,7 +119,7 @@ def plan(
         sql = sql.replace(str(ACCOUNT_PARAM), "getvariable('lodestar_account')")
     constants = {k: v for k, v in builder.bound.items() if k not in INPUT_TABLES}
     used = tuple(sorted(builder.rollups_used)), tuple(sorted(builder.states_used))
-    made = Plan(sql, constants, *used, per_account=per_account)
+    made = Plan(sql, constants, *used, per_account=per_account, event_days=builder.event_days)
     engine.plans[(key, per_account)] = made
     return made
 
@@ -118,10 +128,14 @@ def _files_sql(paths: list[str]) -> str:
     return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
 
 
-def _files_seen(engine: AnalyticsEngine) -> tuple[int, ...]:
-    """Changes whenever the roll-ups or the state are rewritten (both rewrite their manifest)."""
+def _files_seen(engine: AnalyticsEngine, made: Plan) -> tuple[object, ...]:
+    """Changes whenever the roll-ups or the state are rewritten (both rewrite their manifest), or the
+    event files the plan reads change."""
     marks = [engine.rollup_dir / "manifest.json", state_meta_path(engine.rollup_dir)]
-    return tuple(m.stat().st_mtime_ns if m.exists() else 0 for m in marks)
+    seen: tuple[object, ...] = tuple(m.stat().st_mtime_ns if m.exists() else 0 for m in marks)
+    if made.event_days is not None:
+        seen += tuple((str(f), f.stat().st_mtime_ns) for f in engine.event_files(*made.event_days))
+    return seen
 
 
 def _prepare(engine: AnalyticsEngine, made: Plan) -> Any:
@@ -139,13 +153,21 @@ def _prepare(engine: AnalyticsEngine, made: Plan) -> Any:
     for kind in made.states:
         path = str(state_path(engine.rollup_dir, kind))
         cur.execute(f"CREATE TEMP VIEW lodestar_state_{kind} AS FROM read_parquet({_files_sql([path])})")
+    if made.event_days is not None:
+        events = [str(f) for f in engine.event_files(*made.event_days)]
+        if events:
+            names = ", ".join(f'"{n}"' for n in EVENT_SCHEMA.names)
+            source = f"read_parquet({_files_sql(events)}, hive_partitioning = false)"
+            cur.execute(f"CREATE TEMP VIEW lodestar_events AS SELECT {names} FROM {source}")
+        else:
+            cur.register("lodestar_events", EVENT_SCHEMA.empty_table())
     return cur
 
 
 def run(engine: AnalyticsEngine, made: Plan, inputs: MetricInputs, account_id: int | None = None) -> pa.Table:
     """Runs the plan's prepared SQL over these inputs (re-prepared when the roll-ups or state change)."""
     with made.lock:
-        seen = _files_seen(engine)
+        seen = _files_seen(engine, made)
         if made.cursor is None or made.files_seen != seen:
             if made.cursor is not None:
                 made.cursor.close()

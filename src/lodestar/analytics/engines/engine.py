@@ -15,10 +15,12 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lodestar.analytics.event_partitions import day_folder, part_files, partition_days
+from lodestar.analytics.event_store import EVENT_SCHEMA, read_events
 from lodestar.analytics.last_active_state import STATE_KINDS, state_manifest, state_path
 from lodestar.analytics.rollups import KINDS, load_manifest
 from lodestar.kit.errors import LodestarError
-from lodestar.kit.time import day_number
+from lodestar.kit.time import day_number, from_day_number
 
 ENGINES = ("duckdb", "spark", "postgres")
 ANALYTICS_SCHEMA = "lodestar_analytics"
@@ -55,6 +57,7 @@ class AnalyticsEngine:
     name: str
     con: Any
     rollup_dir: Path
+    events_dir: Path | None = None  # the event store; by default beside the roll-ups, as in the data dir
     _loaded: dict[str, ir.Table] = field(default_factory=dict)
     plans: dict[Hashable, Any] = field(default_factory=dict)  # compiled queries by shape (duckdb_plan_cache)
 
@@ -79,6 +82,38 @@ class AnalyticsEngine:
             data = pa.concat_tables(pq.read_table(f, schema=ROLLUP_SCHEMAS[kind]) for f in files)
             table = self.con.create_table(f"rollup_{kind}", data, database=ANALYTICS_SCHEMA, overwrite=True)
         self._loaded[kind] = table
+        return table
+
+    def event_store(self) -> Path:
+        """Where the raw events are (custom metrics that read properties scan them)."""
+        return self.events_dir or self.rollup_dir.parent / "events"
+
+    def event_files(self, first_day: int, last_day: int) -> list[Path]:
+        """The event store's Parquet files of the UTC days first_day..last_day (day numbers)."""
+        root, first, last = self.event_store(), from_day_number(first_day), from_day_number(last_day)
+        days = [d for d in partition_days(root) if first <= d <= last]
+        return [f for d in days for f in part_files(day_folder(root, d))]
+
+    def events(self, first_day: int, last_day: int) -> ir.Table:
+        """The raw events (EVENT_SCHEMA) of days first_day..last_day as a table of this engine."""
+        key = f"events_{first_day}_{last_day}"
+        if key in self._loaded:
+            return self._loaded[key]
+        files = self.event_files(first_day, last_day)
+        if not files:
+            table = self.table("empty_events", EVENT_SCHEMA.empty_table())
+        elif self.name == "duckdb":
+            table = self.con.read_parquet([str(f) for f in files])
+        elif self.name == "spark":
+            view = f"lodestar_events_{uuid.uuid4().hex[:10]}"
+            self.con._session.read.parquet(*[str(f) for f in files]).createOrReplaceTempView(view)
+            table = self.con.table(view)
+        else:  # PostgreSQL cannot read Parquet: load those days into the analytics schema's one events table
+            for loaded in [k for k in self._loaded if k.startswith("events_")]:
+                del self._loaded[loaded]
+            data = read_events(self.event_store(), from_day_number(first_day), from_day_number(last_day))
+            table = self.con.create_table("events", data, database=ANALYTICS_SCHEMA, overwrite=True)
+        self._loaded[key] = table
         return table
 
     def state(self, kind: str) -> ir.Table:
@@ -122,22 +157,26 @@ class AnalyticsEngine:
 
 
 def connect(
-    name: str, rollup_dir: Path, spark_remote: str | None = None, postgres_url: str | None = None
+    name: str,
+    rollup_dir: Path,
+    spark_remote: str | None = None,
+    postgres_url: str | None = None,
+    events_dir: Path | None = None,
 ) -> AnalyticsEngine:
     """Connects the named engine (duckdb, spark or postgres)."""
     if name == "duckdb":
         spill = Path(tempfile.gettempdir()) / "lodestar-duckdb"
         con = ibis.duckdb.connect(memory_limit=DUCKDB_MEMORY_LIMIT, temp_directory=str(spill))
-        return AnalyticsEngine(name, con, rollup_dir)
+        return AnalyticsEngine(name, con, rollup_dir, events_dir)
     if name == "spark":
         session = spark_session(spark_remote)  # first: it explains a missing Spark better than Ibis does
-        return AnalyticsEngine(name, ibis.pyspark.connect(session), rollup_dir)
+        return AnalyticsEngine(name, ibis.pyspark.connect(session), rollup_dir, events_dir)
     if name == "postgres":
         if not postgres_url:
             raise ValueError("the postgres engine needs a PostgreSQL URL")
         con = ibis.connect(postgres_url.replace("postgresql+psycopg://", "postgres://"))
         con.raw_sql(f"CREATE SCHEMA IF NOT EXISTS {ANALYTICS_SCHEMA}")
-        return AnalyticsEngine(name, con, rollup_dir)
+        return AnalyticsEngine(name, con, rollup_dir, events_dir)
     raise ValueError(f"unknown analytics engine {name!r}: use one of {', '.join(ENGINES)}")
 
 
@@ -190,4 +229,5 @@ def from_settings(settings: Any) -> AnalyticsEngine:
         settings.data_dir / "rollups",
         spark_remote=settings.spark_remote,
         postgres_url=settings.resolved_database_url,
+        events_dir=settings.events_dir,
     )

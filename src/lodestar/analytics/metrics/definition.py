@@ -9,7 +9,7 @@ columns, so a metric may read another family's (the usage ratios divide by the c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from lodestar.analytics.inputs import MetricInputs
 from lodestar.analytics.metrics.date_grid import Grid
 
 if TYPE_CHECKING:
-    from lodestar.analytics.metrics.custom import CustomMetric
+    from lodestar.analytics.metrics.custom_spec import CustomMetric
 
 I64, F64 = pa.int64(), pa.float64()
 
@@ -57,12 +57,15 @@ class Family:
     name: str
     columns: Callable[[Scope, ir.Table], ir.Table]
     metrics: tuple[Metric, ...] = ()
-    # Metrics named in configuration rather than in code (the custom family): one per configured metric.
-    configured: Callable[[Sequence[CustomMetric]], tuple[Metric, ...]] | None = None
+    # Metrics named in configuration rather than in code (the custom family): one per configured metric,
+    # given the metrics of the families before it (a configured ratio may divide any of them).
+    configured: Callable[[Sequence[CustomMetric], Mapping[str, Metric]], tuple[Metric, ...]] | None = None
 
-    def metrics_for(self, custom: Sequence[CustomMetric]) -> tuple[Metric, ...]:
+    def metrics_for(
+        self, custom: Sequence[CustomMetric], defined: Mapping[str, Metric]
+    ) -> tuple[Metric, ...]:
         """The family's metrics, with those configured for this run."""
-        return self.metrics + (self.configured(custom) if self.configured else ())
+        return self.metrics + (self.configured(custom, defined) if self.configured else ())
 
 
 def count_where(condition: ir.BooleanValue) -> ir.IntegerScalar:

@@ -21,7 +21,7 @@ from lodestar.analytics.metrics import (
     touches,
     usage,
 )
-from lodestar.analytics.metrics.custom import CustomMetric
+from lodestar.analytics.metrics.custom_spec import CustomMetric
 from lodestar.analytics.metrics.definition import I64, Family, Metric
 
 FAMILIES: tuple[Family, ...] = (
@@ -38,13 +38,13 @@ KEYS = ("account_id", "as_of")  # every metrics table's row key, ahead of the me
 
 def metrics_of(configured: Sequence[CustomMetric] = ()) -> list[Metric]:
     """Every metric in stored order, with the configured custom ones last."""
-    found = [m for family in FAMILIES for m in family.metrics_for(configured)]
-    seen: set[str] = set(KEYS)
-    for m in found:
-        if m.key in seen:
-            raise ValueError(f"metric {m.key!r} is defined twice")
-        seen.add(m.key)
-    return found
+    found: dict[str, Metric] = {}
+    for family in FAMILIES:
+        for m in family.metrics_for(configured, found):
+            if m.key in found or m.key in KEYS:
+                raise ValueError(f"metric {m.key!r} is defined twice")
+            found[m.key] = m
+    return list(found.values())
 
 
 def metrics_schema(configured: Sequence[CustomMetric] = ()) -> pa.Schema:

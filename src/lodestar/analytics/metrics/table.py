@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from lodestar.analytics.engines import duckdb_plan_cache
 from lodestar.analytics.engines.engine import AnalyticsEngine
 from lodestar.analytics.inputs import MetricInputs
-from lodestar.analytics.metrics.custom import CustomMetric
+from lodestar.analytics.metrics.custom_spec import CustomMetric
 from lodestar.analytics.metrics.date_grid import Grid
 from lodestar.analytics.metrics.definition import Scope
 from lodestar.analytics.metrics.registry import FAMILIES, metrics_of, metrics_schema
@@ -25,6 +25,7 @@ def metrics_expr(
     engine: AnalyticsEngine, inputs: MetricInputs, grid: Grid, custom: Sequence[CustomMetric] = ()
 ) -> ir.Table:
     """The metrics table of every account at every grid date, as one Ibis expression."""
+    metrics = metrics_of(custom)  # first: it refuses a bad custom metric before anything is built
     dates = grid.table(engine)
     accounts = engine.table("accounts", inputs.accounts)
     rows = accounts.select("account_id").cross_join(dates)
@@ -32,7 +33,7 @@ def metrics_expr(
     for family in FAMILIES:
         rows = family.columns(scope, rows)
     cols = {"account_id": rows.account_id.cast("int64"), "as_of": rows.as_of}
-    cols.update({m.key: m.value(rows) for m in metrics_of(custom)})
+    cols.update({m.key: m.value(rows) for m in metrics})
     return rows.select(**cols)
 
 
