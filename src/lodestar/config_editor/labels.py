@@ -26,6 +26,12 @@ KIND_LABELS = {
 }
 
 FIELD_LABELS = {
+    "denominator": N_("Denominator"),
+    "field": N_("Field"),
+    "numerator": N_("Numerator"),
+    "op": N_("Comparison"),
+    "value": N_("Value"),
+    "where": N_("Conditions"),
     "after": N_("After"),
     "after_days": N_("After (days)"),
     "aggregate": N_("Aggregate"),
@@ -126,6 +132,20 @@ FIELD_LABELS = {
 }
 
 ENUM_LABELS = {
+    "avg": N_("Average"),
+    "distinct": N_("Distinct values"),
+    "eq": N_("Equals"),
+    "gt": N_("Greater than"),
+    "gte": N_("At least (≥)"),
+    "in": N_("One of"),
+    "lt": N_("Less than"),
+    "lte": N_("At most (≤)"),
+    "max": N_("Maximum"),
+    "min": N_("Minimum"),
+    "ne": N_("Not equal"),
+    "not_in": N_("None of"),
+    "ratio": N_("Ratio"),
+    "sum": N_("Sum"),
     "alert": N_("Alert"),
     "at_risk": N_("At risk"),
     "call": N_("Call"),
