@@ -179,3 +179,19 @@ def test_the_touch_time_is_read_in_the_company_time_zone(world: World, client: T
     with Session(world.engine) as db:
         stored = db.scalars(select(Touch.occurred_at)).one()
     assert stored == datetime.fromisoformat("2026-03-02T08:00:00+08:00")
+
+
+def test_a_task_done_entry_names_who_completed_it_not_whom_it_was_assigned_to(
+    world: World, client: TestClient
+) -> None:
+    task = world.task("Aurora/confirm_goals")
+    with Session(world.engine) as db:
+        assignee = db.get(Task, task.id)
+        assert assignee is not None and assignee.assignee_id == world.users["chen"]
+    sign_in(client, "admin")
+    page = client.get(f"/tasks/{task.id}").text
+    done = client.post(f"/tasks/{task.id}/complete", data={"csrf_token": csrf_of(page), "checkbox": "on"})
+    assert done.status_code == 303, done.text
+    html = client.get(f"/accounts/{world.accounts['Aurora Retail']}").text
+    by = re.findall(r'data-testid="done-by"> · ([^<]*)</span>', html)
+    assert by == ["Ada Admin"]

@@ -71,16 +71,19 @@ def _touch_entries(session: Session, account_id: int, limit: int, zone: tzinfo) 
     ]
 
 
-def _task_entries(tasks: Sequence[TaskRead], zone: tzinfo) -> list[FeedEntry]:
+def _task_entries(session: Session, tasks: Sequence[TaskRead], zone: tzinfo) -> list[FeedEntry]:
     entries: list[FeedEntry] = []
     runs: dict[int, list[TaskRead]] = {}
+    # Who closed a task is who did it (an admin completing a CSM's task), as the audit log records it.
+    names = _user_names(session, {t.completed_by for t in tasks})
     for task in tasks:
         runs.setdefault(task.run_id, []).append(task)
+        closed = {"task": task, "by": names.get(task.completed_by) if task.completed_by else None}
         if task.status == "done" and task.done_on is not None:
-            entries.append(FeedEntry("task_done", task.done_on, task.completed_at, {"task": task}))
+            entries.append(FeedEntry("task_done", task.done_on, task.completed_at, closed))
         elif task.status == "skipped" and task.completed_at is not None:
             day = _local_day(task.completed_at, zone)
-            entries.append(FeedEntry("task_skipped", day, task.completed_at, {"task": task}))
+            entries.append(FeedEntry("task_skipped", day, task.completed_at, closed))
     for run_tasks in runs.values():
         first = run_tasks[0]
         entries.append(
@@ -101,7 +104,7 @@ def _task_entries(tasks: Sequence[TaskRead], zone: tzinfo) -> list[FeedEntry]:
 
 def _stage_entries(session: Session, account_id: int) -> list[FeedEntry]:
     return [
-        FeedEntry("stage", t.on, None, {"from": t.from_stage, "to": t.to_stage, "reason": t.reason})
+        FeedEntry("stage", t.on, None, {"from": t.from_stage, "to": t.to_stage, "reason": t.reason_text})
         for t in lifecycle_service.stage_history(session, account_id)
     ]
 
@@ -144,7 +147,7 @@ def account_activity_feed(
     )
     entries = [
         *_touch_entries(session, account_id, limit, zone),
-        *_task_entries(tasks, zone),
+        *_task_entries(session, tasks, zone),
         *_stage_entries(session, account_id),
         *_health_entries(session, account_id),
     ]

@@ -45,6 +45,7 @@ class TaskRead(BaseModel):
     run_id: int
     touch_id: int | None = None
     completed_at: datetime | None = None  # when it was completed, skipped or expired
+    completed_by: int | None = None  # who completed or skipped it (the audit log's actor)
     account_arr: float | None = None
     account_health_score: float | None = None
     account_health_grade: str | None = None

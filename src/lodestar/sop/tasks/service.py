@@ -94,9 +94,8 @@ def _to_read(
     task, run, arr, score, grade = row
     playbook = next((p for p in config.playbooks if p.key == task.playbook_key), None)
     step = next((s for s in playbook.steps if s.key == task.step_key), None) if playbook else None
-    on_time = (
-        None if task.status == TaskStatus.OPEN.value else bool(task.done_on and task.done_on <= task.due_on)
-    )
+    closed = task.status != TaskStatus.OPEN.value
+    on_time = bool(task.done_on and task.done_on <= task.due_on) if closed else None
     return TaskRead(
         id=task.id,
         account_id=task.account_id,
@@ -124,6 +123,7 @@ def _to_read(
         run_id=run.id,
         touch_id=task.touch_id,
         completed_at=task.completed_at,
+        completed_by=task.completed_by,
         expired_on=task.expired_on,
         account_arr=float(arr) if arr is not None else None,
         account_health_score=score,
