@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lodestar.health.grading import grades as grades
+from lodestar.health.grading import previous_grades as previous_grades
 from lodestar.health.schemas import HealthConfig, HealthModel, Scoring
 
 EXPLANATION = pa.struct(
@@ -28,7 +30,6 @@ EXPLANATION = pa.struct(
 )
 ANCHOR_SCORES = (0.0, 50.0, 100.0)  # poor, concerning, healthy
 GROUPS = ("co", "cx")
-GRADE_NAMES = pa.array(["green", "yellow", "red"], pa.string())
 CHUNK_ROWS = 1 << 18  # rows scored at a time
 
 
@@ -132,45 +133,6 @@ def measure_scores(values: np.ndarray, scoring: Scoring, peers: np.ndarray) -> n
         xs, ys = xs[::-1], ys[::-1]
     scored = np.interp(values, xs, ys)
     return np.where(np.isnan(values), np.nan, scored)
-
-
-def _grade_codes(score: np.ndarray, model: HealthModel) -> np.ndarray:
-    """0 green, 1 yellow, 2 red by the boundaries alone."""
-    return np.where(score >= model.grades.green, 0, np.where(score >= model.grades.yellow, 1, 2))
-
-
-def grades(score: np.ndarray, model: HealthModel, previous: np.ndarray | None = None) -> pa.Array:
-    """green / yellow / red per score (null where the score is null).
-
-    With `previous` (each row's last grade code, -1 when unknown) the model's margin holds a grade: the
-    new grade is the previous one clipped to the grades the score allows within the margin, so a grade
-    changes only when the score is more than `margin` points past a boundary.
-    """
-    codes = _grade_codes(score, model)
-    margin = model.grades.margin
-    if previous is not None and margin > 0:
-        lenient = _grade_codes(score + margin, model)  # the best grade within the margin
-        strict = _grade_codes(score - margin, model)  # the worst grade within the margin
-        codes = np.where(previous >= 0, np.clip(previous, lenient, strict), codes)
-    return GRADE_NAMES.take(pa.array(codes.astype(np.int32), mask=np.isnan(score)))
-
-
-def previous_grades(metrics: pa.Table, last: pa.Table | None) -> np.ndarray | None:
-    """Each row's last grade code (0 green, 1 yellow, 2 red, -1 none) from an (account_id, grade) table."""
-    if last is None:
-        return None
-    ids = np.asarray(pc.cast(last.column("account_id"), pa.int64()).to_numpy(zero_copy_only=False))
-    named = pc.index_in(pc.cast(last.column("grade"), pa.string()), value_set=GRADE_NAMES)
-    codes = np.asarray(pc.fill_null(named, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    order = np.argsort(ids, kind="stable")
-    ids, codes = ids[order], codes[order]
-    wanted = np.asarray(pc.cast(metrics.column("account_id"), pa.int64()).to_numpy(zero_copy_only=False))
-    out = np.full(len(wanted), -1, dtype=np.int64)
-    if len(ids):
-        pos = np.clip(np.searchsorted(ids, wanted), 0, len(ids) - 1)
-        found = ids[pos] == wanted
-        out[found] = codes[pos][found]
-    return out
 
 
 def _group_shares(model: HealthModel, tier: Codes, has: np.ndarray) -> np.ndarray:
