@@ -113,9 +113,12 @@ def seed_day(live: Live) -> Day:
     now = datetime.now(UTC)
     with session_factory(live.engine)() as db:
         kai = make_user(db, Role.CSM, name="Kai Cockpit", email="kai@example.com")
-        harbor = make_account(db, kai, name="Harbor Shipping", tier="KA", segment_group_id="org_harbor")
-        lotus = make_account(db, kai, name="Lotus Tea", tier="MM")
-        mill = make_account(db, kai, name="Old Mill", tier="SMB")
+        admin = make_user(db, Role.ADMIN, name="Seed Admin", email="seed-admin@example.com")  # sets tiers
+        harbor = make_account(
+            db, kai, admin, name="Harbor Shipping", tier="KA", segment_group_id="org_harbor"
+        )
+        lotus = make_account(db, kai, admin, name="Lotus Tea", tier="MM")
+        mill = make_account(db, kai, admin, name="Old Mill", tier="SMB")
         for account, end, arr, currency in ((harbor, 30, "250000", "USD"), (lotus, 45, "100000", "CNY")):
             db.add(
                 Contract(

@@ -209,4 +209,4 @@ def test_ingestion_status_counts_imported_events_as_stored(db: Session, db_url: 
     assert page.status_code == 200
     table = page.text.split('data-testid="sources"', 1)[1].split("</table>", 1)[0]
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", table.split("<td>import</td>", 1)[1].split("</tr>", 1)[0])
-    assert [c.strip() for c in cells] == ["0", "0", "0", "2,345", "2024-05-30 08:00 UTC"]
+    assert [c.strip() for c in cells] == ["0", "0", "0", "2,345", "2024-05-30 16:00 UTC+8"]

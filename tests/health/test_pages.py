@@ -65,8 +65,9 @@ def test_the_explanation_lists_every_measure_with_its_numbers(snapped: Snapped, 
     first = stored[0]
     assert first["measure"] == "active-user ratio"  # a share: shown as a percentage
     assert rows[0].startswith(
-        f"{first['measure']} {first['group'].upper()} {first['value'] * 100:.0f}% {first['score']:.0f}"
+        f"{first['measure']} {first['group'].upper()} {first['value'] * 100:.0f}% poor "
     )
+    assert f"higher is better {first['score']:.0f} " in rows[0]  # the thresholds, then the measure's score
     assert rows[0].endswith(f"{first['contribution']:.1f}")
 
 

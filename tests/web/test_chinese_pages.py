@@ -53,7 +53,8 @@ def _data_words(live: Live) -> set[str]:
         for table, columns in DATA_COLUMNS.items():
             for row in db.execute(text(f"SELECT {', '.join(columns)} FROM {table}")):
                 for value in row:
-                    words |= set(WORD.findall(str(value or "")))
+                    # PostgreSQL hands JSON lists back as lists: str() quotes their items ('Sales').
+                    words |= {w.strip("'’-") for w in WORD.findall(str(value or ""))}
     return words
 
 

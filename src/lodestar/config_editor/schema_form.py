@@ -83,11 +83,10 @@ def _header(props: dict[str, Any], translate: Translate) -> str:
     the number otherwise: English names are configuration text, not interface text, and stay in the form.
     """
     chinese = translate(N_("Item")) != N_("Item")
-    named = (
-        next((f"{k}_zh" for k in NAMING_FIELDS if f"{k}_zh" in props), None)
-        if chinese
-        else next((k for k in NAMING_FIELDS if k in props), None)
-    )
+    # Only a field every item has: the form would show "undefined" for one an item leaves unset.
+    always = [k for k, v in props.items() if isinstance(v, dict) and not v.get(NULLABLE)]
+    wanted = [f"{k}_zh" for k in NAMING_FIELDS] if chinese else list(NAMING_FIELDS)
+    named = next((k for k in wanted if k in always), None)
     return "{{ i1 }}" + (f" · {{{{ self.{named} }}}}" if named else "")
 
 

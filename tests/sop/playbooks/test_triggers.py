@@ -29,7 +29,7 @@ def test_stage_entry_creates_one_run_and_a_task_per_step_due_after_the_trigger(
         f"stage:onboarding:{DAY.isoformat()}",
         DAY,
     )
-    assert (run.stage, run.tier, run.owner_id, run.playbook_version) == ("onboarding", "gold", crew.csm.id, 0)
+    assert (run.stage, run.tier, run.owner_id, run.playbook_version) == ("onboarding", "KA", crew.csm.id, 0)
     assert run.counts_from == DAY - timedelta(days=21)
     tasks = tasks_of(db, crew.mine)
     assert [t.step_key for t in tasks] == [
