@@ -41,6 +41,9 @@ DATA_COLUMNS = {
     "contacts": ("name", "title", "role", "email"),
     "contracts": ("product", "edition", "external_id"),
     "event_write_keys": ("name",),
+    # Task titles and playbook names are configuration text, shown as written when it has no Chinese.
+    "tasks": ("title", "playbook_key", "step_key"),
+    "playbook_runs": ("playbook_key",),
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 EMAIL = re.compile(r"\S+@\S+")
