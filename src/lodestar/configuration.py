@@ -7,10 +7,11 @@ whole document; each domain's `config_kind` module declares its own kind.
 from __future__ import annotations
 
 from lodestar.accounts import config_kind as tiers
+from lodestar.alerts import config_kind as alerts
 from lodestar.config.kinds import ConfigKind
 from lodestar.health import config_kind as health
 from lodestar.lifecycle import config_kind as lifecycle
 from lodestar.snapshots import config_kind as metrics
 from lodestar.sop.playbooks import config_kind as sop
 
-KINDS: tuple[ConfigKind, ...] = (health.KIND, lifecycle.KIND, tiers.KIND, metrics.KIND, sop.KIND)
+KINDS: tuple[ConfigKind, ...] = (health.KIND, lifecycle.KIND, tiers.KIND, metrics.KIND, sop.KIND, alerts.KIND)

@@ -4,6 +4,7 @@ A composer on top of the layers: db/ sits below the domains and must not import 
 """
 
 from lodestar.accounts import models as _accounts  # noqa: F401
+from lodestar.alerts import models as _alerts  # noqa: F401
 from lodestar.auth import models as _auth  # noqa: F401
 from lodestar.config import models as _config  # noqa: F401
 from lodestar.contracts import models as _contracts  # noqa: F401
@@ -13,6 +14,7 @@ from lodestar.events import models as _events  # noqa: F401
 from lodestar.health import models as _health  # noqa: F401
 from lodestar.imports import models as _imports  # noqa: F401
 from lodestar.lifecycle import models as _lifecycle  # noqa: F401
+from lodestar.notifications import models as _notifications  # noqa: F401
 from lodestar.snapshots import models as _snapshots  # noqa: F401
 from lodestar.sop.tasks import models as _sop  # noqa: F401
 

@@ -23,7 +23,10 @@ def test_applying_a_changed_document_stores_a_new_active_version_only_for_what_c
     doc = service.document(db).model_dump(mode="json")
     doc["tiers"]["default_tier"] = "SMB"
     report = service.apply(db, service.parse_document(doc), "ana@example.com")
-    assert (report.changed, report.unchanged) == ({"tiers": 1}, ["health", "lifecycle", "metrics", "sop"])
+    assert (report.changed, report.unchanged) == (
+        {"tiers": 1},
+        ["health", "lifecycle", "metrics", "sop", "alerts"],
+    )
     db.commit()
     assert tiers_kind.current(db)[0].default_tier == "SMB" and tiers_kind.current(db)[1] == 1
     again = service.apply(db, service.parse_document(doc), "ana@example.com")
@@ -94,5 +97,5 @@ def test_invalid_yaml_is_refused_with_its_line():
 
 def test_the_export_is_yaml_that_parses_back_to_the_same_document(db):
     text = service.export_yaml(db)
-    assert list(yaml.safe_load(text)) == ["health", "lifecycle", "tiers", "metrics", "sop"]
+    assert list(yaml.safe_load(text)) == ["health", "lifecycle", "tiers", "metrics", "sop", "alerts"]
     assert service.parse_yaml(text) == service.document(db)

@@ -1,0 +1,1 @@
+"""Evaluating alert conditions over one snapshot date, set-based over all accounts (no loop per account)."""
