@@ -1,1 +1,1 @@
-"""Early warning: alert rules (config kind `alerts`), their evaluation over snapshots, alerts and their backtest."""
+"""Early warning: alert rules (config kind `alerts`), their evaluation, the alerts and their backtest."""

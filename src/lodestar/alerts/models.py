@@ -1,4 +1,4 @@
-"""Tables: alerts (one per rule, account and episode) and the alert history a backfill fills for the backtest."""
+"""Tables: alerts (one per rule, account and episode) and the signals a backfill keeps for the backtest."""
 
 from __future__ import annotations
 

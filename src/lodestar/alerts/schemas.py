@@ -78,7 +78,7 @@ class NpsDetractor(_Strict):
 
 class TicketSpike(_Strict):
     """Tickets opened in the last `days` days at least `factor` times the account's daily mean over the
-    `baseline_days` before them (and at least `min_tickets`, so one ticket after a quiet quarter is not a spike).
+    `baseline_days` before them, and at least `min_tickets` (one ticket after a quiet quarter is no spike).
     """
 
     kind: Literal["ticket_spike"]

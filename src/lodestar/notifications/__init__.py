@@ -1,1 +1,1 @@
-"""Notifications: channels (e-mail, Slack, 钉钉, 飞书, 企业微信, signed webhook), preferences, the outbox and its worker."""
+"""Notifications: channels (e-mail, Slack, 钉钉, 飞书, 企业微信, webhook), preferences, outbox, worker."""

@@ -1,4 +1,4 @@
-"""What other domains hand to notifications: a notice to tell people and channels about (an alert, a digest)."""
+"""What other domains hand to notifications: a notice for people and channels (an alert, a digest)."""
 
 from __future__ import annotations
 

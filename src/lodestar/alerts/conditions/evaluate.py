@@ -1,4 +1,4 @@
-"""The one entry point: which rules hold for which accounts on a date, with the evidence in words and numbers."""
+"""The entry point: which rules hold for which accounts on a date, with evidence in words and numbers."""
 
 from __future__ import annotations
 
