@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from lodestar.auth.models import ApiToken, AuditEntry, User
@@ -71,3 +71,8 @@ def audit_entries(session: Session, entity: str, entity_id: int, limit: int = 50
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def add_audit_entries(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Inserts many audit-log rows in one executemany."""
+    session.execute(insert(AuditEntry), rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +96,35 @@ def record(
             changes=_jsonable(changes or {}),
         )
     )
+
+
+def record_many(
+    session: Session,
+    actor: User | None,
+    action: str,
+    entity: str,
+    entries: Sequence[tuple[int | None, dict[str, Any]]],
+) -> int:
+    """Writes one audit-log entry per (entity id, changes) in one bulk insert; entries written.
+
+    For changes made many at a time (a run raising or resolving alerts): the same rows `record` writes.
+    """
+    if not entries:
+        return 0
+    actor_id, now = (actor.id if actor else None), utcnow()
+    rows = [
+        {
+            "at": now,
+            "actor_id": actor_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "changes": _jsonable(changes),
+        }
+        for entity_id, changes in entries
+    ]
+    repository.add_audit_entries(session, rows)
+    return len(rows)
 
 
 def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:

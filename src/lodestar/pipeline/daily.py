@@ -1,7 +1,9 @@
-"""The daily pipeline: the locked, recorded snapshot run, then the SOP step for the stage entries it found.
+"""The daily pipeline: the locked, recorded snapshot run, then the SOP step for the stage entries it found,
+then the alert step (rules evaluated on the run's dates; alerts raised on the present date only).
 
-No domain calls the next step: the pipeline calls each one. The snapshot and the SOP step share one unit of
-work, so playbooks start exactly when the snapshot that found their stage entries is committed.
+No domain calls the next step: the pipeline calls each one. The snapshot, the SOP and the alert steps share
+one unit of work, so playbooks start and alerts are raised (with their outbox messages) exactly when the
+snapshot that found them is committed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine
 
+from lodestar.alerts import snapshot_step as alerts_step
 from lodestar.analytics import snapshot_store
 from lodestar.analytics.engines.engine import AnalyticsEngine, from_settings
 from lodestar.db.engine import unit_of_work
@@ -37,7 +40,8 @@ def run_job(
     analytics: AnalyticsEngine | None = None,
     progress: Progress = silent,
 ) -> SnapshotRun:
-    """Runs the snapshot of these dates and its SOP step under the lock; records the run (failures too).
+    """Runs the snapshot of these dates, its SOP and alert steps under the lock; records the run (failures
+    too).
 
     `progress` hears of each date the snapshot stores (lodestar.kit.progress).
     """
@@ -63,7 +67,10 @@ def run_job(
                     sop_service.after_snapshot(
                         session, root, outcome.dates, outcome.stage_changes, outcome.first_stage
                     )
-                # Alerts will go here: evaluated on the run's snapshot, in the same unit of work.
+                with clock.phase("alerts"):
+                    present = alerts_step.present_date(root, outcome.dates)
+                    done = alerts_step.after_snapshot(session, root, outcome.dates, present)
+                    clock.count("alerts", done["signals"] + done["raised"] + done["resolved"])
                 committing = time.perf_counter()
             clock.add("commit", time.perf_counter() - committing)
             outcome.phases = clock.report()

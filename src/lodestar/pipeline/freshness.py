@@ -3,8 +3,9 @@
 The event mover (events.ingest) stores each acknowledged range and then tells the step chained here: bring
 the roll-ups and the last-active state up to date (only the days that changed are rebuilt), then recompute
 every touched account once, in one batch, at today's date in the company's time zone
-(snapshots.recompute). Events sit below snapshots, so the chaining is composed here: `app` names this
-module as the mover's entry point at startup, and its `main` runs the mover with the step.
+(snapshots.recompute), then evaluate the alert rules for those accounts (alerts.snapshot_step). Events
+sit below snapshots, so the chaining is composed here: `app` names this module as the mover's entry point
+at startup, and its `main` runs the mover with the step.
 
 The step takes the snapshot lock for its short write, so it never interleaves with a run; accounts whose
 round found the lock held wait for the next moved range.
@@ -76,7 +77,9 @@ class Refresh:
             run_records.release(self.engine, holder)
 
     def recompute(self, account_ids: Collection[int]) -> int:
-        """Recomputes these accounts at today's date, in one unit of work; how many were recomputed."""
+        """Recomputes these accounts at today's date and evaluates the alert rules for them, in one unit of
+        work; how many were recomputed."""
+        from lodestar.alerts.snapshot_step import after_recompute
         from lodestar.analytics import snapshot_store
         from lodestar.db.engine import unit_of_work
         from lodestar.kit.time import today_in
@@ -85,7 +88,9 @@ class Refresh:
         self._ready()
         root, today = snapshot_store.root_of(self.settings), today_in(self.settings.zone)
         with unit_of_work(self.engine) as session:
-            return recompute_accounts(session, self.analytics, root, account_ids, today).num_rows
+            done = recompute_accounts(session, self.analytics, root, account_ids, today)
+            after_recompute(session, root, done.column("account_id").to_pylist(), today)
+            return done.num_rows
 
 
 def main() -> None:

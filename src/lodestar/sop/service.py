@@ -3,6 +3,8 @@ the demo's bulk work and the e-mail digest. Everything else stays inside sop/.""
 
 from __future__ import annotations
 
+from lodestar.sop.playbooks.triggers import AlertStart
+from lodestar.sop.tasks.alert_runs import start_alert_playbooks
 from lodestar.sop.tasks.digest import run_digest
 from lodestar.sop.tasks.service import (
     after_snapshot,
@@ -16,6 +18,7 @@ from lodestar.sop.tasks.service import (
 )
 
 __all__ = [
+    "AlertStart",
     "after_snapshot",
     "close_many",
     "complete_tasks_proved_by",
@@ -25,6 +28,7 @@ __all__ = [
     "match_touches",
     "open_tasks",
     "run_digest",
+    "start_alert_playbooks",
 ]
 
 

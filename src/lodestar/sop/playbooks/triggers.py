@@ -92,6 +92,36 @@ def alert_occurrences(
     ]
 
 
+@dataclass(frozen=True)
+class AlertStart:
+    """A newly raised alert: its id (the trigger ref is "alert:<id>"), account, rule and the playbook the
+    rule names (None: only the playbooks triggered by the rule key start)."""
+
+    alert_id: int
+    account_id: int
+    rule_key: str
+    playbook: str | None
+    on: date
+
+
+def alert_start_occurrences(config: SopConfig, starts: Iterable[AlertStart]) -> list[Occurrence]:
+    """For each alert, the playbook its rule names (when enabled) and every enabled playbook whose trigger is
+    the rule's key (fire_alert's match): one occurrence each, the named one first."""
+    enabled = {p.key: p for p in config.playbooks if p.enabled}
+    by_type: dict[str, list[Playbook]] = {}
+    for p in enabled.values():
+        if p.trigger.kind == "alert" and p.trigger.alert:
+            by_type.setdefault(p.trigger.alert, []).append(p)
+    out: list[Occurrence] = []
+    for start in starts:
+        ref = f"alert:{start.alert_id}"
+        named = enabled.get(start.playbook) if start.playbook else None
+        chosen = [named] if named is not None else []
+        chosen += [p for p in by_type.get(start.rule_key, []) if p is not named]
+        out.extend(Occurrence(p, start.account_id, "alert", ref, start.on) for p in chosen)
+    return out
+
+
 def enabled_playbook(config: SopConfig, key: str) -> Playbook:
     """The enabled playbook with this key, or InvalidInput naming the known keys."""
     for playbook in config.playbooks:

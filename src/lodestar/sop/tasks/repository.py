@@ -52,6 +52,17 @@ def existing_run_keys(session: Session, refs: Collection[str]) -> set[tuple[str,
     return found
 
 
+def runs_of_refs(session: Session, refs: Collection[str]) -> list[tuple[int, str, str]]:
+    """(id, playbook_key, trigger_ref) of the runs made for these trigger refs, oldest first."""
+    cols = (PlaybookRun.id, PlaybookRun.playbook_key, PlaybookRun.trigger_ref)
+    found: list[tuple[int, str, str]] = []
+    for chunk in _chunks(refs):
+        found.extend(
+            (i, k, r) for i, k, r in session.execute(select(*cols).where(PlaybookRun.trigger_ref.in_(chunk)))
+        )
+    return sorted(found)
+
+
 def insert_runs(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Bulk-inserts playbook runs; their ids in input order."""
     return insert_returning_ids(session, PlaybookRun, rows) if rows else []

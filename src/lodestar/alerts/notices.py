@@ -1,0 +1,101 @@
+"""What a new alert tells, and whom: one Notice per alert for the notifications outbox.
+
+The title is the rule's configured name in both languages: `Text("%(name_en)s", name_en=…, name_zh=…)`,
+whose catalogue entry is `"%(name_zh)s"` in zh_CN, so any reader's catalogue picks the right name with no
+special case. The lines are the evidence sentences (catalogue ids with their values).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lodestar.accounts import service as accounts_service
+from lodestar.alerts.schemas import SEVERITIES, AlertRule
+from lodestar.auth import service as auth_service
+from lodestar.kit.text import Text
+from lodestar.notifications.schemas import Notice
+
+CONFIGURED_NAME = "%(name_en)s"  # zh_CN: "%(name_zh)s"
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    """An alert just raised, as the notice needs it."""
+
+    id: int
+    rule_key: str
+    account_id: int
+    severity: str
+    evidence: str | list[dict[str, Any]]  # the findings' JSON text, or its parsed list
+
+
+def rule_title(rule: AlertRule) -> Text:
+    """The rule's name, shown in the reader's language."""
+    return Text(CONFIGURED_NAME, name_en=rule.name, name_zh=rule.name_zh)
+
+
+def evidence_lines(evidence: str | list[dict[str, Any]] | None) -> list[Text]:
+    """The evidence's sentences as Texts (a sentence whose values do not fit it is kept as written)."""
+    items = json.loads(evidence) if isinstance(evidence, str) else (evidence or [])
+    lines = []
+    for item in items:
+        msgid, values = str(item.get("msgid", "")), dict(item.get("values") or {})
+        try:
+            lines.append(Text(msgid, **values))
+        except (KeyError, ValueError, TypeError):
+            lines.append(Text.shown_as(msgid, msgid, values))
+    return lines
+
+
+def _rank(severity: str | None) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
+def _people(
+    session: Session, account_ids: set[int]
+) -> tuple[dict[int, int | None], dict[int, int], set[int]]:
+    """Each account's owner, each user's active manager, and the active users."""
+    owners = {a: fact[0] for a, fact in accounts_service.owner_tier_stage(session, account_ids).items()}
+    users = auth_service.list_users(session)
+    active = {u.id for u in users if u.active}
+    managers = {u.id: u.manager_id for u in users if u.manager_id is not None and u.manager_id in active}
+    return owners, managers, active
+
+
+def build_notices(
+    session: Session, rules: Mapping[str, AlertRule], alerts: Sequence[NewAlert]
+) -> list[Notice]:
+    """A notice per new alert: its rule's name, the evidence, a link to the account's alerts, told to the
+    owner (when the rule says so), the owner's manager from the rule's severity up, and its channels."""
+    if not alerts:
+        return []
+    owners, managers, active = _people(session, {a.account_id for a in alerts})
+    notices = []
+    for alert in alerts:
+        rule = rules[alert.rule_key]
+        owner = owners.get(alert.account_id)
+        told: list[int] = []
+        if rule.notify.owner and owner in active:
+            told.append(owner)
+        floor = rule.notify.manager_from
+        manager = managers.get(owner) if owner is not None else None
+        if floor is not None and manager is not None and _rank(alert.severity) >= _rank(floor):
+            told.append(manager)
+        notices.append(
+            Notice(
+                key=f"alert:{alert.id}",
+                severity=alert.severity,
+                title=rule_title(rule),
+                lines=evidence_lines(alert.evidence),
+                link=f"/accounts/{alert.account_id}#alerts",
+                user_ids=list(dict.fromkeys(told)),
+                channel_keys=list(rule.notify.channels),
+                alert_id=alert.id,
+            )
+        )
+    return notices
