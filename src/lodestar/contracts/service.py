@@ -275,6 +275,12 @@ def churn_dates(session: Session) -> dict[int, list[date]]:
     return out
 
 
+def churns(session: Session) -> list[tuple[int, date, date]]:
+    """(account_id, churn date, contract end) of every contract that ended without renewal (the churn date
+    is churned_on when recorded, else the end)."""
+    return [(a, churned_on or end, end) for a, end, churned_on in repository.ended_without_renewal(session)]
+
+
 def analytics_rows(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
     """Each contract's (of these accounts, or all) account, term (ending at any churn), ARR, seats, status."""
     return [
