@@ -11,6 +11,7 @@ import typer
 from sqlalchemy import Engine
 
 from lodestar import configuration  # noqa: F401  (registers every configuration kind)
+from lodestar.alerts.backtest_cli import backtest_alerts
 from lodestar.backup.cli import backup, restore
 from lodestar.cli_support import JsonOpt, emit, fail, migrated_engine, progress, settings_or_exit
 from lodestar.config.cli import config_app
@@ -35,6 +36,7 @@ app.add_typer(events_app, name="events")
 app.add_typer(config_app, name="config")
 app.command("import")(import_file)
 app.add_typer(backtest_app, name="backtest")
+backtest_app.command("alerts")(backtest_alerts)
 app.add_typer(export_app, name="export")
 app.add_typer(sop_app, name="sop")
 app.command("run")(run_snapshot)

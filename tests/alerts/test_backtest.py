@@ -3,6 +3,7 @@ auto-resolve), then recall, precision, lead time and noise per rule and for any 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from datetime import date, timedelta
 from pathlib import Path
@@ -246,3 +247,40 @@ def test_a_range_without_snapshot_dates_or_a_bad_horizon_is_refused_naming_the_f
         backtest_rules(team.db, root, rules, date(2026, 2, 1), date(2026, 1, 1), 90, TODAY)
     assert backwards.value.problems[0].field == "to"
     assert np.array_equal(day_numbers([WEEKLY[1], WEEKLY[0]]), [day_number(WEEKLY[0]), day_number(WEEKLY[1])])
+
+
+def test_the_command_prints_each_default_rules_figures_as_json_and_refuses_a_bad_date(
+    company: tuple[Team, Path, dict[str, int]], monkeypatch: pytest.MonkeyPatch, db_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from lodestar.cli import app
+
+    _, root, ids = company
+    _live(monkeypatch, {WEEKLY[0]: [("health_red", ids["A"], 1)], WEEKLY[3]: [("no_activity", ids["C"], 1)]})
+    env = {"LODESTAR_DATABASE_URL": db_url, "LODESTAR_DATA_DIR": str(root.parent)}
+    runner = CliRunner()
+    done = runner.invoke(
+        app, ["backtest", "alerts", "--to", "2026-01-31", "--horizon", "90", "--json"], env=env
+    )
+    assert done.exit_code == 0, done.output
+    answer = json.loads(done.output)
+    rows = {r["rule_key"]: r for r in answer["rules"]}
+    assert answer["horizon_days"] == 90 and len(rows) == 10 and "*" in rows
+    assert (rows["health_red"]["alerts"], rows["health_red"]["recall"], rows["health_red"]["precision"]) == (
+        1,
+        0.5,
+        1.0,
+    )
+    assert (rows["*"]["alerts"], rows["*"]["precision"]) == (2, 0.5)
+    text = runner.invoke(app, ["backtest", "alerts", "--to", "2026-01-31", "--horizon", "90"], env=env)
+    assert (
+        text.exit_code == 0 and "health_red: 1 alerts on 1 accounts over 4 dates; recall 50%" in text.output
+    )
+    bad = runner.invoke(app, ["backtest", "alerts", "--from", "31/01/2026"], env=env)
+    assert bad.exit_code == 2 and "--from: '31/01/2026' is not a date" in bad.output
+    empty = runner.invoke(app, ["backtest", "alerts", "--from", "2020-01-01", "--to", "2020-02-01"], env=env)
+    assert (
+        empty.exit_code == 2
+        and "error: from: no snapshot date between 2020-01-01 and 2020-02-01" in empty.output
+    )
