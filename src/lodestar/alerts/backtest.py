@@ -5,7 +5,7 @@ the accounts that were customers on the date are replayed through raising's dedu
 auto-resolve (episode_simulation.py). Then, per rule and for any warning rule ("*": warning or critical
 severity; info rules are reminders, not warnings of churn):
 - churned: customers on a date d of the range whose contract ended without renewal on c, d < c <= d + horizon;
-- recall: the share of them warned in the horizon before their churn (an alert w, c - horizon <= w < c);
+- recall: the share of them warned before their churn (an alert w of the range, w < c);
 - precision: the share of warned accounts that churned within the horizon after a warning (w < c <= w + h);
 - median lead: days from the first such warning to the end of the churned contract;
 - noise: alerts per CSM (owners of the customers) per week of the range;
@@ -84,9 +84,8 @@ def figures(key: str, raised: pa.Table, h: History) -> RuleFigures:
     acc = raised.column("account_id").to_numpy().astype(np.int64)
     day = raised.column("day").to_numpy().astype(np.int64)
     keys = np.sort(acc * SPAN + day)
-    # Recall and lead: each churned account's first warning within the horizon before its churn.
-    base = h.churned * SPAN + h.churn_day
-    first = first_in(keys, base - h.horizon, base)
+    # Recall and lead: each churned account's first warning (in the range) before its churn.
+    first = first_in(keys, h.churned * SPAN, h.churned * SPAN + h.churn_day)
     caught = first >= 0
     leads = (h.churn_end[caught] - keys[first[caught]] % SPAN).astype(float)
     # Precision: a warned account churned within the horizon after one of its warnings.
