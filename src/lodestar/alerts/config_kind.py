@@ -53,7 +53,8 @@ def alert_problems(doc: ConfigDocument) -> list[FieldProblem]:
     if rules is None:
         return []
     names = known_metrics(doc) | set(SNAPSHOT_FIELDS)
-    playbooks = {p.key for p in doc.sop.playbooks} if doc.sop is not None else set()
+    # A document without playbooks keeps the stored ones, which this check cannot see: it trusts them.
+    playbooks = {p.key for p in doc.sop.playbooks} if doc.sop is not None else None
     stages = {s.key for s in doc.lifecycle.stages}
     keys = {r.key for r in rules.rules}
     problems: list[FieldProblem] = []
@@ -65,7 +66,7 @@ def alert_problems(doc: ConfigDocument) -> list[FieldProblem]:
                 problems.append(FieldProblem(f"{path}.metric", f"unknown metric {metric!r}"))
             if cond.kind == "rule" and cond.rule not in keys:  # type: ignore[union-attr]
                 problems.append(FieldProblem(f"{path}.rule", f"no rule {cond.rule!r}"))  # type: ignore[union-attr]
-        if rule.playbook is not None and rule.playbook not in playbooks:
+        if rule.playbook is not None and playbooks is not None and rule.playbook not in playbooks:
             problems.append(FieldProblem(f"{at}.playbook", f"no playbook {rule.playbook!r}"))
         for j, stage in enumerate(rule.scope.stages):
             if stage not in stages:
