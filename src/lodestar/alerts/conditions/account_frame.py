@@ -18,6 +18,10 @@ from sqlalchemy.orm import Session
 
 from lodestar.analytics import snapshot_store
 
+# A weekly history serves: the date compared with may be up to this many days before the window's start.
+COMPARE_TOLERANCE_DAYS = 7
+Reads = list[tuple[date, str]]  # the (date, column) pairs a condition reads of the snapshot store
+
 
 class AccountFrame:
     """The accounts of a date's snapshot, their values on stored dates, and the date's windows in the
@@ -38,9 +42,20 @@ class AccountFrame:
         self.dates = snapshot_store.dates(root, patched=self.restricted)
         self._cache: dict[tuple[date, str], pa.Array] = {}
         self._absent: set[tuple[date, str]] = set()  # columns a date's snapshot lacks
-        head = self._read(as_of, []) if as_of in self.dates else None
+        self.ids = np.zeros(0, dtype=np.int64)
+
+    def open(self, reads: Collection[tuple[date, str]] = ()) -> AccountFrame:
+        """Reads the accounts of as_of and, at once per date, every (date, column) the rules need."""
+        wanted: dict[date, list[str]] = {self.as_of: []}
+        for day, name in dict.fromkeys(reads):
+            wanted.setdefault(day, []).append(name)
+        head = self._read(self.as_of, wanted[self.as_of]) if self.as_of in self.dates else None
         ids = head.column("account_id") if head is not None else pa.array([], pa.int64())
         self.ids = np.asarray(pc.cast(ids, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+        self._keep(self.as_of, wanted.pop(self.as_of), head)
+        for day, names in wanted.items():
+            self.load(day, names)
+        return self
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -56,20 +71,30 @@ class AccountFrame:
         names = set(snapshot_store.column_names(self.root, day))
         return snapshot_store.read(self.root, day, ["account_id", *(c for c in columns if c in names)])
 
+    def _keep(self, day: date, names: list[str], table: pa.Table | None) -> None:
+        """Caches a date's columns aligned to the frame's accounts (nulls for what the table lacks)."""
+        index: pa.Array | None = None
+        for name in dict.fromkeys(names):
+            if table is None or name not in table.column_names:
+                self._cache[(day, name)] = pa.nulls(len(self.ids))
+                self._absent.add((day, name))
+                continue
+            if index is None:
+                pos, hit = self.positions(table.column("account_id"), among=False)
+                index = pa.array(pos, mask=~hit)
+            self._cache[(day, name)] = table.column(name).combine_chunks().take(index)
+
+    def load(self, day: date, names: Collection[str]) -> None:
+        """Reads these columns of a date at once (those not read yet)."""
+        missing = [n for n in dict.fromkeys(names) if (day, n) not in self._cache]
+        if missing:
+            self._keep(day, missing, self._read(day, missing) if day in self.dates else None)
+
     def column(self, day: date, name: str) -> pa.Array:
         """Each account's value of a snapshot column on a stored date (null where the date, the column or
         the account's row is missing)."""
-        key = (day, name)
-        if key not in self._cache:
-            table = self._read(day, [name]) if day in self.dates else None
-            if table is None or name not in table.column_names:
-                self._cache[key] = pa.nulls(len(self.ids))
-                self._absent.add(key)
-            else:
-                pos, hit = self.positions(table.column("account_id"), among=False)
-                values = table.column(name).combine_chunks()
-                self._cache[key] = values.take(pa.array(pos, mask=~hit))
-        return self._cache[key]
+        self.load(day, [name])
+        return self._cache[(day, name)]
 
     def has(self, day: date, name: str) -> bool:
         """Whether the date's snapshot has the column (read, like `column`, once)."""
@@ -112,6 +137,15 @@ class AccountFrame:
     def between(self, first: date, last: date) -> list[date]:
         """The stored dates in [first, last], oldest first."""
         return [d for d in self.dates if first <= d <= last]
+
+    def compared(self, days: int) -> date | None:
+        """The date a window of `days` compares as_of with: the newest stored on or before as_of - days,
+        no more than COMPARE_TOLERANCE_DAYS earlier."""
+        return self.on_or_before(self.as_of - timedelta(days=days), COMPARE_TOLERANCE_DAYS)
+
+    def baseline(self, days: int) -> list[date]:
+        """The stored dates of the `days` days before as_of (as_of excluded)."""
+        return self.between(self.as_of - timedelta(days=days), self.as_of - timedelta(days=1))
 
     def instant(self, day: date) -> datetime:
         """The first instant of a company-zone day."""

@@ -6,8 +6,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from lodestar.alerts.conditions.account_frame import AccountFrame
-from lodestar.alerts.conditions.metric_forms import COMPARE_TOLERANCE_DAYS
+from lodestar.alerts.conditions.account_frame import AccountFrame, Reads
 from lodestar.alerts.conditions.outcome import Outcome, Sentences
 from lodestar.alerts.schemas import ContractEnding, RenewalWindow
 from lodestar.contracts import service as contracts_service
@@ -17,10 +16,16 @@ from lodestar.lifecycle.phases import CHAIN_GAP_DAYS
 WINDOW = "in_renewal_window"  # the snapshot's column: inside the renewal window of the live contract
 
 
+def renewal_window_reads(frame: AccountFrame, cond: RenewalWindow) -> Reads:
+    """What renewal_window reads: the window flag on as_of and on the date compared, the days to the end."""
+    then = frame.compared(cond.within_days)
+    return [(frame.as_of, WINDOW), (frame.as_of, "days_to_end")] + ([(then, WINDOW)] if then else [])
+
+
 def renewal_window(frame: AccountFrame, cond: RenewalWindow) -> Outcome:
     """Inside the renewal window on as_of and not on the newest stored date on or before as_of -
     within_days (an account without a row that day was not inside); no such date: it does not hold."""
-    then = frame.on_or_before(frame.as_of - timedelta(days=cond.within_days), COMPARE_TOLERANCE_DAYS)
+    then = frame.compared(cond.within_days)
     if then is None or not frame.has(frame.as_of, WINDOW) or not frame.has(then, WINDOW):
         return Outcome.never(len(frame))
     holds = frame.flags(frame.as_of, WINDOW) & ~frame.flags(then, WINDOW)

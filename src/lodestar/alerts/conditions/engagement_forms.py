@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 
 from lodestar.accounts import service as accounts_service
-from lodestar.alerts.conditions.account_frame import AccountFrame
+from lodestar.alerts.conditions.account_frame import AccountFrame, Reads
 from lodestar.alerts.conditions.evidence import word
 from lodestar.alerts.conditions.outcome import Outcome, Sentences
 from lodestar.alerts.schemas import Absence, ContactLeft, NpsDetractor, TicketSpike
@@ -19,13 +19,20 @@ from lodestar.kit.text import N_
 EPSILON = 1e-9
 
 
+IDLE_DAYS = "days_since_last_activity"
+
+
+def absence_reads(frame: AccountFrame, cond: Absence) -> Reads:
+    """What absence reads: the days since the last activity on as_of."""
+    return [(frame.as_of, IDLE_DAYS)]
+
+
 def absence(frame: AccountFrame, cond: Absence) -> Outcome:
     """No activity for at least `days` days; an account never active holds when it has had a contract in
     force for at least `days` days (its first contract began that long ago and one is in force today)."""
-    name = "days_since_last_activity"
-    if not frame.has(frame.as_of, name):
+    if not frame.has(frame.as_of, IDLE_DAYS):
         return Outcome.never(len(frame))
-    idle = frame.numbers(frame.as_of, name)
+    idle = frame.numbers(frame.as_of, IDLE_DAYS)
     with np.errstate(invalid="ignore"):
         inactive = idle >= cond.days
     said = [Sentences.where(N_("no activity for %(days)s days"), inactive, days=idle)]

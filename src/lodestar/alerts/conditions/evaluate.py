@@ -7,7 +7,7 @@ docs/alerts.md ("Conditions") says what each form means.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any
@@ -16,11 +16,11 @@ import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from lodestar.alerts.conditions import contract_forms, engagement_forms, metric_forms
-from lodestar.alerts.conditions.account_frame import AccountFrame
+from lodestar.alerts.conditions.account_frame import AccountFrame, Reads
 from lodestar.alerts.conditions.evidence import texts
 from lodestar.alerts.conditions.outcome import Outcome, all_of, any_of
-from lodestar.alerts.conditions.scope import watched
-from lodestar.alerts.schemas import AlertRule, AlertRules, Condition
+from lodestar.alerts.conditions.scope import scope_reads, watched
+from lodestar.alerts.schemas import AlertRule, AlertRules, AllOf, AnyOf, Condition, RuleHolds
 from lodestar.settings import get_settings
 
 # The findings table: one row per (rule, account) whose condition holds on the date.
@@ -34,16 +34,25 @@ FINDINGS = pa.schema(
     ]
 )
 
-FORMS: dict[str, Callable[[AccountFrame, Any], Outcome]] = {
-    "threshold": metric_forms.threshold,
-    "change": metric_forms.change,
-    "swing": metric_forms.swing,
-    "absence": engagement_forms.absence,
-    "contact_left": engagement_forms.contact_left,
-    "nps_detractor": engagement_forms.nps_detractor,
-    "ticket_spike": engagement_forms.ticket_spike,
-    "renewal_window": contract_forms.renewal_window,
-    "contract_ending": contract_forms.contract_ending,
+Judge = Callable[[AccountFrame, Any], Outcome]
+Needs = Callable[[AccountFrame, Any], Reads]
+
+
+def _none(frame: AccountFrame, cond: Any) -> Reads:
+    return []
+
+
+# Each leaf form: how it is judged, and what it reads of the snapshot store (read before, once per date).
+FORMS: dict[str, tuple[Judge, Needs]] = {
+    "threshold": (metric_forms.threshold, metric_forms.threshold_reads),
+    "change": (metric_forms.change, metric_forms.change_reads),
+    "swing": (metric_forms.swing, metric_forms.swing_reads),
+    "absence": (engagement_forms.absence, engagement_forms.absence_reads),
+    "contact_left": (engagement_forms.contact_left, _none),
+    "nps_detractor": (engagement_forms.nps_detractor, _none),
+    "ticket_spike": (engagement_forms.ticket_spike, _none),
+    "renewal_window": (contract_forms.renewal_window, contract_forms.renewal_window_reads),
+    "contract_ending": (contract_forms.contract_ending, _none),
 }
 
 
@@ -79,9 +88,32 @@ class Conditions:
                 parts = [self.of(c) for c in cond.conditions]
                 outcome = all_of(parts) if cond.kind == "all" else any_of(parts)
             else:
-                outcome = FORMS[cond.kind](self.frame, cond)
+                outcome = FORMS[cond.kind][0](self.frame, cond)
             self._done[key] = outcome
         return self._done[key]
+
+
+def _leaves(cond: Condition, rules: dict[str, AlertRule], seen: set[str]) -> Iterator[Condition]:
+    """The leaf conditions under a condition, through the rules it names (each rule once)."""
+    if isinstance(cond, AllOf | AnyOf):
+        for inner in cond.conditions:
+            yield from _leaves(inner, rules, seen)
+    elif isinstance(cond, RuleHolds):
+        if cond.rule in rules and cond.rule not in seen:
+            seen.add(cond.rule)
+            yield from _leaves(rules[cond.rule].when, rules, seen)
+    else:
+        yield cond
+
+
+def _reads(frame: AccountFrame, rules: AlertRules, enabled: list[AlertRule]) -> Reads:
+    """Every (date, column) the enabled rules read: their scopes' and their leaf forms'."""
+    by_key, seen = {r.key: r for r in rules.rules}, set[str]()
+    reads = [read for rule in enabled for read in scope_reads(frame, rule.scope)]
+    for rule in enabled:
+        for leaf in _leaves(rule.when, by_key, seen):
+            reads += FORMS[leaf.kind][1](frame, leaf)
+    return reads
 
 
 def _findings(rule: AlertRule, frame: AccountFrame, outcome: Outcome) -> pa.Table:
@@ -109,9 +141,13 @@ def evaluate(
 
     Windows over tickets and answers are company-zone days (`zone`, else the settings' time zone).
     """
-    frame = AccountFrame(session, root, as_of, zone or get_settings().zone, account_ids)
     enabled = [r for r in rules.rules if r.enabled]
-    if not len(frame) or not enabled:
+    if not enabled:
+        return FINDINGS.empty_table()
+    session.flush()  # rows read below by plain statements include what the session holds
+    frame = AccountFrame(session, root, as_of, zone or get_settings().zone, account_ids)
+    frame.open(_reads(frame, rules, enabled))
+    if not len(frame):
         return FINDINGS.empty_table()
     conditions = Conditions(frame, rules)
     parts = [_findings(rule, frame, conditions.of_rule(rule.key)) for rule in enabled]

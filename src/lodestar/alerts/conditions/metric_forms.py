@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lodestar.alerts.conditions.account_frame import AccountFrame
-from lodestar.alerts.conditions.evidence import is_share, label, shown, signed, word
+from lodestar.alerts.conditions.account_frame import AccountFrame, Reads
+from lodestar.alerts.conditions.evidence import is_share, label, shown, shown_one, signed, word
 from lodestar.alerts.conditions.outcome import Outcome, Sentences
 from lodestar.alerts.schemas import SNAPSHOT_FIELDS, Change, Swing, Threshold
 from lodestar.kit.text import N_
 
-# A weekly history serves: the date compared with may be up to this many days before the window's start.
-COMPARE_TOLERANCE_DAYS = 7
 EPSILON = 1e-9  # "falls by at least 15" holds at exactly 15 despite binary fractions
 
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -38,6 +35,22 @@ def column_of(metric: str) -> str:
     return SNAPSHOT_FIELDS.get(metric, metric)
 
 
+def threshold_reads(frame: AccountFrame, cond: Threshold) -> Reads:
+    """What a threshold reads: the value on as_of."""
+    return [(frame.as_of, column_of(cond.metric))]
+
+
+def change_reads(frame: AccountFrame, cond: Change) -> Reads:
+    """What a change reads: the value on as_of and on the date compared."""
+    then = frame.compared(cond.days)
+    return [(d, column_of(cond.metric)) for d in (frame.as_of, then) if d is not None]
+
+
+def swing_reads(frame: AccountFrame, cond: Swing) -> Reads:
+    """What a swing reads: the value on as_of and on the baseline's dates."""
+    return [(d, column_of(cond.metric)) for d in (frame.as_of, *frame.baseline(cond.baseline_days))]
+
+
 def threshold(frame: AccountFrame, cond: Threshold) -> Outcome:
     """The value on as_of compared with a constant (text: equal or not); a missing value never holds."""
     column = column_of(cond.metric)
@@ -48,7 +61,7 @@ def threshold(frame: AccountFrame, cond: Threshold) -> Outcome:
         same = pc.equal(values, cond.value) if cond.op == "==" else pc.not_equal(values, cond.value)
         holds = np.asarray(pc.fill_null(same, False).to_numpy(zero_copy_only=False), dtype=bool)
         at = np.flatnonzero(holds)
-        now: list[Any] = [word(v) for v in values.take(pa.array(at, pa.int64())).to_pylist()]
+        now: Any = [word(v) for v in values.take(pa.array(at, pa.int64())).to_pylist()]
         limit: Any = word(cond.value)
     else:
         numbers = frame.numbers(frame.as_of, column)
@@ -56,7 +69,7 @@ def threshold(frame: AccountFrame, cond: Threshold) -> Outcome:
             holds = OPERATORS[cond.op](numbers, float(cond.value)) & ~np.isnan(numbers)
         at = np.flatnonzero(holds)
         now = shown(cond.metric, numbers[at])
-        limit = shown(cond.metric, np.array([float(cond.value)]))[0]
+        limit = shown_one(cond.metric, float(cond.value))
     values_of = {"metric": label(cond.metric), "now": now, "op": SHOWN_OPERATORS[cond.op], "limit": limit}
     sentence = Sentences(N_("%(metric)s %(now)s (threshold %(op)s %(limit)s)"), at, values_of)
     return Outcome(holds, (sentence,))
@@ -69,7 +82,7 @@ def _moved(direction: str, change: np.ndarray, by: float) -> np.ndarray:
     return moved & ~np.isnan(change)
 
 
-def _difference(metric: str, values: np.ndarray) -> list[str]:
+def _difference(metric: str, values: np.ndarray) -> pa.Array:
     """A change in the metric's own unit, signed (shares in percentage points, shown with %)."""
     return signed(np.round(values * 100), "%") if is_share(metric) else signed(values)
 
@@ -77,7 +90,7 @@ def _difference(metric: str, values: np.ndarray) -> list[str]:
 def change(frame: AccountFrame, cond: Change) -> Outcome:
     """The value on as_of against the newest stored date on or before as_of - days (no more than
     COMPARE_TOLERANCE_DAYS earlier); with no such date, or no value on either, it does not hold."""
-    then = frame.on_or_before(frame.as_of - timedelta(days=cond.days), COMPARE_TOLERANCE_DAYS)
+    then = frame.compared(cond.days)
     if then is None:
         return Outcome.never(len(frame))
     column = column_of(cond.metric)
@@ -98,7 +111,7 @@ def change(frame: AccountFrame, cond: Change) -> Outcome:
 
 def _baseline(frame: AccountFrame, column: str, days: int) -> np.ndarray:
     """Each account's mean value over the stored dates of the prior `days` days (NaN: none)."""
-    dates = frame.between(frame.as_of - timedelta(days=days), frame.as_of - timedelta(days=1))
+    dates = frame.baseline(days)
     if not dates:
         return np.full(len(frame), np.nan)
     stack = np.vstack([frame.numbers(d, column) for d in dates])

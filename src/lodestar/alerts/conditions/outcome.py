@@ -50,22 +50,21 @@ class Sentences:
 
         return cls(msgid, at[chosen], {k: pick(v) for k, v in values.items()})
 
-    def rows(self, keep: np.ndarray) -> tuple[np.ndarray, list[dict[str, Any]]]:
-        """The frame positions and value dicts of the rows whose account is kept (keep: one per account)."""
+    def kept(self, keep: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+        """The rows whose account is kept (keep: one flag per frame account): their frame positions and
+        values (arrays and lists cut to those rows, single values as they are)."""
         chosen = np.flatnonzero(keep[self.at]) if len(self.at) else np.zeros(0, np.int64)
-        columns: dict[str, list[Any]] = {}
+        values: dict[str, Any] = {}
         for name, value in self.values.items():
             if isinstance(value, np.ndarray):
-                columns[name] = value[chosen].tolist()
+                values[name] = value[chosen]
             elif isinstance(value, list):
-                columns[name] = [value[i] for i in chosen.tolist()]
+                values[name] = [value[i] for i in chosen.tolist()]
             elif isinstance(value, pa.Array | pa.ChunkedArray):
-                columns[name] = value.take(pa.array(chosen, pa.int64())).to_pylist()
+                values[name] = value.take(pa.array(chosen, pa.int64()))
             else:
-                columns[name] = [value] * len(chosen)
-        names = list(columns)
-        dicts = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-        return self.at[chosen], dicts if names else [{} for _ in chosen]
+                values[name] = value
+        return self.at[chosen], values
 
 
 @dataclass(frozen=True)

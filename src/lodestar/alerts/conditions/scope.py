@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lodestar.accounts import service as accounts_service
-from lodestar.alerts.conditions.account_frame import AccountFrame
+from lodestar.alerts.conditions.account_frame import AccountFrame, Reads
 from lodestar.alerts.schemas import Scope
 from lodestar.lifecycle.schemas import LEAD_POOL
 
@@ -29,11 +29,16 @@ def customers(frame: AccountFrame) -> np.ndarray:
     return placed & ~_among(phase, list(CLOSED_PHASES))
 
 
+def scope_reads(frame: AccountFrame, scope: Scope) -> Reads:
+    """What a scope reads of as_of: the stage or the contract phase, and the tier when it names tiers."""
+    names = ["stage" if scope.stages else "phase"] + (["tier"] if scope.tiers else [])
+    return [(frame.as_of, n) for n in names]
+
+
 def watched(frame: AccountFrame, scope: Scope) -> np.ndarray:
     """The frame accounts a rule of this scope watches. Without stages in the scope, only customers;
     stages named in it are watched whatever the account's phase (churned or lead_pool included)."""
-    stages = frame.column(frame.as_of, "stage")
-    mask = _among(stages, scope.stages) if scope.stages else customers(frame)
+    mask = _among(frame.column(frame.as_of, "stage"), scope.stages) if scope.stages else customers(frame)
     if scope.tiers:
         mask &= _among(frame.column(frame.as_of, "tier"), scope.tiers)
     if scope.plans or scope.industries or scope.regions or scope.tags:
