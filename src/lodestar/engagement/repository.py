@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lodestar.db.bulk import insert_returning_ids
@@ -155,19 +155,26 @@ def _batched(session: Session, stmt: Any, column: Any, account_ids: Collection[i
 
 
 def ticket_counts(
-    session: Session, start: datetime, split: datetime, stop: datetime, account_ids: Collection[int] | None
+    session: Session,
+    start: datetime,
+    split: datetime,
+    stop: datetime,
+    at_least: int,
+    account_ids: Collection[int] | None,
 ) -> list[tuple[int, int, int]]:
-    """(account_id, tickets opened in [start, split), in [split, stop)) of accounts with any tickets."""
-    later = func.sum(case((Ticket.opened_at >= split, 1), else_=0))
+    """(account_id, tickets opened in [start, split), in [split, stop)) of the accounts with at least
+    `at_least` tickets in [split, stop)."""
+    before, later = (
+        func.count().filter(Ticket.opened_at < split),
+        func.count().filter(Ticket.opened_at >= split),
+    )
     stmt = (
-        select(Ticket.account_id, func.count() - later, later)
+        select(Ticket.account_id, before, later)
         .where(Ticket.opened_at >= start, Ticket.opened_at < stop)
         .group_by(Ticket.account_id)
+        .having(later >= at_least)
     )
-    return [
-        (a, int(before), int(after))
-        for a, before, after in _batched(session, stmt, Ticket.account_id, account_ids)
-    ]
+    return [(a, b, c) for a, b, c in _batched(session, stmt, Ticket.account_id, account_ids)]
 
 
 def survey_answers(

@@ -213,10 +213,12 @@ def ticket_counts(
     start: datetime,
     split: datetime,
     stop: datetime,
+    at_least: int = 1,
     account_ids: Collection[int] | None = None,
 ) -> list[tuple[int, int, int]]:
-    """Per account with tickets opened in [start, stop): (account_id, opened before split, from split on)."""
-    return repository.ticket_counts(session, start, split, stop, account_ids)
+    """(account_id, tickets opened in [start, split), in [split, stop)) of every account (or these) with
+    at least `at_least` tickets opened in [split, stop), counted in one grouped query."""
+    return repository.ticket_counts(session, start, split, stop, at_least, account_ids)
 
 
 def low_survey_answers(

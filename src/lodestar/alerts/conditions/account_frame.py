@@ -79,10 +79,14 @@ class AccountFrame:
                 self._cache[(day, name)] = pa.nulls(len(self.ids))
                 self._absent.add((day, name))
                 continue
+            values = table.column(name).combine_chunks()
+            if day == self.as_of:  # the frame's own rows, in their order
+                self._cache[(day, name)] = values
+                continue
             if index is None:
                 pos, hit = self.positions(table.column("account_id"), among=False)
                 index = pa.array(pos, mask=~hit)
-            self._cache[(day, name)] = table.column(name).combine_chunks().take(index)
+            self._cache[(day, name)] = values.take(index)
 
     def load(self, day: date, names: Collection[str]) -> None:
         """Reads these columns of a date at once (those not read yet)."""

@@ -60,7 +60,9 @@ def ticket_spike(frame: AccountFrame, cond: TicketSpike) -> Outcome:
     daily mean of the baseline_days before them (company-zone days)."""
     start, stop = frame.last_days(cond.days)
     first, _ = frame.last_days(cond.baseline_days, before=cond.days)
-    rows = engagement_service.ticket_counts(frame.session, first, start, stop, frame.scoped_ids)
+    rows = engagement_service.ticket_counts(
+        frame.session, first, start, stop, cond.min_tickets, frame.scoped_ids
+    )
     counts = np.array(rows, dtype=np.int64).reshape(-1, 3)
     pos, hit = frame.positions(counts[:, 0])
     recent = np.zeros(len(frame), dtype=np.int64)

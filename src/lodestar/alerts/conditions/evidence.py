@@ -117,7 +117,14 @@ def _escaped(strings: pa.Array) -> pa.Array | None:
 def _memo_json(items: list[Any]) -> pa.Array:
     """Each item's JSON, made once per distinct item (grades, roles and dates repeat)."""
     memo: dict[str, str] = {}
-    return pa.array([memo.setdefault(repr(v), json.dumps(v, ensure_ascii=False)) for v in items], pa.string())
+    out = []
+    for item in items:
+        key = repr(item)
+        text = memo.get(key)
+        if text is None:
+            text = memo[key] = json.dumps(item, ensure_ascii=False)
+        out.append(text)
+    return pa.array(out, pa.string())
 
 
 def _json(value: Any) -> pa.Array | str:

@@ -23,8 +23,9 @@ def _among(values: pa.Array, allowed: list[str]) -> np.ndarray:
 
 def customers(frame: AccountFrame) -> np.ndarray:
     """Accounts with a contract phase on as_of that is neither churned nor the lead pool (an account with
-    no contract yet has none)."""
-    phase = frame.column(frame.as_of, "phase")
+    no contract yet has none); a snapshot without phases is read by the stage keys of the same names."""
+    name = "phase" if frame.has(frame.as_of, "phase") else "stage"
+    phase = frame.column(frame.as_of, name)
     placed = np.asarray(pc.is_valid(phase).to_numpy(zero_copy_only=False), dtype=bool)
     return placed & ~_among(phase, list(CLOSED_PHASES))
 
