@@ -24,8 +24,7 @@ from lodestar.kit.text import N_, Text
 
 MINUS = "\u2212"  # a typographic minus, as "−50%" reads
 
-# The snapshot fields a condition may name besides the metrics, in words (registered as metric labels, so
-# the rule editor shows them the same way).
+# The snapshot fields a condition may name besides the metrics, in words (label_of("snapshot_field", key)).
 FIELD_LABELS = {
     "health_score": N_("health score"),
     "health_grade": N_("health grade"),
@@ -35,8 +34,8 @@ FIELD_LABELS = {
     "stage": N_("stage"),
     "tier": N_("tier"),
 }
-register("metric", FIELD_LABELS)
-register("metric_unit", {"health_coverage": "share"})
+register("snapshot_field", FIELD_LABELS)
+SHARE_FIELDS = frozenset({"health_coverage"})
 # Values of string fields that the catalogue knows: grades and contact roles.
 WORDS = {
     "red": N_("red"),
@@ -51,7 +50,7 @@ WORDS = {
 
 def label(metric: str) -> dict[str, str]:
     """A metric's (or snapshot field's) label as a nested catalogue entry."""
-    words = label_of("metric", metric)
+    words = label_of("snapshot_field" if metric in FIELD_LABELS else "metric", metric)
     return {"msgid": words.msgid if isinstance(words, Text) else str(words)}
 
 
@@ -62,7 +61,7 @@ def word(value: str | None) -> dict[str, str] | str | None:
 
 def is_share(metric: str) -> bool:
     """Whether the metric's values are shares, read as percentages."""
-    return registered("metric_unit").get(metric) == "share"
+    return metric in SHARE_FIELDS or registered("metric_unit").get(metric) == "share"
 
 
 def rounded(values: np.ndarray) -> np.ndarray:
