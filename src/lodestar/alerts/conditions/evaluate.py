@@ -39,6 +39,7 @@ Needs = Callable[[AccountFrame, Any], Reads]
 
 
 def _none(frame: AccountFrame, cond: Any) -> Reads:
+    """A form over the operational tables reads nothing of the snapshot store."""
     return []
 
 
@@ -82,11 +83,11 @@ class Conditions:
         """The outcome of a condition: a leaf form, all/any of others, or another rule's."""
         key = cond.model_dump_json()
         if key not in self._done:
-            if cond.kind == "rule":
+            if isinstance(cond, RuleHolds):
                 outcome = self.of_rule(cond.rule)
-            elif cond.kind in ("all", "any"):
+            elif isinstance(cond, AllOf | AnyOf):
                 parts = [self.of(c) for c in cond.conditions]
-                outcome = all_of(parts) if cond.kind == "all" else any_of(parts)
+                outcome = all_of(parts) if isinstance(cond, AllOf) else any_of(parts)
             else:
                 outcome = FORMS[cond.kind][0](self.frame, cond)
             self._done[key] = outcome
@@ -117,13 +118,14 @@ def _reads(frame: AccountFrame, rules: AlertRules, enabled: list[AlertRule]) -> 
 
 
 def _findings(rule: AlertRule, frame: AccountFrame, outcome: Outcome) -> pa.Table:
+    """The rule's rows: accounts it watches where its condition holds, each with its evidence."""
     keep = outcome.holds & watched(frame, rule.scope)
     positions, evidence = texts(outcome.sentences, keep)
     return pa.table(
         {
             "rule_key": pa.array([rule.key] * len(positions), pa.string()),
             "account_id": pa.array(frame.ids[positions], pa.int64()),
-            "evidence": pa.array(evidence, pa.string()),
+            "evidence": evidence,
         },
         schema=FINDINGS,
     )
