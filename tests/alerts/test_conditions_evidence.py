@@ -53,8 +53,6 @@ def test_numbers_read_sensibly() -> None:
         -0.0,
     ]
     assert signed(np.array([17.0, -12.46, 0.0, -50.0]), "%").to_pylist() == ["+17%", "−12.5%", "±0%", "−50%"]
-    _, evidence = texts(
-        [Sentences("%(v)s", np.array([0]), {"v": np.array([np.nan])})], np.array([True])
-    )
+    _, evidence = texts([Sentences("%(v)s", np.array([0]), {"v": np.array([np.nan])})], np.array([True]))
     assert evidence.to_pylist() == ['[{"msgid": "%(v)s", "values": {"v": null}}]']
     assert texts([], np.array([False, True]))[1] == pa.array(["[]"])
