@@ -1,23 +1,24 @@
-"""Tiny factories for tests: users and accounts with sensible defaults."""
+"""Tiny factories for tests: users, accounts, contracts, contacts, tickets and answers with defaults."""
 
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
-from lodestar.accounts.models import Account
-from lodestar.accounts.schemas import AccountCreate
+from lodestar.accounts.models import Account, Contact
+from lodestar.accounts.schemas import AccountCreate, ContactCreate
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
 from lodestar.auth.schemas import UserCreate
 from lodestar.contracts import service as contracts_service
 from lodestar.contracts.models import Contract
 from lodestar.contracts.schemas import ContractCreate
+from lodestar.engagement import service as engagement_service
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -55,3 +56,21 @@ def make_contract(db: Session, account: Account, actor: User, **kw: Any) -> Cont
         **kw,
     )
     return contracts_service.create_contract(db, actor, data, today=today)
+
+
+def make_contact(db: Session, account: Account, actor: User, **kw: Any) -> Contact:
+    """A stakeholder at an account (a user by default; `left_on` marks them left)."""
+    data = ContactCreate(account_id=account.id, name=kw.pop("name", f"Contact {next(_seq)}"), **kw)
+    return accounts_service.create_contact(db, actor, data)
+
+
+def make_tickets(db: Session, account: Account, opened: list[datetime], **kw: Any) -> list[int]:
+    """Tickets of an account opened at these instants."""
+    rows = [{"account_id": account.id, "opened_at": at, **kw} for at in opened]
+    return engagement_service.import_tickets(db, rows)
+
+
+def make_answer(db: Session, account: Account, score: int, answered_at: datetime, kind: str = "nps") -> int:
+    """One NPS (or CSAT) answer of an account."""
+    rows = [{"account_id": account.id, "kind": kind, "score": score, "answered_at": answered_at}]
+    return engagement_service.import_survey_responses(db, rows)[0]

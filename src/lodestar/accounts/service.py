@@ -36,6 +36,8 @@ from lodestar.accounts.snapshot_rows import owners_and_tiers as owners_and_tiers
 from lodestar.accounts.snapshot_rows import standing_subquery as standing_subquery
 from lodestar.accounts.snapshot_rows import tier_profile_columns as tier_profile_columns
 from lodestar.accounts.snapshot_rows import tier_profiles as tier_profiles
+from lodestar.accounts.watch_rows import contacts_left as contacts_left
+from lodestar.accounts.watch_rows import ids_in_scope as ids_in_scope
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.db.upsert import UpsertCounts, rows_by_key, upsert_by_key

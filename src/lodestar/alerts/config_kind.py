@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from lodestar.alerts.schemas import SNAPSHOT_FIELDS, AlertRules, Condition
+from lodestar.alerts.schemas import SNAPSHOT_FIELDS, TEXT_FIELDS, AlertRules, Condition, RuleHolds, Threshold
 from lodestar.analytics.metric_columns import known_metrics
 from lodestar.config import service as config_service
 from lodestar.config.kinds import ConfigDocument, ConfigKind, register
@@ -25,8 +25,7 @@ def _walk(condition: Condition, path: str) -> Iterator[tuple[Condition, str]]:
 def _cycle(rules: AlertRules) -> list[str] | None:
     """A chain of rules that ends where it began through `rule` conditions, if any."""
     refs = {
-        r.key: [c.rule for c, _ in _walk(r.when, "when") if c.kind == "rule"]  # type: ignore[union-attr]
-        for r in rules.rules
+        r.key: [c.rule for c, _ in _walk(r.when, "when") if isinstance(c, RuleHolds)] for r in rules.rules
     }
     done: set[str] = set()
 
@@ -47,25 +46,48 @@ def _cycle(rules: AlertRules) -> list[str] | None:
     return None
 
 
+def _metric_problems(cond: Condition, path: str, names: set[str] | frozenset[str]) -> list[FieldProblem]:
+    """An unknown metric, or a value of the wrong kind for it: numbers against numbers, the text fields
+    (grade, stage, tier) against words with == or != only."""
+    metric = getattr(cond, "metric", None)
+    if metric is None:
+        return []
+    if metric not in names:
+        return [FieldProblem(f"{path}.metric", f"unknown metric {metric!r}")]
+    text = metric in TEXT_FIELDS
+    if not isinstance(cond, Threshold):
+        return (
+            [FieldProblem(f"{path}.metric", f"{metric} is text: only a threshold compares it")]
+            if text
+            else []
+        )
+    if isinstance(cond.value, str) and not text:
+        return [FieldProblem(f"{path}.value", f"{metric} is a number: compare it with a number")]
+    if text and not isinstance(cond.value, str):
+        return [FieldProblem(f"{path}.value", f"{metric} is text: compare it with a word such as red")]
+    if text and cond.op not in ("==", "!="):
+        return [FieldProblem(f"{path}.op", "text is compared with == or != only")]
+    return []
+
+
 def alert_problems(doc: ConfigDocument) -> list[FieldProblem]:
     """Metrics, playbooks, stages and rule references the rules name that the rest does not know."""
     rules: AlertRules | None = doc.alerts
     if rules is None:
         return []
     names = known_metrics(doc) | set(SNAPSHOT_FIELDS)
-    playbooks = {p.key for p in doc.sop.playbooks} if doc.sop is not None else set()
+    # A document without playbooks keeps the stored ones, which this check cannot see: it trusts them.
+    playbooks = {p.key for p in doc.sop.playbooks} if doc.sop is not None else None
     stages = {s.key for s in doc.lifecycle.stages}
     keys = {r.key for r in rules.rules}
     problems: list[FieldProblem] = []
     for i, rule in enumerate(rules.rules):
         at = f"alerts.rules.{i}"
         for cond, path in _walk(rule.when, f"{at}.when"):
-            metric = getattr(cond, "metric", None)
-            if metric is not None and metric not in names:
-                problems.append(FieldProblem(f"{path}.metric", f"unknown metric {metric!r}"))
-            if cond.kind == "rule" and cond.rule not in keys:  # type: ignore[union-attr]
-                problems.append(FieldProblem(f"{path}.rule", f"no rule {cond.rule!r}"))  # type: ignore[union-attr]
-        if rule.playbook is not None and rule.playbook not in playbooks:
+            problems.extend(_metric_problems(cond, path, names))
+            if isinstance(cond, RuleHolds) and cond.rule not in keys:
+                problems.append(FieldProblem(f"{path}.rule", f"no rule {cond.rule!r}"))
+        if rule.playbook is not None and playbooks is not None and rule.playbook not in playbooks:
             problems.append(FieldProblem(f"{at}.playbook", f"no playbook {rule.playbook!r}"))
         for j, stage in enumerate(rule.scope.stages):
             if stage not in stages:

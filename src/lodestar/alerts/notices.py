@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
+from lodestar.alerts.conditions.evidence import sentences
 from lodestar.alerts.schemas import SEVERITIES, AlertRule
 from lodestar.auth import service as auth_service
 from lodestar.kit.text import Text
@@ -40,16 +41,8 @@ def rule_title(rule: AlertRule) -> Text:
 
 
 def evidence_lines(evidence: str | list[dict[str, Any]] | None) -> list[Text]:
-    """The evidence's sentences as Texts (a sentence whose values do not fit it is kept as written)."""
-    items = json.loads(evidence) if isinstance(evidence, str) else (evidence or [])
-    lines = []
-    for item in items:
-        msgid, values = str(item.get("msgid", "")), dict(item.get("values") or {})
-        try:
-            lines.append(Text(msgid, **values))
-        except (KeyError, ValueError, TypeError):
-            lines.append(Text.shown_as(msgid, msgid, values))
-    return lines
+    """The evidence's sentences as Texts (nested labels too), translated where they are shown."""
+    return sentences(evidence if isinstance(evidence, str) else json.dumps(evidence or []))
 
 
 def _rank(severity: str | None) -> int:

@@ -207,3 +207,5 @@ SNAPSHOT_FIELDS: dict[str, str] = {
     "stage": "stage",
     "tier": "tier",
 }
+# The snapshot fields whose values are words (compared with == or != only); every other one is a number.
+TEXT_FIELDS = frozenset({"health_grade", "stage", "tier"})

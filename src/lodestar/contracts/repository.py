@@ -6,8 +6,8 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from lodestar.accounts.models import Account
 from lodestar.contracts.models import Contract
@@ -129,3 +129,52 @@ def commercial_rows(session: Session, account_ids: Collection[int]) -> list[Any]
     for i in range(0, len(wanted), 5_000):  # under SQLite's bound-parameter limit
         out.extend(session.execute(select(*columns).where(Contract.account_id.in_(wanted[i : i + 5_000]))))
     return out
+
+
+def _batched(session: Session, stmt: Any, column: Any, account_ids: Collection[int] | None) -> list[Any]:
+    """The statement's rows over every account (None) or these, 5,000 ids at a time."""
+    if account_ids is None:
+        return list(session.execute(stmt))
+    wanted = sorted(account_ids)
+    out: list[Any] = []
+    for i in range(0, len(wanted), 5_000):  # under SQLite's bound-parameter limit
+        out.extend(session.execute(stmt.where(column.in_(wanted[i : i + 5_000]))))
+    return out
+
+
+def _in_force(contract: Any, day: date) -> ColumnElement[bool]:
+    """The contract runs on the day: begun, not ended, not churned before it, not cancelled."""
+    return and_(
+        contract.status != "cancelled",
+        contract.start_date <= day,
+        contract.end_date >= day,
+        or_(contract.churned_on.is_(None), contract.churned_on > day),
+    )
+
+
+def first_starts(session: Session, day: date, account_ids: Collection[int] | None) -> list[tuple[int, Any]]:
+    """(account_id, start of its first contract) of the accounts with a contract in force on the day."""
+    c, live = aliased(Contract), aliased(Contract)
+    stmt = (
+        select(c.account_id, func.min(c.start_date))
+        .where(c.status != "cancelled", c.start_date <= day)
+        .where(exists().where(live.account_id == c.account_id, _in_force(live, day)))
+        .group_by(c.account_id)
+    )
+    return [(a, s) for a, s in _batched(session, stmt, c.account_id, account_ids)]
+
+
+def ending_unfollowed(
+    session: Session, day: date, last: date, horizon: date, account_ids: Collection[int] | None
+) -> list[tuple[int, int, Any]]:
+    """(account_id, contract id, end date) of contracts in force on the day that end by `last`, where no
+    contract renews them and no other contract of the account starting by `horizon` ends after them."""
+    c, d = aliased(Contract), aliased(Contract)
+    follower = exists().where(
+        d.account_id == c.account_id,
+        d.id != c.id,
+        d.status != "cancelled",
+        or_(d.renews_contract_id == c.id, and_(d.start_date <= horizon, d.end_date > c.end_date)),
+    )
+    stmt = select(c.account_id, c.id, c.end_date).where(_in_force(c, day), c.end_date <= last, ~follower)
+    return [(a, i, e) for a, i, e in _batched(session, stmt, c.account_id, account_ids)]

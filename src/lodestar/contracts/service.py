@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -297,6 +297,27 @@ def analytics_rows(session: Session, account_ids: Collection[int] | None = None)
             repository.analytics_contracts(session, account_ids)
         )
     ]
+
+
+def customers_since(
+    session: Session, as_of: date, account_ids: Collection[int] | None = None
+) -> list[tuple[int, date]]:
+    """(account_id, start of its first contract) of every account (or these) with a contract in force on
+    as_of: begun, not ended, not churned before it, not cancelled."""
+    return repository.first_starts(session, as_of, account_ids)
+
+
+def ending_without_renewal(
+    session: Session, as_of: date, days: int, gap_days: int, account_ids: Collection[int] | None = None
+) -> list[tuple[int, int, date]]:
+    """(account_id, contract id, end date) of the contracts in force on as_of that end within `days` days
+    with nothing after them: no contract renews them, and no other contract of the account that starts
+    within `days` + `gap_days` days of as_of ends after them (a renewal, an extension, a longer contract).
+
+    The table keeps no signing date, so a renewal counts from whenever it is stored."""
+    last = as_of + timedelta(days=days)
+    horizon = last + timedelta(days=gap_days)
+    return repository.ending_unfollowed(session, as_of, last, horizon, account_ids)
 
 
 def renewals_due(

@@ -141,3 +141,53 @@ def surveys_of(session: Session, account_id: int, limit: int) -> list[SurveyResp
             stmt.order_by(SurveyResponse.answered_at.desc(), SurveyResponse.id.desc()).limit(limit)
         )
     )
+
+
+def _batched(session: Session, stmt: Any, column: Any, account_ids: Collection[int] | None) -> list[Any]:
+    """The statement's rows over every account (None) or these, ID_BATCH ids at a time."""
+    if account_ids is None:
+        return list(session.execute(stmt))
+    ordered = sorted(account_ids)
+    out: list[Any] = []
+    for i in range(0, len(ordered), ID_BATCH):
+        out.extend(session.execute(stmt.where(column.in_(ordered[i : i + ID_BATCH]))))
+    return out
+
+
+def ticket_counts(
+    session: Session,
+    start: datetime,
+    split: datetime,
+    stop: datetime,
+    at_least: int,
+    account_ids: Collection[int] | None,
+) -> list[tuple[int, int, int]]:
+    """(account_id, tickets opened in [start, split), in [split, stop)) of the accounts with at least
+    `at_least` tickets in [split, stop)."""
+    before, later = (
+        func.count().filter(Ticket.opened_at < split),
+        func.count().filter(Ticket.opened_at >= split),
+    )
+    stmt = (
+        select(Ticket.account_id, before, later)
+        .where(Ticket.opened_at >= start, Ticket.opened_at < stop)
+        .group_by(Ticket.account_id)
+        .having(later >= at_least)
+    )
+    return [(a, b, c) for a, b, c in _batched(session, stmt, Ticket.account_id, account_ids)]
+
+
+def survey_answers(
+    session: Session,
+    kind: str,
+    max_score: int,
+    start: datetime,
+    stop: datetime,
+    account_ids: Collection[int] | None,
+) -> list[tuple[int, int, datetime]]:
+    """(account_id, score, answered_at) of the answers of a kind scored at most max_score in [start, stop)."""
+    answer = SurveyResponse
+    stmt = select(answer.account_id, answer.score, answer.answered_at).where(
+        answer.kind == kind, answer.score <= max_score, answer.answered_at >= start, answer.answered_at < stop
+    )
+    return [(a, s, t) for a, s, t in _batched(session, stmt, answer.account_id, account_ids)]

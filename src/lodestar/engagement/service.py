@@ -208,6 +208,32 @@ def survey_rows(session: Session, account_ids: Collection[int] | None = None) ->
     return _rows(keys, repository.analytics_surveys(session, account_ids))
 
 
+def ticket_counts(
+    session: Session,
+    start: datetime,
+    split: datetime,
+    stop: datetime,
+    at_least: int = 1,
+    account_ids: Collection[int] | None = None,
+) -> list[tuple[int, int, int]]:
+    """(account_id, tickets opened in [start, split), in [split, stop)) of every account (or these) with
+    at least `at_least` tickets opened in [split, stop), counted in one grouped query."""
+    return repository.ticket_counts(session, start, split, stop, at_least, account_ids)
+
+
+def low_survey_answers(
+    session: Session,
+    kind: str,
+    max_score: int,
+    start: datetime,
+    stop: datetime,
+    account_ids: Collection[int] | None = None,
+) -> list[tuple[int, int, datetime]]:
+    """(account_id, score, answered_at) of every answer of a kind (nps, csat) scored at most max_score
+    in [start, stop), of every account or these."""
+    return repository.survey_answers(session, kind, max_score, start, stop, account_ids)
+
+
 def account_touches(
     session: Session, account_id: int, *, kinds: Collection[str] | None = None, limit: int = 50
 ) -> list[Touch]:
