@@ -34,6 +34,8 @@ SCHEMA = pa.schema(
         ("phase", pa.string()),
         ("tier", pa.string()),
         ("active_users_7d", pa.int64()),
+        ("active_users_30d", pa.int64()),
+        ("usage_trend_30d", pa.float64()),
         ("active_user_ratio_30d", pa.float64()),
         ("days_since_last_activity", pa.int64()),
         ("in_renewal_window", pa.bool_()),

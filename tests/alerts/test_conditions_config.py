@@ -52,8 +52,8 @@ def _days(n: int) -> date:
 def test_every_default_rule_finds_the_account_made_for_it(company: Company) -> None:
     db, admin = company.db, company.admin
     names = [
-        "health_red", "health_drop", "usage_drop", "no_activity", "ticket_spike", "nps_detractor",
-        "champion_left", "renewal_window_opened", "contract_ending_undecided", "quiet",
+        "health_red", "health_drop", "usage_drop", "usage_decline", "no_activity", "ticket_spike",
+        "nps_detractor", "champion_left", "renewal_window_opened", "contract_ending_undecided", "quiet",
     ]  # fmt: skip
     acc = {n: company.account(name=n) for n in names}
     for account in acc.values():  # a contract each, running past the 30 days, so only one ends
@@ -63,17 +63,23 @@ def test_every_default_rule_finds_the_account_made_for_it(company: Company) -> N
     make_answer(db, acc["nps_detractor"], 2, datetime(2026, 6, 29, 4, tzinfo=UTC))
     make_contact(db, acc["champion_left"], admin, name="Wang Fang", role="champion", left_on=_days(2))
     ids = {n: a.id for n, a in acc.items()}
+    weak = (ids["usage_decline"], ids["nps_detractor"])  # weak health all along: no sharp fall
     for ago in (28, 21, 14, 7):
-        company.snapshot(_days(ago), {a: {"score": 80.0, "active_users_7d": 20} for a in ids.values()})
+        company.snapshot(
+            _days(ago),
+            {a: {"score": 50.0 if a in weak else 80.0, "active_users_30d": 20} for a in ids.values()},
+        )
     company.snapshot(
         AS_OF,
         {
             ids["health_red"]: {"grade": "red"},
-            ids["health_drop"]: {"score": 60.0},
-            ids["usage_drop"]: {"active_users_7d": 10},
+            ids["health_drop"]: {"score": 50.0},  # down 30 points, and below 55
+            ids["usage_drop"]: {"active_users_30d": 10},
+            ids["usage_decline"]: {"usage_trend_30d": -0.3, "score": 50.0},
+            ids["nps_detractor"]: {"score": 50.0},  # a detractor where health is weak
             ids["no_activity"]: {"days_since_last_activity": 15},
             ids["renewal_window_opened"]: {"in_renewal_window": True},
-            **{ids[n]: {} for n in ("ticket_spike", "nps_detractor", "champion_left")},
+            **{ids[n]: {} for n in ("ticket_spike", "champion_left")},
             **{ids[n]: {} for n in ("contract_ending_undecided", "quiet")},
         },
     )
