@@ -266,7 +266,7 @@ def test_the_command_prints_each_default_rules_figures_as_json_and_refuses_a_bad
     assert done.exit_code == 0, done.output
     answer = json.loads(done.output)
     rows = {r["rule_key"]: r for r in answer["rules"]}
-    assert answer["horizon_days"] == 90 and len(rows) == 10 and "*" in rows
+    assert answer["horizon_days"] == 90 and len(rows) == 11 and "*" in rows  # 10 default rules
     assert (rows["health_red"]["alerts"], rows["health_red"]["recall"], rows["health_red"]["precision"]) == (
         1,
         0.5,
