@@ -11,7 +11,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account
+from lodestar.alerts import backtest as alert_backtest
+from lodestar.alerts.backtest import RuleFigures
 from lodestar.alerts.models import Alert
+from lodestar.alerts.schemas import AlertRules
 from lodestar.auth.models import Role, User
 from tests.factories import make_account, make_contract, make_user
 
@@ -101,3 +104,33 @@ def crew(db: Session) -> Crew:
     }  # fmt: skip
     db.commit()
     return crew
+
+
+def figures(rule_key: str, alerts: int = 312, precision: float | None = 0.41) -> RuleFigures:
+    """A rule's backtest figures as the backtest hands them back (for pages that show them)."""
+    return RuleFigures(
+        rule_key=rule_key, dates=26, alerts=alerts, accounts_warned=200, churned=50, churned_warned=38,
+        base_rate=0.08, recall=0.76, recall_low=0.64, recall_high=0.86, precision=precision,
+        precision_low=0.35, precision_high=0.47, median_lead_days=74.0, lead_low=61.0, lead_high=88.0,
+        alerts_per_csm_week=1.25, noise_low=1.1, noise_high=1.4,
+    )  # fmt: skip
+
+
+class BacktestCalls:
+    """Stands in for the backtest and records what it was asked (the rules given, the dates)."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, session: Session, root: Any, rules: AlertRules, start: Any, end: Any, horizon: int,
+                 today: date, progress: Any = None) -> list[RuleFigures]:  # fmt: skip
+        self.calls.append({"rules": rules, "start": start, "end": end, "horizon": horizon, "today": today})
+        return [figures(r.key, alerts=10 * (i + 1)) for i, r in enumerate(rules.rules) if r.enabled]
+
+
+@pytest.fixture
+def backtest_calls(monkeypatch: pytest.MonkeyPatch) -> BacktestCalls:
+    """The backtest replaced by one that answers fixed figures per enabled rule, recording its calls."""
+    fake = BacktestCalls()
+    monkeypatch.setattr(alert_backtest, "backtest_rules", fake)
+    return fake
