@@ -104,11 +104,11 @@ def nested_rules(live_server: Live) -> Iterator[dict[str, Any]]:
                 {"kind": "threshold", "metric": "health_grade", "op": "==", "value": "red"},
             ],
         }  # fmt: skip
-        config_service.save(db, "alerts", rules, "tests")
+        config_service.save(db, "alerts", rules, live_server.users["admin"])
         db.commit()
     yield rules
     with Session(live_server.engine) as db:
-        config_service.save(db, "alerts", before, "tests")
+        config_service.save(db, "alerts", before, live_server.users["admin"])
         db.commit()
 
 

@@ -19,6 +19,7 @@ from tests.alerts.inbox_data import Crew, crew, make_alert
 
 __all__ = ["crew"]
 TODAY = date(2026, 3, 5)
+UNTIL = "2026-03-12"
 
 
 def _ids(db: Session, viewer, **kw) -> set[int]:
@@ -90,7 +91,7 @@ def test_acknowledge_then_snooze_then_resolve_each_leave_an_audit_entry(db: Sess
     assert row is not None and row.cooldown_until == date(2026, 4, 4)  # health_red cools down 30 days
     assert _audit(db, red) == [
         ("alert.acknowledge", crew.csm.id, {"state": "acknowledged"}),
-        ("alert.snooze", crew.manager.id, {"from": "acknowledged", "state": "snoozed", "until": "2026-03-12"}),  # noqa: E501
+        ("alert.snooze", crew.manager.id, {"from": "acknowledged", "state": "snoozed", "until": UNTIL}),
         (
             "alert.resolve",
             crew.csm.id,

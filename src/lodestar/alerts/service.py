@@ -92,7 +92,7 @@ def _reads(session: Session, rows: Sequence[tuple[Alert, Any]]) -> list[AlertRea
     ids = {alert.account_id for alert, _ in rows}
     names = accounts_service.account_names(session, ids)
     owners = {a: facts[0] for a, facts in accounts_service.owner_tier_stage(session, ids).items()}
-    people = {u.id: u.name for u in auth_service.list_users(session) if u.id in set(owners.values())}
+    people = user_names(session, set(owners.values()))
     rules = {r.key: r for r in rules_now(session).rules}
     out = []
     for alert, arr in rows:

@@ -108,8 +108,8 @@ def _option(node: Any, translate: Translate) -> Any:
     tag = next((p["const"] for p in (shaped.get("properties") or {}).values() if "const" in p), None)
     if tag is not None:
         shaped["title"] = translate(ENUM_LABELS.get(str(tag), str(tag)))
-    elif isinstance(shaped.get("type"), str):
-        shaped["title"] = translate(TYPE_LABELS.get(shaped["type"], shaped["type"]))
+    elif isinstance(kind := shaped.get("type"), str):
+        shaped["title"] = translate(TYPE_LABELS.get(kind, kind))
     return shaped
 
 
