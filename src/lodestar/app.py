@@ -231,9 +231,12 @@ def _mount_domains(app: FastAPI) -> None:
     """Every domain's JSON API under /api/v1 and its pages, and the hooks between domains."""
     from lodestar.accounts import api as accounts_api
     from lodestar.accounts import pages as accounts_pages
+    from lodestar.alerts import api as alerts_api
+    from lodestar.alerts import pages as alerts_pages
     from lodestar.auth import api as auth_api
     from lodestar.auth import pages as auth_pages
     from lodestar.cockpit import pages as cockpit_pages
+    from lodestar.config_editor import alerts_editor
     from lodestar.config_editor import pages as config_editor_pages
     from lodestar.contracts import api as contracts_api
     from lodestar.contracts import pages as contracts_pages
@@ -267,6 +270,7 @@ def _mount_domains(app: FastAPI) -> None:
         snapshots_api.router,
         health_api.router,
         sop_api.router,
+        alerts_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
@@ -282,4 +286,6 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(snapshots_pages.router)
     app.include_router(health_pages.router)
     app.include_router(config_editor_pages.router)
+    app.include_router(alerts_editor.router)  # the alert rules with the backtest of a rule as edited
     app.include_router(sop_pages.router)  # task inbox, SOP dashboard, playbook editor, account additions
+    app.include_router(alerts_pages.router)  # the alert inbox, an alert, the alert backtest

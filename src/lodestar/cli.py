@@ -11,6 +11,7 @@ import typer
 from sqlalchemy import Engine
 
 from lodestar import configuration  # noqa: F401  (registers every configuration kind)
+from lodestar.alerts.cli import alerts_app
 from lodestar.backup.cli import backup, restore
 from lodestar.cli_support import JsonOpt, emit, fail, migrated_engine, progress, settings_or_exit
 from lodestar.config.cli import config_app
@@ -37,6 +38,7 @@ app.command("import")(import_file)
 app.add_typer(backtest_app, name="backtest")
 app.add_typer(export_app, name="export")
 app.add_typer(sop_app, name="sop")
+app.add_typer(alerts_app, name="alerts")
 app.command("run")(run_snapshot)
 app.command("backup")(backup)
 app.command("restore")(restore)

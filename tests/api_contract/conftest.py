@@ -1,7 +1,7 @@
 """The whole app served by uvicorn on loopback (in this process) over a seeded company, once per backend.
 
 The world: an admin, a manager with one CSM, a CSM outside that team, a viewer; each CSM owns accounts
-with a contact, a contract, touches and SOP tasks; a write key for the Segment endpoints.
+with a contact, a contract, an open alert, touches and SOP tasks; a write key for the Segment endpoints.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from lodestar.auth.models import Role, User
 from lodestar.db.engine import session_factory
 from lodestar.events import service as events_service
 from lodestar.settings import load_settings
+from tests.alerts.inbox_data import make_alert
 from tests.conftest import wipe
 from tests.factories import make_account, make_contract, make_user
 
@@ -44,6 +45,7 @@ class Portfolio:
     contact: int
     contract: int
     token: int
+    alert: int = 0  # an open alert on the account (written as a row: raising alerts is the engine's job)
     task: int = 0  # set once the server runs: tasks come from a playbook started over HTTP
     touch: int = 0
 
@@ -76,7 +78,8 @@ def _portfolio(db: Session, owner: User, admin: User, name: str) -> Portfolio:
     )
     contract = make_contract(db, account, admin)
     token, _ = auth_service.create_api_token(db, owner, "second")
-    return Portfolio(account.id, contact.id, contract.id, token.id)
+    alert = make_alert(db, account, "health_red")
+    return Portfolio(account.id, contact.id, contract.id, token.id, alert.id)
 
 
 def seed_over_http(url: str, owner: dict[str, str], mine: Portfolio) -> None:
