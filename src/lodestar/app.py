@@ -145,28 +145,35 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(_error_body(request, "invalid_input", invalid), status_code=422)
 
 
-def _lifespan(scheduler: bool) -> Any:
-    """Starts the daily snapshot scheduler with the server (when asked) and stops it on shutdown."""
+def _lifespan(scheduler: bool, notify: bool) -> Any:
+    """Starts the daily snapshot scheduler and the notification worker with the server (when asked) and
+    stops them on shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from lodestar.notifications.worker import NotifyWorker
         from lodestar.pipeline.scheduler import DailyScheduler
 
-        thread = DailyScheduler(app.state.engine, app.state.settings) if scheduler else None
-        if thread:
+        threads: list[DailyScheduler | NotifyWorker] = []
+        if scheduler:
+            threads.append(DailyScheduler(app.state.engine, app.state.settings))
+        if notify:
+            threads.append(NotifyWorker(app.state.engine, app.state.settings))
+        for thread in threads:
             thread.start()
         yield
-        if thread:
+        for thread in threads:
             thread.stop()
 
     return lifespan
 
 
 def create_app(settings: Settings | None = None, scheduler: bool = False) -> FastAPI:
-    """Builds the web app for these settings (the process settings by default); `serve` adds the scheduler."""
+    """Builds the web app for these settings (the process settings by default); `serve` adds the scheduler
+    and the notification worker."""
     settings = settings or get_settings()
     app = FastAPI(
-        lifespan=_lifespan(scheduler and settings.snapshot_schedule),
+        lifespan=_lifespan(scheduler and settings.snapshot_schedule, scheduler and settings.notify_worker),
         title="Lodestar",
         version=__version__,
         docs_url=None,

@@ -17,7 +17,9 @@ from tests.notifications.receivers import receiving, smtp_server
 SECRET = "SECb6f0c2d1e9a84f7b93c5d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1"
 
 
-def _channel(db: Session, settings: Settings, kind: str, url: str, secret: str | None = None, **kw: object) -> None:
+def _channel(
+    db: Session, settings: Settings, kind: str, url: str, secret: str | None = None, **kw: object
+) -> None:
     data = ChannelCreate(key=f"team-{kind}", name=f"Team {kind}", kind=kind, url=url, secret=secret, **kw)  # type: ignore[arg-type]
     service.create_channel(db, data, None, settings.secret_key)
 
@@ -28,7 +30,9 @@ def test_signed_channels_pass_the_receivers_signature_check(
 ) -> None:
     with receiving(kind, SECRET) as rx:
         _channel(db, settings, kind, rx.url, SECRET, rate_per_minute=0)
-        written = service.notify(db, [notice(f"alert:{i}", channel_keys=[f"team-{kind}"]) for i in range(3)], settings)
+        written = service.notify(
+            db, [notice(f"alert:{i}", channel_keys=[f"team-{kind}"]) for i in range(3)], settings
+        )
         db.commit()
         tally = drain(worker, engine)
     assert (written, tally.sent, rx.refused, rx.duplicates) == (3, 3, [], 0)
@@ -89,7 +93,9 @@ def test_email_goes_over_smtp_in_each_persons_language_with_its_key(
     db: Session, engine: Engine, settings: Settings, people: People
 ) -> None:
     with smtp_server() as (inbox, port):
-        smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_from": "cs@example.com"})
+        smtp = settings.model_copy(
+            update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_from": "cs@example.com"}
+        )
         worker = Worker(engine, smtp)
         service.notify(db, [notice("alert:5", user_ids=[people.csm.id, people.zh.id])], smtp)
         db.commit()

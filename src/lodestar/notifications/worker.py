@@ -99,13 +99,14 @@ class Worker:
             self.wake_at = wait if self.wake_at is None else min(self.wake_at, wait)
         return max(0, min(left, self.settings.notify_batch))
 
-    def claim(self, now: datetime) -> list[Claim]:
+    def claim(self) -> list[Claim]:
         """Leases due messages of every lane whose head is due (one transaction)."""
         self.wake_at = None
         claims: list[Claim] = []
         spent: dict[str, int] = {}
         with unit_of_work(self.engine) as session:
             repository.take_write_lock(session)
+            now = utcnow()  # after the lock: a claim that waited for it must not lease from a past instant
             heads = repository.lane_heads(session, now, LANES_PER_CLAIM)
             if not heads:
                 return []
@@ -203,7 +204,7 @@ class Worker:
 
     def cycle(self) -> Tally:
         """One claim, its lanes delivered side by side."""
-        claims = self.claim(utcnow())
+        claims = self.claim()
         tally = Tally()
         for result in self.pool.map(self.deliver, claims):
             tally.add(result)
