@@ -254,6 +254,8 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.health import pages as health_pages
     from lodestar.imports import api as imports_api
     from lodestar.imports import pages as imports_pages
+    from lodestar.notifications import api as notifications_api
+    from lodestar.notifications import pages as notifications_pages
     from lodestar.portfolio import pages as portfolio_pages
     from lodestar.snapshots import api as snapshots_api
     from lodestar.snapshots import pages as snapshots_pages
@@ -274,6 +276,7 @@ def _mount_domains(app: FastAPI) -> None:
         snapshots_api.router,
         health_api.router,
         sop_api.router,
+        notifications_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
@@ -289,4 +292,5 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(snapshots_pages.router)
     app.include_router(health_pages.router)
     app.include_router(config_editor_pages.router)
+    app.include_router(notifications_pages.router)  # /me/notifications, /settings/channels, /settings/outbox
     app.include_router(sop_pages.router)  # task inbox, SOP dashboard, playbook editor, account additions

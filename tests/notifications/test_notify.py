@@ -107,7 +107,7 @@ def test_a_person_opts_in_to_a_chat_channel_and_named_channels_keep_their_own_fl
         (f"a:2:cs-ding:u{people.zh.id}", "cs-ding", people.zh.id),
     ]
     personal = outbox(engine)[1]
-    assert personal.locale == "zh_CN" and personal.body["markdown"]["text"].startswith(f"#### [警告]")
+    assert personal.locale == "zh_CN" and personal.body["markdown"]["text"].startswith("#### [警告]")
     assert f"@{people.zh.name}" in personal.body["markdown"]["text"]
 
 

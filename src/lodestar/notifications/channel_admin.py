@@ -115,7 +115,7 @@ def create_channel(session: Session, data: ChannelCreate, actor: User | None, se
     fields = data.model_dump()
     _check_sources(data.kind, fields, bool(data.url or data.url_env))
     if repository.channel_by_key(session, data.key):
-        raise Conflict(Text("key: a channel with the key %(key)s already exists", key=data.key))
+        raise Conflict(Text("the key %(key)s is taken by another channel", key=data.key))
     channel = Channel(
         key=data.key,
         name=data.name,

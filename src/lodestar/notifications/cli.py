@@ -75,7 +75,7 @@ def retry(
 
     if (message_id is None) == (not dead):
         fail("give a message id or --dead")
-    if dead:
+    if message_id is None:
         count = _in_session(lambda s, _: service.retry_dead(s, None))
     else:
         count = _in_session(lambda s, _: service.retry_message(s, message_id, None))

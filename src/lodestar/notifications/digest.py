@@ -63,8 +63,8 @@ def digest_notices(
         mine, todo = alerts_of.get(user_id, []), tasks_of.get(user_id, [])
         counts = {s: sum(t.section == s for t in todo) for s in ("overdue", "today", "upcoming")}
         title = Text(
-            "Your day: %(alerts)s new alerts, %(overdue)s overdue tasks, %(today)s due today, "
-            "%(upcoming)s coming up",
+            "Your day: new alerts %(alerts)s, overdue tasks %(overdue)s, due today %(today)s, "
+            "coming up %(upcoming)s",
             alerts=len(mine),
             **counts,
         )
