@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy import JSON, Table, and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,14 +54,45 @@ def preference(session: Session, user_id: int, channel_key: str) -> Preference |
     return session.scalar(query)
 
 
+COPY_FROM_ROWS = 500  # from this many rows PostgreSQL gets them by COPY: a huge multi-row INSERT's text
+# costs the driver more to build and parse than the database to write (see db/bulk.py)
+
+
 def insert_messages(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Inserts outbox rows in multi-row statements, skipping keys already there; how many were new."""
+    """Inserts outbox rows in input order (ids ascending), skipping keys already there; how many were new."""
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and len(rows) >= COPY_FROM_ROWS:
+        return _copy_messages(session, rows)
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
     return len(list(session.execute(statement.returning(OUTBOX.c.id), list(rows))))
+
+
+def _copy_messages(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO NOTHING in the rows' order."""
+    names = list(rows[0])
+    columns = ", ".join(f'"{n}"' for n in names)
+    stage = f"outbox_stage_{uuid.uuid4().hex[:12]}"
+    session.execute(text(f'CREATE TEMPORARY TABLE "{stage}" ON COMMIT DROP AS SELECT {columns} FROM '
+                         f'"{OUTBOX.name}" WITH NO DATA'))  # fmt: skip
+    session.execute(text(f'ALTER TABLE "{stage}" ADD COLUMN seq integer'))
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    json_columns = {n for n in names if isinstance(OUTBOX.c[n].type, JSON)}
+    with connection.cursor() as cursor, cursor.copy(f'COPY "{stage}" ({columns}, seq) FROM STDIN') as copy:
+        for seq, row in enumerate(rows):
+            copy.write_row([json.dumps(row[n]) if n in json_columns else row[n] for n in names] + [seq])
+    inserted = session.execute(
+        text(
+            f'INSERT INTO "{OUTBOX.name}" ({columns}) SELECT {columns} FROM "{stage}" ORDER BY seq '
+            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+        )
+    )
+    count = len(inserted.all())
+    session.execute(text(f'DROP TABLE "{stage}"'))
+    return count
 
 
 def status_counts(session: Session) -> dict[str, int]:
@@ -130,20 +163,16 @@ def take_write_lock(session: Session) -> None:
 def lane_heads(session: Session, now: datetime, lanes: int) -> list[tuple[Lane, int]]:
     """Each lane whose oldest pending message (the one that must go first) is due, oldest lanes first."""
     c = OUTBOX.c
-    heads = (
-        select(c.channel_key, c.user_id, func.min(c.id).label("head"))
-        .where(c.status == "pending")
-        .group_by(c.channel_key, c.user_id)
-        .subquery()
-    )
-    query = (
-        select(c.channel_key, c.user_id, c.id)
-        .join(heads, c.id == heads.c.head)
-        .where(_due(now))
-        .order_by(c.id)
-        .limit(lanes)
-    )
-    return [(Lane(k, u), int(i)) for k, u, i in session.execute(query)]
+    # Two plain queries rather than one join: fresh rows have no statistics yet, and PostgreSQL's planner
+    # then re-ran the grouping once per pending row (seconds for a few thousand).
+    query = select(c.channel_key, c.user_id, func.min(c.id)).where(c.status == "pending")
+    heads = {int(h): Lane(k, u) for k, u, h in session.execute(query.group_by(c.channel_key, c.user_id))}
+    due: list[int] = []
+    ids = sorted(heads)
+    for i in range(0, len(ids), 5000):
+        chunk = select(c.id).where(c.id.in_(ids[i : i + 5000]), _due(now)).order_by(c.id).limit(lanes)
+        due += list(session.scalars(chunk))
+    return [(heads[h], h) for h in sorted(due)[:lanes]]
 
 
 def lock_due_head(session: Session, head_id: int, now: datetime) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -99,15 +99,15 @@ class Worker:
             self.wake_at = wait if self.wake_at is None else min(self.wake_at, wait)
         return max(0, min(left, self.settings.notify_batch))
 
-    def claim(self) -> list[Claim]:
-        """Leases due messages of every lane whose head is due (one transaction)."""
+    def claim(self, lanes: int = LANES_PER_CLAIM) -> list[Claim]:
+        """Leases due messages of up to `lanes` lanes whose head is due (one transaction)."""
         self.wake_at = None
         claims: list[Claim] = []
         spent: dict[str, int] = {}
         with unit_of_work(self.engine) as session:
             repository.take_write_lock(session)
             now = utcnow()  # after the lock: a claim that waited for it must not lease from a past instant
-            heads = repository.lane_heads(session, now, LANES_PER_CLAIM)
+            heads = repository.lane_heads(session, now, lanes)
             if not heads:
                 return []
             channels = {c.key: c for c in repository.channels(session)}
@@ -204,20 +204,27 @@ class Worker:
 
     def cycle(self) -> Tally:
         """One claim, its lanes delivered side by side."""
-        claims = self.claim()
         tally = Tally()
-        for result in self.pool.map(self.deliver, claims):
+        for result in self.pool.map(self.deliver, self.claim()):
             tally.add(result)
         return tally
 
     def run_once(self) -> Tally:
-        """Delivers everything due now (and what falls due meanwhile), then returns."""
+        """Delivers everything due now (and what falls due meanwhile), then returns.
+
+        Lanes go to the threads as threads come free: a slow receiver holds one thread, never the others'
+        lanes (a lane in flight has its head leased, so a claim passes over it)."""
         tally = Tally()
+        running: set[Future[Tally]] = set()
         while True:
-            step = self.cycle()
-            tally.add(step)
-            if step.claimed == 0:
+            free = self.settings.notify_threads - len(running)
+            for claim in self.claim(free) if free > 0 else []:
+                running.add(self.pool.submit(self.deliver, claim))
+            if not running:
                 return tally
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                tally.add(future.result())
 
     def idle_wait_s(self) -> float:
         """How long to wait before looking again: the next due message or token, at most the poll time."""
