@@ -211,3 +211,24 @@ def test_a_worker_killed_mid_burst_loses_nothing_when_restarted(
     )
     assert accepted == keys  # nothing lost, nothing processed twice, in order
     assert killed_at < 600
+
+
+def test_a_paused_channel_keeps_its_messages_and_holds_back_no_other(
+    db: Session, engine: Engine, settings: Settings, worker: Worker
+) -> None:
+    with receiving("webhook") as rx:
+        for key in [f"paused-{i}" for i in range(6)] + ["live"]:
+            data = ChannelCreate(key=key, name=key, kind="webhook", url=rx.url)
+            service.create_channel(db, data, None, settings.secret_key)
+        for i in range(6):
+            _burst(db, settings, 2, channel=f"paused-{i}")
+        keys = _burst(db, settings, 3, channel="live")
+        channels = service.list_channels(db)
+        for channel in channels:
+            channel.enabled = channel.key == "live"
+        db.commit()
+        small = Worker(engine, settings.model_copy(update={"notify_threads": 1}))  # one lane at a time
+        tally = small.run_once()
+        small.close()
+    assert (tally.sent, rx.accepted_keys()) == (3, keys)
+    assert [m.status for m in outbox(engine)] == ["pending"] * 12 + ["sent"] * 3

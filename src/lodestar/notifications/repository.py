@@ -160,19 +160,22 @@ def take_write_lock(session: Session) -> None:
         session.execute(update(OUTBOX).where(OUTBOX.c.id == -1).values(attempts=OUTBOX.c.attempts))
 
 
-def lane_heads(session: Session, now: datetime, lanes: int) -> list[tuple[Lane, int]]:
-    """Each lane whose oldest pending message (the one that must go first) is due, oldest lanes first."""
+def lane_heads(session: Session, now: datetime, skip: Iterable[str] = ()) -> list[tuple[Lane, int]]:
+    """Each lane whose oldest pending message (the one that must go first) is due, oldest lanes first;
+    lanes of the channels in `skip` (paused, or out of tokens) left out."""
     c = OUTBOX.c
     # Two plain queries rather than one join: fresh rows have no statistics yet, and PostgreSQL's planner
     # then re-ran the grouping once per pending row (seconds for a few thousand).
     query = select(c.channel_key, c.user_id, func.min(c.id)).where(c.status == "pending")
+    skipped = sorted(set(skip))
+    if skipped:
+        query = query.where(c.channel_key.not_in(skipped))
     heads = {int(h): Lane(k, u) for k, u, h in session.execute(query.group_by(c.channel_key, c.user_id))}
     due: list[int] = []
     ids = sorted(heads)
     for i in range(0, len(ids), 5000):
-        chunk = select(c.id).where(c.id.in_(ids[i : i + 5000]), _due(now)).order_by(c.id).limit(lanes)
-        due += list(session.scalars(chunk))
-    return [(heads[h], h) for h in sorted(due)[:lanes]]
+        due += list(session.scalars(select(c.id).where(c.id.in_(ids[i : i + 5000]), _due(now))))
+    return [(heads[h], h) for h in sorted(due)]
 
 
 def lock_due_head(session: Session, head_id: int, now: datetime) -> bool:

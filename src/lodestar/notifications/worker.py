@@ -107,23 +107,22 @@ class Worker:
         with unit_of_work(self.engine) as session:
             repository.take_write_lock(session)
             now = utcnow()  # after the lock: a claim that waited for it must not lease from a past instant
-            heads = repository.lane_heads(session, now, lanes)
-            if not heads:
-                return []
             channels = {c.key: c for c in repository.channels(session)}
-            for lane, head in heads:
+            # A paused channel keeps its messages until it is resumed; one out of tokens waits for the next.
+            skip = {k for k, c in channels.items() if not c.enabled}
+            skip |= {k for k, c in channels.items() if self._allowance(k, c.rate_per_minute, spent) == 0}
+            for lane, head in repository.lane_heads(session, now, skip):
+                if len(claims) >= lanes:
+                    break
                 channel = channels.get(lane.channel_key)
-                if channel is not None and not channel.enabled:
-                    continue  # a disabled channel keeps its messages until it is enabled again
                 rate = channel.rate_per_minute if channel is not None else 0
                 limit = self._allowance(lane.channel_key, rate, spent)
                 if limit == 0 or not repository.lock_due_head(session, head, now):
                     continue
                 rows = repository.claim_lane(session, lane, head, now, limit, self.settings.notify_lease_s)
-                if not rows:
-                    continue
-                spent[lane.channel_key] = spent.get(lane.channel_key, 0) + len(rows)
-                claims.append(self._claim_of(lane, rows, channel))
+                if rows:
+                    spent[lane.channel_key] = spent.get(lane.channel_key, 0) + len(rows)
+                    claims.append(self._claim_of(lane, rows, channel))
         for key, count in spent.items():
             bucket = self.buckets.get(key)
             if bucket is not None:
@@ -227,12 +226,14 @@ class Worker:
                 tally.add(future.result())
 
     def idle_wait_s(self) -> float:
-        """How long to wait before looking again: the next due message or token, at most the poll time."""
+        """How long to wait before looking again: until the next message falls due or a rate-limited
+        channel has its next token, at most the poll time."""
         wait = self.settings.notify_poll_s
         with unit_of_work(self.engine) as session:
             due = repository.next_due_at(session)
-        if due is not None:
-            wait = min(wait, max(0.0, (due - utcnow()).total_seconds()))
+        ahead = (due - utcnow()).total_seconds() if due is not None else 0.0
+        if ahead > 0:  # (due already: it waits on a token, a paused channel or another worker's lease)
+            wait = min(wait, ahead)
         if self.wake_at is not None:
             wait = min(wait, max(0.0, self.wake_at - time.monotonic()))
         return max(wait, 0.01)
