@@ -164,6 +164,9 @@ def _lifespan(scheduler: bool, notify: bool) -> Any:
         yield
         for thread in threads:
             thread.stop()
+        for thread in threads:
+            if isinstance(thread, NotifyWorker):  # let a delivery in flight finish and be marked sent
+                thread.join(timeout=app.state.settings.notify_timeout_s + 5)
 
     return lifespan
 

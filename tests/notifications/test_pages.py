@@ -76,6 +76,17 @@ def test_an_admin_adds_tests_and_pauses_a_channel_without_seeing_its_secret_agai
     edit = page.get(f"/settings/channels/{channel.id}").text
     for html in (listed, edit):
         assert "0b8f3c2e" not in html and SECRET[:12] not in html
+    changed = {"csrf_token": _csrf(edit), "name": "CS 飞书群 2", "locale": "en", "min_severity": "critical",
+               "secret": "a-new-secret-0042", "rate_per_minute": "5", "enabled": "on"}  # fmt: skip
+    assert page.post(f"/settings/channels/{channel.id}", data=changed).status_code == 303
+    db.refresh(channel)
+    assert (channel.name, channel.locale, channel.min_severity, channel.rate_per_minute) == (
+        "CS 飞书群 2",
+        "en",
+        "critical",
+        5,
+    )
+    assert "••••0042" in page.get("/settings/channels").text
     bad = page.post("/settings/channels", data={**fields, "key": "other", "url": "not a url"})
     assert bad.status_code == 422 and 'data-field-error="url"' in bad.text and "not a url" not in bad.text
     taken = page.post("/settings/channels", data=fields)
