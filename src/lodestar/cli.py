@@ -18,6 +18,7 @@ from lodestar.config.cli import config_app
 from lodestar.events.cli import events_app, keys_app
 from lodestar.imports.cli import import_file
 from lodestar.kit.time import today_in
+from lodestar.notifications.cli import notify_app
 from lodestar.pipeline.cli import run as run_snapshot
 from lodestar.settings import Settings
 from lodestar.snapshots.cli import backtest_app, export_app
@@ -39,6 +40,7 @@ app.add_typer(backtest_app, name="backtest")
 app.add_typer(export_app, name="export")
 app.add_typer(sop_app, name="sop")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(notify_app, name="notify")
 app.command("run")(run_snapshot)
 app.command("backup")(backup)
 app.command("restore")(restore)

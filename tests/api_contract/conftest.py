@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
@@ -29,6 +29,10 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
 from lodestar.db.engine import session_factory
 from lodestar.events import service as events_service
+from lodestar.kit.text import Text
+from lodestar.notifications import service as notifications_service
+from lodestar.notifications.models import OutboxMessage
+from lodestar.notifications.schemas import ChannelCreate, Notice
 from lodestar.settings import load_settings
 from tests.alerts.inbox_data import make_alert
 from tests.conftest import wipe
@@ -63,6 +67,8 @@ class World:
     emails: dict[str, str] = field(default_factory=dict)
     write_key_id: int = 0
     app: FastAPI | None = None  # the served app, for its route table
+    channel_id: int = 0  # a notification channel (admins only) and a message of its outbox
+    message_id: int = 0
 
 
 def _free_port() -> int:
@@ -114,9 +120,23 @@ def seed(engine: Engine, url: str) -> World:
         mine = _portfolio(db, csm, admin, "mine")
         theirs = _portfolio(db, other, admin, "theirs")
         key, write_key = events_service.create_key(db, "fuzz")
+        channel_id, message_id = _notification_channel(db, admin)
         users = {role: u.id for role, u in people.items()}
         emails = {role: u.email for role, u in people.items()}
-        return World(url, headers, users, mine, theirs, write_key, emails, key.id)
+        return World(
+            url, headers, users, mine, theirs, write_key, emails, key.id, None, channel_id, message_id
+        )
+
+
+def _notification_channel(db: Session, admin: User) -> tuple[int, int]:
+    """A webhook channel (to a closed loopback port: a test message fails fast) and one outbox message."""
+    settings = load_settings()
+    data = ChannelCreate(key="team-hook", name="Team hook", kind="webhook", url="http://127.0.0.1:9/hook")
+    channel = notifications_service.create_channel(db, data, admin, settings.secret_key)
+    notice = Notice("seed:1", "warning", Text("Seeded notice"), [], "/accounts", channel_keys=[channel.key])
+    notifications_service.notify(db, [notice], settings)
+    message = db.scalars(select(OutboxMessage)).one()
+    return channel.id, message.id
 
 
 class LiveServer:

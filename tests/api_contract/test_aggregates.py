@@ -27,6 +27,8 @@ REFUSED = {  # company-wide figures (ingestion, model backtests, runs, users): a
     "/api/v1/write-keys", "/ingestion-status", "/health/backtest", "/settings/runs", "/settings/health",
     "/settings/playbooks", "/settings/write-keys", "/imports", "/settings/config", "/alerts/backtest",
     "/settings/alerts",
+    "/api/v1/notifications/channels", "/api/v1/notifications/outbox", "/settings/channels",
+    "/settings/outbox",
 }  # fmt: skip
 SCOPED = {  # figures or lists over the caller's own accounts and tasks
     "/api/v1/accounts", "/api/v1/tasks", "/api/v1/tasks/counts", "/api/v1/tokens", "/accounts", "/tasks",
@@ -35,6 +37,7 @@ SCOPED = {  # figures or lists over the caller's own accounts and tasks
 }  # fmt: skip
 NOT_AGGREGATES = {"/", "/login", "/accounts/new", "/api/v1/me", "/api/v1/playbooks", "/docs", "/healthz"}
 NOT_AGGREGATES |= {"/openapi.json", "/static", "/data-health"}  # the last: a redirect to /ingestion-status
+NOT_AGGREGATES |= {"/api/v1/notifications/preferences", "/me/notifications"}  # the caller's own choices
 
 
 def _get_routes(world: World) -> set[str]:

@@ -30,6 +30,8 @@ OBJECTS: dict[str, Callable[[World], int | str]] = {
     "user_id": lambda w: w.users["other_csm"],
     "key_id": lambda w: w.write_key_id,
     "ref": lambda w: w.write_key_id,
+    "channel_id": lambda w: w.channel_id,  # notification channels and the outbox: admins only
+    "message_id": lambda w: w.message_id,
 }
 NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}, /settings/config/{kind}: no object; refused as 403 below
 # What a CSM may never do, whoever owns the object: 403. Everything else answers 404.
@@ -42,6 +44,15 @@ ROLE_NEVER = {
     ("POST", "/settings/write-keys/{key_id}/revoke"),
     ("GET", "/settings/config/{kind}"),
     ("POST", "/settings/config/{kind}"),
+    ("GET", "/api/v1/notifications/channels/{channel_id}"),
+    ("PATCH", "/api/v1/notifications/channels/{channel_id}"),
+    ("POST", "/api/v1/notifications/channels/{channel_id}/test"),
+    ("POST", "/api/v1/notifications/outbox/{message_id}/retry"),
+    ("GET", "/settings/channels/{channel_id}"),
+    ("POST", "/settings/channels/{channel_id}"),
+    ("POST", "/settings/channels/{channel_id}/test"),
+    ("POST", "/settings/channels/{channel_id}/toggle"),
+    ("POST", "/settings/outbox/{message_id}/retry"),
 }
 TOUCH = {"kind": "call", "occurred_at": "2026-03-02T11:00:00+00:00", "subject": "HIJACKED"}
 JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -55,6 +66,7 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/accounts/{account_id}/playbooks"): {"playbook_key": "onboarding"},
     ("POST", "/api/v1/alerts/{alert_id}/snooze"): {"until": "2099-01-01"},
     ("POST", "/api/v1/alerts/{alert_id}/resolve"): {"reason": "HIJACKED"},
+    ("PATCH", "/api/v1/notifications/channels/{channel_id}"): {"name": "HIJACKED"},
 }
 FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/accounts/{account_id}/edit"): {"name": "HIJACKED"},
@@ -135,6 +147,8 @@ def _state(world: World) -> list[Any]:
         f"/api/v1/tasks?bucket=all&account_id={theirs.account}",
         f"/api/v1/users/{world.users['other_csm']}",
         "/api/v1/write-keys",
+        "/api/v1/notifications/channels",
+        "/api/v1/notifications/outbox",
     ]
     return [httpx.get(world.url + p, headers=admin).json() for p in paths]
 

@@ -28,6 +28,7 @@ ALLOWED = {
     "KPI", "IT", "CNY", "USD", "AUC", "Champion", "SSO", "OK", "h", "v", "KB", "MB", "MiB", "B",
     "YYYY", "DD", "HH", "default", "onboarding",  # date formats, the health models' names
     "English", "groupId", "web-app", "mobile-ios",  # each language named in itself; codes and examples
+    "Webhook", "Slack", "SMTP",  # as Chinese chat platforms and mail servers name them
 }  # fmt: skip
 DATA_COLUMNS = {
     "accounts": (

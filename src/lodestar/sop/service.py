@@ -3,7 +3,7 @@ the demo's bulk work and the e-mail digest. Everything else stays inside sop/.""
 
 from __future__ import annotations
 
-from lodestar.sop.tasks.digest import run_digest
+from lodestar.sop.tasks.digest import build_digests, run_digest
 from lodestar.sop.tasks.service import (
     after_snapshot,
     close_many,
@@ -17,6 +17,7 @@ from lodestar.sop.tasks.service import (
 
 __all__ = [
     "after_snapshot",
+    "build_digests",
     "close_many",
     "complete_tasks_proved_by",
     "expire_left_stages",
