@@ -145,28 +145,38 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(_error_body(request, "invalid_input", invalid), status_code=422)
 
 
-def _lifespan(scheduler: bool) -> Any:
-    """Starts the daily snapshot scheduler with the server (when asked) and stops it on shutdown."""
+def _lifespan(scheduler: bool, notify: bool) -> Any:
+    """Starts the daily snapshot scheduler and the notification worker with the server (when asked) and
+    stops them on shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from lodestar.notifications.worker import NotifyWorker
         from lodestar.pipeline.scheduler import DailyScheduler
 
-        thread = DailyScheduler(app.state.engine, app.state.settings) if scheduler else None
-        if thread:
+        threads: list[DailyScheduler | NotifyWorker] = []
+        if scheduler:
+            threads.append(DailyScheduler(app.state.engine, app.state.settings))
+        if notify:
+            threads.append(NotifyWorker(app.state.engine, app.state.settings))
+        for thread in threads:
             thread.start()
         yield
-        if thread:
+        for thread in threads:
             thread.stop()
+        for thread in threads:
+            if isinstance(thread, NotifyWorker):  # let a delivery in flight finish and be marked sent
+                thread.join(timeout=app.state.settings.notify_timeout_s + 5)
 
     return lifespan
 
 
 def create_app(settings: Settings | None = None, scheduler: bool = False) -> FastAPI:
-    """Builds the web app for these settings (the process settings by default); `serve` adds the scheduler."""
+    """Builds the web app for these settings (the process settings by default); `serve` adds the scheduler
+    and the notification worker."""
     settings = settings or get_settings()
     app = FastAPI(
-        lifespan=_lifespan(scheduler and settings.snapshot_schedule),
+        lifespan=_lifespan(scheduler and settings.snapshot_schedule, scheduler and settings.notify_worker),
         title="Lodestar",
         version=__version__,
         docs_url=None,
@@ -231,9 +241,12 @@ def _mount_domains(app: FastAPI) -> None:
     """Every domain's JSON API under /api/v1 and its pages, and the hooks between domains."""
     from lodestar.accounts import api as accounts_api
     from lodestar.accounts import pages as accounts_pages
+    from lodestar.alerts import api as alerts_api
+    from lodestar.alerts import pages as alerts_pages
     from lodestar.auth import api as auth_api
     from lodestar.auth import pages as auth_pages
     from lodestar.cockpit import pages as cockpit_pages
+    from lodestar.config_editor import alerts_editor
     from lodestar.config_editor import pages as config_editor_pages
     from lodestar.contracts import api as contracts_api
     from lodestar.contracts import pages as contracts_pages
@@ -247,6 +260,8 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.health import pages as health_pages
     from lodestar.imports import api as imports_api
     from lodestar.imports import pages as imports_pages
+    from lodestar.notifications import api as notifications_api
+    from lodestar.notifications import pages as notifications_pages
     from lodestar.portfolio import pages as portfolio_pages
     from lodestar.snapshots import api as snapshots_api
     from lodestar.snapshots import pages as snapshots_pages
@@ -267,6 +282,8 @@ def _mount_domains(app: FastAPI) -> None:
         snapshots_api.router,
         health_api.router,
         sop_api.router,
+        alerts_api.router,
+        notifications_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
@@ -282,4 +299,7 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(snapshots_pages.router)
     app.include_router(health_pages.router)
     app.include_router(config_editor_pages.router)
+    app.include_router(alerts_editor.router)  # the alert rules with the backtest of a rule as edited
+    app.include_router(notifications_pages.router)  # /me/notifications, /settings/channels, /settings/outbox
     app.include_router(sop_pages.router)  # task inbox, SOP dashboard, playbook editor, account additions
+    app.include_router(alerts_pages.router)  # the alert inbox, an alert, the alert backtest

@@ -12,12 +12,14 @@ from sqlalchemy import Engine
 
 from lodestar import configuration  # noqa: F401  (registers every configuration kind)
 from lodestar.alerts.backtest_cli import backtest_alerts
+from lodestar.alerts.cli import alerts_app
 from lodestar.backup.cli import backup, restore
 from lodestar.cli_support import JsonOpt, emit, fail, migrated_engine, progress, settings_or_exit
 from lodestar.config.cli import config_app
 from lodestar.events.cli import events_app, keys_app
 from lodestar.imports.cli import import_file
 from lodestar.kit.time import today_in
+from lodestar.notifications.cli import notify_app
 from lodestar.pipeline.cli import run as run_snapshot
 from lodestar.settings import Settings
 from lodestar.snapshots.cli import backtest_app, export_app
@@ -39,6 +41,8 @@ app.add_typer(backtest_app, name="backtest")
 backtest_app.command("alerts")(backtest_alerts)
 app.add_typer(export_app, name="export")
 app.add_typer(sop_app, name="sop")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(notify_app, name="notify")
 app.command("run")(run_snapshot)
 app.command("backup")(backup)
 app.command("restore")(restore)

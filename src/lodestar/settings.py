@@ -88,6 +88,35 @@ class Settings(BaseSettings):
     login_window_s: int = Field(
         900, gt=0, description="The sliding window of the sign-in limits, in seconds."
     )
+    # Notifications: the outbox worker (docs/notifications.md).
+    notify_worker: bool = Field(
+        True,
+        description="Deliver the notification outbox from `serve` (off when `lodestar notify work` runs).",
+    )
+    notify_max_attempts: int = Field(
+        12, ge=1, le=100, description="Failed deliveries of a message before it is parked as dead."
+    )
+    notify_backoff_base_s: float = Field(
+        10.0, gt=0, description="First retry delay in seconds; it doubles per attempt (full jitter)."
+    )
+    notify_backoff_cap_s: float = Field(
+        3600.0, gt=0, description="The longest wait between two attempts (and the most a Retry-After asks)."
+    )
+    notify_lease_s: float = Field(
+        120.0,
+        gt=0,
+        description="How long a worker holds the messages it claimed before another may take them.",
+    )
+    notify_poll_s: float = Field(
+        2.0, gt=0, description="How often an idle worker looks for due messages, in seconds."
+    )
+    notify_batch: int = Field(
+        200, ge=1, le=5000, description="Messages a worker claims per channel at a time."
+    )
+    notify_timeout_s: float = Field(
+        10.0, gt=0, description="Time limit of one delivery (HTTP request or SMTP exchange), in seconds."
+    )
+    notify_threads: int = Field(4, ge=1, le=32, description="Channels a worker delivers to at the same time.")
 
     @field_validator("database_url")
     @classmethod

@@ -35,7 +35,7 @@ def test_findings_raise_one_alert_each_with_severity_evidence_and_audit_and_a_re
     assert sorted(report.raised) == [x.id for x in raised] and report.signals == 2
     entries = db.scalars(select(AuditEntry).where(AuditEntry.action == "alert.raise")).all()
     assert sorted(e.entity_id for e in entries) == [x.id for x in raised]
-    assert all(e.actor_id is None and e.entity == "alert" for e in entries)
+    assert all(e.actor_id is None and e.entity == "alerts" for e in entries)
 
     again = raise_alerts(db, rules(), 3, DAY, found, present=True)
     assert (again.raised, again.seen, again.resolved, again.signals) == ([], 0, [], 0)

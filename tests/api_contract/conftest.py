@@ -1,7 +1,7 @@
 """The whole app served by uvicorn on loopback (in this process) over a seeded company, once per backend.
 
 The world: an admin, a manager with one CSM, a CSM outside that team, a viewer; each CSM owns accounts
-with a contact, a contract, touches and SOP tasks; a write key for the Segment endpoints.
+with a contact, a contract, an open alert, touches and SOP tasks; a write key for the Segment endpoints.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
@@ -29,7 +29,12 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
 from lodestar.db.engine import session_factory
 from lodestar.events import service as events_service
+from lodestar.kit.text import Text
+from lodestar.notifications import service as notifications_service
+from lodestar.notifications.models import OutboxMessage
+from lodestar.notifications.schemas import ChannelCreate, Notice
 from lodestar.settings import load_settings
+from tests.alerts.inbox_data import make_alert
 from tests.conftest import wipe
 from tests.factories import make_account, make_contract, make_user
 
@@ -44,6 +49,7 @@ class Portfolio:
     contact: int
     contract: int
     token: int
+    alert: int = 0  # an open alert on the account (written as a row: raising alerts is the engine's job)
     task: int = 0  # set once the server runs: tasks come from a playbook started over HTTP
     touch: int = 0
 
@@ -61,6 +67,8 @@ class World:
     emails: dict[str, str] = field(default_factory=dict)
     write_key_id: int = 0
     app: FastAPI | None = None  # the served app, for its route table
+    channel_id: int = 0  # a notification channel (admins only) and a message of its outbox
+    message_id: int = 0
 
 
 def _free_port() -> int:
@@ -76,7 +84,8 @@ def _portfolio(db: Session, owner: User, admin: User, name: str) -> Portfolio:
     )
     contract = make_contract(db, account, admin)
     token, _ = auth_service.create_api_token(db, owner, "second")
-    return Portfolio(account.id, contact.id, contract.id, token.id)
+    alert = make_alert(db, account, "health_red")
+    return Portfolio(account.id, contact.id, contract.id, token.id, alert.id)
 
 
 def seed_over_http(url: str, owner: dict[str, str], mine: Portfolio) -> None:
@@ -111,9 +120,23 @@ def seed(engine: Engine, url: str) -> World:
         mine = _portfolio(db, csm, admin, "mine")
         theirs = _portfolio(db, other, admin, "theirs")
         key, write_key = events_service.create_key(db, "fuzz")
+        channel_id, message_id = _notification_channel(db, admin)
         users = {role: u.id for role, u in people.items()}
         emails = {role: u.email for role, u in people.items()}
-        return World(url, headers, users, mine, theirs, write_key, emails, key.id)
+        return World(
+            url, headers, users, mine, theirs, write_key, emails, key.id, None, channel_id, message_id
+        )
+
+
+def _notification_channel(db: Session, admin: User) -> tuple[int, int]:
+    """A webhook channel (to a closed loopback port: a test message fails fast) and one outbox message."""
+    settings = load_settings()
+    data = ChannelCreate(key="team-hook", name="Team hook", kind="webhook", url="http://127.0.0.1:9/hook")
+    channel = notifications_service.create_channel(db, data, admin, settings.secret_key)
+    notice = Notice("seed:1", "warning", Text("Seeded notice"), [], "/accounts", channel_keys=[channel.key])
+    notifications_service.notify(db, [notice], settings)
+    message = db.scalars(select(OutboxMessage)).one()
+    return channel.id, message.id
 
 
 class LiveServer:

@@ -25,14 +25,19 @@ from tests.factories import make_account, make_user
 REFUSED = {  # company-wide figures (ingestion, model backtests, runs, users): admins (and managers) only
     "/api/v1/events/stats", "/api/v1/backtests", "/api/v1/snapshot-runs", "/api/v1/users",
     "/api/v1/write-keys", "/ingestion-status", "/health/backtest", "/settings/runs", "/settings/health",
-    "/settings/playbooks", "/settings/write-keys", "/imports", "/settings/config",
+    "/settings/playbooks", "/settings/write-keys", "/imports", "/settings/config", "/alerts/backtest",
+    "/settings/alerts",
+    "/api/v1/notifications/channels", "/api/v1/notifications/outbox", "/settings/channels",
+    "/settings/outbox",
 }  # fmt: skip
 SCOPED = {  # figures or lists over the caller's own accounts and tasks
     "/api/v1/accounts", "/api/v1/tasks", "/api/v1/tasks/counts", "/api/v1/tokens", "/accounts", "/tasks",
     "/tasks/badge", "/sop", "/sop/effectiveness", "/sop/performers", "/sop/shape", "/sop/missed", "/cockpit",
+    "/api/v1/alerts", "/api/v1/alerts/counts", "/alerts",
 }  # fmt: skip
 NOT_AGGREGATES = {"/", "/login", "/accounts/new", "/api/v1/me", "/api/v1/playbooks", "/docs", "/healthz"}
 NOT_AGGREGATES |= {"/openapi.json", "/static", "/data-health"}  # the last: a redirect to /ingestion-status
+NOT_AGGREGATES |= {"/api/v1/notifications/preferences", "/me/notifications"}  # the caller's own choices
 
 
 def _get_routes(world: World) -> set[str]:
@@ -74,6 +79,10 @@ def test_a_csms_counts_equal_the_admins_counts_over_the_csms_accounts(world: Wor
     counts = _json(world, "csm", "/api/v1/tasks/counts")
     own_open = _json(world, "admin", f"/api/v1/tasks?bucket=open&account_id={mine}")["total"]
     assert sum(counts.values()) == own_open > 0
+    alerts = _json(world, "admin", f"/api/v1/alerts?owner_id={world.users['csm']}")
+    assert _json(world, "csm", "/api/v1/alerts")["total"] == alerts["total"] == 1
+    counts = _json(world, "csm", "/api/v1/alerts/counts")
+    assert (counts["total"], counts["by_severity"]["critical"]) == (1, 1)
     tokens = _json(world, "csm", "/api/v1/tokens")
     assert {t["user_id"] for t in tokens} == {world.users["csm"]}
 

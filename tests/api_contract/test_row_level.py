@@ -25,10 +25,13 @@ OBJECTS: dict[str, Callable[[World], int | str]] = {
     "contact_id": lambda w: w.theirs.contact,
     "contract_id": lambda w: w.theirs.contract,
     "task_id": lambda w: w.theirs.task,
+    "alert_id": lambda w: w.theirs.alert,
     "token_id": lambda w: w.theirs.token,
     "user_id": lambda w: w.users["other_csm"],
     "key_id": lambda w: w.write_key_id,
     "ref": lambda w: w.write_key_id,
+    "channel_id": lambda w: w.channel_id,  # notification channels and the outbox: admins only
+    "message_id": lambda w: w.message_id,
 }
 NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}, /settings/config/{kind}: no object; refused as 403 below
 # What a CSM may never do, whoever owns the object: 403. Everything else answers 404.
@@ -41,6 +44,15 @@ ROLE_NEVER = {
     ("POST", "/settings/write-keys/{key_id}/revoke"),
     ("GET", "/settings/config/{kind}"),
     ("POST", "/settings/config/{kind}"),
+    ("GET", "/api/v1/notifications/channels/{channel_id}"),
+    ("PATCH", "/api/v1/notifications/channels/{channel_id}"),
+    ("POST", "/api/v1/notifications/channels/{channel_id}/test"),
+    ("POST", "/api/v1/notifications/outbox/{message_id}/retry"),
+    ("GET", "/settings/channels/{channel_id}"),
+    ("POST", "/settings/channels/{channel_id}"),
+    ("POST", "/settings/channels/{channel_id}/test"),
+    ("POST", "/settings/channels/{channel_id}/toggle"),
+    ("POST", "/settings/outbox/{message_id}/retry"),
 }
 TOUCH = {"kind": "call", "occurred_at": "2026-03-02T11:00:00+00:00", "subject": "HIJACKED"}
 JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -52,6 +64,9 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/tasks/{task_id}/skip"): {"reason": "HIJACKED"},
     ("POST", "/api/v1/accounts/{account_id}/touches"): TOUCH,
     ("POST", "/api/v1/accounts/{account_id}/playbooks"): {"playbook_key": "onboarding"},
+    ("POST", "/api/v1/alerts/{alert_id}/snooze"): {"until": "2099-01-01"},
+    ("POST", "/api/v1/alerts/{alert_id}/resolve"): {"reason": "HIJACKED"},
+    ("PATCH", "/api/v1/notifications/channels/{channel_id}"): {"name": "HIJACKED"},
 }
 FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/accounts/{account_id}/edit"): {"name": "HIJACKED"},
@@ -62,6 +77,8 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/accounts/{account_id}/playbooks"): {"playbook_key": "onboarding"},
     ("POST", "/tasks/{task_id}/complete"): {"checkbox": "on"},
     ("POST", "/tasks/{task_id}/skip"): {"reason": "HIJACKED"},
+    ("POST", "/alerts/{alert_id}/snooze"): {"until": "2099-01-01"},
+    ("POST", "/alerts/{alert_id}/resolve"): {"reason": "HIJACKED"},
 }
 
 
@@ -124,11 +141,14 @@ def _state(world: World) -> list[Any]:
         f"/api/v1/contacts/{theirs.contact}",
         f"/api/v1/contracts/{theirs.contract}",
         f"/api/v1/tasks/{theirs.task}",
+        f"/api/v1/alerts/{theirs.alert}",
         f"/api/v1/accounts/{theirs.account}/contacts",
         f"/api/v1/accounts/{theirs.account}/contracts",
         f"/api/v1/tasks?bucket=all&account_id={theirs.account}",
         f"/api/v1/users/{world.users['other_csm']}",
         "/api/v1/write-keys",
+        "/api/v1/notifications/channels",
+        "/api/v1/notifications/outbox",
     ]
     return [httpx.get(world.url + p, headers=admin).json() for p in paths]
 
@@ -191,3 +211,25 @@ def test_bulk_actions_on_another_csms_task_are_refused_and_change_nothing(world:
         assert f"task {theirs} not found" in page.get(answer.headers["location"]).text
     page.close()
     assert _state(world) == before
+
+
+def test_bulk_acknowledge_of_another_csms_alert_is_refused_and_changes_nothing(world: World) -> None:
+    # The alert ids travel in the body, so the path-driven probes above do not reach these two routes.
+    before = _state(world)
+    theirs, mine = world.theirs.alert, world.mine.alert
+    answer = httpx.post(
+        f"{world.url}/api/v1/alerts/bulk-acknowledge",
+        json={"alert_ids": [mine, theirs]},
+        headers=world.headers["csm"],
+    )
+    assert answer.status_code == 422
+    assert answer.json()["problems"] == [{"field": "alert_ids[1]", "message": f"alert {theirs} not found"}]
+    page = _signed_in(world, "csm")
+    form = {"alert_id": [str(mine), str(theirs)], "csrf_token": csrf_of(page.get("/alerts").text)}
+    refused = page.post("/alerts/bulk-acknowledge", data=form)
+    assert refused.status_code == 303
+    assert f"alert {theirs} not found" in page.get(refused.headers["location"]).text
+    page.close()
+    assert _state(world) == before
+    own = httpx.get(f"{world.url}/api/v1/alerts/{mine}", headers=world.headers["csm"]).json()
+    assert own["state"] == "open"  # the whole batch was refused, the CSM's own alert too

@@ -32,11 +32,51 @@ def _property_names(node: dict[str, Any]) -> set[str]:
 
 
 @pytest.mark.parametrize("name", sorted(KINDS))
-def test_the_schema_has_no_references_or_null_unions_left(name: str) -> None:
+def test_the_schema_has_no_references_but_recursive_ones_it_carries_nor_null_unions(name: str) -> None:
     schema = form_schema(KINDS[name].model, lambda text: text)
-    text = json.dumps(schema)
-    assert "$ref" not in text and "$defs" not in text
+    assert "$defs" not in json.dumps(schema)
+    refs = {n["$ref"] for n in _nodes(schema) if "$ref" in n}
+    carried = {f"#/definitions/{key}" for key in schema.get("definitions", {})}
+    assert refs <= carried  # only a definition the form reaches again from inside itself stays a reference
     assert not [n for n in _nodes(schema) if any(o.get("type") == "null" for o in n.get("anyOf", []))]
+    if name != "alerts":
+        assert refs == set() and "definitions" not in schema
+
+
+def test_a_condition_made_of_conditions_stays_a_reference_the_form_resolves() -> None:
+    schema = form_schema(KINDS["alerts"].model, translations("zh_CN").gettext)
+    assert set(schema["definitions"]) == {"AllOf", "AnyOf"}
+    when = schema["properties"]["rules"]["items"]["properties"]["when"]
+    titles = [o.get("title") for o in when["oneOf"]]
+    assert len(titles) == 12 and all(titles)
+    assert titles[0] == translations("zh_CN").gettext("Threshold") != "Threshold"
+    inner = when["oneOf"][10]["properties"]["conditions"]["items"]["oneOf"]
+    assert {"$ref": "#/definitions/AllOf"} in inner  # all(all(...)): a reference, not an endless schema
+    assert when["oneOf"][0]["properties"]["kind"]["options"] == {"hidden": True}
+
+
+def test_nested_conditions_survive_the_form_with_their_unticked_fields_made_whole() -> None:
+    kind = KINDS["alerts"]
+    rules = kind.default().model_dump(mode="json")
+    rules["rules"][0]["when"] = {
+        "kind": "all",
+        "conditions": [
+            {"kind": "threshold", "metric": "health_score", "op": "<", "value": 40},
+            {
+                "kind": "any",
+                "conditions": [{"kind": "absence", "days": 14}, {"kind": "rule", "rule": "health_drop"}],
+            },
+        ],
+    }
+    answer = without_nulls(rules)
+    del answer["rules"][0]["notify"]["manager_from"]  # the person unticked it
+    schema = form_schema(kind.model, lambda text: text)
+    again = kind.model.model_validate(made_whole(schema, answer))
+    assert again.rules[0].notify.manager_from is None
+    assert again.rules[0].when.model_dump(mode="json")["conditions"][1]["conditions"][1] == {
+        "kind": "rule",
+        "rule": "health_drop",
+    }
 
 
 @pytest.mark.parametrize("name", sorted(KINDS))

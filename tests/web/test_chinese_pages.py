@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from playwright.sync_api import Browser, Page
-from sqlalchemy import text
+from sqlalchemy import delete, text
 
+from lodestar.alerts.models import Alert
 from lodestar.auth.models import Role
 from lodestar.db.engine import session_factory
+from tests.alerts.inbox_data import BacktestCalls, backtest_calls, make_alert
 from tests.factories import PASSWORD, make_user
 from tests.live_server import Live
 
 pytestmark = pytest.mark.browser
+__all__ = ["backtest_calls"]
 
 # Product names, units, standard abbreviations and codes that stay as they are in a Chinese UI.
 ALLOWED = {
@@ -24,6 +28,7 @@ ALLOWED = {
     "KPI", "IT", "CNY", "USD", "AUC", "Champion", "SSO", "OK", "h", "v", "KB", "MB", "MiB", "B",
     "YYYY", "DD", "HH", "default", "onboarding",  # date formats, the health models' names
     "English", "groupId", "web-app", "mobile-ios",  # each language named in itself; codes and examples
+    "Webhook", "Slack", "SMTP",  # as Chinese chat platforms and mail servers name them
 }  # fmt: skip
 DATA_COLUMNS = {
     "accounts": (
@@ -44,6 +49,7 @@ DATA_COLUMNS = {
     # Task titles and playbook names are configuration text, shown as written when it has no Chinese.
     "tasks": ("title", "playbook_key", "step_key"),
     "playbook_runs": ("playbook_key",),
+    "alerts": ("resolve_reason",),  # what the person who resolved an alert wrote
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 EMAIL = re.compile(r"\S+@\S+")
@@ -83,6 +89,30 @@ def zh_page(browser: Browser, live_server: Live) -> Iterator[Page]:
     context.close()
 
 
+@pytest.fixture
+def alerts_to_read(live_server: Live, backtest_calls: BacktestCalls) -> Iterator[None]:
+    """Alerts on Aurora Retail (live and resolved, with evidence) for the inbox, an alert's page, the account
+    page and the cockpit; the backtest page shows fixed figures (what is checked here is the language)."""
+    account = live_server.accounts["Aurora Retail"]
+    with session_factory(live_server.engine)() as db:
+        snoozed = {"severity": "warning", "state": "snoozed", "snoozed_until": date(2099, 1, 1)}
+        resolved = {
+            "state": "resolved",
+            "resolved_on": date(2026, 3, 3),
+            "resolve_reason": "Fixed the integration",
+        }
+        made = [
+            make_alert(db, account, "health_red").id,
+            make_alert(db, account, "usage_drop", **snoozed).id,
+            make_alert(db, account, "ticket_spike", **resolved).id,
+        ]
+        db.commit()
+    yield
+    with session_factory(live_server.engine)() as db:
+        db.execute(delete(Alert).where(Alert.id.in_(made)))
+        db.commit()
+
+
 def _route(path: str) -> str:
     """A page's route with ids folded (/accounts/12/edit -> /accounts/N/edit): one visit per route."""
     return re.sub(r"/\d+", "/N", path.split("?")[0].split("#")[0])
@@ -113,7 +143,9 @@ def _english(page: Page, allowed: set[str]) -> list[str]:
     return sorted({w for w in WORD.findall(visible) if w not in allowed and w.strip("'’-") not in allowed})
 
 
-def test_every_page_reachable_from_the_navigation_reads_in_chinese(zh_page: Page, live_server: Live) -> None:
+def test_every_page_reachable_from_the_navigation_reads_in_chinese(
+    zh_page: Page, live_server: Live, alerts_to_read: None
+) -> None:
     allowed = ALLOWED | _data_words(live_server)
     start = ["/accounts", f"/accounts/{live_server.accounts['Aurora Retail']}", "/no-such-page"]
     zh_page.goto(f"{live_server.url}/accounts")
@@ -129,7 +161,9 @@ def test_every_page_reachable_from_the_navigation_reads_in_chinese(zh_page: Page
         words = _english(zh_page, allowed)
         if words:
             untranslated[path] = words
-        if path.startswith(("/settings", "/sop", "/accounts/", "/health", "/tasks")):  # one level deeper
+        if path.startswith(
+            ("/settings", "/sop", "/accounts/", "/health", "/tasks", "/alerts")
+        ):  # one level deeper
             queue += [h for h in _links(zh_page) if _route(h) not in seen]
     assert len(seen) >= 12, sorted(seen)
     report = "\n".join(f"{path}: {' '.join(words)}" for path, words in sorted(untranslated.items()))

@@ -27,7 +27,7 @@ from lodestar.kit.time import utcnow
 from lodestar.notifications import service as notifications_service
 from lodestar.sop import service as sop_service
 
-ENTITY = "alert"
+ENTITY = "alerts"  # as the inbox's own changes are recorded
 
 
 @dataclass

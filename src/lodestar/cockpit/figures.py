@@ -3,7 +3,8 @@
 One viewer and one set of owners (their own accounts, their team's, or the company's): summary figures,
 tasks due today and overdue work that still matters, the week's health movers, renewals in the window
 with ARR per currency, at-risk accounts with no touch inside their tier's check-in cadence, and per CSM the
-same figures in a line. Slots for what later issues bring: open alerts and renewal forecasts.
+same figures in a line, and the alerts that need attention. A slot for what a later issue brings: renewal
+forecasts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts import config_kind as tiers_kind
 from lodestar.accounts import service as accounts_service
+from lodestar.alerts import service as alerts_service
+from lodestar.alerts.inbox_schemas import AlertCounts
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
 from lodestar.contracts import service as contracts_service
@@ -72,8 +75,9 @@ class Cockpit:
     people: list[PersonLine] = field(default_factory=list)
     account_names: dict[int, str] = field(default_factory=dict)
     owner_names: dict[int, str] = field(default_factory=dict)
+    # The alerts that need attention (open or acknowledged) by severity, with the newest few.
+    open_alerts: AlertCounts | None = None
     # Slots for later issues: None hides the card; a list (even empty) shows it.
-    open_alerts: list[Any] | None = None
     renewal_forecasts: list[Any] | None = None
 
 
@@ -180,6 +184,7 @@ def build(
         untouched=untouched[:LIST_ROWS],
         untouched_count=len(untouched),
     )
+    cockpit.open_alerts = alerts_service.counts(session, viewer, owner_ids if person is not None else None)
     if cockpit.view in ("team", "company"):
         cockpit.people = _people(session, groups, stage_order, work, risky, untouched)
     wanted = {r.account_id for r in [*work.today, *work.overdue, *renewals]}

@@ -23,6 +23,7 @@ KIND_LABELS = {
     "tiers": N_("Tiers and service levels"),
     "metrics": N_("Metrics"),
     "sop": N_("Playbooks"),
+    "alerts": N_("Alert rules"),
 }
 
 FIELD_LABELS = {
@@ -55,7 +56,7 @@ FIELD_LABELS = {
     "custom": N_("Custom metrics"),
     "cx": N_("Customer experience (CX)"),
     "default_tier": N_("Default tier"),
-    "direction": N_("Better when"),
+    "direction": N_("Direction"),  # health: which way is better; alerts: which way the value moves
     "due_days": N_("Due after (days)"),
     "employees_at_least": N_("Employees at least"),
     "employees_below": N_("Employees below"),
@@ -129,6 +130,32 @@ FIELD_LABELS = {
     "win_back_days": N_("Win-back window (days)"),
     "window_days": N_("Window (days)"),
     "yellow": N_("Yellow from"),
+    # alert rules
+    "baseline_days": N_("Baseline (days)"),
+    "by": N_("By at least"),
+    "channels": N_("Channels"),
+    "conditions": N_("All of / any of these"),
+    "cooldown_days": N_("Cool-down (days)"),
+    "days": N_("Days"),
+    "description": N_("Description"),
+    "description_zh": N_("Description (Chinese)"),
+    "factor": N_("Times the usual rate"),
+    "manager_from": N_("Tell the manager from severity"),
+    "max_score": N_("Score at most"),
+    "min_tickets": N_("At least (tickets)"),
+    "notify": N_("Who is told"),
+    "owner": N_("Tell the account owner"),
+    "percent": N_("By at least (%)"),
+    "playbook": N_("Playbook to start"),
+    "regions": N_("Regions"),
+    "resolve_after_days": N_("Resolves itself after (days)"),
+    "roles": N_("Roles"),
+    "rule": N_("Rule"),
+    "scope": N_("Applies to accounts"),
+    "severity": N_("Severity"),
+    "tags": N_("Tags"),
+    "when": N_("Condition"),
+    "within_days": N_("Within (days)"),
 }
 
 ENUM_LABELS = {
@@ -187,6 +214,38 @@ ENUM_LABELS = {
     "visit": N_("Visit"),
     "yellow": N_("Yellow"),
     "zh_CN": N_("In Chinese"),
+    # alert rules: severities, comparisons, directions and the forms of a condition
+    "info": N_("Info"),
+    "warning": N_("Warning"),
+    "critical": N_("Critical"),
+    "<": N_("Below (<)"),
+    "<=": N_("At most (≤)"),
+    ">": N_("Above (>)"),
+    ">=": N_("At least (≥)"),
+    "==": N_("Equals (=)"),
+    "!=": N_("Not equal (≠)"),
+    "falls": N_("Falls"),
+    "rises": N_("Rises"),
+    "threshold": N_("Threshold"),
+    "change": N_("Change over a window"),
+    "swing": N_("Swing against its own baseline"),
+    "absence": N_("No activity"),
+    "contact_left": N_("A key contact left"),
+    "nps_detractor": N_("NPS detractor"),
+    "ticket_spike": N_("Ticket spike"),
+    "renewal_window": N_("Renewal window opened"),
+    "contract_ending": N_("Contract ending without a renewal"),
+    "rule": N_("Another rule holds"),
+    "all": N_("All of these"),
+    "any": N_("Any of these"),
+}
+
+# The form's title of a union's choice told apart only by its type (a threshold's number or word).
+TYPE_LABELS = {
+    "number": N_("Number"),
+    "string": N_("Text"),
+    "integer": N_("Whole number"),
+    "boolean": N_("Yes or no"),
 }
 
 # The accessible name of a field's opt-in checkbox ({{0}}: the field's title).

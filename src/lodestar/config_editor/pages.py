@@ -39,14 +39,16 @@ router = APIRouter(include_in_schema=False)
 MANAGERS_SAVE = frozenset({"health"})  # the kinds a manager may change, as on their own editors
 
 
-def _kind(name: str) -> ConfigKind:
+def kind_of(name: str) -> ConfigKind:
+    """The registered configuration kind of this name; NotFound otherwise."""
     kind = kind_named(name)
     if kind is None or kind not in configuration.KINDS:
         raise NotFound(f"no configuration kind {name!r}")
     return kind
 
 
-def _require_reader(user: User) -> None:
+def require_reader(user: User) -> None:
+    """Refuses anyone but admins and managers."""
     if user.role not in (Role.ADMIN, Role.MANAGER):
         raise PermissionDenied("only admins and managers can read the configuration")
 
@@ -56,11 +58,12 @@ def may_save(user: User, kind: str) -> bool:
     return user.role == Role.ADMIN or (user.role == Role.MANAGER and kind in MANAGERS_SAVE)
 
 
-def _yaml(data: Any) -> str:
+def as_yaml(data: Any) -> str:
+    """A configuration as the YAML view shows it."""
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def _page(
+def editor_context(
     request: Request,
     db: Db,
     user: User,
@@ -69,13 +72,13 @@ def _page(
     text: str,
     problems: list[FieldProblem] | None = None,
     checked: bool = False,
-    status_code: int = 200,
-) -> Response:
-    """The form and the YAML of one kind, with the problems of the last try or a clean check."""
+) -> dict[str, Any]:
+    """What a kind's editor shows: the form and the YAML, the versions, the problems of the last try or a
+    clean check."""
     translate = translations(locale_of(request)).gettext
     _, version = config_service.current(db, kind.name, kind.model)
     schema = titled(form_schema(kind.model, translate), translate(KIND_LABELS.get(kind.name, kind.name)))
-    context = {
+    return {
         "kind": kind.name,
         "kind_label": translate(KIND_LABELS.get(kind.name, kind.name)),
         "kinds": [(k.name, translate(KIND_LABELS.get(k.name, k.name))) for k in configuration.KINDS],
@@ -95,26 +98,41 @@ def _page(
         "checked": checked,
         "saved": request.query_params.get("saved"),
     }
+
+
+def _page(
+    request: Request,
+    db: Db,
+    user: User,
+    kind: ConfigKind,
+    value: Any,
+    text: str,
+    problems: list[FieldProblem] | None = None,
+    checked: bool = False,
+    status_code: int = 200,
+) -> Response:
+    """The form and the YAML of one kind, with the problems of the last try or a clean check."""
+    context = editor_context(request, db, user, kind, value, text, problems, checked)
     return render(request, "settings/config.html", context, status_code=status_code)
 
 
 @router.get("/settings/config")
 def config_index(user: PageUser) -> Response:
     """The configuration editors start with the first kind."""
-    _require_reader(user)
+    require_reader(user)
     return RedirectResponse(f"/settings/config/{configuration.KINDS[0].name}", status_code=303)
 
 
 @router.get("/settings/config/{kind}")
 def config_editor(request: Request, kind: str, user: PageUser, db: Db) -> Response:
     """One configuration kind as a form and as YAML (admins and managers)."""
-    _require_reader(user)
-    found = _kind(kind)
+    require_reader(user)
+    found = kind_of(kind)
     body, _ = config_service.current(db, found.name, found.model)
-    return _page(request, db, user, found, form_value(body), _yaml(body.model_dump(mode="json")))
+    return _page(request, db, user, found, form_value(body), as_yaml(body.model_dump(mode="json")))
 
 
-def _proposed(kind: ConfigKind, form: dict[str, str], schema: dict[str, Any]) -> Any:
+def proposed(kind: ConfigKind, form: dict[str, str], schema: dict[str, Any]) -> Any:
     """The posted body, from the form's JSON or from the YAML, whichever view was sent."""
     if form.get("source") == "yaml":
         return config_service.load_yaml(form.get("config_yaml", ""), kind.name)
@@ -129,8 +147,8 @@ def _proposed(kind: ConfigKind, form: dict[str, str], schema: dict[str, Any]) ->
 async def config_editor_post(request: Request, kind: str, user: PageUser, db: Db) -> Response:
     """Validates the proposed configuration, or saves it as a new version (unchanged: no new version)."""
     form = await read_form(request)
-    _require_reader(user)
-    return _answer(request, db, user, _kind(kind), form)
+    require_reader(user)
+    return _answer(request, db, user, kind_of(kind), form)
 
 
 def _answer(request: Request, db: Db, user: User, kind: ConfigKind, form: dict[str, str]) -> Response:
@@ -140,7 +158,7 @@ def _answer(request: Request, db: Db, user: User, kind: ConfigKind, form: dict[s
     schema = form_schema(kind.model, lambda text: text)
     data: Any = None
     try:
-        data = _proposed(kind, form, schema)
+        data = proposed(kind, form, schema)
         body: BaseModel = config_service.validated(db, kind.name, data)
         if form.get("action") == "save":
             number = config_service.save(db, kind.name, body.model_dump(mode="json"), user.email)
@@ -148,7 +166,7 @@ def _answer(request: Request, db: Db, user: User, kind: ConfigKind, form: dict[s
     except InvalidInput as exc:
         db.rollback()
         value = without_nulls(data) if isinstance(data, dict) else {}
-        text = form.get("config_yaml") if form.get("source") == "yaml" else _yaml(data)
+        text = form.get("config_yaml") if form.get("source") == "yaml" else as_yaml(data)
         return _page(request, db, user, kind, value, text or "", exc.problems, status_code=422)
     dumped = body.model_dump(mode="json")
-    return _page(request, db, user, kind, form_value(body), _yaml(dumped), checked=True)
+    return _page(request, db, user, kind, form_value(body), as_yaml(dumped), checked=True)

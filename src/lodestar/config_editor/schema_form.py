@@ -13,25 +13,44 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lodestar.config_editor.labels import ENUM_LABELS, FIELD_LABELS, N_, humanised
+from lodestar.config_editor.labels import ENUM_LABELS, FIELD_LABELS, N_, TYPE_LABELS, humanised
 
 Translate = Callable[[str], str]
 # The field that names an item of a list, in the order looked for (shown on the item's tab).
 NAMING_FIELDS = ("name", "key", "slug", "label", "metric", "tier", "stage", "title")
 NULLABLE = "x-nullable"  # marks a property the model allows to be null (the form's unticked checkbox)
+DEFINITIONS = "#/definitions/"  # where a recursive definition stays, referred to by `$ref`
 
 
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    """The schema with every `$ref` to `$defs` replaced by the definition it names."""
+def _inline(node: Any, defs: dict[str, Any], trail: tuple[str, ...], kept: set[str]) -> Any:
+    """The schema with every `$ref` to `$defs` replaced by the definition it names, except a reference back
+    to a definition it is already inside (a condition made of conditions): that one stays a `$ref` to the
+    schema's `definitions` (named in `kept`), which the form library resolves as the person goes deeper."""
     if isinstance(node, list):
-        return [_inline(item, defs) for item in node]
+        return [_inline(item, defs, trail, kept) for item in node]
     if not isinstance(node, dict):
         return node
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        merged = defs[ref.removeprefix("#/$defs/")] | {k: v for k, v in node.items() if k != "$ref"}
-        return _inline(merged, defs)
-    return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+        name = ref.removeprefix("#/$defs/")
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        if name in trail:
+            kept.add(name)
+            return {"$ref": f"{DEFINITIONS}{name}"} | rest
+        return _inline(defs[name] | rest, defs, (*trail, name), kept)
+    return {k: _inline(v, defs, trail, kept) for k, v in node.items() if k not in ("$defs", "discriminator")}
+
+
+def _inlined(raw: dict[str, Any]) -> dict[str, Any]:
+    """The whole schema inlined, with the recursive definitions it still names under `definitions`."""
+    defs: dict[str, Any] = raw.get("$defs", {})
+    kept: set[str] = set()
+    schema: dict[str, Any] = _inline(raw, defs, (), kept)
+    definitions: dict[str, Any] = {}
+    while kept - set(definitions):
+        name = sorted(kept - set(definitions))[0]
+        definitions[name] = _inline(defs[name], defs, (name,), kept)
+    return schema | ({"definitions": definitions} if definitions else {})
 
 
 def _without_null(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -58,6 +77,11 @@ def _shape(node: Any, translate: Translate, name: str | None = None) -> Any:
         out[NULLABLE] = True
     if "enum" in out:
         out["options"] = {"enum_titles": [translate(ENUM_LABELS.get(str(v), str(v))) for v in out["enum"]]}
+    if "const" in out:  # a union's tag (a condition's kind): set by the form, never typed
+        out["options"] = {"hidden": True}
+    for union in ("oneOf", "anyOf"):
+        if isinstance(out.get(union), list):
+            out[union] = [_option(option, translate) for option in out[union]]
     if "items" in out:
         item = _shape(out["items"], translate)
         item["title"] = translate(N_("Item"))
@@ -74,6 +98,19 @@ def _shape(node: Any, translate: Translate, name: str | None = None) -> Any:
         out["properties"] = shaped
         out["required"] = [key for key, value in shaped.items() if not value.get(NULLABLE)]
     return out
+
+
+def _option(node: Any, translate: Translate) -> Any:
+    """One choice of a union, titled for the form's switcher by its tag (a condition's kind) or its type."""
+    shaped = _shape(node, translate)
+    if not isinstance(shaped, dict) or "$ref" in shaped:
+        return shaped
+    tag = next((p["const"] for p in (shaped.get("properties") or {}).values() if "const" in p), None)
+    if tag is not None:
+        shaped["title"] = translate(ENUM_LABELS.get(str(tag), str(tag)))
+    elif isinstance(kind := shaped.get("type"), str):
+        shaped["title"] = translate(TYPE_LABELS.get(kind, kind))
+    return shaped
 
 
 def _header(props: dict[str, Any], translate: Translate) -> str:
@@ -107,8 +144,12 @@ def titles(schema: Any) -> dict[str, str]:
 
 def form_schema(model: type[BaseModel], translate: Translate) -> dict[str, Any]:
     """The JSON Schema of a configuration model, as the form editor draws it, in the reader's language."""
-    raw = model.model_json_schema()
-    return dict(_shape(_inline(raw, raw.get("$defs", {})), translate))
+    inlined = _inlined(model.model_json_schema())
+    definitions = inlined.pop("definitions", {})
+    shaped = dict(_shape(inlined, translate))
+    if definitions:
+        shaped["definitions"] = {name: _shape(d, translate) for name, d in definitions.items()}
+    return shaped
 
 
 def titled(schema: dict[str, Any], title: str) -> dict[str, Any]:
@@ -131,23 +172,42 @@ def without_nulls(value: Any) -> Any:
     return value
 
 
-def made_whole(schema: dict[str, Any], value: Any) -> Any:
+def made_whole(schema: dict[str, Any], value: Any, root: dict[str, Any] | None = None) -> Any:
     """The form's answer with every unticked optional field set to null, as the stored model has it.
 
     The form leaves an unticked field out; left out, Pydantic would take the field's default, which for
-    some fields is a value (an inactivity limit of 30 days) where the person meant "none".
+    some fields is a value (an inactivity limit of 30 days) where the person meant "none". A union's
+    answer is made whole by the choice its tag names; a recursive `$ref` by the definition it names.
     """
+    top = schema if root is None else root
+    schema = _branch(schema, value, top)
     if isinstance(value, list):
         items = schema.get("items", {})
-        return [made_whole(items, v) for v in value]
+        return [made_whole(items, v, top) for v in value]
     if not isinstance(value, dict):
         return value
     props: dict[str, Any] = schema.get("properties") or {}
     extra = schema.get("additionalProperties")
     whole = {
-        k: made_whole(props.get(k) or (extra if isinstance(extra, dict) else {}), v) for k, v in value.items()
+        k: made_whole(props.get(k) or (extra if isinstance(extra, dict) else {}), v, top)
+        for k, v in value.items()
     }
     for key, prop in props.items():
         if prop.get(NULLABLE) and key not in whole:
             whole[key] = None
     return whole
+
+
+def _branch(schema: dict[str, Any], value: Any, root: dict[str, Any]) -> dict[str, Any]:
+    """The schema that describes this value: a `$ref` resolved, a union's choice whose tags it carries."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(DEFINITIONS):
+        found = (root.get("definitions") or {}).get(ref.removeprefix(DEFINITIONS), {})
+        return _branch(found, value, root)
+    options = schema.get("oneOf")
+    if isinstance(options, list) and isinstance(value, dict):
+        for option in (_branch(o, value, root) for o in options):
+            tags = {k: p["const"] for k, p in (option.get("properties") or {}).items() if "const" in p}
+            if tags and all(value.get(k) == v for k, v in tags.items()):
+                return option
+    return schema

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from lodestar.accounts import service as accounts_service
 from lodestar.accounts.panels import profile_panel
+from lodestar.alerts import panels as alerts_panels
 from lodestar.auth.deps import PageUser
 from lodestar.contracts import service as contracts_service
 from lodestar.engagement.panels import engagement_panel
@@ -25,11 +26,14 @@ router = APIRouter(include_in_schema=False)
 @router.get("/accounts/{account_id}")
 def account_page(account_id: int, request: Request, user: PageUser, db: Db, today: Today) -> Response:
     """One account: health with its measures' thresholds, stage history, tier, profile, portrait, usage and
-    key-feature adoption, tickets with SLA states, NPS/CSAT answers, stakeholders, contracts, changes."""
+    key-feature adoption, tickets with SLA states, NPS/CSAT answers, alerts, stakeholders, contracts,
+    changes."""
     account = accounts_service.get_account(db, user, account_id)
     contracts = contracts_service.list_for_account(db, user, account_id)
     settings = request.app.state.settings
     chinese = locale_of(request) == "zh_CN"
+    alerts = alerts_panels.account_section(request, db, user, account_id)
+    feed = alerts_panels.feed_entries(db, [*alerts["live"], *alerts["past"]])
     context = {
         **profile_panel(db, user, account),
         **health_panel(db, settings, account),
@@ -41,6 +45,8 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db, toda
         "stage_labels": dict(lifecycle_kind.stage_labels(db, chinese)),
         # A measure without its own label shows a custom metric's display name in the reader's language.
         "metric_labels": metrics_kind.labels(metrics_kind.current(db)[0], chinese),
-        "sop": sop_panels.account_section(request, db, user, account),
+        "alerts_panel": alerts,
+        # The activity feed lives with SOP; the alerts raised and resolved join it from here.
+        "sop": sop_panels.account_section(request, db, user, account, extra_feed=feed),
     }
     return render(request, "accounts/detail.html", context)

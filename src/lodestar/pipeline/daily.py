@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from lodestar.alerts import snapshot_step as alerts_step
 from lodestar.analytics import snapshot_store
@@ -21,12 +22,13 @@ from lodestar.analytics.engines.engine import AnalyticsEngine, from_settings
 from lodestar.db.engine import unit_of_work
 from lodestar.kit.phases import PhaseClock
 from lodestar.kit.progress import Progress, silent
+from lodestar.notifications import service as notifications_service
+from lodestar.notifications.schemas import DigestTask, Notice
 from lodestar.settings import Settings
 from lodestar.snapshots import run_records
 from lodestar.snapshots import service as snapshots_service
 from lodestar.snapshots.models import SnapshotRun
 from lodestar.sop import service as sop_service
-from lodestar.sop.service import run_digest
 
 log = logging.getLogger("lodestar.snapshots")  # the logger name operators already filter on
 
@@ -96,10 +98,28 @@ def run_daily_if_due(engine: Engine, settings: Settings, now: datetime | None = 
         return None
 
 
-def send_digest(engine: Engine, settings: Settings, today: date) -> None:
-    """E-mails each person's task digest after the day's run (a failure is logged, not raised)."""
+def digest_tasks(session: Session, today: date) -> list[DigestTask]:
+    """Each person's due SOP tasks (overdue, due today, the next 7 days) as the digest takes them."""
+    return [
+        DigestTask(d.user_id, t["id"], section, t["title"], t["title_zh"], t["due_on"], t["account"])
+        for d in sop_service.build_digests(session, today)
+        for section, tasks in d.sections.items()
+        for t in tasks
+    ]
+
+
+def send_digest(engine: Engine, settings: Settings, today: date, alerts: Sequence[Notice] = ()) -> int:
+    """Writes each person's daily digest — the alerts handed in that name them, merged with their due SOP
+    tasks — to the notification outbox; the worker delivers it by their preferences. Once a day per person
+    (the digest's key names the date); a failure is logged, not raised. How many messages were written."""
     try:
-        _, sent = run_digest(engine, settings, today)
-        log.info("sent %d task digest(s)", sent)
+        with unit_of_work(engine) as session:
+            notices = notifications_service.digest_notices(
+                session, today, alerts, digest_tasks(session, today)
+            )
+            written = notifications_service.notify(session, notices, settings)
+        log.info("queued %d digest message(s) for %d person(s)", written, len(notices))
+        return written
     except Exception:
-        log.exception("task digest failed")
+        log.exception("daily digest failed")
+        return 0

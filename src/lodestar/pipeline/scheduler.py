@@ -27,12 +27,12 @@ class DailyScheduler(threading.Thread):
             except Exception:  # keep the scheduler alive; the run record holds the error
                 daily.log.exception("daily snapshot failed")
                 ran = None
-            if ran is not None and self.settings.smtp_host:
+            if ran is not None:
                 self.send_digest(ran.as_of)
             self.stopped.wait(self.every_s)
 
     def send_digest(self, today: date) -> None:
-        """E-mails each person's task digest after the day's snapshot (a failure is logged, not raised)."""
+        """Queues each person's daily digest after the day's snapshot (a failure is logged, not raised)."""
         daily.send_digest(self.engine, self.settings, today)
 
     def stop(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lodestar.sop.playbooks.triggers import AlertStart
 from lodestar.sop.tasks.alert_runs import start_alert_playbooks
-from lodestar.sop.tasks.digest import run_digest
+from lodestar.sop.tasks.digest import build_digests, run_digest
 from lodestar.sop.tasks.service import (
     after_snapshot,
     close_many,
@@ -20,6 +20,7 @@ from lodestar.sop.tasks.service import (
 __all__ = [
     "AlertStart",
     "after_snapshot",
+    "build_digests",
     "close_many",
     "complete_tasks_proved_by",
     "expire_left_stages",

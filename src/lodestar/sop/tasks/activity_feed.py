@@ -19,18 +19,24 @@ from lodestar.lifecycle import service as lifecycle_service
 from lodestar.sop.tasks import service as tasks_service
 from lodestar.sop.tasks.schemas import TaskRead
 
-EntryKind = Literal["touch", "run", "task_done", "task_skipped", "stage", "health"]
+# alert_*: entries the account page adds from the alerts (a domain above this one) through `extra`.
+EntryKind = Literal[
+    "touch", "run", "task_done", "task_skipped", "stage", "health", "alert_raised", "alert_resolved"
+]
 # A score move this large between two snapshots is worth a line even when the grade stays.
 BIG_SCORE_MOVE = 10.0
 TASKS_PER_ACCOUNT = 500
-# Same-day entries read in the order things happen: a stage change starts a playbook whose tasks get done.
+# Same-day entries read in the order things happen: a stage change or a health move raises an alert, which
+# starts a playbook whose tasks get done; an alert is resolved after the work.
 _SAME_DAY_ORDER: dict[str, int] = {
     "stage": 0,
     "health": 1,
-    "run": 2,
-    "touch": 3,
-    "task_done": 4,
-    "task_skipped": 4,
+    "alert_raised": 2,
+    "run": 3,
+    "touch": 4,
+    "task_done": 5,
+    "task_skipped": 5,
+    "alert_resolved": 6,
 }
 
 
@@ -138,9 +144,16 @@ def _health_entries(session: Session, account_id: int) -> list[FeedEntry]:
 
 
 def account_activity_feed(
-    session: Session, viewer: User, account_id: int, limit: int = 100, *, zone: tzinfo = UTC
+    session: Session,
+    viewer: User,
+    account_id: int,
+    limit: int = 100,
+    *,
+    zone: tzinfo = UTC,
+    extra: Iterable[FeedEntry] = (),
 ) -> list[FeedEntry]:
-    """Touches, tasks (started, done, skipped), stage and health changes of an account, newest first."""
+    """Touches, tasks (started, done, skipped), stage and health changes of an account, with the `extra`
+    entries a caller above adds (alerts), newest first."""
     accounts_service.get_account(session, viewer, account_id)  # NotFound unless the viewer may see it
     tasks, _ = tasks_service.list_tasks(
         session, viewer, bucket="all", account_id=account_id, limit=TASKS_PER_ACCOUNT
@@ -150,6 +163,7 @@ def account_activity_feed(
         *_task_entries(session, tasks, zone),
         *_stage_entries(session, account_id),
         *_health_entries(session, account_id),
+        *extra,
     ]
     entries.sort(key=FeedEntry.sort_key, reverse=True)
     return entries[:limit]

@@ -3,6 +3,7 @@ their form routes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -20,7 +21,7 @@ from lodestar.kit.time import today_in
 from lodestar.sop.playbooks import labels
 from lodestar.sop.playbooks import service as playbooks_service
 from lodestar.sop.tasks import service as tasks_service
-from lodestar.sop.tasks.activity_feed import account_activity_feed
+from lodestar.sop.tasks.activity_feed import FeedEntry, account_activity_feed
 from lodestar.sop.tasks.schemas import TaskRead
 from lodestar.web.deps import Db
 from lodestar.web.forms import read_form, validate
@@ -49,15 +50,20 @@ def _touch_steps(tasks: list[TaskRead], zh: bool) -> list[tuple[str, str]]:
     return sorted(steps.items(), key=lambda kv: kv[1])
 
 
-def account_section(request: Request, db: Db, user: User, account: Account) -> dict[str, Any]:
-    """The account page's SOP context: touch form, manual playbooks, open tasks and the activity feed."""
+def account_section(
+    request: Request, db: Db, user: User, account: Account, extra_feed: Iterable[FeedEntry] = ()
+) -> dict[str, Any]:
+    """The account page's SOP context: touch form, manual playbooks, open tasks and the activity feed (with
+    the entries of `extra_feed` the page adds from above, such as alerts)."""
     config, _ = playbooks_service.current_config(db)
     tasks, _ = tasks_service.list_tasks(db, user, bucket="open", account_id=account.id, limit=100)
     zh = labels.chinese(request)
     zone = request.app.state.settings.zone
     return {
         "tasks": tasks,
-        "activity_feed": account_activity_feed(db, user, account.id, FEED_LENGTH, zone=zone),
+        "activity_feed": account_activity_feed(
+            db, user, account.id, FEED_LENGTH, zone=zone, extra=extra_feed
+        ),
         "manual_playbooks": [p for p in config.playbooks if p.enabled and p.trigger.kind == "manual"],
         "playbook_labels": labels.playbook_labels(config, request),
         "touch_kinds": TOUCH_KINDS,

@@ -24,6 +24,7 @@
       disable_array_delete_all_rows: true,
       prompt_before_delete: false,
       no_additional_properties: true,
+      enforce_const: true,
       compact: false
     });
     // JSON Editor names its hidden labels by the field's path ("root[tiers][0][sla] opt-in"); a screen
@@ -39,12 +40,33 @@
         el.textContent = found[2] === "opt-in" ? setup.opt_in.replace("{{0}}", title) : title;
       });
     }
+    // A picker of the value's list items (the rule to backtest) follows the form as items are added,
+    // renamed or removed: <select data-config-list="rules" data-config-key="key" data-config-label="name">.
+    function refreshPickers() {
+      var value = editor.getValue() || {};
+      document.querySelectorAll("select[data-config-list]").forEach(function (select) {
+        var items = value[select.getAttribute("data-config-list")];
+        if (!Array.isArray(items)) return;
+        var key = select.getAttribute("data-config-key");
+        var label = select.getAttribute("data-config-label");
+        var chosen = select.value;
+        select.replaceChildren.apply(select, items.filter(function (item) { return item && item[key]; })
+          .map(function (item) {
+            var option = document.createElement("option");
+            option.value = item[key];
+            option.textContent = (item[label] || item[key]) + " (" + item[key] + ")";
+            option.selected = item[key] === chosen;
+            return option;
+          }));
+      });
+    }
     editor.on("ready", function () {
       if (setup.readonly) editor.disable();
       relabel();
+      refreshPickers();
       holder.setAttribute("data-ready", "true");
     });
-    editor.on("change", relabel);
+    editor.on("change", function () { relabel(); refreshPickers(); });
     var form = document.getElementById("config-form");
     form.addEventListener("submit", function () {
       document.getElementById("config-json").value = JSON.stringify(editor.getValue());

@@ -1,0 +1,1 @@
+"""The channel kinds: secrets kept sealed, each platform's signature, message format and delivery."""
