@@ -64,3 +64,32 @@ def test_the_notice_title_is_the_rules_configured_name_in_each_language(
     [notice] = told
     assert str(notice.title) == gettext_for("en")(notice.title) == "Health turned red"
     assert gettext_for("zh_CN")(notice.title) == "健康度转为红色"
+
+
+def test_new_alerts_reach_the_outbox_in_the_same_transaction_once(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import select
+
+    from lodestar.notifications.models import OutboxMessage
+    from lodestar.settings import get_settings
+
+    mail = get_settings().model_copy(update={"smtp_host": "127.0.0.1"})
+    monkeypatch.setattr(notifications_service, "get_settings", lambda: mail)
+    db, a, b = team.db, team.a.id, team.b.id
+    found = findings(("usage_drop", a, 21), ("health_red", b, 4))
+    raise_alerts(db, rules(), 1, DAY, found, True)
+    ids = {x.rule_key: x.id for x in alerts(db)}
+    rows = db.execute(select(OutboxMessage.alert_id, OutboxMessage.user_id, OutboxMessage.subject)).all()
+    assert sorted((r.alert_id, r.user_id) for r in rows) == sorted(
+        [
+            (ids["usage_drop"], team.csm.id),
+            (ids["health_red"], team.csm.id),
+            (ids["health_red"], team.manager.id),  # critical: the manager is told too
+        ]
+    )
+    assert all("Health turned red" in r.subject for r in rows if r.alert_id == ids["health_red"])
+    raise_alerts(db, rules(), 1, DAY + timedelta(days=1), found, True)
+    assert len(db.execute(select(OutboxMessage.id)).all()) == 3
+    db.rollback()  # the alerts and their messages go together
+    assert db.execute(select(OutboxMessage.id)).all() == [] and alerts(db) == []
