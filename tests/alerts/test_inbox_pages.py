@@ -169,6 +169,6 @@ def test_the_backtest_page_shows_each_rules_figures_to_leaders_only(
         backtest_calls.calls[-1]["horizon"] == 90 and str(backtest_calls.calls[-1]["start"]) == "2025-09-01"
     )
     rows = re.findall(r'<tr data-rule="(\w+)">', html)
-    assert rows[:2] == ["health_red", "health_drop"] and len(rows) == 9
+    assert rows[:2] == ["health_red", "health_drop"] and len(rows) == 10
     assert "76%" in html and "[64%, 86%]" in html and "74" in html
     assert client.get("/alerts/backtest?horizon=0").status_code == 422

@@ -81,7 +81,7 @@ def test_bad_rules_are_refused_with_their_path_and_nothing_is_saved(
 ) -> None:
     _sign_in(client, crew.admin)
     text, token = _edited_yaml(client)
-    bad = text.replace("metric: active_users_7d", "metric: no_such_metric")
+    bad = text.replace("metric: active_users_30d", "metric: no_such_metric")
     answer = client.post(
         "/settings/alerts", data={"source": "yaml", "config_yaml": bad, "action": "save", "csrf_token": token}
     )
