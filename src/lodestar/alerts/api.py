@@ -18,8 +18,10 @@ from lodestar.alerts.inbox_schemas import (
     SnoozeIn,
     StateFilter,
 )
+from lodestar.alerts.reasons import reason_shown
 from lodestar.alerts.schemas import Severity
 from lodestar.auth.deps import ApiUser
+from lodestar.kit.text import translate
 from lodestar.web.deps import Db, Today
 from lodestar.web.i18n import translations
 from lodestar.web.templating import locale_of
@@ -30,7 +32,17 @@ router = APIRouter(tags=["alerts"])
 def _worded(request: Request, alerts: list[AlertRead]) -> list[AlertRead]:
     """The alerts with their evidence in the caller's language."""
     gettext = translations(locale_of(request)).gettext
-    return [a.model_copy(update={"evidence_text": evidence_in(gettext, a.evidence)}) for a in alerts]
+    return [
+        a.model_copy(
+            update={
+                "evidence_text": evidence_in(gettext, a.evidence),
+                "resolve_reason": (
+                    translate(gettext, reason_shown(a.resolve_reason)) if a.resolve_reason else None
+                ),
+            }
+        )
+        for a in alerts
+    ]
 
 
 @router.get("/alerts", response_model=AlertPage, summary="List alerts")

@@ -15,6 +15,7 @@ from lodestar.alerts import service
 from lodestar.alerts.evidence_text import evidence_texts
 from lodestar.alerts.flash import FLASH, refusal
 from lodestar.alerts.inbox_schemas import AlertRead, StateFilter
+from lodestar.alerts.reasons import reason_shown
 from lodestar.alerts.schemas import SEVERITIES, Severity
 from lodestar.analytics import snapshot_store
 from lodestar.auth import service as auth_service
@@ -59,6 +60,7 @@ def _common(request: Request, user: User, today: date) -> dict[str, Any]:
         "today": today,
         "tomorrow": today + timedelta(days=1),
         "evidence": evidence_texts,
+        "reason": reason_shown,
         "flash": request.session.pop(FLASH, None),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }

@@ -13,6 +13,7 @@ from lodestar.alerts import service
 from lodestar.alerts.evidence_text import evidence_texts
 from lodestar.alerts.flash import FLASH
 from lodestar.alerts.inbox_schemas import AlertRead
+from lodestar.alerts.reasons import reason_shown
 from lodestar.auth.models import Role, User
 from lodestar.sop.tasks.activity_feed import FeedEntry
 from lodestar.web.templating import locale_of
@@ -31,6 +32,7 @@ def account_section(request: Request, db: Session, user: User, account_id: int) 
         "can_act": user.role != Role.VIEWER,
         "tomorrow": today + timedelta(days=1),
         "evidence": evidence_texts,
+        "reason": reason_shown,
         "flash": request.session.pop(FLASH, None),
     }
 

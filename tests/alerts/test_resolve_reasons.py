@@ -1,0 +1,51 @@
+"""An alert that resolved by itself shows why in the reader's language; a person's own reason stays as written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from lodestar.alerts.reasons import cleared, rule_gone
+from lodestar.app import create_app
+from lodestar.settings import load_settings
+from tests.alerts.inbox_data import Crew, crew, make_alert
+from tests.api_fixtures import quick_password_hashes
+from tests.factories import PASSWORD
+from tests.live_server import csrf_of
+
+__all__ = ["crew", "quick_password_hashes"]
+
+
+@pytest.fixture
+def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(load_settings(database_url=db_url, data_dir=tmp_path))
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+def _chinese_csm(client: TestClient, crew: Crew) -> None:
+    token = csrf_of(client.get("/login").text)
+    client.post("/login", data={"email": crew.csm.email, "password": PASSWORD, "csrf_token": token})
+    page = client.get("/alerts").text
+    client.post("/language", data={"locale": "zh_CN", "next": "/alerts", "csrf_token": csrf_of(page)})
+
+
+def test_automatic_reasons_read_in_chinese_on_the_page_and_in_the_api(
+    client: TestClient, crew: Crew, db: Session
+) -> None:
+    resolved = {"state": "resolved", "resolved_on": date(2026, 3, 20)}
+    by_itself = make_alert(db, crew.mine, "no_activity", resolve_reason=str(cleared(14)), **resolved).id
+    rule_off = make_alert(db, crew.mine, "nps_detractor", resolve_reason=str(rule_gone()), **resolved).id
+    db.commit()
+    _chinese_csm(client, crew)
+    page = client.get(f"/alerts/{by_itself}").text
+    assert "条件已连续 14 天不成立" in page and "condition cleared" not in page
+    answers = {a["id"]: a["resolve_reason"] for a in client.get("/api/v1/alerts?state=resolved").json()["items"]}
+    assert answers[by_itself] == "条件已连续 14 天不成立"
+    assert answers[rule_off] == "规则已删除或停用"
+    assert answers[crew.alerts["old"]] == "Fixed the integration"  # a person's words are not translated
