@@ -1,4 +1,4 @@
-"""An alert that resolved by itself shows why in the reader's language; a person's own reason stays as written."""
+"""An alert resolved by itself says why in the reader's language; a person's own reason stays as written."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def test_automatic_reasons_read_in_chinese_on_the_page_and_in_the_api(
     _chinese_csm(client, crew)
     page = client.get(f"/alerts/{by_itself}").text
     assert "条件已连续 14 天不成立" in page and "condition cleared" not in page
-    answers = {a["id"]: a["resolve_reason"] for a in client.get("/api/v1/alerts?state=resolved").json()["items"]}
+    listed = client.get("/api/v1/alerts?state=resolved").json()["items"]
+    answers = {a["id"]: a["resolve_reason"] for a in listed}
     assert answers[by_itself] == "条件已连续 14 天不成立"
     assert answers[rule_off] == "规则已删除或停用"
     assert answers[crew.alerts["old"]] == "Fixed the integration"  # a person's words are not translated
