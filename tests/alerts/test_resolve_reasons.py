@@ -45,6 +45,8 @@ def test_automatic_reasons_read_in_chinese_on_the_page_and_in_the_api(
     _chinese_csm(client, crew)
     page = client.get(f"/alerts/{by_itself}").text
     assert "条件已连续 14 天不成立" in page and "condition cleared" not in page
+    account_page = client.get(f"/accounts/{crew.mine.id}").text
+    assert "规则已删除或停用" in account_page and "rule removed" not in account_page
     listed = client.get("/api/v1/alerts?state=resolved").json()["items"]
     answers = {a["id"]: a["resolve_reason"] for a in listed}
     assert answers[by_itself] == "条件已连续 14 天不成立"
