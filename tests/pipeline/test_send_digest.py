@@ -15,6 +15,7 @@ from lodestar.notifications.worker import Worker
 from lodestar.pipeline.daily import send_digest
 from lodestar.settings import load_settings
 from lodestar.sop.tasks import service
+from tests.alerts.inbox_data import make_alert
 from tests.notifications.receivers import smtp_server
 from tests.sop.conftest import DAY, Crew, crew, entry, quick_password_hashes
 
@@ -62,3 +63,26 @@ def test_each_person_gets_one_digest_of_their_alerts_and_due_tasks(
         "new alerts 1, overdue tasks 0, due today 0, coming up 0"
     )
     assert "续费评估" in mail[crew.outsider.email].get_content()
+
+
+def test_the_digest_gathers_the_live_alerts_raised_today_by_itself(
+    db: Session, crew: Crew, engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    today = DAY + timedelta(days=5)
+    make_alert(db, crew.mine, "health_red", raised_on=today)
+    make_alert(db, crew.mine, "usage_drop", severity="warning", raised_on=today - timedelta(days=1))
+    make_alert(db, crew.mine, "no_activity", severity="warning", raised_on=today, state="resolved")
+    db.commit()
+    with smtp_server() as (inbox, port):
+        settings = load_settings(
+            database_url=db_url, data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=port
+        )
+        assert send_digest(engine, settings, today) == 2  # the owner and, for a critical alert, the manager
+        worker = Worker(engine, settings)
+        assert worker.run_once().sent == 2
+        worker.close()
+    mail = {m["To"]: m for m in inbox.messages}
+    body = mail[crew.csm.email].get_content()
+    assert "  - Critical: Health turned red" in body
+    assert "Active users fell" not in body and "No activity" not in body  # yesterday's, and a resolved one
+    assert mail[crew.manager.email]["Subject"].strip().startswith("[Critical] Your day: new alerts 1")

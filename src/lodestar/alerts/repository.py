@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Subquery, case, func, select
@@ -95,3 +96,9 @@ def counts_by_severity(session: Session, flt: AlertFilter) -> dict[tuple[str, st
         .group_by(Alert.severity, Alert.state)
     )
     return {(sev, state): int(n) for sev, state, n in session.execute(stmt)}
+
+
+def live_raised_since(session: Session, day: date) -> list[Alert]:
+    """The live alerts raised on or after `day`, oldest first."""
+    stmt = select(Alert).where(Alert.state.in_(LIVE_STATES), Alert.raised_on >= day).order_by(Alert.id)
+    return list(session.scalars(stmt))

@@ -22,6 +22,7 @@ from lodestar.alerts.inbox_schemas import (
     StateFilter,
 )
 from lodestar.alerts.models import LIVE_STATES, Alert, AlertState
+from lodestar.alerts.notices import NewAlert, build_notices
 from lodestar.alerts.repository import AWAKE_STATES, AlertFilter
 from lodestar.alerts.schemas import SEVERITIES, AlertRule, AlertRules, Condition
 from lodestar.auth import service as auth_service
@@ -30,6 +31,7 @@ from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, Permission
 from lodestar.kit.progress import Progress, silent
 from lodestar.kit.text import Text
 from lodestar.kit.time import today_in, utcnow
+from lodestar.notifications.schemas import Notice
 from lodestar.settings import get_settings
 
 NEWEST = 5  # alerts the cockpit lists under its counts
@@ -364,3 +366,12 @@ def backtest_rule(
     if figures is None:
         raise InvalidInput.one("rule", Text("rule %(key)s could not be measured", key=key))
     return figures
+
+
+def digest_notices_since(session: Session, day: date) -> list[Notice]:
+    """Notices of the live alerts raised on or after `day`, for the daily digest (which merges them with
+    each person's due tasks; people who chose the digest get their alerts only there)."""
+    rules = {r.key: r for r in rules_now(session).rules}
+    rows = [a for a in repository.live_raised_since(session, day) if a.rule_key in rules]
+    alerts = [NewAlert(a.id, a.rule_key, a.account_id, a.severity, a.evidence) for a in rows]
+    return build_notices(session, rules, alerts)

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from lodestar.alerts import service as alerts_service
 from lodestar.alerts import snapshot_step as alerts_step
 from lodestar.analytics import snapshot_store
 from lodestar.analytics.engines.engine import AnalyticsEngine, from_settings
@@ -108,12 +109,17 @@ def digest_tasks(session: Session, today: date) -> list[DigestTask]:
     ]
 
 
-def send_digest(engine: Engine, settings: Settings, today: date, alerts: Sequence[Notice] = ()) -> int:
-    """Writes each person's daily digest — the alerts handed in that name them, merged with their due SOP
-    tasks — to the notification outbox; the worker delivers it by their preferences. Once a day per person
-    (the digest's key names the date); a failure is logged, not raised. How many messages were written."""
+def send_digest(
+    engine: Engine, settings: Settings, today: date, alerts: Sequence[Notice] | None = None
+) -> int:
+    """Writes each person's daily digest — the alerts that name them (by default the live ones raised
+    today), merged with their due SOP tasks — to the notification outbox; the worker delivers it by their
+    preferences. Once a day per person (the digest's key names the date); a failure is logged, not raised.
+    How many messages were written."""
     try:
         with unit_of_work(engine) as session:
+            if alerts is None:
+                alerts = alerts_service.digest_notices_since(session, today)
             notices = notifications_service.digest_notices(
                 session, today, alerts, digest_tasks(session, today)
             )
