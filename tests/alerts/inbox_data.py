@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -10,15 +13,18 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account
 from lodestar.alerts.models import Alert
 from lodestar.analytics import snapshot_store
 from lodestar.auth.models import Role, User
+from lodestar.contracts.models import Contract
 from lodestar.kit.time import today_in
 from lodestar.settings import load_settings
 from tests.factories import make_account, make_contract, make_user
+from tests.live_server import Live
 
 RAISED = date(2026, 3, 2)
 # Evidence as the engine stores it: a sentence whose values may be sentences (a metric's label).
@@ -136,22 +142,28 @@ HISTORY_SCHEMA = pa.schema(
 )
 
 
-def history_dates(today: date) -> list[date]:
-    """The snapshot dates of write_history, oldest first."""
-    return [today - timedelta(days=120 - 7 * week) for week in range(HISTORY_WEEKS)]
+def history_dates(today: date, last_days_ago: int = 99) -> list[date]:
+    """The snapshot dates of write_history, oldest first: weekly up to last_days_ago before today."""
+    return [today - timedelta(days=last_days_ago + 7 * (HISTORY_WEEKS - 1 - w)) for w in range(HISTORY_WEEKS)]
+
+
+def write_snapshots(root: Path, days: list[date], accounts: dict[str, int]) -> None:
+    """The four weekly snapshots of HISTORY_VALUES under root, for the accounts standing for mine, mates and
+    theirs."""
+    for week, day in enumerate(days):
+        rows = [
+            {"score": 80.0, "grade": "green", "active_users_30d": 20, "days_since_last_activity": 1}
+            | HISTORY_VALUES.get((name, week), {})
+            | {"account_id": account_id, "stage": "maturity"}
+            for name, account_id in accounts.items()
+        ]
+        snapshot_store.write(root, day, pa.Table.from_pylist(rows, schema=HISTORY_SCHEMA))
 
 
 def write_history(db: Session, crew: Crew, root: Path, today: date) -> None:
     """The crew's four weekly snapshots under root and Mate Ltd's churned contract (committed)."""
-    accounts = {"mine": crew.mine, "mates": crew.mates, "theirs": crew.theirs}
-    for week, day in enumerate(history_dates(today)):
-        rows = [
-            {"score": 80.0, "grade": "green", "active_users_30d": 20, "days_since_last_activity": 1}
-            | HISTORY_VALUES.get((name, week), {})
-            | {"account_id": account.id, "stage": "maturity"}
-            for name, account in accounts.items()
-        ]
-        snapshot_store.write(root, day, pa.Table.from_pylist(rows, schema=HISTORY_SCHEMA))
+    accounts = {"mine": crew.mine.id, "mates": crew.mates.id, "theirs": crew.theirs.id}
+    write_snapshots(root, history_dates(today), accounts)
     make_contract(
         db,
         crew.mates,
@@ -170,3 +182,27 @@ def history(db: Session, crew: Crew, tmp_path: Path) -> list[date]:
     today = today_in(load_settings().zone)
     write_history(db, crew, tmp_path / "snapshots", today)
     return history_dates(today)
+
+
+@contextmanager
+def live_history(live_server: Live, last_days_ago: int = 99) -> Iterator[list[date]]:
+    """write_snapshots into the live server's store for Chen's accounts (Aurora Retail as mine, Birch
+    Logistics as mates, Cobalt Health as theirs), Birch's contract churned 60 days before today; both
+    undone afterwards. Yields the snapshot dates."""
+    assert live_server.data_dir is not None
+    today, root = today_in(load_settings().zone), live_server.data_dir / "snapshots"
+    days = history_dates(today, last_days_ago)
+    names = {"mine": "Aurora Retail", "mates": "Birch Logistics", "theirs": "Cobalt Health"}
+    write_snapshots(root, days, {k: live_server.accounts[n] for k, n in names.items()})
+    birch = update(Contract).where(Contract.account_id == live_server.accounts["Birch Logistics"])
+    with Session(live_server.engine) as db:
+        db.execute(birch.values(churned_on=today - timedelta(days=60)))
+        db.commit()
+    try:
+        yield days
+    finally:
+        with Session(live_server.engine) as db:
+            db.execute(birch.values(churned_on=None))
+            db.commit()
+        for day in days:
+            shutil.rmtree(snapshot_store.folder(root, day))
