@@ -4,7 +4,6 @@ auto-resolve), then recall, precision, lead time and noise per rule and for any 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
-from lodestar.alerts import signal_history
 from lodestar.alerts.backtest import backtest_rules
 from lodestar.alerts.episode_simulation import day_numbers, simulate
 from lodestar.alerts.schemas import AlertRules
@@ -31,10 +28,29 @@ __all__ = ["team"]
 D0 = date(2026, 1, 5)
 WEEKLY = [D0 + timedelta(days=7 * i) for i in range(11)]
 TODAY = date(2027, 1, 1)
+SNAPSHOT = pa.schema(
+    [
+        ("account_id", pa.int64()),
+        ("stage", pa.string()),
+        ("co_score", pa.float64()),
+        ("cx_score", pa.float64()),
+        ("grade", pa.string()),
+        ("days_since_last_activity", pa.int64()),
+    ]
+)
+
+
+# What r1, r2 and r3 watch: columns of the snapshots the company fixture writes (no default rule reads them).
+WHEN = {
+    "r1": {"kind": "threshold", "metric": "co_score", "op": "<", "value": 40},
+    "r2": {"kind": "threshold", "metric": "cx_score", "op": "<", "value": 40},
+    "r3": {"kind": "threshold", "metric": "co_score", "op": "<", "value": 30},
+}
+HEALTH_BELOW_40 = {"kind": "threshold", "metric": "health_score", "op": "<", "value": 40}
 
 
 def _rules(*specs: tuple[str, str, int, int]) -> AlertRules:
-    """Rules of (key, severity, resolve_after_days, cooldown_days), each a health threshold."""
+    """Rules of (key, severity, resolve_after_days, cooldown_days), each a threshold (WHEN, else health)."""
     return AlertRules.model_validate(
         {
             "rules": [
@@ -43,7 +59,7 @@ def _rules(*specs: tuple[str, str, int, int]) -> AlertRules:
                     "name": key,
                     "name_zh": key,
                     "severity": severity,
-                    "when": {"kind": "threshold", "metric": "health_score", "op": "<", "value": 40},
+                    "when": WHEN.get(key, HEALTH_BELOW_40),
                     "resolve_after_days": after,
                     "cooldown_days": cooldown,
                 }
@@ -112,10 +128,24 @@ def test_the_replay_resolves_on_the_first_evaluated_date_after_the_quiet_days() 
     assert _raised(simulate(_signals(("r", 1, 0), ("r", 1, 4)), grid, slow)) == [("r", 1, 0)]
 
 
+# Each account's values on the four snapshot dates, where they differ from co 80, cx 80, green, 1 idle day.
+# Findings: week 0 r1 and r3 on A, r1 on the lead, health_red on A; week 1 r1 on A; week 2 r1 and r3 on C;
+# week 3 r2 on B, no_activity on C; D's co_score of 45 on week 3 answers only a bound of 50.
+VALUES: dict[tuple[str, int], dict[str, Any]] = {
+    ("A", 0): {"co_score": 20.0, "grade": "red"},
+    ("L", 0): {"co_score": 35.0},
+    ("A", 1): {"co_score": 35.0},
+    ("C", 2): {"co_score": 20.0},
+    ("B", 3): {"cx_score": 20.0},
+    ("C", 3): {"days_since_last_activity": 20},
+    ("D", 3): {"co_score": 45.0},
+}
+
+
 @pytest.fixture
 def company(team: Team, tmp_path: Path) -> tuple[Team, Path, dict[str, int]]:
     """Four customers (A and B churn, C and D renew) and a lead, owned by two CSMs, with four weekly
-    snapshots from 2026-01-05."""
+    snapshots from 2026-01-05 holding VALUES."""
     db = team.db
     other = make_user(db, Role.CSM, manager=team.manager)
     owners = {"A": team.csm, "B": team.csm, "C": other, "D": other, "L": other}
@@ -129,38 +159,16 @@ def company(team: Team, tmp_path: Path) -> tuple[Team, Path, dict[str, int]]:
     db.execute(update(Contract).where(Contract.id == b.id).values(churned_on=date(2026, 4, 15)))
     db.commit()
     root = tmp_path / "snapshots"
-    for day in WEEKLY[:4]:
-        stages = {"A": "renewal", "B": "maturity", "C": "maturity", "D": "growth", "L": "lead_pool"}
-        snapshot_store.write(
-            root,
-            day,
-            pa.table(
-                {
-                    "account_id": pa.array([ids[n] for n in stages], pa.int64()),
-                    "stage": pa.array(list(stages.values()), pa.string()),
-                }
-            ),
-        )
+    stages = {"A": "renewal", "B": "maturity", "C": "maturity", "D": "growth", "L": "lead_pool"}
+    for week, day in enumerate(WEEKLY[:4]):
+        rows = [
+            {"co_score": 80.0, "cx_score": 80.0, "grade": "green", "days_since_last_activity": 1}
+            | VALUES.get((n, week), {})
+            | {"account_id": ids[n], "stage": stage}
+            for n, stage in stages.items()
+        ]
+        snapshot_store.write(root, day, pa.Table.from_pylist(rows, schema=SNAPSHOT))
     return team, root, ids
-
-
-def _live(monkeypatch: pytest.MonkeyPatch, by_date: dict[date, list[tuple[str, int, int]]]) -> list[date]:
-    """Live evaluation answers these findings per date; the dates it was asked for."""
-    asked: list[date] = []
-
-    def evaluate(
-        session: Session,
-        root: Path,
-        rules: AlertRules,
-        as_of: date,
-        account_ids: Collection[int] | None = None,
-    ) -> pa.Table:
-        asked.append(as_of)
-        keys = {r.key for r in rules.rules}
-        return findings(*[row for row in by_date.get(as_of, []) if row[0] in keys])
-
-    monkeypatch.setattr(signal_history, "evaluate", evaluate)
-    return asked
 
 
 def _row(figures: list[Any], key: str) -> dict[str, Any]:
@@ -168,22 +176,12 @@ def _row(figures: list[Any], key: str) -> dict[str, Any]:
 
 
 def test_recall_precision_lead_and_noise_per_rule_and_for_any_warning_rule(
-    company: tuple[Team, Path, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+    company: tuple[Team, Path, dict[str, int]],
 ) -> None:
-    team, root, ids = company
-    a, b, c, lead = ids["A"], ids["B"], ids["C"], ids["L"]
-    asked = _live(
-        monkeypatch,
-        {
-            WEEKLY[0]: [("r1", a, 1), ("r3", a, 1), ("r1", lead, 1)],  # the lead is no customer: not counted
-            WEEKLY[1]: [("r1", a, 1)],
-            WEEKLY[2]: [("r1", c, 1), ("r3", c, 1)],
-            WEEKLY[3]: [("r2", b, 1)],
-        },
-    )
+    team, root, _ = company
     rules = _rules(("r1", "warning", 7, 14), ("r2", "critical", 7, 14), ("r3", "info", 7, 14))
     got = backtest_rules(team.db, root, rules, None, None, 90, TODAY)
-    assert asked == WEEKLY[:4]
+    # r1 holds on the lead on week 0 too: no customer, not counted.
     assert [f.rule_key for f in got] == ["r1", "r2", "r3", "*"]
     r1 = _row(got, "r1")
     # A (churned 2026-03-31, warned 2026-01-05) and B (churned 2026-04-15) churned; C was warned and renewed.
@@ -212,7 +210,7 @@ def test_recall_precision_lead_and_noise_per_rule_and_for_any_warning_rule(
 
 
 def test_stored_signals_of_the_active_rules_are_read_and_an_edited_rule_is_evaluated_live(
-    company: tuple[Team, Path, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+    company: tuple[Team, Path, dict[str, int]],
 ) -> None:
     from lodestar.alerts.raising import raise_alerts
     from lodestar.config import service as config_service
@@ -221,15 +219,22 @@ def test_stored_signals_of_the_active_rules_are_read_and_an_edited_rule_is_evalu
     rules = _rules(("r1", "warning", 7, 14))
     version = config_service.save(team.db, "alerts", rules.model_dump(mode="json"), "test")
     assert version is not None
+    # Stored signals that differ from what the snapshots say: A on every date (live: A, then C).
     for day in WEEKLY[:4]:
         raise_alerts(team.db, rules, version, day, findings(("r1", ids["A"], 1)), present=False)
-    asked = _live(monkeypatch, {d: [("r1", ids["C"], 1)] for d in WEEKLY[:4]})
-    stored = backtest_rules(team.db, root, rules, None, None, 90, TODAY)
-    assert asked == [] and _row(stored, "r1")["accounts_warned"] == 1 and _row(stored, "r1")["recall"] == 0.5
+    stored = _row(backtest_rules(team.db, root, rules, None, None, 90, TODAY), "r1")
+    assert (stored["alerts"], stored["accounts_warned"], stored["recall"], stored["precision"]) == (
+        1,
+        1,
+        0.5,
+        1.0,
+    )
     edited = _rules(("r1", "warning", 7, 14))
     edited.rules[0].when.value = 50  # type: ignore[union-attr]
-    live = backtest_rules(team.db, root, edited, None, None, 90, TODAY)
-    assert asked == WEEKLY[:4] and _row(live, "r1")["recall"] == 0.0 and _row(live, "r1")["precision"] == 0.0
+    live = _row(backtest_rules(team.db, root, edited, None, None, 90, TODAY), "r1")
+    # Below 50: A (weeks 0-1), C (week 2) and D (week 3); A alone of them churned.
+    assert (live["alerts"], live["accounts_warned"], live["recall"]) == (3, 3, 0.5)
+    assert live["precision"] == pytest.approx(1 / 3)
 
 
 def test_a_range_without_snapshot_dates_or_a_bad_horizon_is_refused_naming_the_field(
@@ -250,14 +255,13 @@ def test_a_range_without_snapshot_dates_or_a_bad_horizon_is_refused_naming_the_f
 
 
 def test_the_command_prints_each_default_rules_figures_as_json_and_refuses_a_bad_date(
-    company: tuple[Team, Path, dict[str, int]], monkeypatch: pytest.MonkeyPatch, db_url: str
+    company: tuple[Team, Path, dict[str, int]], db_url: str
 ) -> None:
     from typer.testing import CliRunner
 
     from lodestar.cli import app
 
-    _, root, ids = company
-    _live(monkeypatch, {WEEKLY[0]: [("health_red", ids["A"], 1)], WEEKLY[3]: [("no_activity", ids["C"], 1)]})
+    _, root, _ = company  # the default rules: health_red holds on A on week 0, no_activity on C on week 3
     env = {"LODESTAR_DATABASE_URL": db_url, "LODESTAR_DATA_DIR": str(root.parent)}
     runner = CliRunner()
     done = runner.invoke(

@@ -1,51 +1,45 @@
 """The daily pipeline's alert step (a timed phase in the run's unit of work) and the recompute's: signals
 for every date of a run, alerts for the present date only; a backfill of the past raises nothing.
 
-The rules' evaluation is replaced here by a fixed answer (the tests of alerts.conditions cover it): these
-tests are about when and on which dates the pipeline raises."""
+The rules are evaluated for real on the snapshots the runs write: one rule, no_activity (14 days without
+activity), which holds for Quiet (last seen 40 days before DAY) on every date from 14
+days after and never for Busy (active every day up to DAY) before DAY + 14."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
-import pyarrow as pa
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.alerts import snapshot_step
 from lodestar.alerts.models import Alert, AlertSignal
-from lodestar.alerts.schemas import AlertRules
+from lodestar.config import service as config_service
 from lodestar.kit.time import today_in
 from lodestar.pipeline.daily import run_job
 from lodestar.pipeline.freshness import Refresh
-from tests.alerts.raising_fixtures import findings
 from tests.snapshots.conftest import DAY, World, world
 
 __all__ = ["world"]
 WEEK = [DAY - timedelta(days=14), DAY - timedelta(days=7), DAY]
+NO_ACTIVITY = {
+    "key": "no_activity",
+    "name": "No activity for 14 days",
+    "name_zh": "连续 14 天无使用",
+    "severity": "warning",
+    "when": {"kind": "absence", "days": 14},
+    # Churned too: the contracts end on 2026-09-30, so by the recompute's (real) today Quiet has churned.
+    "scope": {"stages": ["onboarding", "growth", "maturity", "renewal", "at_risk", "churned"]},
+}
 
 
 @pytest.fixture
-def calls(world: World, monkeypatch: pytest.MonkeyPatch) -> list[tuple[date, Any]]:
-    """Every evaluation asked for: health_red holds for Quiet on every date, for every account asked."""
-    heard: list[tuple[date, Any]] = []
-
-    def evaluate(
-        session: Session,
-        root: Path,
-        rules: AlertRules,
-        as_of: date,
-        account_ids: Collection[int] | None = None,
-    ) -> pa.Table:
-        heard.append((as_of, None if account_ids is None else sorted(account_ids)))
-        return findings(("health_red", world.ids["quiet"], 1))
-
-    monkeypatch.setattr(snapshot_step, "evaluate", evaluate)
-    return heard
+def rules(world: World, db: Session) -> None:
+    """The company's alert rules: no_activity alone."""
+    config_service.save(db, "alerts", {"rules": [NO_ACTIVITY]}, "test")
+    db.commit()
 
 
 def _state(world: World) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -60,13 +54,12 @@ def _state(world: World) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
 
 
 def test_a_run_records_signals_for_each_date_and_raises_on_its_present_date_in_a_timed_phase(
-    world: World, calls: list[tuple[date, Any]]
+    world: World, rules: None
 ) -> None:
     run = run_job(world.engine, world.settings, WEEK, analytics=world.analytics())
     quiet = world.ids["quiet"]
-    assert calls == [(d, None) for d in WEEK]
     alerts, signals = _state(world)
-    assert alerts == [("health_red", quiet, DAY, DAY)]
+    assert alerts == [("no_activity", quiet, DAY, DAY)]
     assert signals == [(d, quiet) for d in WEEK]
     phase = next(p for p in run.phases if p["name"] == "alerts")
     assert phase["rows"] == 4 and phase["seconds"] >= 0  # 3 signals written, 1 alert raised
@@ -74,14 +67,15 @@ def test_a_run_records_signals_for_each_date_and_raises_on_its_present_date_in_a
 
 
 def test_a_backfill_of_past_dates_fills_signals_and_raises_nothing_for_the_present(
-    world: World, calls: list[tuple[date, Any]]
+    world: World, rules: None
 ) -> None:
     run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
     past = [DAY - timedelta(days=28), DAY - timedelta(days=21)]
     run_job(world.engine, world.settings, past, kind="backfill", analytics=world.analytics())
     alerts, signals = _state(world)
-    assert alerts == [("health_red", world.ids["quiet"], DAY, DAY)]
-    assert [d for d, _ in signals] == [*past, DAY]
+    assert alerts == [("no_activity", world.ids["quiet"], DAY, DAY)]
+    # On DAY - 28 Quiet had been seen 12 days before: no signal.
+    assert signals == [(d, world.ids["quiet"]) for d in [past[1], DAY]]
 
 
 def test_the_present_is_the_runs_latest_date_unless_a_stored_snapshot_is_newer(world: World) -> None:
@@ -91,14 +85,14 @@ def test_the_present_is_the_runs_latest_date_unless_a_stored_snapshot_is_newer(w
 
 
 def test_a_recompute_evaluates_the_rules_for_its_accounts_and_raises_on_today(
-    world: World, calls: list[tuple[date, Any]]
+    world: World, rules: None
 ) -> None:
     run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
     quiet, today = world.ids["quiet"], today_in(world.settings.zone)
     refresh = Refresh(world.settings, world.engine)
     refresh.analytics = world.analytics()
     assert refresh.recompute([quiet]) == 1
-    assert calls[-1] == (today, [quiet])
     alerts, signals = _state(world)
-    assert alerts == [("health_red", quiet, DAY, today)]  # the live alert is seen again, not raised twice
-    assert signals == [(DAY, quiet), (today, quiet)]
+    assert alerts == [("no_activity", quiet, DAY, today)]  # the live alert is seen again, not raised twice
+    # Busy, idle too by today, was not asked about: only Quiet's signal is recorded for today.
+    assert today - DAY > timedelta(days=14) and signals == [(DAY, quiet), (today, quiet)]

@@ -14,12 +14,11 @@ from sqlalchemy import delete, text
 from lodestar.alerts.models import Alert
 from lodestar.auth.models import Role
 from lodestar.db.engine import session_factory
-from tests.alerts.inbox_data import BacktestCalls, backtest_calls, make_alert
+from tests.alerts.inbox_data import live_history, make_alert
 from tests.factories import PASSWORD, make_user
 from tests.live_server import Live
 
 pytestmark = pytest.mark.browser
-__all__ = ["backtest_calls"]
 
 # Product names, units, standard abbreviations and codes that stay as they are in a Chinese UI.
 ALLOWED = {
@@ -90,9 +89,10 @@ def zh_page(browser: Browser, live_server: Live) -> Iterator[Page]:
 
 
 @pytest.fixture
-def alerts_to_read(live_server: Live, backtest_calls: BacktestCalls) -> Iterator[None]:
+def alerts_to_read(live_server: Live) -> Iterator[None]:
     """Alerts on Aurora Retail (live and resolved, with evidence) for the inbox, an alert's page, the account
-    page and the cockpit; the backtest page shows fixed figures (what is checked here is the language)."""
+    page and the cockpit; the backtest page shows the figures of four weekly snapshots, the last 190 days ago
+    (the page's 180-day horizon has passed for each; what is checked here is the language)."""
     account = live_server.accounts["Aurora Retail"]
     with session_factory(live_server.engine)() as db:
         snoozed = {"severity": "warning", "state": "snoozed", "snoozed_until": date(2099, 1, 1)}
@@ -107,7 +107,8 @@ def alerts_to_read(live_server: Live, backtest_calls: BacktestCalls) -> Iterator
             make_alert(db, account, "ticket_spike", **resolved).id,
         ]
         db.commit()
-    yield
+    with live_history(live_server, last_days_ago=190):
+        yield
     with session_factory(live_server.engine)() as db:
         db.execute(delete(Alert).where(Alert.id.in_(made)))
         db.commit()
