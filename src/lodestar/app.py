@@ -97,11 +97,10 @@ async def _lodestar_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(_error_body(request, _code_of(exc), exc), status_code=exc.status_code)
     from lodestar.web.templating import render
 
+    # The same words as the JSON answer: each problem translated, not the English sentence they made.
+    message = _error_body(request, _code_of(exc), exc)["message"]
     return render(
-        request,
-        "error.html",
-        {"status": exc.status_code, "message": exc.message},
-        status_code=exc.status_code,
+        request, "error.html", {"status": exc.status_code, "message": message}, status_code=exc.status_code
     )
 
 

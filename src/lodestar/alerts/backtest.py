@@ -30,6 +30,7 @@ from lodestar.analytics import snapshot_store
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.progress import Progress, silent
 from lodestar.kit.stats import bootstrap_means, percentile_interval, resamples
+from lodestar.kit.text import Text
 
 BOOTSTRAP = 1000
 SEED = 20240607
@@ -114,14 +115,20 @@ def figures(key: str, raised: pa.Table, h: History) -> RuleFigures:
 def _days(known: list[date], start: date | None, end: date | None, horizon: int, today: date) -> list[date]:
     """The snapshot dates of [start, end]; without an end, those whose whole horizon has passed by today."""
     if horizon < 1:
-        raise InvalidInput.one("horizon", "must be at least 1 day")
+        raise InvalidInput.one("horizon", Text("must be at least 1 day"))
     if start is not None and end is not None and end < start:
-        raise InvalidInput.one("to", f"{end} is before --from {start}")
+        raise InvalidInput.one("to", Text("%(end)s is before the start %(start)s", end=end, start=start))
     last = end if end is not None else today - timedelta(days=horizon)
     days = [d for d in known if (start is None or d >= start) and d <= last]
     if not days:
-        span = f"between {start or 'the first snapshot'} and {last}"
-        raise InvalidInput.one("from", f"no snapshot date {span}; run the snapshot first or widen the range")
+        raise InvalidInput.one(
+            "from",
+            Text(
+                "no snapshot date between %(start)s and %(last)s; run the snapshot first or widen the range",
+                start=start or Text("the first snapshot"),
+                last=last,
+            ),
+        )
     return days
 
 
