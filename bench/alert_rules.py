@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from bench.scratch_postgres import on_scratch_postgres
 from lodestar.accounts.models import Account, Contact
 from lodestar.alerts import config_kind
 from lodestar.alerts.conditions.evaluate import evaluate
@@ -40,7 +40,6 @@ AS_OF = date(2026, 6, 30)
 WEEKS = 6
 ROOT = Path("bench-data/alert_rules")
 ZONE = ZoneInfo("Asia/Shanghai")
-PG_ADMIN = os.environ.get("LODESTAR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHUNK = 20_000
 
 
@@ -225,25 +224,15 @@ def _sqlite(n: int) -> list[str]:
 
 
 def _postgres(n: int) -> list[str]:
-    name = f"lodestar_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # no PostgreSQL here: say so and go on
-        return [f"alert rules (PostgreSQL): skipped ({str(exc).splitlines()[0][:80]})"]
     work = ROOT / "postgres"
     shutil.rmtree(work, ignore_errors=True)
-    try:
-        engine = make_engine(PG_ADMIN.rsplit("/", 1)[0] + "/" + name)
+
+    def measure(engine: Engine) -> list[str]:
         built = _build(engine, work / "snapshots", n)
         timing, counts = _evaluate(engine, work / "snapshots")
-        engine.dispose()
         return _lines("PostgreSQL", n, built, timing, counts)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+
+    return on_scratch_postgres("alert rules", measure)
 
 
 def main(accounts: int | None = None) -> list[str]:

@@ -14,14 +14,14 @@ import json
 import os
 import shutil
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select
 
+from bench.scratch_postgres import on_scratch_postgres
 from lodestar import configuration  # noqa: F401  (registers every configuration kind)
 from lodestar.accounts.models import Account
 from lodestar.alerts import config_kind
@@ -39,7 +39,6 @@ GOAL_S = 5.0
 CSMS = 25
 AS_OF = date(2026, 1, 5)
 ROOT = Path("bench-data/alert_writes")
-PG_ADMIN = os.environ.get("LODESTAR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _people(s: object, role: Role, count: int, managers: list[int] | None = None) -> list[int]:
@@ -140,23 +139,7 @@ def _sqlite(n: int, alerts: int) -> list[str]:
 
 
 def _postgres(n: int, alerts: int) -> list[str]:
-    name = f"lodestar_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # no PostgreSQL here: say so and go on
-        return [f"alert writes (PostgreSQL): skipped ({str(exc).splitlines()[0][:80]})"]
-    try:
-        engine = make_engine(PG_ADMIN.rsplit("/", 1)[0] + "/" + name)
-        try:
-            return _measure(engine, "PostgreSQL", n, alerts)
-        finally:
-            engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return on_scratch_postgres("alert writes", lambda engine: _measure(engine, "PostgreSQL", n, alerts))
 
 
 def main() -> list[str]:

@@ -17,14 +17,14 @@ import multiprocessing
 import os
 import shutil
 import time
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, create_engine, text, update
+from sqlalchemy import Engine, update
 
+from bench.scratch_postgres import on_scratch_postgres
 from lodestar.auth.models import Role, User
 from lodestar.db.bulk import insert_returning_ids
 from lodestar.db.engine import make_engine, unit_of_work
@@ -41,7 +41,6 @@ RATE_GOAL = 500.0
 CSMS, MANAGERS = 25, 5
 SECRET = "bench-webhook-secret"
 ROOT = Path("bench-data/notify")
-PG_ADMIN = os.environ.get("LODESTAR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _receiver(port: Any, ready: Any) -> None:
@@ -184,23 +183,11 @@ def _sqlite(n: int) -> list[str]:
 
 
 def _postgres(n: int) -> list[str]:
-    name = f"lodestar_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # no PostgreSQL here: say so and go on
-        return [f"notify bench (PostgreSQL): skipped ({str(exc).splitlines()[0][:80]})"]
-    try:
-        engine = make_engine(PG_ADMIN.rsplit("/", 1)[0] + "/" + name)
+    def measure(engine: Engine) -> list[str]:
         upgrade(engine)
-        lines = _run(engine, "PostgreSQL", n)
-        engine.dispose()
-        return lines
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        return _run(engine, "PostgreSQL", n)
+
+    return on_scratch_postgres("notify bench", measure)
 
 
 def main(messages: int | None = None) -> list[str]:

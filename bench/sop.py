@@ -12,15 +12,15 @@ from __future__ import annotations
 import os
 import shutil
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from sqlalchemy import Engine, create_engine, text, update
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
+from bench.scratch_postgres import on_scratch_postgres
 from lodestar.accounts.models import Account
 from lodestar.analytics import snapshot_store as store
 from lodestar.auth.models import Role, User
@@ -38,7 +38,6 @@ FIRST = date(2025, 7, 3)
 AS_OF = date(2026, 1, 1)
 WEEKS = 26
 ROOT = Path("bench-data/sop")
-PG_ADMIN = os.environ.get("LODESTAR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _company(engine: Engine, n: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -202,27 +201,16 @@ def _sqlite(n: int) -> list[str]:
 
 
 def _postgres(n: int) -> list[str]:
-    name = f"lodestar_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # no PostgreSQL here: say so and go on
-        return [f"sop bench (PostgreSQL): skipped ({str(exc).splitlines()[0][:80]})"]
-    try:
-        engine = make_engine(PG_ADMIN.rsplit("/", 1)[0] + "/" + name)
+    def measure(engine: Engine) -> list[str]:
         upgrade(engine)
         ids, _ = _company(engine, n)
         fired, runs = _fire(engine, _entries(ids))
-        engine.dispose()
         return [
             f"sop bench (PostgreSQL): fire_stage_entries {n:,} entries -> {runs:,} runs: {fired:.2f} s "
             f"(goal <= {GOAL_S:.0f} s)"
         ]
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+
+    return on_scratch_postgres("sop bench", measure)
 
 
 def main(accounts: int | None = None) -> list[str]:
