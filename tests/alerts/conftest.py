@@ -4,7 +4,7 @@ written straight into a store under tmp_path, and rules built from plain dicts."
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,13 +13,16 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account
 from lodestar.alerts.conditions.evaluate import evaluate
 from lodestar.alerts.schemas import AlertRules
 from lodestar.analytics import snapshot_store
+from lodestar.app import create_app
 from lodestar.auth.models import Role, User
+from lodestar.settings import load_settings
 from tests.factories import make_account, make_user
 
 AS_OF = date(2026, 6, 30)
@@ -108,3 +111,11 @@ def company(db: Session, tmp_path: Path) -> Company:
     """An admin, a CSM and an empty snapshot store."""
     admin = make_user(db, Role.ADMIN, name="Ada Admin")
     return Company(db, tmp_path / "snapshots", admin, make_user(db, Role.CSM, name="Chen CSM"))
+
+
+@pytest.fixture
+def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """The app over the test database, redirects not followed (the pages' tests read them)."""
+    app = create_app(load_settings(database_url=db_url, data_dir=tmp_path))
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from fastapi.testclient import TestClient
 
-from lodestar.app import create_app
-from lodestar.settings import load_settings
 from tests.alerts.inbox_data import Crew, crew
 from tests.api_fixtures import quick_password_hashes
 from tests.factories import PASSWORD
 from tests.live_server import csrf_of
 
 __all__ = ["crew", "quick_password_hashes"]
-
-
-@pytest.fixture
-def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(load_settings(database_url=db_url, data_dir=tmp_path))
-    with TestClient(app, follow_redirects=False) as test_client:
-        yield test_client
 
 
 def test_a_chinese_manager_reads_why_there_is_no_backtest_yet(client: TestClient, crew: Crew) -> None:

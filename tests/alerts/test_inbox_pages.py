@@ -4,31 +4,19 @@ their refusals, an alert's page, the account page's panel and feed, the cockpit 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from lodestar.alerts.models import Alert
-from lodestar.app import create_app
 from lodestar.auth.models import User
-from lodestar.settings import load_settings
 from tests.alerts.inbox_data import Crew, crew, history
 from tests.api_fixtures import quick_password_hashes
 from tests.factories import PASSWORD
 from tests.live_server import csrf_of
 
 __all__ = ["crew", "history", "quick_password_hashes"]
-
-
-@pytest.fixture
-def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(load_settings(database_url=db_url, data_dir=tmp_path))
-    with TestClient(app, follow_redirects=False) as test_client:
-        yield test_client
 
 
 def _sign_in(client: TestClient, user: User, locale: str | None = None) -> TestClient:

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from lodestar.alerts.reasons import cleared, rule_gone
-from lodestar.app import create_app
-from lodestar.settings import load_settings
 from tests.alerts.inbox_data import Crew, crew, make_alert
 from tests.api_fixtures import quick_password_hashes
 from tests.factories import PASSWORD
 from tests.live_server import csrf_of
 
 __all__ = ["crew", "quick_password_hashes"]
-
-
-@pytest.fixture
-def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(load_settings(database_url=db_url, data_dir=tmp_path))
-    with TestClient(app, follow_redirects=False) as test_client:
-        yield test_client
 
 
 def _chinese_csm(client: TestClient, crew: Crew) -> None:

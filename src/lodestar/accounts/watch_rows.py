@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date
-from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, select, true, type_coerce
 from sqlalchemy.dialects import postgresql
@@ -13,19 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account, Contact
-
-ID_BATCH = 5_000  # keeps IN (...) lists under SQLite's bound-parameter limit
-
-
-def _batched(session: Session, stmt: Any, column: Any, account_ids: Collection[int] | None) -> list[Any]:
-    """The statement's rows over every account (None) or these, ID_BATCH ids at a time."""
-    if account_ids is None:
-        return list(session.execute(stmt))
-    wanted = sorted(account_ids)
-    out: list[Any] = []
-    for i in range(0, len(wanted), ID_BATCH):
-        out.extend(session.execute(stmt.where(column.in_(wanted[i : i + ID_BATCH]))))
-    return out
+from lodestar.db.batches import rows_among
 
 
 def _tagged(session: Session, tags: Sequence[str]) -> ColumnElement[bool]:
@@ -54,7 +41,7 @@ def ids_in_scope(
     if tags:
         conds.append(_tagged(session, tags))
     stmt = select(Account.id).where(*conds)
-    return [a for (a,) in _batched(session, stmt, Account.id, account_ids)]
+    return [a for (a,) in rows_among(session, stmt, Account.id, account_ids)]
 
 
 def contacts_left(
@@ -71,4 +58,4 @@ def contacts_left(
         .where(Contact.role.in_(list(roles)), Contact.left_on >= first, Contact.left_on <= last)
         .order_by(Contact.left_on, Contact.id)
     )
-    return [(a, n, r, d) for a, n, r, d in _batched(session, stmt, Contact.account_id, account_ids)]
+    return [(a, n, r, d) for a, n, r, d in rows_among(session, stmt, Contact.account_id, account_ids)]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lodestar.db.batches import rows_among
 from lodestar.db.bulk import insert_returning_ids
 from lodestar.engagement.models import SurveyResponse, Ticket, Touch
 
@@ -143,17 +144,6 @@ def surveys_of(session: Session, account_id: int, limit: int) -> list[SurveyResp
     )
 
 
-def _batched(session: Session, stmt: Any, column: Any, account_ids: Collection[int] | None) -> list[Any]:
-    """The statement's rows over every account (None) or these, ID_BATCH ids at a time."""
-    if account_ids is None:
-        return list(session.execute(stmt))
-    ordered = sorted(account_ids)
-    out: list[Any] = []
-    for i in range(0, len(ordered), ID_BATCH):
-        out.extend(session.execute(stmt.where(column.in_(ordered[i : i + ID_BATCH]))))
-    return out
-
-
 def ticket_counts(
     session: Session,
     start: datetime,
@@ -174,7 +164,7 @@ def ticket_counts(
         .group_by(Ticket.account_id)
         .having(later >= at_least)
     )
-    return [(a, b, c) for a, b, c in _batched(session, stmt, Ticket.account_id, account_ids)]
+    return [(a, b, c) for a, b, c in rows_among(session, stmt, Ticket.account_id, account_ids)]
 
 
 def survey_answers(
@@ -190,4 +180,4 @@ def survey_answers(
     stmt = select(answer.account_id, answer.score, answer.answered_at).where(
         answer.kind == kind, answer.score <= max_score, answer.answered_at >= start, answer.answered_at < stop
     )
-    return [(a, s, t) for a, s, t in _batched(session, stmt, answer.account_id, account_ids)]
+    return [(a, s, t) for a, s, t in rows_among(session, stmt, answer.account_id, account_ids)]
