@@ -11,7 +11,16 @@ from lodestar.alerts import config_kind as alerts
 from lodestar.config.kinds import ConfigKind
 from lodestar.health import config_kind as health
 from lodestar.lifecycle import config_kind as lifecycle
+from lodestar.renewals import config_kind as renewals
 from lodestar.snapshots import config_kind as metrics
 from lodestar.sop.playbooks import config_kind as sop
 
-KINDS: tuple[ConfigKind, ...] = (health.KIND, lifecycle.KIND, tiers.KIND, metrics.KIND, sop.KIND, alerts.KIND)
+KINDS: tuple[ConfigKind, ...] = (
+    health.KIND,
+    lifecycle.KIND,
+    tiers.KIND,
+    metrics.KIND,
+    sop.KIND,
+    alerts.KIND,
+    renewals.KIND,
+)

@@ -24,6 +24,7 @@ KIND_LABELS = {
     "metrics": N_("Metrics"),
     "sop": N_("Playbooks"),
     "alerts": N_("Alert rules"),
+    "renewals": N_("Renewals and currency"),
 }
 
 FIELD_LABELS = {
@@ -156,6 +157,15 @@ FIELD_LABELS = {
     "tags": N_("Tags"),
     "when": N_("Condition"),
     "within_days": N_("Within (days)"),
+    "company_currency": N_("Company currency"),
+    "exchange_rates": N_("Exchange rates"),
+    "currency": N_("Currency"),
+    "rate": N_("Rate (company currency per unit)"),
+    "valid_from": N_("Valid from"),
+    "reasons": N_("Churn reasons"),
+    "survey": N_("Churn survey"),
+    "delay_days": N_("Send after churn (days)"),
+    "link_valid_days": N_("Link valid for (days)"),
 }
 
 ENUM_LABELS = {
