@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lodestar.db.base import Base, JSONType, Timestamped
@@ -34,6 +34,13 @@ class Account(Timestamped, Base):
     """A customer company (客户) with its profile and portrait (客户画像)."""
 
     __tablename__ = "accounts"
+    __table_args__ = (
+        # Covers the cockpit's and the portfolio's summary groups, so a team's or the company's figures
+        # read this narrow index instead of every wide account row.
+        Index("ix_accounts_owner_summary", "owner_id", "currency", "health_grade", "stage", "status", "arr"),
+        # The week's biggest movers walk the trend from either end and stop at the first rows in scope.
+        Index("ix_accounts_health_trend_7d", "health_trend_7d"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)

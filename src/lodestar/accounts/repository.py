@@ -353,14 +353,16 @@ def live_accounts(owner_ids: frozenset[int] | None) -> Select[int, int | None, s
 
 
 def movers(session: Session, owner_ids: frozenset[int] | None, limit: int) -> list[Any]:
-    """The live accounts whose health changed most in 7 days (either way), largest change first."""
-    stmt = (
-        select(*CARD_COLUMNS)
-        .where(*_scoped(owner_ids), Account.health_trend_7d.is_not(None), Account.health_trend_7d != 0)
-        .order_by(func.abs(Account.health_trend_7d).desc(), Account.id)
-        .limit(limit)
-    )
-    return list(session.execute(stmt))
+    """The live accounts whose health changed most in 7 days (either way), largest change first.
+
+    The biggest rises and the biggest falls are read apart, each walking the trend's index from its end and
+    stopping after `limit` rows in scope; the largest changes overall are among those two lists."""
+    trend = Account.health_trend_7d
+    scoped = select(*CARD_COLUMNS).where(*_scoped(owner_ids))
+    rises = scoped.where(trend > 0).order_by(trend.desc(), Account.id).limit(limit)
+    falls = scoped.where(trend < 0).order_by(trend.asc(), Account.id).limit(limit)
+    both = [*session.execute(rises), *session.execute(falls)]
+    return sorted(both, key=lambda r: (-abs(r.health_trend_7d), r.id))[:limit]
 
 
 def at_risk(session: Session, owner_ids: frozenset[int] | None, stages: Collection[str]) -> list[Any]:

@@ -75,6 +75,11 @@ def page(session: Session, stmt: AlertRows, limit: int, offset: int) -> tuple[li
     return [tuple(r) for r in session.execute(ordered)], int(total)
 
 
+def first(session: Session, stmt: AlertRows, limit: int) -> list[tuple[Any, ...]]:
+    """The first rows of an alert query in the inbox's order (no count: the caller knows it)."""
+    return [tuple(r) for r in session.execute(stmt.order_by(*inbox_order()).limit(limit))]
+
+
 def get(session: Session, alert_id: int) -> Alert | None:
     """One alert."""
     return session.get(Alert, alert_id)

@@ -281,12 +281,11 @@ def counts(session: Session, viewer: User, owner_ids: frozenset[int] | None = No
     flt = AlertFilter(states=AWAKE_STATES, scope=_filter(session, viewer).scope, owned=owned)
     found = repository.counts_by_severity(session, flt)
     by_severity = {s: sum(n for (sev, _), n in found.items() if sev == s) for s in reversed(SEVERITIES)}
-    stmt = repository.alert_rows(accounts_service.standing_subquery(), flt)
-    rows, total = repository.page(session, stmt, NEWEST, 0)
+    rows = repository.first(session, repository.alert_rows(accounts_service.standing_subquery(), flt), NEWEST)
     return AlertCounts(
         by_severity=by_severity,
         new=sum(n for (_, state), n in found.items() if state == AlertState.OPEN.value),
-        total=total,
+        total=sum(found.values()),
         newest=_reads(session, rows),
     )
 

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lodestar.db.base import Base, Timestamped
@@ -38,6 +38,8 @@ class Contract(Timestamped, Base):
     """A subscription: what the account bought, for how long, for how much."""
 
     __tablename__ = "contracts"
+    # Covers "live contracts ending in a window" (the cockpit's renewals) without reading contract rows.
+    __table_args__ = (Index("ix_contracts_ending", "status", "end_date", "account_id", "arr", "currency"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
