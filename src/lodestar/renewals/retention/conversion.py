@@ -1,0 +1,46 @@
+"""Contract ARR in the company currency, in cents, at the rate in force on one date (half up, exactly)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+from lodestar.kit.errors import InvalidInput
+from lodestar.kit.text import Text
+from lodestar.renewals.currency import ExchangeRates
+
+NEAR_HALF = 1e-6  # a product this close to x.5 cents is recomputed in Decimal: binary floats miss ties
+
+
+def check_rates(rates: ExchangeRates, currencies: set[str]) -> None:
+    """Refuses, naming every one, the currencies the configuration has no rate for."""
+    missing = rates.missing(currencies)
+    if missing:
+        raise InvalidInput.one(
+            "renewals.exchange_rates",
+            Text(
+                "no exchange rate for %(currency)s: add one in the renewals configuration",
+                currency=", ".join(missing),
+            ),
+        )
+
+
+def converted_cents(cents: np.ndarray, currency: np.ndarray, rates: ExchangeRates, on: date) -> np.ndarray:
+    """Each amount (cents of its own currency) in cents of the company currency at the rate of `on`,
+    rounded half up as ExchangeRates.convert rounds."""
+    out = cents.copy()
+    for code in {str(c) for c in np.unique(currency)} - {rates.company_currency}:
+        rate = rates.rate(code, on)
+        mine = currency == code
+        exact = cents[mine] * float(rate)
+        rounded = np.floor(exact + 0.5)
+        ties = np.abs(exact - np.floor(exact) - 0.5) < NEAR_HALF
+        if ties.any():
+            rounded[ties] = [
+                float((Decimal(int(v)) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+                for v in cents[mine][ties]
+            ]
+        out[mine] = rounded.astype(np.int64)
+    return out
