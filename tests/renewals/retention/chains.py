@@ -54,7 +54,9 @@ def build(db: Session) -> World:
     world = World(admin, csm, other)
 
     def account(name: str, owner: User = csm, tier: str = "SMB") -> int:
-        made = make_account(db, owner, admin, name=name, tier=tier, industry="Retail", plan="Pro", region="East")
+        made = make_account(
+            db, owner, admin, name=name, tier=tier, industry="Retail", plan="Pro", region="East"
+        )
         world.accounts[name] = made.id
         return made.id
 

@@ -77,7 +77,13 @@ def test_the_quarter_bridge_equals_the_hand_computed_one(db: Session, world: Wor
     assert _as_dict(q1.figures) == _expected(set(START))
     # The figures spelled out once: 407,000 at start; +51,000 -15,000 -48,000; 395,000 at the end.
     f = q1.figures
-    assert (f.start_arr, f.expansion, f.contraction, f.churn, f.end_arr) == (407_000, 51_000, 15_000, 48_000, 395_000)
+    assert (f.start_arr, f.expansion, f.contraction, f.churn, f.end_arr) == (
+        407_000,
+        51_000,
+        15_000,
+        48_000,
+        395_000,
+    )
     assert (f.grr, f.nrr, f.logo_retention, f.renewal_rate) == (
         Decimal("0.8452"), Decimal("0.9705"), Decimal("0.8182"), Decimal("0.7901"),
     )  # fmt: skip

@@ -42,17 +42,21 @@ def _span(query: RetentionQuery, today: date) -> tuple[date, date]:
     return first, last
 
 
-def _contracts(session: Session, viewer: User) -> ContractArrays:
-    scope = auth_service.scope_for(session, viewer)
-    return build(contracts_service.retention_columns(session, scope.owner_ids))
+def _contracts(session: Session, viewer: User | None) -> ContractArrays:
+    owners = None if viewer is None else auth_service.scope_for(session, viewer).owner_ids
+    return build(contracts_service.retention_columns(session, owners))
 
 
-def _csm_names(session: Session, viewer: User) -> dict[str, str]:
-    return {str(u.id): u.name for u in auth_service.visible_owners(session, viewer)}
+def _csm_names(session: Session, viewer: User | None) -> dict[str, str]:
+    users = (
+        auth_service.list_users(session) if viewer is None else auth_service.visible_owners(session, viewer)
+    )
+    return {str(u.id): u.name for u in users}
 
 
-def retention(session: Session, viewer: User, query: RetentionQuery, today: date) -> RetentionReport:
-    """GRR, NRR, logo retention and renewal rate per period (and group) over the viewer's accounts."""
+def retention(session: Session, viewer: User | None, query: RetentionQuery, today: date) -> RetentionReport:
+    """GRR, NRR, logo retention and renewal rate per period (and group) over the viewer's accounts (every
+    account when viewer is None: the command line)."""
     span = _span(query, today)
     contracts = _contracts(session, viewer)
     rates = config_kind.exchange_rates(session)
