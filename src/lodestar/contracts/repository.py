@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from lodestar.accounts.models import Account
 from lodestar.contracts.models import Contract
-from lodestar.db.batches import rows_among
+from lodestar.db.batches import ID_BATCH
 from lodestar.db.bulk import insert_returning_ids
 
 
@@ -188,16 +188,18 @@ def ending_unfollowed(
 
 def retention_columns(session: Session, owner_ids: Collection[int] | None) -> list[tuple[Any, ...]]:
     """Every non-cancelled contract (of accounts owned by owner_ids, or all) as plain tuples for the
-    retention figures: ids and chain, dates as ISO text, ARR in cents, currency, churn, and the account's
-    owner, tier, industry, plan and region. Dates and cents come as text and integers so that the
-    caller turns 180,000 rows into arrays without a Python object per value."""
+    retention figures: id, account, renewed contract (-1: none), start, end and churn dates as ISO text,
+    ARR in cents, currency, status, churn reason, and the account's owner (-1: none), tier, industry, plan
+    and region ("" when unset). Text dates, integer cents and no NULLs let the caller turn 180,000 rows
+    into arrays without a Python object per value."""
     as_text = lambda column: cast(column, String)  # noqa: E731  (ISO YYYY-MM-DD on SQLite and PostgreSQL)
     cents = cast(func.round(Contract.arr * 100), BigInteger)
+    text_of = lambda column: func.coalesce(column, "")  # noqa: E731
     stmt = (
         select(
             Contract.id,
             Contract.account_id,
-            Contract.renews_contract_id,
+            func.coalesce(Contract.renews_contract_id, -1),
             as_text(Contract.start_date),
             as_text(Contract.end_date),
             as_text(Contract.churned_on),
@@ -205,13 +207,25 @@ def retention_columns(session: Session, owner_ids: Collection[int] | None) -> li
             Contract.currency,
             Contract.status,
             Contract.churn_reason,
-            Account.owner_id,
-            Account.tier,
-            Account.industry,
-            Account.plan,
-            Account.region,
+            func.coalesce(Account.owner_id, -1),
+            text_of(Account.tier),
+            text_of(Account.industry),
+            text_of(Account.plan),
+            text_of(Account.region),
         )
         .join(Account, Account.id == Contract.account_id)
         .where(Contract.status != "cancelled")
     )
-    return [tuple(r) for r in rows_among(session, stmt, Account.owner_id, owner_ids)]
+    # The driver's own tuples, fetched at once: none of these columns needs a result processor, and
+    # wrapping 180,000 rows in result rows costs a third of the fetch.
+    connection = session.connection()
+    if owner_ids is None:
+        return list(connection.execute(stmt).cursor.fetchall())
+    owners = sorted(owner_ids)
+    return [
+        row
+        for i in range(0, len(owners), ID_BATCH)
+        for row in connection.execute(
+            stmt.where(Account.owner_id.in_(owners[i : i + ID_BATCH]))
+        ).cursor.fetchall()
+    ]

@@ -16,9 +16,12 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 EPOCH_DAY = np.datetime64("1970-01-01", "D")
 NEVER = np.iinfo(np.int64).max
+NO_DAY = np.iinfo(np.int64).min  # NaT as a day number
+COLUMNS = 15
 
 
 def day_number(day: date) -> int:
@@ -27,8 +30,7 @@ def day_number(day: date) -> int:
 
 
 def _days(texts: Sequence[str | None]) -> np.ndarray:
-    parsed = np.array([t[:10] if t else "NaT" for t in texts], dtype="datetime64[D]")
-    return (parsed - EPOCH_DAY).astype(np.int64)  # NaT stays the smallest int64
+    return (np.array(texts, dtype="datetime64[D]") - EPOCH_DAY).astype(np.int64)  # None: NaT, NO_DAY
 
 
 @dataclass
@@ -42,59 +44,48 @@ class ContractArrays:
     end: np.ndarray
     effective_end: np.ndarray
     cents: np.ndarray  # ARR in its own currency, in cents
-    currency: np.ndarray  # currency codes (str)
-    churn_reason: list[str | None]
+    currency: np.ndarray  # per contract: index into currencies
+    currencies: list[str]  # the currency codes found
+    churn_reason: Sequence[str | None]
     owner_id: np.ndarray  # -1 when the account has no owner
     segments: dict[str, np.ndarray]  # tier, industry, plan, region: text ("" when unset)
 
     def __len__(self) -> int:
         return len(self.contract_id)
 
-    def renewer_cents(self) -> np.ndarray:
-        """Per contract, the ARR (own currency, cents) of the contracts renewing it: 0 when none."""
-        out = np.zeros(len(self), dtype=np.int64)
-        has = self.renews >= 0
-        np.add.at(out, self.renews[has], self.cents[has])
-        return out
 
-    def renewed(self) -> np.ndarray:
-        """Whether some contract renews each contract."""
-        out = np.zeros(len(self), dtype=bool)
-        out[self.renews[self.renews >= 0]] = True
-        return out
-
-
-def _text(values: Sequence[Any]) -> np.ndarray:
-    return np.array(["" if v is None else str(v) for v in values], dtype=object)
+def _positions(contract_id: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The position of each wanted contract id among contract_id, -1 when absent (or wanted is -1)."""
+    if not len(contract_id):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    order = np.argsort(contract_id)
+    at = order[np.minimum(np.searchsorted(contract_id, wanted, sorter=order), len(order) - 1)]
+    return np.where((wanted >= 0) & (contract_id[at] == wanted), at, -1)
 
 
 def build(rows: Sequence[tuple[Any, ...]]) -> ContractArrays:
     """The arrays of contracts.service.retention_columns' rows, effective ends worked out."""
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 15
+    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * COLUMNS
     contract_id = np.array(cols[0], dtype=np.int64)
-    order = np.argsort(contract_id)
-    renews_id = np.array([-1 if v is None else v for v in cols[2]], dtype=np.int64)
-    at = np.searchsorted(contract_id, renews_id, sorter=order)
-    at = order[np.minimum(at, max(len(order) - 1, 0))] if len(order) else at
-    found = (renews_id >= 0) & (contract_id[at] == renews_id) if len(order) else renews_id >= 0
-    renews = np.where(found, at, -1)
-    start, end, churned = _days(cols[3]), _days(cols[4]), _days(cols[5])
+    codes, uniques = pd.factorize(np.array(cols[7], dtype=object))
     arrays = ContractArrays(
         contract_id=contract_id,
         account_id=np.array(cols[1], dtype=np.int64),
-        renews=renews,
-        start=start,
-        end=end,
-        effective_end=end.copy(),
+        renews=_positions(contract_id, np.array(cols[2], dtype=np.int64)),
+        start=_days(cols[3]),
+        end=_days(cols[4]),
+        effective_end=np.zeros(0, dtype=np.int64),
         cents=np.array(cols[6], dtype=np.int64),
-        currency=np.array(cols[7], dtype=object),
-        churn_reason=list(cols[9]),
-        owner_id=np.array([-1 if v is None else v for v in cols[10]], dtype=np.int64),
+        currency=codes.astype(np.int64),
+        currencies=[str(u) for u in uniques],
+        churn_reason=cols[9],
+        owner_id=np.array(cols[10], dtype=np.int64),
         segments={
-            k: _text(cols[i]) for k, i in (("tier", 11), ("industry", 12), ("plan", 13), ("region", 14))
+            k: np.array(cols[i], dtype=object)
+            for k, i in (("tier", 11), ("industry", 12), ("plan", 13), ("region", 14))
         },
     )
-    arrays.effective_end = _effective_end(arrays, churned)
+    arrays.effective_end = _effective_end(arrays, _days(cols[5]))
     return arrays
 
 
@@ -103,5 +94,4 @@ def _effective_end(c: ContractArrays, churned: np.ndarray) -> np.ndarray:
     has = c.renews >= 0
     np.minimum.at(renewal_start, c.renews[has], c.start[has])
     out = np.where(renewal_start < NEVER, renewal_start, c.end)
-    was_churned = churned != np.iinfo(np.int64).min
-    return np.where(was_churned, np.minimum(c.end, churned), out)
+    return np.where(churned != NO_DAY, np.minimum(c.end, churned), out)

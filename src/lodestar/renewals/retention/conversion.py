@@ -27,13 +27,17 @@ def check_rates(rates: ExchangeRates, currencies: set[str]) -> None:
         )
 
 
-def converted_cents(cents: np.ndarray, currency: np.ndarray, rates: ExchangeRates, on: date) -> np.ndarray:
-    """Each amount (cents of its own currency) in cents of the company currency at the rate of `on`,
-    rounded half up as ExchangeRates.convert rounds."""
+def converted_cents(
+    cents: np.ndarray, currency: np.ndarray, codes: list[str], rates: ExchangeRates, on: date
+) -> np.ndarray:
+    """Each amount (cents of its own currency, `currency` indexing `codes`) in cents of the company
+    currency at the rate of `on`, rounded half up as ExchangeRates.convert rounds."""
     out = cents.copy()
-    for code in {str(c) for c in np.unique(currency)} - {rates.company_currency}:
+    for index, code in enumerate(codes):
+        if code == rates.company_currency:
+            continue
         rate = rates.rate(code, on)
-        mine = currency == code
+        mine = currency == index
         exact = cents[mine] * float(rate)
         rounded = np.floor(exact + 0.5)
         ties = np.abs(exact - np.floor(exact) - 0.5) < NEAR_HALF

@@ -169,7 +169,7 @@ def analyse(
     session: Session, c: ContractArrays, rates: ExchangeRates, period: Period, today: date, flt: ReportFilter
 ) -> RenewalReport:
     """The report of the period (labels are filled in by `labelled`)."""
-    conv = converted_cents(c.cents, c.currency, rates, period.start)
+    conv = converted_cents(c.cents, c.currency, c.currencies, rates, period.start)
     until = day_number(min(period.end, today + timedelta(days=1)))
     due_at = np.flatnonzero((c.end >= day_number(period.start)) & (c.end < until))
     rows = sorted(_rows(session, c, conv, due_at), key=lambda r: (-r.lost, -r.due, r.contract_id))

@@ -14,7 +14,14 @@ import numpy as np
 
 from lodestar.kit.text import N_, Text
 from lodestar.renewals.currency import ExchangeRates
-from lodestar.renewals.retention.arr_bridge import Accounts, GroupSums, accounts_of, group_codes, window_sums
+from lodestar.renewals.retention.arr_bridge import (
+    Accounts,
+    Bridge,
+    GroupSums,
+    accounts_of,
+    bridge,
+    group_codes,
+)
 from lodestar.renewals.retention.contract_arrays import ContractArrays, day_number
 from lodestar.renewals.retention.conversion import converted_cents
 from lodestar.renewals.retention.figures import figures_of
@@ -33,15 +40,23 @@ class Grouping:
     keys: list[tuple[str, ...]]
 
 
+def _converted(c: ContractArrays, rates: ExchangeRates, on: date) -> np.ndarray:
+    return converted_cents(c.cents, c.currency, c.currencies, rates, on)
+
+
 def _grouping(accounts: Accounts, dims: tuple[str, ...]) -> Grouping:
     codes, keys = group_codes(accounts, dims)
     return Grouping(dims, codes, keys)
 
 
-def _sums(c: ContractArrays, a: Accounts, g: Grouping, conv: np.ndarray, p: Period, today: date) -> GroupSums:
+def _bridge(c: ContractArrays, a: Accounts, conv: np.ndarray, p: Period, today: date) -> Bridge:
     measured = min(p.end, today)
     window = (day_number(p.start), day_number(measured), day_number(min(p.end, today + timedelta(days=1))))
-    return window_sums(c, a, g.codes, len(g.keys), conv, window)
+    return bridge(c, a, conv, window)
+
+
+def _sums(b: Bridge, g: Grouping) -> GroupSums:
+    return b.sums(g.codes, len(g.keys))
 
 
 def _rows(
@@ -94,18 +109,19 @@ def compute(
     periods = periods_between(kind, *span)
     totals, grouped, heat = [], [], []
     for p in periods:
-        conv = converted_cents(c.cents, c.currency, rates, p.start)
-        totals += _rows(p, total, _sums(c, accounts, total, conv, p, today), today, csm_names)
+        moved = _bridge(c, accounts, _converted(c, rates, p.start), p, today)
+        totals += _rows(p, total, _sums(moved, total), today, csm_names)
         if by:
-            grouped += _rows(p, groups, _sums(c, accounts, groups, conv, p, today), today, csm_names)
-        heat.append((p, _sums(c, accounts, cohorts, conv, p, today)))
+            grouped += _rows(p, groups, _sums(moved, groups), today, csm_names)
+        heat.append((p, _sums(moved, cohorts)))
     whole = Period(f"{periods[0].label}..{periods[-1].label}", periods[0].start, periods[-1].end)
     trailing = trailing_year(min(span[1] + timedelta(days=1), today))
     extra = [
-        _rows(w, total, _sums(c, accounts, total, converted_cents(c.cents, c.currency, rates, w.start), w,
-                             today), today, csm_names)[0]
+        _rows(
+            w, total, _sums(_bridge(c, accounts, _converted(c, rates, w.start), w, today), total), today, {}
+        )[0]
         for w in (whole, trailing)
-    ]  # fmt: skip
+    ]
     return RetentionReport(
         currency=rates.company_currency,
         rate_rule=Text(

@@ -60,7 +60,7 @@ def retention(session: Session, viewer: User | None, query: RetentionQuery, toda
     span = _span(query, today)
     contracts = _contracts(session, viewer)
     rates = config_kind.exchange_rates(session)
-    check_rates(rates, {str(c) for c in set(contracts.currency)})
+    check_rates(rates, set(contracts.currencies))
     names = _csm_names(session, viewer)
     return retention_report.compute(contracts, rates, query.period, query.by, span, today, names)
 
@@ -85,7 +85,7 @@ def renewal_report(
         raise InvalidInput.one("period", Text("must not be after today (%(today)s)", today=today.isoformat()))
     contracts = _contracts(session, viewer)
     rates = config_kind.exchange_rates(session)
-    check_rates(rates, {str(c) for c in set(contracts.currency)})
+    check_rates(rates, set(contracts.currencies))
     settings, _ = config_kind.current(session)
     report = renewal_analysis.analyse(session, contracts, rates, period, today, flt)
     names = accounts_service.account_names(session, {r.account_id for r in report.rows})
