@@ -21,6 +21,7 @@ from lodestar.imports.cli import import_file
 from lodestar.kit.time import today_in
 from lodestar.notifications.cli import notify_app
 from lodestar.pipeline.cli import run as run_snapshot
+from lodestar.renewals.retention.cli import retention
 from lodestar.settings import Settings
 from lodestar.snapshots.cli import backtest_app, export_app
 from lodestar.sop.cli import sop_app
@@ -46,6 +47,7 @@ app.add_typer(notify_app, name="notify")
 app.command("run")(run_snapshot)
 app.command("backup")(backup)
 app.command("restore")(restore)
+app.command("retention")(retention)
 
 HostOpt = Annotated[str, typer.Option(help="Interface to listen on.")]
 PortOpt = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]

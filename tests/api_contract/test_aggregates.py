@@ -34,6 +34,8 @@ SCOPED = {  # figures or lists over the caller's own accounts and tasks
     "/api/v1/accounts", "/api/v1/tasks", "/api/v1/tasks/counts", "/api/v1/tokens", "/accounts", "/tasks",
     "/tasks/badge", "/sop", "/sop/effectiveness", "/sop/performers", "/sop/shape", "/sop/missed", "/cockpit",
     "/api/v1/alerts", "/api/v1/alerts/counts", "/alerts",
+    "/api/v1/retention", "/api/v1/retention/renewal-report", "/retention", "/retention/report",
+    "/retention/report.csv", "/retention/report.xlsx",
 }  # fmt: skip
 NOT_AGGREGATES = {"/", "/login", "/accounts/new", "/api/v1/me", "/api/v1/playbooks", "/docs", "/healthz"}
 NOT_AGGREGATES |= {"/openapi.json", "/static", "/data-health"}  # the last: a redirect to /ingestion-status
@@ -85,6 +87,16 @@ def test_a_csms_counts_equal_the_admins_counts_over_the_csms_accounts(world: Wor
     assert (counts["total"], counts["by_severity"]["critical"]) == (1, 1)
     tokens = _json(world, "csm", "/api/v1/tokens")
     assert {t["user_id"] for t in tokens} == {world.users["csm"]}
+
+
+def test_a_csms_retention_equals_the_admins_figures_for_that_csm(world: World) -> None:
+    mine = _json(world, "csm", "/api/v1/retention?by=csm")
+    admin = _json(world, "admin", "/api/v1/retention?by=csm")
+    hers = [r for r in admin["groups"] if r["label"] == {"csm": "Cora Csm"}]
+    assert [r["figures"] for r in mine["totals"]] == [r["figures"] for r in hers]
+    assert {r["label"]["csm"] for r in mine["groups"]} == {"Cora Csm"}
+    assert mine["totals"][-1]["figures"]["start_arr"] == "120000.00"  # her one contract; Otto's not added
+    assert admin["totals"][-1]["figures"]["start_arr"] == "240000.00"
 
 
 def test_no_scoped_page_shows_another_csms_name_or_account(world: World) -> None:

@@ -28,6 +28,7 @@ ALLOWED = {
     "YYYY", "DD", "HH", "default", "onboarding",  # date formats, the health models' names
     "English", "groupId", "web-app", "mobile-ios",  # each language named in itself; codes and examples
     "Webhook", "Slack", "SMTP",  # as Chinese chat platforms and mail servers name them
+    "GRR", "NRR", "Q",  # retention ratios as CS teams name them; quarters (2025-Q3)
 }  # fmt: skip
 DATA_COLUMNS = {
     "accounts": (

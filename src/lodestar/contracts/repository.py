@@ -6,11 +6,12 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Select, String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from lodestar.accounts.models import Account
 from lodestar.contracts.models import Contract
+from lodestar.db.batches import ID_BATCH
 from lodestar.db.bulk import insert_returning_ids
 
 
@@ -122,9 +123,14 @@ def commercial_rows(session: Session, account_ids: Collection[int]) -> list[Any]
     """The contracts of these accounts as plain rows of what an account's commercials are made from."""
     wanted = sorted(account_ids)
     columns = (
-        Contract.id, Contract.account_id, Contract.status, Contract.start_date, Contract.end_date,
-        Contract.arr, Contract.currency,
-    )  # fmt: skip
+        Contract.id,
+        Contract.account_id,
+        Contract.status,
+        Contract.start_date,
+        Contract.end_date,
+        Contract.arr,
+        Contract.currency,
+    )
     out: list[Any] = []
     for i in range(0, len(wanted), 5_000):  # under SQLite's bound-parameter limit
         out.extend(session.execute(select(*columns).where(Contract.account_id.in_(wanted[i : i + 5_000]))))
@@ -178,3 +184,48 @@ def ending_unfollowed(
     )
     stmt = select(c.account_id, c.id, c.end_date).where(_in_force(c, day), c.end_date <= last, ~follower)
     return [(a, i, e) for a, i, e in _batched(session, stmt, c.account_id, account_ids)]
+
+
+def retention_columns(session: Session, owner_ids: Collection[int] | None) -> list[tuple[Any, ...]]:
+    """Every non-cancelled contract (of accounts owned by owner_ids, or all) as plain tuples for the
+    retention figures: id, account, renewed contract (-1: none), start, end and churn dates as ISO text,
+    ARR in cents, currency, status, churn reason, and the account's owner (-1: none), tier, industry, plan
+    and region ("" when unset). Text dates, integer cents and no NULLs let the caller turn 180,000 rows
+    into arrays without a Python object per value."""
+    as_text = lambda column: cast(column, String)  # noqa: E731  (ISO YYYY-MM-DD on SQLite and PostgreSQL)
+    cents = cast(func.round(Contract.arr * 100), BigInteger)
+    text_of = lambda column: func.coalesce(column, "")  # noqa: E731
+    stmt = (
+        select(
+            Contract.id,
+            Contract.account_id,
+            func.coalesce(Contract.renews_contract_id, -1),
+            as_text(Contract.start_date),
+            as_text(Contract.end_date),
+            as_text(Contract.churned_on),
+            cents,
+            Contract.currency,
+            Contract.status,
+            Contract.churn_reason,
+            func.coalesce(Account.owner_id, -1),
+            text_of(Account.tier),
+            text_of(Account.industry),
+            text_of(Account.plan),
+            text_of(Account.region),
+        )
+        .join(Account, Account.id == Contract.account_id)
+        .where(Contract.status != "cancelled")
+    )
+    # The driver's own tuples, fetched at once: none of these columns needs a result processor, and
+    # wrapping 180,000 rows in result rows costs a third of the fetch.
+    connection = session.connection()
+    if owner_ids is None:
+        return list(connection.execute(stmt).cursor.fetchall())
+    owners = sorted(owner_ids)
+    return [
+        row
+        for i in range(0, len(owners), ID_BATCH)
+        for row in connection.execute(
+            stmt.where(Account.owner_id.in_(owners[i : i + ID_BATCH]))
+        ).cursor.fetchall()
+    ]

@@ -329,3 +329,9 @@ def renewals_due(
         repository.ending_totals(session, account_ids, first, last),
         repository.ending_first(session, account_ids, first, last, limit),
     )
+
+
+def retention_columns(session: Session, owner_ids: Collection[int] | None = None) -> list[tuple[Any, ...]]:
+    """Every non-cancelled contract with its account's owner and segments, as plain tuples (see the
+    repository for the columns); owner_ids limits them to the accounts those users own."""
+    return repository.retention_columns(session, owner_ids)

@@ -1,0 +1,1 @@
+"""Retention metrics from contracts: GRR, NRR, logo retention, renewal rate; the renewal analysis report."""

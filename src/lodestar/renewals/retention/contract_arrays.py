@@ -1,0 +1,97 @@
+"""The contracts as numpy columns, with the day each one stops counting (its effective end).
+
+Days are numbers since 1970-01-01. A contract counts on day d when start <= d < effective end:
+- a churn date ends it that day (churned_on, when earlier than the end);
+- a contract that another renews counts until its renewal starts, earlier (an early renewal or a mid-term
+  upgrade: the old contract stops, it is not counted twice) or later (a late renewal: the gap is bridged,
+  the customer did not churn and come back);
+- otherwise it counts until its end date: a contract that ends with nothing renewing it is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+EPOCH_DAY = np.datetime64("1970-01-01", "D")
+NEVER = np.iinfo(np.int64).max
+NO_DAY = np.iinfo(np.int64).min  # NaT as a day number
+COLUMNS = 15
+
+
+def day_number(day: date) -> int:
+    """The day as a number of days since 1970-01-01."""
+    return int((np.datetime64(day, "D") - EPOCH_DAY).astype(np.int64))
+
+
+def _days(texts: Sequence[str | None]) -> np.ndarray:
+    return (np.array(texts, dtype="datetime64[D]") - EPOCH_DAY).astype(np.int64)  # None: NaT, NO_DAY
+
+
+@dataclass
+class ContractArrays:
+    """One entry per non-cancelled contract; account attributes repeated per contract."""
+
+    contract_id: np.ndarray
+    account_id: np.ndarray
+    renews: np.ndarray  # position of the renewed contract, -1 when none (or not among these rows)
+    start: np.ndarray
+    end: np.ndarray
+    effective_end: np.ndarray
+    cents: np.ndarray  # ARR in its own currency, in cents
+    currency: np.ndarray  # per contract: index into currencies
+    currencies: list[str]  # the currency codes found
+    churn_reason: Sequence[str | None]
+    owner_id: np.ndarray  # -1 when the account has no owner
+    segments: dict[str, np.ndarray]  # tier, industry, plan, region: text ("" when unset)
+
+    def __len__(self) -> int:
+        return len(self.contract_id)
+
+
+def _positions(contract_id: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The position of each wanted contract id among contract_id, -1 when absent (or wanted is -1)."""
+    if not len(contract_id):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    order = np.argsort(contract_id)
+    at = order[np.minimum(np.searchsorted(contract_id, wanted, sorter=order), len(order) - 1)]
+    return np.where((wanted >= 0) & (contract_id[at] == wanted), at, -1)
+
+
+def build(rows: Sequence[tuple[Any, ...]]) -> ContractArrays:
+    """The arrays of contracts.service.retention_columns' rows, effective ends worked out."""
+    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * COLUMNS
+    contract_id = np.array(cols[0], dtype=np.int64)
+    codes, uniques = pd.factorize(np.array(cols[7], dtype=object))
+    arrays = ContractArrays(
+        contract_id=contract_id,
+        account_id=np.array(cols[1], dtype=np.int64),
+        renews=_positions(contract_id, np.array(cols[2], dtype=np.int64)),
+        start=_days(cols[3]),
+        end=_days(cols[4]),
+        effective_end=np.zeros(0, dtype=np.int64),
+        cents=np.array(cols[6], dtype=np.int64),
+        currency=codes.astype(np.int64),
+        currencies=[str(u) for u in uniques],
+        churn_reason=cols[9],
+        owner_id=np.array(cols[10], dtype=np.int64),
+        segments={
+            k: np.array(cols[i], dtype=object)
+            for k, i in (("tier", 11), ("industry", 12), ("plan", 13), ("region", 14))
+        },
+    )
+    arrays.effective_end = _effective_end(arrays, _days(cols[5]))
+    return arrays
+
+
+def _effective_end(c: ContractArrays, churned: np.ndarray) -> np.ndarray:
+    renewal_start = np.full(len(c), NEVER, dtype=np.int64)
+    has = c.renews >= 0
+    np.minimum.at(renewal_start, c.renews[has], c.start[has])
+    out = np.where(renewal_start < NEVER, renewal_start, c.end)
+    return np.where(churned != NO_DAY, np.minimum(c.end, churned), out)

@@ -1,0 +1,92 @@
+"""Retention figures and the renewal analysis report for what the viewer may see (row level applies to
+every aggregate: a CSM's figures are their own accounts' figures)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from lodestar.accounts import service as accounts_service
+from lodestar.auth import service as auth_service
+from lodestar.auth.models import User
+from lodestar.contracts import service as contracts_service
+from lodestar.kit.errors import InvalidInput
+from lodestar.kit.text import Text
+from lodestar.renewals import config_kind
+from lodestar.renewals.retention import renewal_analysis, retention_report
+from lodestar.renewals.retention.contract_arrays import ContractArrays, build
+from lodestar.renewals.retention.conversion import check_rates
+from lodestar.renewals.retention.periods import (
+    PeriodKind,
+    default_first,
+    parse_label,
+    period_at,
+    periods_between,
+)
+from lodestar.renewals.retention.renewal_analysis import RenewalReport, ReportFilter
+from lodestar.renewals.retention.schemas import MOST_PERIODS, RetentionQuery, RetentionReport
+
+
+def _span(query: RetentionQuery, today: date) -> tuple[date, date]:
+    last = query.last or today
+    if last > today:
+        raise InvalidInput.one("to", Text("must not be after today (%(today)s)", today=today.isoformat()))
+    first = query.first or default_first(query.period, last)
+    if first > last:
+        raise InvalidInput.one(
+            "from", Text("%(first)s is after to (%(last)s)", first=first.isoformat(), last=last.isoformat())
+        )
+    if len(periods_between(query.period, first, last)) > MOST_PERIODS:
+        raise InvalidInput.one("from", Text("at most %(n)s periods at a time", n=MOST_PERIODS))
+    return first, last
+
+
+def _contracts(session: Session, viewer: User | None) -> ContractArrays:
+    owners = None if viewer is None else auth_service.scope_for(session, viewer).owner_ids
+    return build(contracts_service.retention_columns(session, owners))
+
+
+def _csm_names(session: Session, viewer: User | None) -> dict[str, str]:
+    users = (
+        auth_service.list_users(session) if viewer is None else auth_service.visible_owners(session, viewer)
+    )
+    return {str(u.id): u.name for u in users}
+
+
+def retention(session: Session, viewer: User | None, query: RetentionQuery, today: date) -> RetentionReport:
+    """GRR, NRR, logo retention and renewal rate per period (and group) over the viewer's accounts (every
+    account when viewer is None: the command line)."""
+    span = _span(query, today)
+    contracts = _contracts(session, viewer)
+    rates = config_kind.exchange_rates(session)
+    check_rates(rates, set(contracts.currencies))
+    names = _csm_names(session, viewer)
+    return retention_report.compute(contracts, rates, query.period, query.by, span, today, names)
+
+
+def default_report_label(kind: PeriodKind, today: date) -> str:
+    """The last finished month or quarter before today."""
+    return period_at(kind, period_at(kind, today).start - timedelta(days=1)).label
+
+
+def renewal_report(
+    session: Session, viewer: User, flt: ReportFilter, today: date, chinese: bool
+) -> RenewalReport:
+    """The renewal analysis of one month or quarter: ARR renewed and lost by reason, tier and CSM, with the
+    contracts and accounts behind every figure."""
+    parsed = parse_label(flt.period)
+    if parsed is None or parsed[0] == "year":
+        raise InvalidInput.one(
+            "period", Text("%(value)s is not a month (2025-07) or a quarter (2025-Q3)", value=flt.period)
+        )
+    _, period = parsed
+    if period.start > today:
+        raise InvalidInput.one("period", Text("must not be after today (%(today)s)", today=today.isoformat()))
+    contracts = _contracts(session, viewer)
+    rates = config_kind.exchange_rates(session)
+    check_rates(rates, set(contracts.currencies))
+    settings, _ = config_kind.current(session)
+    report = renewal_analysis.analyse(session, contracts, rates, period, today, flt)
+    names = accounts_service.account_names(session, {r.account_id for r in report.rows})
+    return renewal_analysis.labelled(report, names, _csm_names(session, viewer), settings, chinese)
