@@ -172,6 +172,7 @@ def test_a_run_records_the_seconds_of_each_phase_and_the_rows_each_one_wrote(wor
         "publish",
         "sop",
         "alerts",
+        "winback",
         "commit",
     ]
     assert all(p["seconds"] >= 0 for p in run.phases)

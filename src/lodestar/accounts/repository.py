@@ -384,3 +384,22 @@ def group_ids_by_key(session: Session, key: str, values: Collection[str]) -> dic
 def crm_ids(session: Session) -> list[tuple[int, str | None]]:
     """(id, CRM id) of every account."""
     return [(r[0], r[1]) for r in session.execute(select(Account.id, Account.crm_id))]
+
+
+def contacts_of_accounts(session: Session, ids: Collection[int]) -> list[Contact]:
+    """The contacts of these accounts, by account then id."""
+    out: list[Contact] = []
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), ID_BATCH):
+        stmt = select(Contact).where(Contact.account_id.in_(ordered[i : i + ID_BATCH]))
+        out.extend(session.scalars(stmt.order_by(Contact.account_id, Contact.id)))
+    return out
+
+
+def accounts_by_ids(session: Session, ids: Collection[int]) -> list[Account]:
+    """These accounts, by id."""
+    out: list[Account] = []
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), ID_BATCH):
+        out.extend(session.scalars(select(Account).where(Account.id.in_(ordered[i : i + ID_BATCH]))))
+    return out

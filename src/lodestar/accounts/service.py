@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -395,3 +395,13 @@ def set_snapshot_values(session: Session, values: list[dict[str, Any]]) -> None:
         if unknown:
             raise ValueError(f"not snapshot fields: {', '.join(sorted(unknown))}")
     repository.update_many(session, Account, values)
+
+
+def contacts_of_accounts(session: Session, account_ids: Collection[int]) -> list[Contact]:
+    """The contacts of these accounts, by account then id (the caller has checked what the viewer may see)."""
+    return repository.contacts_of_accounts(session, account_ids)
+
+
+def accounts_by_ids(session: Session, account_ids: Collection[int]) -> list[Account]:
+    """These accounts, by id (the caller has checked what the viewer may see)."""
+    return repository.accounts_by_ids(session, account_ids)

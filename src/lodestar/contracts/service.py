@@ -329,3 +329,12 @@ def renewals_due(
         repository.ending_totals(session, account_ids, first, last),
         repository.ending_first(session, account_ids, first, last, limit),
     )
+
+
+def churned_by(session: Session, day: date) -> list[tuple[int, int, date, Decimal, str, str | None]]:
+    """(contract id, account_id, last day, ARR, currency, churn reason) of every account churned by the day:
+    its latest-ending contract begun by then ended before the day and was not marked renewed, the rule the
+    lifecycle's churned and lead-pool stages follow (a later contract that has begun reactivates it)."""
+    return [
+        (i, a, last, arr, cur, reason) for i, a, last, arr, cur, reason in repository.churned_by(session, day)
+    ]
