@@ -262,6 +262,7 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.notifications import api as notifications_api
     from lodestar.notifications import pages as notifications_pages
     from lodestar.portfolio import pages as portfolio_pages
+    from lodestar.renewals.winback import pages as winback_pages
     from lodestar.snapshots import api as snapshots_api
     from lodestar.snapshots import pages as snapshots_pages
     from lodestar.sop import api as sop_api
@@ -302,3 +303,4 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(notifications_pages.router)  # /me/notifications, /settings/channels, /settings/outbox
     app.include_router(sop_pages.router)  # task inbox, SOP dashboard, playbook editor, account additions
     app.include_router(alerts_pages.router)  # the alert inbox, an alert, the alert backtest
+    app.include_router(winback_pages.router)  # the sales lead pool, the public churn-survey form
