@@ -34,6 +34,7 @@ SCOPED = {  # figures or lists over the caller's own accounts and tasks
     "/api/v1/accounts", "/api/v1/tasks", "/api/v1/tasks/counts", "/api/v1/tokens", "/accounts", "/tasks",
     "/tasks/badge", "/sop", "/sop/effectiveness", "/sop/performers", "/sop/shape", "/sop/missed", "/cockpit",
     "/api/v1/alerts", "/api/v1/alerts/counts", "/alerts",
+    "/lead-pool", "/lead-pool/export.csv",
 }  # fmt: skip
 NOT_AGGREGATES = {"/", "/login", "/accounts/new", "/api/v1/me", "/api/v1/playbooks", "/docs", "/healthz"}
 NOT_AGGREGATES |= {"/openapi.json", "/static", "/data-health"}  # the last: a redirect to /ingestion-status

@@ -48,7 +48,11 @@ def test_a_new_lead_is_posted_once_signed_with_its_facts(
     assert (data["account"], data["account_id"], data["churn_reason"]) == (
         "Aurora Retail", churned.account.id, "price_budget",
     )  # fmt: skip
-    assert (data["last_arr"], data["currency"], data["lead_since"]) == ("120000.00", "CNY", str(day(WINDOW + 1)))
+    assert (data["last_arr"], data["currency"], data["lead_since"]) == (
+        "120000.00",
+        "CNY",
+        str(day(WINDOW + 1)),
+    )
     assert [c["name"] for c in data["contacts"]] == ["Wang Fang"]
     assert posted["body"]["title"] == "新的销售线索：Aurora Retail"  # the channel's language (zh_CN)
     assert posted["body"]["url"] == f"http://cs.example.com/accounts/{churned.account.id}"

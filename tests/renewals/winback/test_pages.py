@@ -105,7 +105,9 @@ def _survey(db: Session, expires_on: date, locale: str = "en") -> str:
     return survey_tokens.token_for(DEV_SECRET_KEY, survey.id, survey.nonce, survey.expires_on)
 
 
-def test_the_public_form_opens_without_sign_in_in_the_surveys_language(client: TestClient, db: Session) -> None:
+def test_the_public_form_opens_without_sign_in_in_the_surveys_language(
+    client: TestClient, db: Session
+) -> None:
     token = _survey(db, TODAY + timedelta(days=10), locale="zh_CN")
     page = client.get(f"/survey/{token}")
     assert page.status_code == 200
@@ -123,7 +125,12 @@ def test_a_bad_answer_is_named_and_nothing_is_written_then_a_good_one_is_stored_
     assert bad.status_code == 422 and 'data-testid="error-would_return"' in bad.text
     db.expire_all()
     assert db.scalars(select(ChurnSurvey.answered_at)).one() is None
-    good = {"csrf_token": csrf, "reasons": ["price_budget", "service"], "would_return": "7", "feedback": "Slow"}
+    good = {
+        "csrf_token": csrf,
+        "reasons": ["price_budget", "service"],
+        "would_return": "7",
+        "feedback": "Slow",
+    }
     done = client.post(f"/survey/{token}", data=good)
     assert done.status_code == 200 and 'data-testid="survey-thanks"' in done.text
     again = client.post(f"/survey/{token}", data={**good, "would_return": "0"})
