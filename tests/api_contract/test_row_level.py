@@ -34,11 +34,11 @@ OBJECTS: dict[str, Callable[[World], int | str]] = {
     "message_id": lambda w: w.message_id,
 }
 NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}, /settings/config/{kind}: no object; refused as 403 below
-# Pages without sign-in, each with why: no row-level rule applies to them (tests/renewals/winback/test_pages.py
-# checks what they show and refuse).
+# Pages without sign-in, each with why: no row-level rule applies to them (what they show and refuse is
+# tested in tests/renewals/winback/test_pages.py).
 PUBLIC = {
-    "/survey/{token}": "the churn survey a churned customer's contact answers: the signed one-use link is the "
-    "credential, and the page shows only that survey's questions",
+    "/survey/{token}": "the churn survey a churned customer's contact answers: the signed one-use link is "
+    "the credential, and the page shows only that survey's questions",
 }
 # What a CSM may never do, whoever owns the object: 403. Everything else answers 404.
 ROLE_NEVER = {

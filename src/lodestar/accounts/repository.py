@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account, Contact
 from lodestar.accounts.schemas import AccountFilter
+from lodestar.db.batches import rows_among
 from lodestar.db.bulk import insert_returning_ids
 from lodestar.db.staging import fetch_columns, staged, update_changed
 from lodestar.db.upsert import update_by_id
@@ -386,20 +387,7 @@ def crm_ids(session: Session) -> list[tuple[int, str | None]]:
     return [(r[0], r[1]) for r in session.execute(select(Account.id, Account.crm_id))]
 
 
-def contacts_of_accounts(session: Session, ids: Collection[int]) -> list[Contact]:
-    """The contacts of these accounts, by account then id."""
-    out: list[Contact] = []
-    ordered = sorted(ids)
-    for i in range(0, len(ordered), ID_BATCH):
-        stmt = select(Contact).where(Contact.account_id.in_(ordered[i : i + ID_BATCH]))
-        out.extend(session.scalars(stmt.order_by(Contact.account_id, Contact.id)))
-    return out
-
-
-def accounts_by_ids(session: Session, ids: Collection[int]) -> list[Account]:
-    """These accounts, by id."""
-    out: list[Account] = []
-    ordered = sorted(ids)
-    for i in range(0, len(ordered), ID_BATCH):
-        out.extend(session.scalars(select(Account).where(Account.id.in_(ordered[i : i + ID_BATCH]))))
-    return out
+def of_accounts(session: Session, model: type[Any], ids: Collection[int]) -> list[Any]:
+    """The accounts (model Account) or their contacts (model Contact) among these account ids, by id."""
+    column = model.id if model is Account else model.account_id
+    return [r[0] for r in rows_among(session, select(model).order_by(model.id), column, ids)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -26,9 +26,11 @@ from lodestar.accounts.schemas import (
     ContactUpdate,
 )
 from lodestar.accounts.snapshot_rows import account_names as account_names
+from lodestar.accounts.snapshot_rows import accounts_by_ids as accounts_by_ids
 from lodestar.accounts.snapshot_rows import accounts_of_groups as accounts_of_groups
 from lodestar.accounts.snapshot_rows import analytics_rows as analytics_rows
 from lodestar.accounts.snapshot_rows import contact_rows as contact_rows
+from lodestar.accounts.snapshot_rows import contacts_of_accounts as contacts_of_accounts
 from lodestar.accounts.snapshot_rows import crm_ids as crm_ids
 from lodestar.accounts.snapshot_rows import ids_owned_by as ids_owned_by
 from lodestar.accounts.snapshot_rows import owner_tier_stage as owner_tier_stage
@@ -395,13 +397,3 @@ def set_snapshot_values(session: Session, values: list[dict[str, Any]]) -> None:
         if unknown:
             raise ValueError(f"not snapshot fields: {', '.join(sorted(unknown))}")
     repository.update_many(session, Account, values)
-
-
-def contacts_of_accounts(session: Session, account_ids: Collection[int]) -> list[Contact]:
-    """The contacts of these accounts, by account then id (the caller has checked what the viewer may see)."""
-    return repository.contacts_of_accounts(session, account_ids)
-
-
-def accounts_by_ids(session: Session, account_ids: Collection[int]) -> list[Account]:
-    """These accounts, by id (the caller has checked what the viewer may see)."""
-    return repository.accounts_by_ids(session, account_ids)

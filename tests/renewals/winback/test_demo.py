@@ -49,7 +49,7 @@ def _expected(engine: Engine) -> set[tuple[int, int, date, date, str, date | Non
     for account, (end, cid, status) in last.items():
         if end < TODAY and status != "renewed":
             lead = end + timedelta(days=WINDOW + 1)
-            gone = TODAY >= lead
+            gone = lead <= TODAY
             out.add(
                 (
                     account,
