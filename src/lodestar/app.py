@@ -264,6 +264,7 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.portfolio import pages as portfolio_pages
     from lodestar.renewals.retention import api as retention_api
     from lodestar.renewals.retention import pages as retention_pages
+    from lodestar.renewals.winback import pages as winback_pages
     from lodestar.snapshots import api as snapshots_api
     from lodestar.snapshots import pages as snapshots_pages
     from lodestar.sop import api as sop_api
@@ -306,3 +307,4 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(sop_pages.router)  # task inbox, SOP dashboard, playbook editor, account additions
     app.include_router(alerts_pages.router)  # the alert inbox, an alert, the alert backtest
     app.include_router(retention_pages.router)  # the retention dashboard, the renewal analysis report
+    app.include_router(winback_pages.router)  # the sales lead pool, the public churn-survey form

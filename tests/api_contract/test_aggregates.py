@@ -36,6 +36,7 @@ SCOPED = {  # figures or lists over the caller's own accounts and tasks
     "/api/v1/alerts", "/api/v1/alerts/counts", "/alerts",
     "/api/v1/retention", "/api/v1/retention/renewal-report", "/retention", "/retention/report",
     "/retention/report.csv", "/retention/report.xlsx",
+    "/lead-pool", "/lead-pool/export.csv",
 }  # fmt: skip
 NOT_AGGREGATES = {"/", "/login", "/accounts/new", "/api/v1/me", "/api/v1/playbooks", "/docs", "/healthz"}
 NOT_AGGREGATES |= {"/openapi.json", "/static", "/data-health"}  # the last: a redirect to /ingestion-status

@@ -34,6 +34,12 @@ OBJECTS: dict[str, Callable[[World], int | str]] = {
     "message_id": lambda w: w.message_id,
 }
 NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}, /settings/config/{kind}: no object; refused as 403 below
+# Pages without sign-in, each with why: no row-level rule applies to them (what they show and refuse is
+# tested in tests/renewals/winback/test_pages.py).
+PUBLIC = {
+    "/survey/{token}": "the churn survey a churned customer's contact answers: the signed one-use link is "
+    "the credential, and the page shows only that survey's questions",
+}
 # What a CSM may never do, whoever owns the object: 403. Everything else answers 404.
 ROLE_NEVER = {
     ("GET", "/api/v1/users/{user_id}"),
@@ -97,7 +103,7 @@ def _probes(world: World) -> tuple[list[Probe], list[str]]:
     for route in iter_route_contexts(world.app.router.routes):
         template = route.path or ""
         names = re.findall(r"{(\w+)(?::\w+)?}", template)
-        if not names or not route.methods:
+        if not names or not route.methods or template in PUBLIC:
             continue
         missing = [n for n in names if n not in OBJECTS and n not in NOT_OBJECTS]
         if missing:
@@ -233,3 +239,11 @@ def test_bulk_acknowledge_of_another_csms_alert_is_refused_and_changes_nothing(w
     assert _state(world) == before
     own = httpx.get(f"{world.url}/api/v1/alerts/{mine}", headers=world.headers["csm"]).json()
     assert own["state"] == "open"  # the whole batch was refused, the CSM's own alert too
+
+
+def test_the_public_pages_answer_without_a_sign_in(world: World) -> None:
+    # A made-up link gets the page's own refusal (404), not the login form: the route is public on purpose.
+    for template in PUBLIC:
+        path = template.replace("{token}", "1." + "A" * 43 + "." + "B" * 43)
+        answer = httpx.get(world.url + path, follow_redirects=False)
+        assert answer.status_code == 404 and 'data-testid="survey-refused"' in answer.text, template

@@ -1,5 +1,6 @@
 """Upgrading a database that holds data keeps every row (SQLite rebuilds altered tables)."""
 
+import json
 from datetime import date
 
 from sqlalchemy import text
@@ -55,4 +56,27 @@ def test_upgrading_from_the_first_release_keeps_accounts_and_their_children(db_u
             for t in ("accounts", "contacts", "contracts")
         ]
     assert counts == [1, 1, 1]
+    engine.dispose()
+
+
+def test_a_stored_win_back_window_outside_30_to_90_days_is_brought_to_the_nearest_bound(
+    postgres_or_sqlite_fresh,
+):
+    engine = make_engine(postgres_or_sqlite_fresh)
+    upgrade(engine, "0010")
+    insert = text(
+        "INSERT INTO config_versions (kind, version, body, author, created_at, active)"
+        " VALUES ('lifecycle', :v, :body, 'a', :t, :active)"
+    )
+    with engine.begin() as conn:
+        for version, days in ((1, 0), (2, 120), (3, 45)):
+            body = json.dumps({"name": "m", "churn": {"win_back_days": days}})
+            conn.execute(
+                insert, {"v": version, "body": body, "t": "2026-01-01 00:00:00", "active": version == 3}
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT version, body FROM config_versions ORDER BY version")).all()
+    stored = {v: (json.loads(b) if isinstance(b, str) else b)["churn"]["win_back_days"] for v, b in rows}
+    assert stored == {1: 30, 2: 90, 3: 45}
     engine.dispose()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account, Contact
 from lodestar.accounts.schemas import AccountFilter
+from lodestar.db.batches import rows_among
 from lodestar.db.bulk import insert_returning_ids
 from lodestar.db.staging import fetch_columns, staged, update_changed
 from lodestar.db.upsert import update_by_id
@@ -386,3 +387,9 @@ def group_ids_by_key(session: Session, key: str, values: Collection[str]) -> dic
 def crm_ids(session: Session) -> list[tuple[int, str | None]]:
     """(id, CRM id) of every account."""
     return [(r[0], r[1]) for r in session.execute(select(Account.id, Account.crm_id))]
+
+
+def of_accounts(session: Session, model: type[Any], ids: Collection[int]) -> list[Any]:
+    """The accounts (model Account) or their contacts (model Contact) among these account ids, by id."""
+    column = model.id if model is Account else model.account_id
+    return [r[0] for r in rows_among(session, select(model).order_by(model.id), column, ids)]

@@ -26,9 +26,11 @@ from lodestar.accounts.schemas import (
     ContactUpdate,
 )
 from lodestar.accounts.snapshot_rows import account_names as account_names
+from lodestar.accounts.snapshot_rows import accounts_by_ids as accounts_by_ids
 from lodestar.accounts.snapshot_rows import accounts_of_groups as accounts_of_groups
 from lodestar.accounts.snapshot_rows import analytics_rows as analytics_rows
 from lodestar.accounts.snapshot_rows import contact_rows as contact_rows
+from lodestar.accounts.snapshot_rows import contacts_of_accounts as contacts_of_accounts
 from lodestar.accounts.snapshot_rows import crm_ids as crm_ids
 from lodestar.accounts.snapshot_rows import ids_owned_by as ids_owned_by
 from lodestar.accounts.snapshot_rows import owner_tier_stage as owner_tier_stage

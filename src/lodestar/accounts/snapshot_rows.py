@@ -11,6 +11,7 @@ from sqlalchemy import Select, Subquery
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import repository
+from lodestar.accounts.models import Account, Contact
 
 
 def tier_profiles(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
@@ -71,3 +72,13 @@ def ids_owned_by(owner_ids: Collection[int]) -> Select[int]:
 def crm_ids(session: Session) -> dict[int, str | None]:
     """Every account's CRM id (None where it has none), by account id: exports join on it."""
     return dict(repository.crm_ids(session))
+
+
+def accounts_by_ids(session: Session, account_ids: Collection[int]) -> list[Account]:
+    """These accounts, by id (the caller has checked what the viewer may see)."""
+    return repository.of_accounts(session, Account, account_ids)
+
+
+def contacts_of_accounts(session: Session, account_ids: Collection[int]) -> list[Contact]:
+    """The contacts of these accounts, by id (the caller has checked what the viewer may see)."""
+    return repository.of_accounts(session, Contact, account_ids)

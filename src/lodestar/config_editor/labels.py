@@ -166,6 +166,9 @@ FIELD_LABELS = {
     "survey": N_("Churn survey"),
     "delay_days": N_("Send after churn (days)"),
     "link_valid_days": N_("Link valid for (days)"),
+    "reason": N_("Churn reason"),
+    "lead_pool": N_("Sales lead pool"),
+    "webhook_channels": N_("Webhook channels for new leads"),
 }
 
 ENUM_LABELS = {
@@ -185,6 +188,7 @@ ENUM_LABELS = {
     "sum": N_("Sum"),
     "alert": N_("Alert"),
     "at_risk": N_("At risk"),
+    "churn_reason": N_("Churn reason"),
     "call": N_("Call"),
     "checkbox": N_("Checkbox"),
     "churned": N_("Churned"),

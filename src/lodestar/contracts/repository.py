@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, String, and_, cast, exists, func, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Select, String, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from lodestar.accounts.models import Account
@@ -229,3 +229,31 @@ def retention_columns(session: Session, owner_ids: Collection[int] | None) -> li
             stmt.where(Account.owner_id.in_(owners[i : i + ID_BATCH]))
         ).cursor.fetchall()
     ]
+
+
+def _last_day(contract: Any) -> ColumnElement[Any]:
+    """The contract's last day: its churn date when recorded earlier than its end."""
+    return case(
+        (
+            and_(contract.churned_on.is_not(None), contract.churned_on < contract.end_date),
+            contract.churned_on,
+        ),
+        else_=contract.end_date,
+    )
+
+
+def churned_by(session: Session, day: date) -> list[tuple[Any, ...]]:
+    """(contract id, account_id, last day, ARR, currency, churn_reason) of each account whose latest-ending
+    contract begun by the day has ended before it without being marked renewed (the lifecycle's churn)."""
+    c, d = aliased(Contract), aliased(Contract)
+    last_c, last_d = _last_day(c), _last_day(d)
+    later = exists().where(
+        d.account_id == c.account_id,
+        d.id != c.id,
+        d.start_date <= day,
+        or_(last_d > last_c, and_(last_d == last_c, d.id < c.id)),
+    )
+    stmt = select(c.id, c.account_id, last_c, c.arr, c.currency, c.churn_reason).where(
+        c.start_date <= day, last_c < day, c.status != "renewed", ~later
+    )
+    return [tuple(r) for r in session.execute(stmt)]

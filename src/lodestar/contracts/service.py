@@ -335,3 +335,12 @@ def retention_columns(session: Session, owner_ids: Collection[int] | None = None
     """Every non-cancelled contract with its account's owner and segments, as plain tuples (see the
     repository for the columns); owner_ids limits them to the accounts those users own."""
     return repository.retention_columns(session, owner_ids)
+
+
+def churned_by(session: Session, day: date) -> list[tuple[int, int, date, Decimal, str, str | None]]:
+    """(contract id, account_id, last day, ARR, currency, churn reason) of every account churned by the day:
+    its latest-ending contract begun by then ended before the day and was not marked renewed, the rule the
+    lifecycle's churned and lead-pool stages follow (a later contract that has begun reactivates it)."""
+    return [
+        (i, a, last, arr, cur, reason) for i, a, last, arr, cur, reason in repository.churned_by(session, day)
+    ]

@@ -69,9 +69,9 @@ class AtRisk(_Strict):
 
 
 class Churn(_Strict):
-    """After a contract ends without renewal: the win-back window, then the sales lead pool."""
+    """After a contract ends without renewal: the win-back window (30-90 days), then the sales lead pool."""
 
-    win_back_days: int = Field(default=90, ge=0)
+    win_back_days: int = Field(default=90, ge=30, le=90)
 
 
 class LifecycleModel(_Strict):

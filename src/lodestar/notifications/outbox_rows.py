@@ -27,7 +27,7 @@ def rows(deliveries: list[Delivery], base_url: str, now: datetime) -> list[dict[
             wording = replace(wording, addressee=d.person.name)
         key = d.idempotency_key
         if d.kind == "webhook":
-            body = formats.webhook(wording, key, n.key, n.alert_id, d.locale)
+            body = formats.webhook(wording, key, n.key, n.alert_id, d.locale, n.data)
         else:
             body = formats.LAYOUTS[d.kind](wording)
         out.append(
@@ -51,3 +51,27 @@ def rows(deliveries: list[Delivery], base_url: str, now: datetime) -> list[dict[
             }
         )
     return out
+
+
+def email_row(
+    key: str, recipient: str, locale: str, subject: str, text: str, now: datetime
+) -> dict[str, Any]:
+    """The outbox row of one e-mail to an address outside the team (a customer's contact), already worded."""
+    return {
+        "idempotency_key": key,
+        "channel_key": EMAIL,
+        "recipient": recipient,
+        "user_id": None,
+        "locale": locale,
+        "subject": subject,
+        "body": {"text": text},
+        "alert_id": None,
+        "status": "pending",
+        "attempts": 0,
+        "not_before": None,
+        "next_attempt_at": now,
+        "claimed_until": None,
+        "last_error": None,
+        "created_at": now,
+        "sent_at": None,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -32,6 +32,7 @@ class Notice:
     channel_keys: list[str] = field(default_factory=list)  # named channels (chat robots, webhooks)
     alert_id: int | None = None
     digest: bool = False
+    data: dict[str, Any] | None = None  # structured facts the generic webhook carries (e.g. a sales lead)
 
 
 @dataclass(frozen=True)

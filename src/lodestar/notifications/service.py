@@ -37,6 +37,7 @@ __all__ = [
     "channel_read",
     "create_channel",
     "digest_notices",
+    "email_outside",
     "get_channel",
     "list_channels",
     "notify",
@@ -85,6 +86,24 @@ def notify(
     )
     session.flush()  # pending ORM rows (the alerts these notices name) before the Core insert
     return repository.insert_messages(session, outbox_rows.rows(deliveries, settings.base_url, now))
+
+
+def email_outside(
+    session: Session,
+    key: str,
+    recipient: str,
+    locale: str,
+    subject: str,
+    text: str,
+    settings: Settings | None = None,
+) -> int:
+    """Writes one e-mail to someone outside the team (a customer's contact) to the outbox, in the caller's
+    transaction; 1 when written, 0 when the key is already there or no SMTP server is configured."""
+    settings = settings or get_settings()
+    if not settings.smtp_host:
+        return 0
+    row = outbox_rows.email_row(audience.idempotency_key(key), recipient, locale, subject, text, utcnow())
+    return repository.insert_messages(session, [row])
 
 
 def outbox(session: Session, status: str | None = None, limit: int = 50, offset: int = 0) -> OutboxRead:

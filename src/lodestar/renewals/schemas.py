@@ -51,6 +51,12 @@ class ChurnSurvey(_Strict):
     link_valid_days: int = Field(default=30, ge=1, le=180)
 
 
+class LeadPool(_Strict):
+    """Where a lead goes when a win-back window ends without a win: the webhook channels a CRM listens on."""
+
+    webhook_channels: list[str] = Field(default_factory=list, max_length=10)
+
+
 class RenewalSettings(_Strict):
     """Money, reasons and the churn survey of the renewals domain."""
 
@@ -58,6 +64,7 @@ class RenewalSettings(_Strict):
     exchange_rates: list[ExchangeRate] = Field(default_factory=list)
     reasons: list[ChurnReasonOption] = Field(min_length=1)
     survey: ChurnSurvey = Field(default_factory=ChurnSurvey)
+    lead_pool: LeadPool = Field(default_factory=LeadPool)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

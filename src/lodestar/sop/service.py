@@ -3,8 +3,9 @@ the demo's bulk work and the e-mail digest. Everything else stays inside sop/.""
 
 from __future__ import annotations
 
-from lodestar.sop.playbooks.triggers import AlertStart
+from lodestar.sop.playbooks.triggers import AlertStart, ChurnStart
 from lodestar.sop.tasks.alert_runs import start_alert_playbooks
+from lodestar.sop.tasks.churn_runs import start_win_back_playbooks
 from lodestar.sop.tasks.digest import build_digests, run_digest
 from lodestar.sop.tasks.service import (
     after_snapshot,
@@ -19,6 +20,7 @@ from lodestar.sop.tasks.service import (
 
 __all__ = [
     "AlertStart",
+    "ChurnStart",
     "after_snapshot",
     "build_digests",
     "close_many",
@@ -30,6 +32,7 @@ __all__ = [
     "open_tasks",
     "run_digest",
     "start_alert_playbooks",
+    "start_win_back_playbooks",
 ]
 
 

@@ -138,9 +138,15 @@ def wecom(w: Wording) -> dict[str, Any]:
 
 
 def webhook(
-    w: Wording, idempotency_key: str, notice_key: str, alert_id: int | None, locale: str
+    w: Wording,
+    idempotency_key: str,
+    notice_key: str,
+    alert_id: int | None,
+    locale: str,
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The generic webhook's JSON: the notice as data, with its idempotency key."""
+    """The generic webhook's JSON: the notice as data, with its idempotency key (and its facts, if any)."""
+    extra = {"data": data} if data is not None else {}
     return {
         "idempotency_key": idempotency_key,
         "notice": notice_key,
@@ -151,6 +157,7 @@ def webhook(
         "locale": locale,
         "alert_id": alert_id,
         "addressee": w.addressee,
+        **extra,
     }
 
 

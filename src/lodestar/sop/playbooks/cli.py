@@ -15,7 +15,7 @@ def playbooks(as_json: JsonOpt = False) -> None:
         config, version = service.current_config(session)
     lines = [f"sop configuration v{version} ({'package default' if version == 0 else 'stored'})"]
     for p in config.playbooks:
-        trigger = p.trigger.stage or p.trigger.alert or "manual"
+        trigger = p.trigger.stage or p.trigger.alert or p.trigger.reason or "manual"
         flag = "" if p.enabled else "  [disabled]"
         lines.append(f"{p.key:<14} {p.trigger.kind}:{trigger:<12} {len(p.steps)} step(s)  {p.name}{flag}")
         for s in p.steps:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from lodestar.engagement.schemas import TouchKindName
 
-TriggerKind = Literal["stage_entered", "alert", "manual"]
+TriggerKind = Literal["stage_entered", "alert", "manual", "churn_reason"]
 EvidenceKind = Literal["note", "file", "checkbox", "touch", "metric"]
 OwnerRole = Literal["owner", "manager"]
 Assignment = Literal["least_load", "round_robin"]
@@ -20,11 +20,13 @@ class _Strict(BaseModel):
 
 
 class Trigger(_Strict):
-    """What starts a playbook: an account entering a stage, an alert of a type, or a person (manual)."""
+    """What starts a playbook: an account entering a stage, an alert of a type, a person (manual), or a
+    win-back opening for a churn with this reason (same reason, same method; the win-back step fires it)."""
 
     kind: TriggerKind
     stage: str | None = None
     alert: str | None = None
+    reason: str | None = Field(default=None, pattern=SLUG)  # a churn-reason key of the renewals taxonomy
     # Also fire when an account passes over the stage in one move (e.g. it goes live during handover and
     # moves straight to growth: it still owes its onboarding kickoff and training).
     also_when_passed_over: bool = False
@@ -41,6 +43,8 @@ class Trigger(_Strict):
             raise ValueError(f"stage is only for stage_entered triggers, not {self.kind}")
         if self.kind != "alert" and self.alert:
             raise ValueError(f"alert is only for alert triggers, not {self.kind}")
+        if (self.kind == "churn_reason") != (self.reason is not None):
+            raise ValueError("a churn_reason trigger needs a reason, and only it takes one")
         return self
 
 

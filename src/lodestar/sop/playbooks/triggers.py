@@ -136,3 +136,29 @@ def enabled_playbook(config: SopConfig, key: str) -> Playbook:
 def manual_occurrence(playbook: Playbook, account_id: int, on: date) -> Occurrence:
     """A person's start of a playbook on an account (each start is its own occurrence)."""
     return Occurrence(playbook, account_id, "manual", f"manual:{uuid.uuid4().hex}", on)
+
+
+UNKNOWN_REASON = "other"  # a churn recorded without a reason takes the playbook of "other"
+
+
+@dataclass(frozen=True)
+class ChurnStart:
+    """A win-back just opened: its id (the trigger ref is "winback:<id>"), account, churn reason and day."""
+
+    win_back_id: int
+    account_id: int
+    reason: str | None
+    on: date
+
+
+def churn_reason_occurrences(config: SopConfig, starts: Iterable[ChurnStart]) -> list[Occurrence]:
+    """For each win-back, every enabled playbook whose trigger is its churn reason (none: "other")."""
+    by_reason: dict[str, list[Playbook]] = {}
+    for p in config.playbooks:
+        if p.enabled and p.trigger.kind == "churn_reason" and p.trigger.reason:
+            by_reason.setdefault(p.trigger.reason, []).append(p)
+    return [
+        Occurrence(p, start.account_id, "churn_reason", f"winback:{start.win_back_id}", start.on)
+        for start in starts
+        for p in by_reason.get(start.reason or UNKNOWN_REASON, [])
+    ]

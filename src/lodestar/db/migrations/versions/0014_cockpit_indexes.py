@@ -2,13 +2,13 @@
 the renewals in the window read narrow indexes instead of the wide rows
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0012
 """
 
 from alembic import op
 
 revision = "0014"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

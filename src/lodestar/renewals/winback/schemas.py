@@ -1,0 +1,78 @@
+"""What the win-back slice hands out: the daily step's counts, lead rows, survey answers, reason figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+@dataclass
+class StepCounts:
+    """What one daily win-back step did."""
+
+    opened: int = 0
+    reactivated: int = 0
+    lost: int = 0
+    from_pool: int = 0
+    playbook_runs: int = 0
+    lead_messages: int = 0
+    surveys: int = 0
+
+    @property
+    def written(self) -> int:
+        """Rows the step wrote or changed, for the run's phase record."""
+        return self.opened + self.reactivated + self.lost + self.from_pool + self.surveys
+
+
+@dataclass(frozen=True)
+class LeadContact:
+    """A key contact shown with a lead."""
+
+    name: str
+    role: str
+    title: str | None
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class Lead:
+    """One account in the sales lead pool, as the page and the export show it."""
+
+    win_back_id: int
+    account_id: int
+    account: str
+    crm_id: str | None
+    owner: str | None
+    churn_reason: str | None
+    churned_on: date
+    lead_since: date
+    arr: Decimal
+    currency: str
+    health_score: float | None
+    health_grade: str | None
+    contacts: list[LeadContact] = field(default_factory=list)
+
+
+class SurveyAnswer(BaseModel):
+    """The public churn-survey form, validated: at least one reason, a 0-10 likelihood, optional words."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reasons: list[str] = Field(min_length=1, max_length=20)
+    feedback: str | None = Field(default=None, max_length=2000)
+    would_return: int = Field(ge=0, le=10)
+
+
+@dataclass(frozen=True)
+class ReasonFigure:
+    """One churn reason over a period: churns recorded with it, their ARR in the company currency, and how
+    many survey answers named it (a survey may name several)."""
+
+    reason: str | None  # None: churns recorded without a reason
+    churns: int
+    arr: Decimal
+    survey_mentions: int
