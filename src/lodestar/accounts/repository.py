@@ -384,3 +384,8 @@ def group_ids_by_key(session: Session, key: str, values: Collection[str]) -> dic
 def crm_ids(session: Session) -> list[tuple[int, str | None]]:
     """(id, CRM id) of every account."""
     return [(r[0], r[1]) for r in session.execute(select(Account.id, Account.crm_id))]
+
+
+def matching_ids(flt: AccountFilter, owner_ids: frozenset[int] | None) -> Select[Any]:
+    """The ids of the accounts matching the filter in scope, as a statement to use as a subquery."""
+    return select(Account.id).where(*_filters(flt, owner_ids))
