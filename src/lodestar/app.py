@@ -262,6 +262,8 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.notifications import api as notifications_api
     from lodestar.notifications import pages as notifications_pages
     from lodestar.portfolio import pages as portfolio_pages
+    from lodestar.renewals.records import api as renewal_records_api
+    from lodestar.renewals.records import pages as renewal_records_pages
     from lodestar.snapshots import api as snapshots_api
     from lodestar.snapshots import pages as snapshots_pages
     from lodestar.sop import api as sop_api
@@ -283,6 +285,7 @@ def _mount_domains(app: FastAPI) -> None:
         sop_api.router,
         alerts_api.router,
         notifications_api.router,
+        renewal_records_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
@@ -302,3 +305,4 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(notifications_pages.router)  # /me/notifications, /settings/channels, /settings/outbox
     app.include_router(sop_pages.router)  # task inbox, SOP dashboard, playbook editor, account additions
     app.include_router(alerts_pages.router)  # the alert inbox, an alert, the alert backtest
+    app.include_router(renewal_records_pages.router)  # the renewals pipeline and its export, one renewal

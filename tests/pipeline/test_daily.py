@@ -150,7 +150,14 @@ def test_a_rerun_of_the_same_date_writes_nothing_and_reports_no_stage_change(wor
     again = run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
     assert again.transitions == 0
     written = {p["name"]: p["rows"] for p in again.phases if p["rows"] is not None}
-    assert written == {"tiers": 0, "history": 0, "stage_changes": 0, "write_back": 0, "alerts": 0, "renewals": 0}
+    assert written == {
+        "tiers": 0,
+        "history": 0,
+        "stage_changes": 0,
+        "write_back": 0,
+        "alerts": 0,
+        "renewals": 0,
+    }
     assert _every_row(world.engine) == tables
     assert _store_files(root) == files  # same bytes, and not even rewritten (same modification time)
 

@@ -1,4 +1,4 @@
-"""Hand-made contract chains for the renewal-record tests: a team, an account, contracts through the service."""
+"""Hand-made contract chains for the renewal-record tests: a team, accounts, contracts through the service."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ class Team:
 
     def contract(self, account: Account, start: date, end: date, arr: str = "120000", **kw: Any) -> Contract:
         """A contract of the account (CNY unless `currency` says otherwise)."""
-        return make_contract(self.db, account, self.admin, start_date=start, end_date=end, arr=Decimal(arr), **kw)
+        return make_contract(
+            self.db, account, self.admin, start_date=start, end_date=end, arr=Decimal(arr), **kw
+        )
 
     def renewal_of(self, contract: Contract) -> Renewal:
         """The one renewal of a contract."""

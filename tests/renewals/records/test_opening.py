@@ -77,7 +77,7 @@ def test_the_database_refuses_a_second_renewal_of_a_contract(team: Team) -> None
     contract = team.contract(team.account(), date(2025, 1, 1), date(2026, 1, 1))
     service.open_and_derive(team.db, date(2025, 10, 1))
     twin = team.renewal_of(contract)
-    team.db.add(Renewal(contract_id=contract.id, account_id=twin.account_id, opened_on=twin.opened_on,
-                        contract_end=twin.contract_end, arr=twin.arr, currency="CNY", documents=[], reasons=[]))  # fmt: skip
+    copied = {c: getattr(twin, c) for c in ("account_id", "opened_on", "contract_end", "arr", "currency")}
+    team.db.add(Renewal(contract_id=contract.id, documents=[], reasons=[], **copied))
     with pytest.raises(IntegrityError):
         team.db.flush()

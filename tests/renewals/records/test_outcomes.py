@@ -39,7 +39,11 @@ def test_the_renewing_contracts_arr_against_the_arr_at_stake_names_the_outcome(
     # The renewing contract's own window opens in September 2026: only the old one opens.
     assert service.open_and_derive(team.db, AFTER) == {"opened": 1, "derived": 1}
     renewal = team.renewal_of(old)
-    assert (renewal.outcome, renewal.outcome_source, renewal.renewing_contract_id) == (outcome, "contracts", new.id)
+    assert (renewal.outcome, renewal.outcome_source, renewal.renewing_contract_id) == (
+        outcome,
+        "contracts",
+        new.id,
+    )
     assert _split(renewal) == tuple(Decimal(s) for s in split)
     assert renewal.change_currency == "CNY" and renewal.closed_on == END and renewal.closed_by is None
     assert service.open_and_derive(team.db, AFTER)["derived"] == 0  # a rerun changes nothing
@@ -85,7 +89,9 @@ def test_a_renewing_contract_entered_late_turns_the_churn_into_a_renewal(team: T
     assert renewal.outcome == "expanded" and renewal.churn_arr == 0 and renewal.expansion_arr == 20000
 
 
-def test_amounts_in_two_currencies_are_compared_in_the_company_currency_on_the_end_dates_rate(team: Team) -> None:
+def test_amounts_in_two_currencies_are_compared_in_the_company_currency_on_the_end_dates_rate(
+    team: Team,
+) -> None:
     settings = RenewalSettings.model_validate(
         config_service.default("renewals").model_dump()
         | {"exchange_rates": [

@@ -94,12 +94,19 @@ def derive(chain: Chain, rates: ExchangeRates, as_of: date, reason_keys: Collect
         reasons = [c.churn_reason] if c.churn_reason in reason_keys else []
         closed = c.churned_on if c.churned_on is not None and c.churned_on <= c.end_date else c.end_date
         parts = split("churned", at_stake, None)
-        return Derived("churned", None, closed, rates.company_currency, *parts, reasons=reasons)
+        return _derived("churned", None, closed, rates.company_currency, parts, reasons)
     outcome = _renewed_outcome(chain, at_stake, renewed)
     first = chain.followers[0]
     closed = min(first.start_date, c.end_date)
-    parts = split(outcome, at_stake, renewed)
-    return Derived(outcome, first.id, closed, rates.company_currency, *parts)
+    return _derived(outcome, first.id, closed, rates.company_currency, split(outcome, at_stake, renewed), [])
+
+
+def _derived(
+    outcome: str, renewing: int | None, closed: date, currency: str, parts: tuple[Decimal | None, ...],
+    reasons: list[str],
+) -> Derived:  # fmt: skip
+    renewal, expansion, contraction, churn = parts
+    return Derived(outcome, renewing, closed, currency, renewal, expansion, contraction, churn, reasons)
 
 
 def contradiction(outcome: str, chain: Chain, rates: ExchangeRates, as_of: date) -> FieldProblem | None:
@@ -115,9 +122,7 @@ def contradiction(outcome: str, chain: Chain, rates: ExchangeRates, as_of: date)
         return None
     at_stake, renewed = amounts(chain, rates)
     assert renewed is not None
-    early = chain.followers[0].start_date < chain.contract.end_date - timedelta(
-        days=EARLY_RENEWAL_GRACE_DAYS
-    )
+    early = chain.followers[0].start_date < chain.contract.end_date - timedelta(days=EARLY_RENEWAL_GRACE_DAYS)
     wrong = {
         "expanded": renewed <= at_stake,
         "contracted": renewed >= at_stake,

@@ -73,7 +73,7 @@ def derive_outcomes(session: Session, as_of: date) -> int:
     repository.update_many(session, changed)
     auth_service.record_many(
         session, None, "renewal.derive", "renewals",
-        [(r["id"], {"outcome": r["outcome"], "renewing_contract_id": r["renewing_contract_id"]}) for r in changed],
+        [(r["id"], {k: r[k] for k in ("outcome", "renewing_contract_id")}) for r in changed],
     )  # fmt: skip
     return len(changed)
 

@@ -68,7 +68,9 @@ def month_of(day: date) -> date:
     return day.replace(day=1)
 
 
-def _converted(rates: ExchangeRates, amount: Any, currency: str, on: date, missing: set[str]) -> Decimal | None:
+def _converted(
+    rates: ExchangeRates, amount: Any, currency: str, on: date, missing: set[str]
+) -> Decimal | None:
     try:
         return rates.convert(Decimal(amount or 0), currency, on)
     except InvalidInput:

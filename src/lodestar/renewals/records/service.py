@@ -131,7 +131,7 @@ def close_renewal(
     fields = {
         "outcome": data.outcome, "outcome_source": BY_HAND, "reasons": list(dict.fromkeys(data.reasons)),
         "note": data.note, "closed_on": today, "closed_at": utcnow(), "closed_by": viewer.id,
-        "renewing_contract_id": chain.followers[0].id if chain.followers and data.outcome != "churned" else None,
+        "renewing_contract_id": chain.followers[0].id if chain.followers else None,
         "change_currency": rates.company_currency, "renewal_arr": renewal_arr, "expansion_arr": expansion,
         "contraction_arr": contraction, "churn_arr": churn,
     }  # fmt: skip
@@ -174,6 +174,10 @@ def account_renewals(session: Session, viewer: User, account_id: int) -> list[Re
 def names(session: Session, renewals: list[Renewal]) -> tuple[dict[int, str], dict[int, str]]:
     """(account names, user names) of the accounts and people these renewals name."""
     accounts = accounts_service.account_names(session, {r.account_id for r in renewals})
-    wanted = {i for r in renewals for i in (r.owner_id, r.closed_by) if i is not None}
-    people = {u.id: u.name for u in auth_service.list_users(session) if u.id in wanted} if wanted else {}
-    return accounts, people
+    return accounts, names_of_users(session, {i for r in renewals for i in (r.owner_id, r.closed_by)})
+
+
+def names_of_users(session: Session, ids: set[int | None]) -> dict[int, str]:
+    """The names of these users, by id."""
+    wanted = {i for i in ids if i is not None}
+    return {u.id: u.name for u in auth_service.list_users(session) if u.id in wanted} if wanted else {}
