@@ -12,6 +12,7 @@ from lodestar.auth.deps import ApiUser
 from lodestar.renewals.records import service
 from lodestar.renewals.records.schemas import (
     ForecastChangeRead,
+    ForecastFilter,
     RenewalClose,
     RenewalDetail,
     RenewalPage,
@@ -20,7 +21,6 @@ from lodestar.renewals.records.schemas import (
     RenewalUpdate,
     StatusFilter,
 )
-from lodestar.renewals.schemas import ForecastCategory
 from lodestar.web.deps import Db, Today
 
 router = APIRouter(tags=["renewals"])
@@ -31,7 +31,7 @@ def list_renewals(
     caller: ApiUser,
     db: Db,
     status: StatusFilter = "open",
-    forecast: ForecastCategory | Literal["none"] | None = None,
+    forecast: ForecastFilter | None = None,
     tier: Annotated[str | None, Query(max_length=32)] = None,
     industry: Annotated[str | None, Query(max_length=80)] = None,
     owner_id: int | None = None,

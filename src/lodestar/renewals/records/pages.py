@@ -20,8 +20,8 @@ from lodestar.renewals.records import export, service
 from lodestar.renewals.records.labels import FORECAST_LABELS, OUTCOME_LABELS
 from lodestar.renewals.records.models import Renewal
 from lodestar.renewals.records.pipeline_figures import COLUMNS
-from lodestar.renewals.records.schemas import RenewalClose, RenewalQuery, RenewalUpdate
-from lodestar.renewals.schemas import FORECAST_CATEGORIES, OUTCOMES, ForecastCategory
+from lodestar.renewals.records.schemas import ForecastFilter, RenewalClose, RenewalQuery, RenewalUpdate
+from lodestar.renewals.schemas import FORECAST_CATEGORIES, OUTCOMES
 from lodestar.web.deps import Db, Today
 from lodestar.web.forms import field_errors, read_form, validate
 from lodestar.web.templating import locale_of, render
@@ -42,7 +42,7 @@ class PipelineFilter(BaseModel):
     industry: str | None = Field(None, max_length=80)
     owner: int | None = None
     risk: Literal["green", "yellow", "red", "none"] | None = None
-    forecast: ForecastCategory | Literal["none"] | None = None
+    forecast: ForecastFilter | None = None
     page: int = Field(1, ge=1, le=100_000)
 
     def query(self, user: User) -> RenewalQuery:

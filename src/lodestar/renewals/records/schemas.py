@@ -16,6 +16,8 @@ _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 Money = Annotated[Decimal, AfterValidator(to_amount)]
 StatusFilter = Literal["open", "closed", "all"]
 STATUS_FILTERS: tuple[StatusFilter, ...] = ("open", "closed", "all")
+# A forecast category, or "none": not called yet.
+ForecastFilter = Literal["commit", "likely", "at_risk", "lost", "none"]
 RENEWED: tuple[Outcome, ...] = ("renewed_flat", "expanded", "contracted", "early_renewed")
 MAX_REASONS = 20
 
@@ -123,7 +125,7 @@ class RenewalQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     status: StatusFilter = "open"
-    forecast: ForecastCategory | Literal["none"] | None = None
+    forecast: ForecastFilter | None = None
     tier: str | None = Field(None, max_length=32)
     industry: str | None = Field(None, max_length=80)
     owner_id: int | None = None
