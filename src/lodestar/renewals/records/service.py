@@ -165,6 +165,13 @@ def pipeline_page(session: Session, viewer: User, query: RenewalQuery, today: da
     return PipelinePage(figures, called, first, last, sorted({*figures.missing_rates, *missing}))
 
 
+def forecast_totals(session: Session, account_ids: Any) -> Pipeline:
+    """The open renewals of these accounts (a subquery of ids the caller may show) by forecast category,
+    ARR in the company currency: the cockpit's renewal-forecast card."""
+    groups = repository.open_groups(session, RenewalQuery(), account_ids)
+    return pipeline_figures.pipeline(groups, config_kind.exchange_rates(session))
+
+
 def account_renewals(session: Session, viewer: User, account_id: int) -> list[Renewal]:
     """An account's renewals (open first), for the account page."""
     accounts_service.get_account(session, viewer, account_id)
