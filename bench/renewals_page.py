@@ -31,6 +31,7 @@ from lodestar.auth.models import Role
 from lodestar.auth.schemas import UserCreate
 from lodestar.contracts.models import Contract
 from lodestar.db.engine import make_engine, session_factory, unit_of_work
+from lodestar.db.maintenance import refresh_statistics
 from lodestar.db.migrate import upgrade
 from lodestar.renewals.records import service as renewal_records
 from lodestar.settings import load_settings
@@ -103,8 +104,6 @@ def _forecasts(engine: Engine) -> None:
     with engine.begin() as conn:
         for n, category in enumerate(categories):
             conn.execute(text("UPDATE renewals SET forecast = :c WHERE id % 5 = :n"), {"c": category, "n": n})
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE renewals"))
 
 
 def _p(values: list[float], q: float) -> float:
@@ -150,6 +149,7 @@ def _run(label: str, engine: Engine, url: str, accounts: int) -> list[str]:
     lines.append(f"{label}: daily renewal step opened {done['opened']:,}, derived {done['derived']:,} "
                  f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
     _forecasts(engine)
+    refresh_statistics(engine)  # as after an import: the planner knows the tables' sizes
     with tempfile.TemporaryDirectory() as data:
         settings = load_settings(
             database_url=url, data_dir=Path(data), server_timing=True, snapshot_schedule=False

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.renewals.records.models import DERIVED, ForecastChange, Renewal
 from lodestar.renewals.records.schemas import RenewalQuery
+from lodestar.renewals.schemas import OUTCOMES
 
 # What the daily step compares and rewrites when the contracts decide an outcome.
 DERIVED_COLUMNS = (
@@ -66,12 +67,14 @@ def add_change(session: Session, change: ForecastChange) -> None:
     session.add(change)
 
 
-def _conditions(query: RenewalQuery, account_ids: Select[Any]) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [Renewal.account_id.in_(account_ids)]
+def _conditions(query: RenewalQuery, account_ids: Select[Any] | None) -> list[ColumnElement[bool]]:
+    """The WHERE of a query; account_ids None: every account (no IN over the whole accounts table)."""
+    conds: list[ColumnElement[bool]] = [] if account_ids is None else [Renewal.account_id.in_(account_ids)]
     if query.status == "open":
         conds.append(Renewal.outcome.is_(None))
     elif query.status == "closed":
-        conds.append(Renewal.outcome.is_not(None))
+        # Each outcome by name: the (outcome, contract_end) index then seeks a date range per outcome.
+        conds.append(Renewal.outcome.in_(OUTCOMES))
     if query.forecast == "none":
         conds.append(Renewal.forecast.is_(None))
     elif query.forecast is not None:
@@ -86,16 +89,16 @@ def _conditions(query: RenewalQuery, account_ids: Select[Any]) -> list[ColumnEle
 
 
 def search(
-    session: Session, query: RenewalQuery, account_ids: Select[Any], limit: int, offset: int
+    session: Session, query: RenewalQuery, account_ids: Select[Any] | None, limit: int, offset: int
 ) -> tuple[list[Renewal], int]:
     """The renewals matching the query among these accounts, soonest contract end first, and their count."""
     conds = _conditions(query, account_ids)
     total = session.scalar(select(func.count()).select_from(Renewal).where(*conds)) or 0
-    stmt = select(Renewal).where(*conds).order_by(Renewal.contract_end, Renewal.arr.desc(), Renewal.id)
+    stmt = select(Renewal).where(*conds).order_by(Renewal.contract_end, Renewal.id)  # the index's order
     return list(session.scalars(stmt.limit(limit).offset(offset))), total
 
 
-def open_groups(session: Session, query: RenewalQuery, account_ids: Select[Any]) -> list[Any]:
+def open_groups(session: Session, query: RenewalQuery, account_ids: Select[Any] | None) -> list[Any]:
     """(contract_end, forecast, currency, renewals, ARR) of the open renewals matching the query."""
     cols = (Renewal.contract_end, Renewal.forecast, Renewal.currency)
     conds = _conditions(query.model_copy(update={"status": "open"}), account_ids)
@@ -104,7 +107,7 @@ def open_groups(session: Session, query: RenewalQuery, account_ids: Select[Any])
 
 
 def closed_groups(
-    session: Session, query: RenewalQuery, account_ids: Select[Any], first: date, last: date
+    session: Session, query: RenewalQuery, account_ids: Select[Any] | None, first: date, last: date
 ) -> list[Any]:
     """(contract_end, forecast, outcome, currency, renewals, ARR) of the closed renewals matching the query
     whose contract ended in [first, last]."""

@@ -68,7 +68,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("contract_id", name=op.f("uq_renewals_contract_id")),
     )
     op.create_index(op.f("ix_renewals_account_id"), "renewals", ["account_id"])
-    op.create_index("ix_renewals_outcome_end", "renewals", ["outcome", "contract_end"])
+    op.create_index(
+        "ix_renewals_outcome_end",
+        "renewals",
+        ["outcome", "contract_end", "forecast", "currency", "arr", "account_id"],
+    )
     op.create_table(
         "renewal_forecast_changes",
         sa.Column("id", sa.Integer(), nullable=False),
