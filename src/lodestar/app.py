@@ -262,6 +262,8 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.notifications import api as notifications_api
     from lodestar.notifications import pages as notifications_pages
     from lodestar.portfolio import pages as portfolio_pages
+    from lodestar.renewals.records import api as renewal_records_api
+    from lodestar.renewals.records import pages as renewal_records_pages
     from lodestar.renewals.retention import api as retention_api
     from lodestar.renewals.retention import pages as retention_pages
     from lodestar.renewals.winback import pages as winback_pages
@@ -287,6 +289,7 @@ def _mount_domains(app: FastAPI) -> None:
         alerts_api.router,
         notifications_api.router,
         retention_api.router,
+        renewal_records_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
@@ -308,3 +311,4 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(alerts_pages.router)  # the alert inbox, an alert, the alert backtest
     app.include_router(retention_pages.router)  # the retention dashboard, the renewal analysis report
     app.include_router(winback_pages.router)  # the sales lead pool, the public churn-survey form
+    app.include_router(renewal_records_pages.router)  # the renewals pipeline and its export, one renewal

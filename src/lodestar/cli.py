@@ -21,6 +21,7 @@ from lodestar.imports.cli import import_file
 from lodestar.kit.time import today_in
 from lodestar.notifications.cli import notify_app
 from lodestar.pipeline.cli import run as run_snapshot
+from lodestar.renewals.records.cli import renewals_app
 from lodestar.renewals.retention.cli import retention
 from lodestar.settings import Settings
 from lodestar.snapshots.cli import backtest_app, export_app
@@ -43,6 +44,7 @@ backtest_app.command("alerts")(backtest_alerts)
 app.add_typer(export_app, name="export")
 app.add_typer(sop_app, name="sop")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(renewals_app, name="renewals")
 app.add_typer(notify_app, name="notify")
 app.command("run")(run_snapshot)
 app.command("backup")(backup)

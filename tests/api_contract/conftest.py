@@ -33,6 +33,8 @@ from lodestar.kit.text import Text
 from lodestar.notifications import service as notifications_service
 from lodestar.notifications.models import OutboxMessage
 from lodestar.notifications.schemas import ChannelCreate, Notice
+from lodestar.renewals.records import service as renewal_records
+from lodestar.renewals.records.models import Renewal
 from lodestar.settings import load_settings
 from tests.alerts.inbox_data import make_alert
 from tests.conftest import wipe
@@ -52,6 +54,7 @@ class Portfolio:
     alert: int = 0  # an open alert on the account (written as a row: raising alerts is the engine's job)
     task: int = 0  # set once the server runs: tasks come from a playbook started over HTTP
     touch: int = 0
+    renewal: int = 0  # the open renewal of the contract (opened by the daily step)
 
 
 @dataclass
@@ -119,6 +122,7 @@ def seed(engine: Engine, url: str) -> World:
         }
         mine = _portfolio(db, csm, admin, "mine")
         theirs = _portfolio(db, other, admin, "theirs")
+        _open_renewals(db, mine, theirs)
         key, write_key = events_service.create_key(db, "fuzz")
         channel_id, message_id = _notification_channel(db, admin)
         users = {role: u.id for role, u in people.items()}
@@ -126,6 +130,13 @@ def seed(engine: Engine, url: str) -> World:
         return World(
             url, headers, users, mine, theirs, write_key, emails, key.id, None, channel_id, message_id
         )
+
+
+def _open_renewals(db: Session, *portfolios: Portfolio) -> None:
+    """Opens the contracts' renewals (their windows are open by then) and notes each one's id."""
+    renewal_records.open_and_derive(db, date(2026, 10, 1))
+    for p in portfolios:
+        p.renewal = db.scalars(select(Renewal.id).where(Renewal.contract_id == p.contract)).one()
 
 
 def _notification_channel(db: Session, admin: User) -> tuple[int, int]:

@@ -37,6 +37,7 @@ SCOPED = {  # figures or lists over the caller's own accounts and tasks
     "/api/v1/retention", "/api/v1/retention/renewal-report", "/retention", "/retention/report",
     "/retention/report.csv", "/retention/report.xlsx",
     "/lead-pool", "/lead-pool/export.csv",
+    "/api/v1/renewals", "/renewals", "/renewals/export",
 }  # fmt: skip
 NOT_AGGREGATES = {"/", "/login", "/accounts/new", "/api/v1/me", "/api/v1/playbooks", "/docs", "/healthz"}
 NOT_AGGREGATES |= {"/openapi.json", "/static", "/data-health"}  # the last: a redirect to /ingestion-status
@@ -86,6 +87,9 @@ def test_a_csms_counts_equal_the_admins_counts_over_the_csms_accounts(world: Wor
     assert _json(world, "csm", "/api/v1/alerts")["total"] == alerts["total"] == 1
     counts = _json(world, "csm", "/api/v1/alerts/counts")
     assert (counts["total"], counts["by_severity"]["critical"]) == (1, 1)
+    renewals = _json(world, "admin", f"/api/v1/renewals?owner_id={world.users['csm']}")
+    assert _json(world, "csm", "/api/v1/renewals")["total"] == renewals["total"] == 1
+    assert _json(world, "admin", "/api/v1/renewals")["total"] == 2
     tokens = _json(world, "csm", "/api/v1/tokens")
     assert {t["user_id"] for t in tokens} == {world.users["csm"]}
 

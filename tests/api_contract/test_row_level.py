@@ -32,6 +32,7 @@ OBJECTS: dict[str, Callable[[World], int | str]] = {
     "ref": lambda w: w.write_key_id,
     "channel_id": lambda w: w.channel_id,  # notification channels and the outbox: admins only
     "message_id": lambda w: w.message_id,
+    "renewal_id": lambda w: w.theirs.renewal,
 }
 NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}, /settings/config/{kind}: no object; refused as 403 below
 # Pages without sign-in, each with why: no row-level rule applies to them (what they show and refuse is
@@ -73,6 +74,8 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/alerts/{alert_id}/snooze"): {"until": "2099-01-01"},
     ("POST", "/api/v1/alerts/{alert_id}/resolve"): {"reason": "HIJACKED"},
     ("PATCH", "/api/v1/notifications/channels/{channel_id}"): {"name": "HIJACKED"},
+    ("PATCH", "/api/v1/renewals/{renewal_id}"): {"forecast": "lost", "next_step": "HIJACKED"},
+    ("POST", "/api/v1/renewals/{renewal_id}/close"): {"outcome": "churned", "reasons": ["other"]},
 }
 FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/accounts/{account_id}/edit"): {"name": "HIJACKED"},
@@ -85,6 +88,8 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/tasks/{task_id}/skip"): {"reason": "HIJACKED"},
     ("POST", "/alerts/{alert_id}/snooze"): {"until": "2099-01-01"},
     ("POST", "/alerts/{alert_id}/resolve"): {"reason": "HIJACKED"},
+    ("POST", "/renewals/{renewal_id}"): {"forecast": "lost", "next_step": "HIJACKED"},
+    ("POST", "/renewals/{renewal_id}/close"): {"outcome": "churned", "reasons": "other"},
 }
 
 
@@ -148,6 +153,7 @@ def _state(world: World) -> list[Any]:
         f"/api/v1/contracts/{theirs.contract}",
         f"/api/v1/tasks/{theirs.task}",
         f"/api/v1/alerts/{theirs.alert}",
+        f"/api/v1/renewals/{theirs.renewal}",
         f"/api/v1/accounts/{theirs.account}/contacts",
         f"/api/v1/accounts/{theirs.account}/contracts",
         f"/api/v1/tasks?bucket=all&account_id={theirs.account}",

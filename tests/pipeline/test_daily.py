@@ -156,6 +156,7 @@ def test_a_rerun_of_the_same_date_writes_nothing_and_reports_no_stage_change(wor
         "stage_changes": 0,
         "write_back": 0,
         "alerts": 0,
+        "renewals": 0,
         "winback": 0,
     }
     assert _every_row(world.engine) == tables
@@ -179,6 +180,7 @@ def test_a_run_records_the_seconds_of_each_phase_and_the_rows_each_one_wrote(wor
         "publish",
         "sop",
         "alerts",
+        "renewals",
         "winback",
         "commit",
     ]

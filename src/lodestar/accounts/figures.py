@@ -42,3 +42,9 @@ def at_risk_accounts(
 ) -> list[Any]:
     """Live accounts in one of these (at-risk) stages or graded red, as light rows like health_movers'."""
     return repository.at_risk(session, owner_ids, stages)
+
+
+def matching_ids(session: Session, viewer: User, flt: AccountFilter) -> Select[Any]:
+    """The ids of the accounts the viewer may see that match the filter, as a subquery (another domain's
+    list filtered by its accounts' tier, owner, industry or grade)."""
+    return repository.matching_ids(flt, auth_service.scope_for(session, viewer).owner_ids)

@@ -393,3 +393,8 @@ def of_accounts(session: Session, model: type[Any], ids: Collection[int]) -> lis
     """The accounts (model Account) or their contacts (model Contact) among these account ids, by id."""
     column = model.id if model is Account else model.account_id
     return [r[0] for r in rows_among(session, select(model).order_by(model.id), column, ids)]
+
+
+def matching_ids(flt: AccountFilter, owner_ids: frozenset[int] | None) -> Select[Any]:
+    """The ids of the accounts matching the filter in scope, as a statement to use as a subquery."""
+    return select(Account.id).where(*_filters(flt, owner_ids))

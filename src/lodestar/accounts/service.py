@@ -15,6 +15,7 @@ from lodestar.accounts import repository, tier_checks
 from lodestar.accounts.figures import at_risk_accounts as at_risk_accounts
 from lodestar.accounts.figures import health_movers as health_movers
 from lodestar.accounts.figures import live_accounts as live_accounts
+from lodestar.accounts.figures import matching_ids as matching_ids
 from lodestar.accounts.figures import portfolio_summary as portfolio_summary
 from lodestar.accounts.figures import summary_by_owner as summary_by_owner
 from lodestar.accounts.models import Account, Contact

@@ -29,6 +29,7 @@ from lodestar.contracts import service as contracts_service
 from lodestar.engagement import service as engagement_service
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.portfolio.summary import Summary, summarise
+from lodestar.renewals.records import service as renewal_records
 from lodestar.sop import service as sop_service
 
 LIST_ROWS = 15  # rows per list; each list says how many there are in all
@@ -77,8 +78,8 @@ class Cockpit:
     owner_names: dict[int, str] = field(default_factory=dict)
     # The alerts that need attention (open or acknowledged) by severity, with the newest few.
     open_alerts: AlertCounts | None = None
-    # Slots for later issues: None hides the card; a list (even empty) shows it.
-    renewal_forecasts: list[Any] | None = None
+    # The open renewals by forecast category (renewal records); None hides the card.
+    renewal_forecasts: Any = None
 
 
 def _view(viewer: User, person: int | None) -> str:
@@ -184,6 +185,7 @@ def build(
         untouched=untouched[:LIST_ROWS],
         untouched_count=len(untouched),
     )
+    cockpit.renewal_forecasts = renewal_records.forecast_totals(session, select_ids(live))
     cockpit.open_alerts = alerts_service.counts(session, viewer, owner_ids if person is not None else None)
     if cockpit.view in ("team", "company"):
         cockpit.people = _people(session, groups, stage_order, work, risky, untouched)

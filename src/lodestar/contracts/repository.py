@@ -257,3 +257,35 @@ def churned_by(session: Session, day: date) -> list[tuple[Any, ...]]:
         c.start_date <= day, last_c < day, c.status != "renewed", ~later
     )
     return [tuple(r) for r in session.execute(stmt)]
+
+
+def renewal_candidates(session: Session, skip: Select[Any]) -> list[Any]:
+    """Light rows (id, account_id, owner_id, start_date, end_date, arr, currency, renewed) of the contracts
+    that are not cancelled and not among `skip` (a subquery of contract ids); `renewed` when another
+    contract renews them."""
+    follower = aliased(Contract)
+    renewed = exists().where(follower.renews_contract_id == Contract.id, follower.status != "cancelled")
+    stmt = (
+        select(
+            Contract.id, Contract.account_id, Account.owner_id, Contract.start_date, Contract.end_date,
+            Contract.arr, Contract.currency, renewed.label("renewed"),
+        )
+        .join(Account, Account.id == Contract.account_id)
+        .where(Contract.status != "cancelled", Contract.id.not_in(skip))
+    )  # fmt: skip
+    return list(session.execute(stmt))
+
+
+def chain_of(session: Session, contract_ids: Select[Any]) -> tuple[list[Any], list[Any]]:
+    """The contracts among a subquery of ids as (id, end_date, arr, currency, status, churned_on,
+    churn_reason), and the contracts renewing them as (renews_contract_id, id, start_date, arr, currency)."""
+    own = select(
+        Contract.id, Contract.end_date, Contract.arr, Contract.currency, Contract.status, Contract.churned_on,
+        Contract.churn_reason,
+    ).where(Contract.id.in_(contract_ids))  # fmt: skip
+    followers = (
+        select(Contract.renews_contract_id, Contract.id, Contract.start_date, Contract.arr, Contract.currency)
+        .where(Contract.renews_contract_id.in_(contract_ids), Contract.status != "cancelled")
+        .order_by(Contract.renews_contract_id, Contract.start_date, Contract.id)
+    )
+    return list(session.execute(own)), list(session.execute(followers))

@@ -344,3 +344,15 @@ def churned_by(session: Session, day: date) -> list[tuple[int, int, date, Decima
     return [
         (i, a, last, arr, cur, reason) for i, a, last, arr, cur, reason in repository.churned_by(session, day)
     ]
+
+
+def renewal_candidates(session: Session, skip: Select[Any]) -> list[Any]:
+    """Contracts (not cancelled, not among the `skip` subquery of ids) a renewal may open for, as light rows
+    (id, account_id, owner_id, start_date, end_date, arr, currency, renewed)."""
+    return repository.renewal_candidates(session, skip)
+
+
+def renewal_chain(session: Session, contract_ids: Select[Any]) -> tuple[list[Any], list[Any]]:
+    """These contracts (id, end_date, arr, currency, status, churned_on, churn_reason) and the contracts
+    renewing them (renews_contract_id, id, start_date, arr, currency), earliest start first."""
+    return repository.chain_of(session, contract_ids)

@@ -14,6 +14,7 @@ from lodestar.engagement.panels import engagement_panel
 from lodestar.health.panels import health_panel
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.lifecycle import service as lifecycle_service
+from lodestar.renewals.records import panels as renewal_panels
 from lodestar.snapshots import config_kind as metrics_kind
 from lodestar.snapshots.panels import usage_panel
 from lodestar.sop.tasks import panels as sop_panels
@@ -46,6 +47,7 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db, toda
         # A measure without its own label shows a custom metric's display name in the reader's language.
         "metric_labels": metrics_kind.labels(metrics_kind.current(db)[0], chinese),
         "alerts_panel": alerts,
+        "renewals_panel": renewal_panels.account_section(request, db, user, account_id),
         # The activity feed lives with SOP; the alerts raised and resolved join it from here.
         "sop": sop_panels.account_section(request, db, user, account, extra_feed=feed),
     }

@@ -104,6 +104,16 @@ class Contracts:
     span: int
 
 
+def renewal_window_opens(model: LifecycleModel, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The day (int64 days since 1970-01-01) each contract's renewal window opens: a fixed lead before its
+    end, or the last share of its term."""
+    rules = model.timeline
+    if rules.renewal_lead_days is not None:
+        return end - rules.renewal_lead_days
+    share = rules.renewal_share or 1 / 3
+    return end - np.ceil((end - start) * share).astype(np.int64)
+
+
 def contracts_from(table: pa.Table, model: LifecycleModel) -> Contracts:
     """Sorts the contracts once and derives everything the rows need."""
     account = np.asarray(pc.cast(table.column("account_id"), pa.int64()).to_numpy(zero_copy_only=False))
@@ -129,12 +139,7 @@ def contracts_from(table: pa.Table, model: LifecycleModel) -> Contracts:
     run_start = np.maximum.accumulate(np.where(link_broken, pos, 0)) if n else pos
     new_tie = new_account | np.r_[True, start[1:] != start[:-1]][:n]
     tie_start = np.maximum.accumulate(np.where(new_tie, pos, 0)) if n else pos
-    rules = model.timeline
-    if rules.renewal_lead_days is not None:
-        opens = end - rules.renewal_lead_days
-    else:
-        share = rules.renewal_share or 1 / 3
-        opens = end - np.ceil((end - start) * share).astype(np.int64)
+    opens = renewal_window_opens(model, start, end)
     rank_of = np.empty(n, dtype=np.int64)
     rank_of[np.lexsort((-order, end))] = pos  # rank by end, then by earlier input order on ties
     seq = np.cumsum(new_account) - 1

@@ -6,11 +6,12 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 from sqlalchemy import ColumnElement, Row, ScalarSelect
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from lodestar.lifecycle import repository
+from lodestar.lifecycle import config_kind, phases, repository
 from lodestar.lifecycle.models import StageTransition
 
 
@@ -62,3 +63,12 @@ def first_change_after(
     """The day of an account's first stage change after `day` (up to as_of), as a correlated subquery that
     another domain's statement embeds (the SOP expires tasks of stages their account has left with it)."""
     return repository.first_change_after(account_id, day, as_of)
+
+
+def renewal_window_opens(session: Session, starts: Sequence[date], ends: Sequence[date]) -> list[date]:
+    """The day each contract's renewal window opens under the active lifecycle model (the same rule the
+    stage engine places the renewal phase with)."""
+    model, _ = config_kind.current(session)
+    start = np.array([d.toordinal() for d in starts], dtype=np.int64)
+    end = np.array([d.toordinal() for d in ends], dtype=np.int64)
+    return [date.fromordinal(int(d)) for d in phases.renewal_window_opens(model, start, end)]

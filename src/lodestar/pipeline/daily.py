@@ -1,6 +1,7 @@
 """The daily pipeline: the locked, recorded snapshot run, then the SOP step for the stage entries it found,
 then the alert step (rules evaluated on the run's dates; alerts raised on the present date only), then the
-win-back step (win-backs opened and settled, leads and churn surveys sent; on the present date only).
+renewal records of the present date (renewals opened with their window, outcomes read from the contracts),
+then the win-back step (win-backs opened and settled, leads and churn surveys sent; on the present date only).
 
 No domain calls the next step: the pipeline calls each one. The snapshot, the SOP and the alert steps share
 one unit of work, so playbooks start and alerts are raised (with their outbox messages) exactly when the
@@ -26,6 +27,7 @@ from lodestar.kit.phases import PhaseClock
 from lodestar.kit.progress import Progress, silent
 from lodestar.notifications import service as notifications_service
 from lodestar.notifications.schemas import DigestTask, Notice
+from lodestar.renewals.records import service as renewal_records
 from lodestar.renewals.winback import service as winback_service
 from lodestar.settings import Settings
 from lodestar.snapshots import run_records
@@ -76,6 +78,10 @@ def run_job(
                     present = alerts_step.present_date(root, outcome.dates)
                     done = alerts_step.after_snapshot(session, root, outcome.dates, present)
                     clock.count("alerts", done["signals"] + done["raised"] + done["resolved"])
+                if present is not None:  # a backfill of the past leaves today's renewals as they are
+                    with clock.phase("renewals"):
+                        renewed = renewal_records.open_and_derive(session, present)
+                        clock.count("renewals", renewed["opened"] + renewed["derived"])
                 if present is not None:  # win-backs move on the present date only, never in a backfill
                     with clock.phase("winback"):
                         clock.count(

@@ -1,0 +1,174 @@
+"""Renewals page benchmark: the `/renewals` pipeline (month × forecast with ARR in the company currency, the
+open renewals, the forecast vs actual) at 100,000 accounts / 180,000 contracts, on SQLite and PostgreSQL.
+
+The company is written straight into the tables (no event history is needed): BENCH_ACCOUNTS accounts
+(default 100,000) for 50 CSMs, 80% of them with a renewed first contract and a live second one (1.8
+contracts per account), a tenth of the contracts in USD. The daily step opens and derives the renewals (its
+time is reported), forecasts are set on the open ones, then REQUESTS pages are asked for by the admin (the
+whole company) and by one CSM with random filters, reading the server's own time (Server-Timing).
+Goal: p95 <= 150 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, insert, text
+
+from bench.scratch_postgres import on_scratch_postgres
+from lodestar.accounts.models import Account
+from lodestar.app import create_app
+from lodestar.auth import service as auth_service
+from lodestar.auth.models import Role
+from lodestar.auth.schemas import UserCreate
+from lodestar.contracts.models import Contract
+from lodestar.db.engine import make_engine, session_factory, unit_of_work
+from lodestar.db.maintenance import refresh_statistics
+from lodestar.db.migrate import upgrade
+from lodestar.renewals.records import service as renewal_records
+from lodestar.settings import load_settings
+
+TODAY = date(2026, 11, 1)
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+GOAL_P95_MS = 150.0
+PASSWORD = "lodestar-bench"
+CSMS = 50
+TIERS, INDUSTRIES, GRADES = (
+    ("KA", "MM", "SMB"),
+    ("Retail", "Finance", "Gaming", "Logistics"),
+    ("green", "yellow", "red"),
+)
+
+
+def _users(engine: Engine) -> list[int]:
+    with session_factory(engine)() as db:
+        digest = auth_service.hash_password(PASSWORD)
+        made = [
+            auth_service.create_user(
+                db, UserCreate(email=f"{name}@bench.lodestar.demo", name=name, role=role, password=PASSWORD),
+                password_hash=digest,
+            ).id
+            for name, role in [("admin", Role.ADMIN), *((f"csm{i}", Role.CSM) for i in range(CSMS))]
+        ]  # fmt: skip
+        db.commit()
+    return made[1:]
+
+
+def _company(engine: Engine, accounts: int) -> int:
+    """Writes the accounts and contracts; how many contracts."""
+    rng, csms = random.Random(14), _users(engine)
+    account_rows = [
+        {"id": i, "name": f"Account {i}", "owner_id": csms[i % CSMS], "tier": rng.choice(TIERS),
+         "industry": rng.choice(INDUSTRIES), "health_grade": rng.choice(GRADES), "arr": 0, "currency": "CNY"}
+        for i in range(1, accounts + 1)
+    ]  # fmt: skip
+    contracts, cid = [], 0
+    for account in range(1, accounts + 1):
+        end = TODAY + timedelta(days=rng.randint(-60, 420))
+        currency = "USD" if rng.random() < 0.1 else "CNY"
+        arr = rng.randint(20, 900) * 1000 // (7 if currency == "USD" else 1)
+        previous = None
+        if rng.random() < 0.8:  # a first contract, renewed by the live one
+            cid += 1
+            contracts.append({"id": cid, "account_id": account, "start_date": end - timedelta(days=730),
+                              "end_date": end - timedelta(days=365), "arr": arr, "currency": currency,
+                              "status": "renewed", "renews_contract_id": None})  # fmt: skip
+            previous = cid
+        cid += 1
+        contracts.append({"id": cid, "account_id": account, "start_date": end - timedelta(days=365),
+                          "end_date": end, "arr": arr * rng.choice((1, 1, 1.2, 0.9)), "currency": currency,
+                          "status": "active", "renews_contract_id": previous})  # fmt: skip
+    with engine.begin() as conn:
+        for i in range(0, len(account_rows), 10_000):
+            conn.execute(insert(Account), account_rows[i : i + 10_000])
+        for i in range(0, len(contracts), 10_000):
+            conn.execute(insert(Contract), contracts[i : i + 10_000])
+        if engine.dialect.name == "postgresql":
+            for table in ("accounts", "contracts"):
+                conn.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
+                conn.execute(text(f"ANALYZE {table}"))
+    return len(contracts)
+
+
+def _forecasts(engine: Engine) -> None:
+    """The CSMs' calls on the open renewals and on the closed ones of the past year (spread by id)."""
+    categories = ("commit", "likely", "at_risk", "lost")
+    with engine.begin() as conn:
+        for n, category in enumerate(categories):
+            conn.execute(text("UPDATE renewals SET forecast = :c WHERE id % 5 = :n"), {"c": category, "n": n})
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _measure(client: TestClient, who: str, rng: random.Random) -> str:
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    client.post("/login", data={"email": f"{who}@bench.lodestar.demo", "password": PASSWORD,
+                                "csrf_token": token.group(1) if token else ""})  # fmt: skip
+    filters = [
+        "",
+        "tier=KA",
+        "risk=red",
+        "forecast=commit",
+        "industry=Retail",
+        "tier=MM&risk=yellow",
+        "page=3",
+    ]
+    times = []
+    for i in range(REQUESTS + 10):
+        answer = client.get(f"/renewals?{rng.choice(filters)}")
+        answer.raise_for_status()
+        found = re.search(r"app;dur=([0-9.]+)", answer.headers.get("server-timing", ""))
+        if i >= 10 and found:  # the first ten warm the caches
+            times.append(float(found.group(1)))
+    verdict = "ok" if _p(times, 0.95) <= GOAL_P95_MS else "OVER GOAL"
+    return (f"  /renewals as {who:<6} p50 {statistics.median(times):7.1f} ms  p95 {_p(times, 0.95):7.1f} ms  "
+            f"(goal p95 <= {GOAL_P95_MS:.0f} ms: {verdict})")  # fmt: skip
+
+
+def _run(label: str, engine: Engine, url: str, accounts: int) -> list[str]:
+    upgrade(engine)
+    started = time.perf_counter()
+    contracts = _company(engine, accounts)
+    took = time.perf_counter() - started
+    lines = [f"{label}: {accounts:,} accounts, {contracts:,} contracts written in {took:.1f} s"]
+    started = time.perf_counter()
+    with unit_of_work(engine) as session:
+        done = renewal_records.open_and_derive(session, TODAY)
+    lines.append(f"{label}: daily renewal step opened {done['opened']:,}, derived {done['derived']:,} "
+                 f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    _forecasts(engine)
+    refresh_statistics(engine)  # as after an import: the planner knows the tables' sizes
+    with tempfile.TemporaryDirectory() as data:
+        settings = load_settings(
+            database_url=url, data_dir=Path(data), server_timing=True, snapshot_schedule=False
+        )
+        with TestClient(create_app(settings)) as client:
+            rng = random.Random(7)
+            lines += [_measure(client, who, rng) for who in ("admin", "csm3")]
+    return lines
+
+
+def main(accounts: int | None = None) -> list[str]:
+    """Measures the renewals page on SQLite and on a scratch PostgreSQL database."""
+    size = accounts or int(os.environ.get("BENCH_ACCOUNTS", "100000"))
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'renewals.db'}"
+        engine = make_engine(url)
+        lines = _run("SQLite", engine, url, size)
+        engine.dispose()
+    lines += on_scratch_postgres(
+        "renewals page", lambda e: _run("PostgreSQL", e, e.url.render_as_string(False), size)
+    )
+    return lines

@@ -1,0 +1,142 @@
+"""Outcomes read from the contract chain: a renewing contract's ARR against the ARR at stake (in the company
+currency on the contract end's rate) says flat, expanded or contracted; one starting well before the old
+end says early-renewed; a contract that ended with none says churned. Pure functions of plain rows."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from lodestar.kit.errors import FieldProblem, InvalidInput
+from lodestar.kit.text import Text
+from lodestar.renewals.currency import ExchangeRates
+
+# A renewing contract that starts more than this many days before the old one ends is an early renewal;
+# within it, a renewal signed a little ahead of the end is an ordinary one.
+EARLY_RENEWAL_GRACE_DAYS = 30
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A contract at stake and the contracts renewing it (earliest start first)."""
+
+    contract: Any  # id, end_date, arr, currency, status, churned_on, churn_reason
+    followers: Sequence[Any] = ()  # renews_contract_id, id, start_date, arr, currency
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What the contracts say of a renewal; outcome None: nothing decided yet."""
+
+    outcome: str | None = None
+    renewing_contract_id: int | None = None
+    closed_on: date | None = None
+    change_currency: str | None = None
+    renewal_arr: Decimal | None = None
+    expansion_arr: Decimal | None = None
+    contraction_arr: Decimal | None = None
+    churn_arr: Decimal | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+def amounts(chain: Chain, rates: ExchangeRates) -> tuple[Decimal, Decimal | None]:
+    """(ARR at stake, renewing ARR or None) in the company currency on the contract end's rate."""
+    c, on = chain.contract, chain.contract.end_date
+    at_stake = rates.convert(Decimal(c.arr), c.currency, on)
+    if not chain.followers:
+        return at_stake, None
+    return at_stake, sum((rates.convert(Decimal(f.arr), f.currency, on) for f in chain.followers), ZERO)
+
+
+def ended_unrenewed(chain: Chain, as_of: date) -> bool:
+    """The contract ended (or was churned) and nothing renews it."""
+    c = chain.contract
+    if chain.followers or c.status == "renewed":
+        return False
+    churned = c.churned_on is not None and c.churned_on <= as_of
+    return churned or c.status == "expired" or c.end_date < as_of
+
+
+def split(outcome: str, at_stake: Decimal, renewed: Decimal | None) -> tuple[Decimal | None, ...]:
+    """(renewal, expansion, contraction, churn) ARR of an outcome; None where the contracts cannot say."""
+    if outcome == "churned":
+        return ZERO, ZERO, ZERO, at_stake
+    if renewed is None:
+        return (at_stake, ZERO, ZERO, ZERO) if outcome == "renewed_flat" else (None, None, None, None)
+    kept = min(at_stake, renewed)
+    return kept, max(renewed - at_stake, ZERO), max(at_stake - renewed, ZERO), ZERO
+
+
+def _renewed_outcome(chain: Chain, at_stake: Decimal, renewed: Decimal) -> str:
+    first = chain.followers[0]
+    if first.start_date < chain.contract.end_date - timedelta(days=EARLY_RENEWAL_GRACE_DAYS):
+        return "early_renewed"
+    if renewed > at_stake:
+        return "expanded"
+    return "contracted" if renewed < at_stake else "renewed_flat"
+
+
+def derive(chain: Chain, rates: ExchangeRates, as_of: date, reason_keys: Collection[str]) -> Derived:
+    """The outcome the contracts say on as_of, with its ARR change; Derived() while still undecided or when
+    a currency has no exchange rate (the renewal stays open until one is configured)."""
+    c = chain.contract
+    if not chain.followers and not ended_unrenewed(chain, as_of):
+        return Derived()
+    try:
+        at_stake, renewed = amounts(chain, rates)
+    except InvalidInput:
+        return Derived()
+    if renewed is None:
+        reasons = [c.churn_reason] if c.churn_reason in reason_keys else []
+        closed = c.churned_on if c.churned_on is not None and c.churned_on <= c.end_date else c.end_date
+        parts = split("churned", at_stake, None)
+        return _derived("churned", None, closed, rates.company_currency, parts, reasons)
+    outcome = _renewed_outcome(chain, at_stake, renewed)
+    first = chain.followers[0]
+    closed = min(first.start_date, c.end_date)
+    return _derived(outcome, first.id, closed, rates.company_currency, split(outcome, at_stake, renewed), [])
+
+
+def _derived(
+    outcome: str, renewing: int | None, closed: date, currency: str, parts: tuple[Decimal | None, ...],
+    reasons: list[str],
+) -> Derived:  # fmt: skip
+    renewal, expansion, contraction, churn = parts
+    return Derived(outcome, renewing, closed, currency, renewal, expansion, contraction, churn, reasons)
+
+
+def contradiction(outcome: str, chain: Chain, rates: ExchangeRates, as_of: date) -> FieldProblem | None:
+    """Why a hand outcome contradicts the contracts (None when it does not): churned while a contract renews
+    it, renewed when it ended unrenewed, or an ARR direction the renewing contract does not show."""
+    if outcome == "churned":
+        if chain.followers:
+            return FieldProblem("outcome", Text("contract %(id)s renews this one", id=chain.followers[0].id))
+        return None
+    if not chain.followers:
+        if ended_unrenewed(chain, as_of):
+            return FieldProblem("outcome", Text("the contract ended and no contract renews it"))
+        return None
+    at_stake, renewed = amounts(chain, rates)
+    assert renewed is not None
+    early = chain.followers[0].start_date < chain.contract.end_date - timedelta(days=EARLY_RENEWAL_GRACE_DAYS)
+    wrong = {
+        "expanded": renewed <= at_stake,
+        "contracted": renewed >= at_stake,
+        "renewed_flat": renewed != at_stake,
+        "early_renewed": not early,
+    }[outcome]
+    if not wrong:
+        return None
+    return FieldProblem(
+        "outcome",
+        Text(
+            "the renewing contract says otherwise: %(renewed)s %(currency)s against %(at_stake)s at stake, "
+            "starting %(start)s",
+            renewed=renewed, currency=rates.company_currency, at_stake=at_stake,
+            start=chain.followers[0].start_date.isoformat(),
+        ),
+    )  # fmt: skip

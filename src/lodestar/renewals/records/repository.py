@@ -1,0 +1,123 @@
+"""Queries on renewals and their forecast history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from lodestar.renewals.records.models import DERIVED, ForecastChange, Renewal
+from lodestar.renewals.records.schemas import RenewalQuery
+from lodestar.renewals.schemas import OUTCOMES
+
+# What the daily step compares and rewrites when the contracts decide an outcome.
+DERIVED_COLUMNS = (
+    "outcome", "outcome_source", "renewing_contract_id", "closed_on", "change_currency", "renewal_arr",
+    "expansion_arr", "contraction_arr", "churn_arr", "reasons",
+)  # fmt: skip
+
+
+def contract_ids() -> Select[Any]:
+    """The ids of the contracts that have a renewal, as a subquery."""
+    return select(Renewal.contract_id)
+
+
+def insert_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Inserts renewals in bulk (the unique contract id refuses a second renewal of a contract)."""
+    if rows:
+        session.execute(insert(Renewal), rows)
+
+
+def _derivable() -> ColumnElement[bool]:
+    return or_(Renewal.outcome_source.is_(None), Renewal.outcome_source == DERIVED)
+
+
+def derivable_contract_ids() -> Select[Any]:
+    """The contracts of the renewals nobody closed by hand, as a subquery."""
+    return select(Renewal.contract_id).where(_derivable())
+
+
+def derivable_rows(session: Session) -> list[Any]:
+    """(id, contract_id, *DERIVED_COLUMNS) of the renewals nobody closed by hand."""
+    columns = [getattr(Renewal, c) for c in DERIVED_COLUMNS]
+    return list(session.execute(select(Renewal.id, Renewal.contract_id, *columns).where(_derivable())))
+
+
+def update_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Updates renewals by id in bulk (each row: id and the columns to set)."""
+    if rows:
+        session.execute(update(Renewal), rows)
+
+
+def get(session: Session, renewal_id: int) -> Renewal | None:
+    """A renewal by id."""
+    return session.get(Renewal, renewal_id)
+
+
+def history(session: Session, renewal_id: int) -> list[ForecastChange]:
+    """A renewal's forecast changes, oldest first."""
+    stmt = select(ForecastChange).where(ForecastChange.renewal_id == renewal_id)
+    return list(session.scalars(stmt.order_by(ForecastChange.changed_at, ForecastChange.id)))
+
+
+def add_change(session: Session, change: ForecastChange) -> None:
+    """Records one forecast change."""
+    session.add(change)
+
+
+def _conditions(query: RenewalQuery, account_ids: Select[Any] | None) -> list[ColumnElement[bool]]:
+    """The WHERE of a query; account_ids None: every account (no IN over the whole accounts table)."""
+    conds: list[ColumnElement[bool]] = [] if account_ids is None else [Renewal.account_id.in_(account_ids)]
+    if query.status == "open":
+        conds.append(Renewal.outcome.is_(None))
+    elif query.status == "closed":
+        # Each outcome by name: the (outcome, contract_end) index then seeks a date range per outcome.
+        conds.append(Renewal.outcome.in_(OUTCOMES))
+    if query.forecast == "none":
+        conds.append(Renewal.forecast.is_(None))
+    elif query.forecast is not None:
+        conds.append(Renewal.forecast == query.forecast)
+    if query.account_id is not None:
+        conds.append(Renewal.account_id == query.account_id)
+    if query.end_from is not None:
+        conds.append(Renewal.contract_end >= query.end_from)
+    if query.end_to is not None:
+        conds.append(Renewal.contract_end <= query.end_to)
+    return conds
+
+
+def search(
+    session: Session, query: RenewalQuery, account_ids: Select[Any] | None, limit: int, offset: int
+) -> tuple[list[Renewal], int]:
+    """The renewals matching the query among these accounts, soonest contract end first, and their count."""
+    conds = _conditions(query, account_ids)
+    total = session.scalar(select(func.count()).select_from(Renewal).where(*conds)) or 0
+    stmt = select(Renewal).where(*conds).order_by(Renewal.contract_end, Renewal.id)  # the index's order
+    return list(session.scalars(stmt.limit(limit).offset(offset))), total
+
+
+def open_groups(session: Session, query: RenewalQuery, account_ids: Select[Any] | None) -> list[Any]:
+    """(contract_end, forecast, currency, renewals, ARR) of the open renewals matching the query."""
+    cols = (Renewal.contract_end, Renewal.forecast, Renewal.currency)
+    conds = _conditions(query.model_copy(update={"status": "open"}), account_ids)
+    stmt = select(*cols, func.count(), func.sum(Renewal.arr)).where(*conds).group_by(*cols)
+    return list(session.execute(stmt))
+
+
+def closed_groups(
+    session: Session, query: RenewalQuery, account_ids: Select[Any] | None, first: date, last: date
+) -> list[Any]:
+    """(contract_end, forecast, outcome, currency, renewals, ARR) of the closed renewals matching the query
+    whose contract ended in [first, last]."""
+    cols = (Renewal.contract_end, Renewal.forecast, Renewal.outcome, Renewal.currency)
+    window = query.model_copy(update={"status": "closed", "end_from": first, "end_to": last})
+    stmt = select(*cols, func.count(), func.sum(Renewal.arr)).where(*_conditions(window, account_ids))
+    return list(session.execute(stmt.group_by(*cols)))
+
+
+def for_account(session: Session, account_id: int) -> list[Renewal]:
+    """An account's renewals, open first, then by contract end (latest first)."""
+    stmt = select(Renewal).where(Renewal.account_id == account_id)
+    return list(session.scalars(stmt.order_by(Renewal.outcome.is_not(None), Renewal.contract_end.desc())))
