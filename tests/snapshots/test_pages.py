@@ -32,6 +32,7 @@ def test_each_run_shows_its_phases_with_seconds_and_rows_written_in_both_languag
     assert [p[0] for p in phases][:3] == ["tiers", "inputs", "rollups"]
     labels = dict((name, label) for name, label, _ in phases)
     assert labels["metrics"] == "Metrics" and labels["write_back"] == "Account values"
+    assert [name for name, label in labels.items() if label == name] == []  # every phase has a label
     # The three-date backfill stored 9 history rows and changed the values of its 3 accounts.
     assert re.search(r'data-phase="history">.*?</td><td class="text-end">9</td>', english)
     assert re.search(r'data-phase="write_back">.*?</td><td class="text-end">3</td>', english)
