@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -65,6 +65,19 @@ class SurveyAnswer(BaseModel):
     reasons: list[str] = Field(min_length=1, max_length=20)
     feedback: str | None = Field(default=None, max_length=2000)
     would_return: int = Field(ge=0, le=10)
+
+
+@dataclass(frozen=True)
+class AnsweredSurvey:
+    """A churn survey sent and answered in the past, to import: its win-back, language, when, the answers."""
+
+    win_back_id: int
+    locale: str
+    sent_on: date
+    answered_at: datetime
+    reasons: list[str]
+    feedback: str | None
+    would_return: int
 
 
 @dataclass(frozen=True)

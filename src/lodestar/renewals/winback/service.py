@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,11 +17,12 @@ from lodestar.renewals import config_kind as renewals_kind
 from lodestar.renewals.winback import repository, windows
 from lodestar.renewals.winback.leads import lead_pool as _lead_pool
 from lodestar.renewals.winback.leads import notify_new_leads
-from lodestar.renewals.winback.schemas import Lead, ReasonFigure, StepCounts, SurveyAnswer
+from lodestar.renewals.winback.schemas import AnsweredSurvey, Lead, ReasonFigure, StepCounts, SurveyAnswer
 from lodestar.renewals.winback.surveys import (
     OpenSurvey,
     SurveyRefused,
     answer_survey,
+    import_answered_surveys,
     open_survey,
     send_due_surveys,
 )
@@ -28,11 +30,13 @@ from lodestar.settings import Settings
 from lodestar.sop import service as sop_service
 
 __all__ = [
+    "AnsweredSurvey",
     "OpenSurvey",
     "SurveyAnswer",
     "SurveyRefused",
     "after_snapshot",
     "answer_survey",
+    "import_answered_surveys",
     "lead_pool",
     "open_survey",
     "outcome_counts",
@@ -54,6 +58,12 @@ def after_snapshot(session: Session, as_of: date, settings: Settings) -> StepCou
     counts.lead_messages = notify_new_leads(session, settings)
     counts.surveys = send_due_surveys(session, as_of, settings)
     return counts
+
+
+def win_back_facts(session: Session) -> list[Any]:
+    """(id, account_id, contract_id, churned_on, churn_reason, owner_id, outcome) of every win-back,
+    company-wide: for the demo's simulated customers, never for a person's view."""
+    return repository.facts(session)
 
 
 def lead_pool(
