@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from lodestar.db.bulk import insert_returning_ids
 from lodestar.db.upsert import update_by_id
 from lodestar.renewals.winback.models import ChurnSurvey, WinBack, WinBackOutcome
+from lodestar.renewals.winback.schemas import WinBackQuery
 
 BATCH = 5_000  # under SQLite's bound-parameter limit
 
@@ -161,3 +162,17 @@ def outcome_counts(session: Session, account_ids: Select[Any] | None) -> dict[st
         out[outcome] = int(n)
         out["from_pool"] += int(pooled)
     return out
+
+
+def search(
+    session: Session, query: WinBackQuery, account_ids: Select[Any] | None, limit: int, offset: int
+) -> tuple[list[WinBack], int]:
+    """The win-backs of these accounts (None: all) matching the query, latest churn first, and their count."""
+    stmt = select(WinBack)
+    if account_ids is not None:
+        stmt = stmt.where(WinBack.account_id.in_(account_ids))
+    if query.state is not None:
+        stmt = stmt.where(WinBack.outcome == query.state)
+    if query.reason is not None:
+        stmt = stmt.where(WinBack.churn_reason == query.reason)
+    return page_of(session, stmt.order_by(WinBack.churned_on.desc(), WinBack.id.desc()), limit, offset)
