@@ -138,8 +138,10 @@ def import_answered_surveys(session: Session, answers: Sequence[AnsweredSurvey])
 def _answer_problems(answer: AnsweredSurvey, known: set[str]) -> list[tuple[str, Text]]:
     out = []
     unknown = [r for r in answer.reasons if r not in known]
-    if unknown or not answer.reasons:
-        out.append(("reasons", Text("unknown reason: %(keys)s", keys=", ".join(unknown) or "-")))
+    if unknown:
+        out.append(("reasons", Text("unknown reason: %(keys)s", keys=", ".join(unknown))))
+    elif not answer.reasons:
+        out.append(("reasons", Text("name at least one reason")))
     if not 0 <= answer.would_return <= 10:
         out.append(("would_return", Text("must be between 0 and 10")))
     if answer.answered_at.date() < answer.sent_on:
