@@ -99,8 +99,11 @@ def _create_team(session: Session) -> tuple[list[int], list[str], list[tuple[str
     return csm_ids, csm_emails, logins
 
 
-def _import_contracts(session: Session, world: World, account_ids: list[int], today: date) -> np.ndarray:
-    """Imports the contract chains round by round (a renewal after what it renews); their ids in order."""
+def _import_contracts(
+    session: Session, world: World, seed: int, account_ids: list[int], today: date
+) -> np.ndarray:
+    """Imports the contract chains round by round (a renewal after what it renews) and why each lost
+    contract was lost; their ids in order."""
     rows = activity.contract_rows(world, account_ids)
     rounds = activity.contract_rounds(world)
     ids = np.zeros(len(rows), dtype=np.int64)
@@ -115,6 +118,7 @@ def _import_contracts(session: Session, world: World, account_ids: list[int], to
         ids[members] = _batched(session, contracts_service.import_contracts, batch)
     for start in range(0, len(account_ids), BATCH):
         contracts_service.refresh_accounts(session, set(account_ids[start : start + BATCH]), today)
+    _record_churn_reasons(session, world, seed, account_ids, ids, today)
     return ids
 
 
@@ -211,9 +215,7 @@ def generate_demo(
                 )
             )
             progress(1, note=PHASES[2])
-            contract_ids = _import_contracts(session, world, account_ids, today)
-            contracts = len(contract_ids)
-            _record_churn_reasons(session, world, seed, account_ids, contract_ids, today)
+            contracts = len(_import_contracts(session, world, seed, account_ids, today))
             progress(1, note=PHASES[3])
             tickets, touches, surveys = _import_engagement(session, world, seed, account_ids, csm_ids)
             progress(1, note=PHASES[4])
