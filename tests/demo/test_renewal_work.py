@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from typer.testing import CliRunner
 
 from lodestar.auth import service as auth_service
+from lodestar.cli import app
 from lodestar.db.engine import unit_of_work
 from lodestar.demo import generate_demo
 from lodestar.demo.renewal_work import simulate_renewal_work
@@ -59,6 +61,8 @@ def _json(value: object) -> list[str]:
 
 
 def _day(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
@@ -185,3 +189,21 @@ def test_churned_customers_answered_surveys_in_both_languages(engine: Engine, de
         figures = winback_service.reason_statistics(session, date(2020, 1, 1), TODAY)
     mentions = Counter(r for s in surveys for r in _json(s[1]))
     assert {f.reason: f.survey_mentions for f in figures if f.survey_mentions} == dict(mentions)
+
+
+def test_lodestar_demo_replays_the_renewal_work_and_reports_it(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    # The `make demo` path: generation, the snapshot backfill (which opens renewals and win-backs), the work.
+    wipe(engine)
+    env = {"LODESTAR_DATABASE_URL": db_url, "LODESTAR_DATA_DIR": str(tmp_path / "demo")}
+    result = CliRunner().invoke(app, ["demo", "--accounts", "80", "--no-serve", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    work = json.loads(result.output)["snapshot"]["renewal_work"]
+    changes = _rows(engine, "SELECT COUNT(*), COUNT(DISTINCT renewal_id) FROM renewal_forecast_changes")[0]
+    surveys = _rows(engine, "SELECT COUNT(*) FROM churn_surveys WHERE answered_at IS NOT NULL")[0][0]
+    assert (work["forecast_changes"], work["renewals_called"], work["surveys_answered"]) == (
+        *changes,
+        surveys,
+    )
+    assert work["renewals_called"] > 0 and work["surveys_answered"] >= 0
