@@ -266,6 +266,7 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.renewals.records import pages as renewal_records_pages
     from lodestar.renewals.retention import api as retention_api
     from lodestar.renewals.retention import pages as retention_pages
+    from lodestar.renewals.winback import api as winback_api
     from lodestar.renewals.winback import pages as winback_pages
     from lodestar.snapshots import api as snapshots_api
     from lodestar.snapshots import pages as snapshots_pages
@@ -290,6 +291,7 @@ def _mount_domains(app: FastAPI) -> None:
         notifications_api.router,
         retention_api.router,
         renewal_records_api.router,
+        winback_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)

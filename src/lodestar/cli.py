@@ -176,8 +176,10 @@ def _demo_snapshot(
 ) -> tuple[dict[str, Any], str]:
     """Backfills the demo's last 26 weeks and today so health, trends and stages are there to browse.
 
-    The snapshot run also starts the SOP playbooks; then the demo team's own SOP work is simulated.
+    The snapshot run also starts the SOP playbooks and opens the renewals and win-backs; then the demo
+    team's own SOP work, its renewal forecast calls and the churned customers' survey answers are simulated.
     """
+    from lodestar.demo.renewal_work import simulate_renewal_work
     from lodestar.demo.sop import simulate_sop_work
     from lodestar.pipeline.daily import run_job
     from lodestar.snapshots.cli import demo_dates
@@ -187,12 +189,14 @@ def _demo_snapshot(
         run = run_job(engine, settings, days, kind="demo", progress=step)
     seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
     work = simulate_sop_work(engine, seed, today)
+    renewal_work = simulate_renewal_work(engine, seed, today)
     info = {
         "dates": len(days),
         "first": str(days[0]),
         "last": str(days[-1]),
         "seconds": round(seconds, 2),
         "sop_work": work,
+        "renewal_work": renewal_work,
     }
     return info, f"Computed {len(days)} weekly snapshots ({days[0]} .. {days[-1]}) in {seconds:.1f} s"
 

@@ -11,7 +11,8 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -35,6 +36,7 @@ from lodestar.notifications.models import OutboxMessage
 from lodestar.notifications.schemas import ChannelCreate, Notice
 from lodestar.renewals.records import service as renewal_records
 from lodestar.renewals.records.models import Renewal
+from lodestar.renewals.winback.models import WinBack
 from lodestar.settings import load_settings
 from tests.alerts.inbox_data import make_alert
 from tests.conftest import wipe
@@ -55,6 +57,7 @@ class Portfolio:
     task: int = 0  # set once the server runs: tasks come from a playbook started over HTTP
     touch: int = 0
     renewal: int = 0  # the open renewal of the contract (opened by the daily step)
+    win_back: int = 0  # a lost win-back of the account: a lead (written as a row, like the alert)
 
 
 @dataclass
@@ -123,6 +126,7 @@ def seed(engine: Engine, url: str) -> World:
         mine = _portfolio(db, csm, admin, "mine")
         theirs = _portfolio(db, other, admin, "theirs")
         _open_renewals(db, mine, theirs)
+        _leads(db, mine, theirs)
         key, write_key = events_service.create_key(db, "fuzz")
         channel_id, message_id = _notification_channel(db, admin)
         users = {role: u.id for role, u in people.items()}
@@ -137,6 +141,20 @@ def _open_renewals(db: Session, *portfolios: Portfolio) -> None:
     renewal_records.open_and_derive(db, date(2026, 10, 1))
     for p in portfolios:
         p.renewal = db.scalars(select(Renewal.id).where(Renewal.contract_id == p.contract)).one()
+
+
+def _leads(db: Session, *portfolios: Portfolio) -> None:
+    """A win-back per account whose window ran out (the account is a lead), noting each one's id."""
+    for p in portfolios:
+        churned = date(2025, 6, 1)
+        record = WinBack(
+            account_id=p.account, contract_id=p.contract, churned_on=churned, arr=Decimal("120000"),
+            currency="CNY", window_ends_on=churned + timedelta(days=90), churn_reason="price_budget",
+            outcome="lost", closed_on=churned + timedelta(days=91), lead_since=churned + timedelta(days=91),
+        )  # fmt: skip
+        db.add(record)
+        db.flush()
+        p.win_back = record.id
 
 
 def _notification_channel(db: Session, admin: User) -> tuple[int, int]:

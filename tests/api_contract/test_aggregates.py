@@ -37,7 +37,7 @@ SCOPED = {  # figures or lists over the caller's own accounts and tasks
     "/api/v1/retention", "/api/v1/retention/renewal-report", "/retention", "/retention/report",
     "/retention/report.csv", "/retention/report.xlsx",
     "/lead-pool", "/lead-pool/export.csv",
-    "/api/v1/renewals", "/renewals", "/renewals/export",
+    "/api/v1/renewals", "/renewals", "/renewals/export", "/api/v1/winbacks", "/api/v1/lead-pool",
 }  # fmt: skip
 NOT_AGGREGATES = {"/", "/login", "/accounts/new", "/api/v1/me", "/api/v1/playbooks", "/docs", "/healthz"}
 NOT_AGGREGATES |= {"/openapi.json", "/static", "/data-health"}  # the last: a redirect to /ingestion-status
@@ -90,6 +90,13 @@ def test_a_csms_counts_equal_the_admins_counts_over_the_csms_accounts(world: Wor
     renewals = _json(world, "admin", f"/api/v1/renewals?owner_id={world.users['csm']}")
     assert _json(world, "csm", "/api/v1/renewals")["total"] == renewals["total"] == 1
     assert _json(world, "admin", "/api/v1/renewals")["total"] == 2
+    win_backs = _json(world, "admin", f"/api/v1/winbacks?owner_id={world.users['csm']}")
+    assert _json(world, "csm", "/api/v1/winbacks")["total"] == win_backs["total"] == 1
+    assert _json(world, "admin", "/api/v1/winbacks")["total"] == 2
+    leads = _json(world, "csm", "/api/v1/lead-pool")
+    assert [lead["account_id"] for lead in leads["items"]] == [world.mine.account]
+    assert "theirs Ltd" not in str(leads) and "Otto Other" not in str(leads)
+    assert _json(world, "admin", "/api/v1/lead-pool")["total"] == 2
     tokens = _json(world, "csm", "/api/v1/tokens")
     assert {t["user_id"] for t in tokens} == {world.users["csm"]}
 

@@ -33,6 +33,7 @@ OBJECTS: dict[str, Callable[[World], int | str]] = {
     "channel_id": lambda w: w.channel_id,  # notification channels and the outbox: admins only
     "message_id": lambda w: w.message_id,
     "renewal_id": lambda w: w.theirs.renewal,
+    "winback_id": lambda w: w.theirs.win_back,
 }
 NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}, /settings/config/{kind}: no object; refused as 403 below
 # Pages without sign-in, each with why: no row-level rule applies to them (what they show and refuse is
@@ -154,6 +155,7 @@ def _state(world: World) -> list[Any]:
         f"/api/v1/tasks/{theirs.task}",
         f"/api/v1/alerts/{theirs.alert}",
         f"/api/v1/renewals/{theirs.renewal}",
+        f"/api/v1/winbacks/{theirs.win_back}",
         f"/api/v1/accounts/{theirs.account}/contacts",
         f"/api/v1/accounts/{theirs.account}/contracts",
         f"/api/v1/tasks?bucket=all&account_id={theirs.account}",

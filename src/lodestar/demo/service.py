@@ -23,7 +23,7 @@ from lodestar.auth.schemas import UserCreate
 from lodestar.contracts import service as contracts_service
 from lodestar.db.engine import unit_of_work
 from lodestar.db.maintenance import refresh_statistics
-from lodestar.demo import activity, catalog, people, truth, usage
+from lodestar.demo import activity, catalog, churn_reasons, people, truth, usage
 from lodestar.demo.world import World, build_world
 from lodestar.engagement import service as engagement_service
 from lodestar.kit.errors import LodestarError
@@ -99,7 +99,11 @@ def _create_team(session: Session) -> tuple[list[int], list[str], list[tuple[str
     return csm_ids, csm_emails, logins
 
 
-def _import_contracts(session: Session, world: World, account_ids: list[int], today: date) -> int:
+def _import_contracts(
+    session: Session, world: World, seed: int, account_ids: list[int], today: date
+) -> np.ndarray:
+    """Imports the contract chains round by round (a renewal after what it renews) and why each lost
+    contract was lost; their ids in order."""
     rows = activity.contract_rows(world, account_ids)
     rounds = activity.contract_rounds(world)
     ids = np.zeros(len(rows), dtype=np.int64)
@@ -114,6 +118,17 @@ def _import_contracts(session: Session, world: World, account_ids: list[int], to
         ids[members] = _batched(session, contracts_service.import_contracts, batch)
     for start in range(0, len(account_ids), BATCH):
         contracts_service.refresh_accounts(session, set(account_ids[start : start + BATCH]), today)
+    _record_churn_reasons(session, world, seed, account_ids, ids, today)
+    return ids
+
+
+def _record_churn_reasons(
+    session: Session, world: World, seed: int, account_ids: list[int], contract_ids: np.ndarray, today: date
+) -> int:
+    """Writes why each churned contract was lost (a key of the taxonomy); how many."""
+    rows = churn_reasons.churn_rows(world, seed, account_ids, contract_ids)
+    for i in range(0, len(rows), BATCH):
+        contracts_service.record_churn(session, rows[i : i + BATCH], today)
     return len(rows)
 
 
@@ -200,7 +215,7 @@ def generate_demo(
                 )
             )
             progress(1, note=PHASES[2])
-            contracts = _import_contracts(session, world, account_ids, today)
+            contracts = len(_import_contracts(session, world, seed, account_ids, today))
             progress(1, note=PHASES[3])
             tickets, touches, surveys = _import_engagement(session, world, seed, account_ids, csm_ids)
             progress(1, note=PHASES[4])

@@ -1,6 +1,8 @@
-"""The daily digest's notices: per person, the alerts handed in that name them and their due SOP tasks.
+"""The daily digest's notices: per person, the alerts handed in that name them and their due SOP tasks, and
+on the first day of a month a manager's or admin's summary of last month's renewals.
 
-The pipeline gathers both (alerts from the alerts domain, tasks from sop's digest rows) and hands them
+The pipeline gathers them (alerts from the alerts domain, tasks from sop's digest rows, the summaries from
+the renewal analysis report) and hands them
 here, so no lower package reaches up; `notify` then sends each digest by the person's preferences.
 """
 
@@ -8,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from lodestar.auth import service as auth_service
+from lodestar.kit.money import format_money
 from lodestar.kit.text import Text
 from lodestar.notifications.channels.message_formats import SEVERITY_LABELS, severity_rank
-from lodestar.notifications.schemas import DigestTask, Notice
+from lodestar.notifications.schemas import DigestTask, Notice, RenewalSummary
 
 MOST_LINES = 40  # per kind (alerts, tasks): a digest stays a summary
 
@@ -43,11 +47,40 @@ def _capped(lines: list[Text]) -> list[Text]:
     return [*lines[:MOST_LINES], Text("… and %(n)s more", n=len(lines) - MOST_LINES)]
 
 
+def _percent(rate: Decimal | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def renewal_lines(summary: RenewalSummary) -> list[Text]:
+    """Last month's renewals in a few lines: ARR up for renewal, renewed, lost, the rate, the top churn
+    reasons with their lost ARR, and the report's address."""
+    money = lambda amount: format_money(amount, summary.currency)  # noqa: E731
+    lines = [
+        Text(
+            "Renewals in %(period)s: %(due)s up for renewal, %(renewed)s renewed, %(lost)s lost, "
+            "renewal rate %(rate)s",
+            period=summary.period, due=money(summary.due), renewed=money(summary.renewed),
+            lost=money(summary.lost), rate=_percent(summary.renewal_rate),
+        )
+    ]  # fmt: skip
+    lines += [
+        Text("Churn reason %(reason)s: %(lost)s lost", reason=reason, lost=money(lost))
+        for reason, lost in summary.top_reasons
+    ]
+    lines.append(Text("Renewal analysis report: %(url)s", url=summary.report_url))
+    return lines
+
+
 def digest_notices(
-    session: Session, today: date, alerts: Sequence[Notice], tasks: Sequence[DigestTask]
+    session: Session,
+    today: date,
+    alerts: Sequence[Notice],
+    tasks: Sequence[DigestTask],
+    renewals: Sequence[RenewalSummary] = (),
 ) -> list[Notice]:
-    """One digest notice per active person with alerts or due tasks (key digest:<date>:u<id>, so a second
-    run of the day writes nothing new)."""
+    """One digest notice per active person with alerts, due tasks or a renewal summary (the first day of a
+    month, for managers and admins; key digest:<date>:u<id>, so a second run of the day writes nothing
+    new)."""
     people = {u.id: u for u in auth_service.list_users(session) if u.active}
     alerts_of: dict[int, list[Notice]] = {}
     for alert in alerts:
@@ -58,8 +91,9 @@ def digest_notices(
     tasks_of: dict[int, list[DigestTask]] = {}
     for task in tasks:
         tasks_of.setdefault(task.user_id, []).append(task)
+    summary_of = {s.user_id: s for s in renewals}
     out = []
-    for user_id in sorted((alerts_of.keys() | tasks_of.keys()) & people.keys()):
+    for user_id in sorted((alerts_of.keys() | tasks_of.keys() | summary_of.keys()) & people.keys()):
         mine, todo = alerts_of.get(user_id, []), tasks_of.get(user_id, [])
         counts = {s: sum(t.section == s for t in todo) for s in ("overdue", "today", "upcoming")}
         title = Text(
@@ -69,7 +103,9 @@ def digest_notices(
             **counts,
         )
         ranked = sorted(mine, key=lambda a: -severity_rank(a.severity))
-        lines = _capped([_alert_line(a) for a in ranked]) + _capped(
+        summary = summary_of.get(user_id)
+        lines = renewal_lines(summary) if summary else []
+        lines += _capped([_alert_line(a) for a in ranked]) + _capped(
             [_task_line(t, people[user_id].locale) for t in sorted(todo, key=lambda t: (t.due_on, t.task_id))]
         )
         worst = ranked[0].severity if ranked else "info"

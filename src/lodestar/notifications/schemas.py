@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -46,6 +47,22 @@ class DigestTask:
     title_zh: str | None
     due_on: date
     account: str
+
+
+@dataclass(frozen=True)
+class RenewalSummary:
+    """Last month's renewals for one manager's or admin's digest, over the accounts they may see; reason
+    names already in their language (the pipeline reads them from the renewal analysis report)."""
+
+    user_id: int
+    period: str  # the month, e.g. 2026-02
+    currency: str
+    due: Decimal  # ARR up for renewal
+    renewed: Decimal
+    lost: Decimal
+    renewal_rate: Decimal | None  # None: nothing was up for renewal
+    top_reasons: list[tuple[str, Decimal]]  # (reason name, lost ARR), most lost first
+    report_url: str  # /retention/report for that month, under the base URL
 
 
 Severity = Literal["info", "warning", "critical"]

@@ -22,12 +22,17 @@ from lodestar.alerts import service as alerts_service
 from lodestar.alerts import snapshot_step as alerts_step
 from lodestar.analytics import snapshot_store
 from lodestar.analytics.engines.engine import AnalyticsEngine, from_settings
+from lodestar.auth import service as auth_service
+from lodestar.auth.models import Role
 from lodestar.db.engine import unit_of_work
 from lodestar.kit.phases import PhaseClock
 from lodestar.kit.progress import Progress, silent
+from lodestar.kit.text import Text
 from lodestar.notifications import service as notifications_service
-from lodestar.notifications.schemas import DigestTask, Notice
+from lodestar.notifications.schemas import DigestTask, Notice, RenewalSummary
 from lodestar.renewals.records import service as renewal_records
+from lodestar.renewals.retention import service as retention_service
+from lodestar.renewals.retention.renewal_analysis import NO_REASON, NO_REASON_LABEL
 from lodestar.renewals.winback import service as winback_service
 from lodestar.settings import Settings
 from lodestar.snapshots import run_records
@@ -35,6 +40,7 @@ from lodestar.snapshots import service as snapshots_service
 from lodestar.snapshots.models import SnapshotRun
 from lodestar.sop import service as sop_service
 
+TOP_REASONS_IN_DIGEST = 3
 log = logging.getLogger("lodestar.snapshots")  # the logger name operators already filter on
 
 
@@ -122,19 +128,46 @@ def digest_tasks(session: Session, today: date) -> list[DigestTask]:
     ]
 
 
+def renewal_summaries(session: Session, today: date, base_url: str) -> list[RenewalSummary]:
+    """On the first day of a month (the company's), each active manager's and admin's summary of last
+    month's renewals over the accounts they may see, reason names in their language; other days none."""
+    if today.day != 1:
+        return []
+    out = []
+    for user in auth_service.list_users(session):
+        if not user.active or user.role not in (Role.MANAGER.value, Role.ADMIN.value):
+            continue
+        report = retention_service.last_month_report(session, user, today, chinese=user.locale == "zh_CN")
+        totals = report.totals
+        reasons = [
+            (Text(NO_REASON_LABEL) if line.key == NO_REASON else line.label, line.lost)
+            for line in report.top_reasons[:TOP_REASONS_IN_DIGEST]
+        ]
+        url = f"{base_url.rstrip('/')}/retention/report?period={report.period}"
+        out.append(
+            RenewalSummary(
+                user.id, report.period, report.currency, totals.due, totals.renewed, totals.lost,
+                totals.renewal_rate, reasons, url,
+            )
+        )  # fmt: skip
+    return out
+
+
 def send_digest(
     engine: Engine, settings: Settings, today: date, alerts: Sequence[Notice] | None = None
 ) -> int:
     """Writes each person's daily digest — the alerts that name them (by default the live ones raised
-    today), merged with their due SOP tasks — to the notification outbox; the worker delivers it by their
+    today), merged with their due SOP tasks and, on the first of a month, a manager's or admin's summary of
+    last month's renewals — to the notification outbox; the worker delivers it by their
     preferences. Once a day per person (the digest's key names the date); a failure is logged, not raised.
     How many messages were written."""
     try:
         with unit_of_work(engine) as session:
             if alerts is None:
                 alerts = alerts_service.digest_notices_since(session, today)
+            summaries = renewal_summaries(session, today, settings.base_url)
             notices = notifications_service.digest_notices(
-                session, today, alerts, digest_tasks(session, today)
+                session, today, alerts, digest_tasks(session, today), summaries
             )
             written = notifications_service.notify(session, notices, settings)
         log.info("queued %d digest message(s) for %d person(s)", written, len(notices))

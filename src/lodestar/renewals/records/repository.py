@@ -121,3 +121,18 @@ def for_account(session: Session, account_id: int) -> list[Renewal]:
     """An account's renewals, open first, then by contract end (latest first)."""
     stmt = select(Renewal).where(Renewal.account_id == account_id)
     return list(session.scalars(stmt.order_by(Renewal.outcome.is_not(None), Renewal.contract_end.desc())))
+
+
+def facts(session: Session) -> list[Any]:
+    """(id, contract_id, owner_id, opened_on, contract_end, outcome, closed_on, forecast) of every renewal."""
+    cols = (
+        Renewal.id, Renewal.contract_id, Renewal.owner_id, Renewal.opened_on, Renewal.contract_end,
+        Renewal.outcome, Renewal.closed_on, Renewal.forecast,
+    )  # fmt: skip
+    return list(session.execute(select(*cols).order_by(Renewal.id)))
+
+
+def insert_changes(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Inserts forecast changes in bulk."""
+    if rows:
+        session.execute(insert(ForecastChange), rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -20,6 +21,16 @@ STATUS_FILTERS: tuple[StatusFilter, ...] = ("open", "closed", "all")
 ForecastFilter = Literal["commit", "likely", "at_risk", "lost", "none"]
 RENEWED: tuple[Outcome, ...] = ("renewed_flat", "expanded", "contracted", "early_renewed")
 MAX_REASONS = 20
+
+
+@dataclass(frozen=True)
+class ForecastCall:
+    """One past forecast call to import: which renewal, the category, who called it and when."""
+
+    renewal_id: int
+    category: str
+    changed_by: int | None
+    changed_at: datetime
 
 
 class Document(BaseModel):

@@ -3,6 +3,8 @@ its forecast and proposal, closing it with an outcome and reasons. Every change 
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -24,7 +26,8 @@ from lodestar.renewals.records import opening, pipeline_figures, repository
 from lodestar.renewals.records.derivation import Chain, amounts, contradiction, split
 from lodestar.renewals.records.models import BY_HAND, ForecastChange, Renewal
 from lodestar.renewals.records.pipeline_figures import Call, Pipeline
-from lodestar.renewals.records.schemas import RenewalClose, RenewalQuery, RenewalUpdate
+from lodestar.renewals.records.schemas import ForecastCall, RenewalClose, RenewalQuery, RenewalUpdate
+from lodestar.renewals.schemas import FORECAST_CATEGORIES
 
 NEED_REASONS = ("churned", "contracted")  # outcomes that must say why
 FORECAST_MONTHS = 12  # the forecast-vs-actual looks back over this many whole months
@@ -93,6 +96,44 @@ def update_renewal(session: Session, viewer: User, renewal_id: int, data: Renewa
     if changes:
         auth_service.record(session, viewer, "renewal.update", "renewals", renewal.id, changes)
     return renewal
+
+
+def renewal_facts(session: Session) -> list[Any]:
+    """(id, contract_id, owner_id, opened_on, contract_end, outcome, closed_on, forecast) of every renewal,
+    company-wide: for the demo's simulated CS team, never for a person's view."""
+    return repository.facts(session)
+
+
+def import_forecast_history(session: Session, calls: Sequence[ForecastCall]) -> int:
+    """Records past forecast calls in bulk (an import of a CRM's history, or the demo's team): per renewal,
+    oldest first, each call a change from the one before and the last one the renewal's forecast — closed
+    renewals too, since the calls were made before the outcome. Refused naming the field (nothing written)
+    for an unknown category or renewal, or calls out of order."""
+    problems: list[FieldProblem] = []
+    by_renewal: dict[int, list[ForecastCall]] = {}
+    for n, call in enumerate(calls, start=1):
+        if call.category not in FORECAST_CATEGORIES:
+            problems.append(FieldProblem(f"row {n}: forecast", Text("unknown category %(value)s",
+                                                                    value=call.category)))  # fmt: skip
+        by_renewal.setdefault(call.renewal_id, []).append(call)
+    current = {r.id: r.forecast for r in repository.facts(session) if r.id in by_renewal}
+    unknown = sorted(set(by_renewal) - set(current))
+    if unknown:
+        problems.append(FieldProblem("renewal_id", Text("unknown renewals: %(ids)s", ids=unknown[:10])))
+    if any(a.changed_at > b.changed_at for cs in by_renewal.values() for a, b in itertools.pairwise(cs)):
+        problems.append(FieldProblem("changed_at", Text("each renewal's calls must be oldest first")))
+    if problems:
+        raise InvalidInput(problems)
+    changes: list[dict[str, Any]] = []
+    for renewal_id, chain in by_renewal.items():
+        before = current[renewal_id]
+        for call in chain:
+            changes.append({"renewal_id": renewal_id, "from_category": before, "to_category": call.category,
+                            "changed_by": call.changed_by, "changed_at": call.changed_at})  # fmt: skip
+            before = call.category
+    repository.insert_changes(session, changes)
+    repository.update_many(session, [{"id": i, "forecast": cs[-1].category} for i, cs in by_renewal.items()])
+    return len(changes)
 
 
 def _chain(session: Session, renewal: Renewal) -> Chain:

@@ -90,3 +90,9 @@ def renewal_report(
     report = renewal_analysis.analyse(session, contracts, rates, period, today, flt)
     names = accounts_service.account_names(session, {r.account_id for r in report.rows})
     return renewal_analysis.labelled(report, names, _csm_names(session, viewer), settings, chinese)
+
+
+def last_month_report(session: Session, viewer: User, today: date, chinese: bool) -> RenewalReport:
+    """The renewal analysis of the month before today's, over the viewer's accounts (the digest's summary)."""
+    label = default_report_label("month", today)
+    return renewal_report(session, viewer, ReportFilter(period=label), today, chinese)

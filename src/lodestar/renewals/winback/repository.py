@@ -6,12 +6,13 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from lodestar.db.bulk import insert_returning_ids
 from lodestar.db.upsert import update_by_id
 from lodestar.renewals.winback.models import ChurnSurvey, WinBack, WinBackOutcome
+from lodestar.renewals.winback.schemas import WinBackQuery
 
 BATCH = 5_000  # under SQLite's bound-parameter limit
 
@@ -65,6 +66,38 @@ def without_survey(session: Session, churned_from: date, churned_to: date) -> li
     has = select(ChurnSurvey.win_back_id).where(ChurnSurvey.win_back_id == WinBack.id).exists()
     stmt = select(WinBack).where(WinBack.churned_on >= churned_from, WinBack.churned_on <= churned_to, ~has)
     return list(session.scalars(stmt.order_by(WinBack.id)))
+
+
+def win_backs_by_ids(session: Session, ids: Collection[int]) -> list[WinBack]:
+    """The win-backs with these ids (those that exist)."""
+    wanted, found = sorted(ids), list[WinBack]()
+    for i in range(0, len(wanted), BATCH):
+        found.extend(session.scalars(select(WinBack).where(WinBack.id.in_(wanted[i : i + BATCH]))))
+    return found
+
+
+def surveyed(session: Session, win_back_ids: Collection[int]) -> set[int]:
+    """Those of these win-backs that have a survey."""
+    wanted, found = sorted(win_back_ids), set[int]()
+    for i in range(0, len(wanted), BATCH):
+        stmt = select(ChurnSurvey.win_back_id).where(ChurnSurvey.win_back_id.in_(wanted[i : i + BATCH]))
+        found.update(session.scalars(stmt))
+    return found
+
+
+def insert_surveys(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Inserts churn surveys in bulk."""
+    if rows:
+        session.execute(insert(ChurnSurvey), rows)
+
+
+def facts(session: Session) -> list[Any]:
+    """(id, account_id, contract_id, churned_on, churn_reason, owner_id, outcome) of every win-back."""
+    cols = (
+        WinBack.id, WinBack.account_id, WinBack.contract_id, WinBack.churned_on, WinBack.churn_reason,
+        WinBack.owner_id, WinBack.outcome,
+    )  # fmt: skip
+    return list(session.execute(select(*cols).order_by(WinBack.id)))
 
 
 def add(session: Session, record: Any) -> None:
@@ -129,3 +162,17 @@ def outcome_counts(session: Session, account_ids: Select[Any] | None) -> dict[st
         out[outcome] = int(n)
         out["from_pool"] += int(pooled)
     return out
+
+
+def search(
+    session: Session, query: WinBackQuery, account_ids: Select[Any] | None, limit: int, offset: int
+) -> tuple[list[WinBack], int]:
+    """The win-backs of these accounts (None: all) matching the query, latest churn first, and their count."""
+    stmt = select(WinBack)
+    if account_ids is not None:
+        stmt = stmt.where(WinBack.account_id.in_(account_ids))
+    if query.state is not None:
+        stmt = stmt.where(WinBack.outcome == query.state)
+    if query.reason is not None:
+        stmt = stmt.where(WinBack.churn_reason == query.reason)
+    return page_of(session, stmt.order_by(WinBack.churned_on.desc(), WinBack.id.desc()), limit, offset)

@@ -3,6 +3,7 @@ language through the notification outbox, with a one-use signed link to a public
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
 from lodestar.auth import service as auth_service
-from lodestar.kit.errors import InvalidInput
+from lodestar.kit.errors import FieldProblem, InvalidInput
 from lodestar.kit.text import Text
 from lodestar.kit.time import utcnow
 from lodestar.notifications import service as notifications_service
@@ -20,7 +21,7 @@ from lodestar.renewals import config_kind as renewals_kind
 from lodestar.renewals.winback import repository, survey_tokens
 from lodestar.renewals.winback.leads import ROLE_ORDER
 from lodestar.renewals.winback.models import ChurnSurvey, WinBack, WinBackOutcome
-from lodestar.renewals.winback.schemas import SurveyAnswer
+from lodestar.renewals.winback.schemas import AnsweredSurvey, SurveyAnswer
 from lodestar.settings import Settings
 from lodestar.web.i18n import LANGUAGES, gettext_for
 
@@ -95,6 +96,57 @@ def _send(
     notifications_service.email_outside(session, key, survey.email, survey.locale, subject, text, settings)
     auth_service.record(session, None, "churn_survey.send", ENTITY, survey.id, {"win_back": win_back.id})
     return 1
+
+
+def import_answered_surveys(session: Session, answers: Sequence[AnsweredSurvey]) -> int:
+    """Records surveys already sent and answered (an import of past surveys, or the demo's customers): each
+    goes to its win-back's first present contact with an e-mail, like a sent one; win-backs that already
+    have a survey or no such contact are skipped. Refused naming the field (nothing written) for an
+    unknown reason, a likelihood outside 0-10 or an answer before its sending; how many were recorded."""
+    config = renewals_kind.current(session)[0]
+    known = {r.key for r in config.reasons}
+    problems = [
+        FieldProblem(f"row {n}: {name}", message)
+        for n, a in enumerate(answers, start=1)
+        for name, message in _answer_problems(a, known)
+    ]
+    if problems:
+        raise InvalidInput(problems)
+    records = {w.id: w for w in repository.win_backs_by_ids(session, {a.win_back_id for a in answers})}
+    contacts: dict[int, list[Any]] = {}
+    for contact in accounts_service.contacts_of_accounts(session, {w.account_id for w in records.values()}):
+        contacts.setdefault(contact.account_id, []).append(contact)
+    taken = repository.surveyed(session, set(records))
+    rows = []
+    for a in answers:
+        win_back = records.get(a.win_back_id)
+        recipient = _recipient(contacts.get(win_back.account_id, [])) if win_back else None
+        if win_back is None or recipient is None or win_back.id in taken:
+            continue
+        taken.add(win_back.id)
+        rows.append({
+            "win_back_id": win_back.id, "account_id": win_back.account_id, "contact_id": recipient.id,
+            "email": recipient.email, "locale": a.locale if a.locale in LANGUAGES else "en",
+            "nonce": survey_tokens.new_nonce(), "sent_on": a.sent_on, "answered_at": a.answered_at,
+            "expires_on": a.sent_on + timedelta(days=config.survey.link_valid_days),
+            "reasons": sorted(set(a.reasons)), "feedback": a.feedback or None, "would_return": a.would_return,
+        })  # fmt: skip
+    repository.insert_surveys(session, rows)
+    return len(rows)
+
+
+def _answer_problems(answer: AnsweredSurvey, known: set[str]) -> list[tuple[str, Text]]:
+    out = []
+    unknown = [r for r in answer.reasons if r not in known]
+    if unknown:
+        out.append(("reasons", Text("unknown reason: %(keys)s", keys=", ".join(unknown))))
+    elif not answer.reasons:
+        out.append(("reasons", Text("name at least one reason")))
+    if not 0 <= answer.would_return <= 10:
+        out.append(("would_return", Text("must be between 0 and 10")))
+    if answer.answered_at.date() < answer.sent_on:
+        out.append(("answered_at", Text("must not be before the survey was sent")))
+    return out
 
 
 class SurveyRefused(Exception):
