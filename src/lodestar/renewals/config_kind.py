@@ -31,3 +31,9 @@ def reason_labels(session: Session, chinese: bool) -> list[tuple[str, str]]:
     """(key, label) of every churn reason in taxonomy order, in the reader's language."""
     settings, _ = current(session)
     return [(r.key, r.name_zh if chinese else r.name) for r in settings.reasons]
+
+
+def reason_keys(session: Session) -> list[str]:
+    """The keys of the configured churn-reason taxonomy, in order: the one list every reason is checked
+    against (imports of contracts and churn events, closing a renewal, the churn survey)."""
+    return [r.key for r in current(session)[0].reasons]
