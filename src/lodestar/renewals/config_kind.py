@@ -35,7 +35,12 @@ def reason_problems(doc: ConfigDocument) -> list[FieldProblem]:
 # Documents exported before renewals existed have no `renewals`; applying one leaves the settings as they are.
 KIND = register(
     ConfigKind(
-        "renewals", RenewalSettings, DEFAULTS / "renewals.yaml", order=70, check=reason_problems, optional=True
+        "renewals",
+        RenewalSettings,
+        DEFAULTS / "renewals.yaml",
+        order=70,
+        check=reason_problems,
+        optional=True,
     )
 )
 

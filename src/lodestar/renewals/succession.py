@@ -69,8 +69,12 @@ def renewed_ids(
     )
     if pairs.empty:
         return out
-    pairs = pairs.sort_values(["distance", "p_id", "s_id"], kind="stable")
-    for s, p in _pair_off(pairs["s"].to_numpy(), pairs["p"].to_numpy()).items():
+    # The usual case, one candidate on each side, needs no choosing; only the rest go through the pairing.
+    one_before = pairs.groupby("s")["p"].transform("size") == 1
+    alone = one_before & (pairs.groupby("p")["s"].transform("size") == 1)
+    out[pairs["s"].to_numpy()[alone]] = ids[pairs["p"].to_numpy()[alone]]
+    rest = pairs[~alone].sort_values(["distance", "p_id", "s_id"], kind="stable")
+    for s, p in _pair_off(rest["s"].to_numpy(), rest["p"].to_numpy()).items():
         out[s] = ids[p]
     return out
 

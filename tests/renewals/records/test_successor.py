@@ -1,5 +1,5 @@
-"""Contracts stored without `renews_contract_id` (a CRM export): the successor is read from the account and the
-dates, the same way for renewal records and for retention, so both say the same of each contract."""
+"""Contracts stored without `renews_contract_id` (a CRM export): the successor is read from the account and
+the dates, the same way for renewal records and for retention, so both say the same of each contract."""
 
 from __future__ import annotations
 
