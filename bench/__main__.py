@@ -2,7 +2,7 @@
 
 BENCH selects which to run (comma-separated; default all): web, ingest, imports, snapshot, snapshot_run,
 stages, sop, upload_rss, point_reads, freshness, e2e, alerts, alert_writes, notify, retention,
-renewals_page.
+renewals_page, succession.
 BENCH_NOTIFY_MESSAGES sizes the notifications benchmark (default 10,000).
 BENCH_ACCOUNTS sets the company size of the web, point_reads and renewals_page benchmarks (default 100,000);
 BENCH_E2E_* size the end-to-end one (bench/e2e.py).
@@ -34,6 +34,7 @@ SUITES: dict[str, tuple[str, Callable[[object], list[str]]]] = {
     "notify": ("bench.notify_delivery", lambda m: m.main()),  # type: ignore[attr-defined]
     "retention": ("bench.retention", lambda m: m.main()),  # type: ignore[attr-defined]
     "renewals_page": ("bench.renewals_page", lambda m: m.main()),  # type: ignore[attr-defined]
+    "succession": ("bench.succession", lambda m: m.main()),  # type: ignore[attr-defined]
 }
 
 

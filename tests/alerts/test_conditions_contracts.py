@@ -59,7 +59,9 @@ def test_contract_ending_with_nothing_after_it(company: Company) -> None:
     contract("followed", later(40), later(400))  # starts within the chain gap of 31 days
     contract("later", year_ago, later(40))  # ends after the 30 days
     contract("churned", year_ago, later(10))
-    contracts_service.record_churn(db, [{"account_id": accounts["churned"].id, "churned_on": AS_OF}], AS_OF)
+    contracts_service.record_churn(
+        db, [{"account_id": accounts["churned"].id, "churned_on": AS_OF}], AS_OF, reasons=["other"]
+    )
     contract("cancelled", year_ago, later(20), status="cancelled")
     contract("add_on", date(2026, 1, 1), later(5))
     contract("add_on", date(2025, 1, 1), date(2027, 12, 31))  # the main contract runs on

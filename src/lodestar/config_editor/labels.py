@@ -169,6 +169,9 @@ FIELD_LABELS = {
     "reason": N_("Churn reason"),
     "lead_pool": N_("Sales lead pool"),
     "webhook_channels": N_("Webhook channels for new leads"),
+    "successor": N_("Renewing contract without a chain id"),
+    "days_before": N_("Starts at most this many days before the old end"),
+    "days_after": N_("Starts at most this many days after the old end"),
 }
 
 ENUM_LABELS = {

@@ -21,19 +21,6 @@ class ContractStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class ChurnReason(StrEnum):
-    """Why a customer left (流失原因), the taxonomy of DOMAIN.md section 9."""
-
-    NO_USAGE = "no_usage"
-    CHAMPION_LEFT = "champion_left"
-    PRODUCT_GAP = "product_gap"
-    PRICE_BUDGET = "price_budget"
-    COMPETITOR = "competitor"
-    BUSINESS_CLOSED = "business_closed"
-    SERVICE = "service"
-    OTHER = "other"
-
-
 class Contract(Timestamped, Base):
     """A subscription: what the account bought, for how long, for how much."""
 
@@ -53,7 +40,8 @@ class Contract(Timestamped, Base):
     seats: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(16), default=ContractStatus.ACTIVE.value, index=True)
     renews_contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
-    # The outcome when the customer left: the date, a ChurnReason, and the source's own words.
+    # The outcome when the customer left: the date, a key of the churn-reason taxonomy (the `renewals`
+    # configuration kind owns it; imports check keys against it), and the source's own words.
     churned_on: Mapped[date | None]
     churn_reason: Mapped[str | None] = mapped_column(String(32))
     churn_reason_raw: Mapped[str | None] = mapped_column(String(120))

@@ -276,16 +276,14 @@ def renewal_candidates(session: Session, skip: Select[Any]) -> list[Any]:
     return list(session.execute(stmt))
 
 
-def chain_of(session: Session, contract_ids: Select[Any]) -> tuple[list[Any], list[Any]]:
-    """The contracts among a subquery of ids as (id, end_date, arr, currency, status, churned_on,
-    churn_reason), and the contracts renewing them as (renews_contract_id, id, start_date, arr, currency)."""
-    own = select(
-        Contract.id, Contract.end_date, Contract.arr, Contract.currency, Contract.status, Contract.churned_on,
-        Contract.churn_reason,
-    ).where(Contract.id.in_(contract_ids))  # fmt: skip
-    followers = (
-        select(Contract.renews_contract_id, Contract.id, Contract.start_date, Contract.arr, Contract.currency)
-        .where(Contract.renews_contract_id.in_(contract_ids), Contract.status != "cancelled")
-        .order_by(Contract.renews_contract_id, Contract.start_date, Contract.id)
-    )
-    return list(session.execute(own)), list(session.execute(followers))
+def account_chain_rows(session: Session, contract_ids: Select[Any]) -> list[Any]:
+    """Every contract of the accounts that hold these contracts (a subquery of ids), as light rows (id,
+    account_id, start_date, end_date, arr, currency, status, churned_on, churn_reason, renews_contract_id):
+    what the renewal chain is read from when the source named no renewed contract."""
+    holders = select(Contract.account_id).where(Contract.id.in_(contract_ids))
+    stmt = select(
+        Contract.id, Contract.account_id, Contract.start_date, Contract.end_date, Contract.arr,
+        Contract.currency, Contract.status, Contract.churned_on, Contract.churn_reason,
+        Contract.renews_contract_id,
+    ).where(Contract.account_id.in_(holders))  # fmt: skip
+    return list(session.execute(stmt.order_by(Contract.id)))

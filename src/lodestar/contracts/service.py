@@ -15,7 +15,7 @@ from lodestar.accounts import service as accounts_service
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.contracts import repository
-from lodestar.contracts.models import ChurnReason, Contract, ContractStatus
+from lodestar.contracts.models import Contract, ContractStatus
 from lodestar.contracts.schemas import ContractCreate, ContractUpdate
 from lodestar.db.upsert import UpsertCounts, rows_by_key, upsert_by_key
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, in_row
@@ -158,18 +158,25 @@ def refresh_accounts(session: Session, account_ids: set[int], today: date) -> No
 CHURN_FIELDS = ("churned_on", "churn_reason", "churn_reason_raw", "churn_feedback")
 
 
-def _check_churn(row: dict[str, Any], number: int) -> list[FieldProblem]:
+def _check_churn(row: dict[str, Any], number: int, reasons: Sequence[str]) -> list[FieldProblem]:
+    # The taxonomy is configuration of the renewals domain (above this one): the caller passes its keys.
     reason = row.get("churn_reason")
-    if reason is not None and reason not in {r.value for r in ChurnReason}:
-        allowed = ", ".join(r.value for r in ChurnReason)
+    if reason is not None and reason not in reasons:
+        allowed = ", ".join(reasons)
         return [FieldProblem(f"row {number}: churn_reason", f"{reason!r} is not one of {allowed}")]
     return []
 
 
 def upsert_contracts(
-    session: Session, rows: Sequence[dict[str, Any]], today: date, row_numbers: Sequence[int] | None = None
+    session: Session,
+    rows: Sequence[dict[str, Any]],
+    today: date,
+    row_numbers: Sequence[int] | None = None,
+    *,
+    reasons: Sequence[str],
 ) -> UpsertCounts:
-    """Validates every contract, then creates or updates each by external_id and refreshes accounts."""
+    """Validates every contract (a churn reason must be one of `reasons`, the configured taxonomy's keys),
+    then creates or updates each by external_id and refreshes accounts."""
     problems: list[FieldProblem] = []
     clean: list[dict[str, Any]] = []
     for index, row in enumerate(rows):
@@ -181,7 +188,7 @@ def upsert_contracts(
         except ValidationError as exc:
             problems.extend(in_row(number, exc))
             continue
-        problems.extend(_check_churn(churn, number))
+        problems.extend(_check_churn(churn, number, reasons))
         if not model.external_id:
             problems.append(FieldProblem(f"row {number}: external_id", "is required to match contracts"))
         fields = plain_values(model.model_dump(exclude_unset=True))
@@ -218,9 +225,15 @@ def _contract_at(contracts: Sequence[Contract], day: date) -> Contract:
 
 
 def record_churn(
-    session: Session, rows: Sequence[dict[str, Any]], today: date, row_numbers: Sequence[int] | None = None
+    session: Session,
+    rows: Sequence[dict[str, Any]],
+    today: date,
+    row_numbers: Sequence[int] | None = None,
+    *,
+    reasons: Sequence[str],
 ) -> UpsertCounts:
-    """Records churn outcomes (date, reason, the source's reason, feedback) on the contract concerned.
+    """Records churn outcomes (date, reason, the source's reason, feedback) on the contract concerned; a
+    reason must be one of `reasons` (the keys of the configured churn-reason taxonomy).
 
     Each row names an account (and optionally a contract by id); the contract in force on the churn date
     gets the outcome. When several rows land on one contract the latest churn date wins.
@@ -234,7 +247,7 @@ def record_churn(
     chosen: dict[int, tuple[dict[str, Any], int]] = {}
     for index, row in enumerate(rows):
         number = row_numbers[index] if row_numbers else index + 1
-        problems.extend(_check_churn(row, number))
+        problems.extend(_check_churn(row, number, reasons))
         if row.get("churned_on") is None:
             problems.append(FieldProblem(f"row {number}: churned_on", "is required"))
             continue
@@ -352,7 +365,8 @@ def renewal_candidates(session: Session, skip: Select[Any]) -> list[Any]:
     return repository.renewal_candidates(session, skip)
 
 
-def renewal_chain(session: Session, contract_ids: Select[Any]) -> tuple[list[Any], list[Any]]:
-    """These contracts (id, end_date, arr, currency, status, churned_on, churn_reason) and the contracts
-    renewing them (renews_contract_id, id, start_date, arr, currency), earliest start first."""
-    return repository.chain_of(session, contract_ids)
+def account_chain_rows(session: Session, contract_ids: Select[Any]) -> list[Any]:
+    """Every contract of the accounts holding these contracts (a subquery of ids), as light rows (id,
+    account_id, start_date, end_date, arr, currency, status, churned_on, churn_reason, renews_contract_id)
+    in id order: the renewals domain reads the chain, stored or implied by dates, from them."""
+    return repository.account_chain_rows(session, contract_ids)

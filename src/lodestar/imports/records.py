@@ -24,6 +24,7 @@ from lodestar.imports import targets
 from lodestar.imports.mapping import FIRST_ROW, Mapped, Problems
 from lodestar.imports.schemas import MappingSpec
 from lodestar.kit.errors import InvalidInput
+from lodestar.renewals import config_kind as renewals_kind
 
 ID_FIELDS = {"account": "account_id", "owner": "owner_id", "user": "user_id", "contact": "contact_id"}
 _ROW_FIELD = re.compile(r"^row (\d+): ([\w.]+)")
@@ -187,10 +188,15 @@ def _writer(
         "touches": engagement_service.upsert_touches,
         "nps": engagement_service.upsert_survey_responses,
     }
+    # Churn reasons are checked against the configured taxonomy (renewals), whatever keys a company added.
     if kind == "contracts":
-        return lambda s, rows, numbers: contracts_service.upsert_contracts(s, rows, today, numbers)
+        return lambda s, rows, numbers: contracts_service.upsert_contracts(
+            s, rows, today, numbers, reasons=renewals_kind.reason_keys(s)
+        )
     if kind == "churn":
-        return lambda s, rows, numbers: contracts_service.record_churn(s, rows, today, numbers)
+        return lambda s, rows, numbers: contracts_service.record_churn(
+            s, rows, today, numbers, reasons=renewals_kind.reason_keys(s)
+        )
     return writers[kind]
 
 

@@ -57,6 +57,14 @@ class LeadPool(_Strict):
     webhook_channels: list[str] = Field(default_factory=list, max_length=10)
 
 
+class SuccessorRule(_Strict):
+    """When a contract that names no contract it renews is read as the renewal of one of its account's
+    contracts: it starts within this many days before or after that contract's end (see succession.py)."""
+
+    days_before: int = Field(default=30, ge=0, le=365)
+    days_after: int = Field(default=30, ge=0, le=365)
+
+
 class RenewalSettings(_Strict):
     """Money, reasons and the churn survey of the renewals domain."""
 
@@ -65,6 +73,7 @@ class RenewalSettings(_Strict):
     reasons: list[ChurnReasonOption] = Field(min_length=1)
     survey: ChurnSurvey = Field(default_factory=ChurnSurvey)
     lead_pool: LeadPool = Field(default_factory=LeadPool)
+    successor: SuccessorRule = Field(default_factory=SuccessorRule)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -15,6 +15,7 @@ from lodestar.cli import app
 from lodestar.config import service as config_service
 from lodestar.kit.errors import InvalidInput
 from lodestar.lifecycle import config_kind as lifecycle_kind
+from lodestar.renewals import config_kind as renewals_kind
 from lodestar.sop.playbooks.validation import find_cycle
 from tests.conftest import wipe
 
@@ -32,11 +33,14 @@ def _problems(db: Session, body: dict[str, Any]) -> list[tuple[str, str]]:
     return [(p.field, p.message) for p in caught.value.problems]
 
 
-def test_the_default_playbooks_cover_every_stage_of_the_default_lifecycle(db: Session) -> None:
+def test_the_default_playbooks_cover_every_stage_and_every_churn_reason_once(db: Session) -> None:
     sop, version = config_service.current(db, "sop", type(config_service.default("sop")))
     stages = {p.trigger.stage for p in sop.playbooks if p.trigger.kind == "stage_entered"}  # type: ignore[attr-defined]
+    reasons = [p.trigger.reason for p in sop.playbooks if p.trigger.kind == "churn_reason"]  # type: ignore[attr-defined]
     assert version == 0
-    assert stages == {s.key for s in lifecycle_kind.current(db)[0].stages}
+    # The churned stage's work is the one win-back flow chosen by the churn's reason, not a stage playbook.
+    assert stages == {s.key for s in lifecycle_kind.current(db)[0].stages} - {"churned"}
+    assert sorted(reasons) == sorted(renewals_kind.reason_keys(db))
     assert all(p.name_zh and p.goal_zh and p.key_paths_zh for p in sop.playbooks)  # type: ignore[attr-defined]
     assert all(s.title_zh and s.how_to_zh for p in sop.playbooks for s in p.steps)  # type: ignore[attr-defined]
 
@@ -139,15 +143,15 @@ def test_config_apply_refuses_an_unknown_stage_and_a_step_due_before_its_trigger
     env: dict[str, str], tmp_path: Path
 ) -> None:
     doc = _export(env)
-    doc["sop"]["playbooks"][6]["trigger"]["stage"] = "lost"
-    doc["sop"]["playbooks"][6]["steps"][0]["due_days"] = -1
+    doc["sop"]["playbooks"][5]["trigger"]["stage"] = "lost"
+    doc["sop"]["playbooks"][5]["steps"][0]["due_days"] = -1
     result = _apply(env, tmp_path, doc)
     assert result.exit_code == 2
-    assert "sop.playbooks[6].steps[0].due_days: is due 1 day(s) before its trigger" in result.output
+    assert "sop.playbooks[5].steps[0].due_days: is due 1 day(s) before its trigger" in result.output
     # The field problem stops the document before the cross checks; fixed, the stage is named.
-    doc["sop"]["playbooks"][6]["steps"][0]["due_days"] = 1
+    doc["sop"]["playbooks"][5]["steps"][0]["due_days"] = 1
     result = _apply(env, tmp_path, doc)
-    assert "sop.playbooks[6].trigger.stage: unknown stage 'lost'" in result.output
+    assert "sop.playbooks[5].trigger.stage: unknown stage 'lost'" in result.output
 
 
 def test_config_apply_changes_a_playbook_and_an_older_document_without_sop_leaves_it(

@@ -273,7 +273,7 @@ def test_manual_start_makes_its_own_occurrence_each_time(db: Session, crew: Crew
     assert first.trigger_ref.startswith("manual:") and len(tasks_of(db, crew.mine)) == 6
     assert _refused(lambda: service.start_playbook(db, crew.csm, crew.mine.id, "nope")) == [
         ("playbook_key", "unknown playbook 'nope'; known: handover, onboarding, growth, maturity, at_risk, "
-         "renewal, churned, usage_swing, win_back_no_usage, win_back_champion_left, win_back_product_gap, "
+         "renewal, usage_swing, win_back_no_usage, win_back_champion_left, win_back_product_gap, "
          "win_back_price_budget, win_back_competitor, win_back_business_closed, win_back_m_and_a, "
          "win_back_service, win_back_other")
     ]  # fmt: skip

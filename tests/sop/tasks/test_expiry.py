@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.lifecycle import service as lifecycle_service
+from lodestar.sop import service as sop_service
 from lodestar.sop.measurement import compliance
 from lodestar.sop.tasks import service
 from lodestar.sop.tasks.models import PlaybookRun, Task
@@ -69,9 +70,13 @@ def test_a_change_after_the_as_of_date_expires_nothing_yet(db: Session, crew: Cr
 def test_a_churned_accounts_older_tasks_expire_and_its_win_back_stays(db: Session, crew: Crew) -> None:
     _move(db, crew, DAY, "onboarding", "growth")
     _move(db, crew, DAY + timedelta(days=30), "growth", "churned")
+    # The win-back flow is the playbook of the churn's reason, started by the win-back step that day.
+    start = sop_service.ChurnStart(1, crew.mine.id, "price_budget", DAY + timedelta(days=30))
+    assert sop_service.start_win_back_playbooks(db, [start]) == 1
     service.expire_left_stages(db, DAY + timedelta(days=30))
     assert {t.status for t in tasks_of(db, crew.mine, "growth")} == {"expired"}
-    assert {t.status for t in tasks_of(db, crew.mine, "churned")} == {"open"}
+    assert {t.status for t in tasks_of(db, crew.mine, "win_back_price_budget")} == {"open"}
+    assert tasks_of(db, crew.mine, "churned") == []  # no second flow on entering the stage
 
 
 def _by_playbook(db: Session, as_of: date) -> compliance.AttainmentRow:

@@ -1,18 +1,25 @@
 """Outcomes read from the contract chain: a renewing contract's ARR against the ARR at stake (in the company
 currency on the contract end's rate) says flat, expanded or contracted; one starting well before the old
-end says early-renewed; a contract that ended with none says churned. Pure functions of plain rows."""
+end says early-renewed; a contract that ended with none says churned. The renewing contracts are the
+stored chain, or where the source named none, those the dates imply (renewals/succession.py: the same rule
+retention reads). Pure functions of plain rows."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from lodestar.kit.errors import FieldProblem, InvalidInput
 from lodestar.kit.text import Text
 from lodestar.renewals.currency import ExchangeRates
+from lodestar.renewals.schemas import SuccessorRule
+from lodestar.renewals.succession import CLOSED_STATUSES, renewed_ids
 
 # A renewing contract that starts more than this many days before the old one ends is an early renewal;
 # within it, a renewal signed a little ahead of the end is an ordinary one.
@@ -25,7 +32,33 @@ class Chain:
     """A contract at stake and the contracts renewing it (earliest start first)."""
 
     contract: Any  # id, end_date, arr, currency, status, churned_on, churn_reason
-    followers: Sequence[Any] = ()  # renews_contract_id, id, start_date, arr, currency
+    followers: Sequence[Any] = ()  # id, start_date, arr, currency
+
+
+def chains(rows: Sequence[Any], wanted: Collection[int], rule: SuccessorRule) -> dict[int, Chain]:
+    """The chain of each wanted contract found among rows (every contract of their accounts, as
+    contracts_service.account_chain_rows gives them): the contracts renewing it, stored or implied by the
+    account and dates, earliest start first."""
+    live = [r for r in rows if r.status != "cancelled"]
+    renews = renewed_ids(
+        np.array([r.id for r in live], dtype=np.int64),
+        np.array([r.account_id for r in live], dtype=np.int64),
+        np.array([r.start_date.toordinal() for r in live], dtype=np.int64),
+        np.array([r.end_date.toordinal() for r in live], dtype=np.int64),
+        np.array([r.renews_contract_id or -1 for r in live], dtype=np.int64),
+        np.array([r.churned_on is None and r.status not in CLOSED_STATUSES for r in live], dtype=bool),
+        rule,
+    )
+    followers: dict[int, list[Any]] = defaultdict(list)
+    for row, renewed in zip(live, renews.tolist(), strict=True):
+        if renewed >= 0:
+            followers[renewed].append(row)
+    by_id = {r.id: r for r in rows}
+    return {
+        i: Chain(by_id[i], sorted(followers.get(i, []), key=lambda f: (f.start_date, f.id)))
+        for i in wanted
+        if i in by_id
+    }
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from lodestar.renewals.records.models import DERIVED, ForecastChange, Renewal
+from lodestar.renewals.records.models import BY_HAND, DERIVED, ForecastChange, Renewal
 from lodestar.renewals.records.schemas import RenewalQuery
 from lodestar.renewals.schemas import OUTCOMES
 
@@ -34,9 +34,22 @@ def _derivable() -> ColumnElement[bool]:
     return or_(Renewal.outcome_source.is_(None), Renewal.outcome_source == DERIVED)
 
 
-def derivable_contract_ids() -> Select[Any]:
-    """The contracts of the renewals nobody closed by hand, as a subquery."""
-    return select(Renewal.contract_id).where(_derivable())
+def _awaiting_contract() -> ColumnElement[bool]:
+    # Closed by hand before the renewing contract was stored: its ARR split waits for the contracts.
+    return and_(Renewal.outcome_source == BY_HAND, Renewal.renewing_contract_id.is_(None))
+
+
+def chain_contract_ids() -> Select[Any]:
+    """The contracts whose chain the daily step reads: renewals nobody closed by hand, and those closed by
+    hand before a renewing contract was known, as a subquery."""
+    return select(Renewal.contract_id).where(or_(_derivable(), _awaiting_contract()))
+
+
+def hand_rows_awaiting_contract(session: Session) -> list[Any]:
+    """(id, contract_id, *DERIVED_COLUMNS) of the renewals closed by hand with no renewing contract."""
+    columns = [getattr(Renewal, c) for c in DERIVED_COLUMNS]
+    stmt = select(Renewal.id, Renewal.contract_id, *columns).where(_awaiting_contract())
+    return list(session.execute(stmt))
 
 
 def derivable_rows(session: Session) -> list[Any]:

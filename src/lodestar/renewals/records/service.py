@@ -23,7 +23,7 @@ from lodestar.kit.text import Text
 from lodestar.kit.time import utcnow
 from lodestar.renewals import config_kind
 from lodestar.renewals.records import opening, pipeline_figures, repository
-from lodestar.renewals.records.derivation import Chain, amounts, contradiction, split
+from lodestar.renewals.records.derivation import Chain, amounts, chains, contradiction, split
 from lodestar.renewals.records.models import BY_HAND, ForecastChange, Renewal
 from lodestar.renewals.records.pipeline_figures import Call, Pipeline
 from lodestar.renewals.records.schemas import ForecastCall, RenewalClose, RenewalQuery, RenewalUpdate
@@ -138,12 +138,14 @@ def import_forecast_history(session: Session, calls: Sequence[ForecastCall]) -> 
 
 def _chain(session: Session, renewal: Renewal) -> Chain:
     ids = select(Renewal.contract_id).where(Renewal.id == renewal.id)
-    contracts, followers = contracts_service.renewal_chain(session, ids)
-    return Chain(contracts[0], followers)
+    rule = config_kind.current(session)[0].successor
+    return chains(contracts_service.account_chain_rows(session, ids), [renewal.contract_id], rule)[
+        renewal.contract_id
+    ]
 
 
 def _reason_problems(session: Session, data: RenewalClose) -> list[FieldProblem]:
-    keys = {r.key for r in config_kind.current(session)[0].reasons}
+    keys = set(config_kind.reason_keys(session))
     unknown = [k for k in data.reasons if k not in keys]
     if unknown:
         return [FieldProblem("reasons", Text("unknown reasons: %(keys)s", keys=", ".join(unknown)))]

@@ -2,7 +2,9 @@
 
 Days are numbers since 1970-01-01. A contract counts on day d when start <= d < effective end:
 - a churn date ends it that day (churned_on, when earlier than the end);
-- a contract that another renews counts until its renewal starts, earlier (an early renewal or a mid-term
+- a contract that another renews (its stored `renews_contract_id`, or where the source named none, the
+  successor the account and dates imply: renewals/succession.py, the rule renewal records read) counts
+  until its renewal starts, earlier (an early renewal or a mid-term
   upgrade: the old contract stops, it is not counted twice) or later (a late renewal: the gap is bridged,
   the customer did not churn and come back);
 - otherwise it counts until its end date: a contract that ends with nothing renewing it is lost.
@@ -17,6 +19,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from lodestar.renewals.schemas import SuccessorRule
+from lodestar.renewals.succession import CLOSED_STATUSES, renewed_ids
 
 EPOCH_DAY = np.datetime64("1970-01-01", "D")
 NEVER = np.iinfo(np.int64).max
@@ -63,17 +68,24 @@ def _positions(contract_id: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where((wanted >= 0) & (contract_id[at] == wanted), at, -1)
 
 
-def build(rows: Sequence[tuple[Any, ...]]) -> ContractArrays:
-    """The arrays of contracts.service.retention_columns' rows, effective ends worked out."""
+def build(rows: Sequence[tuple[Any, ...]], rule: SuccessorRule) -> ContractArrays:
+    """The arrays of contracts.service.retention_columns' rows, the chain completed by the successor rule,
+    effective ends worked out."""
     cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * COLUMNS
     contract_id = np.array(cols[0], dtype=np.int64)
+    account_id = np.array(cols[1], dtype=np.int64)
+    start, end, churned = _days(cols[3]), _days(cols[4]), _days(cols[5])
+    open_ended = (churned == NO_DAY) & ~np.isin(np.array(cols[8], dtype=object), CLOSED_STATUSES)
+    renews = renewed_ids(
+        contract_id, account_id, start, end, np.array(cols[2], dtype=np.int64), open_ended, rule
+    )
     codes, uniques = pd.factorize(np.array(cols[7], dtype=object))
     arrays = ContractArrays(
         contract_id=contract_id,
-        account_id=np.array(cols[1], dtype=np.int64),
-        renews=_positions(contract_id, np.array(cols[2], dtype=np.int64)),
-        start=_days(cols[3]),
-        end=_days(cols[4]),
+        account_id=account_id,
+        renews=_positions(contract_id, renews),
+        start=start,
+        end=end,
         effective_end=np.zeros(0, dtype=np.int64),
         cents=np.array(cols[6], dtype=np.int64),
         currency=codes.astype(np.int64),
@@ -85,7 +97,7 @@ def build(rows: Sequence[tuple[Any, ...]]) -> ContractArrays:
             for k, i in (("tier", 11), ("industry", 12), ("plan", 13), ("region", 14))
         },
     )
-    arrays.effective_end = _effective_end(arrays, _days(cols[5]))
+    arrays.effective_end = _effective_end(arrays, churned)
     return arrays
 
 

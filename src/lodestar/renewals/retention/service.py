@@ -44,7 +44,8 @@ def _span(query: RetentionQuery, today: date) -> tuple[date, date]:
 
 def _contracts(session: Session, viewer: User | None) -> ContractArrays:
     owners = None if viewer is None else auth_service.scope_for(session, viewer).owner_ids
-    return build(contracts_service.retention_columns(session, owners))
+    rule = config_kind.current(session)[0].successor
+    return build(contracts_service.retention_columns(session, owners), rule)
 
 
 def _csm_names(session: Session, viewer: User | None) -> dict[str, str]:

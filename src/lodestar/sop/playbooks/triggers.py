@@ -138,7 +138,9 @@ def manual_occurrence(playbook: Playbook, account_id: int, on: date) -> Occurren
     return Occurrence(playbook, account_id, "manual", f"manual:{uuid.uuid4().hex}", on)
 
 
-UNKNOWN_REASON = "other"  # a churn recorded without a reason takes the playbook of "other"
+# One win-back flow per churn: a churn recorded without a reason, or with a reason no enabled playbook is for
+# (a key a company added to the taxonomy), takes the playbooks of "other".
+UNKNOWN_REASON = "other"
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,8 @@ class ChurnStart:
 
 
 def churn_reason_occurrences(config: SopConfig, starts: Iterable[ChurnStart]) -> list[Occurrence]:
-    """For each win-back, every enabled playbook whose trigger is its churn reason (none: "other")."""
+    """For each win-back, every enabled playbook whose trigger is its churn reason; when the reason is unknown
+    or no playbook is for it, those of "other"."""
     by_reason: dict[str, list[Playbook]] = {}
     for p in config.playbooks:
         if p.enabled and p.trigger.kind == "churn_reason" and p.trigger.reason:
@@ -160,5 +163,5 @@ def churn_reason_occurrences(config: SopConfig, starts: Iterable[ChurnStart]) ->
     return [
         Occurrence(p, start.account_id, "churn_reason", f"winback:{start.win_back_id}", start.on)
         for start in starts
-        for p in by_reason.get(start.reason or UNKNOWN_REASON, [])
+        for p in by_reason.get(start.reason or UNKNOWN_REASON) or by_reason.get(UNKNOWN_REASON, [])
     ]

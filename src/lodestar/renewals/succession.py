@@ -1,0 +1,93 @@
+"""Which contract renews which: the stored chain (`renews_contract_id`), and where a source gave none (a CRM
+export rarely does), the successor implied by the account and the dates. Renewal records and retention
+both read the chain through `renewed_ids`, so their figures agree.
+
+A contract S that names no contract it renews succeeds a contract P of the same account when
+- P is not cancelled, the source does not say it ended unrenewed (status `expired`, or a recorded churn
+  date `churned_on`: the customer left, and a later contract is a win-back) and no contract names it as
+  the one it renews;
+- S is not cancelled, starts after P started, ends after P ends, and starts within
+  `successor.days_before` days before P's end and `successor.days_after` days after it (the `renewals`
+  configuration; default 30 and 30).
+
+Each contract renews at most one (the column holds one id). Candidates pair off one to one, nearest start
+to end first (then the lower ids, i.e. the order they were stored), so two parallel contracts renewed by two
+new ones pair up; a second new contract left without a partner then renews its nearest one too (a contract
+split into two: their ARR adds up, as for stored chains). A contract started long before the old one's end
+(a mid-term upgrade or an early renewal beyond the tolerance) needs its `renews_contract_id`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lodestar.renewals.schemas import SuccessorRule
+
+# Statuses that say a contract was not renewed: no contract is read as its renewal by the dates alone.
+CLOSED_STATUSES = ("expired", "cancelled")
+
+
+def renewed_ids(
+    ids: np.ndarray,
+    accounts: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    renews: np.ndarray,
+    open_ended: np.ndarray,
+    rule: SuccessorRule,
+) -> np.ndarray:
+    """Per contract, the id of the contract it renews: its stored `renews_contract_id`, else the one the
+    account and dates imply, else -1. Days are any day numbers; `renews` is -1 where none is stored;
+    `open_ended` marks the contracts that may be succeeded by date (not cancelled, no churn date recorded);
+    cancelled contracts must not be among the rows."""
+    out = renews.astype(np.int64).copy()
+    named = np.isin(ids, renews[renews >= 0])
+    may_precede = open_ended & ~named
+    may_follow = renews < 0
+    if not may_precede.any() or not may_follow.any():
+        return out
+    before = pd.DataFrame(
+        {"account": accounts[may_precede], "p": np.flatnonzero(may_precede), "p_start": starts[may_precede],
+         "p_end": ends[may_precede]}
+    )  # fmt: skip
+    after = pd.DataFrame(
+        {"account": accounts[may_follow], "s": np.flatnonzero(may_follow), "s_start": starts[may_follow],
+         "s_end": ends[may_follow]}
+    )  # fmt: skip
+    pairs = after.merge(before, on="account")
+    gap = pairs["s_start"] - pairs["p_end"]
+    keep = (
+        (pairs["s"] != pairs["p"])
+        & (pairs["s_start"] > pairs["p_start"])
+        & (pairs["s_end"] > pairs["p_end"])
+        & (gap >= -rule.days_before)
+        & (gap <= rule.days_after)
+    )
+    pairs = pairs[keep].assign(
+        distance=gap[keep].abs(), p_id=lambda f: ids[f["p"]], s_id=lambda f: ids[f["s"]]
+    )
+    if pairs.empty:
+        return out
+    # The usual case, one candidate on each side, needs no choosing; only the rest go through the pairing.
+    one_before = pairs.groupby("s")["p"].transform("size") == 1
+    alone = one_before & (pairs.groupby("p")["s"].transform("size") == 1)
+    out[pairs["s"].to_numpy()[alone]] = ids[pairs["p"].to_numpy()[alone]]
+    rest = pairs[~alone].sort_values(["distance", "p_id", "s_id"], kind="stable")
+    for s, p in _pair_off(rest["s"].to_numpy(), rest["p"].to_numpy()).items():
+        out[s] = ids[p]
+    return out
+
+
+def _pair_off(s: np.ndarray, p: np.ndarray) -> dict[int, int]:
+    """successor position -> predecessor position, from candidate pairs in order of preference: one to one
+    first, then each successor still alone takes its first choice."""
+    chosen: dict[int, int] = {}
+    taken: set[int] = set()
+    first_choice: dict[int, int] = {}
+    for succ, pred in zip(s.tolist(), p.tolist(), strict=True):
+        first_choice.setdefault(succ, pred)
+        if succ not in chosen and pred not in taken:
+            chosen[succ] = pred
+            taken.add(pred)
+    return first_choice | chosen
