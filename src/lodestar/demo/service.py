@@ -28,6 +28,7 @@ from lodestar.demo.world import World, build_world
 from lodestar.engagement import service as engagement_service
 from lodestar.kit.errors import LodestarError
 from lodestar.kit.progress import Progress, silent
+from lodestar.renewals import config_kind as renewals_kind
 
 DEFAULT_TODAY = date(2026, 1, 1)
 BATCH = 10_000  # rows per import call: keeps IN (...) lists under SQLite's bound-parameter limit
@@ -127,8 +128,9 @@ def _record_churn_reasons(
 ) -> int:
     """Writes why each churned contract was lost (a key of the taxonomy); how many."""
     rows = churn_reasons.churn_rows(world, seed, account_ids, contract_ids)
+    keys = renewals_kind.reason_keys(session)
     for i in range(0, len(rows), BATCH):
-        contracts_service.record_churn(session, rows[i : i + BATCH], today)
+        contracts_service.record_churn(session, rows[i : i + BATCH], today, reasons=keys)
     return len(rows)
 
 
