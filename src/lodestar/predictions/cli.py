@@ -1,4 +1,4 @@
-"""`lodestar predict churn evaluate | train | score`: churn likelihood from a table or the company's history."""
+"""`lodestar predict churn evaluate | train | score`: churn likelihood from a table or from history."""
 
 from __future__ import annotations
 
@@ -37,14 +37,20 @@ def translated_error(exc: Exception, _: Callable[[Any], str]) -> str:
 
 @churn_app.command("evaluate")
 def evaluate(
-    table: Annotated[Path, typer.Option("--table", help="A labelled table: .csv (UTF-8 or GBK), .xlsx, .parquet.")],
+    table: Annotated[
+        Path, typer.Option("--table", help="A labelled table: .csv (UTF-8 or GBK), .xlsx, .parquet.")
+    ],
     id_column: Annotated[str, typer.Option("--id", help="The column naming each customer (one row each).")],
-    label: Annotated[str, typer.Option("--label", help="The outcome column: 1/0, true/false, yes/no, 是/否.")],
+    label: Annotated[
+        str, typer.Option("--label", help="The outcome column: 1/0, true/false, yes/no, 是/否.")
+    ],
     time: Annotated[
-        str | None, typer.Option("--time", help="A date column: test on the latest quarter of rows instead of k-fold.")
+        str | None,
+        typer.Option("--time", help="A date column: test on the latest quarter of rows instead of k-fold."),
     ] = None,
     positive: Annotated[
-        str | None, typer.Option("--positive", help="The label value that means churned, if not 1/true/yes/是.")
+        str | None,
+        typer.Option("--positive", help="The label value that means churned, if not 1/true/yes/是."),
     ] = None,
     lang: LangOpt = None,
     as_json: JsonOpt = False,

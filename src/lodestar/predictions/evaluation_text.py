@@ -36,7 +36,9 @@ def _figure(found: IntervalRead) -> str:
 def _validation(result: TableEvaluationRead) -> Text:
     v = result.validation
     if v.kind == "k_fold":
-        return Text("Validation: %(k)s-fold stratified cross-validation over %(n)s rows", k=v.folds, n=v.test_rows)
+        return Text(
+            "Validation: %(k)s-fold stratified cross-validation over %(n)s rows", k=v.folds, n=v.test_rows
+        )
     return Text(
         "Validation: trained on the %(train)s rows before %(cut)s, tested on the %(test)s rows from it",
         train=v.train_rows,
@@ -69,8 +71,14 @@ def evaluation_lines(result: TableEvaluationRead, _: Callable[[Any], str]) -> li
     """The evaluation of a table: rows, features, validation, both models side by side, the choice."""
     share = result.positives / result.rows
     lines = [
-        _(Text("Table: %(n)s rows, %(p)s positive (%(share)s)", n=result.rows, p=result.positives,
-               share=f"{share:.1%}")),
+        _(
+            Text(
+                "Table: %(n)s rows, %(p)s positive (%(share)s)",
+                n=result.rows,
+                p=result.positives,
+                share=f"{share:.1%}",
+            )
+        ),
         _(Text("Features (%(n)s):", n=len(result.features))),
     ]
     lines += [f"  {f.name}: {_(KINDS[f.kind])}" for f in result.features]
@@ -80,5 +88,8 @@ def evaluation_lines(result: TableEvaluationRead, _: Callable[[Any], str]) -> li
     lines += [_(_validation(result)), ""]
     lines += _table(result.candidates, _)
     chosen = next(c for c in result.candidates if c.model == result.chosen)
-    lines += ["", _(Text("Chosen: %(model)s; %(why)s", model=Text(MODEL_NAMES[result.chosen]), why=result.reason))]
+    lines += [
+        "",
+        _(Text("Chosen: %(model)s; %(why)s", model=Text(MODEL_NAMES[result.chosen]), why=result.reason)),
+    ]
     return [line.rstrip() for line in [*lines, "", *_reliability(chosen, _)]]

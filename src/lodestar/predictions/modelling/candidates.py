@@ -52,7 +52,9 @@ def _logistic(numbers: Sequence[str], categories: Sequence[str]) -> Pipeline:
         )
         parts.append(("numbers", numeric, list(numbers)))
     if categories:
-        parts.append(("categories", OneHotEncoder(handle_unknown="ignore", min_frequency=5), list(categories)))
+        parts.append(
+            ("categories", OneHotEncoder(handle_unknown="ignore", min_frequency=5), list(categories))
+        )
     encode = ColumnTransformer(parts, remainder="drop")
     return Pipeline([("encode", encode), ("model", LogisticRegression(C=1.0, max_iter=2000))])
 

@@ -64,11 +64,16 @@ class TypingPlan:
         return [c.name for c in self.columns if c.kind == "category"]
 
 
+def _text_of(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    shown = str(value).strip()
+    return None if shown.lower() in MISSING_WORDS else shown
+
+
 def _texts(values: pd.Series) -> pd.Series:
-    """Cells as stripped text, missing cells as None."""
-    shown = values.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
-    shown = shown.map(lambda v: None if v is None else v.strip())
-    return shown.map(lambda v: None if v is None or v.lower() in MISSING_WORDS else v)
+    """Cells as stripped text, missing cells (and the words for missing) as None."""
+    return pd.Series([_text_of(v) for v in values], index=values.index, dtype=object)
 
 
 def number_from_text(value: str | None) -> float:

@@ -49,9 +49,7 @@ def enough_rows(label: np.ndarray, column: str) -> None:
     positives = int(label.sum())
     negatives = len(label) - positives
     if positives == 0 or negatives == 0:
-        raise InvalidInput.one(
-            column, Text("every row has the same label: there is nothing to predict")
-        )
+        raise InvalidInput.one(column, Text("every row has the same label: there is nothing to predict"))
     if len(label) < MIN_ROWS:
         raise InvalidInput.one(
             "table", Text("%(n)s rows are too few; at least %(min)s are needed", n=len(label), min=MIN_ROWS)

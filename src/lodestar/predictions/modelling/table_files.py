@@ -30,9 +30,7 @@ def read_table(path: Path) -> pd.DataFrame:
     """The table's rows as a frame; column names stripped of surrounding spaces."""
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
-        raise InvalidInput.one(
-            "table", Text("%(name)s: use a .csv, .xlsx or .parquet file", name=path.name)
-        )
+        raise InvalidInput.one("table", Text("%(name)s: use a .csv, .xlsx or .parquet file", name=path.name))
     if not path.is_file():
         raise InvalidInput.one("table", Text("%(name)s: no such file", name=str(path)))
     try:
