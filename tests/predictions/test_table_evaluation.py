@@ -167,3 +167,12 @@ def test_the_evaluation_reads_in_chinese(tmp_path: Path) -> None:
     assert "逻辑回归" in out.output and "校准" in out.output
     as_json = runner.invoke(predict_app, [*base, "--json"])
     assert '"chosen"' in as_json.output
+
+
+def test_a_table_without_signal_is_called_no_better_than_chance(tmp_path: Path) -> None:
+    frame, _ = planted(n=400)
+    shuffled = frame.assign(churned=frame["churned"].sample(frac=1, random_state=2).to_numpy())
+    result = service.evaluate_table(write_csv(shuffled, tmp_path / "t.csv"), "customer", "churned")
+    chosen = next(c for c in result.candidates if c.model == result.chosen)
+    assert chosen.figures.auc.low is not None and chosen.figures.auc.low <= 0.5
+    assert "better than chance" in result.reason

@@ -96,8 +96,16 @@ def time_split(times: pd.Series, label: np.ndarray, column: str) -> tuple[np.nda
 
 
 def _choice(results: list[CandidateResult]) -> tuple[str, str]:
-    by_name = {r.model: r.figures.auc.value or 0.0 for r in results}
-    if by_name[TREES] > by_name[LOGISTIC] + CLEARLY_BETTER:
+    by_name = {r.model: r.figures for r in results}
+    trees, logistic = (by_name[TREES].auc.value or 0.0), (by_name[LOGISTIC].auc.value or 0.0)
+    chosen = TREES if trees > logistic + CLEARLY_BETTER else LOGISTIC
+    low = by_name[chosen].auc.low
+    if low is None or low <= 0.5:
+        return chosen, Text(
+            "neither model ranks churners better than chance (the AUC interval reaches 0.5): "
+            "do not act on these predictions"
+        )
+    if chosen == TREES:
         return TREES, Text("the trees rank churners better out of sample")
     return LOGISTIC, Text("the trees rank no better out of sample, so the transparent model is kept")
 

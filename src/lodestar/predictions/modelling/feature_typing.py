@@ -93,8 +93,14 @@ def _bool_kind(texts: pd.Series) -> bool:
     return len(seen) == 2 and seen <= TRUE_WORDS | FALSE_WORDS and bool(seen & TRUE_WORDS)
 
 
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.-]\d{1,2}[/.-]\d{4}")
+
+
 def _dates(texts: pd.Series) -> pd.Series:
-    return pd.to_datetime(texts, errors="coerce", format="mixed")
+    """Dates in any common form; 16/10/2024 in a column means every d/m/y date there is day first."""
+    firsts = texts.dropna().str.extract(_DAY_MONTH_YEAR, expand=False).dropna()
+    day_first = bool(len(firsts)) and bool((firsts.astype(int) > 12).any())
+    return pd.to_datetime(texts, errors="coerce", format="mixed", dayfirst=day_first)
 
 
 def _kind_of(raw: pd.Series, texts: pd.Series) -> str:
