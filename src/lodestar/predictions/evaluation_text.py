@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,15 @@ FIGURES = (
     ("top_decile_lift", N_("Top-decile lift")),
     ("brier", N_("Brier score (lower is better)")),
 )
+
+
+def _shown_width(text: str) -> int:
+    """Terminal columns a text takes: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _shown_width(text))
 
 
 def _figure(found: IntervalRead) -> str:
@@ -49,12 +59,12 @@ def _validation(result: TableEvaluationRead) -> Text:
 
 def _table(candidates: list[CandidateRead], _: Callable[[Any], str]) -> list[str]:
     heads = [f"{_(MODEL_NAMES[c.model])}, {_(CALIBRATIONS[c.calibration])}" for c in candidates]
-    width = max(len(h) for h in heads) + 2
-    label_width = max(len(_(label)) for _key, label in FIGURES) + 2
-    lines = [" " * label_width + "".join(h.ljust(width) for h in heads)]
+    width = max(_shown_width(h) for h in heads) + 2
+    label_width = max(_shown_width(_(label)) for _key, label in FIGURES) + 2
+    lines = [" " * label_width + "".join(_pad(h, width) for h in heads)]
     for key, label in FIGURES:
-        cells = "".join(_figure(getattr(c.figures, key)).ljust(width) for c in candidates)
-        lines.append(_(label).ljust(label_width) + cells)
+        cells = "".join(_pad(_figure(getattr(c.figures, key)), width) for c in candidates)
+        lines.append(_pad(_(label), label_width) + cells)
     return lines
 
 
