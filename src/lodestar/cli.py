@@ -21,6 +21,7 @@ from lodestar.imports.cli import import_file
 from lodestar.kit.time import today_in
 from lodestar.notifications.cli import notify_app
 from lodestar.pipeline.cli import run as run_snapshot
+from lodestar.predictions.cli import predict_app
 from lodestar.renewals.records.cli import renewals_app
 from lodestar.renewals.retention.cli import retention
 from lodestar.settings import Settings
@@ -46,6 +47,7 @@ app.add_typer(sop_app, name="sop")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(renewals_app, name="renewals")
 app.add_typer(notify_app, name="notify")
+app.add_typer(predict_app, name="predict")
 app.command("run")(run_snapshot)
 app.command("backup")(backup)
 app.command("restore")(restore)

@@ -1,0 +1,98 @@
+"""What the predictions domain answers with: evaluations of a model against what happened."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, SkipValidation
+
+# A sentence for people: a kit.text.Text kept as is (validation would turn it into a plain str and lose
+# its catalogue id), so the CLI and pages can show it in the reader's language.
+Sentence = Annotated[str, SkipValidation]
+
+
+class IntervalRead(BaseModel):
+    """A figure and its bootstrap 95% interval (None where it cannot be computed)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    value: float | None
+    low: float | None
+    high: float | None
+
+
+class ReliabilityBinRead(BaseModel):
+    """One tenth of the rows by predicted probability."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    rows: int
+    predicted: float
+    observed: IntervalRead
+
+
+class FiguresRead(BaseModel):
+    """AUC, PR-AUC, top-decile lift, Brier score and the reliability curve of one set of predictions."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    rows: int
+    positives: int
+    auc: IntervalRead
+    pr_auc: IntervalRead
+    top_decile_lift: IntervalRead
+    brier: IntervalRead
+    reliability: list[ReliabilityBinRead]
+
+
+class CandidateRead(BaseModel):
+    """One candidate model's out-of-sample figures."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    model: str
+    calibration: str
+    figures: FiguresRead
+
+
+class ValidationRead(BaseModel):
+    """How predictions were kept out of sample: k-fold or a split in time."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    folds: int | None
+    split_at: str | None
+    train_rows: int
+    test_rows: int
+
+
+class FeatureRead(BaseModel):
+    """A column used as a feature and the kind it was read as."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    kind: str
+
+
+class DroppedRead(BaseModel):
+    """A column left out, and why."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    reason: Sentence
+
+
+class TableEvaluationRead(BaseModel):
+    """`predict churn evaluate --table`: the table, its features and both candidates side by side."""
+
+    rows: int
+    positives: int
+    features: list[FeatureRead]
+    dropped: list[DroppedRead]
+    validation: ValidationRead
+    candidates: list[CandidateRead]
+    chosen: str
+    reason: Sentence
