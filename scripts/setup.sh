@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything Lodestar needs on a bare Debian machine with Python 3.11:
 # the virtual environment and Python packages, the front-end assets from the npm registry, and
-# (with --for-tests) Debian's Chromium, a CJK font and Java for the browser and Spark tests. Quick when already done.
+# Debian's OpenMP runtime for LightGBM, and (with --for-tests) Debian's Chromium, a CJK font and Java for the browser and Spark tests. Quick when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +25,15 @@ if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
 fi
 
 bash scripts/vendor-assets.sh
+
+# LightGBM (churn predictions) needs the GNU OpenMP runtime, which a bare Debian may lack.
+if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libgomp.so.1'; then
+  echo "setup: installing the OpenMP runtime (libgomp1) for LightGBM"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libgomp1 >/dev/null
+fi
 
 # Chromium for the browser tests, and a CJK font so Chinese pages render in screenshots.
 if [[ $want_test_tools == 1 ]] && { [[ ! -x /usr/bin/chromium ]] || ! fc-list 2>/dev/null | grep -qi wqy; }; then
