@@ -10,10 +10,9 @@ Days are numbers since 1970-01-01. A contract counts on day d when start <= d < 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,6 @@ import pandas as pd
 EPOCH_DAY = np.datetime64("1970-01-01", "D")
 NEVER = np.iinfo(np.int64).max
 NO_DAY = np.iinfo(np.int64).min  # NaT as a day number
-COLUMNS = 15
 
 
 def day_number(day: date) -> int:
@@ -29,8 +27,8 @@ def day_number(day: date) -> int:
     return int((np.datetime64(day, "D") - EPOCH_DAY).astype(np.int64))
 
 
-def _days(texts: Sequence[str | None]) -> np.ndarray:
-    return (np.array(texts, dtype="datetime64[D]") - EPOCH_DAY).astype(np.int64)  # None: NaT, NO_DAY
+def _days(days: np.ndarray) -> np.ndarray:
+    return (days.astype("datetime64[D]") - EPOCH_DAY).astype(np.int64)  # NaT: NO_DAY
 
 
 @dataclass
@@ -63,29 +61,25 @@ def _positions(contract_id: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where((wanted >= 0) & (contract_id[at] == wanted), at, -1)
 
 
-def build(rows: Sequence[tuple[Any, ...]]) -> ContractArrays:
-    """The arrays of contracts.service.retention_columns' rows, effective ends worked out."""
-    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * COLUMNS
-    contract_id = np.array(cols[0], dtype=np.int64)
-    codes, uniques = pd.factorize(np.array(cols[7], dtype=object))
+def build(cols: Mapping[str, np.ndarray]) -> ContractArrays:
+    """The arrays of contracts.service.retention_columns' columns, effective ends worked out."""
+    contract_id = cols["id"]
+    codes, uniques = pd.factorize(cols["currency"])
     arrays = ContractArrays(
         contract_id=contract_id,
-        account_id=np.array(cols[1], dtype=np.int64),
-        renews=_positions(contract_id, np.array(cols[2], dtype=np.int64)),
-        start=_days(cols[3]),
-        end=_days(cols[4]),
+        account_id=cols["account_id"],
+        renews=_positions(contract_id, cols["renews"]),
+        start=_days(cols["start"]),
+        end=_days(cols["end"]),
         effective_end=np.zeros(0, dtype=np.int64),
-        cents=np.array(cols[6], dtype=np.int64),
+        cents=cols["cents"],
         currency=codes.astype(np.int64),
         currencies=[str(u) for u in uniques],
-        churn_reason=cols[9],
-        owner_id=np.array(cols[10], dtype=np.int64),
-        segments={
-            k: np.array(cols[i], dtype=object)
-            for k, i in (("tier", 11), ("industry", 12), ("plan", 13), ("region", 14))
-        },
+        churn_reason=cols["churn_reason"].tolist(),
+        owner_id=cols["owner_id"],
+        segments={k: cols[k] for k in ("tier", "industry", "plan", "region")},
     )
-    arrays.effective_end = _effective_end(arrays, _days(cols[5]))
+    arrays.effective_end = _effective_end(arrays, _days(cols["churned"]))
     return arrays
 
 
