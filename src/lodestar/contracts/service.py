@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
@@ -344,9 +345,9 @@ def renewals_due(
     )
 
 
-def retention_columns(session: Session, owner_ids: Collection[int] | None = None) -> list[tuple[Any, ...]]:
-    """Every non-cancelled contract with its account's owner and segments, as plain tuples (see the
-    repository for the columns); owner_ids limits them to the accounts those users own."""
+def retention_columns(session: Session, owner_ids: Collection[int] | None = None) -> dict[str, np.ndarray]:
+    """Every non-cancelled contract with its account's owner and segments, as numpy columns by name (see
+    the repository for the columns); owner_ids limits them to the accounts those users own."""
     return repository.retention_columns(session, owner_ids)
 
 

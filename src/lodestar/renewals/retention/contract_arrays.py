@@ -12,10 +12,9 @@ Days are numbers since 1970-01-01. A contract counts on day d when start <= d < 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +25,6 @@ from lodestar.renewals.succession import CLOSED_STATUSES, renewed_ids
 EPOCH_DAY = np.datetime64("1970-01-01", "D")
 NEVER = np.iinfo(np.int64).max
 NO_DAY = np.iinfo(np.int64).min  # NaT as a day number
-COLUMNS = 15
 
 
 def day_number(day: date) -> int:
@@ -34,8 +32,8 @@ def day_number(day: date) -> int:
     return int((np.datetime64(day, "D") - EPOCH_DAY).astype(np.int64))
 
 
-def _days(texts: Sequence[str | None]) -> np.ndarray:
-    return (np.array(texts, dtype="datetime64[D]") - EPOCH_DAY).astype(np.int64)  # None: NaT, NO_DAY
+def _days(days: np.ndarray) -> np.ndarray:
+    return (days.astype("datetime64[D]") - EPOCH_DAY).astype(np.int64)  # NaT: NO_DAY
 
 
 @dataclass
@@ -68,18 +66,14 @@ def _positions(contract_id: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where((wanted >= 0) & (contract_id[at] == wanted), at, -1)
 
 
-def build(rows: Sequence[tuple[Any, ...]], rule: SuccessorRule) -> ContractArrays:
-    """The arrays of contracts.service.retention_columns' rows, the chain completed by the successor rule,
-    effective ends worked out."""
-    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * COLUMNS
-    contract_id = np.array(cols[0], dtype=np.int64)
-    account_id = np.array(cols[1], dtype=np.int64)
-    start, end, churned = _days(cols[3]), _days(cols[4]), _days(cols[5])
-    open_ended = (churned == NO_DAY) & ~np.isin(np.array(cols[8], dtype=object), CLOSED_STATUSES)
-    renews = renewed_ids(
-        contract_id, account_id, start, end, np.array(cols[2], dtype=np.int64), open_ended, rule
-    )
-    codes, uniques = pd.factorize(np.array(cols[7], dtype=object))
+def build(cols: Mapping[str, np.ndarray], rule: SuccessorRule) -> ContractArrays:
+    """The arrays of contracts.service.retention_columns' columns, the chain completed by the successor
+    rule, effective ends worked out."""
+    contract_id, account_id = cols["id"], cols["account_id"]
+    start, end, churned = _days(cols["start"]), _days(cols["end"]), _days(cols["churned"])
+    open_ended = (churned == NO_DAY) & ~np.isin(cols["status"], CLOSED_STATUSES)
+    renews = renewed_ids(contract_id, account_id, start, end, cols["renews"], open_ended, rule)
+    codes, uniques = pd.factorize(cols["currency"])
     arrays = ContractArrays(
         contract_id=contract_id,
         account_id=account_id,
@@ -87,15 +81,12 @@ def build(rows: Sequence[tuple[Any, ...]], rule: SuccessorRule) -> ContractArray
         start=start,
         end=end,
         effective_end=np.zeros(0, dtype=np.int64),
-        cents=np.array(cols[6], dtype=np.int64),
+        cents=cols["cents"],
         currency=codes.astype(np.int64),
         currencies=[str(u) for u in uniques],
-        churn_reason=cols[9],
-        owner_id=np.array(cols[10], dtype=np.int64),
-        segments={
-            k: np.array(cols[i], dtype=object)
-            for k, i in (("tier", 11), ("industry", 12), ("plan", 13), ("region", 14))
-        },
+        churn_reason=cols["churn_reason"].tolist(),
+        owner_id=cols["owner_id"],
+        segments={k: cols[k] for k in ("tier", "industry", "plan", "region")},
     )
     arrays.effective_end = _effective_end(arrays, churned)
     return arrays
