@@ -191,7 +191,8 @@ def retention_columns(session: Session, owner_ids: Collection[int] | None) -> di
     """Every non-cancelled contract (of accounts owned by owner_ids, or all) as arrays for the retention
     figures, row by row alike: id, account_id, renews (the renewed contract, -1: none), start, end and
     churned (datetime64 days; churned NaT when not recorded), cents (ARR in cents), currency, status,
-    churn_reason ("" when none), and the account's owner_id (-1: none), tier, industry, plan and region ("" when unset)."""
+    churn_reason ("" when none), and the account's owner_id (-1: none), tier, industry, plan and region
+    ("" when unset)."""
     text_of = lambda column: func.coalesce(column, "")  # noqa: E731
     wanted = [
         Column("id", Contract.id, "int"),
