@@ -40,6 +40,8 @@ class Account(Timestamped, Base):
         Index("ix_accounts_owner_summary", "owner_id", "currency", "health_grade", "stage", "status", "arr"),
         # The week's biggest movers walk the trend from either end and stop at the first rows in scope.
         Index("ix_accounts_health_trend_7d", "health_trend_7d"),
+        # A CSM's or a team's movers start from the owner, whatever the planner believes of its size.
+        Index("ix_accounts_owner_trend", "owner_id", "health_trend_7d"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -26,6 +26,10 @@ class Renewal(Timestamped, Base):
         Index(
             "ix_renewals_outcome_end", "outcome", "contract_end", "forecast", "currency", "arr", "account_id"
         ),
+        # A portfolio's open renewals (the cockpit's forecast card) are found account by account from here.
+        Index(
+            "ix_renewals_account_outcome", "account_id", "outcome", "contract_end", "forecast", "currency", "arr"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
