@@ -25,6 +25,7 @@ KIND_LABELS = {
     "sop": N_("Playbooks"),
     "alerts": N_("Alert rules"),
     "renewals": N_("Renewals and currency"),
+    "levels": N_("Maturity levels"),
 }
 
 FIELD_LABELS = {
