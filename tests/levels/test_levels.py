@@ -155,8 +155,8 @@ def _snapshot(root: Path, day: date, rows: list[tuple[int, float, float, float]]
 def test_the_api_gives_levels_and_moves_over_the_callers_accounts_only(
     client: TestClient,
     db: Session,
-    team: Team,
-    tmp_path: Path,  # noqa: F811
+    team: Team,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     config_service.save(db, "levels", CONFIG.model_dump(mode="json"), "tests")
     mine = make_account(db, team.csm.user, team.admin.user, name="Mine Ltd", tier="KA")
