@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query, Request
 from lodestar.accounts import service as accounts_service
 from lodestar.analytics import snapshot_store
 from lodestar.auth.deps import ApiUser
-from lodestar.kit.errors import NotFound
 from lodestar.levels import service
 from lodestar.levels.schemas import AccountLevel, LevelPortfolio
 from lodestar.web.deps import Db
@@ -37,17 +36,19 @@ def portfolio(
 
 
 @router.get(
-    "/accounts/{account_id}/level", response_model=AccountLevel, summary="An account's maturity level"
+    "/accounts/{account_id}/level",
+    response_model=AccountLevel | None,
+    summary="An account's maturity level",
 )
-def account_level(request: Request, account_id: int, caller: ApiUser, db: Db) -> AccountLevel:
+def account_level(request: Request, account_id: int, caller: ApiUser, db: Db) -> AccountLevel | None:
     """The account's level on its newest snapshot, each dimension's score, and what the next level takes:
     the dimensions that fall short, by how much, and each metric's value now and the value that would
-    close the gap."""
+    close the gap; null before any snapshot holds the account (404: no such account for the caller)."""
     account = accounts_service.get_account(db, caller, account_id)
     chinese = locale_of(request) == "zh_CN"
     level = service.account_level(db, snapshot_store.root_of(request.app.state.settings), account, chinese)
     if level is None:
-        raise NotFound("no snapshot holds this account yet")
+        return None
     tr = gettext_for(locale_of(request))
     for gap in level.gaps:
         for lever in gap.metrics:
