@@ -259,6 +259,8 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.health import pages as health_pages
     from lodestar.imports import api as imports_api
     from lodestar.imports import pages as imports_pages
+    from lodestar.levels import api as levels_api
+    from lodestar.levels import pages as levels_pages
     from lodestar.notifications import api as notifications_api
     from lodestar.notifications import pages as notifications_pages
     from lodestar.portfolio import pages as portfolio_pages
@@ -292,6 +294,7 @@ def _mount_domains(app: FastAPI) -> None:
         retention_api.router,
         renewal_records_api.router,
         winback_api.router,
+        levels_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
@@ -314,3 +317,4 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(retention_pages.router)  # the retention dashboard, the renewal analysis report
     app.include_router(winback_pages.router)  # the sales lead pool, the public churn-survey form
     app.include_router(renewal_records_pages.router)  # the renewals pipeline and its export, one renewal
+    app.include_router(levels_pages.router)  # maturity levels of the portfolio

@@ -25,6 +25,7 @@ KIND_LABELS = {
     "sop": N_("Playbooks"),
     "alerts": N_("Alert rules"),
     "renewals": N_("Renewals and currency"),
+    "levels": N_("Maturity levels"),
 }
 
 FIELD_LABELS = {
@@ -57,6 +58,7 @@ FIELD_LABELS = {
     "custom": N_("Custom metrics"),
     "cx": N_("Customer experience (CX)"),
     "default_tier": N_("Default tier"),
+    "dimensions": N_("Dimensions"),
     "direction": N_("Direction"),  # health: which way is better; alerts: which way the value moves
     "due_days": N_("Due after (days)"),
     "employees_at_least": N_("Employees at least"),
@@ -89,11 +91,14 @@ FIELD_LABELS = {
     "label": N_("Label"),
     "label_zh": N_("Label (Chinese)"),
     "leave_above": N_("Leave above score"),
+    "levels": N_("Levels"),
     "leave_after": N_("Leave after (snapshots)"),
     "maturity_after_days": N_("Maturity after (days)"),
     "margin": N_("Grade margin (points)"),
     "maturity_grades": N_("Maturity grades"),
     "measures": N_("Measures"),
+    "metrics": N_("Metrics"),
+    "minimums": N_("Minimums for levels 1-4"),
     "method": N_("Method"),
     "metric": N_("Metric"),
     "models": N_("Models"),

@@ -12,6 +12,7 @@ from lodestar.auth.deps import PageUser
 from lodestar.contracts import service as contracts_service
 from lodestar.engagement.panels import engagement_panel
 from lodestar.health.panels import health_panel
+from lodestar.levels import panels as levels_panels
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.lifecycle import service as lifecycle_service
 from lodestar.renewals.records import panels as renewal_panels
@@ -48,6 +49,7 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db, toda
         "metric_labels": metrics_kind.labels(metrics_kind.current(db)[0], chinese),
         "alerts_panel": alerts,
         "renewals_panel": renewal_panels.account_section(request, db, user, account_id),
+        "levels_panel": levels_panels.account_section(request, db, account),
         # The activity feed lives with SOP; the alerts raised and resolved join it from here.
         "sop": sop_panels.account_section(request, db, user, account, extra_feed=feed),
     }

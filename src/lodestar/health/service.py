@@ -25,13 +25,20 @@ from lodestar.health import repository
 from lodestar.health.backtest import figures
 from lodestar.health.explain import diff, labelled
 from lodestar.health.models import Backtest, HealthHistory
-from lodestar.health.schemas import HealthConfig
-from lodestar.health.scoring import score_all
+from lodestar.health.schemas import HealthConfig, Scoring
+from lodestar.health.scoring import measure_scores, score_all
 from lodestar.kit.errors import InvalidInput, PermissionDenied
 
 GRADES = ("green", "yellow", "red", None)
 PREVIEW_DATES = 6  # past snapshot dates the preview backtest pools, newest first
 PREVIEW_ROUNDS = 200  # bootstrap rounds for the preview's intervals (the stored backtests use more)
+
+
+def threshold_scores(values: np.ndarray, scoring: Scoring) -> np.ndarray:
+    """0-100 score of each raw value by a measure's thresholds (NaN stays NaN), for other domains that score
+    metrics the way health measures do (maturity levels)."""
+    assert scoring.method == "thresholds", "peer percentiles need the whole table: score_all ranks them"
+    return measure_scores(values, scoring, values[:0].astype(np.int64))
 
 
 @dataclass
