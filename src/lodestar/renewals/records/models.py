@@ -28,7 +28,13 @@ class Renewal(Timestamped, Base):
         ),
         # A portfolio's open renewals (the cockpit's forecast card) are found account by account from here.
         Index(
-            "ix_renewals_account_outcome", "account_id", "outcome", "contract_end", "forecast", "currency", "arr"
+            "ix_renewals_account_outcome",
+            "account_id",
+            "outcome",
+            "contract_end",
+            "forecast",
+            "currency",
+            "arr",
         ),
     )
 
