@@ -56,7 +56,7 @@ def _encode(values: pa.ChunkedArray | pa.Array) -> Codes:
     return Codes(np.asarray(codes, dtype=np.int32), names)
 
 
-def _floats(metrics: pa.Table, column: str) -> np.ndarray:
+def metric_floats(metrics: pa.Table, column: str) -> np.ndarray:
     """A metric column as float64 with NaN for null (an absent column is all NaN)."""
     if column not in metrics.column_names:
         return np.full(metrics.num_rows, np.nan)
@@ -163,7 +163,9 @@ def _prepare(metrics: pa.Table, model: HealthModel, tier: Codes, rows: int | Non
     percentile = [j for j, ms in enumerate(model.measures) if ms.scoring.method == "percentile"]
     peers = _peer_keys(metrics, tier) if percentile else np.zeros(0, dtype=np.int64)
     scored = {
-        j: measure_scores(_floats(metrics, model.measures[j].metric), model.measures[j].scoring, peers)[:rows]
+        j: measure_scores(metric_floats(metrics, model.measures[j].metric), model.measures[j].scoring, peers)[
+            :rows
+        ]
         for j in percentile
     }
     return _Model(model, weights, scored)
@@ -174,7 +176,7 @@ def _chunk(metrics: pa.Table, prep: _Model, tier: Codes, start: int, explain: bo
     model, weights = prep.model, prep.weights
     n, stop = metrics.num_rows, start + metrics.num_rows
     group_of = [GROUPS.index(ms.group) for ms in model.measures]
-    values = [_floats(metrics, ms.metric) for ms in model.measures]
+    values = [metric_floats(metrics, ms.metric) for ms in model.measures]
     scores = [
         prep.percentiles[j][start:stop] if j in prep.percentiles else measure_scores(v, ms.scoring, v[:0])
         for j, (v, ms) in enumerate(zip(values, model.measures, strict=True))

@@ -26,12 +26,17 @@ from lodestar.health.backtest import figures
 from lodestar.health.explain import diff, labelled
 from lodestar.health.models import Backtest, HealthHistory
 from lodestar.health.schemas import HealthConfig, Scoring
-from lodestar.health.scoring import measure_scores, score_all
+from lodestar.health.scoring import measure_scores, metric_floats, score_all
 from lodestar.kit.errors import InvalidInput, PermissionDenied
 
 GRADES = ("green", "yellow", "red", None)
 PREVIEW_DATES = 6  # past snapshot dates the preview backtest pools, newest first
 PREVIEW_ROUNDS = 200  # bootstrap rounds for the preview's intervals (the stored backtests use more)
+
+
+def metric_values(table: pa.Table, column: str) -> np.ndarray:
+    """A snapshot's metric column as float64 with NaN for null (flags as 0/1; an absent column is all NaN)."""
+    return metric_floats(table, column)
 
 
 def threshold_scores(values: np.ndarray, scoring: Scoring) -> np.ndarray:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lodestar.health import service as health_service
 from lodestar.levels.schemas import TOP_LEVEL, Dimension, LevelMetric, LevelsConfig
@@ -31,13 +30,8 @@ class Levels:
 
 
 def metric_values(table: pa.Table, column: str) -> np.ndarray:
-    """A metric column as float64 with NaN for null (flags as 0/1; an absent column is all NaN)."""
-    if column not in table.column_names:
-        return np.full(table.num_rows, np.nan)
-    col = table.column(column)
-    if pa.types.is_boolean(col.type):
-        col = pc.cast(col, pa.int8())
-    return np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    """A metric column as float64 with NaN for null, read as health reads it."""
+    return health_service.metric_values(table, column)
 
 
 def metric_scores(values: np.ndarray, metric: LevelMetric) -> np.ndarray:
