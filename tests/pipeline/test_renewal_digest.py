@@ -17,6 +17,7 @@ from lodestar.kit.text import Text
 from lodestar.notifications.schemas import Notice
 from lodestar.notifications.worker import Worker
 from lodestar.pipeline.daily import send_digest
+from lodestar.renewals import config_kind as renewals_kind
 from lodestar.settings import load_settings
 from tests.factories import make_account, make_contract, make_user
 from tests.notifications.receivers import Inbox, smtp_server
@@ -50,6 +51,7 @@ def _february(db: Session) -> dict[str, User]:
              "churn_reason": "competitor"},
         ],
         FIRST,
+        reasons=renewals_kind.reason_keys(db),
     )  # fmt: skip
     db.commit()
     return {"admin": admin, "manager": manager, "csm": csm, "outsider": outsider}
