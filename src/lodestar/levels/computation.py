@@ -29,9 +29,8 @@ class Levels:
     levels: np.ndarray  # (n,) int 0..4
 
 
-def metric_values(table: pa.Table, column: str) -> np.ndarray:
-    """A metric column as float64 with NaN for null, read as health reads it."""
-    return health_service.metric_values(table, column)
+# A metric column as float64 with NaN for null, read exactly as health reads it.
+metric_values = health_service.metric_values
 
 
 def metric_scores(values: np.ndarray, metric: LevelMetric) -> np.ndarray:

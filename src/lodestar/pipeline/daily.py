@@ -32,7 +32,7 @@ from lodestar.notifications import service as notifications_service
 from lodestar.notifications.schemas import DigestTask, Notice, RenewalSummary
 from lodestar.renewals.records import service as renewal_records
 from lodestar.renewals.retention import service as retention_service
-from lodestar.renewals.retention.renewal_analysis import NO_REASON, NO_REASON_LABEL
+from lodestar.renewals.retention.renewal_analysis import NO_REASON, NO_REASON_LABEL, RenewalReport
 from lodestar.renewals.winback import service as winback_service
 from lodestar.settings import Settings
 from lodestar.snapshots import run_records
@@ -134,10 +134,16 @@ def renewal_summaries(session: Session, today: date, base_url: str) -> list[Rene
     if today.day != 1:
         return []
     out = []
+    # People who see the same accounts in the same language (every admin, say) share one report.
+    reports: dict[tuple[frozenset[int] | None, bool], RenewalReport] = {}
     for user in auth_service.list_users(session):
         if not user.active or user.role not in (Role.MANAGER.value, Role.ADMIN.value):
             continue
-        report = retention_service.last_month_report(session, user, today, chinese=user.locale == "zh_CN")
+        chinese = user.locale == "zh_CN"
+        key = (auth_service.scope_for(session, user).owner_ids, chinese)
+        if key not in reports:
+            reports[key] = retention_service.last_month_report(session, user, today, chinese=chinese)
+        report = reports[key]
         totals = report.totals
         reasons = [
             (Text(NO_REASON_LABEL) if line.key == NO_REASON else line.label, line.lost)
