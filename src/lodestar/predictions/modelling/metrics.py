@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.metrics import average_precision_score
 
 from lodestar.kit.stats import LEVEL, Estimate, auc, bootstrap_means, lift, percentile_interval, resamples
 
@@ -37,17 +38,11 @@ class Figures:
 
 
 def average_precision(risk: np.ndarray, positive: np.ndarray) -> float | None:
-    """Area under the precision-recall curve as average precision (ties resolved as one threshold)."""
-    positives = int(positive.sum())
-    if positives == 0:
+    """Area under the precision-recall curve as average precision (scikit-learn's, ties as one threshold);
+    None without a positive."""
+    if not positive.any():
         return None
-    order = np.argsort(-risk, kind="mergesort")
-    ranked_risk, hits = risk[order], positive[order]
-    last_of_tie = np.r_[ranked_risk[1:] != ranked_risk[:-1], True]
-    true_pos = np.cumsum(hits)[last_of_tie]
-    flagged = (np.flatnonzero(last_of_tie) + 1).astype(float)
-    recall_gain = np.diff(np.r_[0, true_pos]) / positives
-    return float((recall_gain * true_pos / flagged).sum())
+    return float(average_precision_score(positive, risk))
 
 
 def _brier(p: np.ndarray, y: np.ndarray) -> float:
