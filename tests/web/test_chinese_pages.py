@@ -140,6 +140,14 @@ VISIBLE_TEXT = """() => {
 }"""
 
 
+# A configuration form names its fields by path ("root[dimensions][0] opt-in") until JSON Editor is ready
+# and the titles replace them; under load the text could otherwise be read in between.
+FORMS_DRAWN = """() => {
+  const form = document.getElementById("config-form-editor");
+  return !form || form.dataset.ready === "true";
+}"""
+
+
 def _english(page: Page, allowed: set[str]) -> list[str]:
     visible = EMAIL.sub(" ", re.sub(r"`[^`]*`", " ", page.evaluate(VISIBLE_TEXT)))
     return sorted({w for w in WORD.findall(visible) if w not in allowed and w.strip("'’-") not in allowed})
@@ -160,6 +168,7 @@ def test_every_page_reachable_from_the_navigation_reads_in_chinese(
             continue
         seen.add(_route(path))
         zh_page.goto(f"{live_server.url}{path}")
+        zh_page.wait_for_function(FORMS_DRAWN)
         words = _english(zh_page, allowed)
         if words:
             untranslated[path] = words
