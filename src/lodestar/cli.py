@@ -18,6 +18,7 @@ from lodestar.cli_support import JsonOpt, emit, fail, migrated_engine, progress,
 from lodestar.config.cli import config_app
 from lodestar.events.cli import events_app, keys_app
 from lodestar.imports.cli import import_file
+from lodestar.intent.cli import backtest_stars, stars_app
 from lodestar.kit.time import today_in
 from lodestar.notifications.cli import notify_app
 from lodestar.pipeline.cli import run as run_snapshot
@@ -42,12 +43,14 @@ app.add_typer(config_app, name="config")
 app.command("import")(import_file)
 app.add_typer(backtest_app, name="backtest")
 backtest_app.command("alerts")(backtest_alerts)
+backtest_app.command("stars")(backtest_stars)
 app.add_typer(export_app, name="export")
 app.add_typer(sop_app, name="sop")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(renewals_app, name="renewals")
 app.add_typer(notify_app, name="notify")
 app.add_typer(predict_app, name="predict")
+predict_app.add_typer(stars_app, name="stars")
 app.command("run")(run_snapshot)
 app.command("backup")(backup)
 app.command("restore")(restore)

@@ -10,6 +10,7 @@ from lodestar.accounts import config_kind as tiers
 from lodestar.alerts import config_kind as alerts
 from lodestar.config.kinds import ConfigKind
 from lodestar.health import config_kind as health
+from lodestar.intent import config_kind as intent
 from lodestar.levels import config_kind as levels
 from lodestar.lifecycle import config_kind as lifecycle
 from lodestar.renewals import config_kind as renewals
@@ -25,4 +26,5 @@ KINDS: tuple[ConfigKind, ...] = (
     alerts.KIND,
     renewals.KIND,
     levels.KIND,
+    intent.KIND,
 )

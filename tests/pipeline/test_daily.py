@@ -158,6 +158,7 @@ def test_a_rerun_of_the_same_date_writes_nothing_and_reports_no_stage_change(wor
         "alerts": 0,
         "renewals": 0,
         "winback": 0,
+        "intent": 0,
     }
     assert _every_row(world.engine) == tables
     assert _store_files(root) == files  # same bytes, and not even rewritten (same modification time)
@@ -182,6 +183,7 @@ def test_a_run_records_the_seconds_of_each_phase_and_the_rows_each_one_wrote(wor
         "alerts",
         "renewals",
         "winback",
+        "intent",
         "commit",
     ]
     assert all(p["seconds"] >= 0 for p in run.phases)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lodestar.db.base import Base, JSONType, Timestamped
@@ -42,6 +42,7 @@ class Account(Timestamped, Base):
         Index("ix_accounts_health_trend_7d", "health_trend_7d"),
         # A CSM's or a team's movers start from the owner, whatever the planner believes of its size.
         Index("ix_accounts_owner_trend", "owner_id", "health_trend_7d"),
+        Index("ix_accounts_intent_stars", "intent_stars"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +75,9 @@ class Account(Timestamped, Base):
     health_score: Mapped[float | None] = mapped_column(index=True)
     health_grade: Mapped[str | None] = mapped_column(String(8), index=True)
     health_trend_7d: Mapped[float | None]
+    intent_stars: Mapped[int | None] = mapped_column(SmallInteger)  # purchase-intent stars 1-3 (采购意向星级)
+    intent_score: Mapped[float | None]
+    intent_scored_on: Mapped[date | None]
     health_trend_30d: Mapped[float | None]
     stage: Mapped[str | None] = mapped_column(String(32), index=True)
     stage_since: Mapped[date | None]

@@ -47,6 +47,8 @@ def _filters(flt: AccountFilter, owner_ids: frozenset[int] | None) -> list[Colum
         (Account.tier, flt.tier),
         (Account.plan, flt.plan),
         (Account.status, flt.status),
+        (Account.in_renewal_window, flt.renewal_window),
+        (Account.intent_stars, flt.stars),
     ):
         if value is not None and value != "":
             conds.append(column == value)
@@ -56,8 +58,6 @@ def _filters(flt: AccountFilter, owner_ids: frozenset[int] | None) -> list[Colum
         conds.append(Account.health_grade == flt.grade)
     if flt.stage:
         conds.append(Account.stage == flt.stage)
-    if flt.renewal_window is not None:
-        conds.append(Account.in_renewal_window == flt.renewal_window)
     if not flt.closed and flt.status is None and not flt.stage:
         conds.append(Account.status != CLOSED)
     return conds

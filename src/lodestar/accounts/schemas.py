@@ -86,12 +86,15 @@ class AccountRead(BaseModel):
     scenarios: list[str]
     purchase_intent: str | None
     expectations: str | None
+    intent_stars: int | None = Field(None, description="Purchase-intent stars 1-3 of the latest scoring.")
+    intent_scored_on: date | None = None
     created_at: datetime
     updated_at: datetime
 
 
 SortKey = Literal[
     "name",
+    "intent_score",
     "arr",
     "renewal_date",
     "industry",
@@ -122,6 +125,7 @@ class AccountFilter(BaseModel):
     grade: Grade | None = Field(None, description="Health grade of the latest snapshot; none: not scored.")
     stage: str | None = Field(None, max_length=32, description="Lifecycle stage of the latest snapshot.")
     renewal_window: bool | None = Field(None, description="In (true) or out of (false) the renewal window.")
+    stars: int | None = Field(None, ge=1, le=3, description="Purchase-intent stars (1-3), latest scoring.")
     closed: bool = Field(
         False,
         description="Include churned and lead-pool accounts (status churned); a status or stage filter "

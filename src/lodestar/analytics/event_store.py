@@ -115,6 +115,11 @@ def _files(events_dir: Path, start: date | None, end: date | None) -> list[Path]
     return files
 
 
+def files_between(events_dir: Path, start: date | None, end: date | None) -> list[Path]:
+    """The Parquet files of UTC days start..end (both included; None: unbounded)."""
+    return _files(events_dir, start, end)
+
+
 def read_events(events_dir: Path, start: date | None = None, end: date | None = None) -> pa.Table:
     """Reads the events of UTC days start..end (both included), opening only those days' files."""
     if start is not None and end is not None and end < start:

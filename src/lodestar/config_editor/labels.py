@@ -26,6 +26,7 @@ KIND_LABELS = {
     "alerts": N_("Alert rules"),
     "renewals": N_("Renewals and currency"),
     "levels": N_("Maturity levels"),
+    "intent": N_("Intent stars"),
 }
 
 FIELD_LABELS = {
@@ -66,6 +67,10 @@ FIELD_LABELS = {
     "enabled": N_("Enabled"),
     "enter_below": N_("Enter below score"),
     "events": N_("Events"),
+    "event": N_("Event"),
+    "history_days": N_("Behaviour window (days)"),
+    "horizon_days": N_("Horizon (days)"),
+    "target": N_("Target"),
     "evidence": N_("Evidence"),
     "first_response_hours": N_("First response (hours)"),
     "go_live": N_("Go-live"),
@@ -236,6 +241,10 @@ ENUM_LABELS = {
     "visit": N_("Visit"),
     "yellow": N_("Yellow"),
     "zh_CN": N_("In Chinese"),
+    # intent stars: what they predict
+    "expansion": N_("Expansion (a contract that raises ARR)"),
+    "contract": N_("Any new contract"),
+    "event": N_("Event"),
     # alert rules: severities, comparisons, directions and the forms of a condition
     "info": N_("Info"),
     "warning": N_("Warning"),

@@ -1,7 +1,8 @@
 """The daily pipeline: the locked, recorded snapshot run, then the SOP step for the stage entries it found,
 then the alert step (rules evaluated on the run's dates; alerts raised on the present date only), then the
 renewal records of the present date (renewals opened with their window, outcomes read from the contracts),
-then the win-back step (win-backs opened and settled, leads and churn surveys sent; on the present date only).
+then the win-back step (win-backs opened and settled, leads and churn surveys sent; on the present date only),
+then the purchase-intent stars of the present date.
 
 No domain calls the next step: the pipeline calls each one. The snapshot, the SOP and the alert steps share
 one unit of work, so playbooks start and alerts are raised (with their outbox messages) exactly when the
@@ -25,6 +26,7 @@ from lodestar.analytics.engines.engine import AnalyticsEngine, from_settings
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role
 from lodestar.db.engine import unit_of_work
+from lodestar.intent import service as intent_service
 from lodestar.kit.phases import PhaseClock
 from lodestar.kit.progress import Progress, silent
 from lodestar.kit.text import Text
@@ -92,6 +94,11 @@ def run_job(
                     with clock.phase("winback"):
                         clock.count(
                             "winback", winback_service.after_snapshot(session, present, settings).written
+                        )
+                    with clock.phase("intent"):  # purchase-intent stars of the present date
+                        clock.count(
+                            "intent",
+                            intent_service.after_snapshot(session, root, settings.events_dir, present),
                         )
                 committing = time.perf_counter()
             clock.add("commit", time.perf_counter() - committing)

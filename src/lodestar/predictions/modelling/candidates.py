@@ -76,3 +76,10 @@ def make_candidate(name: str, features: pd.DataFrame, rows: int, seed: int = 0) 
 def fitted_model(calibrated: CalibratedClassifierCV) -> Any:
     """The one model under a fitted calibration (refitted on all training rows)."""
     return calibrated.calibrated_classifiers_[0].estimator
+
+
+def plain_logistic(features: pd.DataFrame) -> Pipeline:
+    """The uncalibrated logistic pipeline for a feature frame: for scores that only rank (star cut-offs are
+    set on the scores themselves, so a calibration's ties would only coarsen them)."""
+    categories = [c for c in features.columns if isinstance(features[c].dtype, pd.CategoricalDtype)]
+    return _logistic([c for c in features.columns if c not in categories], categories)
