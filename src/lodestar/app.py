@@ -259,6 +259,8 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.health import pages as health_pages
     from lodestar.imports import api as imports_api
     from lodestar.imports import pages as imports_pages
+    from lodestar.intent import api as intent_api
+    from lodestar.intent import pages as intent_pages
     from lodestar.levels import api as levels_api
     from lodestar.levels import pages as levels_pages
     from lodestar.notifications import api as notifications_api
@@ -295,6 +297,7 @@ def _mount_domains(app: FastAPI) -> None:
         renewal_records_api.router,
         winback_api.router,
         levels_api.router,
+        intent_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
@@ -318,3 +321,4 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(winback_pages.router)  # the sales lead pool, the public churn-survey form
     app.include_router(renewal_records_pages.router)  # the renewals pipeline and its export, one renewal
     app.include_router(levels_pages.router)  # maturity levels of the portfolio
+    app.include_router(intent_pages.router)  # the sales list of 3-star accounts

@@ -85,6 +85,7 @@ def _free_port() -> int:
 
 def _portfolio(db: Session, owner: User, admin: User, name: str) -> Portfolio:
     account = make_account(db, owner, admin, name=f"{name} Ltd", tier="KA")
+    account.intent_stars, account.intent_score = 3, 0.5  # on the sales list of 3-star accounts
     contact = accounts_service.create_contact(
         db, admin, ContactCreate(account_id=account.id, name=f"{name} Contact", email=f"{name}@example.com")
     )

@@ -38,7 +38,7 @@ SCOPED = {  # figures or lists over the caller's own accounts and tasks
     "/retention/report.csv", "/retention/report.xlsx",
     "/lead-pool", "/lead-pool/export.csv",
     "/api/v1/renewals", "/renewals", "/renewals/export", "/api/v1/winbacks", "/api/v1/lead-pool",
-    "/api/v1/levels", "/levels",
+    "/api/v1/levels", "/levels", "/api/v1/intent/leads", "/intent",
 }  # fmt: skip
 NOT_AGGREGATES = {"/", "/login", "/accounts/new", "/api/v1/me", "/api/v1/playbooks", "/docs", "/healthz"}
 NOT_AGGREGATES |= {"/openapi.json", "/static", "/data-health"}  # the last: a redirect to /ingestion-status
@@ -98,6 +98,9 @@ def test_a_csms_counts_equal_the_admins_counts_over_the_csms_accounts(world: Wor
     assert [lead["account_id"] for lead in leads["items"]] == [world.mine.account]
     assert "theirs Ltd" not in str(leads) and "Otto Other" not in str(leads)
     assert _json(world, "admin", "/api/v1/lead-pool")["total"] == 2
+    leads = _json(world, "csm", "/api/v1/intent/leads")
+    assert [lead["account_id"] for lead in leads["items"]] == [world.mine.account]
+    assert _json(world, "admin", "/api/v1/intent/leads")["total"] == 2
     tokens = _json(world, "csm", "/api/v1/tokens")
     assert {t["user_id"] for t in tokens} == {world.users["csm"]}
 

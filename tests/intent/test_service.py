@@ -12,12 +12,14 @@ import pyarrow as pa
 import pytest
 from sqlalchemy.orm import Session
 
+from lodestar.accounts.intent_stars import set_intent_stars
 from lodestar.accounts.models import Account
 from lodestar.analytics import snapshot_store
 from lodestar.auth.models import Role, User
 from lodestar.intent import kept_model, service, targets
 from lodestar.intent.targets import day_number
 from lodestar.kit.errors import InvalidInput
+from lodestar.renewals.records.models import Renewal
 from tests.api_fixtures import Team
 from tests.factories import make_account, make_contract, make_user
 
@@ -142,3 +144,59 @@ def test_the_backtest_learns_before_its_date_and_refuses_a_horizon_still_open(
         service.backtest(db, root, tmp_path / "events", as_of + timedelta(days=7), today=last, horizon=91)
     assert [p.field for p in refused.value.problems] == ["--as-of"]
     assert "has not passed yet" in str(refused.value.problems[0].message)
+
+
+def test_the_sales_list_holds_each_roles_3_star_accounts_without_an_expansion_in_hand(
+    db: Session, client, team: Team
+) -> None:
+    admin = team.admin.user
+    accounts = {
+        name: make_account(db, owner, admin, name=name)
+        for name, owner in (
+            ("Mine hot", team.csm.user),
+            ("Mine proposed", team.csm.user),
+            ("Mine cool", team.csm.user),
+            ("Theirs hot", team.other_csm.user),
+        )
+    }
+    db.commit()
+    set_intent_stars(
+        db,
+        date(2026, 6, 1),
+        {
+            accounts["Mine hot"].id: (3, 0.4),
+            accounts["Mine proposed"].id: (3, 0.6),
+            accounts["Mine cool"].id: (2, 0.1),
+            accounts["Theirs hot"].id: (3, 0.5),
+        },
+    )
+    proposed = accounts["Mine proposed"]
+    contract = make_contract(db, proposed, admin, start_date=date(2025, 7, 1), end_date=date(2026, 7, 1))
+    db.add(
+        Renewal(
+            contract_id=contract.id,
+            account_id=proposed.id,
+            owner_id=team.csm.user.id,
+            opened_on=date(2026, 4, 1),
+            contract_end=date(2026, 7, 1),
+            arr=Decimal("120000"),
+            currency="CNY",
+            proposal_price=Decimal("150000"),
+            proposal_discount=Decimal("10"),  # 135,000 after discount: above the ARR at stake
+        )
+    )
+    db.commit()
+
+    def leads(member) -> list[str]:
+        res = client.get("/api/v1/intent/leads", headers=member.headers)
+        assert res.status_code == 200
+        body = res.json()
+        assert body["total"] == len(body["items"])
+        return [item["name"] for item in body["items"]]
+
+    assert leads(team.admin) == ["Theirs hot", "Mine hot"]  # highest score first
+    assert leads(team.csm) == ["Mine hot"]
+    assert leads(team.manager) == ["Mine hot"]
+    assert leads(team.other_csm) == ["Theirs hot"]
+    res = client.get("/api/v1/intent/leads", headers=team.admin.headers, params={"size": 0})
+    assert res.status_code == 422 and [p["field"] for p in res.json()["problems"]] == ["query.size"]

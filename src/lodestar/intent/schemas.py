@@ -4,6 +4,7 @@ star groups beside the recency-frequency baseline's, an account's stars)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -85,3 +86,27 @@ class StarsScoreRead(BaseModel):
     training_rows: int
     stars: dict[int, int]
     cutoffs: tuple[float, float]
+
+
+class SalesLead(BaseModel):
+    """A 3-star account with no expansion in hand, as the sales list shows it."""
+
+    account_id: int
+    name: str
+    owner_id: int | None
+    owner: str | None
+    tier: str | None
+    arr: Decimal
+    currency: str
+    renewal_date: date | None
+    score: float | None
+    scored_on: date | None
+
+
+class SalesLeadPage(BaseModel):
+    """One page of the sales list and how many accounts it holds in all."""
+
+    items: list[SalesLead]
+    total: int
+    page: int
+    size: int

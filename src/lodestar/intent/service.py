@@ -13,9 +13,17 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts.intent_stars import set_intent_stars
 from lodestar.analytics import snapshot_store
-from lodestar.intent import config_kind, cutoffs, kept_model, model
+from lodestar.auth import service as auth_service
+from lodestar.auth.models import User
+from lodestar.intent import config_kind, cutoffs, kept_model, model, repository
 from lodestar.intent.rows import Rows, rows_at, stacked
-from lodestar.intent.schemas import IntentSettings, StarsBacktestRead, StarsScoreRead
+from lodestar.intent.schemas import (
+    IntentSettings,
+    SalesLead,
+    SalesLeadPage,
+    StarsBacktestRead,
+    StarsScoreRead,
+)
 from lodestar.intent.targets import Occurrences, occurrences
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.text import Text
@@ -186,3 +194,26 @@ def after_snapshot(session: Session, root: Path, events_dir: Path, day: date) ->
             return 0
         kept_model.save(root, kept_model.Kept(fitted, day, version, rows))
     return _apply(session, root, fitted, settings, occ, day)[1]
+
+
+def sales_leads(session: Session, viewer: User, page: int = 1, size: int = 50) -> SalesLeadPage:
+    """The viewer's 3-star accounts (row-level scoped) with no open renewal proposing more than its ARR."""
+    scope = auth_service.scope_for(session, viewer)
+    rows, total = repository.leads(session, scope.owner_ids, (page - 1) * size, size)
+    names = {u.id: u.name for u in auth_service.visible_owners(session, viewer)}
+    items = [
+        SalesLead(
+            account_id=r.id,
+            name=r.name,
+            owner_id=r.owner_id,
+            owner=names.get(r.owner_id) if r.owner_id is not None else None,
+            tier=r.tier,
+            arr=r.arr,
+            currency=r.currency,
+            renewal_date=r.renewal_date,
+            score=r.intent_score,
+            scored_on=r.intent_scored_on,
+        )
+        for r in rows
+    ]
+    return SalesLeadPage(items=items, total=total, page=page, size=size)
