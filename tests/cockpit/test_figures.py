@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
+from lodestar.accounts.intent_stars import set_intent_stars
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
 from lodestar.cockpit.figures import build
@@ -78,6 +79,10 @@ def _accounts(db: Session, rng: random.Random, company: Company, admin: User) ->
             for i, v in company.accounts.items()
         ],
     )
+    drawn = random.Random(99)  # its own draws: the figures above keep theirs
+    for v in company.accounts.values():
+        v["stars"] = drawn.choice((None, 1, 2, 3))
+    set_intent_stars(db, TODAY, {i: (v["stars"], 0.5) for i, v in company.accounts.items() if v["stars"]})
 
 
 def _contracts_and_touches(db: Session, rng: random.Random, company: Company) -> None:
@@ -188,6 +193,7 @@ def _expected(company: Company, owners: set[int]) -> dict:
         "overdue": sum(t["due"] < TODAY for t in matters),
         "stale": sum(t["due"] < TODAY for t in open_tasks) - sum(t["due"] < TODAY for t in matters),
         "movers": {i for _, i in moved[-15:]},
+        "stars": {k: sum(v["stars"] == k for v in live.values()) for k in (3, 2, 1)},
     }
 
 
@@ -212,6 +218,7 @@ def test_every_figure_equals_a_count_by_hand_over_the_viewers_accounts(
         want["today"], want["overdue"], want["stale"],
     )  # fmt: skip
     assert {a.id for a in got.movers} == want["movers"]
+    assert got.intent_counts == want["stars"]  # live accounts only, per star
     shown = {r.account_id for r in [*got.work.today, *got.work.overdue, *got.renewals]}
     shown |= {a.id for a in got.movers} | {u.account.id for u in got.untouched}
     assert shown <= {i for i, v in company.accounts.items() if v["owner_id"] in owners}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import repository
@@ -25,3 +25,14 @@ def set_intent_stars(session: Session, day: date, scored: dict[int, tuple[int, f
         }
     )
     return repository.write_changed_values(session, values)
+
+
+def star_counts(session: Session, owner_ids: frozenset[int] | None) -> dict[int, int]:
+    """How many live accounts (of these owners, or all) hold each star level."""
+    stmt = select(Account.intent_stars, func.count()).where(
+        Account.status != repository.CLOSED, Account.intent_stars.is_not(None)
+    )
+    if owner_ids is not None:
+        stmt = stmt.where(Account.owner_id.in_(sorted(owner_ids)))
+    found = dict(session.execute(stmt.group_by(Account.intent_stars)).tuples().all())
+    return {level: int(found.get(level, 0)) for level in (3, 2, 1)}

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts import config_kind as tiers_kind
 from lodestar.accounts import service as accounts_service
+from lodestar.accounts.intent_stars import star_counts
 from lodestar.alerts import service as alerts_service
 from lodestar.alerts.inbox_schemas import AlertCounts
 from lodestar.auth import service as auth_service
@@ -80,6 +81,7 @@ class Cockpit:
     open_alerts: AlertCounts | None = None
     # The open renewals by forecast category (renewal records); None hides the card.
     renewal_forecasts: Any = None
+    intent_counts: dict[int, int] = field(default_factory=dict)  # live accounts per purchase-intent star
 
 
 def _view(viewer: User, person: int | None) -> str:
@@ -186,6 +188,7 @@ def build(
         untouched_count=len(untouched),
     )
     cockpit.renewal_forecasts = renewal_records.forecast_totals(session, select_ids(live))
+    cockpit.intent_counts = star_counts(session, owner_ids)
     cockpit.open_alerts = alerts_service.counts(session, viewer, owner_ids if person is not None else None)
     if cockpit.view in ("team", "company"):
         cockpit.people = _people(session, groups, stage_order, work, risky, untouched)
