@@ -6,6 +6,8 @@ flat), for 180,000 contracts at the default size; 10% in USD, 15% of the unrenew
 reason. On SQLite and — when LODESTAR_TEST_POSTGRES_URL (or the local default) is reachable — PostgreSQL
 (BENCH_RETENTION_DBS picks: `sqlite,postgres`). Then `renewals.retention.service.retention` for 2023-01-01
 to 2025-12-31 by quarter, tier and CSM as an admin, three times (the first in a fresh session). Goal: ≤ 1 s.
+BENCH_REUSE=1 keeps the companies (bench-data/retention, PostgreSQL database lodestar_bench_retention) and
+measures on them again next time.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bench.scratch_postgres import on_scratch_postgres
+from bench.scratch_postgres import on_kept_postgres, on_scratch_postgres
 from lodestar import configuration  # noqa: F401  (registers every configuration kind)
 from lodestar.accounts.models import Account
 from lodestar.auth.models import User
@@ -127,17 +129,35 @@ def _lines(backend: str, n: int, built: tuple[float, int, int], engine: Engine) 
     ]
 
 
-def _sqlite(n: int) -> list[str]:
-    shutil.rmtree(ROOT, ignore_errors=True)
-    ROOT.mkdir(parents=True)
+def _kept(engine: Engine) -> tuple[float, int, int]:
+    """(0, admin id, contracts) of a company an earlier run built and kept."""
+    upgrade(engine)
+    with Session(engine) as session:
+        admin = session.scalar(select(User.id).where(User.email == "admin@bench"))
+        contracts = session.scalar(select(func.count()).select_from(Contract)) or 0
+    assert admin is not None, "BENCH_REUSE: the kept database has no bench admin"
+    return 0.0, admin, contracts
+
+
+def _sqlite(n: int, reuse: bool) -> list[str]:
+    present = reuse and (ROOT / "bench.db").exists()
+    if not present:
+        shutil.rmtree(ROOT, ignore_errors=True)
+        ROOT.mkdir(parents=True)
     engine = make_engine(f"sqlite:///{ROOT / 'bench.db'}")
     try:
-        return _lines("SQLite", n, _build(engine, n), engine)
+        return _lines("SQLite", n, _kept(engine) if present else _build(engine, n), engine)
     finally:
         engine.dispose()
 
 
-def _postgres(n: int) -> list[str]:
+def _postgres(n: int, reuse: bool) -> list[str]:
+    if reuse:
+
+        def work(engine: Engine, present: bool) -> list[str]:
+            return _lines("PostgreSQL", n, _kept(engine) if present else _build(engine, n), engine)
+
+        return on_kept_postgres("retention", "lodestar_bench_retention", work)
     return on_scratch_postgres("retention", lambda engine: _lines("PostgreSQL", n, _build(engine, n), engine))
 
 
@@ -145,10 +165,11 @@ def main(accounts: int | None = None) -> list[str]:
     """Builds the company on each database and times the retention report; one printable line each."""
     n = accounts or int(os.environ.get("BENCH_RETENTION_ACCOUNTS", "100000"))
     chosen = os.environ.get("BENCH_RETENTION_DBS", "sqlite,postgres").split(",")
+    reuse = os.environ.get("BENCH_REUSE") == "1"  # measure again on the companies an earlier run kept
     lines: list[str] = []
     for backend, run in (("sqlite", _sqlite), ("postgres", _postgres)):
         if backend in chosen:
-            found = run(n)
+            found = run(n, reuse)
             for line in found:
                 print(line, flush=True)
             lines += found

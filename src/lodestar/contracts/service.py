@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
-from sqlalchemy import Select
+from sqlalchemy import Select, Table
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
@@ -18,6 +18,7 @@ from lodestar.auth.models import User
 from lodestar.contracts import repository
 from lodestar.contracts.models import Contract, ContractStatus
 from lodestar.contracts.schemas import ContractCreate, ContractUpdate
+from lodestar.db.base import table_of
 from lodestar.db.upsert import UpsertCounts, rows_by_key, upsert_by_key
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, in_row
 from lodestar.kit.fields import apply_changes, plain_values
@@ -343,6 +344,11 @@ def renewals_due(
         repository.ending_totals(session, account_ids, first, last),
         repository.ending_first(session, account_ids, first, last, limit),
     )
+
+
+def retention_tables() -> tuple[Table, ...]:
+    """The tables retention_columns reads (a cache of what is computed from them watches these)."""
+    return (table_of(Contract), accounts_service.table())
 
 
 def retention_columns(session: Session, owner_ids: Collection[int] | None = None) -> dict[str, np.ndarray]:

@@ -36,6 +36,8 @@ class Renewal(Timestamped, Base):
             "currency",
             "arr",
         ),
+        # The newest change as a seek: the pipeline's cache (lodestar.db.generation).
+        Index("ix_renewals_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
