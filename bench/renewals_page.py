@@ -6,7 +6,8 @@ The company is written straight into the tables (no event history is needed): BE
 contracts per account), a tenth of the contracts in USD. The daily step opens and derives the renewals (its
 time is reported), forecasts are set on the open ones, then REQUESTS pages are asked for by the admin (the
 whole company) and by one CSM with random filters, reading the server's own time (Server-Timing).
-Goal: p95 <= 150 ms.
+Goal: p95 <= 150 ms. The page's sums are cached per table generation (lodestar.db.generation): the first
+request of each filter, which computes them, is also reported apart.
 """
 
 from __future__ import annotations
@@ -126,16 +127,21 @@ def _measure(client: TestClient, who: str, rng: random.Random) -> str:
         "tier=MM&risk=yellow",
         "page=3",
     ]
-    times = []
+    times, cold, seen = [], [], set()
     for i in range(REQUESTS + 10):
-        answer = client.get(f"/renewals?{rng.choice(filters)}")
+        flt = rng.choice(filters)
+        answer = client.get(f"/renewals?{flt}")
         answer.raise_for_status()
         found = re.search(r"app;dur=([0-9.]+)", answer.headers.get("server-timing", ""))
+        if found and flt not in seen:  # the first of a filter computes the sums the next ones reuse
+            cold.append(float(found.group(1)))
+        seen.add(flt)
         if i >= 10 and found:  # the first ten warm the caches
             times.append(float(found.group(1)))
     verdict = "ok" if _p(times, 0.95) <= GOAL_P95_MS else "OVER GOAL"
     return (f"  /renewals as {who:<6} p50 {statistics.median(times):7.1f} ms  p95 {_p(times, 0.95):7.1f} ms  "
-            f"(goal p95 <= {GOAL_P95_MS:.0f} ms: {verdict})")  # fmt: skip
+            f"(goal p95 <= {GOAL_P95_MS:.0f} ms: {verdict}); first of each filter (nothing cached) "
+            f"p50 {statistics.median(cold):.0f} ms, max {max(cold):.0f} ms")  # fmt: skip
 
 
 def _build(label: str, engine: Engine, accounts: int) -> list[str]:
@@ -149,8 +155,16 @@ def _build(label: str, engine: Engine, accounts: int) -> list[str]:
     lines.append(f"{label}: daily renewal step opened {done['opened']:,}, derived {done['derived']:,} "
                  f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
     _forecasts(engine)
-    refresh_statistics(engine)  # as after an import: the planner knows the tables' sizes
     return lines
+
+
+def _settle(engine: Engine) -> None:
+    """Statistics as after an import, and on PostgreSQL the vacuum its autovacuum (off on the development
+    machine) would have run after the bulk load: the visibility map lets counts read an index alone."""
+    refresh_statistics(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
 
 
 def _run(label: str, engine: Engine, url: str, accounts: int, present: bool = False) -> list[str]:

@@ -17,7 +17,7 @@ def test_the_value_is_kept_until_the_table_changes_in_any_way(db: Session) -> No
     admin = make_user(db, Role.ADMIN)
     first = make_account(db, admin, tier="KA")
     db.commit()
-    cache: GenerationCache[int] = GenerationCache([table_of(Account)])
+    cache: GenerationCache[int] = GenerationCache([table_of(Account)], counted=[table_of(Account)])
     computed: list[int] = []
 
     def ka_accounts() -> int:
@@ -46,9 +46,13 @@ def test_the_value_is_kept_until_the_table_changes_in_any_way(db: Session) -> No
     db.commit()
     assert (read(), computed[-1]) == (1, 1)
 
-    db.execute(delete(Account).where(Account.id == first.id))  # a delete
+    db.execute(delete(Account).where(Account.id == first.id))  # a delete, seen before the commit too
+    assert (read(), computed[-1]) == (0, 0)
     db.commit()
     assert (read(), computed) == (0, [1, 2, 1, 2, 1, 0])
+
+    second.tier = "KA"  # a change the session has not flushed yet: flushed by the read's autoflush
+    assert (read(), computed[-1]) == (1, 1)
     assert cache.get(db, "other key", lambda: 42) == 42  # keys are apart
 
 
@@ -59,4 +63,16 @@ def test_an_expired_value_is_computed_again(db: Session) -> None:
     cache: GenerationCache[int] = GenerationCache([table_of(Account)], ttl_s=0.0)
     calls = iter(range(10))
     assert cache.get(db, "k", lambda: next(calls)) == 0
+    assert cache.get(db, "k", lambda: next(calls)) == 1
+
+
+def test_an_uncounted_table_is_watched_by_its_stamps(db: Session) -> None:
+    admin = make_user(db, Role.ADMIN)
+    account = make_account(db, admin, tier="KA")
+    db.commit()
+    cache: GenerationCache[int] = GenerationCache([table_of(Account)])
+    calls = iter(range(10))
+    assert [cache.get(db, "k", lambda: next(calls)) for _ in range(2)] == [0, 0]
+    account.industry = "Retail"
+    db.commit()
     assert cache.get(db, "k", lambda: next(calls)) == 1

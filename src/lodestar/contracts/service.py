@@ -347,7 +347,8 @@ def renewals_due(
 
 
 def retention_tables() -> tuple[Table, ...]:
-    """The tables retention_columns reads (a cache of what is computed from them watches these)."""
+    """The tables retention_columns reads, contracts first (a cache of what is computed from them watches
+    these; a delete of an account deletes its contracts)."""
     return (table_of(Contract), accounts_service.table())
 
 

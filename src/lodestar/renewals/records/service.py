@@ -55,7 +55,9 @@ def _accounts(session: Session, viewer: User, query: RenewalQuery) -> Any:
 # The pipeline's sums and the list's count per scope and filters, kept while the renewals and the accounts
 # stay as they are (lodestar.db.generation): at 100,000 accounts a company-wide page spends 0.3-0.8 s on
 # them, the cached page a fingerprint and one page of rows.
-_SUMS: GenerationCache[Any] = GenerationCache((table_of(Renewal), accounts_service.table()), size=64)
+_SUMS: GenerationCache[Any] = GenerationCache(
+    (table_of(Renewal), accounts_service.table()), counted=(table_of(Renewal),), size=64
+)
 
 
 def _cached(session: Session, viewer: User, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
