@@ -5,7 +5,8 @@ contract begun between 2021 and 2024, 80% of them renewed once (early, on time o
 flat), for 180,000 contracts at the default size; 10% in USD, 15% of the unrenewed ones churned with a
 reason. On SQLite and — when LODESTAR_TEST_POSTGRES_URL (or the local default) is reachable — PostgreSQL
 (BENCH_RETENTION_DBS picks: `sqlite,postgres`). Then `renewals.retention.service.retention` for 2023-01-01
-to 2025-12-31 by quarter, tier and CSM as an admin, three times (the first in a fresh session). Goal: ≤ 1 s.
+to 2025-12-31 by quarter, tier and CSM as an admin, five times, each in a fresh session (the first reads the
+contracts, the next ones find them cached per table generation). Goal: ≤ 1 s.
 BENCH_REUSE=1 keeps the companies (bench-data/retention, PostgreSQL database lodestar_bench_retention) and
 measures on them again next time.
 """
@@ -35,6 +36,7 @@ from lodestar.renewals.retention import service
 from lodestar.renewals.retention.schemas import RetentionQuery
 
 GOAL_S = 1.0
+RUNS = 5  # the first reads the contracts; the next ones find them cached (lodestar.db.generation)
 TODAY = date(2026, 1, 15)
 QUERY = RetentionQuery(period="quarter", by=["tier", "csm"], first=date(2023, 1, 1), last=date(2025, 12, 31))
 ROOT = Path("bench-data/retention")
@@ -109,7 +111,7 @@ def _build(engine: Engine, n: int) -> tuple[float, int, int]:
 def _measure(engine: Engine, admin_id: int) -> tuple[list[float], Any]:
     wall: list[float] = []
     report = None
-    for _ in range(3):
+    for _ in range(RUNS):
         with Session(engine) as session:
             admin = session.get(User, admin_id)
             started = time.perf_counter()
@@ -124,7 +126,8 @@ def _lines(backend: str, n: int, built: tuple[float, int, int], engine: Engine) 
     last = report.totals[-1].figures
     return [
         f"retention ({backend}), {n:,} accounts / {contracts:,} contracts, 12 quarters x tier x CSM "
-        f"({len(report.groups):,} group rows): {wall[0]:.2f} s first, {min(wall):.2f} s best of {len(wall)} "
+        f"({len(report.groups):,} group rows): {wall[0]:.2f} s first, {min(wall):.2f} s best and "
+        f"{float(np.median(wall[1:])):.2f} s median of the next {len(wall) - 1} "
         f"(goal <= {GOAL_S:.0f} s); 2025-Q4 GRR {last.grr} NRR {last.nrr}; data built in {seconds:.0f} s"
     ]
 
