@@ -9,7 +9,6 @@ from typing import Any
 
 import pyarrow as pa
 from pydantic import ValidationError
-from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import repository, tier_checks
@@ -44,7 +43,6 @@ from lodestar.accounts.watch_rows import contacts_left as contacts_left
 from lodestar.accounts.watch_rows import ids_in_scope as ids_in_scope
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
-from lodestar.db.base import table_of
 from lodestar.db.upsert import UpsertCounts, rows_by_key, upsert_by_key
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, in_row
 from lodestar.kit.fields import apply_changes, plain_values
@@ -79,11 +77,6 @@ def filter_options(session: Session, viewer: User) -> dict[str, list[str]]:
     }
     _options_cache[key] = (time.monotonic(), options)
     return options
-
-
-def table() -> Table:
-    """The accounts table (for caches of figures that watch it: lodestar.db.generation)."""
-    return table_of(Account)
 
 
 def forget_filter_options() -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import Select, Table
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
+from lodestar.accounts.models import Account
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.contracts import repository
@@ -349,7 +350,7 @@ def renewals_due(
 def retention_tables() -> tuple[Table, ...]:
     """The tables retention_columns reads, contracts first (a cache of what is computed from them watches
     these; a delete of an account deletes its contracts)."""
-    return (table_of(Contract), accounts_service.table())
+    return (table_of(Contract), table_of(Account))
 
 
 def retention_columns(session: Session, owner_ids: Collection[int] | None = None) -> dict[str, np.ndarray]:
