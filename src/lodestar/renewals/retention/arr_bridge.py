@@ -133,9 +133,8 @@ def bridge(c: ContractArrays, accounts: Accounts, conv: np.ndarray, window: tupl
     cohort = start > 0
     zero = np.zeros(len(start), dtype=np.int64)
     due = (c.end >= first) & (c.end < due_until)
-    renewer = np.zeros(len(c), dtype=np.int64)
     has = c.renews >= 0
-    np.add.at(renewer, c.renews[has], conv[has])
+    renewer = _sum(c.renews[has], conv[has], len(c))  # ARR renewing each contract (bincount: not add.at)
     return Bridge(
         per_account={
             "start": np.where(cohort, start, zero),
