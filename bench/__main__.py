@@ -6,6 +6,8 @@ renewals_page, succession.
 BENCH_NOTIFY_MESSAGES sizes the notifications benchmark (default 10,000).
 BENCH_ACCOUNTS sets the company size of the web, point_reads and renewals_page benchmarks (default 100,000);
 BENCH_E2E_* size the end-to-end one (bench/e2e.py).
+BENCH_REUSE=1 keeps the companies the web, renewals_page and retention benchmarks generate and measures on
+them again next time (generating 100,000 accounts takes minutes).
 """
 
 from __future__ import annotations

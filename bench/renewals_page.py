@@ -6,7 +6,8 @@ The company is written straight into the tables (no event history is needed): BE
 contracts per account), a tenth of the contracts in USD. The daily step opens and derives the renewals (its
 time is reported), forecasts are set on the open ones, then REQUESTS pages are asked for by the admin (the
 whole company) and by one CSM with random filters, reading the server's own time (Server-Timing).
-Goal: p95 <= 150 ms.
+Goal: p95 <= 150 ms. The page's sums are cached per table generation (lodestar.db.generation): the first
+request of each filter, which computes them, is also reported apart.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, text
 
-from bench.scratch_postgres import on_scratch_postgres
+from bench.scratch_postgres import on_kept_postgres, on_scratch_postgres
 from lodestar.accounts.models import Account
 from lodestar.app import create_app
 from lodestar.auth import service as auth_service
@@ -39,6 +40,7 @@ from lodestar.settings import load_settings
 TODAY = date(2026, 11, 1)
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 GOAL_P95_MS = 150.0
+KEPT = Path("bench-data/renewals_page")
 PASSWORD = "lodestar-bench"
 CSMS = 50
 TIERS, INDUSTRIES, GRADES = (
@@ -125,20 +127,24 @@ def _measure(client: TestClient, who: str, rng: random.Random) -> str:
         "tier=MM&risk=yellow",
         "page=3",
     ]
-    times = []
+    times, cold, seen = [], [], set()
     for i in range(REQUESTS + 10):
-        answer = client.get(f"/renewals?{rng.choice(filters)}")
+        flt = rng.choice(filters)
+        answer = client.get(f"/renewals?{flt}")
         answer.raise_for_status()
         found = re.search(r"app;dur=([0-9.]+)", answer.headers.get("server-timing", ""))
+        if found and flt not in seen:  # the first of a filter computes the sums the next ones reuse
+            cold.append(float(found.group(1)))
+        seen.add(flt)
         if i >= 10 and found:  # the first ten warm the caches
             times.append(float(found.group(1)))
     verdict = "ok" if _p(times, 0.95) <= GOAL_P95_MS else "OVER GOAL"
     return (f"  /renewals as {who:<6} p50 {statistics.median(times):7.1f} ms  p95 {_p(times, 0.95):7.1f} ms  "
-            f"(goal p95 <= {GOAL_P95_MS:.0f} ms: {verdict})")  # fmt: skip
+            f"(goal p95 <= {GOAL_P95_MS:.0f} ms: {verdict}); first of each filter (nothing cached) "
+            f"p50 {statistics.median(cold):.0f} ms, max {max(cold):.0f} ms")  # fmt: skip
 
 
-def _run(label: str, engine: Engine, url: str, accounts: int) -> list[str]:
-    upgrade(engine)
+def _build(label: str, engine: Engine, accounts: int) -> list[str]:
     started = time.perf_counter()
     contracts = _company(engine, accounts)
     took = time.perf_counter() - started
@@ -149,7 +155,23 @@ def _run(label: str, engine: Engine, url: str, accounts: int) -> list[str]:
     lines.append(f"{label}: daily renewal step opened {done['opened']:,}, derived {done['derived']:,} "
                  f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
     _forecasts(engine)
-    refresh_statistics(engine)  # as after an import: the planner knows the tables' sizes
+    return lines
+
+
+def _settle(engine: Engine) -> None:
+    """Statistics as after an import, and on PostgreSQL the vacuum its autovacuum (off on the development
+    machine) would have run after the bulk load: the visibility map lets counts read an index alone."""
+    refresh_statistics(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+
+
+def _run(label: str, engine: Engine, url: str, accounts: int, present: bool = False) -> list[str]:
+    upgrade(engine)
+    lines = (
+        [f"{label}: reusing the company of an earlier run"] if present else _build(label, engine, accounts)
+    )
     with tempfile.TemporaryDirectory() as data:
         settings = load_settings(
             database_url=url, data_dir=Path(data), server_timing=True, snapshot_schedule=False
@@ -160,15 +182,34 @@ def _run(label: str, engine: Engine, url: str, accounts: int) -> list[str]:
     return lines
 
 
-def main(accounts: int | None = None) -> list[str]:
-    """Measures the renewals page on SQLite and on a scratch PostgreSQL database."""
-    size = accounts or int(os.environ.get("BENCH_ACCOUNTS", "100000"))
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'renewals.db'}"
-        engine = make_engine(url)
-        lines = _run("SQLite", engine, url, size)
+def _sqlite(size: int, reuse: bool) -> list[str]:
+    if not reuse:
+        with tempfile.TemporaryDirectory() as tmp:
+            return _sqlite_at(Path(tmp) / "renewals.db", size, False)
+    KEPT.mkdir(parents=True, exist_ok=True)
+    return _sqlite_at(KEPT / "renewals.db", size, (KEPT / "renewals.db").exists())
+
+
+def _sqlite_at(path: Path, size: int, present: bool) -> list[str]:
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    try:
+        return _run("SQLite", engine, url, size, present)
+    finally:
         engine.dispose()
-    lines += on_scratch_postgres(
-        "renewals page", lambda e: _run("PostgreSQL", e, e.url.render_as_string(False), size)
-    )
-    return lines
+
+
+def main(accounts: int | None = None) -> list[str]:
+    """Measures the renewals page on SQLite and on a scratch PostgreSQL database. BENCH_REUSE=1 keeps the
+    companies (bench-data/renewals_page, PostgreSQL database lodestar_bench_renewals_page) and measures on
+    them again next time; BENCH_RENEWALS_DBS picks the databases (`sqlite,postgres`)."""
+    size = accounts or int(os.environ.get("BENCH_ACCOUNTS", "100000"))
+    reuse = os.environ.get("BENCH_REUSE") == "1"
+    chosen = os.environ.get("BENCH_RENEWALS_DBS", "sqlite,postgres").split(",")
+    lines = _sqlite(size, reuse) if "sqlite" in chosen else []
+    if "postgres" not in chosen:
+        return lines
+    run = lambda e, present=False: _run("PostgreSQL", e, e.url.render_as_string(False), size, present)  # noqa: E731
+    if reuse:
+        return lines + on_kept_postgres("renewals page", "lodestar_bench_renewals_page", run)
+    return lines + on_scratch_postgres("renewals page", run)

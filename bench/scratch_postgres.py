@@ -31,3 +31,22 @@ def on_scratch_postgres(label: str, work: Callable[[Engine], list[str]]) -> list
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def on_kept_postgres(label: str, name: str, work: Callable[[Engine, bool], list[str]]) -> list[str]:
+    """`work`'s lines on the PostgreSQL database `name`, kept afterwards for the next run (BENCH_REUSE=1):
+    work is told whether the database already held the data (it was there before this call)."""
+    try:
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            present = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) == 1
+            if not present:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception as exc:  # no PostgreSQL here: say so and go on
+        return [f"{label} (PostgreSQL): skipped ({str(exc).splitlines()[0][:80]})"]
+    engine = make_engine(PG_ADMIN.rsplit("/", 1)[0] + "/" + name)
+    try:
+        return work(engine, present)
+    finally:
+        engine.dispose()

@@ -43,6 +43,8 @@ class Account(Timestamped, Base):
         # A CSM's or a team's movers start from the owner, whatever the planner believes of its size.
         Index("ix_accounts_owner_trend", "owner_id", "health_trend_7d"),
         Index("ix_accounts_intent_stars", "intent_stars"),
+        # The newest change as a seek: caches of figures over the accounts (lodestar.db.generation).
+        Index("ix_accounts_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

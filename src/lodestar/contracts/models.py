@@ -26,7 +26,11 @@ class Contract(Timestamped, Base):
 
     __tablename__ = "contracts"
     # Covers "live contracts ending in a window" (the cockpit's renewals) without reading contract rows.
-    __table_args__ = (Index("ix_contracts_ending", "status", "end_date", "account_id", "arr", "currency"),)
+    __table_args__ = (
+        Index("ix_contracts_ending", "status", "end_date", "account_id", "arr", "currency"),
+        # The newest change as a seek: caches of figures over the contracts (lodestar.db.generation).
+        Index("ix_contracts_updated_at", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)

@@ -9,15 +9,17 @@ from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
-from sqlalchemy import Select
+from sqlalchemy import Select, Table
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
+from lodestar.accounts.models import Account
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.contracts import repository
 from lodestar.contracts.models import Contract, ContractStatus
 from lodestar.contracts.schemas import ContractCreate, ContractUpdate
+from lodestar.db.base import table_of
 from lodestar.db.upsert import UpsertCounts, rows_by_key, upsert_by_key
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, in_row
 from lodestar.kit.fields import apply_changes, plain_values
@@ -343,6 +345,12 @@ def renewals_due(
         repository.ending_totals(session, account_ids, first, last),
         repository.ending_first(session, account_ids, first, last, limit),
     )
+
+
+def retention_tables() -> tuple[Table, ...]:
+    """The tables retention_columns reads, contracts first (a cache of what is computed from them watches
+    these; a delete of an account deletes its contracts)."""
+    return (table_of(Contract), table_of(Account))
 
 
 def retention_columns(session: Session, owner_ids: Collection[int] | None = None) -> dict[str, np.ndarray]:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lodestar.db.base import Base, JSONType, Timestamped
@@ -14,6 +14,7 @@ from lodestar.kit.time import utcnow
 
 DERIVED = "contracts"  # the outcome was read from the contract chain by the daily step
 BY_HAND = "hand"  # someone closed the renewal with an outcome
+_OPEN = text("outcome IS NULL")
 
 
 class Renewal(Timestamped, Base):
@@ -36,6 +37,11 @@ class Renewal(Timestamped, Base):
             "currency",
             "arr",
         ),
+        # The list of open renewals, soonest end first, is this index's order: a page of 25 reads 25
+        # entries (PostgreSQL would otherwise sort every open renewal for the id that breaks ties).
+        Index("ix_renewals_open_end", "contract_end", "id", sqlite_where=_OPEN, postgresql_where=_OPEN),
+        # The newest change as a seek: the pipeline's cache (lodestar.db.generation).
+        Index("ix_renewals_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

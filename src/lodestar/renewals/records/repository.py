@@ -101,14 +101,19 @@ def _conditions(query: RenewalQuery, account_ids: Select[Any] | None) -> list[Co
     return conds
 
 
+def count(session: Session, query: RenewalQuery, account_ids: Select[Any] | None) -> int:
+    """How many renewals match the query among these accounts."""
+    conds = _conditions(query, account_ids)
+    return session.scalar(select(func.count()).select_from(Renewal).where(*conds)) or 0
+
+
 def search(
     session: Session, query: RenewalQuery, account_ids: Select[Any] | None, limit: int, offset: int
-) -> tuple[list[Renewal], int]:
-    """The renewals matching the query among these accounts, soonest contract end first, and their count."""
+) -> list[Renewal]:
+    """The renewals matching the query among these accounts, soonest contract end first."""
     conds = _conditions(query, account_ids)
-    total = session.scalar(select(func.count()).select_from(Renewal).where(*conds)) or 0
     stmt = select(Renewal).where(*conds).order_by(Renewal.contract_end, Renewal.id)  # the index's order
-    return list(session.scalars(stmt.limit(limit).offset(offset))), total
+    return list(session.scalars(stmt.limit(limit).offset(offset)))
 
 
 def open_groups(session: Session, query: RenewalQuery, account_ids: Select[Any] | None) -> list[Any]:
@@ -116,7 +121,7 @@ def open_groups(session: Session, query: RenewalQuery, account_ids: Select[Any] 
     cols = (Renewal.contract_end, Renewal.forecast, Renewal.currency)
     conds = _conditions(query.model_copy(update={"status": "open"}), account_ids)
     stmt = select(*cols, func.count(), func.sum(Renewal.arr)).where(*conds).group_by(*cols)
-    return list(session.execute(stmt))
+    return [tuple(row) for row in session.execute(stmt)]
 
 
 def closed_groups(
@@ -127,7 +132,7 @@ def closed_groups(
     cols = (Renewal.contract_end, Renewal.forecast, Renewal.outcome, Renewal.currency)
     window = query.model_copy(update={"status": "closed", "end_from": first, "end_to": last})
     stmt = select(*cols, func.count(), func.sum(Renewal.arr)).where(*_conditions(window, account_ids))
-    return list(session.execute(stmt.group_by(*cols)))
+    return [tuple(row) for row in session.execute(stmt.group_by(*cols))]
 
 
 def for_account(session: Session, account_id: int) -> list[Renewal]:

@@ -4,7 +4,7 @@ its forecast and proposal, closing it with an outcome and reasons. Every change 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -13,10 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
+from lodestar.accounts.models import Account
 from lodestar.accounts.schemas import AccountFilter
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.contracts import service as contracts_service
+from lodestar.db.base import table_of
+from lodestar.db.generation import GenerationCache
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound
 from lodestar.kit.fields import apply_changes
 from lodestar.kit.text import Text
@@ -50,11 +53,30 @@ def _accounts(session: Session, viewer: User, query: RenewalQuery) -> Any:
     return accounts_service.matching_ids(session, viewer, flt)
 
 
+# The pipeline's sums and the list's count per scope and filters, kept while the renewals and the accounts
+# stay as they are (lodestar.db.generation): at 100,000 accounts a company-wide page spends 0.3-0.8 s on
+# them, the cached page a fingerprint and one page of rows.
+_SUMS: GenerationCache[Any] = GenerationCache(
+    (table_of(Renewal), table_of(Account)), counted=(table_of(Renewal),), size=64
+)
+
+
+def _cached(session: Session, viewer: User, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    return _SUMS.get(session, (auth_service.scope_for(session, viewer).owner_ids, *key), compute)
+
+
 def list_renewals(
     session: Session, viewer: User, query: RenewalQuery, limit: int = 50, offset: int = 0
 ) -> tuple[list[Renewal], int]:
     """The renewals the viewer may see matching the query, soonest contract end first, and their count."""
-    return repository.search(session, query, _accounts(session, viewer, query), limit, offset)
+    accounts = _accounts(session, viewer, query)
+    total = _cached(
+        session,
+        viewer,
+        ("count", query.model_dump_json()),
+        lambda: repository.count(session, query, accounts),
+    )
+    return (repository.search(session, query, accounts, limit, offset) if total else []), total
 
 
 def get_renewal(session: Session, viewer: User, renewal_id: int) -> Renewal:
@@ -202,12 +224,15 @@ def pipeline_page(session: Session, viewer: User, query: RenewalQuery, today: da
     """The open pipeline by month × forecast category and the last FORECAST_MONTHS whole months' calls."""
     rates = config_kind.exchange_rates(session)
     accounts = _accounts(session, viewer, query)
-    figures = pipeline_figures.pipeline(repository.open_groups(session, query, accounts), rates)
     last = pipeline_figures.month_of(today) - timedelta(days=1)
     first = date(last.year - (1 if last.month < FORECAST_MONTHS else 0), last.month % FORECAST_MONTHS + 1, 1)
-    called, missing = pipeline_figures.calls(
-        repository.closed_groups(session, query, accounts, first, last), rates
-    )
+    opened, closed = _cached(
+        session, viewer, ("sums", query.model_dump_json(), first, last),
+        lambda: (repository.open_groups(session, query, accounts),
+                 repository.closed_groups(session, query, accounts, first, last)),
+    )  # fmt: skip
+    figures = pipeline_figures.pipeline(opened, rates)
+    called, missing = pipeline_figures.calls(closed, rates)
     return PipelinePage(figures, called, first, last, sorted({*figures.missing_rates, *missing}))
 
 

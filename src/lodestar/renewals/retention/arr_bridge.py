@@ -117,6 +117,9 @@ class Bridge:
 
     def sums(self, codes: np.ndarray, n_groups: int) -> GroupSums:
         """The bridge summed per group (codes: each account's group)."""
+        if n_groups == 1:  # the totals: plain sums, no grouping pass
+            every = {**self.per_account, **self.per_contract}
+            return GroupSums(**{k: np.array([int(v.sum())], dtype=np.int64) for k, v in every.items()})
         by_contract = codes[self.of_contract]
         out = {k: _sum(codes, v, n_groups) for k, v in self.per_account.items()}
         out |= {k: _sum(by_contract, v, n_groups) for k, v in self.per_contract.items()}
@@ -130,9 +133,8 @@ def bridge(c: ContractArrays, accounts: Accounts, conv: np.ndarray, window: tupl
     cohort = start > 0
     zero = np.zeros(len(start), dtype=np.int64)
     due = (c.end >= first) & (c.end < due_until)
-    renewer = np.zeros(len(c), dtype=np.int64)
     has = c.renews >= 0
-    np.add.at(renewer, c.renews[has], conv[has])
+    renewer = _sum(c.renews[has], conv[has], len(c))  # ARR renewing each contract (bincount: not add.at)
     return Bridge(
         per_account={
             "start": np.where(cohort, start, zero),

@@ -11,6 +11,7 @@ from lodestar.accounts import service as accounts_service
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.contracts import service as contracts_service
+from lodestar.db.generation import GenerationCache
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.text import Text
 from lodestar.renewals import config_kind
@@ -42,10 +43,20 @@ def _span(query: RetentionQuery, today: date) -> tuple[date, date]:
     return first, last
 
 
+# The contracts as arrays per scope and successor rule, kept while the contracts and accounts stay as they
+# are: reading them is most of a report's time (about 0.8 s at 180,000 contracts), the figures the rest.
+_ARRAYS: GenerationCache[ContractArrays] = GenerationCache(
+    contracts_service.retention_tables(), counted=contracts_service.retention_tables()[:1], size=8
+)
+
+
 def _contracts(session: Session, viewer: User | None) -> ContractArrays:
     owners = None if viewer is None else auth_service.scope_for(session, viewer).owner_ids
     rule = config_kind.current(session)[0].successor
-    return build(contracts_service.retention_columns(session, owners), rule)
+    key = (owners, rule.model_dump_json())
+    return _ARRAYS.get(
+        session, key, lambda: build(contracts_service.retention_columns(session, owners), rule)
+    )
 
 
 def _csm_names(session: Session, viewer: User | None) -> dict[str, str]:
