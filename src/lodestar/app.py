@@ -275,6 +275,8 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.sop import api as sop_api
     from lodestar.sop import pages as sop_pages
     from lodestar.sop import service as sop_service
+    from lodestar.success_plans import api as success_plans_api
+    from lodestar.success_plans import pages as success_plans_pages
 
     # A logged touch completes the SOP tasks it is evidence for (engagement sits below sop: it is told here).
     engagement_service.after_touch_logged(sop_service.complete_tasks_proved_by)
@@ -295,6 +297,7 @@ def _mount_domains(app: FastAPI) -> None:
         renewal_records_api.router,
         winback_api.router,
         levels_api.router,
+        success_plans_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
@@ -318,3 +321,4 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(winback_pages.router)  # the sales lead pool, the public churn-survey form
     app.include_router(renewal_records_pages.router)  # the renewals pipeline and its export, one renewal
     app.include_router(levels_pages.router)  # maturity levels of the portfolio
+    app.include_router(success_plans_pages.router)  # the account page's success-plan edits
