@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,3 +71,12 @@ def reached_kinds(session: Session, account_ids: Collection[int]) -> list[tuple[
         Milestone.account_id.in_(list(account_ids)), Milestone.status == MilestoneStatus.REACHED.value
     )
     return [(a, k, d) for a, k, d in session.execute(query) if d is not None]
+
+
+def milestone_rows(session: Session, account_ids: Collection[int] | None) -> list[dict[str, Any]]:
+    """(account_id, target_on, reached_on, status) of every milestone, or of these accounts'."""
+    query = select(Milestone.account_id, Milestone.target_on, Milestone.reached_on, Milestone.status)
+    if account_ids is not None:
+        query = query.where(Milestone.account_id.in_(list(account_ids)))
+    keys = ("account_id", "target_on", "reached_on", "status")
+    return [dict(zip(keys, row, strict=True)) for row in session.execute(query.order_by(Milestone.id))]

@@ -256,3 +256,9 @@ def upsert_milestones(
 def reached_kinds(session: Session, account_ids: Collection[int]) -> list[tuple[int, str, date]]:
     """(account, kind, reached day) of every reached milestone of these accounts (for playbook evidence)."""
     return repository.reached_kinds(session, account_ids)
+
+
+def milestone_rows(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+    """Every milestone's (or these accounts') account, target date, reached date and status, for the
+    snapshot's attainment metrics."""
+    return repository.milestone_rows(session, account_ids)
