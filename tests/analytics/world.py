@@ -175,7 +175,7 @@ def world_inputs() -> MetricInputs:
                 "reached_day": None,
                 "status": "planned",
             },
-        ],  # fmt: skip
+        ],
         touches=[
             {"account_id": 1, "kind": "call", "day": days(date(2026, 3, 28))},
             {"account_id": 1, "kind": "training", "day": days(date(2025, 9, 1))},
