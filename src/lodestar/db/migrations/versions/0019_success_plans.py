@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("reached_on", sa.Date(), nullable=True),
         sa.Column("metric", sa.String(length=80), nullable=True),
-        sa.Column("target_value", sa.Float(), nullable=True),
+        sa.Column("target_value", sa.Double(), nullable=True),
         sa.Column("template_key", sa.String(length=60), nullable=True),
         _account_fk("milestones"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_milestones")),
