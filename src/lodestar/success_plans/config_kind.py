@@ -22,7 +22,8 @@ def template_problems(doc: ConfigDocument) -> list[FieldProblem]:
     if not isinstance(config, SuccessPlanSettings):  # left out of an older document: nothing to check
         return []
     metrics = known_metrics(doc)
-    lifecycle, tiers = doc.get("lifecycle"), doc.get("tiers")
+    # Read by attribute: lifecycle sits above this domain, so its model is not imported here.
+    lifecycle, tiers = getattr(doc, "lifecycle", None), getattr(doc, "tiers", None)
     stages = {s.key for s in lifecycle.stages} if lifecycle is not None else None
     tier_keys = {t.key for t in tiers.tiers} if tiers is not None else None
     problems = []
