@@ -97,6 +97,16 @@ def test_invalid_yaml_is_refused_with_its_line():
 
 def test_the_export_is_yaml_that_parses_back_to_the_same_document(db):
     text = service.export_yaml(db)
-    kinds = ["health", "lifecycle", "tiers", "metrics", "sop", "alerts", "renewals", "levels", "success_plans"]
+    kinds = [
+        "health",
+        "lifecycle",
+        "tiers",
+        "metrics",
+        "sop",
+        "alerts",
+        "renewals",
+        "levels",
+        "success_plans",
+    ]
     assert list(yaml.safe_load(text)) == kinds
     assert service.parse_yaml(text) == service.document(db)

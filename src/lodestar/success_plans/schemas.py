@@ -39,7 +39,7 @@ class MilestoneFields(_Strict):
     status: Status = "planned"
     reached_on: date | None = None
     metric: str | None = Field(None, min_length=1, max_length=80)
-    target_value: float | None = None
+    target_value: float | None = Field(None, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -124,7 +124,7 @@ class TemplateMilestone(_Strict):
     owner_side: Side = "ours"
     due_days: int = Field(ge=0, le=730)
     metric: str | None = Field(None, min_length=1, max_length=80)
-    target_value: float | None = None
+    target_value: float | None = Field(None, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
