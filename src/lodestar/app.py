@@ -277,6 +277,8 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.sop import api as sop_api
     from lodestar.sop import pages as sop_pages
     from lodestar.sop import service as sop_service
+    from lodestar.success_plans import api as success_plans_api
+    from lodestar.success_plans import pages as success_plans_pages
 
     # A logged touch completes the SOP tasks it is evidence for (engagement sits below sop: it is told here).
     engagement_service.after_touch_logged(sop_service.complete_tasks_proved_by)
@@ -298,6 +300,7 @@ def _mount_domains(app: FastAPI) -> None:
         winback_api.router,
         levels_api.router,
         intent_api.router,
+        success_plans_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
@@ -322,3 +325,4 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(renewal_records_pages.router)  # the renewals pipeline and its export, one renewal
     app.include_router(levels_pages.router)  # maturity levels of the portfolio
     app.include_router(intent_pages.router)  # the sales list of 3-star accounts
+    app.include_router(success_plans_pages.router)  # the account page's success-plan edits

@@ -16,6 +16,7 @@ from lodestar.lifecycle import config_kind as lifecycle
 from lodestar.renewals import config_kind as renewals
 from lodestar.snapshots import config_kind as metrics
 from lodestar.sop.playbooks import config_kind as sop
+from lodestar.success_plans import config_kind as success_plans
 
 KINDS: tuple[ConfigKind, ...] = (
     health.KIND,
@@ -26,5 +27,6 @@ KINDS: tuple[ConfigKind, ...] = (
     alerts.KIND,
     renewals.KIND,
     levels.KIND,
+    success_plans.KIND,
     intent.KIND,
 )

@@ -147,6 +147,35 @@ def world_inputs() -> MetricInputs:
                 "answered_hour": hours(at(2026, 1, 5)),
             },
         ],
+        # Account 1's success plan: on time, late, never reached, early, dropped; account 2's is not due.
+        milestones=[
+            {
+                "account_id": 1,
+                "target_day": days(date(2026, 2, 15)),
+                "reached_day": days(date(2026, 2, 10)),
+                "status": "reached",
+            },
+            {
+                "account_id": 1,
+                "target_day": days(date(2026, 3, 10)),
+                "reached_day": days(date(2026, 3, 20)),
+                "status": "reached",
+            },
+            {"account_id": 1, "target_day": days(date(2026, 3, 15)), "reached_day": None, "status": "missed"},
+            {
+                "account_id": 1,
+                "target_day": days(date(2026, 6, 1)),
+                "reached_day": days(date(2026, 3, 5)),
+                "status": "reached",
+            },
+            {"account_id": 1, "target_day": days(date(2026, 2, 1)), "reached_day": None, "status": "dropped"},
+            {
+                "account_id": 2,
+                "target_day": days(date(2026, 4, 30)),
+                "reached_day": None,
+                "status": "planned",
+            },
+        ],
         touches=[
             {"account_id": 1, "kind": "call", "day": days(date(2026, 3, 28))},
             {"account_id": 1, "kind": "training", "day": days(date(2025, 9, 1))},

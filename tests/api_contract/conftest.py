@@ -38,6 +38,8 @@ from lodestar.renewals.records import service as renewal_records
 from lodestar.renewals.records.models import Renewal
 from lodestar.renewals.winback.models import WinBack
 from lodestar.settings import load_settings
+from lodestar.success_plans import service as success_plans_service
+from lodestar.success_plans.schemas import MilestoneCreate
 from tests.alerts.inbox_data import make_alert
 from tests.conftest import wipe
 from tests.factories import make_account, make_contract, make_user
@@ -58,6 +60,7 @@ class Portfolio:
     touch: int = 0
     renewal: int = 0  # the open renewal of the contract (opened by the daily step)
     win_back: int = 0  # a lost win-back of the account: a lead (written as a row, like the alert)
+    milestone: int = 0  # a milestone of the account's success plan
 
 
 @dataclass
@@ -92,7 +95,9 @@ def _portfolio(db: Session, owner: User, admin: User, name: str) -> Portfolio:
     contract = make_contract(db, account, admin)
     token, _ = auth_service.create_api_token(db, owner, "second")
     alert = make_alert(db, account, "health_red")
-    return Portfolio(account.id, contact.id, contract.id, token.id, alert.id)
+    goal = MilestoneCreate(kind="module_go_live", title=f"{name} go-live", target_on=date(2026, 4, 1))
+    milestone = success_plans_service.create_milestone(db, admin, account.id, goal, DAY)
+    return Portfolio(account.id, contact.id, contract.id, token.id, alert.id, milestone=milestone.id)
 
 
 def seed_over_http(url: str, owner: dict[str, str], mine: Portfolio) -> None:

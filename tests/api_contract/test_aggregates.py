@@ -38,7 +38,7 @@ SCOPED = {  # figures or lists over the caller's own accounts and tasks
     "/retention/report.csv", "/retention/report.xlsx",
     "/lead-pool", "/lead-pool/export.csv",
     "/api/v1/renewals", "/renewals", "/renewals/export", "/api/v1/winbacks", "/api/v1/lead-pool",
-    "/api/v1/levels", "/levels", "/api/v1/intent/leads", "/intent",
+    "/api/v1/levels", "/levels", "/api/v1/intent/leads", "/intent", "/api/v1/milestones",
 }  # fmt: skip
 NOT_AGGREGATES = {"/", "/login", "/accounts/new", "/api/v1/me", "/api/v1/playbooks", "/docs", "/healthz"}
 NOT_AGGREGATES |= {"/openapi.json", "/static", "/data-health"}  # the last: a redirect to /ingestion-status

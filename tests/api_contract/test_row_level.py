@@ -34,6 +34,7 @@ OBJECTS: dict[str, Callable[[World], int | str]] = {
     "message_id": lambda w: w.message_id,
     "renewal_id": lambda w: w.theirs.renewal,
     "winback_id": lambda w: w.theirs.win_back,
+    "milestone_id": lambda w: w.theirs.milestone,
 }
 NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}, /settings/config/{kind}: no object; refused as 403 below
 # Pages without sign-in, each with why: no row-level rule applies to them (what they show and refuse is
@@ -62,6 +63,7 @@ ROLE_NEVER = {
     ("POST", "/settings/channels/{channel_id}/toggle"),
     ("POST", "/settings/outbox/{message_id}/retry"),
 }
+MILESTONE = {"kind": "module_go_live", "title": "HIJACKED", "target_on": "2026-05-01"}
 TOUCH = {"kind": "call", "occurred_at": "2026-03-02T11:00:00+00:00", "subject": "HIJACKED"}
 JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/users/{user_id}"): {"name": "HIJACKED"},
@@ -77,6 +79,9 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/notifications/channels/{channel_id}"): {"name": "HIJACKED"},
     ("PATCH", "/api/v1/renewals/{renewal_id}"): {"forecast": "lost", "next_step": "HIJACKED"},
     ("POST", "/api/v1/renewals/{renewal_id}/close"): {"outcome": "churned", "reasons": ["other"]},
+    ("PUT", "/api/v1/accounts/{account_id}/success-plan"): {"objectives": "HIJACKED"},
+    ("POST", "/api/v1/accounts/{account_id}/milestones"): MILESTONE,
+    ("PUT", "/api/v1/milestones/{milestone_id}"): MILESTONE,
 }
 FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/accounts/{account_id}/edit"): {"name": "HIJACKED"},
@@ -91,6 +96,8 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/alerts/{alert_id}/resolve"): {"reason": "HIJACKED"},
     ("POST", "/renewals/{renewal_id}"): {"forecast": "lost", "next_step": "HIJACKED"},
     ("POST", "/renewals/{renewal_id}/close"): {"outcome": "churned", "reasons": "other"},
+    ("POST", "/accounts/{account_id}/success-plan"): {"objectives": "HIJACKED", "m-0-title": "HIJACKED"},
+    ("POST", "/milestones/{milestone_id}/reach"): {},
 }
 
 
@@ -156,6 +163,8 @@ def _state(world: World) -> list[Any]:
         f"/api/v1/alerts/{theirs.alert}",
         f"/api/v1/renewals/{theirs.renewal}",
         f"/api/v1/winbacks/{theirs.win_back}",
+        f"/api/v1/accounts/{theirs.account}/success-plan",
+        f"/api/v1/milestones/{theirs.milestone}",
         f"/api/v1/accounts/{theirs.account}/contacts",
         f"/api/v1/accounts/{theirs.account}/contracts",
         f"/api/v1/tasks?bucket=all&account_id={theirs.account}",

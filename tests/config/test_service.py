@@ -25,7 +25,7 @@ def test_applying_a_changed_document_stores_a_new_active_version_only_for_what_c
     report = service.apply(db, service.parse_document(doc), "ana@example.com")
     assert (report.changed, report.unchanged) == (
         {"tiers": 1},
-        ["health", "lifecycle", "metrics", "sop", "alerts", "renewals", "levels", "intent"],
+        ["health", "lifecycle", "metrics", "sop", "alerts", "renewals", "levels", "success_plans", "intent"],
     )
     db.commit()
     assert tiers_kind.current(db)[0].default_tier == "SMB" and tiers_kind.current(db)[1] == 1
@@ -97,6 +97,17 @@ def test_invalid_yaml_is_refused_with_its_line():
 
 def test_the_export_is_yaml_that_parses_back_to_the_same_document(db):
     text = service.export_yaml(db)
-    kinds = ["health", "lifecycle", "tiers", "metrics", "sop", "alerts", "renewals", "levels", "intent"]
+    kinds = [
+        "health",
+        "lifecycle",
+        "tiers",
+        "metrics",
+        "sop",
+        "alerts",
+        "renewals",
+        "levels",
+        "success_plans",
+        "intent",
+    ]
     assert list(yaml.safe_load(text)) == kinds
     assert service.parse_yaml(text) == service.document(db)

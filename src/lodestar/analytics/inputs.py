@@ -49,6 +49,14 @@ SCHEMAS = {
         ]
     ),
     "touches": pa.schema([("account_id", pa.int64()), ("kind", pa.string()), ("day", pa.int32())]),
+    "milestones": pa.schema(
+        [
+            ("account_id", pa.int64()),
+            ("target_day", pa.int32()),
+            ("reached_day", pa.int32()),
+            ("status", pa.string()),
+        ]
+    ),
     "surveys": pa.schema(
         [
             ("account_id", pa.int64()),
@@ -71,6 +79,7 @@ class MetricInputs:
     tickets: pa.Table
     touches: pa.Table
     surveys: pa.Table
+    milestones: pa.Table
     key_features: tuple[str, ...] = ()
 
     def only(self, account_id: int) -> MetricInputs:
@@ -87,6 +96,7 @@ class MetricInputs:
             keep(self.tickets),
             keep(self.touches),
             keep(self.surveys),
+            keep(self.milestones),
             self.key_features,
         )
 

@@ -27,9 +27,15 @@ KIND_LABELS = {
     "renewals": N_("Renewals and currency"),
     "levels": N_("Maturity levels"),
     "intent": N_("Intent stars"),
+    "success_plans": N_("Success-plan templates"),
 }
 
 FIELD_LABELS = {
+    "templates": N_("Templates"),
+    "milestones": N_("Milestones"),
+    "owner_side": N_("Owner side"),
+    "target_value": N_("Target value"),
+    "milestone_kind": N_("Milestone kind"),
     "denominator": N_("Denominator"),
     "field": N_("Field"),
     "numerator": N_("Numerator"),
@@ -185,6 +191,14 @@ FIELD_LABELS = {
 }
 
 ENUM_LABELS = {
+    "module_go_live": N_("Module go-live"),
+    "department_rollout": N_("Department rollout"),
+    "people_trained": N_("People trained"),
+    "usage_target": N_("Usage target"),
+    "business_result": N_("Business result"),
+    "ours": N_("Our team"),
+    "theirs": N_("Customer"),
+    "milestone": N_("Milestone reached"),
     "avg": N_("Average"),
     "distinct": N_("Distinct values"),
     "eq": N_("Equals"),

@@ -19,6 +19,7 @@ from lodestar.renewals.records import panels as renewal_panels
 from lodestar.snapshots import config_kind as metrics_kind
 from lodestar.snapshots.panels import usage_panel
 from lodestar.sop.tasks import panels as sop_panels
+from lodestar.success_plans import panels as success_plan_panels
 from lodestar.web.deps import Db, Today
 from lodestar.web.templating import locale_of, render
 
@@ -50,6 +51,7 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db, toda
         "alerts_panel": alerts,
         "renewals_panel": renewal_panels.account_section(request, db, user, account_id),
         "levels_panel": levels_panels.account_section(request, db, account),
+        "plan_panel": success_plan_panels.account_section(db, user, account_id, today),
         # The activity feed lives with SOP; the alerts raised and resolved join it from here.
         "sop": sop_panels.account_section(request, db, user, account, extra_feed=feed),
     }

@@ -1,4 +1,4 @@
-"""Imports of operational records (accounts, contacts, contracts, churn, tickets, touches, NPS)."""
+"""Imports of operational records (accounts, contacts, contracts, churn, tickets, touches, NPS, plans)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from lodestar.imports.mapping import FIRST_ROW, Mapped, Problems
 from lodestar.imports.schemas import MappingSpec
 from lodestar.kit.errors import InvalidInput
 from lodestar.renewals import config_kind as renewals_kind
+from lodestar.success_plans import service as success_plans_service
 
 ID_FIELDS = {"account": "account_id", "owner": "owner_id", "user": "user_id", "contact": "contact_id"}
 _ROW_FIELD = re.compile(r"^row (\d+): ([\w.]+)")
@@ -193,6 +194,8 @@ def _writer(
         return lambda s, rows, numbers: contracts_service.upsert_contracts(
             s, rows, today, numbers, reasons=renewals_kind.reason_keys(s)
         )
+    if kind == "milestones":
+        return lambda s, rows, numbers: success_plans_service.upsert_milestones(s, rows, numbers, today)
     if kind == "churn":
         return lambda s, rows, numbers: contracts_service.record_churn(
             s, rows, today, numbers, reasons=renewals_kind.reason_keys(s)

@@ -7,8 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Kind = Literal["accounts", "contacts", "contracts", "churn", "events", "tickets", "touches", "nps"]
-KINDS: tuple[str, ...] = ("accounts", "contacts", "contracts", "churn", "events", "tickets", "touches", "nps")
+Kind = Literal[
+    "accounts", "contacts", "contracts", "churn", "events", "tickets", "touches", "nps", "milestones"
+]
+KINDS: tuple[str, ...] = (
+    "accounts", "contacts", "contracts", "churn", "events", "tickets", "touches", "nps", "milestones",
+)  # fmt: skip
 DateFormat = Literal["iso", "d/m/Y", "m/d/Y"]
 ValueType = Literal["string", "int", "number", "date", "datetime", "bool"]
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030")

@@ -61,6 +61,10 @@ FIELDS: dict[str, dict[str, str]] = {
         "external_id": _S, "account": _S, "contact": _S, "kind": _S, "score": _I, "answered_at": _T,
         "comment": _S,
     },
+    "milestones": {
+        "external_id": _S, "account": _S, "kind": _S, "title": _S, "owner_side": _S, "owner_person": _S,
+        "target_on": _D, "status": _S, "reached_on": _D, "metric": _S, "target_value": _N,
+    },
 }  # fmt: skip
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -72,6 +76,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "tickets": ("account", "opened_at"),
     "touches": ("account", "kind", "occurred_at"),
     "nps": ("account", "score", "answered_at"),
+    "milestones": ("account", "kind", "title", "target_on"),
 }
 
 # The field a re-import matches records by; derived from the row's content when the file has none.
@@ -82,6 +87,7 @@ KEYS = {
     "tickets": "external_id",
     "touches": "external_id",
     "nps": "external_id",
+    "milestones": "external_id",
 }
 
 # Open-ended fields: `traits.X` on accounts, `properties.X` on events (typed by the mapping, text by default).

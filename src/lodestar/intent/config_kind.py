@@ -13,7 +13,7 @@ from lodestar.intent.schemas import IntentSettings
 DEFAULTS = Path(__file__).parent / "defaults"
 
 # Documents exported before the stars existed have no `intent`; applying one leaves it as it is.
-KIND = register(ConfigKind("intent", IntentSettings, DEFAULTS / "intent.yaml", order=90, optional=True))
+KIND = register(ConfigKind("intent", IntentSettings, DEFAULTS / "intent.yaml", order=100, optional=True))
 
 
 def current(session: Session) -> tuple[IntentSettings, int]:

@@ -41,6 +41,7 @@ from lodestar.snapshots import run_records
 from lodestar.snapshots import service as snapshots_service
 from lodestar.snapshots.models import SnapshotRun
 from lodestar.sop import service as sop_service
+from lodestar.success_plans import service as success_plans_service
 
 TOP_REASONS_IN_DIGEST = 3
 log = logging.getLogger("lodestar.snapshots")  # the logger name operators already filter on
@@ -81,6 +82,13 @@ def run_job(
                 with clock.phase("sop"):
                     sop_service.after_snapshot(
                         session, root, outcome.dates, outcome.stage_changes, outcome.first_stage
+                    )
+                with clock.phase("success_plans"):  # templates on stage entries, metric completions
+                    done_plans = success_plans_service.after_snapshot(
+                        session, root, outcome.dates, outcome.stage_changes, outcome.first_stage
+                    )
+                    clock.count(
+                        "success_plans", done_plans["milestones_created"] + done_plans["milestones_reached"]
                     )
                 with clock.phase("alerts"):
                     present = alerts_step.present_date(root, outcome.dates)

@@ -14,6 +14,7 @@ from lodestar.accounts import service as accounts_service
 from lodestar.analytics.inputs import MetricInputs, days, hours, make_inputs
 from lodestar.contracts import service as contracts_service
 from lodestar.engagement import service as engagement_service
+from lodestar.success_plans import service as success_plans_service
 
 DEFAULT_SLA_HOURS = 24.0
 
@@ -71,6 +72,15 @@ def load_inputs(
         }
         for s in engagement_service.survey_rows(session, ids)
     ]
+    milestones = [
+        {
+            "account_id": m["account_id"],
+            "target_day": days(m["target_on"]),
+            "reached_day": days(m["reached_on"]),
+            "status": m["status"],
+        }
+        for m in success_plans_service.milestone_rows(session, ids)
+    ]
     return make_inputs(
         key_features,
         accounts=accounts,
@@ -79,4 +89,5 @@ def load_inputs(
         tickets=tickets,
         touches=touches,
         surveys=surveys,
+        milestones=milestones,
     )

@@ -36,6 +36,9 @@ ACCOUNT_1_AT_A = {
     "csat_latest": 4.0,
     "days_since_last_touch": 3,
     "trainings_180d": 1,
+    # Due by 03-31: on time (02-15), late (03-10), missed (03-15), early (reached 03-05): 2 of 4 on time.
+    "milestones_due": 4,
+    "milestone_attainment": 0.5,
     "arr": 120000.0,
     "days_to_end": 275,
     "term_elapsed_share": pytest.approx(89 / 364),
@@ -65,6 +68,9 @@ ACCOUNT_1_AT_B = {
     "csat_latest": 4.0,
     "days_since_last_touch": 181,
     "trainings_180d": 0,
+    # Due by 03-01: only the one reached on time (02-15); the early one is reached on 03-05, after.
+    "milestones_due": 1,
+    "milestone_attainment": 1.0,
     "arr": 120000.0,
     "days_to_end": 305,
     "term_elapsed_share": pytest.approx(59 / 364),
@@ -84,6 +90,8 @@ QUIET = {
     "csat_latest": None,
     "days_since_last_touch": None,
     "trainings_180d": 0,
+    "milestones_due": 0,
+    "milestone_attainment": None,
     "arr": 0.0,
     "days_to_end": None,
     "term_elapsed_share": None,

@@ -15,6 +15,7 @@ from lodestar.analytics.metrics import (
     contracts,
     custom,
     labels,  # noqa: F401  (registers every built-in metric's label and unit)
+    milestones,
     stakeholders,
     surveys,
     tickets,
@@ -31,6 +32,7 @@ FAMILIES: tuple[Family, ...] = (
     touches.FAMILY,
     contracts.FAMILY,
     stakeholders.FAMILY,
+    milestones.FAMILY,
     custom.FAMILY,
 )
 KEYS = ("account_id", "as_of")  # every metrics table's row key, ahead of the metrics

@@ -7,9 +7,10 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lodestar.engagement.schemas import TouchKindName
+from lodestar.success_plans.schemas import Kind as MilestoneKindName
 
 TriggerKind = Literal["stage_entered", "alert", "manual", "churn_reason"]
-EvidenceKind = Literal["note", "file", "checkbox", "touch", "metric"]
+EvidenceKind = Literal["note", "file", "checkbox", "touch", "metric", "milestone"]
 OwnerRole = Literal["owner", "manager"]
 Assignment = Literal["least_load", "round_robin"]
 SLUG = r"^[a-z][a-z0-9_]{0,59}$"
@@ -65,6 +66,8 @@ class Evidence(_Strict):
     metric: str | None = None
     at_least: float | None = None
     at_most: float | None = None
+    # Milestone evidence: a milestone of this kind (any kind when left out) reached in the task's window.
+    milestone_kind: MilestoneKindName | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -102,6 +105,8 @@ class Evidence(_Strict):
             raise ValueError(f"touch_kinds / keywords are for touch evidence, not {self.kind}")
         if self.kind != "metric" and metricky:
             raise ValueError(f"metric / at_least / at_most are for metric evidence, not {self.kind}")
+        if self.kind != "milestone" and self.milestone_kind is not None:
+            raise ValueError(f"milestone_kind is for milestone evidence, not {self.kind}")
         return self
 
 

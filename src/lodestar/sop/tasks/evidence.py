@@ -18,6 +18,7 @@ from lodestar.kit.errors import FieldProblem, InvalidInput
 from lodestar.kit.time import utcnow
 from lodestar.sop.tasks import repository
 from lodestar.sop.tasks.models import Task, TaskStatus
+from lodestar.success_plans import service as success_plans_service
 
 FIELDS = ("note", "checkbox", "file_name", "touch_id")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -74,6 +75,10 @@ def check_given(task: Task, given: dict[str, Any], has_bytes: bool) -> None:
     """Refuses evidence of the wrong type for the task's step, naming the field and the reason."""
     kind = task.evidence_kind
     problems: list[FieldProblem] = []
+    if kind == "milestone":
+        raise InvalidInput.one(
+            "evidence", "this step is completed by the daily snapshot when a milestone of the plan is reached"
+        )
     if kind == "metric":
         rule = task.evidence_rule
         bound = f">= {rule['at_least']:g}" if "at_least" in rule else f"<= {rule['at_most']:g}"
@@ -213,6 +218,42 @@ def check_metrics(session: Session, snapshot_root: Path, days: Collection[date])
             )
             closed.append(task)
         waiting = [t for t in waiting if t not in closed]
+    _close(session, done, closed)
+    return len(done)
+
+
+def snapshot_evidence(session: Session, snapshot_root: Path, days: Collection[date]) -> dict[str, int]:
+    """Completes what the snapshot run shows: metric evidence, then milestone evidence; how many of each."""
+    metric = check_metrics(session, snapshot_root, days)
+    return {"metric_completed": metric, "milestone_completed": check_milestones(session)}
+
+
+def check_milestones(session: Session) -> int:
+    """Completes open milestone-evidence tasks whose account reached a milestone (of the rule's kind, when
+    it names one) on or after the day the task's work starts to count; done on the first such day."""
+    waiting = [t for t, _ in repository.open_tasks_of_kind(session, "milestone")]
+    if not waiting:
+        return 0
+    reached: dict[int, list[tuple[date, str]]] = {}
+    for account_id, kind, day in success_plans_service.reached_kinds(
+        session, {t.account_id for t in waiting}
+    ):
+        reached.setdefault(account_id, []).append((day, kind))
+    now, done, closed = utcnow(), [], []
+    for task in waiting:
+        wanted = task.evidence_rule.get("milestone_kind")
+        fits = sorted(
+            (day, kind)
+            for day, kind in reached.get(task.account_id, [])
+            if day >= counts_from(task) and (wanted is None or kind == wanted)
+        )
+        if not fits:
+            continue
+        day, kind = fits[0]
+        evidence = {"milestone_kind": kind, "reached_on": day.isoformat()}
+        done.append({"id": task.id, "status": TaskStatus.DONE.value, "done_on": day, "completed_at": now,
+                     "evidence": evidence})  # fmt: skip
+        closed.append(task)
     _close(session, done, closed)
     return len(done)
 

@@ -350,9 +350,9 @@ def after_snapshot(
     expire what is still open of the stages accounts have left."""
     runs = fire_stage_entries(session, transitions, lifecycle_first_stage=first_stage)
     touched = match_touches(session)
-    metric = rules.check_metrics(session, snapshot_root, days)
+    found = rules.snapshot_evidence(session, snapshot_root, days)
     expired = expire_left_stages(session, max(days)) if days else 0
-    return {"runs": runs, "touch_completed": touched, "metric_completed": metric, "expired": expired}
+    return {"runs": runs, "touch_completed": touched, **found, "expired": expired}
 
 
 def expire_left_stages(session: Session, as_of: date) -> int:

@@ -1,14 +1,14 @@
 """Purchase-intent stars on accounts: the latest stars (1-3), the score behind them and the day scored
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0019
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0016"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
