@@ -104,6 +104,7 @@ SortKey = Literal[
     "health_trend_30d",
     "stage",
     "risk",
+    "churn_likelihood",
 ]
 Grade = Literal["green", "yellow", "red", "none"]
 
@@ -122,6 +123,9 @@ class AccountFilter(BaseModel):
     grade: Grade | None = Field(None, description="Health grade of the latest snapshot; none: not scored.")
     stage: str | None = Field(None, max_length=32, description="Lifecycle stage of the latest snapshot.")
     renewal_window: bool | None = Field(None, description="In (true) or out of (false) the renewal window.")
+    churn_min: int | None = Field(
+        None, ge=0, le=100, description="Churn likelihood of at least this many percent (the churn model's)."
+    )
     closed: bool = Field(
         False,
         description="Include churned and lead-pool accounts (status churned); a status or stage filter "

@@ -1,0 +1,95 @@
+"""Scoring with a trained model: each account's calibrated churn likelihood and the features that pushed
+its risk most, with their signed contributions (SHAP values from the model itself, see contributions.py).
+
+A factor's "points" is its share of the move from the average account's risk (the base value) to this
+account's, in percentage points of the model's probability: the move split among the features in
+proportion to their SHAP values, so the points of all features add up to the move.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lodestar.predictions.modelling.candidates import TREES, fitted_model
+from lodestar.predictions.modelling.contributions import linear_contributions, tree_contributions
+from lodestar.predictions.training import FeatureSpec, prepare
+
+TOP_FACTORS = 3
+
+
+def _by_feature(values: np.ndarray, encoded: list[str], spec: FeatureSpec) -> np.ndarray:
+    """Encoded columns' contributions ("numbers__x", "numbers__missingindicator_x", "categories__c_level")
+    summed back onto the features they encode."""
+    names = spec.names()
+    out = np.zeros((len(values), len(names)))
+    for j, column in enumerate(encoded):
+        part, _, rest = column.partition("__")
+        if part == "numbers":
+            feature = rest.removeprefix("missingindicator_")
+        else:  # the longest category name the column starts with (a name may hold "_")
+            feature = max((c for c in spec.categories if rest.startswith(c + "_")), key=len)
+        out[:, names.index(feature)] += values[:, j]
+    return out
+
+
+def contributions(bundle: dict[str, Any], features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(rows x features contributions in log-odds, base value per row) of the bundle's model."""
+    model = fitted_model(bundle["model"])
+    if bundle["kind"] == TREES:
+        return tree_contributions(model, features)
+    values, base, encoded = linear_contributions(model, features, bundle["background"])
+    return _by_feature(values, encoded, bundle["spec"]), base
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def percentiles(features: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
+    """Each account's place among the accounts scored with it (0-100), per numeric feature."""
+    return features[spec.numbers].rank(pct=True).mul(100)
+
+
+def score(bundle: dict[str, Any], rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """(likelihood per row, the features as the model read them) for snapshot rows."""
+    features = prepare(rows, bundle["spec"])
+    return np.asarray(bundle["model"].predict_proba(features)[:, 1]), features
+
+
+def top_factors(
+    bundle: dict[str, Any], features: pd.DataFrame, top: int = TOP_FACTORS
+) -> list[list[dict[str, Any]]]:
+    """Per row, the `top` features with the largest push either way: feature, value, percentile among the
+    rows, signed points of risk, signed log-odds contribution."""
+    spec: FeatureSpec = bundle["spec"]
+    names = spec.names()
+    found, base = contributions(bundle, features)
+    raw = base + found.sum(axis=1)
+    order = np.argsort(-np.abs(found), axis=1)[:, :top]
+    picked = np.take_along_axis(found, order, axis=1)
+    move, total = _sigmoid(raw) - _sigmoid(base), raw - base
+    # where the contributions cancel out, the slope of the probability at the base value
+    per_unit = np.where(np.abs(total) > 1e-9, move / np.where(np.abs(total) > 1e-9, total, 1.0),
+                        _sigmoid(base) * (1 - _sigmoid(base)))  # fmt: skip
+    points = 100 * picked * per_unit[:, None]
+    values = features.astype(object).where(features.notna(), None).to_numpy()
+    ranks = percentiles(features, spec).reindex(columns=names).round(1).to_numpy()
+    numeric = set(spec.numbers)
+    out = []
+    for i in range(len(features)):
+        row = []
+        for k in range(order.shape[1]):
+            j = int(order[i, k])
+            value, rank = values[i, j], ranks[i, j]
+            row.append({
+                "feature": names[j],
+                "value": value if value is None else (float(value) if names[j] in numeric else str(value)),
+                "percentile": None if np.isnan(rank) else float(rank),
+                "points": round(float(points[i, k]), 1),
+                "contribution": round(float(picked[i, k]), 4),
+            })  # fmt: skip
+        out.append(row)
+    return out
