@@ -47,15 +47,13 @@ def _filters(flt: AccountFilter, owner_ids: frozenset[int] | None) -> list[Colum
         (Account.tier, flt.tier),
         (Account.plan, flt.plan),
         (Account.status, flt.status),
+        (Account.stage, flt.stage),
     ):
         if value is not None and value != "":
             conds.append(column == value)
     if flt.grade is not None:
-        conds.append(
-            Account.health_grade.is_(None) if flt.grade == "none" else Account.health_grade == flt.grade
-        )
-    if flt.stage:
-        conds.append(Account.stage == flt.stage)
+        unscored = flt.grade == "none"
+        conds.append(Account.health_grade.is_(None) if unscored else Account.health_grade == flt.grade)
     if flt.renewal_window is not None:
         conds.append(Account.in_renewal_window == flt.renewal_window)
     if flt.churn_min is not None:
