@@ -65,7 +65,6 @@ def top_factors(
     """Per row, the `top` features with the largest push either way: feature, value, percentile among the
     rows, signed points of risk, signed log-odds contribution."""
     spec: FeatureSpec = bundle["spec"]
-    names = spec.names()
     found, base = contributions(bundle, features)
     raw = base + found.sum(axis=1)
     order = np.argsort(-np.abs(found), axis=1)[:, :top]
@@ -75,21 +74,30 @@ def top_factors(
     per_unit = np.where(np.abs(total) > 1e-9, move / np.where(np.abs(total) > 1e-9, total, 1.0),
                         _sigmoid(base) * (1 - _sigmoid(base)))  # fmt: skip
     points = 100 * picked * per_unit[:, None]
-    values = features.astype(object).where(features.notna(), None).to_numpy()
-    ranks = percentiles(features, spec).reindex(columns=names).round(1).to_numpy()
-    numeric = set(spec.numbers)
-    out = []
-    for i in range(len(features)):
-        row = []
-        for k in range(order.shape[1]):
-            j = int(order[i, k])
-            value, rank = values[i, j], ranks[i, j]
-            row.append({
-                "feature": names[j],
-                "value": value if value is None else (float(value) if names[j] in numeric else str(value)),
-                "percentile": None if np.isnan(rank) else float(rank),
-                "points": round(float(points[i, k]), 1),
-                "contribution": round(float(picked[i, k]), 4),
-            })  # fmt: skip
-        out.append(row)
-    return out
+    return _as_dicts(features, spec, order, picked, points)
+
+
+def _as_dicts(
+    features: pd.DataFrame, spec: FeatureSpec, order: np.ndarray, picked: np.ndarray, points: np.ndarray
+) -> list[list[dict[str, Any]]]:
+    """The picked cells as factor dicts, gathered column-wise (one Python object per factor, no more)."""
+    names, k = np.array(spec.names(), dtype=object), len(spec.numbers)
+    numbers = features[spec.numbers].to_numpy(dtype=float) if k else np.zeros((len(features), 1))
+    ranks = percentiles(features, spec).round(1).to_numpy() if k else numbers
+    texts = features[list(spec.categories)].astype(object).to_numpy() if spec.categories else None
+    rows = np.arange(len(features))
+    columns = []
+    for at in range(order.shape[1]):
+        j = order[:, at]
+        numeric = j < k
+        value = np.where(numeric, numbers[rows, np.minimum(j, max(k - 1, 0))], np.nan).astype(object)
+        if texts is not None:
+            value[~numeric] = texts[rows[~numeric], j[~numeric] - k]
+        value[pd.isna(value)] = None
+        rank = np.where(numeric, ranks[rows, np.minimum(j, max(k - 1, 0))], np.nan).astype(object)
+        rank[pd.isna(rank)] = None
+        columns.append(zip(names[j].tolist(), value.tolist(), rank.tolist(),
+                           np.round(points[:, at], 1).tolist(), np.round(picked[:, at], 4).tolist(),
+                           strict=True))  # fmt: skip
+    keys = ("feature", "value", "percentile", "points", "contribution")
+    return [[dict(zip(keys, cell, strict=True)) for cell in row] for row in zip(*columns, strict=True)]
