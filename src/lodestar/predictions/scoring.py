@@ -8,6 +8,7 @@ proportion to their SHAP values, so the points of all features add up to the mov
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import numpy as np
@@ -100,4 +101,12 @@ def _as_dicts(
                            np.round(points[:, at], 1).tolist(), np.round(picked[:, at], 4).tolist(),
                            strict=True))  # fmt: skip
     keys = ("feature", "value", "percentile", "points", "contribution")
-    return [[dict(zip(keys, cell, strict=True)) for cell in row] for row in zip(*columns, strict=True)]
+    # Hundreds of thousands of small dicts: the cyclic garbage collector would rescan them all again and
+    # again while they are made (most of the time it takes); none of them can form a cycle.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return [[dict(zip(keys, cell, strict=True)) for cell in row] for row in zip(*columns, strict=True)]
+    finally:
+        if collecting:
+            gc.enable()

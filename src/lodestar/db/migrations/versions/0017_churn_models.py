@@ -33,8 +33,8 @@ def upgrade() -> None:
         sa.Column("features", _JSON, nullable=False),
         sa.Column("metrics", _JSON, nullable=False),
         sa.Column("libraries", _JSON, nullable=False),
-        sa.Column("model_auc", sa.Float(), nullable=True),
-        sa.Column("health_auc", sa.Float(), nullable=True),
+        sa.Column("model_auc", sa.Double(), nullable=True),
+        sa.Column("health_auc", sa.Double(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=False),
         sa.Column("file", sa.String(length=200), nullable=False),
@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
         sa.Column("model_version", sa.Integer(), nullable=False),
-        sa.Column("likelihood", sa.Float(), nullable=False),
+        sa.Column("likelihood", sa.Double(), nullable=False),
         sa.Column("factors", _JSON, nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_churn_scores_account_id_accounts"),
@@ -57,13 +57,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account_id", "as_of", name=op.f("pk_churn_scores")),
     )  # fmt: skip
     op.create_index(op.f("ix_churn_scores_as_of"), "churn_scores", ["as_of"])
-    op.add_column("accounts", sa.Column("churn_likelihood", sa.Float(), nullable=True))
+    op.add_column("accounts", sa.Column("churn_likelihood", sa.Double(), nullable=True))
     op.create_index(op.f("ix_accounts_churn_likelihood"), "accounts", ["churn_likelihood"])
 
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_accounts_churn_likelihood"), table_name="accounts")
-    op.drop_column("accounts", "churn_likelihood")
+    with op.batch_alter_table("accounts") as batch:
+        batch.drop_column("churn_likelihood")
     op.drop_index(op.f("ix_churn_scores_as_of"), table_name="churn_scores")
     op.drop_table("churn_scores")
     op.drop_table("churn_models")
