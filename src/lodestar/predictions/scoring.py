@@ -49,9 +49,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def percentiles(features: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
-    """Each account's place among the accounts scored with it (0-100), per numeric feature."""
-    return features[spec.numbers].rank(pct=True).mul(100)
+def percentiles(features: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Each account's place among the accounts scored with it (0-100), per numeric feature asked for."""
+    return features[columns].rank(pct=True).mul(100)
 
 
 def score(bundle: dict[str, Any], rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -84,7 +84,11 @@ def _as_dicts(
     """The picked cells as factor dicts, gathered column-wise (one Python object per factor, no more)."""
     names, k = np.array(spec.names(), dtype=object), len(spec.numbers)
     numbers = features[spec.numbers].to_numpy(dtype=float) if k else np.zeros((len(features), 1))
-    ranks = percentiles(features, spec).round(1).to_numpy() if k else numbers
+    ranks = np.full_like(numbers, np.nan)
+    picked_numbers = np.unique(order[order < k])  # only the features some account's factors name
+    if len(picked_numbers):
+        wanted = [spec.numbers[j] for j in picked_numbers]
+        ranks[:, picked_numbers] = percentiles(features, wanted).round(1).to_numpy()
     texts = features[list(spec.categories)].astype(object).to_numpy() if spec.categories else None
     rows = np.arange(len(features))
     columns = []
