@@ -2,10 +2,10 @@
 
 BENCH selects which to run (comma-separated; default all): web, ingest, imports, snapshot, snapshot_run,
 stages, sop, upload_rss, point_reads, freshness, e2e, alerts, alert_writes, notify, retention,
-renewals_page, succession.
+renewals_page, succession, predict.
 BENCH_NOTIFY_MESSAGES sizes the notifications benchmark (default 10,000).
 BENCH_ACCOUNTS sets the company size of the web, point_reads and renewals_page benchmarks (default 100,000);
-BENCH_E2E_* size the end-to-end one (bench/e2e.py).
+BENCH_E2E_* size the end-to-end one (bench/e2e.py); BENCH_PREDICT_ACCOUNTS the predict one (default 100,000).
 BENCH_REUSE=1 keeps the companies the web, renewals_page and retention benchmarks generate and measures on
 them again next time (generating 100,000 accounts takes minutes).
 """
@@ -37,6 +37,7 @@ SUITES: dict[str, tuple[str, Callable[[object], list[str]]]] = {
     "retention": ("bench.retention", lambda m: m.main()),  # type: ignore[attr-defined]
     "renewals_page": ("bench.renewals_page", lambda m: m.main()),  # type: ignore[attr-defined]
     "succession": ("bench.succession", lambda m: m.main()),  # type: ignore[attr-defined]
+    "predict": ("bench.predict", lambda m: m.main()),  # type: ignore[attr-defined]
 }
 
 

@@ -15,6 +15,7 @@ from lodestar.health import models as _health  # noqa: F401
 from lodestar.imports import models as _imports  # noqa: F401
 from lodestar.lifecycle import models as _lifecycle  # noqa: F401
 from lodestar.notifications import models as _notifications  # noqa: F401
+from lodestar.predictions import models as _predictions  # noqa: F401
 from lodestar.renewals.records import models as _renewal_records  # noqa: F401
 from lodestar.renewals.winback import models as _winback  # noqa: F401
 from lodestar.snapshots import models as _snapshots  # noqa: F401

@@ -158,6 +158,7 @@ def test_a_rerun_of_the_same_date_writes_nothing_and_reports_no_stage_change(wor
         "success_plans": 0,
         "alerts": 0,
         "renewals": 0,
+        "churn": 0,  # no churn model is active
         "winback": 0,
         "intent": 0,
     }
@@ -184,6 +185,7 @@ def test_a_run_records_the_seconds_of_each_phase_and_the_rows_each_one_wrote(wor
         "success_plans",
         "alerts",
         "renewals",
+        "churn",
         "winback",
         "intent",
         "commit",

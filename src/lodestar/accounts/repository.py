@@ -49,15 +49,15 @@ def _filters(flt: AccountFilter, owner_ids: frozenset[int] | None) -> list[Colum
         (Account.status, flt.status),
         (Account.in_renewal_window, flt.renewal_window),
         (Account.intent_stars, flt.stars),
+        (Account.stage, flt.stage),
     ):
         if value is not None and value != "":
             conds.append(column == value)
-    if flt.grade == "none":
-        conds.append(Account.health_grade.is_(None))
-    elif flt.grade is not None:
-        conds.append(Account.health_grade == flt.grade)
-    if flt.stage:
-        conds.append(Account.stage == flt.stage)
+    if flt.grade is not None:
+        unscored = flt.grade == "none"
+        conds.append(Account.health_grade.is_(None) if unscored else Account.health_grade == flt.grade)
+    if flt.churn_min is not None:
+        conds.append(Account.churn_likelihood >= flt.churn_min / 100)
     if not flt.closed and flt.status is None and not flt.stage:
         conds.append(Account.status != CLOSED)
     return conds

@@ -107,6 +107,7 @@ SortKey = Literal[
     "health_trend_30d",
     "stage",
     "risk",
+    "churn_likelihood",
 ]
 Grade = Literal["green", "yellow", "red", "none"]
 
@@ -126,6 +127,9 @@ class AccountFilter(BaseModel):
     stage: str | None = Field(None, max_length=32, description="Lifecycle stage of the latest snapshot.")
     renewal_window: bool | None = Field(None, description="In (true) or out of (false) the renewal window.")
     stars: int | None = Field(None, ge=1, le=3, description="Purchase-intent stars (1-3), latest scoring.")
+    churn_min: int | None = Field(
+        None, ge=0, le=100, description="Churn likelihood of at least this many percent (the churn model's)."
+    )
     closed: bool = Field(
         False,
         description="Include churned and lead-pool accounts (status churned); a status or stage filter "

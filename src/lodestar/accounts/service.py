@@ -366,19 +366,11 @@ def contact_ids_by(session: Session, key: str, values: Sequence[str]) -> dict[st
     return {str(k): c.id for k, c in rows_by_key(session, Contact, key, values).items()}
 
 
+# The snapshot's values (and the churn model's latest likelihood) copied onto accounts for the portfolio.
 SNAPSHOT_FIELDS = frozenset(
-    (
-        "tier",
-        "health_score",
-        "health_grade",
-        "health_trend_7d",
-        "health_trend_30d",
-        "stage",
-        "stage_since",
-        "snapshot_as_of",
-        "in_renewal_window",
-    )
-)
+    ("tier", "health_score", "health_grade", "health_trend_7d", "health_trend_30d", "stage", "stage_since",
+     "snapshot_as_of", "in_renewal_window", "churn_likelihood")
+)  # fmt: skip
 
 
 def write_snapshot_values(session: Session, values: pa.Table) -> int:

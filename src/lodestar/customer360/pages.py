@@ -15,6 +15,7 @@ from lodestar.health.panels import health_panel
 from lodestar.levels import panels as levels_panels
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.lifecycle import service as lifecycle_service
+from lodestar.predictions import panels as churn_panels
 from lodestar.renewals.records import panels as renewal_panels
 from lodestar.snapshots import config_kind as metrics_kind
 from lodestar.snapshots.panels import usage_panel
@@ -52,6 +53,7 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db, toda
         "renewals_panel": renewal_panels.account_section(request, db, user, account_id),
         "levels_panel": levels_panels.account_section(request, db, account),
         "plan_panel": success_plan_panels.account_section(db, user, account_id, today),
+        "churn_panel": churn_panels.account_section(request, db, user, account_id),
         # The activity feed lives with SOP; the alerts raised and resolved join it from here.
         "sop": sop_panels.account_section(request, db, user, account, extra_feed=feed),
     }

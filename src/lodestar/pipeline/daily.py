@@ -1,8 +1,9 @@
 """The daily pipeline: the locked, recorded snapshot run, then the SOP step for the stage entries it found,
 then the alert step (rules evaluated on the run's dates; alerts raised on the present date only), then the
 renewal records of the present date (renewals opened with their window, outcomes read from the contracts),
-then the win-back step (win-backs opened and settled, leads and churn surveys sent; on the present date only),
-then the purchase-intent stars of the present date.
+then the churn likelihood (when a model is active; it fills open renewals' predicted likelihood), then the
+win-back step (win-backs opened and settled, leads and churn surveys sent; on the present date only), then
+the purchase-intent stars of the present date.
 
 No domain calls the next step: the pipeline calls each one. The snapshot, the SOP and the alert steps share
 one unit of work, so playbooks start and alerts are raised (with their outbox messages) exactly when the
@@ -15,6 +16,7 @@ import logging
 import time
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -32,6 +34,7 @@ from lodestar.kit.progress import Progress, silent
 from lodestar.kit.text import Text
 from lodestar.notifications import service as notifications_service
 from lodestar.notifications.schemas import DigestTask, Notice, RenewalSummary
+from lodestar.predictions import service as predictions_service
 from lodestar.renewals.records import service as renewal_records
 from lodestar.renewals.retention import service as retention_service
 from lodestar.renewals.retention.renewal_analysis import NO_REASON, NO_REASON_LABEL, RenewalReport
@@ -98,6 +101,9 @@ def run_job(
                     with clock.phase("renewals"):
                         renewed = renewal_records.open_and_derive(session, present)
                         clock.count("renewals", renewed["opened"] + renewed["derived"])
+                if present is not None:  # churn likelihood of the present date, when a model is active
+                    with clock.phase("churn"):
+                        clock.count("churn", score_churn(session, root, settings.data_dir, present))
                 if present is not None:  # win-backs move on the present date only, never in a backfill
                     with clock.phase("winback"):
                         clock.count(
@@ -117,6 +123,18 @@ def run_job(
         return run_records.finish(engine, run, "succeeded", outcome=outcome)
     finally:
         run_records.release(engine, holder)
+
+
+def score_churn(session: Session, root: Path, data_dir: Path, day: date, strict: bool = False) -> int:
+    """Scores the date with the active churn model and fills open renewals' predicted likelihood; without a
+    model (or the date's snapshot) nothing is scored, or with `strict` that is refused."""
+    if strict:
+        scored = predictions_service.score_date(session, root, data_dir, day)
+    else:
+        scored = predictions_service.score_if_active(session, root, data_dir, day)
+    if scored:
+        renewal_records.set_predicted_likelihoods(session, predictions_service.likelihoods_on(session, day))
+    return scored
 
 
 def run_daily_if_due(engine: Engine, settings: Settings, now: datetime | None = None) -> SnapshotRun | None:

@@ -24,7 +24,14 @@ router = APIRouter(include_in_schema=False)
 SORTABLE = tuple(k for k in get_args(SortKey) if k not in ("updated_at", "health_trend_7d", "risk"))
 # The quick sorts above the table, each in the direction people want first: biggest ARR, lowest health,
 # highest risk, soonest renewal.
-QUICK_SORTS = (("arr", True), ("health_score", False), ("risk", True), ("renewal_date", False))
+QUICK_SORTS = (
+    ("arr", True),
+    ("health_score", False),
+    ("risk", True),
+    ("churn_likelihood", True),
+    ("renewal_date", False),
+)
+CHURN_STEPS = (10, 25, 50, 75)  # the churn-likelihood filter's choices, in percent
 
 
 def _stage_options(db: Db, request: Request) -> list[tuple[str, str]]:
@@ -60,6 +67,7 @@ def portfolio(request: Request, user: PageUser, db: Db) -> Response:
     context: dict[str, Any] = {
         "summary": summarise(groups, [key for key, _ in stages]),
         "quick_sorts": QUICK_SORTS,
+        "churn_steps": CHURN_STEPS,
         "found": found,
         "flt": flt,
         "users": users,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, SkipValidation
 
 # A sentence for people: a kit.text.Text kept as is (validation would turn it into a plain str and lose
@@ -96,3 +98,16 @@ class TableEvaluationRead(BaseModel):
     candidates: list[CandidateRead]
     chosen: str
     reason: Sentence
+
+
+@dataclass(frozen=True)
+class ContractOutcomes:
+    """What the churn label is read from, handed down by the renewals domain: per contract, its account,
+    the day it came due (datetime64[D]) and whether a contract renews it. `settle_days`: how long after the
+    due day a renewing contract may still start (the successor rule's tolerance) — a label is final only
+    then."""
+
+    account_id: np.ndarray
+    due: np.ndarray
+    renewed: np.ndarray
+    settle_days: int = 0

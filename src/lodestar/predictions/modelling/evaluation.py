@@ -95,7 +95,7 @@ def time_split(times: pd.Series, label: np.ndarray, column: str) -> tuple[np.nda
     return train, cut
 
 
-def _choice(results: list[CandidateResult]) -> tuple[str, str]:
+def choose(results: list[CandidateResult]) -> tuple[str, str]:
     by_name = {r.model: r.figures for r in results}
     trees, logistic = (by_name[TREES].auc.value or 0.0), (by_name[LOGISTIC].auc.value or 0.0)
     chosen = TREES if trees > logistic + CLEARLY_BETTER else LOGISTIC
@@ -133,5 +133,5 @@ def evaluate_models(
         CandidateResult(name, calibration_method(rows), figures(predictions[name], truth))
         for name in CANDIDATES
     ]
-    chosen, reason = _choice(results)
+    chosen, reason = choose(results)
     return ModelEvaluation(validation, results, chosen, reason)

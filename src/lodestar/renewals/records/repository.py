@@ -154,3 +154,16 @@ def insert_changes(session: Session, rows: list[dict[str, Any]]) -> None:
     """Inserts forecast changes in bulk."""
     if rows:
         session.execute(insert(ForecastChange), rows)
+
+
+def set_open_likelihoods(session: Session, by_account: dict[int, float]) -> int:
+    """Each open renewal's predicted likelihood from its account's value; how many renewals were set."""
+    open_rows = session.execute(
+        select(Renewal.id, Renewal.account_id).where(
+            Renewal.outcome.is_(None), Renewal.account_id.in_(sorted(by_account))
+        )
+    ).all()
+    values = [{"id": i, "likelihood": by_account[a]} for i, a in open_rows]
+    if values:
+        session.execute(update(Renewal), values)
+    return len(values)

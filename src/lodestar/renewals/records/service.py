@@ -259,3 +259,9 @@ def names_of_users(session: Session, ids: set[int | None]) -> dict[int, str]:
     """The names of these users, by id."""
     wanted = {i for i in ids if i is not None}
     return {u.id: u.name for u in auth_service.list_users(session) if u.id in wanted} if wanted else {}
+
+
+def set_predicted_likelihoods(session: Session, churn_by_account: dict[int, float]) -> int:
+    """Open renewals' predicted likelihood of renewal: one minus their account's churn likelihood from the
+    active churn model (the daily step and `predict churn score` call this); how many were set."""
+    return repository.set_open_likelihoods(session, {a: 1.0 - p for a, p in churn_by_account.items()})

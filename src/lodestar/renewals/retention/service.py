@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
@@ -14,6 +15,7 @@ from lodestar.contracts import service as contracts_service
 from lodestar.db.generation import GenerationCache
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.text import Text
+from lodestar.predictions.schemas import ContractOutcomes
 from lodestar.renewals import config_kind
 from lodestar.renewals.retention import renewal_analysis, retention_report
 from lodestar.renewals.retention.contract_arrays import ContractArrays, build
@@ -108,3 +110,23 @@ def last_month_report(session: Session, viewer: User, today: date, chinese: bool
     """The renewal analysis of the month before today's, over the viewer's accounts (the digest's summary)."""
     label = default_report_label("month", today)
     return renewal_report(session, viewer, ReportFilter(period=label), today, chinese)
+
+
+def contract_outcomes(session: Session, known_by: date) -> ContractOutcomes:
+    """Every non-cancelled contract begun by `known_by` with the day it came due (its end, or its churn date
+    when recorded earlier) and whether a contract renews it — the stored chain, or the successor the account
+    and dates imply (renewals/succession.py, the rule renewal records and retention read). A contract that
+    came due and is not renewed ended without renewal; what was recorded after `known_by` is not read."""
+    rule = config_kind.current(session)[0].successor
+    cols = contracts_service.retention_columns(session, None)
+    keep = cols["start"] <= np.datetime64(known_by, "D")
+    cols = {k: v[keep] for k, v in cols.items()}
+    later = cols["churned"] > np.datetime64(known_by, "D")
+    cols["churned"] = np.where(later, np.datetime64("NaT", "D"), cols["churned"]).astype("datetime64[D]")
+    arrays = build(cols, rule)
+    renewed = np.zeros(len(arrays), dtype=bool)
+    renewed[arrays.renews[arrays.renews >= 0]] = True
+    churned = cols["churned"].astype("datetime64[D]")
+    ends = cols["end"].astype("datetime64[D]")
+    due = np.where(np.isnat(churned) | (churned > ends), ends, churned)
+    return ContractOutcomes(arrays.account_id, due, renewed, rule.days_after)
