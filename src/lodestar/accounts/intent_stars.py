@@ -36,3 +36,13 @@ def star_counts(session: Session, owner_ids: frozenset[int] | None) -> dict[int,
         stmt = stmt.where(Account.owner_id.in_(sorted(owner_ids)))
     found = dict(session.execute(stmt.group_by(Account.intent_stars)).tuples().all())
     return {level: int(found.get(level, 0)) for level in (3, 2, 1)}
+
+
+def stars_of(session: Session, account_ids: set[int]) -> dict[int, int]:
+    """The purchase-intent stars of these accounts, by id (accounts without stars left out)."""
+    if not account_ids:
+        return {}
+    stmt = select(Account.id, Account.intent_stars).where(
+        Account.id.in_(sorted(account_ids)), Account.intent_stars.is_not(None)
+    )
+    return {int(i): int(s) for i, s in session.execute(stmt).tuples()}

@@ -67,3 +67,22 @@ def test_the_export_holds_the_viewers_open_renewals_as_csv_and_xlsx(live_server:
     refused = client.get("/renewals/export?format=pdf")
     assert refused.status_code == 422 and "format" in refused.text
     assert client.get("/renewals?risk=purple").status_code == 422
+
+
+def test_the_pipeline_and_a_renewal_show_the_accounts_purchase_intent_stars(
+    live_server: Live, opened: int
+) -> None:
+    with Session(live_server.engine) as db:
+        account_id = db.scalars(select(Renewal.account_id).where(Renewal.id == opened)).one()
+        db.execute(update(Account).where(Account.id == account_id).values(intent_stars=3, intent_score=0.4))
+        db.commit()
+    client = signed_in_client(live_server, "gao")
+    page = client.get("/renewals?size=200").text
+    row = page[page.index(f'href="/accounts/{account_id}" data-testid="renewal-account"') :]
+    assert 'data-stars="3"' in row[: row.index("</td>")]
+    detail = client.get(f"/renewals/{opened}").text
+    assert 'data-testid="renewal-intent"' in detail and 'data-stars="3"' in detail
+    with Session(live_server.engine) as db:
+        db.execute(update(Account).where(Account.id == account_id).values(intent_stars=None))
+        db.commit()
+    assert 'data-testid="renewal-intent"' not in client.get(f"/renewals/{opened}").text

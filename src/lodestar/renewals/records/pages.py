@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from lodestar.accounts import service as accounts_service
+from lodestar.accounts.intent_stars import stars_of
 from lodestar.auth import service as auth_service
 from lodestar.auth.deps import PageUser
 from lodestar.auth.models import Role, User
@@ -94,6 +95,7 @@ def pipeline(request: Request, user: PageUser, db: Db, today: Today) -> Response
         "total": total,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "accounts": accounts,
+        "stars": stars_of(db, set(accounts)),
         "people": people,
         "href": lambda **kw: _href(flt, **kw),
         "export_href": lambda fmt: _href(flt, "/renewals/export", page=1, format=fmt),
@@ -134,6 +136,7 @@ def _detail(
         **_common(request, db, user),
         "renewal": renewal,
         "account_name": accounts.get(renewal.account_id, ""),
+        "stars": stars_of(db, {renewal.account_id}).get(renewal.account_id),
         "people": people,
         "history": history,
         "errors": errors or {},
