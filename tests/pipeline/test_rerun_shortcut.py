@@ -89,12 +89,9 @@ def _touch_logged(world: World) -> None:
 
 
 def _nps_answered(world: World) -> None:
+    answered = datetime(2026, 3, 30, tzinfo=UTC)
     with Session(world.engine) as s:
-        s.add(
-            SurveyResponse(
-                account_id=world.ids["busy"], kind="nps", score=2, answered_at=datetime(2026, 3, 30, tzinfo=UTC)
-            )
-        )
+        s.add(SurveyResponse(account_id=world.ids["busy"], kind="nps", score=2, answered_at=answered))
         s.commit()
 
 
