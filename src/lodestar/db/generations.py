@@ -155,12 +155,13 @@ def current(session: Session) -> int:
 
 def others_writing(session: Session) -> bool:
     """Whether another transaction of this database holds uncommitted writes now (PostgreSQL; SQLite has one
-    writer at a time, and a quiet transaction is it): its rows may be counted yet unseen by this one."""
+    writer at a time, and a quiet transaction is it): its rows may be counted yet unseen by this one.
+    Autovacuum and autoanalyze (which take transaction ids of their own) change no data and are left out."""
     if session.get_bind().dialect.name == "sqlite":
         return False
     sql = (
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+        "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
     )
     return bool(session.execute(text(sql)).scalar_one())
 
