@@ -87,7 +87,7 @@ def _phases(payload: dict[str, Any]) -> str:
     if isinstance(found, dict):
         pairs = list(found.items())
     elif isinstance(found, list):
-        pairs = [(p.get("name") or p.get("phase"), p.get("seconds") or p.get("s")) for p in found]
+        pairs = [(p.get("name") or p.get("phase"), p.get("seconds", p.get("s"))) for p in found]
     else:
         return ""
     return ", ".join(f"{k} {v:.2f} s" if isinstance(v, int | float) else f"{k} {v}" for k, v in pairs)

@@ -8,6 +8,7 @@ from lodestar.alerts import models as _alerts  # noqa: F401
 from lodestar.auth import models as _auth  # noqa: F401
 from lodestar.config import models as _config  # noqa: F401
 from lodestar.contracts import models as _contracts  # noqa: F401
+from lodestar.db import generations as _generations  # noqa: F401
 from lodestar.db.base import Base
 from lodestar.engagement import models as _engagement  # noqa: F401
 from lodestar.events import models as _events  # noqa: F401

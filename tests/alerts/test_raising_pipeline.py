@@ -63,7 +63,7 @@ def test_a_run_records_signals_for_each_date_and_raises_on_its_present_date_in_a
     assert signals == [(d, quiet) for d in WEEK]
     phase = next(p for p in run.phases if p["name"] == "alerts")
     assert phase["rows"] == 4 and phase["seconds"] >= 0  # 3 signals written, 1 alert raised
-    assert [p["name"] for p in run.phases][-8:] == [
+    assert [p["name"] for p in run.phases][-9:] == [
         "sop",
         "success_plans",
         "alerts",
@@ -71,6 +71,7 @@ def test_a_run_records_signals_for_each_date_and_raises_on_its_present_date_in_a
         "churn",
         "winback",
         "intent",
+        "fingerprint",
         "commit",
     ]
 

@@ -9,6 +9,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect
 
+from lodestar.db import generations
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -43,6 +45,8 @@ def _migrate(engine: Engine, step: Callable[[Config], None]) -> None:
             with conn.begin():
                 cfg.attributes["connection"] = conn
                 step(cfg)
+                if generations.TABLE in inspect(conn).get_table_names():
+                    generations.install(conn)  # a table a migration added or rebuilt is counted too
                 if sqlite:
                     problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if problems:

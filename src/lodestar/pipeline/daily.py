@@ -40,7 +40,7 @@ from lodestar.renewals.retention import service as retention_service
 from lodestar.renewals.retention.renewal_analysis import NO_REASON, NO_REASON_LABEL, RenewalReport
 from lodestar.renewals.winback import service as winback_service
 from lodestar.settings import Settings
-from lodestar.snapshots import run_records
+from lodestar.snapshots import fingerprint, run_records
 from lodestar.snapshots import service as snapshots_service
 from lodestar.snapshots.models import SnapshotRun
 from lodestar.sop import service as sop_service
@@ -70,9 +70,19 @@ def run_job(
     try:
         run = run_records.start(engine, kind, days)
         root = snapshot_store.root_of(settings)
+        name = analytics.name if analytics else settings.analytics_engine
+        at = fingerprint.places(
+            settings, *((analytics.event_store(), analytics.rollup_dir) if analytics else ())
+        )
         try:
             clock = PhaseClock()
+            with clock.phase("unchanged"):
+                skipped = _skip_if_unchanged(engine, settings, name, days, at, clock)
+            if skipped is not None:
+                skipped.phases = clock.report()
+                return run_records.finish(engine, run, "succeeded", outcome=skipped)
             with unit_of_work(engine) as session:
+                started = fingerprint.start(session, settings, name, days, at)
                 outcome = snapshots_service.run_snapshots(
                     session,
                     analytics or from_settings(settings),
@@ -114,6 +124,8 @@ def run_job(
                             "intent",
                             intent_service.after_snapshot(session, root, settings.events_dir, present),
                         )
+                with clock.phase("fingerprint"):
+                    outcome.fingerprint = fingerprint.finish(session, started)
                 committing = time.perf_counter()
             clock.add("commit", time.perf_counter() - committing)
             outcome.phases = clock.report()
@@ -135,6 +147,21 @@ def score_churn(session: Session, root: Path, data_dir: Path, day: date, strict:
     if scored:
         renewal_records.set_predicted_likelihoods(session, predictions_service.likelihoods_on(session, day))
     return scored
+
+
+def _skip_if_unchanged(
+    engine: Engine, settings: Settings, name: str, days: list[date], at: fingerprint.Places, clock: PhaseClock
+) -> snapshots_service.RunOutcome | None:
+    """The outcome of a run with nothing to do (the newest run had these dates and every input it had), or
+    None: the run must compute."""
+    with unit_of_work(engine) as session:
+        now = fingerprint.now(session, settings, name, days, at)
+        last = fingerprint.unchanged_since(session, now)
+        if last is None:
+            return None
+        accounts, versions = last.accounts, dict(last.versions)
+    clock.count("unchanged", 0)
+    return snapshots_service.RunOutcome(days, accounts, 0, 0, versions, fingerprint=now)
 
 
 def run_daily_if_due(engine: Engine, settings: Settings, now: datetime | None = None) -> SnapshotRun | None:

@@ -42,3 +42,5 @@ class SnapshotRun(Base):
     # [{name, seconds, rows}] per phase of the run, in order (rows: what the phase wrote, where it writes).
     phases: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     error: Mapped[str | None] = mapped_column(Text)
+    # What the run's inputs were (snapshots.fingerprint); None where it cannot vouch for them.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))

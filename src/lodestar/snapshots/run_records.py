@@ -92,6 +92,7 @@ def finish(
                 outcome.versions,
                 outcome.phases,
             )
+            row.fingerprint = outcome.fingerprint
         session.flush()
         session.expunge(row)
     return row

@@ -58,6 +58,7 @@ class RunOutcome:
     stage_changes: list[dict[str, Any]] = field(default_factory=list)
     first_stage: str = ""
     phases: list[dict[str, Any]] = field(default_factory=list)
+    fingerprint: str | None = None  # what its inputs were (snapshots.fingerprint), set by the pipeline
 
 
 def dates_between(first: date, last: date, every_days: int) -> list[date]:
