@@ -1,9 +1,14 @@
 """The win-back windows: opened once per contract that ended without renewal, settled from the contracts.
 
-The dates follow the lifecycle's rule exactly: a contract's last day D is its end (or its earlier churn
-date); the account is churned from D + 1 to D + `churn.win_back_days` and in the lead pool from the day
-after. A contract of the account begun after D and within the window reactivates the win-back; one begun
-after the window is a reactivation from the pool, counted apart.
+The dates follow the lifecycle's rule: a contract's last day D is its end (or its earlier churn date); the
+window runs from D + 1 to D + `churn.win_back_days`, the lead pool from the day after. A contract of the
+account begun after D and within the window reactivates the win-back; one begun after the window is a
+reactivation from the pool, counted apart.
+
+"Ended without renewal" is the successor rule's (renewals/succession.py), the one renewal records and
+retention read: a contract renewed by a stored chain id or by a successor the dates imply is no churn, and
+one that may still be succeeded by date (no churn date, not expired) waits `successor.days_after` days
+after its end before its win-back opens (its window still counted from D).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
@@ -19,6 +25,8 @@ from lodestar.auth import service as auth_service
 from lodestar.contracts import service as contracts_service
 from lodestar.kit.time import utcnow
 from lodestar.lifecycle import config_kind as lifecycle_kind
+from lodestar.renewals import config_kind as renewals_kind
+from lodestar.renewals.succession import CLOSED_STATUSES, renewed_ids
 from lodestar.renewals.winback import repository
 from lodestar.renewals.winback.models import WinBackOutcome
 from lodestar.sop import service as sop_service
@@ -33,12 +41,15 @@ def window_days(session: Session) -> int:
 
 
 def open_win_backs(session: Session, as_of: date) -> tuple[int, list[sop_service.ChurnStart]]:
-    """Opens a win-back for every contract churned by as_of that has none: how many, and the starts of those
-    whose window is still open on as_of (their reason's playbook is due; an old churn found late only gets
-    its record)."""
+    """Opens a win-back for every contract churned by as_of that has none and that the successor rule does
+    not spare (not_churned_yet): how many, and the starts of those whose window is still open on as_of
+    (their reason's playbook is due; an old churn found late only gets its record)."""
     churned = contracts_service.churned_by(session, as_of)
     seen = repository.opened_contracts(session, [c[0] for c in churned])
     fresh = [c for c in churned if c[0] not in seen]
+    if fresh:
+        spared = not_churned_yet(session, {c[0] for c in fresh}, as_of)
+        fresh = [c for c in fresh if c[0] not in spared]
     if not fresh:
         return 0, []
     days = timedelta(days=window_days(session))
@@ -68,6 +79,23 @@ def open_win_backs(session: Session, as_of: date) -> tuple[int, list[sop_service
         for i, r in zip(ids, rows, strict=True)
         if as_of <= r["window_ends_on"]
     ]
+
+
+def not_churned_yet(session: Session, contract_ids: set[int], as_of: date) -> set[int]:
+    """Of these ended contracts, those the successor rule reads as renewed (a stored chain id, or a contract
+    of the account starting within the rule's days around the end), and those a successor may still renew
+    on as_of: no churn date, not expired, ended at most `successor.days_after` days before."""
+    rule = renewals_kind.current(session)[0].successor
+    cols = contracts_service.retention_columns(session)  # every non-cancelled contract: the whole chain
+    epoch = np.datetime64("1970-01-01", "D")
+    start, end = ((cols[k].astype("datetime64[D]") - epoch).astype(np.int64) for k in ("start", "end"))
+    open_ended = np.isnat(cols["churned"]) & ~np.isin(cols["status"], CLOSED_STATUSES)
+    renews = renewed_ids(cols["id"], cols["account_id"], start, end, cols["renews"], open_ended, rule)
+    renewed = set(renews[renews >= 0].tolist()) & contract_ids
+    # The last day a successor may start, counted from the end: until then the churn is not yet known.
+    last_start = (np.datetime64(as_of, "D") - epoch).astype(np.int64) - rule.days_after
+    waiting = np.isin(cols["id"], list(contract_ids)) & open_ended & (end >= last_start)
+    return renewed | set(cols["id"][waiting].tolist())
 
 
 def _first_after(contracts: Sequence[dict[str, Any]], day: date, as_of: date) -> dict[str, Any] | None:
