@@ -45,4 +45,4 @@ def stars_of(session: Session, account_ids: set[int]) -> dict[int, int]:
     stmt = select(Account.id, Account.intent_stars).where(
         Account.id.in_(sorted(account_ids)), Account.intent_stars.is_not(None)
     )
-    return {int(i): int(s) for i, s in session.execute(stmt).tuples()}
+    return {int(i): int(s or 0) for i, s in session.execute(stmt).tuples()}
