@@ -73,12 +73,24 @@ def install(conn: Connection) -> int:
         conn.execute(text(_PG_TRUNCATE))
     conn.execute(text(f"INSERT INTO {TABLE} (id, generation, quiet) SELECT 1, 0, false WHERE NOT EXISTS "
                       f"(SELECT 1 FROM {TABLE} WHERE id = 1)"))  # fmt: skip
+    # Only missing triggers are created: dropping and recreating present ones would take an exclusive lock
+    # on every table at each start of a command, waiting on (and stalling behind) any open transaction.
+    present = set(_present(conn))
     for table in tables:
         for op in (*OPS, *(() if sqlite else ("truncate",))):
             name = f"{PREFIX}{table}_{op}"
-            conn.execute(text(f'DROP TRIGGER IF EXISTS "{name}"' + ("" if sqlite else f' ON "{table}"')))
-            conn.execute(text(_trigger(sqlite, name, table, op)))
+            if (table, name) not in present:
+                conn.execute(text(_trigger(sqlite, name, table, op)))
     return len(tables)
+
+
+def _present(conn: Connection) -> list[tuple[str, str]]:
+    """(table, trigger name) of every counting trigger there is."""
+    if conn.dialect.name == "sqlite":
+        sql = f"SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '{PREFIX}%'"
+    else:
+        sql = _PG_TRIGGERS.replace("t.tgname, c.relname", "c.relname, t.tgname")
+    return [(str(table), str(name)) for table, name in conn.execute(text(sql))]
 
 
 def _trigger(sqlite: bool, name: str, table: str, op: str) -> str:
@@ -125,13 +137,9 @@ _PG_TRIGGERS = (
 
 def complete(conn: Connection) -> bool:
     """Whether every counted table has all its counting triggers (if not, no write may be trusted unseen)."""
-    if conn.dialect.name == "sqlite":
-        sql = f"SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '{PREFIX}%'"
-        per_table = len(OPS)
-    else:
-        sql, per_table = _PG_TRIGGERS.replace("t.tgname, c.relname", "c.relname, t.tgname"), len(OPS) + 1
+    per_table = len(OPS) + (0 if conn.dialect.name == "sqlite" else 1)
     found: dict[str, int] = {}
-    for table, _ in conn.execute(text(sql)):
+    for table, _ in _present(conn):
         found[table] = found.get(table, 0) + 1
     return all(found.get(t) == per_table for t in counted_tables(conn))
 
