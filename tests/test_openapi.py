@@ -54,6 +54,7 @@ def test_the_account_list_documents_its_filters_as_query_parameters(client):
         "grade",
         "stage",
         "renewal_window",
+        "stars",
         "churn_min",
         "closed",
         "sort",
