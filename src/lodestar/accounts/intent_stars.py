@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import repository
@@ -46,3 +48,39 @@ def stars_of(session: Session, account_ids: set[int]) -> dict[int, int]:
         Account.id.in_(sorted(account_ids)), Account.intent_stars.is_not(None)
     )
     return {int(i): int(s or 0) for i, s in session.execute(stmt).tuples()}
+
+
+LEAD_COLUMNS = (
+    Account.id,
+    Account.name,
+    Account.owner_id,
+    Account.tier,
+    Account.arr,
+    Account.currency,
+    Account.renewal_date,
+    Account.intent_score,
+    Account.intent_scored_on,
+)
+
+
+def three_star_leads(
+    session: Session,
+    owner_ids: frozenset[int] | None,
+    unless: Callable[[ColumnElement[int]], ColumnElement[bool]],
+    offset: int,
+    limit: int,
+) -> tuple[list[Any], int]:
+    """One page of live 3-star accounts (of these owners, or all) for which `unless(account id)` does not
+    hold, highest score first, and the total."""
+    conds = [Account.intent_stars == 3, Account.status != repository.CLOSED, ~unless(Account.id.expression)]
+    if owner_ids is not None:
+        conds.append(Account.owner_id.in_(sorted(owner_ids)))
+    total = session.scalar(select(func.count()).select_from(Account).where(*conds)) or 0
+    stmt = (
+        select(*LEAD_COLUMNS)
+        .where(*conds)
+        .order_by(Account.intent_score.desc(), Account.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.execute(stmt)), total

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from lodestar.accounts.intent_stars import set_intent_stars
+from lodestar.accounts.intent_stars import set_intent_stars, three_star_leads
 from lodestar.analytics import snapshot_store
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
-from lodestar.intent import config_kind, cutoffs, kept_model, model, repository
+from lodestar.intent import config_kind, cutoffs, kept_model, model
 from lodestar.intent.rows import Rows, rows_at, stacked
 from lodestar.intent.schemas import (
     IntentSettings,
@@ -27,6 +27,7 @@ from lodestar.intent.schemas import (
 from lodestar.intent.targets import Occurrences, occurrences
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.text import Text
+from lodestar.renewals.records import service as renewals_service
 
 MIN_HITS = 10  # of each outcome among the training rows
 SPACING_DAYS, MAX_DATES = 7, 26  # learn from weekly dates (daily ones repeat each other), half a year of them
@@ -199,7 +200,8 @@ def after_snapshot(session: Session, root: Path, events_dir: Path, day: date) ->
 def sales_leads(session: Session, viewer: User, page: int = 1, size: int = 50) -> SalesLeadPage:
     """The viewer's 3-star accounts (row-level scoped) with no open renewal proposing more than its ARR."""
     scope = auth_service.scope_for(session, viewer)
-    rows, total = repository.leads(session, scope.owner_ids, (page - 1) * size, size)
+    unless = renewals_service.expansion_in_hand
+    rows, total = three_star_leads(session, scope.owner_ids, unless, (page - 1) * size, size)
     names = {u.id: u.name for u in auth_service.visible_owners(session, viewer)}
     items = [
         SalesLead(

@@ -167,3 +167,13 @@ def set_open_likelihoods(session: Session, by_account: dict[int, float]) -> int:
     if values:
         session.execute(update(Renewal), values)
     return len(values)
+
+
+def expansion_in_hand(account_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """The account has an open renewal whose proposal, after discount, is above the ARR at stake."""
+    discounted = Renewal.proposal_price * (100 - func.coalesce(Renewal.proposal_discount, 0)) / 100
+    return (
+        select(Renewal.id)
+        .where(Renewal.account_id == account_id, Renewal.outcome.is_(None), discounted > Renewal.arr)
+        .exists()
+    )

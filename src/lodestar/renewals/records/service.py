@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
@@ -259,6 +259,11 @@ def names_of_users(session: Session, ids: set[int | None]) -> dict[int, str]:
     """The names of these users, by id."""
     wanted = {i for i in ids if i is not None}
     return {u.id: u.name for u in auth_service.list_users(session) if u.id in wanted} if wanted else {}
+
+
+def expansion_in_hand(account_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """A condition on an account id: it has an open renewal proposing more than the ARR at stake."""
+    return repository.expansion_in_hand(account_id)
 
 
 def set_predicted_likelihoods(session: Session, churn_by_account: dict[int, float]) -> int:
