@@ -6,8 +6,9 @@ A leaf: domain CLIs import this, never `lodestar.cli` (which imports them to bui
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -24,12 +25,50 @@ if TYPE_CHECKING:  # Rich loads only when a bar is shown: `lodestar --help` stay
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 DateOpt = Annotated[str | None, typer.Option(help="A date, YYYY-MM-DD.")]
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Language of the text: en or zh_CN (default: from LANG / LC_ALL)."),
+]
+Translate = Callable[[Any], str]
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Prints `error: message` on stderr and exits with the code (2: bad usage or input)."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def reader_language(lang: str | None) -> str:
+    """The language asked for, else the terminal's (LC_ALL, LC_MESSAGES, LANG): zh_CN for any Chinese."""
+    asked = lang or os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    return "zh_CN" if asked.lower().startswith("zh") else "en"
+
+
+def translated_error(exc: Exception, _: Translate) -> str:
+    """A business error in the reader's language, each bad field named."""
+    problems = getattr(exc, "problems", None)
+    if problems:
+        return "; ".join(f"{p.field}: {_(p.message)}" for p in problems)
+    return _(getattr(exc, "message", str(exc)))
+
+
+@contextmanager
+def failing_in(_: Translate) -> Iterator[None]:
+    """Ends the command with a business error raised inside, in the reader's language (exit code 2)."""
+    from lodestar.kit.errors import LodestarError
+
+    try:
+        yield
+    except LodestarError as exc:
+        fail(translated_error(exc, _))
+
+
+def emit_lines(as_json: bool, result: Any, lines: Callable[[], list[str]]) -> None:
+    """Prints a Pydantic result as JSON under --json, else the lines that say it in words."""
+    if as_json:
+        typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        typer.echo("\n".join(lines()))
 
 
 def settings_or_exit() -> Settings:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
-from lodestar.cli_support import JsonOpt, context, fail, parse_date
+from lodestar.cli_support import (
+    JsonOpt,
+    LangOpt,
+    context,
+    emit_lines,
+    failing_in,
+    parse_date,
+    reader_language,
+)
 from lodestar.kit.time import today_in
-from lodestar.predictions.cli import LangOpt, reader_language, translated_error
 
 stars_app = typer.Typer(help="Purchase-intent stars 1-3: score every account.", no_args_is_help=True)
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="The date, YYYY-MM-DD (default: today).")]
@@ -28,24 +34,15 @@ def backtest_stars(
     from lodestar.db.engine import unit_of_work
     from lodestar.intent import service
     from lodestar.intent.text import backtest_lines
-    from lodestar.kit.errors import LodestarError
     from lodestar.web.i18n import gettext_for
 
     _ = gettext_for(reader_language(lang))
     engine, settings = context()
     day = parse_date("as-of", as_of)
-    try:
-        with unit_of_work(engine) as session:
-            root = snapshot_store.root_of(settings)
-            found = service.backtest(
-                session, root, settings.events_dir, day, today_in(settings.zone), horizon
-            )
-    except LodestarError as exc:
-        fail(translated_error(exc, _))
-    if as_json:
-        typer.echo(json.dumps(found.model_dump(mode="json"), ensure_ascii=False, indent=2))
-        return
-    typer.echo("\n".join(backtest_lines(found, _)))
+    with failing_in(_), unit_of_work(engine) as session:
+        root = snapshot_store.root_of(settings)
+        found = service.backtest(session, root, settings.events_dir, day, today_in(settings.zone), horizon)
+    emit_lines(as_json, found, lambda: backtest_lines(found, _))
 
 
 @stars_app.command("score")
@@ -55,18 +52,11 @@ def score_stars(as_of: AsOfOpt = None, lang: LangOpt = None, as_json: JsonOpt = 
     from lodestar.db.engine import unit_of_work
     from lodestar.intent import service
     from lodestar.intent.text import score_lines
-    from lodestar.kit.errors import LodestarError
     from lodestar.web.i18n import gettext_for
 
     _ = gettext_for(reader_language(lang))
     engine, settings = context()
     day = parse_date("as-of", as_of) if as_of else today_in(settings.zone)
-    try:
-        with unit_of_work(engine) as session:
-            found = service.score(session, snapshot_store.root_of(settings), settings.events_dir, day)
-    except LodestarError as exc:
-        fail(translated_error(exc, _))
-    if as_json:
-        typer.echo(json.dumps(found.model_dump(mode="json"), ensure_ascii=False, indent=2))
-        return
-    typer.echo("\n".join(score_lines(found, _)))
+    with failing_in(_), unit_of_work(engine) as session:
+        found = service.score(session, snapshot_store.root_of(settings), settings.events_dir, day)
+    emit_lines(as_json, found, lambda: score_lines(found, _))

@@ -9,8 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lodestar.cli_support import JsonOpt, context, date_or_today, fail
-from lodestar.predictions.cli import LangOpt, reader_language, translated_error
+from lodestar.cli_support import JsonOpt, LangOpt, context, date_or_today, failing_in, reader_language
 
 
 def _interval(value: dict[str, Any]) -> str:
@@ -68,7 +67,6 @@ def train_churn(
     """Trains the churn model on the snapshot history; stores it versioned, active only if it beats health."""
     from lodestar.analytics import snapshot_store
     from lodestar.db.engine import unit_of_work
-    from lodestar.kit.errors import LodestarError
     from lodestar.predictions import service
     from lodestar.renewals.retention import service as retention_service
     from lodestar.web.i18n import gettext_for
@@ -76,14 +74,11 @@ def train_churn(
     _ = gettext_for(reader_language(lang))
     engine, settings = context()
     cutoff = date_or_today("as-of", as_of, settings)
-    try:
-        with unit_of_work(engine) as session:
-            outcomes = retention_service.contract_outcomes(session, cutoff)
-            root = snapshot_store.root_of(settings)
-            model = service.train_model(session, root, settings.data_dir, outcomes, cutoff, horizon)
-            found = model_json(model) if as_json else model_lines(model, _)
-    except LodestarError as exc:
-        fail(translated_error(exc, _))
+    with failing_in(_), unit_of_work(engine) as session:
+        outcomes = retention_service.contract_outcomes(session, cutoff)
+        root = snapshot_store.root_of(settings)
+        model = service.train_model(session, root, settings.data_dir, outcomes, cutoff, horizon)
+        found = model_json(model) if as_json else model_lines(model, _)
     typer.echo(json.dumps(found, ensure_ascii=False, indent=2) if as_json else "\n".join(found))
 
 
@@ -97,19 +92,15 @@ def score_churn(
     """Scores every account of the date's snapshot with the active churn model (likelihood, risk factors)."""
     from lodestar.analytics import snapshot_store
     from lodestar.db.engine import unit_of_work
-    from lodestar.kit.errors import LodestarError
     from lodestar.pipeline.daily import score_churn as score_and_fill
     from lodestar.web.i18n import gettext_for
 
     _ = gettext_for(reader_language(lang))
     engine, settings = context()
     day = date_or_today("as-of", as_of, settings)
-    try:
-        with unit_of_work(engine) as session:
-            root = snapshot_store.root_of(settings)
-            scored = score_and_fill(session, root, settings.data_dir, day, strict=True)
-    except LodestarError as exc:
-        fail(translated_error(exc, _))
+    with failing_in(_), unit_of_work(engine) as session:
+        root = snapshot_store.root_of(settings)
+        scored = score_and_fill(session, root, settings.data_dir, day, strict=True)
     if as_json:
         typer.echo(json.dumps({"as_of": day.isoformat(), "scored": scored}))
         return
