@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lodestar.predictions.modelling.candidates import TREES, fitted_model
+from lodestar.predictions.modelling.candidates import TREES, fitted_model, one_thread
 from lodestar.predictions.modelling.contributions import linear_contributions, tree_contributions
 from lodestar.predictions.training import FeatureSpec, prepare
 
@@ -54,12 +54,14 @@ def percentiles(features: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return features[columns].rank(pct=True).mul(100)
 
 
+@one_thread
 def score(bundle: dict[str, Any], rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """(likelihood per row, the features as the model read them) for snapshot rows."""
     features = prepare(rows, bundle["spec"])
     return np.asarray(bundle["model"].predict_proba(features)[:, 1]), features
 
 
+@one_thread
 def top_factors(
     bundle: dict[str, Any], features: pd.DataFrame, top: int = TOP_FACTORS
 ) -> list[list[dict[str, Any]]]:
