@@ -70,7 +70,8 @@ def top_factors(
     spec: FeatureSpec = bundle["spec"]
     found, base = contributions(bundle, features)
     raw = base + found.sum(axis=1)
-    order = np.argsort(-np.abs(found), axis=1)[:, :top]
+    # a stable sort: among equal pushes (a tree model's unused features all push 0) the earlier feature
+    order = np.argsort(-np.abs(found), axis=1, kind="stable")[:, :top]
     picked = np.take_along_axis(found, order, axis=1)
     move, total = _sigmoid(raw) - _sigmoid(base), raw - base
     # where the contributions cancel out, the slope of the probability at the base value
@@ -106,13 +107,19 @@ def _as_dicts(
         columns.append(zip(names[j].tolist(), value.tolist(), rank.tolist(),
                            np.round(points[:, at], 1).tolist(), np.round(picked[:, at], 4).tolist(),
                            strict=True))  # fmt: skip
-    keys = ("feature", "value", "percentile", "points", "contribution")
     # Hundreds of thousands of small dicts: the cyclic garbage collector would rescan them all again and
     # again while they are made (most of the time it takes); none of them can form a cycle.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return [[dict(zip(keys, cell, strict=True)) for cell in row] for row in zip(*columns, strict=True)]
+        # dict displays: twice as fast as dict(zip(keys, cell)) for this many
+        return [
+            [
+                {"feature": f, "value": v, "percentile": r, "points": p, "contribution": c}
+                for f, v, r, p, c in row
+            ]
+            for row in zip(*columns, strict=True)
+        ]
     finally:
         if collecting:
             gc.enable()
