@@ -152,6 +152,12 @@ def column_names(root: Path, as_of: date) -> list[str]:
     return list(base.names) if base is not None else []
 
 
+def schema(root: Path, as_of: date) -> pa.Schema | None:
+    """The column types of one date's snapshot, from its footer (None when it was never computed)."""
+    base = footer(folder(root, as_of) / FILE)
+    return base.parquet.schema.to_arrow_schema() if base is not None else None
+
+
 def dates(root: Path, patched: bool = False) -> list[date]:
     """Every date with a stored snapshot, oldest first.
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lodestar.predictions.modelling.candidates import TREES, fitted_model
+from lodestar.predictions.modelling.candidates import TREES, fitted_model, one_thread
 from lodestar.predictions.modelling.contributions import linear_contributions, tree_contributions
 from lodestar.predictions.training import FeatureSpec, prepare
 
@@ -54,12 +54,14 @@ def percentiles(features: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return features[columns].rank(pct=True).mul(100)
 
 
+@one_thread
 def score(bundle: dict[str, Any], rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """(likelihood per row, the features as the model read them) for snapshot rows."""
     features = prepare(rows, bundle["spec"])
     return np.asarray(bundle["model"].predict_proba(features)[:, 1]), features
 
 
+@one_thread
 def top_factors(
     bundle: dict[str, Any], features: pd.DataFrame, top: int = TOP_FACTORS
 ) -> list[list[dict[str, Any]]]:
@@ -68,7 +70,8 @@ def top_factors(
     spec: FeatureSpec = bundle["spec"]
     found, base = contributions(bundle, features)
     raw = base + found.sum(axis=1)
-    order = np.argsort(-np.abs(found), axis=1)[:, :top]
+    # a stable sort: among equal pushes (a tree model's unused features all push 0) the earlier feature
+    order = np.argsort(-np.abs(found), axis=1, kind="stable")[:, :top]
     picked = np.take_along_axis(found, order, axis=1)
     move, total = _sigmoid(raw) - _sigmoid(base), raw - base
     # where the contributions cancel out, the slope of the probability at the base value
@@ -104,13 +107,19 @@ def _as_dicts(
         columns.append(zip(names[j].tolist(), value.tolist(), rank.tolist(),
                            np.round(points[:, at], 1).tolist(), np.round(picked[:, at], 4).tolist(),
                            strict=True))  # fmt: skip
-    keys = ("feature", "value", "percentile", "points", "contribution")
     # Hundreds of thousands of small dicts: the cyclic garbage collector would rescan them all again and
     # again while they are made (most of the time it takes); none of them can form a cycle.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return [[dict(zip(keys, cell, strict=True)) for cell in row] for row in zip(*columns, strict=True)]
+        # dict displays: twice as fast as dict(zip(keys, cell)) for this many
+        return [
+            [
+                {"feature": f, "value": v, "percentile": r, "points": p, "contribution": c}
+                for f, v, r, p, c in row
+            ]
+            for row in zip(*columns, strict=True)
+        ]
     finally:
         if collecting:
             gc.enable()

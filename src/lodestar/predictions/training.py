@@ -16,7 +16,12 @@ import pandas as pd
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.stats import auc, percentile_interval, resamples
 from lodestar.kit.text import Text
-from lodestar.predictions.modelling.candidates import CANDIDATES, calibration_method, make_candidate
+from lodestar.predictions.modelling.candidates import (
+    CANDIDATES,
+    calibration_method,
+    make_candidate,
+    one_thread,
+)
 from lodestar.predictions.modelling.evaluation import CandidateResult, choose
 from lodestar.predictions.modelling.metrics import figures
 from lodestar.predictions.modelling.refusals import MIN_PER_CLASS
@@ -128,6 +133,7 @@ def split_date(days: pd.Series) -> pd.Timestamp:
     return pd.Timestamp(unique[int(len(unique) * (1 - TEST_SHARE))])
 
 
+@one_thread
 def time_split_evaluation(
     rows: pd.DataFrame, label: np.ndarray, spec: FeatureSpec, horizon: int, seed: int = 0
 ) -> TimeSplitResult:
@@ -162,6 +168,7 @@ def time_split_evaluation(
     )  # fmt: skip
 
 
+@one_thread
 def fit_final(rows: pd.DataFrame, label: np.ndarray, spec: FeatureSpec, kind: str, seed: int = 0) -> Any:
     """The chosen kind, calibrated out of sample, fitted on the training rows (a sample of them at scale)."""
     pick = at_most(np.ones(len(label), dtype=bool), MOST_FIT_ROWS, seed)

@@ -19,6 +19,7 @@ from lodestar.predictions.modelling.candidates import (
     TREES,
     calibration_method,
     make_candidate,
+    one_thread,
 )
 from lodestar.predictions.modelling.metrics import Figures, figures
 from lodestar.predictions.modelling.refusals import MIN_PER_CLASS
@@ -58,6 +59,7 @@ class ModelEvaluation:
     reason: str
 
 
+@one_thread
 def predict(name: str, features: pd.DataFrame, label: np.ndarray, train: np.ndarray, seed: int) -> np.ndarray:
     """Calibrated probabilities for the rows outside `train`, from a candidate fitted on the `train` rows."""
     model = make_candidate(name, features, int(train.sum()), seed)
