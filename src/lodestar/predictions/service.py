@@ -220,6 +220,13 @@ def models(session: Session) -> list[ChurnModel]:
     return repository.models(session)
 
 
+def model_versions(session: Session, viewer: User) -> list[ChurnModel]:
+    """Every stored version, newest first, for the model versions page (admins only: the figures are
+    computed over every account)."""
+    auth_service.require_admin(viewer)
+    return repository.models(session)
+
+
 def scores_for(session: Session, viewer: User, account_ids: Collection[int] | None = None,
                as_of: date | None = None) -> dict[int, ChurnScore]:  # fmt: skip
     """The latest scores (on or before `as_of`) of the accounts the viewer may see, by account."""
