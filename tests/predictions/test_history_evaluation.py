@@ -55,3 +55,10 @@ def test_history_evaluation_backtests_at_several_cut_offs_beside_the_health_scor
     chinese = "\n".join(history_lines(found, gettext_for("zh_CN")))
     assert "Backtest at" in english and "health score AUC" in english and "5-fold" in english
     assert "回测" in chinese and "健康分" in chinese and "Backtest" not in chinese
+
+
+def test_the_cut_offs_spread_from_four_weeks_of_closed_windows_to_trainings_split() -> None:
+    weekly = pd.Series(pd.date_range("2025-06-03", "2026-05-05", freq="7D"))
+    found = [c.date().isoformat() for c in history_evaluation.cut_offs(weekly, 180)]
+    # 2025-06-03 + 180 + 28 days is 2025-12-28; training's split is the first date of the latest quarter
+    assert found == ["2025-12-30", "2026-01-20", "2026-02-10"]

@@ -5,7 +5,8 @@ AUC on the same accounts and dates.
 
 - A **backtest** at cut-off T learns from the rows whose label window closed by T (as_of + horizon <= T) and
   tests on the rows of the dates in [T, T + horizon): what the model would have said then, against what
-  happened next. The cut-offs sit at SPLITS of the way through the dates; the last one is training's split.
+  happened next. The cut-offs are spread from the first date with four weeks of closed windows behind it to
+  training's split (the last one).
 - **k-fold** pools out-of-fold predictions over every row; the folds group the rows by account, so no
   account is learnt from and tested on in the same fold. It ignores time (a fold learns from later dates),
   which is why the backtests come first.
@@ -31,12 +32,14 @@ from lodestar.predictions.training import (
     MOST_FIT_ROWS,
     MOST_TEST_ROWS,
     ROUNDS,
+    TEST_SHARE,
     FeatureSpec,
     at_most,
     prepare,
 )
 
-SPLITS = (0.5, 0.625, 0.75)  # the backtests' cut-offs, as shares of the way through the dates
+BACKTESTS = 3
+LEARN_DAYS = 28  # a backtest's cut-off has at least four weeks of closed label windows to learn from
 FOLDS = 5
 
 
@@ -158,17 +161,21 @@ def k_fold(rows: pd.DataFrame, y: np.ndarray, spec: FeatureSpec) -> Check:
     return _check(rows, y, pooled, train_rows, folds=FOLDS)
 
 
-def cut_offs(days: pd.Series) -> list[pd.Timestamp]:
-    """The backtests' cut-off dates: SPLITS of the way through the distinct dates."""
+def cut_offs(days: pd.Series, horizon: int) -> list[pd.Timestamp]:
+    """The backtests' cut-off dates: BACKTESTS dates evenly spread from the first that has LEARN_DAYS of
+    closed label windows behind it to training's split (the first date of the latest quarter)."""
     unique = np.sort(days.unique())
-    return sorted({pd.Timestamp(unique[int(len(unique) * share)]) for share in SPLITS})
+    last = int(len(unique) * (1 - TEST_SHARE))
+    enough = pd.Timestamp(unique[0]) + pd.Timedelta(days=horizon + LEARN_DAYS)
+    first = min(int(np.searchsorted(unique, enough.to_datetime64())), last)
+    return sorted({pd.Timestamp(unique[i]) for i in np.linspace(first, last, BACKTESTS).round().astype(int)})
 
 
 def evaluate_history(rows: pd.DataFrame, y: np.ndarray, spec: FeatureSpec, horizon: int) -> HistoryChecks:
     """Backtests at every cut-off (those with too few of a class skipped, saying so) and the k-fold."""
     done: list[Check] = []
     skipped: list[Skipped] = []
-    for cut in cut_offs(rows["as_of"]):
+    for cut in cut_offs(rows["as_of"], horizon):
         found = backtest(rows, y, spec, cut, horizon)
         (done if isinstance(found, Check) else skipped).append(found)  # type: ignore[arg-type]
     return HistoryChecks(done, skipped, k_fold(rows, y, spec))
