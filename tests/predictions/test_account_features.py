@@ -84,3 +84,16 @@ def test_a_category_unseen_at_training_reads_as_other() -> None:
     changed = [{**a, "industry": "mining"} if a["account_id"] == 1 else a for a in ACCOUNTS]
     out = with_account_features(rows_on("2025-01-01"), account_table(changed, []), plan)
     assert out["industry"].astype(str).tolist() == ["(other)", "finance", "retail"]
+
+
+def test_a_date_trait_is_an_age_at_each_rows_date_and_an_unknown_account_reads_missing() -> None:
+    accounts = [{**a, "traits": {"signed": f"2024-01-{a['account_id']:02d}"}} for a in ACCOUNTS]
+    table = account_table(accounts, [])
+    plan = plan_attributes(table)
+    rows = pd.DataFrame({"account_id": [1, 2, 1, 999], "as_of": pd.to_datetime(
+        ["2024-01-11", "2024-01-11", "2024-02-01", "2024-02-01"])})  # fmt: skip
+    out = with_account_features(rows, table, plan)
+    assert out["trait.signed"].tolist()[:3] == [10.0, 9.0, 31.0]
+    assert np.isnan(out["trait.signed"].tolist()[3]) and np.isnan(out["employees"].tolist()[3])
+    # no account lacked an industry at training: a missing one is a level never seen, "(other)"
+    assert out["industry"].astype(str).tolist() == ["retail", "finance", "retail", "(other)"]

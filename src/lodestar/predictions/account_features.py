@@ -129,6 +129,24 @@ def champion_features(rows: pd.DataFrame, departures: pd.DataFrame) -> pd.DataFr
     return pd.DataFrame({CHAMPION_LEFT_DAYS: days, CHAMPION_LEFT_YEAR: recent}, index=rows.index)
 
 
+EPOCH = pd.Timestamp("1970-01-01")
+
+
+def _typed_per_row(rows: pd.DataFrame, table: AccountTable, plan: TypingPlan) -> pd.DataFrame:
+    """The planned columns typed once per account (not once per row: typing reads cells one by one) and
+    taken for each row; a date's age is counted at the row's own date."""
+    blank = pd.DataFrame({c: [None] for c in table.attributes.columns})
+    accounts = pd.concat([table.attributes, blank], ignore_index=True)  # the last row: an unknown account
+    where = pd.Index(table.attributes["account_id"]).get_indexer(rows["account_id"].to_numpy())
+    # an unknown account (-1) reads the blank last row: missing numbers, the "(missing)" category
+    typed = apply_plan(plan, accounts, EPOCH).iloc[where].reset_index(drop=True)
+    typed.index = rows.index
+    days = ((pd.to_datetime(rows["as_of"]) - EPOCH) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    for column in (c.name for c in plan.columns if c.kind == "date"):
+        typed[column] = typed[column].to_numpy(dtype=float) + days  # (epoch - date) + (as_of - epoch)
+    return typed
+
+
 def with_account_features(
     rows: pd.DataFrame, table: AccountTable, plan: TypingPlan, champion: bool = True
 ) -> pd.DataFrame:
@@ -136,11 +154,6 @@ def with_account_features(
     `champion`, the champion's departure as of each row's date."""
     if rows.empty:
         return rows
-    key = _rows_key(rows)
-    names = ["account_id", *(c.name for c in plan.columns)]
-    joined = key.merge(table.attributes[names], on="account_id", how="left", sort=False)
-    joined = joined.sort_values("at").reset_index(drop=True)
-    typed = apply_plan(plan, joined, joined["as_of"])
-    typed.index = rows.index
+    typed = _typed_per_row(rows, table, plan)
     departures = [champion_features(rows, table.departures)] if champion else []
     return pd.concat([rows, typed, *departures], axis=1)
