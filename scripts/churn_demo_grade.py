@@ -29,7 +29,7 @@ from lodestar.settings import load_settings
 USAGE = {"events_7d", "events_30d", "events_90d", "events_180d", "active_users_7d", "active_users_30d",
          "active_users_90d", "active_user_ratio_30d", "usage_trend_30d", "key_features_used_30d",
          "days_since_last_activity", "score", "grade", "at_risk"}  # fmt: skip
-CHAMPION = {"champion_present", "decision_maker_left_90d"}
+CHAMPION = {"champion_present", "decision_maker_left_90d", "days_since_champion_left", "champion_left_365d"}
 
 
 def main(day: date, horizon: int = 180) -> None:

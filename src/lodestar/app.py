@@ -266,6 +266,7 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.notifications import api as notifications_api
     from lodestar.notifications import pages as notifications_pages
     from lodestar.portfolio import pages as portfolio_pages
+    from lodestar.predictions import pages as predictions_pages
     from lodestar.renewals.records import api as renewal_records_api
     from lodestar.renewals.records import pages as renewal_records_pages
     from lodestar.renewals.retention import api as retention_api
@@ -325,4 +326,5 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(renewal_records_pages.router)  # the renewals pipeline and its export, one renewal
     app.include_router(levels_pages.router)  # maturity levels of the portfolio
     app.include_router(intent_pages.router)  # the sales list of 3-star accounts
+    app.include_router(predictions_pages.router)  # the churn model versions (admins)
     app.include_router(success_plans_pages.router)  # the account page's success-plan edits

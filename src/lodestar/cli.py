@@ -21,7 +21,7 @@ from lodestar.imports.cli import import_file
 from lodestar.intent.cli import backtest_stars, stars_app
 from lodestar.kit.time import today_in
 from lodestar.notifications.cli import notify_app
-from lodestar.pipeline.churn_training import score_churn, train_churn
+from lodestar.pipeline.churn_training import evaluate_churn, score_churn, train_churn
 from lodestar.pipeline.cli import run as run_snapshot
 from lodestar.predictions.cli import churn_app, predict_app
 from lodestar.renewals.records.cli import renewals_app
@@ -52,6 +52,7 @@ app.add_typer(renewals_app, name="renewals")
 app.add_typer(notify_app, name="notify")
 app.add_typer(predict_app, name="predict")
 predict_app.add_typer(stars_app, name="stars")
+churn_app.command("evaluate")(evaluate_churn)
 churn_app.command("train")(train_churn)
 churn_app.command("score")(score_churn)
 app.command("run")(run_snapshot)

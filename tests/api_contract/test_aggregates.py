@@ -26,7 +26,7 @@ REFUSED = {  # company-wide figures (ingestion, model backtests, runs, users): a
     "/api/v1/events/stats", "/api/v1/backtests", "/api/v1/snapshot-runs", "/api/v1/users",
     "/api/v1/write-keys", "/ingestion-status", "/health/backtest", "/settings/runs", "/settings/health",
     "/settings/playbooks", "/settings/write-keys", "/imports", "/settings/config", "/alerts/backtest",
-    "/settings/alerts",
+    "/settings/alerts", "/settings/predictions",
     "/api/v1/notifications/channels", "/api/v1/notifications/outbox", "/settings/channels",
     "/settings/outbox",
 }  # fmt: skip

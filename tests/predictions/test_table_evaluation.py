@@ -10,9 +10,9 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from typer.testing import CliRunner
 
+from lodestar.cli import app as lodestar_app
 from lodestar.kit.errors import InvalidInput
 from lodestar.predictions import service
-from lodestar.predictions.cli import predict_app
 from lodestar.predictions.modelling.evaluation import evaluate_models
 from lodestar.predictions.modelling.feature_typing import apply_plan, number_from_text, plan_features
 from lodestar.predictions.modelling.label_values import parse_label
@@ -153,7 +153,7 @@ def test_bad_tables_are_refused_naming_the_column(
         "--lang",
         "en",
     ]
-    out = runner.invoke(predict_app, [*base, *args])
+    out = runner.invoke(lodestar_app, ["predict", *base, *args])
     assert out.exit_code == 2
     assert f"{named}:" in out.output and words in out.output
 
@@ -162,10 +162,10 @@ def test_the_evaluation_reads_in_chinese(tmp_path: Path) -> None:
     frame, _ = planted(n=400)
     path = write_csv(frame, tmp_path / "t.csv")
     base = ["churn", "evaluate", "--table", str(path), "--id", "customer", "--label", "churned"]
-    out = runner.invoke(predict_app, [*base, "--lang", "zh_CN"])
+    out = runner.invoke(lodestar_app, ["predict", *base, "--lang", "zh_CN"])
     assert out.exit_code == 0, out.output
     assert "逻辑回归" in out.output and "校准" in out.output
-    as_json = runner.invoke(predict_app, [*base, "--json"])
+    as_json = runner.invoke(lodestar_app, ["predict", *base, "--json"])
     assert '"chosen"' in as_json.output
 
 

@@ -200,6 +200,13 @@ def profiles(session: Session, ids: Collection[int] | None = None) -> list[dict[
     ]
 
 
+def attributes(session: Session) -> list[tuple[Any, ...]]:
+    """(id, industry, employees, region, plan, funding_stage, it_maturity, traits) of every account."""
+    cols = (Account.id, Account.industry, Account.employees, Account.region, Account.plan,
+            Account.funding_stage, Account.it_maturity, Account.traits)  # fmt: skip
+    return [tuple(r) for r in session.execute(select(*cols).order_by(Account.id))]
+
+
 def _among(stmt: Any, column: Any, ids: Collection[int] | None) -> Any:
     """The statement limited to these account ids (None: every account; callers pass at most ID_BATCH)."""
     return stmt if ids is None else stmt.where(column.in_(sorted(ids)))
@@ -216,17 +223,10 @@ def profile_columns(session: Session) -> pa.Table:
         Account.tier,
         Account.tier_pinned,
     )
-    schema = pa.schema(
-        [
-            ("account_id", pa.int64()),
-            ("arr", pa.float64()),
-            ("employees", pa.int64()),
-            ("industry", pa.string()),
-            ("plan", pa.string()),
-            ("tier", pa.string()),
-            ("tier_pinned", pa.bool_()),
-        ]
-    )
+    schema = pa.schema([
+        ("account_id", pa.int64()), ("arr", pa.float64()), ("employees", pa.int64()),
+        ("industry", pa.string()), ("plan", pa.string()), ("tier", pa.string()), ("tier_pinned", pa.bool_()),
+    ])  # fmt: skip
     table = fetch_columns(session, select(*cols).order_by(Account.id), schema)
     return table.set_column(1, "arr", pc.fill_null(table.column("arr"), 0.0))
 

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from lodestar.accounts import repository
 from lodestar.accounts.models import Account, Contact
 
+ATTRIBUTES = ("industry", "employees", "region", "plan", "funding_stage", "it_maturity")
+
 
 def tier_profiles(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
     """Every account's (or these accounts') ARR, employees, industry, plan and tier, for the tier rules."""
@@ -39,6 +41,13 @@ def contact_rows(session: Session, account_ids: Collection[int] | None = None) -
     """Every contact's (or these accounts' contacts') account, role, active flag and leaving date."""
     keys = ("account_id", "role", "active", "left_on")
     return [dict(zip(keys, r, strict=True)) for r in repository.analytics_contacts(session, account_ids)]
+
+
+def attribute_rows(session: Session) -> list[dict[str, Any]]:
+    """Every account's id, profile attributes (industry, employees, region, plan, funding stage, IT maturity)
+    and custom traits, as they stand: the churn model's account features."""
+    keys = ("account_id", *ATTRIBUTES, "traits")
+    return [dict(zip(keys, r, strict=True)) for r in repository.attributes(session)]
 
 
 def owner_tier_stage(

@@ -39,6 +39,19 @@ def auto_fields(kind: str, columns: list[str]) -> dict[str, FieldMap]:
     }
 
 
+def fields_of(spec: MappingSpec, columns: list[str]) -> dict[str, FieldMap]:
+    """The mapping's fields (or the columns that map themselves) and, with `unmapped: traits`, every other
+    column as `traits.COLUMN`: a CRM export's own fields kept on the account as they are."""
+    fields = dict(spec.fields or auto_fields(spec.kind, columns))
+    if spec.unmapped == "traits":
+        used = {f.column for f in fields.values()}
+        prefix = targets.OPEN_PREFIX[spec.kind]
+        fields.update(
+            {prefix + c: FieldMap(column=c) for c in columns if c not in used and prefix + c not in fields}
+        )
+    return fields
+
+
 class Problems:
     """Collects cell problems, keeping the first MAX_PROBLEMS and counting the rest."""
 
@@ -128,7 +141,7 @@ def _stored_as_time(table: pa.Table, field: FieldMap) -> bool:
 
 def undated_fields(spec: MappingSpec, columns: list[str]) -> dict[str, FieldMap]:
     """The date and date/time fields whose format neither the field nor the mapping states."""
-    fields = spec.fields or auto_fields(spec.kind, columns)
+    fields = fields_of(spec, columns)
     return {
         t: f
         for t, f in fields.items()
@@ -145,7 +158,7 @@ def apply(
     `formats` gives the date format of fields detected beforehand (over a whole streamed file); other
     date fields without a stated format are detected from this table's values.
     """
-    fields = spec.fields or auto_fields(spec.kind, table.column_names)
+    fields = fields_of(spec, table.column_names)
     if not spec.fields:
         _refuse_unused_columns(table, spec.kind, fields, problems)
     missing = [t for t in targets.REQUIRED[spec.kind] if t not in fields]
@@ -186,8 +199,9 @@ def _refuse_unused_columns(
 ) -> None:
     """A column with values that maps to no field is a problem, never silently dropped: a file's
     `renewal_date` or `stage` column would otherwise look imported when it was not."""
+    used = {f.column for f in fields.values()}
     for column in table.column_names:
-        if column in fields:
+        if column in used:
             continue
         text = parsers.column_of(table, column)
         if pc.all(pc.is_null(text)).as_py():

@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from lodestar.auth.deps import PageUser
 from lodestar.auth.models import User
 from lodestar.imports import readers, service, targets
-from lodestar.imports.mapping import auto_fields
+from lodestar.imports.mapping import fields_of
 from lodestar.imports.schemas import KINDS, MappingSpec
 from lodestar.kit.errors import InvalidInput
 from lodestar.web.deps import Db, Today
@@ -83,7 +83,7 @@ def _keep(file: UploadFile, path: Path) -> None:
 
 def _mapping_step(request: Request, token: str, path: Path, filename: str, spec: MappingSpec) -> Response:
     columns = service.preview(path, filename, spec)
-    chosen = spec.fields or auto_fields(spec.kind, list(columns))
+    chosen = fields_of(spec, list(columns))
     context = {
         "token": token,
         "filename": filename,

@@ -65,6 +65,16 @@ class MappingSpec(BaseModel):
     timezone: str = Field("+00:00", pattern=r"^[+-]\d{2}:\d{2}$", description="Offset of naive times.")
     sheet: str | None = Field(None, description="XLSX sheet name; the first sheet when absent.")
     fields: dict[str, FieldMap] = Field(default_factory=dict)
+    unmapped: Literal["refuse", "traits"] = Field(
+        "refuse",
+        description="Accounts: a column no field names is refused (refuse) or kept as traits.COLUMN.",
+    )
+
+    @model_validator(mode="after")
+    def _traits_on_accounts(self) -> MappingSpec:
+        if self.unmapped == "traits" and self.kind != "accounts":
+            raise ValueError("unmapped: traits is for accounts only (other kinds have no traits)")
+        return self
 
     @field_validator("fields", mode="before")
     @classmethod

@@ -5,11 +5,22 @@ and predictions sits below renewals."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from lodestar.cli_support import JsonOpt, LangOpt, context, date_or_today, failing_in, reader_language
+from lodestar.cli_support import (
+    JsonOpt,
+    LangOpt,
+    context,
+    date_or_today,
+    emit_lines,
+    fail,
+    failing_in,
+    reader_language,
+)
+from lodestar.predictions.cli import evaluate_table
 
 
 def _interval(value: dict[str, Any]) -> str:
@@ -105,3 +116,68 @@ def score_churn(
         typer.echo(json.dumps({"as_of": day.isoformat(), "scored": scored}))
         return
     typer.echo(_("%(n)s accounts scored on %(day)s") % {"n": scored, "day": day.isoformat()})
+
+
+def evaluate_churn(
+    table: Annotated[
+        Path | None,
+        typer.Option("--table", help="A labelled table (.csv, .xlsx, .parquet); without it: the history."),
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id", help="With --table: the column naming each customer.")
+    ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option("--label", help="With --table: the outcome column (1/0, true/false, yes/no, 是/否)."),
+    ] = None,
+    time: Annotated[
+        str | None,
+        typer.Option(
+            "--time", help="With --table: a date column; test on the latest quarter instead of k-fold."
+        ),
+    ] = None,
+    positive: Annotated[
+        str | None, typer.Option("--positive", help="With --table: the label value that means churned.")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="The history's cut-off, YYYY-MM-DD: nothing after it is read (default: today)."
+        ),
+    ] = None,
+    horizon: Annotated[
+        int, typer.Option(help="Days ahead the label looks for a contract ending unrenewed.")
+    ] = 180,
+    lang: LangOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Evaluates the churn model out of sample: on the history (backtests at several cut-offs, k-fold grouped
+    by account, the health score beside each) or, with --table, on a labelled table."""
+    from lodestar.web.i18n import gettext_for
+
+    if table is not None:
+        missing = [name for name, value in (("--id", id_column), ("--label", label)) if value is None]
+        if missing:
+            _ = gettext_for(reader_language(lang))
+            fail(f"{missing[0]}: " + _("is required with --table"))
+        evaluate_table(table, str(id_column), str(label), time, positive, lang, as_json)
+        return
+    _evaluate_history(as_of, horizon, lang, as_json)
+
+
+def _evaluate_history(as_of: str | None, horizon: int, lang: str | None, as_json: bool) -> None:
+    from lodestar.analytics import snapshot_store
+    from lodestar.db.engine import unit_of_work
+    from lodestar.predictions import service
+    from lodestar.predictions.history_evaluation_text import history_lines
+    from lodestar.renewals.retention import service as retention_service
+    from lodestar.web.i18n import gettext_for
+
+    _ = gettext_for(reader_language(lang))
+    engine, settings = context()
+    cutoff = date_or_today("as-of", as_of, settings)
+    with failing_in(_), unit_of_work(engine) as session:
+        outcomes = retention_service.contract_outcomes(session, cutoff)
+        root = snapshot_store.root_of(settings)
+        found = service.evaluate_history(session, root, outcomes, cutoff, horizon)
+    emit_lines(as_json, found, lambda: history_lines(found, _))

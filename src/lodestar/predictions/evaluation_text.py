@@ -57,6 +57,16 @@ def _validation(result: TableEvaluationRead) -> Text:
     )
 
 
+def candidate_table(candidates: list[CandidateRead], _: Callable[[Any], str]) -> list[str]:
+    """Both candidates' figures side by side, one figure a line."""
+    return _table(candidates, _)
+
+
+def reliability_lines(chosen: CandidateRead, _: Callable[[Any], str]) -> list[str]:
+    """The chosen candidate's reliability curve, a tenth of the rows a line."""
+    return _reliability(chosen, _)
+
+
 def _table(candidates: list[CandidateRead], _: Callable[[Any], str]) -> list[str]:
     heads = [f"{_(MODEL_NAMES[c.model])}, {_(CALIBRATIONS[c.calibration])}" for c in candidates]
     width = max(_shown_width(h) for h in heads) + 2

@@ -10,6 +10,7 @@ from typing import Any
 from lodestar.analytics.metrics import labels as _metric_labels  # noqa: F401 (registers the metric labels)
 from lodestar.kit.labels import label_of, register
 from lodestar.kit.text import N_
+from lodestar.predictions.account_features import TRAIT
 
 register(
     "churn_feature",
@@ -25,13 +26,23 @@ register(
         "risk_clear_streak": N_("days clear of risk"),
         "in_renewal_window": N_("in the renewal window"),
         "approvals_30d": N_("approvals in 30 days"),
+        "industry": N_("industry"),
+        "employees": N_("employees"),
+        "region": N_("region"),
+        "plan": N_("plan"),
+        "funding_stage": N_("funding stage"),
+        "it_maturity": N_("IT maturity"),
+        "days_since_champion_left": N_("days since the champion left"),
+        "champion_left_365d": N_("champion left in the last year"),
     },
 )
 STEP = 5  # a place among peers is stated in steps of 5%
 
 
 def feature_label(name: str) -> str:
-    """The feature's label: a metric's, else one named here, else the key in words."""
+    """The feature's label: a trait's own key, a metric's, else one named here, else the key in words."""
+    if name.startswith(TRAIT):
+        return name.removeprefix(TRAIT)  # the company's own name for its field
     own = label_of("churn_feature", name)
     return own if own != name.replace("_", " ") else label_of("metric", name)
 

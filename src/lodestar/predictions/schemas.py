@@ -111,3 +111,50 @@ class ContractOutcomes:
     due: np.ndarray
     renewed: np.ndarray
     settle_days: int = 0
+
+
+class HealthComparisonRead(BaseModel):
+    """The chosen model against the health score on the same rows (those the health score scores)."""
+
+    rows: int
+    auc: IntervalRead
+    model_auc: IntervalRead
+
+
+class HistoryCheckRead(BaseModel):
+    """One check on the history: a backtest at a cut-off (split_at .. test_until) or the k-fold (folds)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    split_at: str | None
+    test_until: str | None
+    folds: int | None
+    train_rows: int
+    test_rows: int
+    candidates: list[CandidateRead]
+    chosen: str
+    health: HealthComparisonRead
+
+
+class SkippedCheckRead(BaseModel):
+    """A backtest cut-off left out, and why."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    split_at: str
+    reason: Sentence
+
+
+class HistoryEvaluationRead(BaseModel):
+    """`predict churn evaluate` on the history: backtests at several cut-offs, the grouped k-fold, health."""
+
+    as_of: str
+    horizon_days: int
+    first_date: str
+    last_date: str
+    rows: int
+    positives: int
+    features: list[str]
+    backtests: list[HistoryCheckRead]
+    skipped: list[SkippedCheckRead]
+    k_fold: HistoryCheckRead

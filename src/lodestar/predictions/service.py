@@ -17,7 +17,15 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.text import N_, Text
-from lodestar.predictions import history_rows, model_files, repository, scoring, training
+from lodestar.predictions import (
+    account_features,
+    history_evaluation,
+    history_rows,
+    model_files,
+    repository,
+    scoring,
+    training,
+)
 from lodestar.predictions.modelling import feature_typing, label_values, refusals, table_files
 from lodestar.predictions.modelling.evaluation import evaluate_models
 from lodestar.predictions.models import ChurnModel, ChurnScore
@@ -26,6 +34,7 @@ from lodestar.predictions.schemas import (
     ContractOutcomes,
     DroppedRead,
     FeatureRead,
+    HistoryEvaluationRead,
     TableEvaluationRead,
     ValidationRead,
 )
@@ -81,21 +90,46 @@ def _activation(found: TimeSplitResult) -> tuple[bool, str]:
     return True, ACTIVE
 
 
+def _account_table(session: Session) -> account_features.AccountTable:
+    return account_features.account_table(
+        accounts_service.attribute_rows(session), accounts_service.contact_rows(session)
+    )
+
+
+def history(
+    session: Session, root: Path, outcomes: ContractOutcomes, as_of: date, horizon: int
+) -> tuple[pd.DataFrame, np.ndarray, feature_typing.TypingPlan]:
+    """The training rows at a cut-off with the account features (attributes, traits, the champion's
+    departure), their labels, and the typing plan of the attributes (kept with the model)."""
+    if not 1 <= horizon <= 730:
+        raise InvalidInput.one("horizon", Text("must be between 1 and 730 days"))
+    rows, label = history_rows.training_rows(root, as_of, horizon, outcomes)
+    table = _account_table(session)
+    plan = account_features.plan_attributes(table, taken=rows.columns)
+    # a company that records no champion leaving learns nothing from it: no column
+    champion = not table.departures.empty
+    return account_features.with_account_features(rows, table, plan, champion), label, plan
+
+
 def train_model(
     session: Session, root: Path, data_dir: Path, outcomes: ContractOutcomes, as_of: date, horizon: int
 ) -> ChurnModel:
     """Trains on the snapshots whose label window closed by `as_of`, chooses the model by a time split,
     fits it on every row, stores the file and the version; activates it only when it beats the health
     score on the same accounts and dates."""
-    if not 1 <= horizon <= 730:
-        raise InvalidInput.one("horizon", Text("must be between 1 and 730 days"))
-    rows, label = history_rows.training_rows(root, as_of, horizon, outcomes)
+    rows, label, plan = history(session, root, outcomes, as_of, horizon)
     spec = training.feature_spec(rows)
     found = training.time_split_evaluation(rows, label, spec, horizon)
     model = training.fit_final(rows, label, spec, found.chosen)
     background = training.prepare(rows.sample(min(BACKGROUND_ROWS, len(rows)), random_state=0), spec)
     version = repository.next_version(session)
-    bundle = {"model": model, "kind": found.chosen, "spec": spec, "background": background}
+    bundle = {
+        "model": model,
+        "kind": found.chosen,
+        "spec": spec,
+        "background": background,
+        "attributes": plan,
+    }
     file, checksum = model_files.save(data_dir, version, bundle)
     active, reason = _activation(found)
     if active:
@@ -108,6 +142,32 @@ def train_model(
         libraries=model_files.library_versions(), model_auc=found.model_auc, health_auc=found.health_auc,
         active=active, reason=reason, file=file, checksum=checksum,
     ))  # fmt: skip
+
+
+def evaluate_history(
+    session: Session, root: Path, outcomes: ContractOutcomes, as_of: date, horizon: int
+) -> HistoryEvaluationRead:
+    """Backtests at several cut-offs and a k-fold grouped by account on the training rows at `as_of`, each
+    beside the health score's AUC on the same accounts and dates; stores nothing."""
+    rows, label, _plan = history(session, root, outcomes, as_of, horizon)
+    return history_evaluation_of(rows, label, as_of, horizon)
+
+
+def history_evaluation_of(
+    rows: pd.DataFrame, label: np.ndarray, as_of: date, horizon: int
+) -> HistoryEvaluationRead:
+    """The history evaluation of these training rows (see evaluate_history)."""
+    if rows.empty:
+        raise InvalidInput.one("as_of", Text("no snapshot date has its whole horizon closed by the cut-off"))
+    spec = training.feature_spec(rows)
+    found = history_evaluation.evaluate_history(rows, label, spec, horizon)
+    first, last = training.window(rows)
+    return HistoryEvaluationRead.model_validate({
+        "as_of": as_of.isoformat(), "horizon_days": horizon, "first_date": first.isoformat(),
+        "last_date": last.isoformat(), "rows": len(label), "positives": int(label.sum()),
+        "features": spec.names(), "backtests": [vars(c) for c in found.backtests],
+        "skipped": [vars(s) for s in found.skipped], "k_fold": vars(found.k_fold),
+    })  # fmt: skip
 
 
 def _write_accounts(session: Session, every: np.ndarray, ids: np.ndarray, likelihood: np.ndarray) -> None:
@@ -130,7 +190,12 @@ def score_date(session: Session, root: Path, data_dir: Path, as_of: date) -> int
             "as_of", Text("no snapshot on %(day)s: run the snapshot first", day=str(as_of))
         )
     bundle = model_files.load(data_dir, active.file, active.checksum)
-    frame = history_rows.feature_frame(history_rows.plain_frame(table))
+    frame = history_rows.feature_frame(history_rows.plain_frame(table)).assign(as_of=pd.Timestamp(as_of))
+    if bundle.get("attributes") is not None:  # models trained before account features read none
+        champion = account_features.CHAMPION_LEFT_DAYS in bundle["spec"].names()
+        frame = account_features.with_account_features(
+            frame, _account_table(session), bundle["attributes"], champion
+        )
     likelihood, features = scoring.score(bundle, frame)
     factors = scoring.top_factors(bundle, features)
     ids = frame["account_id"].to_numpy()
@@ -152,6 +217,13 @@ def score_if_active(session: Session, root: Path, data_dir: Path, as_of: date) -
 
 def models(session: Session) -> list[ChurnModel]:
     """Every stored version, newest first."""
+    return repository.models(session)
+
+
+def model_versions(session: Session, viewer: User) -> list[ChurnModel]:
+    """Every stored version, newest first, for the model versions page (admins only: the figures are
+    computed over every account)."""
+    auth_service.require_admin(viewer)
     return repository.models(session)
 
 

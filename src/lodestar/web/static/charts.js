@@ -152,3 +152,31 @@ document.addEventListener("DOMContentLoaded", () => {
   el.dataset.ready = "1";
   window.addEventListener("resize", () => chart.resize());
 });
+
+// predictions/versions.html: each model's reliability curve, the diagonal being perfect calibration.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.echarts) return;
+  document.querySelectorAll("[data-chart='reliability']").forEach((el) => {
+    const data = JSON.parse(el.dataset.chartData);
+    const chart = echarts.init(el);
+    const pairs = (ys) => data.predicted.map((x, i) => [x, ys[i]]);
+    chart.setOption({
+      grid: { left: 40, right: 16, top: 28, bottom: 28 },
+      legend: { top: 0 },
+      tooltip: { trigger: "item" },
+      xAxis: { type: "value", min: 0, max: 1, name: el.dataset.labelPredicted, nameLocation: "middle", nameGap: 20 },
+      yAxis: { type: "value", min: 0, max: 1 },
+      series: [
+        { type: "line", data: [[0, 0], [1, 1]], showSymbol: false, lineStyle: { type: "dashed", color: "#999" }, silent: true },
+        { name: el.dataset.labelObserved, type: "line", data: pairs(data.observed), showSymbol: true },
+        { type: "custom", silent: true, data: data.predicted.map((x, i) => [x, data.low[i], data.high[i]]),
+          renderItem: (params, api) => {
+            const low = api.coord([api.value(0), api.value(1)]);
+            const high = api.coord([api.value(0), api.value(2)]);
+            return { type: "line", shape: { x1: low[0], y1: low[1], x2: high[0], y2: high[1] }, style: { stroke: "#888" } };
+          } },
+      ],
+    });
+    el.dataset.ready = "1";
+  });
+});
