@@ -216,6 +216,7 @@ ENUM_LABELS = {
     "alert": N_("Alert"),
     "at_risk": N_("At risk"),
     "churn_reason": N_("Churn reason"),
+    "feature_request": N_("Feature request status change"),
     "call": N_("Call"),
     "checkbox": N_("Checkbox"),
     "churned": N_("Churned"),
