@@ -155,6 +155,7 @@ async def unlink(
 @router.post("/feature-requests/{request_id}/status")
 async def set_status(request_id: int, request: Request, user: PageUser, db: Db, today: Today) -> Response:
     """Managers and admins: a new status and its public note (one task per linked account's CSM)."""
+    service.require_product_role(user)
 
     def act(form: dict[str, Any]) -> None:
         data = validate(StatusUpdate, {"status": form.get("status"), "public_note": form.get("public_note")})
@@ -166,6 +167,7 @@ async def set_status(request_id: int, request: Request, user: PageUser, db: Db, 
 @router.post("/feature-requests/{request_id}/merge")
 async def merge(request_id: int, request: Request, user: PageUser, db: Db, today: Today) -> Response:
     """Managers and admins: merges this request into another (its accounts move there)."""
+    service.require_product_role(user)
     into: list[int] = []
 
     def act(form: dict[str, Any]) -> None:

@@ -8,7 +8,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Kind = Literal[
-    "accounts", "contacts", "contracts", "churn", "events", "tickets", "touches", "nps", "milestones",
+    "accounts",
+    "contacts",
+    "contracts",
+    "churn",
+    "events",
+    "tickets",
+    "touches",
+    "nps",
+    "milestones",
     "feature_requests",
 ]
 KINDS: tuple[str, ...] = (

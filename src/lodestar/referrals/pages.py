@@ -17,7 +17,8 @@ from lodestar.referrals import labels, service
 from lodestar.referrals.schemas import ReferralFields
 from lodestar.web.deps import Db, Today
 from lodestar.web.forms import blank_to_none, field_errors, read_form, validate
-from lodestar.web.templating import render
+from lodestar.web.i18n import gettext_for
+from lodestar.web.templating import locale_of, render
 
 router = APIRouter(include_in_schema=False)
 FIELDS = tuple(ReferralFields.model_fields)
@@ -52,7 +53,9 @@ def referrers_csv(user: PageUser, db: Db) -> Response:
 def _form(request: Request, db: Db, user: PageUser, account_id: int, values: dict[str, object],
           errors: dict[str, str], status: int = 200) -> Response:  # fmt: skip
     account = accounts_service.get_account(db, user, account_id)
-    context = {"account": account, "values": values, "errors": errors, "statuses": labels.STATUSES}
+    _ = gettext_for(locale_of(request))
+    options = [(key, _(label)) for key, label in labels.STATUSES.items()]
+    context = {"account": account, "values": values, "errors": errors, "status_options": options}
     return render(request, "referrals/new.html", context, status_code=status)
 
 
