@@ -127,7 +127,8 @@ async def _act(
         db.rollback()
         errors = field_errors(exc, ("account_id", "contact_id", "status", "public_note", "into_id", "id"))
         return _detail(request, db, user, request_id, today, errors, 422)
-    target = form.get("next") if str(form.get("next") or "").startswith("/accounts/") else back
+    given = str(form.get("next") or "")
+    target = given if given.startswith("/accounts/") else back
     return RedirectResponse(target, status_code=303)
 
 

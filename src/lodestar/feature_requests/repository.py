@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, delete, false, func, or_, select, update
+from sqlalchemy import ColumnElement, case, delete, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account, Contact
@@ -45,7 +45,7 @@ def figure_rows(
 ) -> list[tuple[int, str, str | None, int, Any, Any]]:
     """(request, currency, tier, accounts, ARR, ARR at risk or renewing) summed over the links to accounts
     these people own (None: everyone's), one row per request, currency and tier: one pass over the links."""
-    at_stake = Account.in_renewal_window.is_(True)
+    at_stake: ColumnElement[bool] = Account.in_renewal_window.is_(True)
     if at_risk_stages:
         at_stake = or_(at_stake, Account.stage.in_(list(at_risk_stages)))
     query = (
@@ -61,10 +61,10 @@ def figure_rows(
         .where(_owned(owner_ids))
         .group_by(RequestLink.request_id, Account.currency, Account.tier)
     )
-    return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+    return [tuple(row) for row in session.execute(query)]
 
 
-def _link_query() -> Select[Any]:
+def _link_query() -> Any:
     return (
         select(
             RequestLink,

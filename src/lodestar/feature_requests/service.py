@@ -240,7 +240,7 @@ def account_requests(session: Session, viewer: User, account_id: int) -> list[Ac
     """The live requests an account the viewer may see asked for."""
     accounts_service.get_account(session, viewer, account_id)
     return [
-        AccountRequest(id=r.id, title=r.title, status=r.status, public_note=r.public_note, asked_on=day)  # type: ignore[arg-type]
+        AccountRequest(id=r.id, title=r.title, status=r.status, public_note=r.public_note, asked_on=day)
         for r, day in repository.of_account(session, account_id)
     ]
 
