@@ -57,7 +57,9 @@ SCHEMAS = {
             ("status", pa.string()),
         ]
     ),
-    "referrals": pa.schema([("account_id", pa.int64()), ("referred_day", pa.int32()), ("status", pa.string())]),
+    "referrals": pa.schema(
+        [("account_id", pa.int64()), ("referred_day", pa.int32()), ("status", pa.string())]
+    ),
     "surveys": pa.schema(
         [
             ("account_id", pa.int64()),

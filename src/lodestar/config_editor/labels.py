@@ -199,6 +199,7 @@ ENUM_LABELS = {
     "ours": N_("Our team"),
     "theirs": N_("Customer"),
     "milestone": N_("Milestone reached"),
+    "referral": N_("Referral recorded"),
     "avg": N_("Average"),
     "distinct": N_("Distinct values"),
     "eq": N_("Equals"),

@@ -10,7 +10,7 @@ from lodestar.engagement.schemas import TouchKindName
 from lodestar.success_plans.schemas import Kind as MilestoneKindName
 
 TriggerKind = Literal["stage_entered", "alert", "manual", "churn_reason", "feature_request"]
-EvidenceKind = Literal["note", "file", "checkbox", "touch", "metric", "milestone"]
+EvidenceKind = Literal["note", "file", "checkbox", "touch", "metric", "milestone", "referral"]
 OwnerRole = Literal["owner", "manager"]
 Assignment = Literal["least_load", "round_robin"]
 SLUG = r"^[a-z][a-z0-9_]{0,59}$"
