@@ -95,7 +95,8 @@ def _lines(backend: str, engine: Engine, n_accounts: int, n_requests: int) -> li
             lines.append(
                 f"feature requests ({backend}), {n_requests:,} requests x {n_accounts:,} accounts "
                 f"({links:,} links), as {who}, sorted by ARR, {label}: "
-                f"p50 {np.percentile(ms, 50):.0f} ms, p95 {np.percentile(ms, 95):.0f} ms (goal p95 <= {GOAL_MS:.0f} ms)"
+                f"p50 {np.percentile(ms, 50):.0f} ms, p95 {np.percentile(ms, 95):.0f} ms "
+                f"(goal p95 <= {GOAL_MS:.0f} ms)"
             )
     return [*lines, f"   (data built in {seconds:.0f} s)"]
 
