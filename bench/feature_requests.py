@@ -61,11 +61,10 @@ def _build(engine: Engine, n_accounts: int, n_requests: int) -> tuple[float, int
             session, FeatureRequest, [{"title": f"Request {i}"} for i in range(n_requests)]
         )
         weights = 1.0 / np.arange(1, n_requests + 1)
-        weights /= weights.sum()
-        links = []
-        for account in accounts:
-            for r in rng.choice(n_requests, size=3, replace=False, p=weights):
-                links.append({"request_id": requests[int(r)], "account_id": account, "asked_on": TODAY})
+        picks = rng.choice(n_requests, size=(n_accounts, 3), p=weights / weights.sum())
+        pairs = np.unique(np.column_stack([np.repeat(np.arange(n_accounts), 3), picks.ravel()]), axis=0)
+        links = [{"request_id": requests[int(r)], "account_id": accounts[int(a)], "asked_on": TODAY}
+                 for a, r in pairs]  # fmt: skip
         for lo in range(0, len(links), CHUNK):
             session.execute(insert(RequestLink), links[lo : lo + CHUNK])
     return time.perf_counter() - started, admin, csms[0], len(links)

@@ -24,14 +24,19 @@ def by_external_id(session: Session, external_ids: Collection[str]) -> dict[str,
     return {r.external_id: r for r in session.scalars(query) if r.external_id}
 
 
-def live_requests(session: Session, status: str | None, q: str | None) -> list[FeatureRequest]:
-    """The requests not merged away, optionally of one status or with text in their title."""
-    query = select(FeatureRequest).where(FeatureRequest.merged_into_id.is_(None))
+LIST_COLUMNS = ("id", "title", "status", "external_id", "public_note", "created_at")
+
+
+def live_requests(session: Session, status: str | None, q: str | None) -> list[Any]:
+    """(id, title, status, external_id, public_note, created_at) of the requests not merged away, optionally
+    of one status or with text in their title (plain rows: the list reads 10,000 of them)."""
+    columns = [getattr(FeatureRequest, c) for c in LIST_COLUMNS]
+    query = select(*columns).where(FeatureRequest.merged_into_id.is_(None))
     if status is not None:
         query = query.where(FeatureRequest.status == status)
     if q:
         query = query.where(func.lower(FeatureRequest.title).contains(q.lower(), autoescape=True))
-    return list(session.scalars(query.order_by(FeatureRequest.id)))
+    return list(session.execute(query.order_by(FeatureRequest.id)))
 
 
 def _owned(owner_ids: frozenset[int] | None) -> ColumnElement[bool]:

@@ -44,11 +44,12 @@ from lodestar.sop import service as sop_service
 
 _REQUEST_FIELDS = ("id", "title", "description", "status", "public_note", "external_id", "merged_into_id",
                    "created_at")  # fmt: skip
-SORT_KEYS = {
-    "arr": lambda r: (-r.figures.arr, -r.figures.accounts, r.id),
-    "accounts": lambda r: (-r.figures.accounts, -r.figures.arr, r.id),
-    "at_stake": lambda r: (-r.figures.arr_at_stake, -r.figures.arr, r.id),
-    "newest": lambda r: (-r.id,),
+_NONE = Figures()
+SORT_KEYS: dict[str, Any] = {  # over (row, figures); ties broken by id, so pages are stable
+    "arr": lambda p: (-p[1].arr, -p[1].accounts, p[0].id),
+    "accounts": lambda p: (-p[1].accounts, -p[1].arr, p[0].id),
+    "at_stake": lambda p: (-p[1].arr_at_stake, -p[1].arr, p[0].id),
+    "newest": lambda p: (-p[0].id,),
 }
 
 
@@ -86,20 +87,11 @@ def list_requests(
 ) -> RequestPage:  # fmt: skip
     """The live requests with their figures among the viewer's accounts, sorted, one page."""
     found, currency = figures.by_request(session, _scope(session, viewer), today)
-    rows = [
-        RequestRow(
-            id=r.id,
-            title=r.title,
-            status=r.status,
-            external_id=r.external_id,
-            public_note=r.public_note,
-            created_at=r.created_at,
-            figures=found.get(r.id) or Figures(),
-        )
-        for r in repository.live_requests(session, status, q)
-    ]
-    rows.sort(key=SORT_KEYS[sort])
-    return RequestPage(items=rows[offset : offset + limit], total=len(rows), currency=currency)
+    # Sorted as plain pairs; only the page's rows become response models (10,000 would cost ~100 ms).
+    pairs = [(r, found.get(r.id, _NONE)) for r in repository.live_requests(session, status, q)]
+    pairs.sort(key=SORT_KEYS[sort])
+    items = [RequestRow(**r._asdict(), figures=f) for r, f in pairs[offset : offset + limit]]
+    return RequestPage(items=items, total=len(pairs), currency=currency)
 
 
 def get_request(session: Session, viewer: User, request_id: int, today: date) -> RequestRead:
