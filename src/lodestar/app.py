@@ -255,6 +255,8 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.events import api as events_api
     from lodestar.events import pages as events_pages
     from lodestar.events.ingest import mover_process
+    from lodestar.feature_requests import api as feature_requests_api
+    from lodestar.feature_requests import pages as feature_requests_pages
     from lodestar.health import api as health_api
     from lodestar.health import pages as health_pages
     from lodestar.imports import api as imports_api
@@ -267,6 +269,8 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.notifications import pages as notifications_pages
     from lodestar.portfolio import pages as portfolio_pages
     from lodestar.predictions import pages as predictions_pages
+    from lodestar.referrals import api as referrals_api
+    from lodestar.referrals import pages as referrals_pages
     from lodestar.renewals.records import api as renewal_records_api
     from lodestar.renewals.records import pages as renewal_records_pages
     from lodestar.renewals.retention import api as retention_api
@@ -302,6 +306,8 @@ def _mount_domains(app: FastAPI) -> None:
         levels_api.router,
         intent_api.router,
         success_plans_api.router,
+        feature_requests_api.router,
+        referrals_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
@@ -328,3 +334,5 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(intent_pages.router)  # the sales list of 3-star accounts
     app.include_router(predictions_pages.router)  # the churn model versions (admins)
     app.include_router(success_plans_pages.router)  # the account page's success-plan edits
+    app.include_router(feature_requests_pages.router)  # the request list, one request, the untold report
+    app.include_router(referrals_pages.router)  # the account page's referrals, the referrers list

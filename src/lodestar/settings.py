@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         min_length=16,
         description="Signs session cookies and CSRF tokens; set a long random value in production.",
     )
+    feature_request_webhook_secret: str | None = Field(
+        None,
+        description="Shared secret the issue tracker signs feature-request status webhooks with "
+        "(HMAC-SHA256); unset: the webhook is off.",
+    )
     default_locale: str = Field(
         "en", description="UI language for users who have not chosen one: en or zh_CN."
     )

@@ -12,11 +12,13 @@ from lodestar.db import generations as _generations  # noqa: F401
 from lodestar.db.base import Base
 from lodestar.engagement import models as _engagement  # noqa: F401
 from lodestar.events import models as _events  # noqa: F401
+from lodestar.feature_requests import models as _feature_requests  # noqa: F401
 from lodestar.health import models as _health  # noqa: F401
 from lodestar.imports import models as _imports  # noqa: F401
 from lodestar.lifecycle import models as _lifecycle  # noqa: F401
 from lodestar.notifications import models as _notifications  # noqa: F401
 from lodestar.predictions import models as _predictions  # noqa: F401
+from lodestar.referrals import models as _referrals  # noqa: F401
 from lodestar.renewals.records import models as _renewal_records  # noqa: F401
 from lodestar.renewals.winback import models as _winback  # noqa: F401
 from lodestar.snapshots import models as _snapshots  # noqa: F401

@@ -148,6 +148,7 @@ def world_inputs() -> MetricInputs:
             },
         ],
         # Account 1's success plan: on time, late, never reached, early, dropped; account 2's is not due.
+        referrals=[{"account_id": 1, "referred_day": days(date(2026, 3, 10)), "status": "won"}],
         milestones=[
             {
                 "account_id": 1,

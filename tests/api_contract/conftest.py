@@ -30,10 +30,14 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role, User
 from lodestar.db.engine import session_factory
 from lodestar.events import service as events_service
+from lodestar.feature_requests import service as feature_requests_service
+from lodestar.feature_requests.schemas import LinkCreate, RequestCreate
 from lodestar.kit.text import Text
 from lodestar.notifications import service as notifications_service
 from lodestar.notifications.models import OutboxMessage
 from lodestar.notifications.schemas import ChannelCreate, Notice
+from lodestar.referrals import service as referrals_service
+from lodestar.referrals.schemas import ReferralFields
 from lodestar.renewals.records import service as renewal_records
 from lodestar.renewals.records.models import Renewal
 from lodestar.renewals.winback.models import WinBack
@@ -61,6 +65,7 @@ class Portfolio:
     renewal: int = 0  # the open renewal of the contract (opened by the daily step)
     win_back: int = 0  # a lost win-back of the account: a lead (written as a row, like the alert)
     milestone: int = 0  # a milestone of the account's success plan
+    referral: int = 0  # a lead the account referred
 
 
 @dataclass
@@ -78,6 +83,7 @@ class World:
     app: FastAPI | None = None  # the served app, for its route table
     channel_id: int = 0  # a notification channel (admins only) and a message of its outbox
     message_id: int = 0
+    feature_request: int = 0  # a request both CSMs' accounts asked for: shared, its links are not
 
 
 def _free_port() -> int:
@@ -97,7 +103,18 @@ def _portfolio(db: Session, owner: User, admin: User, name: str) -> Portfolio:
     alert = make_alert(db, account, "health_red")
     goal = MilestoneCreate(kind="module_go_live", title=f"{name} go-live", target_on=date(2026, 4, 1))
     milestone = success_plans_service.create_milestone(db, admin, account.id, goal, DAY)
-    return Portfolio(account.id, contact.id, contract.id, token.id, alert.id, milestone=milestone.id)
+    lead = ReferralFields(lead_name=f"{name} Lead", lead_company=f"{name} Friend Co", referred_on=DAY)
+    referral = referrals_service.create_referral(db, admin, account.id, lead, DAY)
+    return Portfolio(account.id, contact.id, contract.id, token.id, alert.id, milestone=milestone.id,
+                     referral=referral.id)  # fmt: skip
+
+
+def _feature_request(db: Session, admin: User, *portfolios: Portfolio) -> int:
+    """A request every portfolio's account asked for."""
+    request = feature_requests_service.create_request(db, admin, RequestCreate(title="Shared request"))
+    for p in portfolios:
+        feature_requests_service.link_account(db, admin, request.id, LinkCreate(account_id=p.account), DAY)
+    return request.id
 
 
 def seed_over_http(url: str, owner: dict[str, str], mine: Portfolio) -> None:
@@ -137,8 +154,9 @@ def seed(engine: Engine, url: str) -> World:
         channel_id, message_id = _notification_channel(db, admin)
         users = {role: u.id for role, u in people.items()}
         emails = {role: u.email for role, u in people.items()}
+        shared = _feature_request(db, admin, mine, theirs)
         return World(
-            url, headers, users, mine, theirs, write_key, emails, key.id, None, channel_id, message_id
+            url, headers, users, mine, theirs, write_key, emails, key.id, None, channel_id, message_id, shared
         )
 
 

@@ -39,10 +39,14 @@ SCOPED = {  # figures or lists over the caller's own accounts and tasks
     "/lead-pool", "/lead-pool/export.csv",
     "/api/v1/renewals", "/renewals", "/renewals/export", "/api/v1/winbacks", "/api/v1/lead-pool",
     "/api/v1/levels", "/levels", "/api/v1/intent/leads", "/intent", "/api/v1/milestones",
+    "/api/v1/feature-requests", "/api/v1/feature-requests/untold", "/feature-requests",
+    "/feature-requests/untold", "/feature-requests/export.csv", "/api/v1/referrers", "/referrers",
+    "/referrers/export.csv",
 }  # fmt: skip
 NOT_AGGREGATES = {"/", "/login", "/accounts/new", "/api/v1/me", "/api/v1/playbooks", "/docs", "/healthz"}
 NOT_AGGREGATES |= {"/openapi.json", "/static", "/data-health"}  # the last: a redirect to /ingestion-status
 NOT_AGGREGATES |= {"/api/v1/notifications/preferences", "/me/notifications"}  # the caller's own choices
+NOT_AGGREGATES |= {"/feature-requests/new"}  # an empty form
 
 
 def _get_routes(world: World) -> set[str]:

@@ -35,7 +35,12 @@ OBJECTS: dict[str, Callable[[World], int | str]] = {
     "renewal_id": lambda w: w.theirs.renewal,
     "winback_id": lambda w: w.theirs.win_back,
     "milestone_id": lambda w: w.theirs.milestone,
+    "referral_id": lambda w: w.theirs.referral,
+    "request_id": lambda w: w.feature_request,  # shared: its GETs answer 200 without the other's accounts
 }
+# Objects every reader sees (a feature request is the company's): GET answers 200, and what the answer
+# shows of the other CSM's accounts is nothing (test_a_shared_request_shows_only_the_callers_accounts).
+SHARED_GETS = {"/api/v1/feature-requests/{request_id}", "/feature-requests/{request_id}"}
 NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}, /settings/config/{kind}: no object; refused as 403 below
 # Pages without sign-in, each with why: no row-level rule applies to them (what they show and refuse is
 # tested in tests/renewals/winback/test_pages.py).
@@ -62,8 +67,13 @@ ROLE_NEVER = {
     ("POST", "/settings/channels/{channel_id}/test"),
     ("POST", "/settings/channels/{channel_id}/toggle"),
     ("POST", "/settings/outbox/{message_id}/retry"),
+    ("POST", "/api/v1/feature-requests/{request_id}/status"),  # the product's word: managers and admins
+    ("POST", "/api/v1/feature-requests/{request_id}/merge"),
+    ("POST", "/feature-requests/{request_id}/status"),
+    ("POST", "/feature-requests/{request_id}/merge"),
 }
 MILESTONE = {"kind": "module_go_live", "title": "HIJACKED", "target_on": "2026-05-01"}
+REFERRAL = {"lead_name": "HIJACKED", "lead_company": "HIJACKED", "referred_on": "2026-03-01"}
 TOUCH = {"kind": "call", "occurred_at": "2026-03-02T11:00:00+00:00", "subject": "HIJACKED"}
 JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/users/{user_id}"): {"name": "HIJACKED"},
@@ -82,6 +92,11 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/v1/accounts/{account_id}/success-plan"): {"objectives": "HIJACKED"},
     ("POST", "/api/v1/accounts/{account_id}/milestones"): MILESTONE,
     ("PUT", "/api/v1/milestones/{milestone_id}"): MILESTONE,
+    ("POST", "/api/v1/feature-requests/{request_id}/status"): {"status": "declined"},
+    ("POST", "/api/v1/feature-requests/{request_id}/merge"): {"into_id": 1},
+    ("POST", "/api/v1/feature-requests/{request_id}/links"): {"account_id": 0},  # set to theirs in _send
+    ("POST", "/api/v1/accounts/{account_id}/referrals"): REFERRAL,
+    ("PUT", "/api/v1/referrals/{referral_id}"): REFERRAL,
 }
 FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/accounts/{account_id}/edit"): {"name": "HIJACKED"},
@@ -98,6 +113,13 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/renewals/{renewal_id}/close"): {"outcome": "churned", "reasons": "other"},
     ("POST", "/accounts/{account_id}/success-plan"): {"objectives": "HIJACKED", "m-0-title": "HIJACKED"},
     ("POST", "/milestones/{milestone_id}/reach"): {},
+    ("POST", "/feature-requests/{request_id}/status"): {"status": "declined"},
+    ("POST", "/feature-requests/{request_id}/merge"): {"into_id": "1"},
+    ("POST", "/accounts/{account_id}/referrals/new"): {
+        "lead_name": "HIJACKED",
+        "lead_company": "HIJACKED",
+        "referred_on": "2026-03-01",
+    },
 }
 
 
@@ -143,9 +165,13 @@ def _send(world: World, page: httpx.Client, probe: Probe, role: str) -> httpx.Re
             files = {"file": ("evidence.csv", b"name\nHIJACKED\n", "text/csv")}
             return httpx.post(world.url + probe.path, files=files, headers=headers)
         body = JSON_BODIES.get(key, reassign) if probe.method != "GET" else None
+        if probe.template.endswith("/links"):
+            body = {"account_id": world.theirs.account}
         return httpx.request(probe.method, world.url + probe.path, json=body, headers=headers)
     if probe.method == "GET":
         return page.get(probe.path)
+    if probe.template.endswith("/links"):
+        reassign = {"account_id": world.theirs.account}
     form = {
         **FORMS.get(key, {k: str(v) for k, v in reassign.items()}),
         "csrf_token": csrf_of(page.get("/accounts").text),
@@ -165,6 +191,8 @@ def _state(world: World) -> list[Any]:
         f"/api/v1/winbacks/{theirs.win_back}",
         f"/api/v1/accounts/{theirs.account}/success-plan",
         f"/api/v1/milestones/{theirs.milestone}",
+        f"/api/v1/referrals/{theirs.referral}",
+        f"/api/v1/feature-requests/{world.feature_request}",
         f"/api/v1/accounts/{theirs.account}/contacts",
         f"/api/v1/accounts/{theirs.account}/contracts",
         f"/api/v1/tasks?bucket=all&account_id={theirs.account}",
@@ -193,6 +221,8 @@ def test_a_csm_reaching_for_another_csms_objects_gets_404_or_403_and_changes_not
     expected = {
         f"{p.method} {p.template}": 403
         if (p.method, p.template) in ROLE_NEVER or "imports" in p.template
+        else 200
+        if p.method == "GET" and p.template in SHARED_GETS
         else 404
         for p in probes
     }
@@ -264,3 +294,14 @@ def test_the_public_pages_answer_without_a_sign_in(world: World) -> None:
         path = template.replace("{token}", "1." + "A" * 43 + "." + "B" * 43)
         answer = httpx.get(world.url + path, follow_redirects=False)
         assert answer.status_code == 404 and 'data-testid="survey-refused"' in answer.text, template
+
+
+def test_a_shared_request_shows_only_the_callers_accounts(world: World) -> None:
+    # Both CSMs' accounts asked for the request: each CSM reads it whole but sees only their own account.
+    path = f"/api/v1/feature-requests/{world.feature_request}"
+    mine = httpx.get(world.url + path, headers=world.headers["csm"]).json()
+    assert [link["account"] for link in mine["links"]] == ["mine Ltd"] and mine["figures"]["accounts"] == 1
+    page = _signed_in(world, "csm")
+    text = page.get(f"/feature-requests/{world.feature_request}").text
+    page.close()
+    assert "mine Ltd" in text and "theirs Ltd" not in text and "Otto Other" not in text

@@ -57,6 +57,9 @@ SCHEMAS = {
             ("status", pa.string()),
         ]
     ),
+    "referrals": pa.schema(
+        [("account_id", pa.int64()), ("referred_day", pa.int32()), ("status", pa.string())]
+    ),
     "surveys": pa.schema(
         [
             ("account_id", pa.int64()),
@@ -80,6 +83,7 @@ class MetricInputs:
     touches: pa.Table
     surveys: pa.Table
     milestones: pa.Table
+    referrals: pa.Table
     key_features: tuple[str, ...] = ()
 
     def only(self, account_id: int) -> MetricInputs:
@@ -97,6 +101,7 @@ class MetricInputs:
             keep(self.touches),
             keep(self.surveys),
             keep(self.milestones),
+            keep(self.referrals),
             self.key_features,
         )
 

@@ -11,11 +11,13 @@ from lodestar.alerts import panels as alerts_panels
 from lodestar.auth.deps import PageUser
 from lodestar.contracts import service as contracts_service
 from lodestar.engagement.panels import engagement_panel
+from lodestar.feature_requests import panels as request_panels
 from lodestar.health.panels import health_panel
 from lodestar.levels import panels as levels_panels
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.lifecycle import service as lifecycle_service
 from lodestar.predictions import panels as churn_panels
+from lodestar.referrals import panels as referral_panels
 from lodestar.renewals.records import panels as renewal_panels
 from lodestar.snapshots import config_kind as metrics_kind
 from lodestar.snapshots.panels import usage_panel
@@ -38,6 +40,7 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db, toda
     chinese = locale_of(request) == "zh_CN"
     alerts = alerts_panels.account_section(request, db, user, account_id)
     feed = alerts_panels.feed_entries(db, [*alerts["live"], *alerts["past"]])
+    feed += request_panels.feed_entries(db, account_id)
     context = {
         **profile_panel(db, user, account),
         **health_panel(db, settings, account),
@@ -53,8 +56,10 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db, toda
         "renewals_panel": renewal_panels.account_section(request, db, user, account_id),
         "levels_panel": levels_panels.account_section(request, db, account),
         "plan_panel": success_plan_panels.account_section(db, user, account_id, today),
+        "requests_panel": request_panels.account_section(db, user, account_id),
+        "referrals_panel": referral_panels.account_section(db, user, account_id),
         "churn_panel": churn_panels.account_section(request, db, user, account_id),
-        # The activity feed lives with SOP; the alerts raised and resolved join it from here.
+        # The activity feed lives with SOP; alerts raised and resolved and request changes join it from here.
         "sop": sop_panels.account_section(request, db, user, account, extra_feed=feed),
     }
     return render(request, "accounts/detail.html", context)

@@ -20,6 +20,7 @@ from lodestar.auth import service as auth_service
 from lodestar.contracts import service as contracts_service
 from lodestar.db.upsert import UpsertCounts
 from lodestar.engagement import service as engagement_service
+from lodestar.feature_requests import service as feature_requests_service
 from lodestar.imports import targets
 from lodestar.imports.mapping import FIRST_ROW, Mapped, Problems
 from lodestar.imports.schemas import MappingSpec
@@ -194,6 +195,8 @@ def _writer(
         return lambda s, rows, numbers: contracts_service.upsert_contracts(
             s, rows, today, numbers, reasons=renewals_kind.reason_keys(s)
         )
+    if kind == "feature_requests":
+        return lambda s, rows, numbers: feature_requests_service.upsert_requests(s, rows, numbers, today)
     if kind == "milestones":
         return lambda s, rows, numbers: success_plans_service.upsert_milestones(s, rows, numbers, today)
     if kind == "churn":

@@ -8,10 +8,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Kind = Literal[
-    "accounts", "contacts", "contracts", "churn", "events", "tickets", "touches", "nps", "milestones"
+    "accounts",
+    "contacts",
+    "contracts",
+    "churn",
+    "events",
+    "tickets",
+    "touches",
+    "nps",
+    "milestones",
+    "feature_requests",
 ]
 KINDS: tuple[str, ...] = (
     "accounts", "contacts", "contracts", "churn", "events", "tickets", "touches", "nps", "milestones",
+    "feature_requests",
 )  # fmt: skip
 DateFormat = Literal["iso", "d/m/Y", "m/d/Y"]
 ValueType = Literal["string", "int", "number", "date", "datetime", "bool"]

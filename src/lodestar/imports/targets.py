@@ -65,6 +65,10 @@ FIELDS: dict[str, dict[str, str]] = {
         "external_id": _S, "account": _S, "kind": _S, "title": _S, "owner_side": _S, "owner_person": _S,
         "target_on": _D, "status": _S, "reached_on": _D, "metric": _S, "target_value": _N,
     },
+    "feature_requests": {
+        "external_id": _S, "title": _S, "description": _S, "status": _S, "public_note": _S, "account": _S,
+        "contact": _S,
+    },
 }  # fmt: skip
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -77,6 +81,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "touches": ("account", "kind", "occurred_at"),
     "nps": ("account", "score", "answered_at"),
     "milestones": ("account", "kind", "title", "target_on"),
+    "feature_requests": ("external_id",),
 }
 
 # The field a re-import matches records by; derived from the row's content when the file has none.
@@ -88,7 +93,7 @@ KEYS = {
     "touches": "external_id",
     "nps": "external_id",
     "milestones": "external_id",
-}
+}  # feature_requests: none; a tracker export repeats a request's key on one row per account that asked
 
 # Open-ended fields: `traits.X` on accounts, `properties.X` on events (typed by the mapping, text by default).
 OPEN_PREFIX = {"accounts": "traits.", "events": "properties."}

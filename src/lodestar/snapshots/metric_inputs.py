@@ -14,6 +14,7 @@ from lodestar.accounts import service as accounts_service
 from lodestar.analytics.inputs import MetricInputs, days, hours, make_inputs
 from lodestar.contracts import service as contracts_service
 from lodestar.engagement import service as engagement_service
+from lodestar.referrals import service as referrals_service
 from lodestar.success_plans import service as success_plans_service
 
 DEFAULT_SLA_HOURS = 24.0
@@ -81,6 +82,10 @@ def load_inputs(
         }
         for m in success_plans_service.milestone_rows(session, ids)
     ]
+    referrals = [
+        {"account_id": r["account_id"], "referred_day": days(r["referred_on"]), "status": r["status"]}
+        for r in referrals_service.referral_rows(session, ids)
+    ]
     return make_inputs(
         key_features,
         accounts=accounts,
@@ -90,4 +95,5 @@ def load_inputs(
         touches=touches,
         surveys=surveys,
         milestones=milestones,
+        referrals=referrals,
     )

@@ -3,10 +3,11 @@ the demo's bulk work and the e-mail digest. Everything else stays inside sop/.""
 
 from __future__ import annotations
 
-from lodestar.sop.playbooks.triggers import AlertStart, ChurnStart
+from lodestar.sop.playbooks.triggers import AlertStart, ChurnStart, RequestStart, request_ref
 from lodestar.sop.tasks.alert_runs import start_alert_playbooks
 from lodestar.sop.tasks.churn_runs import start_win_back_playbooks
 from lodestar.sop.tasks.digest import build_digests, run_digest
+from lodestar.sop.tasks.request_runs import start_request_playbooks, task_states
 from lodestar.sop.tasks.service import (
     after_snapshot,
     close_many,
@@ -21,6 +22,7 @@ from lodestar.sop.tasks.service import (
 __all__ = [
     "AlertStart",
     "ChurnStart",
+    "RequestStart",
     "after_snapshot",
     "build_digests",
     "close_many",
@@ -30,9 +32,12 @@ __all__ = [
     "fire_stage_entries",
     "match_touches",
     "open_tasks",
+    "request_ref",
     "run_digest",
     "start_alert_playbooks",
+    "start_request_playbooks",
     "start_win_back_playbooks",
+    "task_states",
 ]
 
 

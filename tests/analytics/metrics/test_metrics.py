@@ -39,6 +39,8 @@ ACCOUNT_1_AT_A = {
     # Due by 03-31: on time (02-15), late (03-10), missed (03-15), early (reached 03-05): 2 of 4 on time.
     "milestones_due": 4,
     "milestone_attainment": 0.5,
+    "referrals_made": 1,  # one lead referred on 03-10
+    "has_referred": 1.0,
     "arr": 120000.0,
     "days_to_end": 275,
     "term_elapsed_share": pytest.approx(89 / 364),
@@ -71,6 +73,8 @@ ACCOUNT_1_AT_B = {
     # Due by 03-01: only the one reached on time (02-15); the early one is reached on 03-05, after.
     "milestones_due": 1,
     "milestone_attainment": 1.0,
+    "referrals_made": 0,  # the referral comes after 03-01
+    "has_referred": 0.0,
     "arr": 120000.0,
     "days_to_end": 305,
     "term_elapsed_share": pytest.approx(59 / 364),
@@ -92,6 +96,8 @@ QUIET = {
     "trainings_180d": 0,
     "milestones_due": 0,
     "milestone_attainment": None,
+    "referrals_made": 0,
+    "has_referred": 0.0,
     "arr": 0.0,
     "days_to_end": None,
     "term_elapsed_share": None,

@@ -275,7 +275,7 @@ def test_manual_start_makes_its_own_occurrence_each_time(db: Session, crew: Crew
         ("playbook_key", "unknown playbook 'nope'; known: handover, onboarding, growth, maturity, at_risk, "
          "renewal, usage_swing, win_back_no_usage, win_back_champion_left, win_back_product_gap, "
          "win_back_price_budget, win_back_competitor, win_back_business_closed, win_back_m_and_a, "
-         "win_back_service, win_back_other")
+         "win_back_service, win_back_other, feature_request_answer")
     ]  # fmt: skip
     with pytest.raises(NotFound):
         service.start_playbook(db, crew.outsider, crew.mine.id, "at_risk")

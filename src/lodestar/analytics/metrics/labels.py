@@ -34,6 +34,8 @@ LABELS = {
     "trainings_180d": N_("trainings in 180 days"),
     "milestones_due": N_("milestones due"),
     "milestone_attainment": N_("milestones on time"),
+    "referrals_made": N_("referrals made"),
+    "has_referred": N_("has referred"),
     "arr": N_("ARR"),
     "days_to_end": N_("days to contract end"),
     "term_elapsed_share": N_("term elapsed"),

@@ -16,6 +16,7 @@ from lodestar.analytics.metrics import (
     custom,
     labels,  # noqa: F401  (registers every built-in metric's label and unit)
     milestones,
+    referrals,
     stakeholders,
     surveys,
     tickets,
@@ -33,6 +34,7 @@ FAMILIES: tuple[Family, ...] = (
     contracts.FAMILY,
     stakeholders.FAMILY,
     milestones.FAMILY,
+    referrals.FAMILY,
     custom.FAMILY,
 )
 KEYS = ("account_id", "as_of")  # every metrics table's row key, ahead of the metrics

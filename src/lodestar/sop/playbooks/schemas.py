@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from lodestar.engagement.schemas import TouchKindName
 from lodestar.success_plans.schemas import Kind as MilestoneKindName
 
-TriggerKind = Literal["stage_entered", "alert", "manual", "churn_reason"]
-EvidenceKind = Literal["note", "file", "checkbox", "touch", "metric", "milestone"]
+TriggerKind = Literal["stage_entered", "alert", "manual", "churn_reason", "feature_request"]
+EvidenceKind = Literal["note", "file", "checkbox", "touch", "metric", "milestone", "referral"]
 OwnerRole = Literal["owner", "manager"]
 Assignment = Literal["least_load", "round_robin"]
 SLUG = r"^[a-z][a-z0-9_]{0,59}$"
@@ -22,7 +22,8 @@ class _Strict(BaseModel):
 
 class Trigger(_Strict):
     """What starts a playbook: an account entering a stage, an alert of a type, a person (manual), or a
-    win-back opening for a churn with this reason (same reason, same method; the win-back step fires it)."""
+    win-back opening for a churn with this reason (same reason, same method; the win-back step fires it),
+    or a feature request the account asked for changing status (feature_requests fires it)."""
 
     kind: TriggerKind
     stage: str | None = None

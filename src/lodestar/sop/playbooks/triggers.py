@@ -165,3 +165,28 @@ def churn_reason_occurrences(config: SopConfig, starts: Iterable[ChurnStart]) ->
         for start in starts
         for p in by_reason.get(start.reason or UNKNOWN_REASON) or by_reason.get(UNKNOWN_REASON, [])
     ]
+
+
+@dataclass(frozen=True)
+class RequestStart:
+    """A feature request's status change to tell one account that asked: the change's id (the trigger ref is
+    "feature_request:<change id>"), the account and the day."""
+
+    change_id: int
+    account_id: int
+    on: date
+
+
+def request_ref(change_id: int) -> str:
+    """The trigger ref of a feature request's status change."""
+    return f"feature_request:{change_id}"
+
+
+def request_occurrences(config: SopConfig, starts: Iterable[RequestStart]) -> list[Occurrence]:
+    """For each status change and account, every enabled playbook triggered by feature-request changes."""
+    chosen = [p for p in config.playbooks if p.enabled and p.trigger.kind == "feature_request"]
+    return [
+        Occurrence(p, s.account_id, "feature_request", request_ref(s.change_id), s.on)
+        for s in starts
+        for p in chosen
+    ]

@@ -19,10 +19,12 @@ from lodestar.lifecycle import service as lifecycle_service
 from lodestar.sop.tasks import service as tasks_service
 from lodestar.sop.tasks.schemas import TaskRead
 
-# alert_*: entries the account page adds from the alerts (a domain above this one) through `extra`.
+# alert_* and feature_request: entries the account page adds from the alerts and feature requests (domains
+# above this one) through `extra`.
 EntryKind = Literal[
-    "touch", "run", "task_done", "task_skipped", "stage", "health", "alert_raised", "alert_resolved"
-]
+    "touch", "run", "task_done", "task_skipped", "stage", "health", "alert_raised", "alert_resolved",
+    "feature_request",
+]  # fmt: skip
 # A score move this large between two snapshots is worth a line even when the grade stays.
 BIG_SCORE_MOVE = 10.0
 TASKS_PER_ACCOUNT = 500
@@ -37,6 +39,7 @@ _SAME_DAY_ORDER: dict[str, int] = {
     "task_done": 5,
     "task_skipped": 5,
     "alert_resolved": 6,
+    "feature_request": 2,  # a status change starts the run that tells the customer
 }
 
 

@@ -16,6 +16,7 @@ from lodestar.engagement import service as engagement_service
 from lodestar.engagement.models import Touch
 from lodestar.kit.errors import FieldProblem, InvalidInput
 from lodestar.kit.time import utcnow
+from lodestar.referrals import service as referrals_service
 from lodestar.sop.tasks import repository
 from lodestar.sop.tasks.models import Task, TaskStatus
 from lodestar.success_plans import service as success_plans_service
@@ -75,6 +76,10 @@ def check_given(task: Task, given: dict[str, Any], has_bytes: bool) -> None:
     """Refuses evidence of the wrong type for the task's step, naming the field and the reason."""
     kind = task.evidence_kind
     problems: list[FieldProblem] = []
+    if kind == "referral":
+        raise InvalidInput.one(
+            "evidence", "this step is completed by the daily snapshot when a referral is recorded"
+        )
     if kind == "milestone":
         raise InvalidInput.one(
             "evidence", "this step is completed by the daily snapshot when a milestone of the plan is reached"
@@ -225,7 +230,29 @@ def check_metrics(session: Session, snapshot_root: Path, days: Collection[date])
 def snapshot_evidence(session: Session, snapshot_root: Path, days: Collection[date]) -> dict[str, int]:
     """Completes what the snapshot run shows: metric evidence, then milestone evidence; how many of each."""
     metric = check_metrics(session, snapshot_root, days)
-    return {"metric_completed": metric, "milestone_completed": check_milestones(session)}
+    return {"metric_completed": metric, "milestone_completed": check_milestones(session),
+            "referral_completed": check_referrals(session)}  # fmt: skip
+
+
+def check_referrals(session: Session) -> int:
+    """Completes open referral-evidence tasks ("referral recorded": a growth-stage step asking for one) whose
+    account referred a lead on or after the day the task's work starts to count; done on that day."""
+    waiting = [t for t, _ in repository.open_tasks_of_kind(session, "referral")]
+    if not waiting:
+        return 0
+    referred: dict[int, list[date]] = {}
+    for row in referrals_service.referral_rows(session, {t.account_id for t in waiting}):
+        referred.setdefault(row["account_id"], []).append(row["referred_on"])
+    now, done, closed = utcnow(), [], []
+    for task in waiting:
+        days = sorted(d for d in referred.get(task.account_id, []) if d >= counts_from(task))
+        if days:
+            evidence = {"referred_on": days[0].isoformat()}
+            done.append({"id": task.id, "status": TaskStatus.DONE.value, "done_on": days[0],
+                         "completed_at": now, "evidence": evidence})  # fmt: skip
+            closed.append(task)
+    _close(session, done, closed)
+    return len(done)
 
 
 def check_milestones(session: Session) -> int:

@@ -63,6 +63,19 @@ def runs_of_refs(session: Session, refs: Collection[str]) -> list[tuple[int, str
     return sorted(found)
 
 
+def task_states_of_refs(session: Session, refs: Collection[str]) -> list[tuple[str, int, str, int | None]]:
+    """(trigger ref, account, task status, assignee) of the tasks of the runs made for these trigger refs."""
+    out: list[tuple[str, int, str, int | None]] = []
+    query = select(PlaybookRun.trigger_ref, Task.account_id, Task.status, Task.assignee_id).join(
+        Task, Task.run_id == PlaybookRun.id
+    )
+    for chunk in _chunks(refs):
+        out.extend(
+            (r, a, s, u) for r, a, s, u in session.execute(query.where(PlaybookRun.trigger_ref.in_(chunk)))
+        )
+    return out
+
+
 def insert_runs(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Bulk-inserts playbook runs; their ids in input order."""
     return insert_returning_ids(session, PlaybookRun, rows) if rows else []

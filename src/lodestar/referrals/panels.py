@@ -1,0 +1,23 @@
+"""What referrals show on the account page: how many leads it referred, how many were won, their value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lodestar.auth import service as auth_service
+from lodestar.auth.models import User
+from lodestar.referrals import labels, service
+
+
+def account_section(db: Session, user: User, account_id: int) -> dict[str, Any]:
+    """The account page's referral panel (the caller has checked the account is visible)."""
+    referrals = service.list_for_account(db, user, account_id)
+    return {
+        "account_id": account_id,
+        "referrals": referrals,
+        "totals": service.totals(referrals),
+        "statuses": labels.STATUSES,
+        "can_edit": auth_service.can_edit(user),
+    }
