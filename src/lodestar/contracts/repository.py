@@ -7,7 +7,20 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from lodestar.accounts.models import Account
@@ -59,7 +72,12 @@ def ended_without_renewal(session: Session) -> list[tuple[int, Any, Any]]:
 def analytics_contracts(
     session: Session, account_ids: Collection[int] | None = None
 ) -> list[tuple[Any, ...]]:
-    """(account_id, id, start, end, churned_on, arr, seats, status) of every contract (or these accounts')."""
+    """(account_id, id, start, end, churned_on, arr, seats, status) of every contract (or these accounts');
+    the status reads `renewed` for a contract the renewal rule says another renews (renewed_by_id)."""
+    status = case(
+        (and_(Contract.renewed_by_id.is_not(None), Contract.status != "cancelled"), literal("renewed")),
+        else_=Contract.status,
+    )
     cols = (
         Contract.account_id,
         Contract.id,
@@ -68,7 +86,7 @@ def analytics_contracts(
         Contract.churned_on,
         Contract.arr,
         Contract.seats,
-        Contract.status,
+        status,
     )
     stmt = select(*cols)
     if account_ids is not None:
@@ -257,9 +275,38 @@ def churned_by(session: Session, day: date) -> list[tuple[Any, ...]]:
         or_(last_d > last_c, and_(last_d == last_c, d.id < c.id)),
     )
     stmt = select(c.id, c.account_id, last_c, c.arr, c.currency, c.churn_reason).where(
-        c.start_date <= day, last_c < day, c.status != "renewed", ~later
+        c.start_date <= day, last_c < day, c.status != "renewed", c.renewed_by_id.is_(None), ~later
     )
     return [tuple(r) for r in session.execute(stmt)]
+
+
+def chain_columns(session: Session) -> dict[str, np.ndarray]:
+    """Every non-cancelled contract's id, account_id, renews (-1: none), start, end, churned (NaT: none) and
+    status as arrays: what the renewal chain is read from."""
+    none = literal(-1, literal_execute=True)
+    columns = [
+        Column("id", Contract.id, "int"),
+        Column("account_id", Contract.account_id, "int"),
+        Column("renews", func.coalesce(Contract.renews_contract_id, none), "int"),
+        Column("start", Contract.start_date, "day"),
+        Column("end", Contract.end_date, "day"),
+        Column("churned", Contract.churned_on, "day"),
+        Column("status", Contract.status, "text"),
+    ]
+    live = Contract.status != literal("cancelled", literal_execute=True)
+    return read_columns(session, columns, lambda stmt: stmt.select_from(Contract).where(live))
+
+
+def renewed_by_links(session: Session) -> dict[int, int]:
+    """contract id -> renewed_by_id of every contract that has one."""
+    stmt = select(Contract.id, Contract.renewed_by_id).where(Contract.renewed_by_id.is_not(None))
+    return {int(i): int(by) for i, by in session.execute(stmt)}
+
+
+def set_renewed_by(session: Session, values: list[dict[str, Any]]) -> None:
+    """Sets renewed_by_id by contract id in bulk (each value: id, renewed_by_id)."""
+    if values:
+        session.execute(update(Contract), values)
 
 
 def renewal_candidates(session: Session, skip: Select[Any]) -> list[Any]:

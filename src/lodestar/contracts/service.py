@@ -368,6 +368,23 @@ def churned_by(session: Session, day: date) -> list[tuple[int, int, date, Decima
     ]
 
 
+def chain_columns(session: Session) -> dict[str, np.ndarray]:
+    """Every non-cancelled contract's id, account_id, renews (-1: none), start, end, churned (NaT: none) and
+    status as numpy arrays: the renewals domain reads the chain from them."""
+    return repository.chain_columns(session)
+
+
+def store_renewed_by(session: Session, links: dict[int, int]) -> int:
+    """Keeps each contract's renewed_by_id equal to `links` (contract id -> the contract renewing it, as the
+    renewals' successor rule reads the chain; a contract not in it has none); only changed rows are written.
+    How many changed."""
+    stored = repository.renewed_by_links(session)
+    values = [{"id": i, "renewed_by_id": by} for i, by in links.items() if stored.get(i) != by]
+    values += [{"id": i, "renewed_by_id": None} for i in stored if i not in links]
+    repository.set_renewed_by(session, values)
+    return len(values)
+
+
 def renewal_candidates(session: Session, skip: Select[Any]) -> list[Any]:
     """Contracts (not cancelled, not among the `skip` subquery of ids) a renewal may open for, as light rows
     (id, account_id, owner_id, start_date, end_date, arr, currency, renewed)."""

@@ -15,6 +15,12 @@ to end first (then the lower ids, i.e. the order they were stored), so two paral
 new ones pair up; a second new contract left without a partner then renews its nearest one too (a contract
 split into two: their ARR adds up, as for stored chains). A contract started long before the old one's end
 (a mid-term upgrade or an early renewal beyond the tolerance) needs its `renews_contract_id`.
+
+Two contracts merged into one at renewal (two-into-one) are the mirror case: an old contract left with no
+successor of its own is **merged into** a contract that renews another one of the account (stored or
+implied) when that contract meets the same date conditions against it, the nearest first (then the lower
+id). The merged contract is renewed too: the renewing contract's ARR is shared among the contracts it
+renews in proportion to their ARR at stake, so the two count as one renewal of their sum (`merged_ids`).
 """
 
 from __future__ import annotations
@@ -91,3 +97,54 @@ def _pair_off(s: np.ndarray, p: np.ndarray) -> dict[int, int]:
             chosen[succ] = pred
             taken.add(pred)
     return first_choice | chosen
+
+
+def merged_ids(
+    ids: np.ndarray,
+    accounts: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    renews: np.ndarray,
+    open_ended: np.ndarray,
+    rule: SuccessorRule,
+) -> np.ndarray:
+    """Per contract, the id of the contract it was merged into at renewal (two contracts into one), else -1:
+    `renews` is renewed_ids' answer; a contract nothing renews that may be succeeded by date is merged into
+    the nearest contract of its account that already renews another and meets the date conditions."""
+    out = np.full(len(ids), -1, dtype=np.int64)
+    alone = open_ended & ~np.isin(ids, renews[renews >= 0])
+    renewing = renews >= 0
+    if not alone.any() or not renewing.any():
+        return out
+    before = pd.DataFrame(
+        {"account": accounts[alone], "p": np.flatnonzero(alone), "p_start": starts[alone], "p_end": ends[alone]}
+    )
+    after = pd.DataFrame(
+        {"account": accounts[renewing], "s": np.flatnonzero(renewing), "s_start": starts[renewing],
+         "s_end": ends[renewing]}
+    )  # fmt: skip
+    pairs = after.merge(before, on="account")
+    gap = pairs["s_start"] - pairs["p_end"]
+    keep = (
+        (pairs["s"] != pairs["p"])
+        & (pairs["s_start"] > pairs["p_start"])
+        & (pairs["s_end"] > pairs["p_end"])
+        & (gap >= -rule.days_before)
+        & (gap <= rule.days_after)
+    )
+    pairs = pairs[keep].assign(distance=gap[keep].abs(), s_id=lambda f: ids[f["s"]])
+    nearest = pairs.sort_values(["distance", "s_id"], kind="stable").drop_duplicates("p")
+    out[nearest["p"].to_numpy()] = ids[nearest["s"].to_numpy()]
+    return out
+
+
+def renewed_by(ids: np.ndarray, renews: np.ndarray, merged: np.ndarray) -> dict[int, int]:
+    """contract id -> the id of the contract renewing it (the lowest id of several: a split contract), from
+    renewed_ids' and merged_ids' answers over the same rows; a merged contract's is the one it went into."""
+    has = renews >= 0
+    out: dict[int, int] = {}
+    for succ, pred in sorted(zip(ids[has].tolist(), renews[has].tolist(), strict=True), reverse=True):
+        out[pred] = succ
+    into = merged >= 0
+    out.update(zip(ids[into].tolist(), merged[into].tolist(), strict=True))
+    return out

@@ -41,6 +41,12 @@ def open_and_derive(session: Session, as_of: date) -> dict[str, int]:
     return {"opened": opening.open_due(session, as_of), "derived": opening.derive_outcomes(session, as_of)}
 
 
+def store_links(session: Session) -> int:
+    """Keeps on each contract the contract renewing it by the successor rule (the stage engine reads it);
+    how many contracts changed. The daily pipeline runs it before the snapshot."""
+    return opening.store_links(session)
+
+
 def _accounts(session: Session, viewer: User, query: RenewalQuery) -> Any:
     """The viewer's accounts matching the query's account filters, as a subquery (closed accounts too:
     their last renewal is where they churned)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from lodestar.renewals.retention.contract_arrays import ContractArrays
+from lodestar.renewals.retention.contract_arrays import ContractArrays, renewing_arr
 
 SEGMENTS = ("tier", "industry", "plan", "region")
 
@@ -133,8 +133,7 @@ def bridge(c: ContractArrays, accounts: Accounts, conv: np.ndarray, window: tupl
     cohort = start > 0
     zero = np.zeros(len(start), dtype=np.int64)
     due = (c.end >= first) & (c.end < due_until)
-    has = c.renews >= 0
-    renewer = _sum(c.renews[has], conv[has], len(c))  # ARR renewing each contract (bincount: not add.at)
+    renewer = renewing_arr(c, conv)
     return Bridge(
         per_account={
             "start": np.where(cohort, start, zero),

@@ -18,7 +18,7 @@ from lodestar.kit.text import Text
 from lodestar.predictions.schemas import ContractOutcomes
 from lodestar.renewals import config_kind
 from lodestar.renewals.retention import renewal_analysis, retention_report
-from lodestar.renewals.retention.contract_arrays import ContractArrays, build
+from lodestar.renewals.retention.contract_arrays import ContractArrays, build, links
 from lodestar.renewals.retention.conversion import check_rates
 from lodestar.renewals.retention.periods import (
     PeriodKind,
@@ -125,7 +125,7 @@ def contract_outcomes(session: Session, known_by: date) -> ContractOutcomes:
     cols["churned"] = np.where(later, np.datetime64("NaT", "D"), cols["churned"]).astype("datetime64[D]")
     arrays = build(cols, rule)
     renewed = np.zeros(len(arrays), dtype=bool)
-    renewed[arrays.renews[arrays.renews >= 0]] = True
+    renewed[links(arrays)[1]] = True
     churned = cols["churned"].astype("datetime64[D]")
     ends = cols["end"].astype("datetime64[D]")
     due = np.where(np.isnat(churned) | (churned > ends), ends, churned)

@@ -26,7 +26,7 @@ from lodestar.contracts import service as contracts_service
 from lodestar.kit.time import utcnow
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.renewals import config_kind as renewals_kind
-from lodestar.renewals.succession import CLOSED_STATUSES, renewed_ids
+from lodestar.renewals.succession import CLOSED_STATUSES, merged_ids, renewed_ids
 from lodestar.renewals.winback import repository
 from lodestar.renewals.winback.models import WinBackOutcome
 from lodestar.sop import service as sop_service
@@ -91,7 +91,8 @@ def not_churned_yet(session: Session, contract_ids: set[int], as_of: date) -> se
     start, end = ((cols[k].astype("datetime64[D]") - epoch).astype(np.int64) for k in ("start", "end"))
     open_ended = np.isnat(cols["churned"]) & ~np.isin(cols["status"], CLOSED_STATUSES)
     renews = renewed_ids(cols["id"], cols["account_id"], start, end, cols["renews"], open_ended, rule)
-    renewed = set(renews[renews >= 0].tolist()) & contract_ids
+    merged = merged_ids(cols["id"], cols["account_id"], start, end, renews, open_ended, rule)
+    renewed = (set(renews[renews >= 0].tolist()) | set(cols["id"][merged >= 0].tolist())) & contract_ids
     # The last day a successor may start, counted from the end: until then the churn is not yet known.
     last_start = (np.datetime64(as_of, "D") - epoch).astype(np.int64) - rule.days_after
     waiting = np.isin(cols["id"], list(contract_ids)) & open_ended & (end >= last_start)
