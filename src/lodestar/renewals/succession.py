@@ -30,6 +30,10 @@ import pandas as pd
 
 from lodestar.renewals.schemas import SuccessorRule
 
+# A renewing contract that starts more than this many days before the old one ends is an early renewal;
+# within it, a renewal signed a little ahead of the end is an ordinary one (records and reports alike).
+EARLY_RENEWAL_GRACE_DAYS = 30
+
 # Statuses that say a contract was not renewed: no contract is read as its renewal by the dates alone.
 CLOSED_STATUSES = ("expired", "cancelled")
 

@@ -19,11 +19,13 @@ from lodestar.kit.errors import FieldProblem, InvalidInput
 from lodestar.kit.text import Text
 from lodestar.renewals.currency import ExchangeRates
 from lodestar.renewals.schemas import SuccessorRule
-from lodestar.renewals.succession import CLOSED_STATUSES, merged_ids, renewed_ids
+from lodestar.renewals.succession import (
+    CLOSED_STATUSES,
+    EARLY_RENEWAL_GRACE_DAYS,
+    merged_ids,
+    renewed_ids,
+)
 
-# A renewing contract that starts more than this many days before the old one ends is an early renewal;
-# within it, a renewal signed a little ahead of the end is an ordinary one.
-EARLY_RENEWAL_GRACE_DAYS = 30
 ZERO = Decimal("0.00")
 
 

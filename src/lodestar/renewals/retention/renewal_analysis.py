@@ -32,6 +32,7 @@ from lodestar.renewals.retention.figures import amount, ratio
 from lodestar.renewals.retention.periods import Period
 from lodestar.renewals.retention.reasons import reasons_by_contract
 from lodestar.renewals.schemas import RenewalSettings
+from lodestar.renewals.succession import EARLY_RENEWAL_GRACE_DAYS
 
 NO_REASON = "not_given"
 NO_REASON_LABEL = N_("No reason given")
@@ -105,7 +106,7 @@ class RenewalReport(BaseModel):
 def _outcome(due: int, renewals: int, renewal_start: int, end: int) -> str:
     if renewals == 0:
         return "churned"
-    if renewal_start < end:
+    if renewal_start < end - EARLY_RENEWAL_GRACE_DAYS:  # as the renewal records read it
         return "early_renewed"
     return "expanded" if renewals > due else "contracted" if renewals < due else "renewed_flat"
 
