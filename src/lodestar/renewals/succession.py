@@ -121,8 +121,9 @@ def merged_ids(
     if not alone.any() or not renewing.any():
         return out
     before = pd.DataFrame(
-        {"account": accounts[alone], "p": np.flatnonzero(alone), "p_start": starts[alone], "p_end": ends[alone]}
-    )
+        {"account": accounts[alone], "p": np.flatnonzero(alone), "p_start": starts[alone],
+         "p_end": ends[alone]}
+    )  # fmt: skip
     after = pd.DataFrame(
         {"account": accounts[renewing], "s": np.flatnonzero(renewing), "s_start": starts[renewing],
          "s_end": ends[renewing]}

@@ -78,7 +78,8 @@ def test_a_flat_merge_is_renewed_flat_and_an_odd_cent_goes_to_the_named_contract
     team.contract(account, D(2026, 1, 1), D(2027, 1, 1), "100.01", renews_contract_id=a.id)
     records_service.open_and_derive(team.db, D(2026, 2, 1))
     shares = [team.renewal_of(team.db.get_one(Contract, i)).renewal_arr for i in (a.id, b.id)]
-    assert shares == [Decimal("33.34"), Decimal("66.67")]  # 100.01 * 1/3 and 2/3; the named one takes the cent
+    # 100.01 x 1/3 and x 2/3: the contract the renewal names takes the odd cent
+    assert shares == [Decimal("33.34"), Decimal("66.67")]
     assert sum(shares) == Decimal("100.01")
 
 
@@ -87,11 +88,16 @@ def test_retention_counts_the_merge_as_one_renewal_of_the_sum(db: Session, team:
     query = RetentionQuery(period="quarter", first=D(2026, 1, 1), last=D(2026, 3, 31))
     figures = retention_service.retention(db, team.admin, query, D(2026, 6, 30)).totals[0].figures
     assert (figures.start_arr, figures.end_arr, figures.expansion, figures.churn) == (
-        Decimal("100000.00"), Decimal("130000.00"), Decimal("30000.00"), Decimal("0.00")
+        Decimal("100000.00"),
+        Decimal("130000.00"),
+        Decimal("30000.00"),
+        Decimal("0.00"),
     )
     # Both old contracts fell due in Q1 2026 (01-15 and 01-20): 100,000 due, all of it renewed.
     assert (figures.arr_up_for_renewal, figures.arr_renewed, figures.renewal_rate) == (
-        Decimal("100000.00"), Decimal("100000.00"), Decimal("1.0000")
+        Decimal("100000.00"),
+        Decimal("100000.00"),
+        Decimal("1.0000"),
     )
     report = retention_service.renewal_report(db, team.admin, ReportFilter(period="2026-Q1"), D(2026, 6, 30),
                                               False)  # fmt: skip

@@ -51,7 +51,8 @@ def chains(rows: Sequence[Any], wanted: Collection[int], rule: SuccessorRule) ->
         np.array([r.start_date.toordinal() for r in live], dtype=np.int64),
         np.array([r.end_date.toordinal() for r in live], dtype=np.int64),
     )
-    open_ended = np.array([r.churned_on is None and r.status not in CLOSED_STATUSES for r in live], dtype=bool)
+    ended = [r.churned_on is None and r.status not in CLOSED_STATUSES for r in live]
+    open_ended = np.array(ended, dtype=bool)
     stored = np.array([r.renews_contract_id or -1 for r in live], dtype=np.int64)
     renews = renewed_ids(*cols, stored, open_ended, rule)
     merged = merged_ids(*cols, renews, open_ended, rule)

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-
 from sqlalchemy.orm import Session
 
 from lodestar.auth import service as auth_service

@@ -52,8 +52,10 @@ def _is_old_churned(playbook: Any) -> bool:
         return False
     trigger = playbook.get("trigger") or {}
     steps = [s.get("key") for s in playbook.get("steps") or [] if isinstance(s, dict)]
-    return trigger.get("kind") == "stage_entered" and trigger.get("stage") == "churned" and (
-        steps == OLD_CHURNED_STEPS
+    return (
+        trigger.get("kind") == "stage_entered"
+        and trigger.get("stage") == "churned"
+        and (steps == OLD_CHURNED_STEPS)
     )
 
 
