@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -207,12 +207,29 @@ def ending_unfollowed(
     return [(a, i, e) for a, i, e in _batched(session, stmt, c.account_id, account_ids)]
 
 
-def retention_columns(session: Session, owner_ids: Collection[int] | None) -> dict[str, np.ndarray]:
+def account_segments(
+    session: Session, owner_ids: Collection[int] | None, segments: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """The accounts (owned by owner_ids, or all) as arrays: account (id), owner_id (-1: none) and each of
+    these segments (tier, industry, plan, region; "" when unset)."""
+    text_of = lambda column: func.coalesce(column, literal("", literal_execute=True))  # noqa: E731
+    columns = [
+        Column("account", Account.id, "int"),
+        Column("owner_id", func.coalesce(Account.owner_id, literal(-1, literal_execute=True)), "int"),
+        *(Column(k, text_of(getattr(Account, k)), "text") for k in segments),
+    ]
+    among = None if owner_ids is None else (Account.owner_id, owner_ids)
+    return read_columns(session, columns, lambda stmt: stmt.select_from(Account), among)
+
+
+def retention_columns(
+    session: Session, owner_ids: Collection[int] | None, segments: Sequence[str] = ACCOUNT_SEGMENTS
+) -> dict[str, np.ndarray]:
     """Every non-cancelled contract (of accounts owned by owner_ids, or all) as arrays for the retention
     figures, row by row alike: id, account_id, renews (the renewed contract, -1: none), start, end and
     churned (datetime64 days; churned NaT when not recorded), cents (ARR in cents), currency, status,
-    churn_reason ("" when none), and the account's owner_id (-1: none), tier, industry, plan and region
-    ("" when unset)."""
+    churn_reason ("" when none), and the account's owner_id (-1: none) and these segments of tier,
+    industry, plan and region ("" when unset)."""
     text_of = lambda column: func.coalesce(column, literal("", literal_execute=True))  # noqa: E731
     none = literal(-1, literal_execute=True)
     per_contract = [
@@ -229,15 +246,9 @@ def retention_columns(session: Session, owner_ids: Collection[int] | None) -> di
         Column("status", Contract.status, "text"),
         Column("churn_reason", text_of(Contract.churn_reason), "text"),
     ]
-    per_account = [
-        Column("account", Account.id, "int"),
-        Column("owner_id", func.coalesce(Account.owner_id, none), "int"),
-        *(Column(k, text_of(getattr(Account, k)), "text") for k in ACCOUNT_SEGMENTS),
-    ]
     # The account columns are read once per account, not repeated per contract through a join (half the
     # time at 100,000 accounts), then spread over the contracts by account id.
-    among = None if owner_ids is None else (Account.owner_id, owner_ids)
-    accounts = read_columns(session, per_account, lambda stmt: stmt.select_from(Account), among)
+    accounts = account_segments(session, owner_ids, segments)
     mine = None if owner_ids is None else (Contract.account_id, accounts["account"].tolist())
     contracts = read_columns(
         session,
@@ -249,7 +260,7 @@ def retention_columns(session: Session, owner_ids: Collection[int] | None) -> di
     )
     order = np.argsort(accounts["account"])
     at = order[np.searchsorted(accounts["account"], contracts["account_id"], sorter=order)]
-    return contracts | {c.name: accounts[c.name][at] for c in per_account[1:]}
+    return contracts | {name: values[at] for name, values in accounts.items() if name != "account"}
 
 
 def _last_day(contract: Any) -> ColumnElement[Any]:

@@ -18,6 +18,7 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.contracts import repository
 from lodestar.contracts.models import Contract, ContractStatus
+from lodestar.contracts.repository import ACCOUNT_SEGMENTS
 from lodestar.contracts.schemas import ContractCreate, ContractUpdate
 from lodestar.db.base import table_of
 from lodestar.db.upsert import UpsertCounts, rows_by_key, upsert_by_key
@@ -353,10 +354,21 @@ def retention_tables() -> tuple[Table, ...]:
     return (table_of(Contract), table_of(Account))
 
 
-def retention_columns(session: Session, owner_ids: Collection[int] | None = None) -> dict[str, np.ndarray]:
-    """Every non-cancelled contract with its account's owner and segments, as numpy columns by name (see
-    the repository for the columns); owner_ids limits them to the accounts those users own."""
-    return repository.retention_columns(session, owner_ids)
+def retention_columns(
+    session: Session, owner_ids: Collection[int] | None = None, segments: Sequence[str] = ACCOUNT_SEGMENTS
+) -> dict[str, np.ndarray]:
+    """Every non-cancelled contract with its account's owner and these segments (tier, industry, plan,
+    region), as numpy columns by name (see the repository for the columns); owner_ids limits them to the
+    accounts those users own."""
+    return repository.retention_columns(session, owner_ids, segments)
+
+
+def account_segments(
+    session: Session, owner_ids: Collection[int] | None, segments: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """The accounts (owned by owner_ids, or all) as numpy columns: account (id), owner_id (-1: none) and
+    these segments ("" when unset)."""
+    return repository.account_segments(session, owner_ids, segments)
 
 
 def churned_by(session: Session, day: date) -> list[tuple[int, int, date, Decimal, str, str | None]]:

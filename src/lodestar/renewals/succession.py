@@ -17,10 +17,13 @@ split into two: their ARR adds up, as for stored chains). A contract started lon
 (a mid-term upgrade or an early renewal beyond the tolerance) needs its `renews_contract_id`.
 
 Two contracts merged into one at renewal (two-into-one) are the mirror case: an old contract left with no
-successor of its own is **merged into** a contract that renews another one of the account (stored or
-implied) when that contract meets the same date conditions against it, the nearest first (then the lower
-id). The merged contract is renewed too: the renewing contract's ARR is shared among the contracts it
-renews in proportion to their ARR at stake, so the two count as one renewal of their sum (`merged_ids`).
+successor of its own is **merged into** a contract that renews another one of the account when that
+contract meets the same date conditions against it, the nearest first (then the lower id) — a contract the
+dates made a successor, or one that names the contract it renews when the source says the old contract was
+renewed too (status `renewed`: nothing else can have renewed it; without that word a contract that names
+what it renews renews only that one). The merged contract is renewed too: the renewing contract's ARR is
+shared among the contracts it renews in proportion to their ARR at stake, so the two count as one renewal
+of their sum (`merged_ids`).
 """
 
 from __future__ import annotations
@@ -111,10 +114,14 @@ def merged_ids(
     renews: np.ndarray,
     open_ended: np.ndarray,
     rule: SuccessorRule,
+    stored: np.ndarray,
+    said_renewed: np.ndarray,
 ) -> np.ndarray:
     """Per contract, the id of the contract it was merged into at renewal (two contracts into one), else -1:
-    `renews` is renewed_ids' answer; a contract nothing renews that may be succeeded by date is merged into
-    the nearest contract of its account that already renews another and meets the date conditions."""
+    `renews` is renewed_ids' answer, `stored` the stored chain ids (-1: none) and `said_renewed` the
+    contracts whose status says renewed; a contract nothing renews that may be succeeded by date is merged
+    into the nearest contract of its account that already renews another and meets the date conditions
+    (one that names what it renews only when the source says this contract was renewed)."""
     out = np.full(len(ids), -1, dtype=np.int64)
     alone = open_ended & ~np.isin(ids, renews[renews >= 0])
     renewing = renews >= 0
@@ -136,6 +143,7 @@ def merged_ids(
         & (pairs["s_end"] > pairs["p_end"])
         & (gap >= -rule.days_before)
         & (gap <= rule.days_after)
+        & ((stored[pairs["s"].to_numpy()] < 0) | said_renewed[pairs["p"].to_numpy()])
     )
     pairs = pairs[keep].assign(distance=gap[keep].abs(), s_id=lambda f: ids[f["s"]])
     nearest = pairs.sort_values(["distance", "s_id"], kind="stable").drop_duplicates("p")

@@ -69,7 +69,7 @@ def test_both_contracts_merged_into_one_are_linked_to_it(team: Team) -> None:
     account = team.account()
     first = team.contract(account, START, END, "60000")
     second = team.contract(account, date(2025, 3, 1), date(2026, 1, 10), "40000")
-    merged = team.contract(account, END, date(2027, 1, 1), "100000", renews_contract_id=first.id)
+    merged = team.contract(account, END, date(2027, 1, 1), "100000")  # no chain id: the dates pair it
     service.store_links(team.db)
     team.db.expire_all()
     assert team.db.get(Contract, first.id).renewed_by_id == merged.id

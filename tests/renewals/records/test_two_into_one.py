@@ -23,12 +23,17 @@ RULE = SuccessorRule(days_before=30, days_after=30)
 D = date
 
 
-def _links(rows: list[tuple[int, int, int, int, int, bool]]) -> tuple[dict[int, int], dict[int, int]]:
+def _links(
+    rows: list[tuple[int, int, int, int, int, bool]], said: tuple[int, ...] = ()
+) -> tuple[dict[int, int], dict[int, int]]:
+    """rows: (id, account, start, end, stored renews or -1, open-ended); said: the ids whose status says
+    renewed."""
     cols = list(zip(*rows, strict=True))
     ids, accounts, starts, ends, stored = (np.array(c, dtype=np.int64) for c in cols[:5])
     open_ended = np.array(cols[5], dtype=bool)
     renews = renewed_ids(ids, accounts, starts, ends, stored, open_ended, RULE)
-    merged = merged_ids(ids, accounts, starts, ends, renews, open_ended, RULE)
+    said_renewed = np.isin(ids, said)
+    merged = merged_ids(ids, accounts, starts, ends, renews, open_ended, RULE, stored, said_renewed)
     return dict(zip(cols[0], renews.tolist(), strict=True)), dict(zip(cols[0], merged.tolist(), strict=True))
 
 
@@ -38,17 +43,24 @@ def test_a_contract_left_alone_is_merged_into_the_nearest_renewal_of_its_account
         (4, 20, 0, 365, -1, True), (5, 20, 10, 360, -1, True), (6, 20, 366, 731, -1, True),  # implied
         (7, 30, 0, 365, -1, False), (8, 30, 0, 365, -1, True), (9, 30, 365, 730, -1, True),  # 7 churned
         (11, 40, 0, 365, -1, True), (12, 40, 0, 300, -1, True), (13, 40, 365, 730, -1, True),  # 12: too early
-    ])  # fmt: skip
+    ], said=(2,))  # fmt: skip
     assert renews == {1: -1, 2: -1, 3: 1, 4: -1, 5: -1, 6: 4, 7: -1, 8: -1, 9: 8, 11: -1, 12: -1, 13: 11}
-    # 2 ends 7 days after 3 starts; 5 ends 6 days before 6 starts; 7 ended unrenewed by its own word; 12
-    # ended 65 days before 13 started (beyond the 30 days of the rule).
+    # 2 ends 7 days after 3 starts and its source says renewed; 5 ends 6 days before 6 starts; 7 ended
+    # unrenewed by its own word; 12 ended 65 days before 13 started (beyond the 30 days of the rule).
     assert merged == {1: -1, 2: 3, 3: -1, 4: -1, 5: 6, 6: -1, 7: -1, 8: -1, 9: -1, 11: -1, 12: -1, 13: -1}
+    # Without the source's word a contract that names what it renews renews only that one (2: churned).
+    assert _links([(1, 10, 0, 365, -1, True), (2, 10, 40, 372, -1, True), (3, 10, 365, 730, 1, True)])[1] == {
+        1: -1,
+        2: -1,
+        3: -1,
+    }
 
 
 def _merged_company(team: Team, new_arr: str) -> tuple[int, int, int]:
     account = team.account(tier="KA")
     first = team.contract(account, D(2025, 1, 15), D(2026, 1, 15), "60000")
-    second = team.contract(account, D(2025, 4, 1), D(2026, 1, 20), "40000")  # no contract names it
+    # No contract names it; the source says it was renewed (into the contract that names the first one).
+    second = team.contract(account, D(2025, 4, 1), D(2026, 1, 20), "40000", status="renewed")
     merged = team.contract(account, D(2026, 1, 15), D(2027, 1, 15), new_arr, renews_contract_id=first.id)
     return first.id, second.id, merged.id
 
@@ -74,7 +86,7 @@ def test_a_flat_merge_is_renewed_flat_and_an_odd_cent_goes_to_the_named_contract
     assert outcomes == {first: "renewed_flat", second: "renewed_flat"}
     account = team.account()
     a = team.contract(account, D(2025, 1, 1), D(2026, 1, 1), "100.00")
-    b = team.contract(account, D(2025, 2, 1), D(2026, 1, 1), "200.00")
+    b = team.contract(account, D(2025, 2, 1), D(2026, 1, 1), "200.00", status="renewed")
     team.contract(account, D(2026, 1, 1), D(2027, 1, 1), "100.01", renews_contract_id=a.id)
     records_service.open_and_derive(team.db, D(2026, 2, 1))
     shares = [team.renewal_of(team.db.get_one(Contract, i)).renewal_arr for i in (a.id, b.id)]

@@ -55,7 +55,8 @@ def chains(rows: Sequence[Any], wanted: Collection[int], rule: SuccessorRule) ->
     open_ended = np.array(ended, dtype=bool)
     stored = np.array([r.renews_contract_id or -1 for r in live], dtype=np.int64)
     renews = renewed_ids(*cols, stored, open_ended, rule)
-    merged = merged_ids(*cols, renews, open_ended, rule)
+    said = np.array([r.status == "renewed" for r in live], dtype=bool)
+    merged = merged_ids(*cols, renews, open_ended, rule, stored, said)
     by_id = {r.id: r for r in rows}
     followers: dict[int, list[Any]] = defaultdict(list)
     renewed_by: dict[int, list[Any]] = defaultdict(list)  # follower id -> the contracts it renews

@@ -37,7 +37,7 @@ def store_links(session: Session) -> int:
     open_ended = np.isnat(cols["churned"]) & ~np.isin(cols["status"], CLOSED_STATUSES)
     arrays = (cols["id"], cols["account_id"], start, end)
     renews = renewed_ids(*arrays, cols["renews"], open_ended, rule)
-    merged = merged_ids(*arrays, renews, open_ended, rule)
+    merged = merged_ids(*arrays, renews, open_ended, rule, cols["renews"], cols["status"] == "renewed")
     return contracts_service.store_renewed_by(session, renewed_by(cols["id"], renews, merged))
 
 

@@ -46,7 +46,7 @@ def accounts_of(c: ContractArrays) -> Accounts:
     first_start = np.full(len(ids), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first_start, of_contract, c.start)
     first_contract[of_contract] = np.arange(len(c))  # any one contract: account attributes are per account
-    attributes = {k: c.segments[k][first_contract] for k in SEGMENTS}
+    attributes = {k: c.segments[k][first_contract] for k in c.segments}  # the segments read (SEGMENTS)
     attributes["csm"] = c.owner_id[first_contract]
     attributes["cohort"], attributes["signing_quarter"] = _signing(first_start)
     return Accounts(ids, of_contract.astype(np.int64), attributes)

@@ -53,7 +53,10 @@ class ContractArrays:
     currencies: list[str]  # the currency codes found
     churn_reason: Sequence[str | None]
     owner_id: np.ndarray  # -1 when the account has no owner
-    segments: dict[str, np.ndarray]  # tier, industry, plan, region: text ("" when unset)
+    segments: dict[str, np.ndarray]  # those read of tier, industry, plan, region: text ("" when unset)
+
+    # (renewing, renewed) positions of every renewal link (see links), worked out once per build
+    link_pairs: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.contract_id)
@@ -75,7 +78,8 @@ def build(cols: Mapping[str, np.ndarray], rule: SuccessorRule) -> ContractArrays
     start, end, churned = _days(cols["start"]), _days(cols["end"]), _days(cols["churned"])
     open_ended = (churned == NO_DAY) & ~np.isin(cols["status"], CLOSED_STATUSES)
     renews = renewed_ids(contract_id, account_id, start, end, cols["renews"], open_ended, rule)
-    merged = merged_ids(contract_id, account_id, start, end, renews, open_ended, rule)
+    said = cols["status"] == "renewed"
+    merged = merged_ids(contract_id, account_id, start, end, renews, open_ended, rule, cols["renews"], said)
     codes, uniques = pd.factorize(cols["currency"])
     arrays = ContractArrays(
         contract_id=contract_id,
@@ -90,8 +94,9 @@ def build(cols: Mapping[str, np.ndarray], rule: SuccessorRule) -> ContractArrays
         currencies=[str(u) for u in uniques],
         churn_reason=cols["churn_reason"].tolist(),
         owner_id=cols["owner_id"],
-        segments={k: cols[k] for k in ("tier", "industry", "plan", "region")},
+        segments={k: cols[k] for k in ("tier", "industry", "plan", "region") if k in cols},
     )
+    arrays.link_pairs = links(arrays)
     arrays.effective_end = _effective_end(arrays, churned)
     return arrays
 
@@ -107,17 +112,18 @@ def links(c: ContractArrays) -> tuple[np.ndarray, np.ndarray]:
 def renewing_arr(c: ContractArrays, conv: np.ndarray) -> np.ndarray:
     """Per contract, the ARR renewing it (same unit as conv): the sum of its renewing contracts' ARR, each
     shared among the contracts it renews in proportion to their ARR (two merged into one renew their sum)."""
-    renewing, renewed = links(c)
-    stake = np.bincount(renewing, weights=conv[renewed], minlength=len(c))
-    alone = np.bincount(renewing, minlength=len(c)) <= 1
+    renewing, renewed = c.link_pairs
     value = conv[renewing].astype(np.float64)
-    shared = np.where(alone[renewing], value, value * conv[renewed] / np.maximum(stake[renewing], 1))
-    return np.bincount(renewed, weights=shared, minlength=len(c)).round().astype(np.int64)
+    if len(c.merged) and (c.merged >= 0).any():  # only a merge shares a renewing contract's ARR
+        stake = np.bincount(renewing, weights=conv[renewed], minlength=len(c))
+        alone = np.bincount(renewing, minlength=len(c)) <= 1
+        value = np.where(alone[renewing], value, value * conv[renewed] / np.maximum(stake[renewing], 1))
+    return np.bincount(renewed, weights=value, minlength=len(c)).round().astype(np.int64)
 
 
 def renewal_starts(c: ContractArrays) -> np.ndarray:
     """Per contract, the earliest start of the contracts renewing it (NEVER when none)."""
-    renewing, renewed = links(c)
+    renewing, renewed = c.link_pairs
     out = np.full(len(c), NEVER, dtype=np.int64)
     np.minimum.at(out, renewed, c.start[renewing])
     return out
