@@ -308,16 +308,18 @@ def chain_columns(session: Session) -> dict[str, np.ndarray]:
     return read_columns(session, columns, lambda stmt: stmt.select_from(Contract).where(live))
 
 
-def renewed_by_links(session: Session) -> dict[int, int]:
-    """contract id -> renewed_by_id of every contract that has one."""
+def store_renewed_by(session: Session, links: dict[int, int]) -> int:
+    """Sets renewed_by_id to `links` (contract id -> renewing contract id; absent: none) in bulk, only on
+    the contracts where it differs; how many."""
     stmt = select(Contract.id, Contract.renewed_by_id).where(Contract.renewed_by_id.is_not(None))
-    return {int(i): int(by) for i, by in session.execute(stmt)}
-
-
-def set_renewed_by(session: Session, values: list[dict[str, Any]]) -> None:
-    """Sets renewed_by_id by contract id in bulk (each value: id, renewed_by_id)."""
+    stored = {int(i): int(by) for i, by in session.execute(stmt) if by is not None}
+    values: list[dict[str, int | None]] = [
+        {"id": i, "renewed_by_id": by} for i, by in links.items() if stored.get(i) != by
+    ]
+    values += [{"id": i, "renewed_by_id": None} for i in stored if i not in links]
     if values:
         session.execute(update(Contract), values)
+    return len(values)
 
 
 def renewal_candidates(session: Session, skip: Select[Any]) -> list[Any]:

@@ -357,18 +357,14 @@ def retention_tables() -> tuple[Table, ...]:
 def retention_columns(
     session: Session, owner_ids: Collection[int] | None = None, segments: Sequence[str] = ACCOUNT_SEGMENTS
 ) -> dict[str, np.ndarray]:
-    """Every non-cancelled contract with its account's owner and these segments (tier, industry, plan,
-    region), as numpy columns by name (see the repository for the columns); owner_ids limits them to the
-    accounts those users own."""
+    """Every non-cancelled contract (of the accounts owner_ids own, or all) with its account's owner and
+    these segments (tier, industry, plan, region), as numpy columns by name (see the repository)."""
     return repository.retention_columns(session, owner_ids, segments)
 
 
-def account_segments(
-    session: Session, owner_ids: Collection[int] | None, segments: Sequence[str]
-) -> dict[str, np.ndarray]:
-    """The accounts (owned by owner_ids, or all) as numpy columns: account (id), owner_id (-1: none) and
-    these segments ("" when unset)."""
-    return repository.account_segments(session, owner_ids, segments)
+def account_segments(session: Session, owners: Collection[int] | None, names: Sequence[str]) -> dict:
+    """The accounts (of owners, or all) as numpy columns: account, owner_id (-1: none), these segments."""
+    return repository.account_segments(session, owners, names)
 
 
 def churned_by(session: Session, day: date) -> list[tuple[int, int, date, Decimal, str, str | None]]:
@@ -381,20 +377,14 @@ def churned_by(session: Session, day: date) -> list[tuple[int, int, date, Decima
 
 
 def chain_columns(session: Session) -> dict[str, np.ndarray]:
-    """Every non-cancelled contract's id, account_id, renews (-1: none), start, end, churned (NaT: none) and
-    status as numpy arrays: the renewals domain reads the chain from them."""
+    """Non-cancelled contracts' id, account_id, renews, start, end, churned, status (see the repository)."""
     return repository.chain_columns(session)
 
 
 def store_renewed_by(session: Session, links: dict[int, int]) -> int:
-    """Keeps each contract's renewed_by_id equal to `links` (contract id -> the contract renewing it, as the
-    renewals' successor rule reads the chain; a contract not in it has none); only changed rows are written.
-    How many changed."""
-    stored = repository.renewed_by_links(session)
-    values = [{"id": i, "renewed_by_id": by} for i, by in links.items() if stored.get(i) != by]
-    values += [{"id": i, "renewed_by_id": None} for i in stored if i not in links]
-    repository.set_renewed_by(session, values)
-    return len(values)
+    """Keeps renewed_by_id equal to `links` (contract id -> the contract renewing it by the renewals'
+    successor rule; absent: none), writing only changed rows; how many changed."""
+    return repository.store_renewed_by(session, links)
 
 
 def renewal_candidates(session: Session, skip: Select[Any]) -> list[Any]:

@@ -75,7 +75,7 @@ def _open_groups(
     session: Session, viewer: User, query: RenewalQuery, accounts: Any, dates: list[date]
 ) -> list[Any]:
     opened = query.model_copy(update={"status": "open"})
-    return _cached(  # type: ignore[no-any-return]
+    return _cached(
         session, viewer, ("open", opened.model_dump_json(), tuple(dates)),
         lambda: repository.open_groups(session, opened, accounts, dates),
     )  # fmt: skip

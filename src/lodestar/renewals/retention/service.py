@@ -67,9 +67,11 @@ def _contracts(session: Session, viewer: User | None, segments: Sequence[str] = 
     )
     spread: dict[str, np.ndarray] = {}
     for name in segments:
-        found = _SEGMENTS.get(
-            session, (owners, name), lambda n=name: contracts_service.account_segments(session, owners, [n])
-        )
+
+        def read(n: str = name) -> dict[str, np.ndarray]:
+            return contracts_service.account_segments(session, owners, [n])
+
+        found = _SEGMENTS.get(session, (owners, name), read)
         order = np.argsort(found["account"])
         found_at = np.searchsorted(found["account"], base.account_id, sorter=order)
         at = order[np.clip(found_at, 0, len(order) - 1)]
