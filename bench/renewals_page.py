@@ -201,7 +201,8 @@ def _sqlite_at(path: Path, size: int, present: bool) -> list[str]:
 
 def main(accounts: int | None = None) -> list[str]:
     """Measures the renewals page on SQLite and on a scratch PostgreSQL database. BENCH_REUSE=1 keeps the
-    companies (bench-data/renewals_page, PostgreSQL database lodestar_bench_renewals_page) and measures on
+    companies (bench-data/renewals_page, PostgreSQL database lodestar_bench_renewals_page or
+    BENCH_RENEWALS_PG_DB) and measures on
     them again next time; BENCH_RENEWALS_DBS picks the databases (`sqlite,postgres`)."""
     size = accounts or int(os.environ.get("BENCH_ACCOUNTS", "100000"))
     reuse = os.environ.get("BENCH_REUSE") == "1"
@@ -211,5 +212,6 @@ def main(accounts: int | None = None) -> list[str]:
         return lines
     run = lambda e, present=False: _run("PostgreSQL", e, e.url.render_as_string(False), size, present)  # noqa: E731
     if reuse:
-        return lines + on_kept_postgres("renewals page", "lodestar_bench_renewals_page", run)
+        name = os.environ.get("BENCH_RENEWALS_PG_DB", "lodestar_bench_renewals_page")
+        return lines + on_kept_postgres("renewals page", name, run)
     return lines + on_scratch_postgres("renewals page", run)

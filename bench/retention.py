@@ -7,8 +7,8 @@ reason. On SQLite and — when LODESTAR_TEST_POSTGRES_URL (or the local default)
 (BENCH_RETENTION_DBS picks: `sqlite,postgres`). Then `renewals.retention.service.retention` for 2023-01-01
 to 2025-12-31 by quarter, tier and CSM as an admin, five times, each in a fresh session (the first reads the
 contracts, the next ones find them cached per table generation). Goal: ≤ 1 s.
-BENCH_REUSE=1 keeps the companies (bench-data/retention, PostgreSQL database lodestar_bench_retention) and
-measures on them again next time.
+BENCH_REUSE=1 keeps the companies (bench-data/retention, PostgreSQL database lodestar_bench_retention, or
+BENCH_RETENTION_PG_DB) and measures on them again next time.
 """
 
 from __future__ import annotations
@@ -165,7 +165,8 @@ def _postgres(n: int, reuse: bool) -> list[str]:
         def work(engine: Engine, present: bool) -> list[str]:
             return _lines("PostgreSQL", n, _kept(engine) if present else _build(engine, n), engine)
 
-        return on_kept_postgres("retention", "lodestar_bench_retention", work)
+        name = os.environ.get("BENCH_RETENTION_PG_DB", "lodestar_bench_retention")
+        return on_kept_postgres("retention", name, work)
     return on_scratch_postgres("retention", lambda engine: _lines("PostgreSQL", n, _build(engine, n), engine))
 
 

@@ -3,10 +3,11 @@
 import json
 from datetime import date
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from lodestar.db.engine import make_engine
-from lodestar.db.migrate import current_revision, upgrade
+from lodestar.db.migrate import alembic_config, current_revision, upgrade
 
 
 def test_upgrading_from_the_first_release_keeps_accounts_and_their_children(db_url, postgres_or_sqlite_fresh):
@@ -79,4 +80,78 @@ def test_a_stored_win_back_window_outside_30_to_90_days_is_brought_to_the_neares
         rows = conn.execute(text("SELECT version, body FROM config_versions ORDER BY version")).all()
     stored = {v: (json.loads(b) if isinstance(b, str) else b)["churn"]["win_back_days"] for v, b in rows}
     assert stored == {1: 30, 2: 90, 3: 45}
+    engine.dispose()
+
+
+def _before_0025(url: str) -> str:
+    """The revision 0025 follows (the chain is re-linked when branches merge)."""
+    return str(ScriptDirectory.from_config(alembic_config(url)).get_revision("0025").down_revision)
+
+
+def _old_churned_playbook(steps: list[str]) -> dict[str, object]:
+    return {
+        "key": "churned", "name": "Win-back", "enabled": True,
+        "trigger": {"kind": "stage_entered", "stage": "churned"},
+        "steps": [{"key": k, "title": k, "due_days": 7} for k in steps],
+    }  # fmt: skip
+
+
+def test_the_old_default_churned_playbook_is_removed_in_a_new_audited_version(postgres_or_sqlite_fresh):
+    engine = make_engine(postgres_or_sqlite_fresh)
+    upgrade(engine, _before_0025(postgres_or_sqlite_fresh))
+    old = _old_churned_playbook(["churn_reasons", "churn_survey", "win_back_plan", "lead_pool"])
+    other = {"key": "onboarding", "trigger": {"kind": "stage_entered", "stage": "onboarding"}, "steps": []}
+    insert = text(
+        "INSERT INTO config_versions (kind, version, body, author, created_at, active)"
+        " VALUES ('sop', :v, :body, 'a', :t, :active)"
+    )
+    with engine.begin() as conn:
+        conn.execute(insert, {"v": 1, "body": json.dumps({"playbooks": [other]}), "t": "2026-01-01 00:00:00",
+                              "active": False})  # fmt: skip
+        conn.execute(insert, {"v": 2, "body": json.dumps({"playbooks": [old, other]}),
+                              "t": "2026-01-01 00:00:00", "active": True})  # fmt: skip
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT version, body, author, active FROM config_versions WHERE kind = 'sop'"
+                " ORDER BY version"
+            )
+        ).all()
+        audit = conn.execute(text("SELECT action, entity_id, changes FROM audit_log")).all()
+    body = {v: (json.loads(b) if isinstance(b, str) else b) for v, b, _, _ in rows}
+    assert [(v, a, bool(act)) for v, _, a, act in rows] == [
+        (1, "a", False),
+        (2, "a", False),
+        (3, "upgrade 0025", True),
+    ]
+    assert [p["key"] for p in body[3]["playbooks"]] == ["onboarding"]
+    assert [p["key"] for p in body[2]["playbooks"]] == ["churned", "onboarding"]  # history keeps it
+    ((action, entity_id, changes),) = audit
+    changes = json.loads(changes) if isinstance(changes, str) else changes
+    assert (action, entity_id, changes["removed_playbooks"], changes["from_version"]) == (
+        "config.upgrade",
+        3,
+        ["churned"],
+        2,
+    )
+    engine.dispose()
+
+
+def test_a_churned_playbook_of_the_companys_own_steps_is_kept(postgres_or_sqlite_fresh):
+    engine = make_engine(postgres_or_sqlite_fresh)
+    upgrade(engine, _before_0025(postgres_or_sqlite_fresh))
+    own = _old_churned_playbook(["call_them", "offer"])
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO config_versions (kind, version, body, author, created_at, active)"
+                " VALUES ('sop', 1, :body, 'a', '2026-01-01 00:00:00', true)"
+            ),
+            {"body": json.dumps({"playbooks": [own]})},
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        versions = conn.execute(text("SELECT count(*) FROM config_versions")).scalar()
+    assert versions == 1
     engine.dispose()

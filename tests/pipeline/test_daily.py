@@ -151,6 +151,7 @@ def test_a_rerun_of_the_same_date_writes_nothing_and_reports_no_stage_change(wor
     assert again.transitions == 0
     written = {p["name"]: p["rows"] for p in again.phases if p["rows"] is not None}
     assert written == {
+        "renewal_links": 0,
         "tiers": 0,
         "history": 0,
         "stage_changes": 0,
@@ -171,6 +172,7 @@ def test_a_run_records_the_seconds_of_each_phase_and_the_rows_each_one_wrote(wor
     names = [p["name"] for p in run.phases]
     assert names == [
         "unchanged",  # the check whether the newest run had every input this one has (it had not)
+        "renewal_links",  # which contract renews which, for the stage engine (renewals' successor rule)
         "tiers",
         "inputs",
         "rollups",

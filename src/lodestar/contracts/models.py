@@ -44,6 +44,10 @@ class Contract(Timestamped, Base):
     seats: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(16), default=ContractStatus.ACTIVE.value, index=True)
     renews_contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
+    # The contract renewing this one by the renewals' successor rule (the stored chain, the successor the
+    # account and dates imply, or the contract it was merged into), kept by the daily renewal step: the
+    # stage engine reads it (it cannot read the rule) so a late renewal is never a churn there either.
+    renewed_by_id: Mapped[int | None]
     # The outcome when the customer left: the date, a key of the churn-reason taxonomy (the `renewals`
     # configuration kind owns it; imports check keys against it), and the source's own words.
     churned_on: Mapped[date | None]

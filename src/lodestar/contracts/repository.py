@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from lodestar.accounts.models import Account
@@ -59,7 +72,12 @@ def ended_without_renewal(session: Session) -> list[tuple[int, Any, Any]]:
 def analytics_contracts(
     session: Session, account_ids: Collection[int] | None = None
 ) -> list[tuple[Any, ...]]:
-    """(account_id, id, start, end, churned_on, arr, seats, status) of every contract (or these accounts')."""
+    """(account_id, id, start, end, churned_on, arr, seats, status) of every contract (or these accounts');
+    the status reads `renewed` for a contract the renewal rule says another renews (renewed_by_id)."""
+    status = case(
+        (and_(Contract.renewed_by_id.is_not(None), Contract.status != "cancelled"), literal("renewed")),
+        else_=Contract.status,
+    )
     cols = (
         Contract.account_id,
         Contract.id,
@@ -68,7 +86,7 @@ def analytics_contracts(
         Contract.churned_on,
         Contract.arr,
         Contract.seats,
-        Contract.status,
+        status,
     )
     stmt = select(*cols)
     if account_ids is not None:
@@ -189,12 +207,29 @@ def ending_unfollowed(
     return [(a, i, e) for a, i, e in _batched(session, stmt, c.account_id, account_ids)]
 
 
-def retention_columns(session: Session, owner_ids: Collection[int] | None) -> dict[str, np.ndarray]:
+def account_segments(
+    session: Session, owner_ids: Collection[int] | None, segments: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """The accounts (owned by owner_ids, or all) as arrays: account (id), owner_id (-1: none) and each of
+    these segments (tier, industry, plan, region; "" when unset)."""
+    text_of = lambda column: func.coalesce(column, literal("", literal_execute=True))  # noqa: E731
+    columns = [
+        Column("account", Account.id, "int"),
+        Column("owner_id", func.coalesce(Account.owner_id, literal(-1, literal_execute=True)), "int"),
+        *(Column(k, text_of(getattr(Account, k)), "text") for k in segments),
+    ]
+    among = None if owner_ids is None else (Account.owner_id, owner_ids)
+    return read_columns(session, columns, lambda stmt: stmt.select_from(Account), among)
+
+
+def retention_columns(
+    session: Session, owner_ids: Collection[int] | None, segments: Sequence[str] = ACCOUNT_SEGMENTS
+) -> dict[str, np.ndarray]:
     """Every non-cancelled contract (of accounts owned by owner_ids, or all) as arrays for the retention
     figures, row by row alike: id, account_id, renews (the renewed contract, -1: none), start, end and
     churned (datetime64 days; churned NaT when not recorded), cents (ARR in cents), currency, status,
-    churn_reason ("" when none), and the account's owner_id (-1: none), tier, industry, plan and region
-    ("" when unset)."""
+    churn_reason ("" when none), and the account's owner_id (-1: none) and these segments of tier,
+    industry, plan and region ("" when unset)."""
     text_of = lambda column: func.coalesce(column, literal("", literal_execute=True))  # noqa: E731
     none = literal(-1, literal_execute=True)
     per_contract = [
@@ -211,15 +246,9 @@ def retention_columns(session: Session, owner_ids: Collection[int] | None) -> di
         Column("status", Contract.status, "text"),
         Column("churn_reason", text_of(Contract.churn_reason), "text"),
     ]
-    per_account = [
-        Column("account", Account.id, "int"),
-        Column("owner_id", func.coalesce(Account.owner_id, none), "int"),
-        *(Column(k, text_of(getattr(Account, k)), "text") for k in ACCOUNT_SEGMENTS),
-    ]
     # The account columns are read once per account, not repeated per contract through a join (half the
     # time at 100,000 accounts), then spread over the contracts by account id.
-    among = None if owner_ids is None else (Account.owner_id, owner_ids)
-    accounts = read_columns(session, per_account, lambda stmt: stmt.select_from(Account), among)
+    accounts = account_segments(session, owner_ids, segments)
     mine = None if owner_ids is None else (Contract.account_id, accounts["account"].tolist())
     contracts = read_columns(
         session,
@@ -231,7 +260,7 @@ def retention_columns(session: Session, owner_ids: Collection[int] | None) -> di
     )
     order = np.argsort(accounts["account"])
     at = order[np.searchsorted(accounts["account"], contracts["account_id"], sorter=order)]
-    return contracts | {c.name: accounts[c.name][at] for c in per_account[1:]}
+    return contracts | {name: values[at] for name, values in accounts.items() if name != "account"}
 
 
 def _last_day(contract: Any) -> ColumnElement[Any]:
@@ -257,9 +286,40 @@ def churned_by(session: Session, day: date) -> list[tuple[Any, ...]]:
         or_(last_d > last_c, and_(last_d == last_c, d.id < c.id)),
     )
     stmt = select(c.id, c.account_id, last_c, c.arr, c.currency, c.churn_reason).where(
-        c.start_date <= day, last_c < day, c.status != "renewed", ~later
+        c.start_date <= day, last_c < day, c.status != "renewed", c.renewed_by_id.is_(None), ~later
     )
     return [tuple(r) for r in session.execute(stmt)]
+
+
+def chain_columns(session: Session) -> dict[str, np.ndarray]:
+    """Every non-cancelled contract's id, account_id, renews (-1: none), start, end, churned (NaT: none) and
+    status as arrays: what the renewal chain is read from."""
+    none = literal(-1, literal_execute=True)
+    columns = [
+        Column("id", Contract.id, "int"),
+        Column("account_id", Contract.account_id, "int"),
+        Column("renews", func.coalesce(Contract.renews_contract_id, none), "int"),
+        Column("start", Contract.start_date, "day"),
+        Column("end", Contract.end_date, "day"),
+        Column("churned", Contract.churned_on, "day"),
+        Column("status", Contract.status, "text"),
+    ]
+    live = Contract.status != literal("cancelled", literal_execute=True)
+    return read_columns(session, columns, lambda stmt: stmt.select_from(Contract).where(live))
+
+
+def store_renewed_by(session: Session, links: dict[int, int]) -> int:
+    """Sets renewed_by_id to `links` (contract id -> renewing contract id; absent: none) in bulk, only on
+    the contracts where it differs; how many."""
+    stmt = select(Contract.id, Contract.renewed_by_id).where(Contract.renewed_by_id.is_not(None))
+    stored = {int(i): int(by) for i, by in session.execute(stmt) if by is not None}
+    values: list[dict[str, int | None]] = [
+        {"id": i, "renewed_by_id": by} for i, by in links.items() if stored.get(i) != by
+    ]
+    values += [{"id": i, "renewed_by_id": None} for i in stored if i not in links]
+    if values:
+        session.execute(update(Contract), values)
+    return len(values)
 
 
 def renewal_candidates(session: Session, skip: Select[Any]) -> list[Any]:

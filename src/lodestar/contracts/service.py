@@ -18,6 +18,7 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.contracts import repository
 from lodestar.contracts.models import Contract, ContractStatus
+from lodestar.contracts.repository import ACCOUNT_SEGMENTS
 from lodestar.contracts.schemas import ContractCreate, ContractUpdate
 from lodestar.db.base import table_of
 from lodestar.db.upsert import UpsertCounts, rows_by_key, upsert_by_key
@@ -353,10 +354,17 @@ def retention_tables() -> tuple[Table, ...]:
     return (table_of(Contract), table_of(Account))
 
 
-def retention_columns(session: Session, owner_ids: Collection[int] | None = None) -> dict[str, np.ndarray]:
-    """Every non-cancelled contract with its account's owner and segments, as numpy columns by name (see
-    the repository for the columns); owner_ids limits them to the accounts those users own."""
-    return repository.retention_columns(session, owner_ids)
+def retention_columns(
+    session: Session, owner_ids: Collection[int] | None = None, segments: Sequence[str] = ACCOUNT_SEGMENTS
+) -> dict[str, np.ndarray]:
+    """Every non-cancelled contract (of the accounts owner_ids own, or all) with its account's owner and
+    these segments (tier, industry, plan, region), as numpy columns by name (see the repository)."""
+    return repository.retention_columns(session, owner_ids, segments)
+
+
+def account_segments(session: Session, owners: Collection[int] | None, names: Sequence[str]) -> dict:
+    """The accounts (of owners, or all) as numpy columns: account, owner_id (-1: none), these segments."""
+    return repository.account_segments(session, owners, names)
 
 
 def churned_by(session: Session, day: date) -> list[tuple[int, int, date, Decimal, str, str | None]]:
@@ -366,6 +374,17 @@ def churned_by(session: Session, day: date) -> list[tuple[int, int, date, Decima
     return [
         (i, a, last, arr, cur, reason) for i, a, last, arr, cur, reason in repository.churned_by(session, day)
     ]
+
+
+def chain_columns(session: Session) -> dict[str, np.ndarray]:
+    """Non-cancelled contracts' id, account_id, renews, start, end, churned, status (see the repository)."""
+    return repository.chain_columns(session)
+
+
+def store_renewed_by(session: Session, links: dict[int, int]) -> int:
+    """Keeps renewed_by_id equal to `links` (contract id -> the contract renewing it by the renewals'
+    successor rule; absent: none), writing only changed rows; how many changed."""
+    return repository.store_renewed_by(session, links)
 
 
 def renewal_candidates(session: Session, skip: Select[Any]) -> list[Any]:

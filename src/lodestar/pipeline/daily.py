@@ -82,6 +82,10 @@ def run_job(
                 skipped.phases = clock.report()
                 return run_records.finish(engine, run, "succeeded", outcome=skipped)
             with unit_of_work(engine) as session:
+                # Before the fingerprint: the links follow from the contracts and the renewals
+                # configuration, and the stage engine of this very run reads them.
+                with clock.phase("renewal_links"):
+                    clock.count("renewal_links", renewal_records.store_links(session))
                 started = fingerprint.start(session, settings, name, days, at)
                 outcome = snapshots_service.run_snapshots(
                     session,

@@ -44,6 +44,11 @@ class ExchangeRates:
         """The amount in the company currency, rounded to cents."""
         return to_amount(amount * self.rate(currency, on))
 
+    def change_dates(self) -> list[date]:
+        """Every day a rate changes (each currency's first rate applies before it too), ascending: between
+        two of them every currency converts at one rate."""
+        return sorted({d for dates in self._dates.values() for d in dates[1:]})
+
     def missing(self, currencies: set[str]) -> list[str]:
         """The currencies among these that have no rate (sorted), for a report that names them all at once."""
         return sorted(c for c in currencies if c != self.company_currency and c not in self._rates)

@@ -15,6 +15,15 @@ to end first (then the lower ids, i.e. the order they were stored), so two paral
 new ones pair up; a second new contract left without a partner then renews its nearest one too (a contract
 split into two: their ARR adds up, as for stored chains). A contract started long before the old one's end
 (a mid-term upgrade or an early renewal beyond the tolerance) needs its `renews_contract_id`.
+
+Two contracts merged into one at renewal (two-into-one) are the mirror case: an old contract left with no
+successor of its own is **merged into** a contract that renews another one of the account when that
+contract meets the same date conditions against it, the nearest first (then the lower id) — a contract the
+dates made a successor, or one that names the contract it renews when the source says the old contract was
+renewed too (status `renewed`: nothing else can have renewed it; without that word a contract that names
+what it renews renews only that one). The merged contract is renewed too: the renewing contract's ARR is
+shared among the contracts it renews in proportion to their ARR at stake, so the two count as one renewal
+of their sum (`merged_ids`).
 """
 
 from __future__ import annotations
@@ -23,6 +32,10 @@ import numpy as np
 import pandas as pd
 
 from lodestar.renewals.schemas import SuccessorRule
+
+# A renewing contract that starts more than this many days before the old one ends is an early renewal;
+# within it, a renewal signed a little ahead of the end is an ordinary one (records and reports alike).
+EARLY_RENEWAL_GRACE_DAYS = 30
 
 # Statuses that say a contract was not renewed: no contract is read as its renewal by the dates alone.
 CLOSED_STATUSES = ("expired", "cancelled")
@@ -91,3 +104,60 @@ def _pair_off(s: np.ndarray, p: np.ndarray) -> dict[int, int]:
             chosen[succ] = pred
             taken.add(pred)
     return first_choice | chosen
+
+
+def merged_ids(
+    ids: np.ndarray,
+    accounts: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    renews: np.ndarray,
+    open_ended: np.ndarray,
+    rule: SuccessorRule,
+    stored: np.ndarray,
+    said_renewed: np.ndarray,
+) -> np.ndarray:
+    """Per contract, the id of the contract it was merged into at renewal (two contracts into one), else -1:
+    `renews` is renewed_ids' answer, `stored` the stored chain ids (-1: none) and `said_renewed` the
+    contracts whose status says renewed; a contract nothing renews that may be succeeded by date is merged
+    into the nearest contract of its account that already renews another and meets the date conditions
+    (one that names what it renews only when the source says this contract was renewed)."""
+    out = np.full(len(ids), -1, dtype=np.int64)
+    alone = open_ended & ~np.isin(ids, renews[renews >= 0])
+    renewing = renews >= 0
+    if not alone.any() or not renewing.any():
+        return out
+    before = pd.DataFrame(
+        {"account": accounts[alone], "p": np.flatnonzero(alone), "p_start": starts[alone],
+         "p_end": ends[alone]}
+    )  # fmt: skip
+    after = pd.DataFrame(
+        {"account": accounts[renewing], "s": np.flatnonzero(renewing), "s_start": starts[renewing],
+         "s_end": ends[renewing]}
+    )  # fmt: skip
+    pairs = after.merge(before, on="account")
+    gap = pairs["s_start"] - pairs["p_end"]
+    keep = (
+        (pairs["s"] != pairs["p"])
+        & (pairs["s_start"] > pairs["p_start"])
+        & (pairs["s_end"] > pairs["p_end"])
+        & (gap >= -rule.days_before)
+        & (gap <= rule.days_after)
+        & ((stored[pairs["s"].to_numpy()] < 0) | said_renewed[pairs["p"].to_numpy()])
+    )
+    pairs = pairs[keep].assign(distance=gap[keep].abs(), s_id=lambda f: ids[f["s"]])
+    nearest = pairs.sort_values(["distance", "s_id"], kind="stable").drop_duplicates("p")
+    out[nearest["p"].to_numpy()] = ids[nearest["s"].to_numpy()]
+    return out
+
+
+def renewed_by(ids: np.ndarray, renews: np.ndarray, merged: np.ndarray) -> dict[int, int]:
+    """contract id -> the id of the contract renewing it (the lowest id of several: a split contract), from
+    renewed_ids' and merged_ids' answers over the same rows; a merged contract's is the one it went into."""
+    has = renews >= 0
+    out: dict[int, int] = {}
+    for succ, pred in sorted(zip(ids[has].tolist(), renews[has].tolist(), strict=True), reverse=True):
+        out[pred] = succ
+    into = merged >= 0
+    out.update(zip(ids[into].tolist(), merged[into].tolist(), strict=True))
+    return out

@@ -7,7 +7,7 @@ retention reads). Pure functions of plain rows."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,11 +19,13 @@ from lodestar.kit.errors import FieldProblem, InvalidInput
 from lodestar.kit.text import Text
 from lodestar.renewals.currency import ExchangeRates
 from lodestar.renewals.schemas import SuccessorRule
-from lodestar.renewals.succession import CLOSED_STATUSES, renewed_ids
+from lodestar.renewals.succession import (
+    CLOSED_STATUSES,
+    EARLY_RENEWAL_GRACE_DAYS,
+    merged_ids,
+    renewed_ids,
+)
 
-# A renewing contract that starts more than this many days before the old one ends is an early renewal;
-# within it, a renewal signed a little ahead of the end is an ordinary one.
-EARLY_RENEWAL_GRACE_DAYS = 30
 ZERO = Decimal("0.00")
 
 
@@ -33,6 +35,9 @@ class Chain:
 
     contract: Any  # id, end_date, arr, currency, status, churned_on, churn_reason
     followers: Sequence[Any] = ()  # id, start_date, arr, currency
+    # Per follower renewing several contracts (two merged into one): those contracts, the one it names
+    # (or was paired with) first; its ARR is shared among them by their ARR at stake.
+    shared_with: Mapping[int, Sequence[Any]] = field(default_factory=dict)
 
 
 def chains(rows: Sequence[Any], wanted: Collection[int], rule: SuccessorRule) -> dict[int, Chain]:
@@ -40,22 +45,32 @@ def chains(rows: Sequence[Any], wanted: Collection[int], rule: SuccessorRule) ->
     contracts_service.account_chain_rows gives them): the contracts renewing it, stored or implied by the
     account and dates, earliest start first."""
     live = [r for r in rows if r.status != "cancelled"]
-    renews = renewed_ids(
+    cols = (
         np.array([r.id for r in live], dtype=np.int64),
         np.array([r.account_id for r in live], dtype=np.int64),
         np.array([r.start_date.toordinal() for r in live], dtype=np.int64),
         np.array([r.end_date.toordinal() for r in live], dtype=np.int64),
-        np.array([r.renews_contract_id or -1 for r in live], dtype=np.int64),
-        np.array([r.churned_on is None and r.status not in CLOSED_STATUSES for r in live], dtype=bool),
-        rule,
     )
+    ended = [r.churned_on is None and r.status not in CLOSED_STATUSES for r in live]
+    open_ended = np.array(ended, dtype=bool)
+    stored = np.array([r.renews_contract_id or -1 for r in live], dtype=np.int64)
+    renews = renewed_ids(*cols, stored, open_ended, rule)
+    said = np.array([r.status == "renewed" for r in live], dtype=bool)
+    merged = merged_ids(*cols, renews, open_ended, rule, stored, said)
+    by_id = {r.id: r for r in rows}
     followers: dict[int, list[Any]] = defaultdict(list)
+    renewed_by: dict[int, list[Any]] = defaultdict(list)  # follower id -> the contracts it renews
     for row, renewed in zip(live, renews.tolist(), strict=True):
         if renewed >= 0:
             followers[renewed].append(row)
-    by_id = {r.id: r for r in rows}
+            renewed_by[row.id].append(by_id[renewed])
+    for row, into in zip(live, merged.tolist(), strict=True):
+        if into >= 0:
+            followers[row.id].append(by_id[into])
+            renewed_by[into].append(row)
+    shared = {f: renewed for f, renewed in renewed_by.items() if len(renewed) > 1}
     return {
-        i: Chain(by_id[i], sorted(followers.get(i, []), key=lambda f: (f.start_date, f.id)))
+        i: Chain(by_id[i], sorted(followers.get(i, []), key=lambda f: (f.start_date, f.id)), shared)
         for i in wanted
         if i in by_id
     }
@@ -82,7 +97,23 @@ def amounts(chain: Chain, rates: ExchangeRates) -> tuple[Decimal, Decimal | None
     at_stake = rates.convert(Decimal(c.arr), c.currency, on)
     if not chain.followers:
         return at_stake, None
-    return at_stake, sum((rates.convert(Decimal(f.arr), f.currency, on) for f in chain.followers), ZERO)
+    return at_stake, sum((_share(chain, f, rates) for f in chain.followers), ZERO)
+
+
+def _share(chain: Chain, follower: Any, rates: ExchangeRates) -> Decimal:
+    """The part of a follower's ARR that renews this contract (company currency, on its end's rate): all of
+    it, or when it renews several contracts (merged into one) its share by their ARR at stake; the first of
+    them takes the cent left by rounding, so the shares add up to the follower's ARR."""
+    on = chain.contract.end_date
+    whole = rates.convert(Decimal(follower.arr), follower.currency, on)
+    renewed = chain.shared_with.get(follower.id)
+    if not renewed:
+        return whole
+    stakes = [rates.convert(Decimal(r.arr), r.currency, on) for r in renewed]
+    total = sum(stakes, ZERO)
+    parts = [(whole * s / total).quantize(ZERO) if total else ZERO for s in stakes]
+    parts[0] = whole - sum(parts[1:], ZERO)
+    return parts[[r.id for r in renewed].index(chain.contract.id)]
 
 
 def ended_unrenewed(chain: Chain, as_of: date) -> bool:

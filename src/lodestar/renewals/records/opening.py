@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from lodestar.auth import service as auth_service
@@ -21,6 +22,23 @@ from lodestar.renewals.records.derivation import Chain, amounts, chains, contrad
 from lodestar.renewals.records.models import DERIVED
 from lodestar.renewals.records.repository import DERIVED_COLUMNS
 from lodestar.renewals.schemas import SuccessorRule
+from lodestar.renewals.succession import CLOSED_STATUSES, merged_ids, renewed_by, renewed_ids
+
+EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def store_links(session: Session) -> int:
+    """Stores on every contract the contract renewing it by the successor rule (stored chain, implied by the
+    account and dates, or merged into one), for the stage engine, which cannot read the rule: a contract so
+    renewed is never a churn there either. Set-based; only changed contracts are written. How many."""
+    rule = config_kind.current(session)[0].successor
+    cols = contracts_service.chain_columns(session)
+    start, end = ((cols[k].astype("datetime64[D]") - EPOCH).astype(np.int64) for k in ("start", "end"))
+    open_ended = np.isnat(cols["churned"]) & ~np.isin(cols["status"], CLOSED_STATUSES)
+    arrays = (cols["id"], cols["account_id"], start, end)
+    renews = renewed_ids(*arrays, cols["renews"], open_ended, rule)
+    merged = merged_ids(*arrays, renews, open_ended, rule, cols["renews"], cols["status"] == "renewed")
+    return contracts_service.store_renewed_by(session, renewed_by(cols["id"], renews, merged))
 
 
 def open_due(session: Session, as_of: date) -> int:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from lodestar.renewals.records.models import BY_HAND, DERIVED, ForecastChange, Renewal
@@ -116,23 +117,70 @@ def search(
     return list(session.scalars(stmt.limit(limit).offset(offset)))
 
 
-def open_groups(session: Session, query: RenewalQuery, account_ids: Select[Any] | None) -> list[Any]:
-    """(contract_end, forecast, currency, renewals, ARR) of the open renewals matching the query."""
-    cols = (Renewal.contract_end, Renewal.forecast, Renewal.currency)
-    conds = _conditions(query.model_copy(update={"status": "open"}), account_ids)
-    stmt = select(*cols, func.count(), func.sum(Renewal.arr)).where(*conds).group_by(*cols)
+def _month(session: Session, day: Any) -> ColumnElement[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc("month", day)
+    return func.strftime(literal("%Y-%m", literal_execute=True), day)
+
+
+def _rate_period(day: Any, change_dates: Sequence[date]) -> list[ColumnElement[Any]]:
+    """How many rate changes happened by the day (nothing to group by without changes): inside one value
+    every currency has one rate."""
+    if not change_dates:
+        return []
+    steps = [(day >= d, i + 1) for i, d in reversed(list(enumerate(change_dates)))]
+    return [case(*steps, else_=0)]
+
+
+def _groups(
+    session: Session, conds: list[ColumnElement[bool]], keys: Sequence[Any], change_dates: Sequence[date]
+) -> list[Any]:
+    """(latest contract end, *keys, renewals, ARR) per month of contract end, key and rate period: a few
+    hundred groups where a group per day made thousands, each converted at its latest end's rate (which
+    every renewal of the group shares). Summed per day first, in the covering index's order, then per
+    month: sorting the day groups costs a fraction of sorting every renewal."""
+    named = [k.label(f"k{i}") for i, k in enumerate(keys)]
+    per_day = (
+        select(
+            Renewal.contract_end.label("day"),
+            *named,
+            func.count().label("n"),
+            func.sum(Renewal.arr).label("a"),
+        )
+        .where(*conds)
+        .group_by(Renewal.contract_end, *keys)
+        .subquery()
+    )
+    day = per_day.c.day
+    by_key = [per_day.c[f"k{i}"] for i in range(len(keys))]
+    stmt = select(func.max(day), *by_key, func.sum(per_day.c.n), func.sum(per_day.c.a)).group_by(
+        _month(session, day), *_rate_period(day, change_dates), *by_key
+    )
     return [tuple(row) for row in session.execute(stmt)]
 
 
-def closed_groups(
-    session: Session, query: RenewalQuery, account_ids: Select[Any] | None, first: date, last: date
+def open_groups(
+    session: Session, query: RenewalQuery, account_ids: Select[Any] | None, change_dates: Sequence[date] = ()
 ) -> list[Any]:
-    """(contract_end, forecast, outcome, currency, renewals, ARR) of the closed renewals matching the query
-    whose contract ended in [first, last]."""
-    cols = (Renewal.contract_end, Renewal.forecast, Renewal.outcome, Renewal.currency)
+    """(contract end, forecast, currency, renewals, ARR) of the open renewals matching the query, per month
+    of contract end and rate period (see _groups)."""
+    conds = _conditions(query.model_copy(update={"status": "open"}), account_ids)
+    return _groups(session, conds, (Renewal.forecast, Renewal.currency), change_dates)
+
+
+def closed_groups(
+    session: Session,
+    query: RenewalQuery,
+    account_ids: Select[Any] | None,
+    first: date,
+    last: date,
+    change_dates: Sequence[date] = (),
+) -> list[Any]:
+    """(contract end, forecast, outcome, currency, renewals, ARR) of the closed renewals matching the query
+    whose contract ended in [first, last], per month of contract end and rate period (see _groups)."""
     window = query.model_copy(update={"status": "closed", "end_from": first, "end_to": last})
-    stmt = select(*cols, func.count(), func.sum(Renewal.arr)).where(*_conditions(window, account_ids))
-    return [tuple(row) for row in session.execute(stmt.group_by(*cols))]
+    keys = (Renewal.forecast, Renewal.outcome, Renewal.currency)
+    return _groups(session, _conditions(window, account_ids), keys, change_dates)
 
 
 def for_account(session: Session, account_id: int) -> list[Renewal]:

@@ -41,6 +41,12 @@ def open_and_derive(session: Session, as_of: date) -> dict[str, int]:
     return {"opened": opening.open_due(session, as_of), "derived": opening.derive_outcomes(session, as_of)}
 
 
+def store_links(session: Session) -> int:
+    """Keeps on each contract the contract renewing it by the successor rule (the stage engine reads it);
+    how many contracts changed. The daily pipeline runs it before the snapshot."""
+    return opening.store_links(session)
+
+
 def _accounts(session: Session, viewer: User, query: RenewalQuery) -> Any:
     """The viewer's accounts matching the query's account filters, as a subquery (closed accounts too:
     their last renewal is where they churned)."""
@@ -65,17 +71,31 @@ def _cached(session: Session, viewer: User, key: tuple[Any, ...], compute: Calla
     return _SUMS.get(session, (auth_service.scope_for(session, viewer).owner_ids, *key), compute)
 
 
+def _open_groups(
+    session: Session, viewer: User, query: RenewalQuery, accounts: Any, dates: list[date]
+) -> list[Any]:
+    opened = query.model_copy(update={"status": "open"})
+    return _cached(
+        session, viewer, ("open", opened.model_dump_json(), tuple(dates)),
+        lambda: repository.open_groups(session, opened, accounts, dates),
+    )  # fmt: skip
+
+
 def list_renewals(
     session: Session, viewer: User, query: RenewalQuery, limit: int = 50, offset: int = 0
 ) -> tuple[list[Renewal], int]:
     """The renewals the viewer may see matching the query, soonest contract end first, and their count."""
     accounts = _accounts(session, viewer, query)
-    total = _cached(
-        session,
-        viewer,
-        ("count", query.model_dump_json()),
-        lambda: repository.count(session, query, accounts),
-    )
+    if query.status == "open":  # the pipeline's groups count them already: no second pass
+        dates = config_kind.exchange_rates(session).change_dates()
+        total = sum(int(g[-2]) for g in _open_groups(session, viewer, query, accounts, dates))
+    else:
+        total = _cached(
+            session,
+            viewer,
+            ("count", query.model_dump_json()),
+            lambda: repository.count(session, query, accounts),
+        )
     return (repository.search(session, query, accounts, limit, offset) if total else []), total
 
 
@@ -226,10 +246,11 @@ def pipeline_page(session: Session, viewer: User, query: RenewalQuery, today: da
     accounts = _accounts(session, viewer, query)
     last = pipeline_figures.month_of(today) - timedelta(days=1)
     first = date(last.year - (1 if last.month < FORECAST_MONTHS else 0), last.month % FORECAST_MONTHS + 1, 1)
-    opened, closed = _cached(
-        session, viewer, ("sums", query.model_dump_json(), first, last),
-        lambda: (repository.open_groups(session, query, accounts),
-                 repository.closed_groups(session, query, accounts, first, last)),
+    dates = rates.change_dates()
+    opened = _open_groups(session, viewer, query, accounts, dates)
+    closed = _cached(
+        session, viewer, ("closed", query.model_dump_json(), first, last, tuple(dates)),
+        lambda: repository.closed_groups(session, query, accounts, first, last, dates),
     )  # fmt: skip
     figures = pipeline_figures.pipeline(opened, rates)
     called, missing = pipeline_figures.calls(closed, rates)
@@ -239,8 +260,9 @@ def pipeline_page(session: Session, viewer: User, query: RenewalQuery, today: da
 def forecast_totals(session: Session, account_ids: Any) -> Pipeline:
     """The open renewals of these accounts (a subquery of ids the caller may show) by forecast category,
     ARR in the company currency: the cockpit's renewal-forecast card."""
-    groups = repository.open_groups(session, RenewalQuery(), account_ids)
-    return pipeline_figures.pipeline(groups, config_kind.exchange_rates(session))
+    rates = config_kind.exchange_rates(session)
+    groups = repository.open_groups(session, RenewalQuery(), account_ids, rates.change_dates())
+    return pipeline_figures.pipeline(groups, rates)
 
 
 def account_renewals(session: Session, viewer: User, account_id: int) -> list[Renewal]:

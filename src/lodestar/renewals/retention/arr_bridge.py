@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from lodestar.renewals.retention.contract_arrays import ContractArrays
+from lodestar.renewals.retention.contract_arrays import ContractArrays, renewing_arr
 
 SEGMENTS = ("tier", "industry", "plan", "region")
 
@@ -46,7 +46,7 @@ def accounts_of(c: ContractArrays) -> Accounts:
     first_start = np.full(len(ids), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first_start, of_contract, c.start)
     first_contract[of_contract] = np.arange(len(c))  # any one contract: account attributes are per account
-    attributes = {k: c.segments[k][first_contract] for k in SEGMENTS}
+    attributes = {k: c.segments[k][first_contract] for k in c.segments}  # the segments read (SEGMENTS)
     attributes["csm"] = c.owner_id[first_contract]
     attributes["cohort"], attributes["signing_quarter"] = _signing(first_start)
     return Accounts(ids, of_contract.astype(np.int64), attributes)
@@ -133,8 +133,7 @@ def bridge(c: ContractArrays, accounts: Accounts, conv: np.ndarray, window: tupl
     cohort = start > 0
     zero = np.zeros(len(start), dtype=np.int64)
     due = (c.end >= first) & (c.end < due_until)
-    has = c.renews >= 0
-    renewer = _sum(c.renews[has], conv[has], len(c))  # ARR renewing each contract (bincount: not add.at)
+    renewer = renewing_arr(c, conv)
     return Bridge(
         per_account={
             "start": np.where(cohort, start, zero),

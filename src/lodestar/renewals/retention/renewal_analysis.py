@@ -20,12 +20,19 @@ from sqlalchemy.orm import Session
 
 from lodestar.kit.text import N_
 from lodestar.renewals.currency import ExchangeRates
-from lodestar.renewals.retention.contract_arrays import NEVER, ContractArrays, day_number
+from lodestar.renewals.retention.contract_arrays import (
+    NEVER,
+    ContractArrays,
+    day_number,
+    renewal_starts,
+    renewing_arr,
+)
 from lodestar.renewals.retention.conversion import converted_cents
 from lodestar.renewals.retention.figures import amount, ratio
 from lodestar.renewals.retention.periods import Period
 from lodestar.renewals.retention.reasons import reasons_by_contract
 from lodestar.renewals.schemas import RenewalSettings
+from lodestar.renewals.succession import EARLY_RENEWAL_GRACE_DAYS
 
 NO_REASON = "not_given"
 NO_REASON_LABEL = N_("No reason given")
@@ -99,7 +106,7 @@ class RenewalReport(BaseModel):
 def _outcome(due: int, renewals: int, renewal_start: int, end: int) -> str:
     if renewals == 0:
         return "churned"
-    if renewal_start < end:
+    if renewal_start < end - EARLY_RENEWAL_GRACE_DAYS:  # as the renewal records read it
         return "early_renewed"
     return "expanded" if renewals > due else "contracted" if renewals < due else "renewed_flat"
 
@@ -109,11 +116,7 @@ def _day(number: int) -> date:
 
 
 def _rows(session: Session, c: ContractArrays, conv: np.ndarray, due_at: np.ndarray) -> list[RenewalRow]:
-    renewals = np.zeros(len(c), dtype=np.int64)
-    starts = np.full(len(c), NEVER, dtype=np.int64)
-    has = c.renews >= 0
-    np.add.at(renewals, c.renews[has], conv[has])
-    np.minimum.at(starts, c.renews[has], c.start[has])
+    renewals, starts = renewing_arr(c, conv), renewal_starts(c)
     reasons = reasons_by_contract(session, c, due_at)
     rows = []
     for i in due_at.tolist():

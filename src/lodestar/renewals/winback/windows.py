@@ -26,7 +26,7 @@ from lodestar.contracts import service as contracts_service
 from lodestar.kit.time import utcnow
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.renewals import config_kind as renewals_kind
-from lodestar.renewals.succession import CLOSED_STATUSES, renewed_ids
+from lodestar.renewals.succession import CLOSED_STATUSES, merged_ids, renewed_ids
 from lodestar.renewals.winback import repository
 from lodestar.renewals.winback.models import WinBackOutcome
 from lodestar.sop import service as sop_service
@@ -86,12 +86,16 @@ def not_churned_yet(session: Session, contract_ids: set[int], as_of: date) -> se
     of the account starting within the rule's days around the end), and those a successor may still renew
     on as_of: no churn date, not expired, ended at most `successor.days_after` days before."""
     rule = renewals_kind.current(session)[0].successor
-    cols = contracts_service.retention_columns(session)  # every non-cancelled contract: the whole chain
+    cols = contracts_service.chain_columns(session)  # every non-cancelled contract: the whole chain
     epoch = np.datetime64("1970-01-01", "D")
     start, end = ((cols[k].astype("datetime64[D]") - epoch).astype(np.int64) for k in ("start", "end"))
     open_ended = np.isnat(cols["churned"]) & ~np.isin(cols["status"], CLOSED_STATUSES)
     renews = renewed_ids(cols["id"], cols["account_id"], start, end, cols["renews"], open_ended, rule)
-    renewed = set(renews[renews >= 0].tolist()) & contract_ids
+    said = cols["status"] == "renewed"
+    merged = merged_ids(
+        cols["id"], cols["account_id"], start, end, renews, open_ended, rule, cols["renews"], said
+    )
+    renewed = (set(renews[renews >= 0].tolist()) | set(cols["id"][merged >= 0].tolist())) & contract_ids
     # The last day a successor may start, counted from the end: until then the churn is not yet known.
     last_start = (np.datetime64(as_of, "D") - epoch).astype(np.int64) - rule.days_after
     waiting = np.isin(cols["id"], list(contract_ids)) & open_ended & (end >= last_start)
