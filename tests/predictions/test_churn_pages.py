@@ -4,15 +4,21 @@ to those who may see the account."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from decimal import Decimal
 
 import pyarrow as pa
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.analytics import snapshot_store
+from lodestar.kit.time import today_in
 from lodestar.predictions import service
+from lodestar.renewals.records import service as renewals_service
+from lodestar.renewals.records.models import Renewal
 from tests.api_fixtures import Team, client, team  # noqa: F401
-from tests.factories import PASSWORD, make_account
+from tests.factories import PASSWORD, make_account, make_contract
 from tests.predictions.synthetic_history import CUTOFF, HORIZON, write_history
 
 
@@ -57,6 +63,16 @@ def test_the_account_page_shows_the_likelihood_and_its_factors_in_both_languages
     assert client.get(f"/accounts/{theirs.id}").status_code == 404
     portfolio = client.get("/accounts").text
     assert "Mine Ltd" in portfolio and "Theirs Ltd" not in portfolio
+
+    # The account's open renewal shows the same factors behind its predicted likelihood.
+    today = today_in(settings.zone)
+    term = {"start_date": today - timedelta(days=300), "end_date": today + timedelta(days=30)}
+    make_contract(db, mine, team.csm.user, arr=Decimal("5000"), today=today, **term)
+    renewals_service.open_and_derive(db, today)
+    db.commit()
+    renewal_id = db.scalars(select(Renewal.id).where(Renewal.account_id == mine.id)).one()
+    detail = client.get(f"/renewals/{renewal_id}").text
+    assert 'data-testid="renewal-churn"' in detail and "active-user ratio 0.05" in detail
 
     token = _csrf(client.get(f"/accounts/{mine.id}").text)
     client.post("/language", data={"csrf_token": token, "locale": "zh_CN", "next": "/accounts"})

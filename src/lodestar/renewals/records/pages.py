@@ -16,6 +16,7 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.deps import PageUser
 from lodestar.auth.models import Role, User
 from lodestar.kit.errors import InvalidInput
+from lodestar.predictions import panels as churn_panels
 from lodestar.renewals import config_kind
 from lodestar.renewals.records import export, service
 from lodestar.renewals.records.labels import FORECAST_LABELS, OUTCOME_LABELS
@@ -137,6 +138,10 @@ def _detail(
         "renewal": renewal,
         "account_name": accounts.get(renewal.account_id, ""),
         "stars": stars_of(db, {renewal.account_id}).get(renewal.account_id),
+        # the churn model's risk factors behind the predicted likelihood, as on the account page
+        "churn_panel": None
+        if renewal.outcome
+        else churn_panels.account_section(request, db, user, renewal.account_id),
         "people": people,
         "history": history,
         "errors": errors or {},
