@@ -279,6 +279,8 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.sop import service as sop_service
     from lodestar.success_plans import api as success_plans_api
     from lodestar.success_plans import pages as success_plans_pages
+    from lodestar.value_reports import api as value_reports_api
+    from lodestar.value_reports import pages as value_reports_pages
 
     # A logged touch completes the SOP tasks it is evidence for (engagement sits below sop: it is told here).
     engagement_service.after_touch_logged(sop_service.complete_tasks_proved_by)
@@ -301,6 +303,7 @@ def _mount_domains(app: FastAPI) -> None:
         levels_api.router,
         intent_api.router,
         success_plans_api.router,
+        value_reports_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
@@ -326,3 +329,4 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(levels_pages.router)  # maturity levels of the portfolio
     app.include_router(intent_pages.router)  # the sales list of 3-star accounts
     app.include_router(success_plans_pages.router)  # the account page's success-plan edits
+    app.include_router(value_reports_pages.router)  # an account's value report, its PDF and share page

@@ -28,9 +28,21 @@ KIND_LABELS = {
     "levels": N_("Maturity levels"),
     "intent": N_("Intent stars"),
     "success_plans": N_("Success-plan templates"),
+    "value_reports": N_("Value reports"),
 }
 
 FIELD_LABELS = {
+    "value_metrics": N_("Value metrics"),
+    "creation_features": N_("Events that create data"),
+    "size_bands": N_("Size bands (employees)"),
+    "ranking_metric": N_("Ranking metric"),
+    "top_features": N_("Top features shown"),
+    "link_days": N_("Share link days"),
+    "multiplier": N_("Multiplier"),
+    "divisor": N_("Divisor"),
+    "unit": N_("Unit"),
+    "unit_zh": N_("Unit (中文)"),
+    "note_zh": N_("Note (中文)"),
     "templates": N_("Templates"),
     "milestones": N_("Milestones"),
     "owner_side": N_("Owner side"),

@@ -21,6 +21,7 @@ from lodestar.snapshots import config_kind as metrics_kind
 from lodestar.snapshots.panels import usage_panel
 from lodestar.sop.tasks import panels as sop_panels
 from lodestar.success_plans import panels as success_plan_panels
+from lodestar.value_reports import panels as value_report_panels
 from lodestar.web.deps import Db, Today
 from lodestar.web.templating import locale_of, render
 
@@ -53,6 +54,7 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db, toda
         "renewals_panel": renewal_panels.account_section(request, db, user, account_id),
         "levels_panel": levels_panels.account_section(request, db, account),
         "plan_panel": success_plan_panels.account_section(db, user, account_id, today),
+        "value_report_panel": value_report_panels.account_section(db, account, today),
         "churn_panel": churn_panels.account_section(request, db, user, account_id),
         # The activity feed lives with SOP; the alerts raised and resolved join it from here.
         "sop": sop_panels.account_section(request, db, user, account, extra_feed=feed),
