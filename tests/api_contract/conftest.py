@@ -7,6 +7,7 @@ with a contact, a contract, an open alert, touches and SOP tasks; a write key fo
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ from lodestar.renewals.winback.models import WinBack
 from lodestar.settings import load_settings
 from lodestar.success_plans import service as success_plans_service
 from lodestar.success_plans.schemas import MilestoneCreate
+from lodestar.value_reports.models import ShareLink, ValueReport
 from tests.alerts.inbox_data import make_alert
 from tests.conftest import wipe
 from tests.factories import make_account, make_contract, make_user
@@ -61,6 +63,8 @@ class Portfolio:
     renewal: int = 0  # the open renewal of the contract (opened by the daily step)
     win_back: int = 0  # a lost win-back of the account: a lead (written as a row, like the alert)
     milestone: int = 0  # a milestone of the account's success plan
+    report: int = 0  # a published value report of the account (written as a row: no PDF needed)
+    link: int = 0  # a share link of that report
 
 
 @dataclass
@@ -97,7 +101,26 @@ def _portfolio(db: Session, owner: User, admin: User, name: str) -> Portfolio:
     alert = make_alert(db, account, "health_red")
     goal = MilestoneCreate(kind="module_go_live", title=f"{name} go-live", target_on=date(2026, 4, 1))
     milestone = success_plans_service.create_milestone(db, admin, account.id, goal, DAY)
-    return Portfolio(account.id, contact.id, contract.id, token.id, alert.id, milestone=milestone.id)
+    pdf = Path(tempfile.mkdtemp()) / "2026Q1-en.pdf"  # the owner's control read downloads it
+    pdf.write_bytes(b"%PDF-1.7 placeholder")
+    report = ValueReport(
+        account_id=account.id, period="2026Q1", status="published", figures={}, pdf_path=str(pdf)
+    )
+    db.add(report)
+    db.flush()
+    link = ShareLink(report_id=report.id, nonce="n" * 43, expires_on=date(2099, 1, 1))
+    db.add(link)
+    db.flush()
+    return Portfolio(
+        account.id,
+        contact.id,
+        contract.id,
+        token.id,
+        alert.id,
+        milestone=milestone.id,
+        report=report.id,
+        link=link.id,
+    )
 
 
 def seed_over_http(url: str, owner: dict[str, str], mine: Portfolio) -> None:

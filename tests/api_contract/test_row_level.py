@@ -35,6 +35,8 @@ OBJECTS: dict[str, Callable[[World], int | str]] = {
     "renewal_id": lambda w: w.theirs.renewal,
     "winback_id": lambda w: w.theirs.win_back,
     "milestone_id": lambda w: w.theirs.milestone,
+    "report_id": lambda w: w.theirs.report,
+    "link_id": lambda w: w.theirs.link,
 }
 NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}, /settings/config/{kind}: no object; refused as 403 below
 # Pages without sign-in, each with why: no row-level rule applies to them (what they show and refuse is
@@ -42,6 +44,8 @@ NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}, /settings/config/{kind}: no ob
 PUBLIC = {
     "/survey/{token}": "the churn survey a churned customer's contact answers: the signed one-use link is "
     "the credential, and the page shows only that survey's questions",
+    "/r/{token}": "a published value report shared with the customer: the signed, expiring, revocable link "
+    "is the credential and shows only its own report (tested in tests/value_reports/test_pages.py)",
 }
 # What a CSM may never do, whoever owns the object: 403. Everything else answers 404.
 ROLE_NEVER = {
@@ -82,6 +86,9 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/v1/accounts/{account_id}/success-plan"): {"objectives": "HIJACKED"},
     ("POST", "/api/v1/accounts/{account_id}/milestones"): MILESTONE,
     ("PUT", "/api/v1/milestones/{milestone_id}"): MILESTONE,
+    ("PUT", "/api/v1/accounts/{account_id}/value-report"): {"highlights": "HIJACKED"},
+    ("POST", "/api/v1/accounts/{account_id}/value-report/publish"): {"highlights": "HIJACKED"},
+    ("POST", "/api/v1/value-reports/{report_id}/links"): {"days": 3},
 }
 FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/accounts/{account_id}/edit"): {"name": "HIJACKED"},
@@ -98,6 +105,8 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/renewals/{renewal_id}/close"): {"outcome": "churned", "reasons": "other"},
     ("POST", "/accounts/{account_id}/success-plan"): {"objectives": "HIJACKED", "m-0-title": "HIJACKED"},
     ("POST", "/milestones/{milestone_id}/reach"): {},
+    ("POST", "/accounts/{account_id}/value-report"): {"highlights": "HIJACKED", "action": "publish"},
+    ("POST", "/value-reports/{report_id}/links"): {"days": "3"},
 }
 
 
@@ -165,6 +174,7 @@ def _state(world: World) -> list[Any]:
         f"/api/v1/winbacks/{theirs.win_back}",
         f"/api/v1/accounts/{theirs.account}/success-plan",
         f"/api/v1/milestones/{theirs.milestone}",
+        f"/api/v1/value-reports/{theirs.report}/links",
         f"/api/v1/accounts/{theirs.account}/contacts",
         f"/api/v1/accounts/{theirs.account}/contracts",
         f"/api/v1/tasks?bucket=all&account_id={theirs.account}",
@@ -263,4 +273,5 @@ def test_the_public_pages_answer_without_a_sign_in(world: World) -> None:
     for template in PUBLIC:
         path = template.replace("{token}", "1." + "A" * 43 + "." + "B" * 43)
         answer = httpx.get(world.url + path, follow_redirects=False)
-        assert answer.status_code == 404 and 'data-testid="survey-refused"' in answer.text, template
+        assert answer.status_code == 404, template
+        assert template != "/survey/{token}" or 'data-testid="survey-refused"' in answer.text

@@ -21,7 +21,9 @@ def _in_q3(day: date) -> bool:
     return Q3[0] <= day <= Q3[1]
 
 
-def test_process_data_counts_only_the_period_and_reads_seats_from_its_last_snapshot(db: Session, tmp_path: Path) -> None:
+def test_process_data_counts_only_the_period_and_reads_seats_from_its_last_snapshot(
+    db: Session, tmp_path: Path
+) -> None:
     w = world.build(db, tmp_path)
     f = service.preview(db, w.csm, w.account_id, "2026Q3", TODAY, w.place, "en").figures
     rows = [r for r in USAGE if _in_q3(r[0])]
@@ -56,7 +58,9 @@ def test_value_metrics_apply_their_formula_to_the_periods_feature_counts(db: Ses
     assert f.value[0].label == "自动化流程节省的工时"
 
 
-def test_the_ranking_is_the_percentile_among_peers_of_the_same_industry_and_size_band(db: Session, tmp_path: Path) -> None:
+def test_the_ranking_is_the_percentile_among_peers_of_the_same_industry_and_size_band(
+    db: Session, tmp_path: Path
+) -> None:
     w = world.build(db, tmp_path)
     f = service.preview(db, w.csm, w.account_id, "2026Q3", TODAY, w.place).figures
     band = size_band(300, [100, 500, 2000])
@@ -66,7 +70,9 @@ def test_the_ranking_is_the_percentile_among_peers_of_the_same_industry_and_size
     assert f.ranking.percentile == pytest.approx(100 * below / len(peers)) == 62.5
 
 
-def test_service_figures_measure_tickets_opened_in_the_period_against_the_tiers_sla(db: Session, tmp_path: Path) -> None:
+def test_service_figures_measure_tickets_opened_in_the_period_against_the_tiers_sla(
+    db: Session, tmp_path: Path
+) -> None:
     w = world.build(db, tmp_path)
     s = service.preview(db, w.csm, w.account_id, "2026Q3", TODAY, w.place).figures.service
     first, resolved = [2, 6, 3], [10, 30]  # the three tickets opened in Q3 (world._engagement)
@@ -90,7 +96,9 @@ def test_milestones_reached_missed_and_next_follow_the_period(db: Session, tmp_p
     assert [x.title for x in m.next] == ["80% of seats active"]
 
 
-def test_a_year_report_buckets_by_month_and_covers_the_whole_year_to_date(db: Session, tmp_path: Path) -> None:
+def test_a_year_report_buckets_by_month_and_covers_the_whole_year_to_date(
+    db: Session, tmp_path: Path
+) -> None:
     w = world.build(db, tmp_path)
     f = service.preview(db, w.csm, w.account_id, "2026", TODAY, w.place).figures
     assert (f.start, f.through, f.next_period) == (date(2026, 1, 1), TODAY, "2027")
@@ -100,7 +108,10 @@ def test_a_year_report_buckets_by_month_and_covers_the_whole_year_to_date(db: Se
 
 @pytest.mark.parametrize(
     ("key", "message"),
-    [("2027Q1", "2027Q1 is in the future (today is 2026-12-01)"), ("2026Q5", "is not a quarter (2026Q3) or a year (2026): 2026Q5")],
+    [
+        ("2027Q1", "2027Q1 is in the future (today is 2026-12-01)"),
+        ("2026Q5", "is not a quarter (2026Q3) or a year (2026): 2026Q5"),
+    ],
 )
 def test_a_future_or_malformed_period_is_refused_naming_the_field(key: str, message: str) -> None:
     with pytest.raises(InvalidInput) as caught:

@@ -47,8 +47,9 @@ def setup(db: Session, db_url: str, tmp_path: Path) -> Iterator[Setup]:
 def _sign_in(client: TestClient, email: str) -> None:
     client.cookies.clear()
     token = csrf_of(client.get("/login").text)
-    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
-                         follow_redirects=False)  # fmt: skip
+    answer = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+    )
     assert answer.status_code == 303
 
 
@@ -61,13 +62,21 @@ def _publish(s: Setup, locale: str = "zh_CN") -> tuple[int, str]:
     """Publishes the account's 2026Q3 report as its CSM and makes a share link; (report id, link path)."""
     _sign_in(s.client, s.w.csm.email)
     page = s.client.get(f"/accounts/{s.w.account_id}/value-report?period=2026Q3&locale={locale}")
-    form = {"csrf_token": csrf_of(page.text), "period": "2026Q3", "locale": locale, "action": "publish",
-            "highlights": "三个部门已上线", "next_plan": "推广到财务部"}  # fmt: skip
+    form = {
+        "csrf_token": csrf_of(page.text),
+        "period": "2026Q3",
+        "locale": locale,
+        "action": "publish",
+        "highlights": "三个部门已上线",
+        "next_plan": "推广到财务部",
+    }
     published = s.client.post(f"/accounts/{s.w.account_id}/value-report", data=form, follow_redirects=False)
     assert published.status_code == 303
     with unit_of_work(make_engine(s.db_url)) as session:
         report_id = session.scalars(select(ValueReport.id)).one()
-    shared = s.client.post(f"/value-reports/{report_id}/links", data={"csrf_token": csrf_of(page.text), "days": "7"})
+    shared = s.client.post(
+        f"/value-reports/{report_id}/links", data={"csrf_token": csrf_of(page.text), "days": "7"}
+    )
     found = re.search(r"/r/[A-Za-z0-9._-]+", shared.text)
     assert shared.status_code == 200 and found
     return report_id, found.group(0)
@@ -89,13 +98,17 @@ def test_a_published_report_has_its_pdf_and_a_share_link_that_shows_only_it_unti
     s.client.cookies.clear()
     opened = s.client.get(path)  # logged out
     assert opened.status_code == 200 and "Acme Retail" in opened.text and "过程数据" in opened.text
-    assert opened.headers["cache-control"] == "no-store" and opened.headers["referrer-policy"] == "same-origin"
+    assert (
+        opened.headers["cache-control"] == "no-store" and opened.headers["referrer-policy"] == "same-origin"
+    )
     assert "default-src 'self'" in opened.headers["content-security-policy"]
     assert "csrf_token" not in opened.text and "/accounts" not in opened.text  # view-only, no way in
     link_id, nonce, signature = path.removeprefix("/r/").split(".")
     tampered = f"/r/{link_id}.{nonce}.{signature[:-1]}{'A' if signature[-1] != 'A' else 'B'}"
     other_link = f"/r/{int(link_id) + 1}.{nonce}.{signature}"
-    assert [s.client.get(p).status_code for p in (tampered, other_link, "/r/garbage", path + "x")] == [404] * 4
+    assert [s.client.get(p).status_code for p in (tampered, other_link, "/r/garbage", path + "x")] == [
+        404
+    ] * 4
     s.app.dependency_overrides[company_today] = lambda: world.TODAY + timedelta(days=8)  # made for 7 days
     assert s.client.get(path).status_code == 404
     s.app.dependency_overrides[company_today] = lambda: world.TODAY + timedelta(days=7)  # its last day
@@ -103,8 +116,11 @@ def test_a_published_report_has_its_pdf_and_a_share_link_that_shows_only_it_unti
     assert _count(s.db_url, ShareView) == 2  # each opening logged, refusals not
     _sign_in(s.client, s.w.csm.email)
     page = s.client.get(f"/accounts/{s.w.account_id}/value-report?period=2026Q3")
-    revoked = s.client.post(f"/value-report-links/{link_id}/revoke", data={"csrf_token": csrf_of(page.text)},
-                            follow_redirects=False)  # fmt: skip
+    revoked = s.client.post(
+        f"/value-report-links/{link_id}/revoke",
+        data={"csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
     assert revoked.status_code == 303
     s.client.cookies.clear()
     assert s.client.get(path).status_code == 404

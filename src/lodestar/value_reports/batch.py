@@ -53,8 +53,16 @@ def choose_accounts(session: Session, tier: str | None, wanted: Sequence[str] | 
     return [a for a in ids if tiers.get(a) == tier]
 
 
-def build_batch(session: Session, period_key: str, today: date, account_ids: Sequence[int], locale: str,
-                out_dir: Path, store: Store, progress: Progress = silent) -> list[BuiltReport]:  # fmt: skip
+def build_batch(
+    session: Session,
+    period_key: str,
+    today: date,
+    account_ids: Sequence[int],
+    locale: str,
+    out_dir: Path,
+    store: Store,
+    progress: Progress = silent,
+) -> list[BuiltReport]:
     """Writes `<out_dir>/<period>/<account id>-<locale>.pdf` for each account (figures as of today); a
     period in the future is refused before anything is written."""
     period = periods.parse(period_key, today)
@@ -67,7 +75,14 @@ def build_batch(session: Session, period_key: str, today: date, account_ids: Seq
             figures = found[account_id]
             document = rendering.document(figures, locale, {"highlights": None, "next_plan": None})
             target = write_pdf(out_dir / period.key / f"{account_id}-{locale}.pdf", pdf_bytes(document))
-            built.append(BuiltReport(account_id, figures.account_name, str(target), figures.usage.events,
-                                     figures.usage.active_users))  # fmt: skip
+            built.append(
+                BuiltReport(
+                    account_id,
+                    figures.account_name,
+                    str(target),
+                    figures.usage.events,
+                    figures.usage.active_users,
+                )
+            )
             progress(1, note=figures.account_name)
     return built

@@ -13,28 +13,36 @@ MUTED = "#667382"
 
 
 def _svg(width: int, height: int, body: list[str], label: str) -> Markup:
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart" role="img" width="{width}" '
-            f'height="{height}" viewBox="0 0 {width} {height}" aria-label="{escape(label)}">')  # fmt: skip
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart" role="img" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" aria-label="{escape(label)}">'
+    )
     return Markup(head + "".join(body) + "</svg>")
 
 
 def _text(x: float, y: float, text: str, anchor: str = "middle", size: int = 9, fill: str = MUTED) -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}">'
-            f"{escape(text)}</text>")  # fmt: skip
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}">'
+        f"{escape(text)}</text>"
+    )
 
 
-def column_chart(points: list[tuple[str, int]], label: str, monthly: bool, width: int = 640,
-                 height: int = 180) -> Markup:  # fmt: skip
+def column_chart(
+    points: list[tuple[str, int]], label: str, monthly: bool, width: int = 640, height: int = 180
+) -> Markup:
     """Events per week or month as columns, each labelled under its column (month-day, or the month)."""
     top, bottom, left = 14, 22, 6
     peak = max((n for _, n in points), default=0) or 1
     step = (width - 2 * left) / max(len(points), 1)
-    body = [f'<line x1="{left}" y1="{height - bottom}" x2="{width - left}" y2="{height - bottom}" stroke="{TRACK}"/>']
+    base = height - bottom
+    body = [f'<line x1="{left}" y1="{base}" x2="{width - left}" y2="{base}" stroke="{TRACK}"/>']
     for i, (day, n) in enumerate(points):
         h = (height - top - bottom) * n / peak
         x = left + i * step + step * 0.15
-        body.append(f'<rect x="{x:.1f}" y="{height - bottom - h:.1f}" width="{step * 0.7:.1f}" '
-                    f'height="{h:.1f}" fill="{BAR}"><title>{escape(day)}: {n}</title></rect>')  # fmt: skip
+        body.append(
+            f'<rect x="{x:.1f}" y="{height - bottom - h:.1f}" width="{step * 0.7:.1f}" '
+            f'height="{h:.1f}" fill="{BAR}"><title>{escape(day)}: {n}</title></rect>'
+        )
         body.append(_text(x + step * 0.35, height - 8, day[:7] if monthly else day[5:]))
     body.append(_text(left, 10, f"{peak:,}", anchor="start"))
     return _svg(width, height, body, label)

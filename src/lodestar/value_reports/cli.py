@@ -9,8 +9,9 @@ import typer
 
 from lodestar.cli_support import JsonOpt, context, emit, fail, progress
 
-reports_app = typer.Typer(help="Customer value reports (数据报告): build the PDFs of a period.",
-                          no_args_is_help=True)  # fmt: skip
+reports_app = typer.Typer(
+    help="Customer value reports (数据报告): build the PDFs of a period.", no_args_is_help=True
+)
 
 
 @reports_app.command("build")
@@ -19,7 +20,9 @@ def build(
     tier: Annotated[str | None, typer.Option(help="Only accounts of this tier (e.g. KA).")] = None,
     accounts: Annotated[str | None, typer.Option(help="Account ids or CRM ids, comma-separated.")] = None,
     locale: Annotated[str, typer.Option(help="The reports' language: en or zh_CN.")] = "en",
-    out: Annotated[Path | None, typer.Option(help="Folder for the PDFs (default: <data dir>/reports).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the PDFs (default: <data dir>/reports).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Writes one PDF per account under <out>/<period>/ with a progress bar; nothing is written when the
@@ -41,8 +44,16 @@ def build(
             service.periods.parse(period, today_in(settings.zone))
             ids = service.choose_accounts(session, tier, wanted)
             with progress("reports", total=len(ids), enabled=not as_json) as tick:
-                built = service.build_batch(session, period, today_in(settings.zone), ids, locale,
-                                            out or place.reports_dir, place.store, tick)  # fmt: skip
+                built = service.build_batch(
+                    session,
+                    period,
+                    today_in(settings.zone),
+                    ids,
+                    locale,
+                    out or place.reports_dir,
+                    place.store,
+                    tick,
+                )
     except LodestarError as exc:
         problems = getattr(exc, "problems", None) or []
         fail("; ".join(f"--{p.field}: {_(p.message)}" for p in problems) or _(exc.message))

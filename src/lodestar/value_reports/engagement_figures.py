@@ -40,9 +40,14 @@ def nps_of(scores: Iterable[int]) -> float | None:
 
 
 def service_figures(
-    tickets: list[dict[str, Any]], touches: list[dict[str, Any]], surveys: list[dict[str, Any]],
-    sla: tuple[float, float] | None, start: date, through: date, zone: ZoneInfo,
-) -> ServiceFigures:  # fmt: skip
+    tickets: list[dict[str, Any]],
+    touches: list[dict[str, Any]],
+    surveys: list[dict[str, Any]],
+    sla: tuple[float, float] | None,
+    start: date,
+    through: date,
+    zone: ZoneInfo,
+) -> ServiceFigures:
     """One account's service figures: tickets opened in the period (resolved by its end, response and
     resolution medians, share within the SLA), touches and NPS answers in the period."""
     opened = [t for t in tickets if _within(t["opened_at"], start, through, zone)]
@@ -53,7 +58,9 @@ def service_figures(
         if t["resolved_at"] is not None and _within(t["resolved_at"], start, through, zone)
     ]
     in_period = [t for t in touches if _within(t["occurred_at"], start, through, zone)]
-    nps = [s["score"] for s in surveys if s["kind"] == "nps" and _within(s["answered_at"], start, through, zone)]
+    nps = [
+        s["score"] for s in surveys if s["kind"] == "nps" and _within(s["answered_at"], start, through, zone)
+    ]
     first_sla, resolve_sla = sla if sla else (None, None)
     return ServiceFigures(
         tickets_opened=len(opened),
@@ -63,8 +70,12 @@ def service_figures(
         resolution_hours=median(resolved) if resolved else None,
         sla_first_response_hours=first_sla,
         sla_resolution_hours=resolve_sla,
-        first_response_in_sla=_share(sum(h <= first_sla for h in responded), len(responded)) if first_sla else None,
-        resolved_in_sla=_share(sum(h <= resolve_sla for h in resolved), len(resolved)) if resolve_sla else None,
+        first_response_in_sla=_share(sum(h <= first_sla for h in responded), len(responded))
+        if first_sla
+        else None,
+        resolved_in_sla=_share(sum(h <= resolve_sla for h in resolved), len(resolved))
+        if resolve_sla
+        else None,
         touches=len(in_period),
         visits=sum(t["kind"] == "visit" for t in in_period),
         trainings=sum(t["kind"] == "training" for t in in_period),

@@ -27,8 +27,16 @@ def _place(request: Request) -> service.Place:
     return service.place_of(request.app.state.settings)
 
 
-def _page(request: Request, db: Db, user: Any, account_id: int, period: str | None, today: Any,
-          locale: str | None = None, **extra: Any) -> Response:  # fmt: skip
+def _page(
+    request: Request,
+    db: Db,
+    user: Any,
+    account_id: int,
+    period: str | None,
+    today: Any,
+    locale: str | None = None,
+    **extra: Any,
+) -> Response:
     key = period or periods.last_quarter(today)
     draft = service.preview(db, user, account_id, key, today, _place(request), locale)
     narrative = extra.pop("narrative", None) or draft.narrative
@@ -43,12 +51,21 @@ def _page(request: Request, db: Db, user: Any, account_id: int, period: str | No
         "offers": [periods.last_quarter(today), periods.annual_offer(today)],
         **extra,
     }
-    return render(request, "value_reports/preview.html", context, status_code=422 if extra.get("errors") else 200)
+    return render(
+        request, "value_reports/preview.html", context, status_code=422 if extra.get("errors") else 200
+    )
 
 
 @router.get("/accounts/{account_id}/value-report")
-def preview(account_id: int, request: Request, user: PageUser, db: Db, today: Today, period: str | None = None,
-            locale: str | None = None) -> Response:  # fmt: skip
+def preview(
+    account_id: int,
+    request: Request,
+    user: PageUser,
+    db: Db,
+    today: Today,
+    period: str | None = None,
+    locale: str | None = None,
+) -> Response:
     """The report of a period (default: the last quarter ended) as the customer will read it, with the
     narrative form, publishing and the share links."""
     try:
@@ -56,8 +73,17 @@ def preview(account_id: int, request: Request, user: PageUser, db: Db, today: To
     except InvalidInput as exc:
         if not any(p.field == "period" for p in exc.problems):
             raise
-        return _page(request, db, user, account_id, None, today, None, errors=field_errors(exc, ["period"]),
-                     asked=period)  # fmt: skip
+        return _page(
+            request,
+            db,
+            user,
+            account_id,
+            None,
+            today,
+            None,
+            errors=field_errors(exc, ["period"]),
+            asked=period,
+        )
 
 
 @router.post("/accounts/{account_id}/value-report")
@@ -91,13 +117,23 @@ def pdf(report_id: int, user: PageUser, db: Db) -> Response:
 async def share(report_id: int, request: Request, user: PageUser, db: Db, today: Today) -> Response:
     """Makes a share link and shows it once (its token is not stored)."""
     form = await read_form(request)
-    days = form.get("days")
-    link, token = service.create_link(db, user, report_id, int(days) if (days or "").isdigit() else None, today,
-                                      _place(request))  # fmt: skip
+    days = form.get("days") or ""
+    link, token = service.create_link(
+        db, user, report_id, int(days) if days.isdigit() else None, today, _place(request)
+    )
     report = service.get_report(db, user, report_id)
     fresh = str(request.base_url).rstrip("/") + f"/r/{token}"
-    return _page(request, db, user, report.account_id, report.period, today, None, fresh_link=fresh,
-                 fresh_expires=link.expires_on)  # fmt: skip
+    return _page(
+        request,
+        db,
+        user,
+        report.account_id,
+        report.period,
+        today,
+        None,
+        fresh_link=fresh,
+        fresh_expires=link.expires_on,
+    )
 
 
 @router.post("/value-report-links/{link_id}/revoke")
@@ -106,7 +142,9 @@ async def revoke(link_id: int, request: Request, user: PageUser, db: Db) -> Resp
     await read_form(request)
     link = service.revoke_link(db, user, link_id)
     report = service.get_report(db, user, link.report_id)
-    return RedirectResponse(f"/accounts/{report.account_id}/value-report?period={report.period}", status_code=303)
+    return RedirectResponse(
+        f"/accounts/{report.account_id}/value-report?period={report.period}", status_code=303
+    )
 
 
 @router.get("/r/{token}")

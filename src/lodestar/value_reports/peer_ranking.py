@@ -27,7 +27,9 @@ def percentile(value: float | None, others: list[float]) -> float | None:
     return 100 * (below + ties / 2) / len(others)
 
 
-def peers_of(account_id: int, profiles: list[dict[str, Any]], bands: list[int]) -> tuple[list[int], str, str | None]:
+def peers_of(
+    account_id: int, profiles: list[dict[str, Any]], bands: list[int]
+) -> tuple[list[int], str, str | None]:
     """The other accounts of the same industry and size band, the band, and the industry."""
     mine = next((p for p in profiles if p["account_id"] == account_id), None)
     if mine is None:

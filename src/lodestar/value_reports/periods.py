@@ -30,7 +30,11 @@ class Period:
     def next(self) -> Period:
         """The period after this one, of the same kind (its `through` is its end)."""
         following = self.end + timedelta(days=1)
-        key = f"{following.year}Q{(following.month - 1) // 3 + 1}" if self.kind == "quarter" else str(following.year)
+        key = (
+            f"{following.year}Q{(following.month - 1) // 3 + 1}"
+            if self.kind == "quarter"
+            else str(following.year)
+        )
         return bounds(key)
 
 
@@ -38,7 +42,9 @@ def bounds(key: str) -> Period:
     """The period a key names, whole (through = end); refused naming the field `period` when malformed."""
     found = _SHAPE.match(key.strip().upper()) if key else None
     if not found or not 2000 <= int(found.group(1)) <= 2100:
-        raise InvalidInput.one("period", Text(N_("is not a quarter (2026Q3) or a year (2026): %(value)s"), value=key))
+        raise InvalidInput.one(
+            "period", Text(N_("is not a quarter (2026Q3) or a year (2026): %(value)s"), value=key)
+        )
     year = int(found.group(1))
     if found.group(2) is None:
         return Period(str(year), "year", date(year, 1, 1), date(year, 12, 31), date(year, 12, 31))
@@ -54,8 +60,12 @@ def parse(key: str, today: date) -> Period:
     period = bounds(key)
     if period.start > today:
         raise InvalidInput.one(
-            "period", Text(N_("%(period)s is in the future (today is %(today)s)"), period=period.key,
-                           today=today.isoformat())  # fmt: skip
+            "period",
+            Text(
+                N_("%(period)s is in the future (today is %(today)s)"),
+                period=period.key,
+                today=today.isoformat(),
+            ),
         )
     return Period(period.key, period.kind, period.start, period.end, min(period.end, today))
 

@@ -14,8 +14,12 @@ from lodestar.value_reports.schemas import ReportFigures
 from lodestar.web.i18n import gettext_for, translations
 from lodestar.web.templating import TEMPLATES
 
-QUARTER_NAMES = {"1": N_("first quarter"), "2": N_("second quarter"), "3": N_("third quarter"),
-                 "4": N_("fourth quarter")}  # fmt: skip
+QUARTER_NAMES = {
+    "1": N_("first quarter"),
+    "2": N_("second quarter"),
+    "3": N_("third quarter"),
+    "4": N_("fourth quarter"),
+}
 
 
 def number(value: float | None, digits: int = 0) -> str:

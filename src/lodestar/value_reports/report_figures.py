@@ -27,6 +27,7 @@ from lodestar.value_reports.schemas import (
     FeatureCount,
     RankingFigures,
     ReportFigures,
+    ServiceFigures,
     UsageFigures,
     ValueReportSettings,
 )
@@ -53,8 +54,12 @@ def _snapshot(store: Store, period: Period, columns: list[str]) -> dict[int, dic
     return {row["account_id"]: row for row in table.to_pylist()} if table is not None else {}
 
 
-def _ranks(settings: ValueReportSettings, profiles: list[dict[str, Any]], snap: dict[int, dict[str, Any]],
-           wanted: set[int]) -> dict[int, RankingFigures]:  # fmt: skip
+def _ranks(
+    settings: ValueReportSettings,
+    profiles: list[dict[str, Any]],
+    snap: dict[int, dict[str, Any]],
+    wanted: set[int],
+) -> dict[int, RankingFigures]:
     metric, groups = settings.ranking_metric, defaultdict(list)
     place = {}
     for p in profiles:
@@ -68,12 +73,20 @@ def _ranks(settings: ValueReportSettings, profiles: list[dict[str, Any]], snap: 
         industry, band = place.get(account_id, (None, "unknown"))
         value = snap.get(account_id, {}).get(metric)
         others = [v for a, v in groups[(industry, band)] if a != account_id]
-        out[account_id] = RankingFigures(metric=metric, value=value, percentile=percentile(value, others),
-                                         peers=len(others), industry=industry, size_band=band)  # fmt: skip
+        out[account_id] = RankingFigures(
+            metric=metric,
+            value=value,
+            percentile=percentile(value, others),
+            peers=len(others),
+            industry=industry,
+            size_band=band,
+        )
     return out
 
 
-def _usage(used: PeriodUsage, seats: int | None, period: Period, settings: ValueReportSettings) -> UsageFigures:
+def _usage(
+    used: PeriodUsage, seats: int | None, period: Period, settings: ValueReportSettings
+) -> UsageFigures:
     top = sorted(used.features.items(), key=lambda kv: (-kv[1], kv[0]))[: settings.top_features]
     return UsageFigures(
         seats=seats,
@@ -87,6 +100,19 @@ def _usage(used: PeriodUsage, seats: int | None, period: Period, settings: Value
     )
 
 
+def _own_figures(usage: UsageFigures, service: ServiceFigures) -> dict[str, float]:
+    """The period's figures a value metric may name (schemas.REPORT_METRICS)."""
+    return {
+        "events": usage.events,
+        "active_users": usage.active_users,
+        "logins": usage.logins,
+        "data_created": usage.data_created,
+        "trainings": service.trainings,
+        "touches": service.touches,
+        "tickets_resolved": service.tickets_resolved,
+    }
+
+
 def _by_account(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -94,15 +120,19 @@ def _by_account(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
     return out
 
 
-def figures_for(session: Session, account_ids: list[int], period: Period, store: Store,
-                chinese: bool) -> dict[int, ReportFigures]:  # fmt: skip
+def figures_for(
+    session: Session, account_ids: list[int], period: Period, store: Store, chinese: bool
+) -> dict[int, ReportFigures]:
     """The figures of these accounts' reports for the period (labels of value metrics in 中文 or English)."""
     settings = config_kind.current(session)[0]
     accounts = {a.id: a for a in accounts_service.accounts_by_ids(session, account_ids)}
     snapshot_inputs = [m.metric for m in settings.value_metrics if not m.metric.startswith(FEATURE_PREFIX)]
     snap = _snapshot(store, period, ["seats", settings.ranking_metric, *snapshot_inputs])
     groups = {a.segment_group_id: a.id for a in accounts.values() if a.segment_group_id}
-    used = {groups[g]: u for g, u in period_usage(store.rollup_dir, list(groups), period.start, period.through).items()}
+    used = {
+        groups[g]: u
+        for g, u in period_usage(store.rollup_dir, list(groups), period.start, period.through).items()
+    }
     ranks = _ranks(settings, accounts_service.tier_profiles(session), snap, set(accounts))
     tickets = _by_account(engagement_service.ticket_rows(session, list(accounts)))
     touches = _by_account(engagement_service.touch_rows(session, list(accounts)))
@@ -116,19 +146,32 @@ def figures_for(session: Session, account_ids: list[int], period: Period, store:
         seats = int(row["seats"]) if row.get("seats") is not None else None
         usage = _usage(used.get(account_id, PeriodUsage()), seats, period, settings)
         tier = rules.tier(account.tier) if account.tier else None
-        service = service_figures(tickets[account_id], touches[account_id], surveys[account_id],
-                                  (tier.sla.first_response_hours, tier.sla.resolution_hours) if tier else None,
-                                  period.start, period.through, store.zone)  # fmt: skip
-        own = {"events": usage.events, "active_users": usage.active_users, "logins": usage.logins,
-               "data_created": usage.data_created, "trainings": service.trainings, "touches": service.touches,
-               "tickets_resolved": service.tickets_resolved}  # fmt: skip
+        service = service_figures(
+            tickets[account_id],
+            touches[account_id],
+            surveys[account_id],
+            (tier.sla.first_response_hours, tier.sla.resolution_hours) if tier else None,
+            period.start,
+            period.through,
+            store.zone,
+        )
+        own = _own_figures(usage, service)
         features = used.get(account_id, PeriodUsage()).features
         out[account_id] = ReportFigures(
-            account_id=account_id, account_name=account.name, period=period.key, kind=period.kind,
-            start=period.start, end=period.end, through=period.through, next_period=following.key,
-            usage=usage, value=value_figures(settings.value_metrics, own, features, row, chinese),
-            ranking=ranks[account_id], service=service,
-            milestones=milestone_figures(milestones.get(account_id, []), period.start, period.through,
-                                         following.start, following.end),
-        )  # fmt: skip
+            account_id=account_id,
+            account_name=account.name,
+            period=period.key,
+            kind=period.kind,
+            start=period.start,
+            end=period.end,
+            through=period.through,
+            next_period=following.key,
+            usage=usage,
+            value=value_figures(settings.value_metrics, own, features, row, chinese),
+            ranking=ranks[account_id],
+            service=service,
+            milestones=milestone_figures(
+                milestones.get(account_id, []), period.start, period.through, following.start, following.end
+            ),
+        )
     return out

@@ -42,9 +42,7 @@ def link(session: Session, link_id: int) -> ShareLink | None:
 
 def links_of(session: Session, report_id: int) -> list[tuple[ShareLink, int]]:
     """A report's links with their view counts, newest first."""
-    views = (
-        select(ShareView.link_id, func.count().label("n")).group_by(ShareView.link_id).subquery()
-    )
+    views = select(ShareView.link_id, func.count().label("n")).group_by(ShareView.link_id).subquery()
     query = (
         select(ShareLink, func.coalesce(views.c.n, 0))
         .outerjoin(views, views.c.link_id == ShareLink.id)

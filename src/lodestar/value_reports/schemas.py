@@ -10,7 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 Locale = Literal["en", "zh_CN"]
 KEY = r"^[a-z][a-z0-9_]{0,59}$"
 # The period's own figures a value metric may multiply (besides `feature:<event>` and snapshot metrics).
-REPORT_METRICS = ("events", "active_users", "logins", "data_created", "trainings", "touches", "tickets_resolved")
+REPORT_METRICS = (
+    "events",
+    "active_users",
+    "logins",
+    "data_created",
+    "trainings",
+    "touches",
+    "tickets_resolved",
+)
 FEATURE_PREFIX = "feature:"
 
 
@@ -25,7 +33,9 @@ class ValueMetric(_Strict):
     key: str = Field(pattern=KEY)
     label: str = Field(min_length=1, max_length=80)
     label_zh: str = Field(min_length=1, max_length=80)
-    metric: str = Field(min_length=1, max_length=120, description="A report figure, feature:<event> or a metric.")
+    metric: str = Field(
+        min_length=1, max_length=120, description="A report figure, feature:<event> or a metric."
+    )
     multiplier: float = Field(1.0, gt=0, allow_inf_nan=False)
     divisor: float = Field(1.0, gt=0, allow_inf_nan=False)
     unit: str = Field("", max_length=40)

@@ -74,8 +74,15 @@ def _locale(asked: str | None, stored: ValueReport | None, account: Account, fal
     return "en"
 
 
-def preview(session: Session, viewer: User, account_id: int, period_key: str, today: date, place: Place,
-            locale: str | None = None) -> Draft:  # fmt: skip
+def preview(
+    session: Session,
+    viewer: User,
+    account_id: int,
+    period_key: str,
+    today: date,
+    place: Place,
+    locale: str | None = None,
+) -> Draft:
     """The account's report of a period as of today (404 outside the viewer's scope; a future period is
     refused)."""
     account = accounts_service.get_account(session, viewer, account_id)
@@ -86,8 +93,9 @@ def preview(session: Session, viewer: User, account_id: int, period_key: str, to
     return Draft(account, found[account_id], chosen, stored)
 
 
-def save_narrative(session: Session, viewer: User, account_id: int, period_key: str, data: NarrativeUpdate,
-                   today: date) -> ValueReport:  # fmt: skip
+def save_narrative(
+    session: Session, viewer: User, account_id: int, period_key: str, data: NarrativeUpdate, today: date
+) -> ValueReport:
     """Writes the highlights, next-period plan and language of the account's report (a draft until
     published; editing a published one changes the share link's text at once)."""
     auth_service.require_editor(viewer)
@@ -100,13 +108,19 @@ def save_narrative(session: Session, viewer: User, account_id: int, period_key: 
     report.updated_at = utcnow()
     session.add(report)
     session.flush()
-    auth_service.record(session, viewer, "value_report.update", "value_reports", report.id,
-                        data.model_dump())  # fmt: skip
+    auth_service.record(session, viewer, "value_report.update", "value_reports", report.id, data.model_dump())
     return report
 
 
-def publish(session: Session, viewer: User, account_id: int, period_key: str, data: NarrativeUpdate,
-            today: date, place: Place) -> ValueReport:  # fmt: skip
+def publish(
+    session: Session,
+    viewer: User,
+    account_id: int,
+    period_key: str,
+    data: NarrativeUpdate,
+    today: date,
+    place: Place,
+) -> ValueReport:
     """Saves the narrative, freezes today's figures and writes the PDF: the report the customer sees."""
     report = save_narrative(session, viewer, account_id, period_key, data, today)
     draft = preview(session, viewer, account_id, period_key, today, place, data.locale)
@@ -117,8 +131,14 @@ def publish(session: Session, viewer: User, account_id: int, period_key: str, da
     report.status, report.pdf_path = "published", str(target)
     report.published_at, report.published_by = utcnow(), viewer.id
     session.flush()
-    auth_service.record(session, viewer, "value_report.publish", "value_reports", report.id,
-                        {"period": report.period, "locale": data.locale})  # fmt: skip
+    auth_service.record(
+        session,
+        viewer,
+        "value_report.publish",
+        "value_reports",
+        report.id,
+        {"period": report.period, "locale": data.locale},
+    )
     return report
 
 
@@ -149,20 +169,31 @@ def published_reports(session: Session, account_ids: Collection[int]) -> list[tu
     return repository.published_since(session, account_ids)
 
 
-def create_link(session: Session, viewer: User, report_id: int, days: int | None, today: date,
-                place: Place) -> tuple[ShareLink, str]:  # fmt: skip
+def create_link(
+    session: Session, viewer: User, report_id: int, days: int | None, today: date, place: Place
+) -> tuple[ShareLink, str]:
     """A new view-only link to a published report, expiring after `days` (the configured default)."""
     auth_service.require_editor(viewer)
     report = get_report(session, viewer, report_id)
     if report.status != "published":
         raise InvalidInput.one("report_id", Text(N_("publish the report before sharing it")))
     lifetime = days or config_kind.current(session)[0].link_days
-    link = ShareLink(report_id=report.id, nonce=share_tokens.new_nonce(),
-                     expires_on=today + timedelta(days=lifetime), created_by=viewer.id)  # fmt: skip
+    link = ShareLink(
+        report_id=report.id,
+        nonce=share_tokens.new_nonce(),
+        expires_on=today + timedelta(days=lifetime),
+        created_by=viewer.id,
+    )
     session.add(link)
     session.flush()
-    auth_service.record(session, viewer, "value_report.share", "value_report_links", link.id,
-                        {"report_id": report.id, "expires_on": link.expires_on})  # fmt: skip
+    auth_service.record(
+        session,
+        viewer,
+        "value_report.share",
+        "value_report_links",
+        link.id,
+        {"report_id": report.id, "expires_on": link.expires_on},
+    )
     return link, share_tokens.token_for(place.secret_key, link.id, link.nonce, link.expires_on)
 
 
@@ -184,8 +215,14 @@ def links(session: Session, viewer: User, report_id: int) -> list[LinkRead]:
     """A report's links with their views, newest first."""
     get_report(session, viewer, report_id)
     return [
-        LinkRead(id=k.id, report_id=k.report_id, path=None, expires_on=k.expires_on, revoked_at=k.revoked_at,
-                 views=n)  # fmt: skip
+        LinkRead(
+            id=k.id,
+            report_id=k.report_id,
+            path=None,
+            expires_on=k.expires_on,
+            revoked_at=k.revoked_at,
+            views=n,
+        )
         for k, n in repository.links_of(session, report_id)
     ]
 
@@ -195,10 +232,17 @@ def open_link(session: Session, token: str, today: date, place: Place, user_agen
     expired, revoked, unpublished) is the same 404, so a link tells nothing about other reports."""
     link_id = share_tokens.link_id_of(token)
     link = repository.link(session, link_id) if link_id else None
-    if link is None or not share_tokens.genuine(place.secret_key, token, link.id, link.nonce, link.expires_on):
+    if link is None or not share_tokens.genuine(
+        place.secret_key, token, link.id, link.nonce, link.expires_on
+    ):
         raise NotFound("link not found")
     report = repository.report(session, link.report_id)
-    if link.revoked_at is not None or today > link.expires_on or report is None or report.status != "published":
+    if (
+        link.revoked_at is not None
+        or today > link.expires_on
+        or report is None
+        or report.status != "published"
+    ):
         raise NotFound("link not found")
     repository.add_view(session, link.id, user_agent)
     return report

@@ -16,8 +16,12 @@ from lodestar.value_reports.schemas import (
 )
 
 
-def input_of(metric: str, figures: Mapping[str, float], features: Mapping[str, int],
-             snapshot: Mapping[str, float | None]) -> float:  # fmt: skip
+def input_of(
+    metric: str,
+    figures: Mapping[str, float],
+    features: Mapping[str, int],
+    snapshot: Mapping[str, float | None],
+) -> float:
     """The period's value of a value metric's input: a report figure, a feature's events or a snapshot
     metric (0 when the account has none)."""
     if metric.startswith(FEATURE_PREFIX):
@@ -28,8 +32,13 @@ def input_of(metric: str, figures: Mapping[str, float], features: Mapping[str, i
     return float(found) if found is not None else 0.0
 
 
-def value_figures(metrics: list[ValueMetric], figures: Mapping[str, float], features: Mapping[str, int],
-                  snapshot: Mapping[str, float | None], chinese: bool) -> list[ValueFigure]:  # fmt: skip
+def value_figures(
+    metrics: list[ValueMetric],
+    figures: Mapping[str, float],
+    features: Mapping[str, int],
+    snapshot: Mapping[str, float | None],
+    chinese: bool,
+) -> list[ValueFigure]:
     """Every configured value metric's result with the parts of its formula."""
     out = []
     for m in metrics:
@@ -54,8 +63,9 @@ def _line(m: Any) -> MilestoneLine:
     return MilestoneLine(title=m.title, target_on=m.target_on, reached_on=m.reached_on, status=m.status)
 
 
-def milestone_figures(milestones: list[Any], start: date, through: date, next_start: date,
-                      next_end: date) -> MilestoneFigures:  # fmt: skip
+def milestone_figures(
+    milestones: list[Any], start: date, through: date, next_start: date, next_end: date
+) -> MilestoneFigures:
     """Reached in the period; due in it and not reached by their target date (dropped ones never count);
     still open and due in the next period."""
     live = [m for m in milestones if m.status != "dropped"]
@@ -70,5 +80,7 @@ def milestone_figures(milestones: list[Any], start: date, through: date, next_st
         m for m in live if m.status in ("planned", "in_progress") and next_start <= m.target_on <= next_end
     ]
     return MilestoneFigures(
-        reached=[_line(m) for m in reached], missed=[_line(m) for m in missed], next=[_line(m) for m in upcoming]
+        reached=[_line(m) for m in reached],
+        missed=[_line(m) for m in missed],
+        next=[_line(m) for m in upcoming],
     )

@@ -32,9 +32,15 @@ def upgrade() -> None:
         sa.Column("published_at", _TS, nullable=True),
         sa.Column("published_by", sa.Integer(), nullable=True),
         sa.Column("updated_at", _TS, nullable=False),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_value_reports_account_id_accounts"),
-                                ondelete="CASCADE"),  # fmt: skip
-        sa.ForeignKeyConstraint(["published_by"], ["users.id"], name=op.f("fk_value_reports_published_by_users")),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_value_reports_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["published_by"], ["users.id"], name=op.f("fk_value_reports_published_by_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_value_reports")),
         sa.UniqueConstraint("account_id", "period", name=op.f("uq_value_reports_account_id")),
     )
@@ -48,9 +54,15 @@ def upgrade() -> None:
         sa.Column("revoked_at", _TS, nullable=True),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", _TS, nullable=False),
-        sa.ForeignKeyConstraint(["report_id"], ["value_reports.id"],
-                                name=op.f("fk_value_report_links_report_id_value_reports"), ondelete="CASCADE"),  # fmt: skip
-        sa.ForeignKeyConstraint(["created_by"], ["users.id"], name=op.f("fk_value_report_links_created_by_users")),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["value_reports.id"],
+            name=op.f("fk_value_report_links_report_id_value_reports"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["users.id"], name=op.f("fk_value_report_links_created_by_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_value_report_links")),
     )
     op.create_index(op.f("ix_value_report_links_report_id"), "value_report_links", ["report_id"])
@@ -60,8 +72,12 @@ def upgrade() -> None:
         sa.Column("link_id", sa.Integer(), nullable=False),
         sa.Column("viewed_at", _TS, nullable=False),
         sa.Column("user_agent", sa.String(length=200), nullable=True),
-        sa.ForeignKeyConstraint(["link_id"], ["value_report_links.id"],
-                                name=op.f("fk_value_report_views_link_id_value_report_links"), ondelete="CASCADE"),  # fmt: skip
+        sa.ForeignKeyConstraint(
+            ["link_id"],
+            ["value_report_links.id"],
+            name=op.f("fk_value_report_views_link_id_value_report_links"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_value_report_views")),
     )
     op.create_index(op.f("ix_value_report_views_link_id"), "value_report_views", ["link_id"])
