@@ -33,6 +33,7 @@ KIND_LABELS = {
 
 FIELD_LABELS = {
     "value_metrics": N_("Value metrics"),
+    "report_kind": N_("Report kind"),
     "creation_features": N_("Events that create data"),
     "size_bands": N_("Size bands (employees)"),
     "ranking_metric": N_("Ranking metric"),
@@ -211,6 +212,9 @@ ENUM_LABELS = {
     "ours": N_("Our team"),
     "theirs": N_("Customer"),
     "milestone": N_("Milestone reached"),
+    "value_report": N_("Value report published"),
+    "quarter": N_("Quarter"),
+    "year": N_("Year"),
     "avg": N_("Average"),
     "distinct": N_("Distinct values"),
     "eq": N_("Equals"),

@@ -16,7 +16,7 @@ from lodestar.engagement import service as engagement_service
 from lodestar.engagement.models import Touch
 from lodestar.kit.errors import FieldProblem, InvalidInput
 from lodestar.kit.time import utcnow
-from lodestar.sop.tasks import repository
+from lodestar.sop.tasks import report_evidence, repository
 from lodestar.sop.tasks.models import Task, TaskStatus
 from lodestar.success_plans import service as success_plans_service
 
@@ -78,6 +78,11 @@ def check_given(task: Task, given: dict[str, Any], has_bytes: bool) -> None:
     if kind == "milestone":
         raise InvalidInput.one(
             "evidence", "this step is completed by the daily snapshot when a milestone of the plan is reached"
+        )
+    if kind == "value_report":
+        raise InvalidInput.one(
+            "evidence",
+            "this step is completed by the daily snapshot when a value report of the account is published",
         )
     if kind == "metric":
         rule = task.evidence_rule
@@ -225,7 +230,12 @@ def check_metrics(session: Session, snapshot_root: Path, days: Collection[date])
 def snapshot_evidence(session: Session, snapshot_root: Path, days: Collection[date]) -> dict[str, int]:
     """Completes what the snapshot run shows: metric evidence, then milestone evidence; how many of each."""
     metric = check_metrics(session, snapshot_root, days)
-    return {"metric_completed": metric, "milestone_completed": check_milestones(session)}
+    milestones = check_milestones(session)
+    return {
+        "metric_completed": metric,
+        "milestone_completed": milestones,
+        "value_report_completed": report_evidence.check_value_reports(session),
+    }
 
 
 def check_milestones(session: Session) -> int:
