@@ -43,6 +43,7 @@ FIELD_LABELS = {
     "divisor": N_("Divisor"),
     "unit": N_("Unit"),
     "unit_zh": N_("Unit (中文)"),
+    "note": N_("Note"),
     "note_zh": N_("Note (中文)"),
     "templates": N_("Templates"),
     "milestones": N_("Milestones"),

@@ -3,7 +3,11 @@ id, figures read in chunks (one roll-up scan and one snapshot read per chunk), o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,10 +19,11 @@ from lodestar.kit.errors import InvalidInput
 from lodestar.kit.progress import Progress, silent
 from lodestar.kit.text import N_, Text
 from lodestar.value_reports import periods, rendering
-from lodestar.value_reports.pdf import pdf_bytes, write_pdf
+from lodestar.value_reports.pdf import render_to_file
 from lodestar.value_reports.report_figures import Store, figures_for
 
 CHUNK = 200  # accounts whose figures are held at once: bounds memory, keeps the scans few
+POOL_FROM = 8  # reports from which PDFs are drawn in worker processes (starting them costs about a second)
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,19 @@ def choose_accounts(session: Session, tier: str | None, wanted: Sequence[str] | 
     return [a for a in ids if tiers.get(a) == tier]
 
 
+@contextmanager
+def _renderer(count: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for the PDFs (one per core, at most two: PDF layout is the batch's cost and each
+    worker holds its own fonts); none for a handful of reports. Spawned, never forked: the parent holds
+    database and DuckDB connections."""
+    if count < POOL_FROM:
+        yield None
+        return
+    workers = max(1, min(2, len(os.sched_getaffinity(0))))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
 def build_batch(
     session: Session,
     period_key: str,
@@ -67,22 +85,24 @@ def build_batch(
     period in the future is refused before anything is written."""
     period = periods.parse(period_key, today)
     progress(0, total=len(account_ids))
-    built = []
-    for at in range(0, len(account_ids), CHUNK):
-        chunk = list(account_ids[at : at + CHUNK])
-        found = figures_for(session, chunk, period, store, locale == "zh_CN")
-        for account_id in chunk:
-            figures = found[account_id]
-            document = rendering.document(figures, locale, {"highlights": None, "next_plan": None})
-            target = write_pdf(out_dir / period.key / f"{account_id}-{locale}.pdf", pdf_bytes(document))
-            built.append(
-                BuiltReport(
-                    account_id,
-                    figures.account_name,
-                    str(target),
-                    figures.usage.events,
-                    figures.usage.active_users,
-                )
-            )
-            progress(1, note=figures.account_name)
+    built: list[BuiltReport] = []
+    with _renderer(len(account_ids)) as pool:
+        for at in range(0, len(account_ids), CHUNK):
+            chunk = list(account_ids[at : at + CHUNK])
+            found = figures_for(session, chunk, period, store, locale == "zh_CN")
+            pending: list[tuple[BuiltReport, Future[str] | None]] = []
+            for account_id in chunk:
+                f = found[account_id]
+                document = rendering.document(f, locale, {"highlights": None, "next_plan": None})
+                target = str(out_dir / period.key / f"{account_id}-{locale}.pdf")
+                done = BuiltReport(account_id, f.account_name, target, f.usage.events, f.usage.active_users)
+                if pool is None:
+                    render_to_file(document, target)
+                    progress(1, note=f.account_name)
+                pending.append((done, pool.submit(render_to_file, document, target) if pool else None))
+            for done, future in pending:
+                if future is not None:
+                    future.result()
+                    progress(1, note=done.account_name)
+                built.append(done)
     return built

@@ -28,3 +28,8 @@ def write_pdf(target: Path, data: bytes) -> Path:
     tmp.write_bytes(data)
     os.replace(tmp, target)
     return target
+
+
+def render_to_file(document: str, target: str) -> str:
+    """Renders a document and writes its PDF (a batch's worker processes call this)."""
+    return str(write_pdf(Path(target), pdf_bytes(document)))
