@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from lodestar.accounts.models import Account
 from lodestar.app import create_app
 from lodestar.db.engine import make_engine, unit_of_work
 from lodestar.settings import load_settings
@@ -145,6 +146,15 @@ def test_another_csms_account_and_report_are_not_found_and_nothing_is_written(se
 def test_a_future_period_is_refused_naming_the_field_and_nothing_is_written(setup: Setup) -> None:
     s = setup
     _sign_in(s.client, s.w.csm.email)
+    with unit_of_work(
+        make_engine(s.db_url)
+    ) as session:  # the renewal window opens: the annual report offered
+        session.execute(update(Account).where(Account.id == s.w.account_id).values(in_renewal_window=True))
+    offer = s.client.get(f"/accounts/{s.w.account_id}").text
+    assert (
+        'data-testid="annual-offer"' in offer
+        and f"/accounts/{s.w.account_id}/value-report?period=2026" in offer
+    )
     page = s.client.get(f"/accounts/{s.w.account_id}/value-report?period=2027Q2")
     assert page.status_code == 422 and "2027Q2 is in the future" in page.text
     form = {"csrf_token": csrf_of(page.text), "period": "2027Q2", "action": "publish", "locale": "en"}

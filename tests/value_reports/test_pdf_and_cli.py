@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from lodestar.cli import app
 from lodestar.value_reports import rendering, service
 from lodestar.value_reports.pdf import pdf_bytes
+from lodestar.value_reports.pdf_worker import Renderers
 from tests.value_reports import world
 
 
@@ -104,3 +105,20 @@ def test_reports_build_writes_one_pdf_per_account_and_refuses_a_future_period(
     assert sorted(p.name for p in (out / "2026Q3").iterdir()) == sorted(
         f"{a}-zh_CN.pdf" for a in (w.account_id, w.peer_ids[0])
     )
+
+
+def test_the_batchs_pdf_workers_write_every_job_in_order_and_report_a_failure(tmp_path: Path) -> None:
+    page = "<html><body><p>报告 {n}</p></body></html>"
+    jobs = [(page.format(n=n), str(tmp_path / f"{n}.pdf")) for n in range(3)]
+    done: list[int] = []
+    with Renderers(2) as workers:
+        workers.render(jobs, done.append)
+        (tmp_path / "file").write_text("not a folder")
+        with pytest.raises(RuntimeError, match="FileExistsError"):
+            workers.render([(page, str(tmp_path / "file" / "bad.pdf"))], done.append)
+        fetched = tmp_path / "fetched.pdf"  # a URL in a document is never fetched; the page still renders
+        workers.render([(f'<img src="file://{tmp_path}/0.pdf"><p>x</p>', str(fetched))], done.append)
+    assert done == [0, 1, 2, 0] and fetched.read_bytes().startswith(b"%PDF")
+    assert [PdfReader(tmp_path / f"{n}.pdf").pages[0].extract_text().strip() for n in range(3)] == [
+        f"报告 {n}" for n in range(3)
+    ]

@@ -3,10 +3,8 @@ id, figures read in chunks (one roll-up scan and one snapshot read per chunk), o
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -20,10 +18,11 @@ from lodestar.kit.progress import Progress, silent
 from lodestar.kit.text import N_, Text
 from lodestar.value_reports import periods, rendering
 from lodestar.value_reports.pdf import render_to_file
+from lodestar.value_reports.pdf_worker import Renderers
 from lodestar.value_reports.report_figures import Store, figures_for
 
 CHUNK = 200  # accounts whose figures are held at once: bounds memory, keeps the scans few
-POOL_FROM = 8  # reports from which PDFs are drawn in worker processes (starting them costs about a second)
+POOL_FROM = 8  # reports from which PDFs are drawn in worker processes
 
 
 @dataclass(frozen=True)
@@ -59,16 +58,14 @@ def choose_accounts(session: Session, tier: str | None, wanted: Sequence[str] | 
 
 
 @contextmanager
-def _renderer(count: int) -> Iterator[ProcessPoolExecutor | None]:
+def _renderer(count: int) -> Iterator[Renderers | None]:
     """Worker processes for the PDFs (one per core, at most two: PDF layout is the batch's cost and each
-    worker holds its own fonts); none for a handful of reports. Spawned, never forked: the parent holds
-    database and DuckDB connections."""
+    worker holds its own fonts); none for a handful of reports (starting one costs about a second)."""
     if count < POOL_FROM:
         yield None
         return
-    workers = max(1, min(2, len(os.sched_getaffinity(0))))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
+    with Renderers(max(1, min(2, len(os.sched_getaffinity(0))))) as workers:
+        yield workers
 
 
 def build_batch(
@@ -86,23 +83,24 @@ def build_batch(
     period = periods.parse(period_key, today)
     progress(0, total=len(account_ids))
     built: list[BuiltReport] = []
-    with _renderer(len(account_ids)) as pool:
+    with _renderer(len(account_ids)) as workers:
         for at in range(0, len(account_ids), CHUNK):
             chunk = list(account_ids[at : at + CHUNK])
             found = figures_for(session, chunk, period, store, locale == "zh_CN")
-            pending: list[tuple[BuiltReport, Future[str] | None]] = []
+            jobs, made = [], []
             for account_id in chunk:
                 f = found[account_id]
                 document = rendering.document(f, locale, {"highlights": None, "next_plan": None})
                 target = str(out_dir / period.key / f"{account_id}-{locale}.pdf")
-                done = BuiltReport(account_id, f.account_name, target, f.usage.events, f.usage.active_users)
-                if pool is None:
+                jobs.append((document, target))
+                made.append(
+                    BuiltReport(account_id, f.account_name, target, f.usage.events, f.usage.active_users)
+                )
+            if workers is None:
+                for (document, target), report in zip(jobs, made, strict=True):
                     render_to_file(document, target)
-                    progress(1, note=f.account_name)
-                pending.append((done, pool.submit(render_to_file, document, target) if pool else None))
-            for done, future in pending:
-                if future is not None:
-                    future.result()
-                    progress(1, note=done.account_name)
-                built.append(done)
+                    progress(1, note=report.account_name)
+            else:
+                workers.render(jobs, lambda i, made=made: progress(1, note=made[i].account_name))  # type: ignore[misc]
+            built += made
     return built

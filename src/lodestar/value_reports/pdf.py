@@ -8,17 +8,21 @@ import os
 from pathlib import Path
 
 from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+
+class NoFetching(URLFetcher):
+    """Fetches nothing: the document is self-contained, and a URL in it (a narrative cannot add one, but a
+    template might) is skipped with a warning, so rendering reaches no network and no file."""
+
+    def fetch(self, url: str, headers: object = None) -> object:
+        """Refuses every URL."""
+        raise ValueError(f"external resource not allowed in a report: {url[:80]}")
 
 
 def pdf_bytes(document: str) -> bytes:
     """The PDF of a standalone report document (no external resource is fetched: everything is inline)."""
-    return HTML(string=document, url_fetcher=_refuse).write_pdf()
-
-
-def _refuse(url: str, *args: object, **kwargs: object) -> dict[str, object]:
-    # The document is self-contained; a URL in it (a narrative cannot add one, but a template might) is
-    # never fetched, so rendering can reach no network or file.
-    raise ValueError(f"external resource not allowed in a report: {url[:80]}")
+    return HTML(string=document, url_fetcher=NoFetching()).write_pdf()
 
 
 def write_pdf(target: Path, data: bytes) -> Path:
