@@ -214,10 +214,8 @@ def main() -> list[str]:
         one, one_cpu = _one_report(settings, user_id)
         wall, built, peak, together, cpu = _batch(settings)
     per = wall / max(built, 1)
-    rate = (
-        f"{per:.2f} s each; CPU {cpu:.0f} s, so 1,000 on two idle cores ≈ {cpu / built * 1000 / 2 / 60:.1f} min,"
-        " goal ≤ 10 min"
-    )
+    idle = cpu / max(built, 1) * 1000 / 2 / 60
+    rate = f"{per:.2f} s each; CPU {cpu:.0f} s, so 1,000 on two idle cores ≈ {idle:.1f} min, goal ≤ 10 min"
     memory = (
         f"peak RSS of the command and its PDF workers together {together:.0f} MiB (largest one {peak:.0f})"
     )
