@@ -57,7 +57,7 @@ def test_screenshots_of_login_portfolio_and_account_page_are_saved(browser: Brow
             page.locator("[data-testid=portfolio] tbody a.account-name").first.click()
             page.wait_for_url(f"{base}/accounts/*")
             _shoot(page, f"account{suffix}")
-            if locale == "zh_CN":  # the account's value report of the demo's last quarter (it ends 2025-12-31)
+            if locale == "zh_CN":  # the account's value report of the demo's last quarter (ends 2025-12-31)
                 page.goto(page.url.split("#")[0] + "/value-report?period=2025Q4&locale=zh_CN")
                 _shoot(page, "value-report-zh")
             context.close()
