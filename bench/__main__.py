@@ -2,7 +2,8 @@
 
 BENCH selects which to run (comma-separated; default all): web, ingest, imports, snapshot, snapshot_run,
 stages, sop, upload_rss, point_reads, freshness, e2e, alerts, alert_writes, notify, retention,
-renewals_page, succession, predict, feature_requests.
+renewals_page, succession, predict, feature_requests, value_reports.
+BENCH_REPORTS sizes the value-reports benchmark (default 1,000 accounts).
 BENCH_NOTIFY_MESSAGES sizes the notifications benchmark (default 10,000).
 BENCH_ACCOUNTS sets the company size of the web, point_reads and renewals_page benchmarks (default 100,000);
 BENCH_E2E_* size the end-to-end one (bench/e2e.py); BENCH_PREDICT_ACCOUNTS the predict one (default 100,000).
@@ -39,6 +40,7 @@ SUITES: dict[str, tuple[str, Callable[[object], list[str]]]] = {
     "succession": ("bench.succession", lambda m: m.main()),  # type: ignore[attr-defined]
     "predict": ("bench.predict", lambda m: m.main()),  # type: ignore[attr-defined]
     "feature_requests": ("bench.feature_requests", lambda m: m.main()),  # type: ignore[attr-defined]
+    "value_reports": ("bench.value_reports", lambda m: m.main()),  # type: ignore[attr-defined]
 }
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything Lodestar needs on a bare Debian machine with Python 3.11:
 # the virtual environment and Python packages, the front-end assets from the npm registry, and
-# Debian's OpenMP runtime for LightGBM, and (with --for-tests) Debian's Chromium, a CJK font and Java for the browser and Spark tests. Quick when already done.
+# Debian's OpenMP runtime for LightGBM, Pango and a CJK font for the PDF reports, and (with --for-tests) Debian's Chromium, a CJK font and Java for the browser and Spark tests. Quick when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +33,17 @@ if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libgomp.so.1'; then
   [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libgomp1 >/dev/null
+fi
+
+# Value reports' PDFs (WeasyPrint) need Pango, and a CJK font so Chinese reports render: the product needs
+# both, not only the tests. fonts-noto-cjk is the fuller family; WenQuanYi Micro Hei is the smaller fallback.
+if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0' || ! fc-list 2>/dev/null | grep -qiE 'noto sans cjk|wqy'; then
+  echo "setup: installing Pango and a CJK font for the value reports' PDFs"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+    fontconfig fonts-wqy-microhei >/dev/null
 fi
 
 # Chromium for the browser tests, and a CJK font so Chinese pages render in screenshots.

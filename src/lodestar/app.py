@@ -284,6 +284,8 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.sop import service as sop_service
     from lodestar.success_plans import api as success_plans_api
     from lodestar.success_plans import pages as success_plans_pages
+    from lodestar.value_reports import api as value_reports_api
+    from lodestar.value_reports import pages as value_reports_pages
 
     # A logged touch completes the SOP tasks it is evidence for (engagement sits below sop: it is told here).
     engagement_service.after_touch_logged(sop_service.complete_tasks_proved_by)
@@ -308,6 +310,7 @@ def _mount_domains(app: FastAPI) -> None:
         success_plans_api.router,
         feature_requests_api.router,
         referrals_api.router,
+        value_reports_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(auth_pages.router)
@@ -336,3 +339,4 @@ def _mount_domains(app: FastAPI) -> None:
     app.include_router(success_plans_pages.router)  # the account page's success-plan edits
     app.include_router(feature_requests_pages.router)  # the request list, one request, the untold report
     app.include_router(referrals_pages.router)  # the account page's referrals, the referrers list
+    app.include_router(value_reports_pages.router)  # an account's value report, its PDF and share page

@@ -29,6 +29,7 @@ from lodestar.renewals.retention.cli import retention
 from lodestar.settings import Settings
 from lodestar.snapshots.cli import backtest_app, export_app
 from lodestar.sop.cli import sop_app
+from lodestar.value_reports.cli import reports_app
 
 if TYPE_CHECKING:  # the demo package loads lazily: most commands never need it
     from lodestar.demo import DemoResult
@@ -49,6 +50,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(sop_app, name="sop")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(renewals_app, name="renewals")
+app.add_typer(reports_app, name="reports")
 app.add_typer(notify_app, name="notify")
 app.add_typer(predict_app, name="predict")
 predict_app.add_typer(stars_app, name="stars")

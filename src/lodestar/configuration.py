@@ -17,6 +17,7 @@ from lodestar.renewals import config_kind as renewals
 from lodestar.snapshots import config_kind as metrics
 from lodestar.sop.playbooks import config_kind as sop
 from lodestar.success_plans import config_kind as success_plans
+from lodestar.value_reports import config_kind as value_reports
 
 KINDS: tuple[ConfigKind, ...] = (
     health.KIND,
@@ -29,4 +30,5 @@ KINDS: tuple[ConfigKind, ...] = (
     levels.KIND,
     success_plans.KIND,
     intent.KIND,
+    value_reports.KIND,
 )

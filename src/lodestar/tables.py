@@ -24,5 +24,6 @@ from lodestar.renewals.winback import models as _winback  # noqa: F401
 from lodestar.snapshots import models as _snapshots  # noqa: F401
 from lodestar.sop.tasks import models as _sop  # noqa: F401
 from lodestar.success_plans import models as _success_plans  # noqa: F401
+from lodestar.value_reports import models as _value_reports  # noqa: F401
 
 metadata = Base.metadata

@@ -7,6 +7,7 @@ with a contact, a contract, an open alert, touches and SOP tasks; a write key fo
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -44,6 +45,7 @@ from lodestar.renewals.winback.models import WinBack
 from lodestar.settings import load_settings
 from lodestar.success_plans import service as success_plans_service
 from lodestar.success_plans.schemas import MilestoneCreate
+from lodestar.value_reports.models import ShareLink, ValueReport
 from tests.alerts.inbox_data import make_alert
 from tests.conftest import wipe
 from tests.factories import make_account, make_contract, make_user
@@ -66,6 +68,8 @@ class Portfolio:
     win_back: int = 0  # a lost win-back of the account: a lead (written as a row, like the alert)
     milestone: int = 0  # a milestone of the account's success plan
     referral: int = 0  # a lead the account referred
+    report: int = 0  # a published value report of the account (written as a row: no PDF needed)
+    link: int = 0  # a share link of that report
 
 
 @dataclass
@@ -105,8 +109,27 @@ def _portfolio(db: Session, owner: User, admin: User, name: str) -> Portfolio:
     milestone = success_plans_service.create_milestone(db, admin, account.id, goal, DAY)
     lead = ReferralFields(lead_name=f"{name} Lead", lead_company=f"{name} Friend Co", referred_on=DAY)
     referral = referrals_service.create_referral(db, admin, account.id, lead, DAY)
-    return Portfolio(account.id, contact.id, contract.id, token.id, alert.id, milestone=milestone.id,
-                     referral=referral.id)  # fmt: skip
+    pdf = Path(tempfile.mkdtemp()) / "2026Q1-en.pdf"  # the owner's control read downloads it
+    pdf.write_bytes(b"%PDF-1.7 placeholder")
+    report = ValueReport(
+        account_id=account.id, period="2026Q1", status="published", figures={}, pdf_path=str(pdf)
+    )
+    db.add(report)
+    db.flush()
+    link = ShareLink(report_id=report.id, nonce="n" * 43, expires_on=date(2099, 1, 1))
+    db.add(link)
+    db.flush()
+    return Portfolio(
+        account.id,
+        contact.id,
+        contract.id,
+        token.id,
+        alert.id,
+        milestone=milestone.id,
+        referral=referral.id,
+        report=report.id,
+        link=link.id,
+    )
 
 
 def _feature_request(db: Session, admin: User, *portfolios: Portfolio) -> int:

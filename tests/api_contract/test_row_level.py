@@ -37,6 +37,8 @@ OBJECTS: dict[str, Callable[[World], int | str]] = {
     "milestone_id": lambda w: w.theirs.milestone,
     "referral_id": lambda w: w.theirs.referral,
     "request_id": lambda w: w.feature_request,  # shared: its GETs answer 200 without the other's accounts
+    "report_id": lambda w: w.theirs.report,
+    "link_id": lambda w: w.theirs.link,
 }
 # Objects every reader sees (a feature request is the company's): GET answers 200, and what the answer
 # shows of the other CSM's accounts is nothing (test_a_shared_request_shows_only_the_callers_accounts).
@@ -47,6 +49,8 @@ NOT_OBJECTS = {"kind"}  # /api/v1/imports/{kind}, /settings/config/{kind}: no ob
 PUBLIC = {
     "/survey/{token}": "the churn survey a churned customer's contact answers: the signed one-use link is "
     "the credential, and the page shows only that survey's questions",
+    "/r/{token}": "a published value report shared with the customer: the signed, expiring, revocable link "
+    "is the credential and shows only its own report (tested in tests/value_reports/test_pages.py)",
 }
 # What a CSM may never do, whoever owns the object: 403. Everything else answers 404.
 ROLE_NEVER = {
@@ -97,6 +101,9 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/feature-requests/{request_id}/links"): {"account_id": 0},  # set to theirs in _send
     ("POST", "/api/v1/accounts/{account_id}/referrals"): REFERRAL,
     ("PUT", "/api/v1/referrals/{referral_id}"): REFERRAL,
+    ("PUT", "/api/v1/accounts/{account_id}/value-report"): {"highlights": "HIJACKED"},
+    ("POST", "/api/v1/accounts/{account_id}/value-report/publish"): {"highlights": "HIJACKED"},
+    ("POST", "/api/v1/value-reports/{report_id}/links"): {"days": 3},
 }
 FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/accounts/{account_id}/edit"): {"name": "HIJACKED"},
@@ -120,6 +127,8 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
         "lead_company": "HIJACKED",
         "referred_on": "2026-03-01",
     },
+    ("POST", "/accounts/{account_id}/value-report"): {"highlights": "HIJACKED", "action": "publish"},
+    ("POST", "/value-reports/{report_id}/links"): {"days": "3"},
 }
 
 
@@ -193,6 +202,7 @@ def _state(world: World) -> list[Any]:
         f"/api/v1/milestones/{theirs.milestone}",
         f"/api/v1/referrals/{theirs.referral}",
         f"/api/v1/feature-requests/{world.feature_request}",
+        f"/api/v1/value-reports/{theirs.report}/links",
         f"/api/v1/accounts/{theirs.account}/contacts",
         f"/api/v1/accounts/{theirs.account}/contracts",
         f"/api/v1/tasks?bucket=all&account_id={theirs.account}",
@@ -293,7 +303,8 @@ def test_the_public_pages_answer_without_a_sign_in(world: World) -> None:
     for template in PUBLIC:
         path = template.replace("{token}", "1." + "A" * 43 + "." + "B" * 43)
         answer = httpx.get(world.url + path, follow_redirects=False)
-        assert answer.status_code == 404 and 'data-testid="survey-refused"' in answer.text, template
+        assert answer.status_code == 404, template
+        assert template != "/survey/{token}" or 'data-testid="survey-refused"' in answer.text
 
 
 def test_a_shared_request_shows_only_the_callers_accounts(world: World) -> None:

@@ -25,7 +25,18 @@ def test_applying_a_changed_document_stores_a_new_active_version_only_for_what_c
     report = service.apply(db, service.parse_document(doc), "ana@example.com")
     assert (report.changed, report.unchanged) == (
         {"tiers": 1},
-        ["health", "lifecycle", "metrics", "sop", "alerts", "renewals", "levels", "success_plans", "intent"],
+        [
+            "health",
+            "lifecycle",
+            "metrics",
+            "sop",
+            "alerts",
+            "renewals",
+            "levels",
+            "success_plans",
+            "intent",
+            "value_reports",
+        ],
     )
     db.commit()
     assert tiers_kind.current(db)[0].default_tier == "SMB" and tiers_kind.current(db)[1] == 1
@@ -108,6 +119,7 @@ def test_the_export_is_yaml_that_parses_back_to_the_same_document(db):
         "levels",
         "success_plans",
         "intent",
+        "value_reports",
     ]
     assert list(yaml.safe_load(text)) == kinds
     assert service.parse_yaml(text) == service.document(db)

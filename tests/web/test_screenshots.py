@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
+from lodestar.analytics.rollups import update_rollups
 from lodestar.db.engine import make_engine
 from lodestar.demo import generate_demo
 from lodestar.demo.people import DEMO_PASSWORD, DOMAIN
@@ -33,6 +34,7 @@ def test_screenshots_of_login_portfolio_and_account_page_are_saved(browser: Brow
     url = create_database_url("sqlite", tmp_path, None)
     engine = make_engine(url)
     generate_demo(engine, tmp_path, accounts=200, seed=7)
+    update_rollups(tmp_path / "events", tmp_path / "rollups")  # the value report reads the period's usage
     engine.dispose()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -47,7 +49,7 @@ def test_screenshots_of_login_portfolio_and_account_page_are_saved(browser: Brow
             page.fill("#email", f"admin@{DOMAIN}")
             page.fill("#password", DEMO_PASSWORD)
             page.click("form.card button[type=submit]")
-            page.wait_for_url(f"{base}/accounts")
+            page.wait_for_url(lambda url: "/login" not in url)  # the home page (cockpit) since it exists
             if locale == "zh_CN":
                 page.click("form.lang-switch button:has-text('中文')")
             page.goto(f"{base}/accounts?sort=arr&desc=1")
@@ -55,4 +57,7 @@ def test_screenshots_of_login_portfolio_and_account_page_are_saved(browser: Brow
             page.locator("[data-testid=portfolio] tbody a.account-name").first.click()
             page.wait_for_url(f"{base}/accounts/*")
             _shoot(page, f"account{suffix}")
+            if locale == "zh_CN":  # the account's value report of the demo's last quarter (ends 2025-12-31)
+                page.goto(page.url.split("#")[0] + "/value-report?period=2025Q4&locale=zh_CN")
+                _shoot(page, "value-report-zh")
             context.close()

@@ -23,6 +23,7 @@ from lodestar.snapshots import config_kind as metrics_kind
 from lodestar.snapshots.panels import usage_panel
 from lodestar.sop.tasks import panels as sop_panels
 from lodestar.success_plans import panels as success_plan_panels
+from lodestar.value_reports import panels as value_report_panels
 from lodestar.web.deps import Db, Today
 from lodestar.web.templating import locale_of, render
 
@@ -58,6 +59,7 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db, toda
         "plan_panel": success_plan_panels.account_section(db, user, account_id, today),
         "requests_panel": request_panels.account_section(db, user, account_id),
         "referrals_panel": referral_panels.account_section(db, user, account_id),
+        "value_report_panel": value_report_panels.account_section(db, account, today),
         "churn_panel": churn_panels.account_section(request, db, user, account_id),
         # The activity feed lives with SOP; alerts raised and resolved and request changes join it from here.
         "sop": sop_panels.account_section(request, db, user, account, extra_feed=feed),

@@ -262,3 +262,11 @@ def milestone_rows(session: Session, account_ids: Collection[int] | None = None)
     """Every milestone's (or these accounts') account, target date, reached date and status, for the
     snapshot's attainment metrics."""
     return repository.milestone_rows(session, account_ids)
+
+
+def milestones_of(session: Session, account_ids: Collection[int]) -> dict[int, list[Milestone]]:
+    """These accounts' milestones by account, each list by target date (for the value reports)."""
+    grouped: dict[int, list[Milestone]] = {}
+    for m in repository.milestones_of(session, account_ids):
+        grouped.setdefault(m.account_id, []).append(m)
+    return grouped

@@ -10,7 +10,7 @@ from lodestar.engagement.schemas import TouchKindName
 from lodestar.success_plans.schemas import Kind as MilestoneKindName
 
 TriggerKind = Literal["stage_entered", "alert", "manual", "churn_reason", "feature_request"]
-EvidenceKind = Literal["note", "file", "checkbox", "touch", "metric", "milestone", "referral"]
+EvidenceKind = Literal["note", "file", "checkbox", "touch", "metric", "milestone", "referral", "value_report"]
 OwnerRole = Literal["owner", "manager"]
 Assignment = Literal["least_load", "round_robin"]
 SLUG = r"^[a-z][a-z0-9_]{0,59}$"
@@ -69,6 +69,9 @@ class Evidence(_Strict):
     at_most: float | None = None
     # Milestone evidence: a milestone of this kind (any kind when left out) reached in the task's window.
     milestone_kind: MilestoneKindName | None = None
+    # Value-report evidence: a report of the account (a year's or a quarter's when named) published in the
+    # task's window, e.g. the annual report before a renewal.
+    report_kind: Literal["quarter", "year"] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -108,6 +111,8 @@ class Evidence(_Strict):
             raise ValueError(f"metric / at_least / at_most are for metric evidence, not {self.kind}")
         if self.kind != "milestone" and self.milestone_kind is not None:
             raise ValueError(f"milestone_kind is for milestone evidence, not {self.kind}")
+        if self.kind != "value_report" and self.report_kind is not None:
+            raise ValueError(f"report_kind is for value_report evidence, not {self.kind}")
         return self
 
 

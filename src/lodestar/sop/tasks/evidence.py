@@ -17,7 +17,7 @@ from lodestar.engagement.models import Touch
 from lodestar.kit.errors import FieldProblem, InvalidInput
 from lodestar.kit.time import utcnow
 from lodestar.referrals import service as referrals_service
-from lodestar.sop.tasks import repository
+from lodestar.sop.tasks import report_evidence, repository
 from lodestar.sop.tasks.models import Task, TaskStatus
 from lodestar.success_plans import service as success_plans_service
 
@@ -83,6 +83,11 @@ def check_given(task: Task, given: dict[str, Any], has_bytes: bool) -> None:
     if kind == "milestone":
         raise InvalidInput.one(
             "evidence", "this step is completed by the daily snapshot when a milestone of the plan is reached"
+        )
+    if kind == "value_report":
+        raise InvalidInput.one(
+            "evidence",
+            "this step is completed by the daily snapshot when a value report of the account is published",
         )
     if kind == "metric":
         rule = task.evidence_rule
@@ -231,7 +236,8 @@ def snapshot_evidence(session: Session, snapshot_root: Path, days: Collection[da
     """Completes what the snapshot run shows: metric evidence, then milestone evidence; how many of each."""
     metric = check_metrics(session, snapshot_root, days)
     return {"metric_completed": metric, "milestone_completed": check_milestones(session),
-            "referral_completed": check_referrals(session)}  # fmt: skip
+            "referral_completed": check_referrals(session),
+            "value_report_completed": report_evidence.check_value_reports(session)}  # fmt: skip
 
 
 def check_referrals(session: Session) -> int:
