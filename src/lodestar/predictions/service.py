@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,9 +18,8 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.text import N_, Text
-from lodestar.predictions import history_rows, model_files, repository, scoring, training
+from lodestar.predictions import history_rows, model_files, repository
 from lodestar.predictions.modelling import feature_typing, label_values, refusals, table_files
-from lodestar.predictions.modelling.evaluation import evaluate_models
 from lodestar.predictions.models import ChurnModel, ChurnScore
 from lodestar.predictions.schemas import (
     CandidateRead,
@@ -29,7 +29,12 @@ from lodestar.predictions.schemas import (
     TableEvaluationRead,
     ValidationRead,
 )
-from lodestar.predictions.training import TimeSplitResult
+
+if TYPE_CHECKING:
+    from lodestar.predictions.training import TimeSplitResult
+
+# Training, evaluation and scoring load scikit-learn (seconds): they are imported by the functions that use
+# them, so a daily run with no churn model, and every other command, starts without it.
 
 
 def evaluate_table(
@@ -50,6 +55,8 @@ def evaluate_table(
     reference = None if times is None else pd.to_datetime(times, errors="coerce", format="mixed")
     features = feature_typing.apply_plan(plan, frame, reference)
     refusals.no_leaks(features, label)
+    from lodestar.predictions.modelling.evaluation import evaluate_models
+
     found = evaluate_models(features, label, times, time_column or "--time")
     return TableEvaluationRead(
         rows=len(label),
@@ -90,6 +97,8 @@ def train_model(
     if not 1 <= horizon <= 730:
         raise InvalidInput.one("horizon", Text("must be between 1 and 730 days"))
     rows, label = history_rows.training_rows(root, as_of, horizon, outcomes)
+    from lodestar.predictions import training
+
     spec = training.feature_spec(rows)
     found = training.time_split_evaluation(rows, label, spec, horizon)
     model = training.fit_final(rows, label, spec, found.chosen)
@@ -131,6 +140,8 @@ def score_date(session: Session, root: Path, data_dir: Path, as_of: date) -> int
         )
     bundle = model_files.load(data_dir, active.file, active.checksum)
     frame = history_rows.feature_frame(history_rows.plain_frame(table))
+    from lodestar.predictions import scoring
+
     likelihood, features = scoring.score(bundle, frame)
     factors = scoring.top_factors(bundle, features)
     ids = frame["account_id"].to_numpy()
