@@ -61,7 +61,6 @@ def account_values(session: Session, as_of: date, table: pa.Table) -> pa.Table:
         values[f"health_trend_{back}d"] = pc.round(pc.subtract(score, _lookup(ids, earlier, "score")), 2)
     values["stage"] = table.column("stage")
     values["stage_since"] = _lookup(ids, lifecycle_service.last_change_columns(session, as_of, one), "on")
-    values["snapshot_as_of"] = pa.repeat(pa.scalar(as_of, pa.date32()), len(ids))
     values["in_renewal_window"] = pc.fill_null(table.column("in_renewal_window"), False)
     return pa.table(values)
 
