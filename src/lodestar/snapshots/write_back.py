@@ -41,9 +41,19 @@ def stage_changes(session: Session, days: Sequence[date], moves: pa.Table) -> tu
     return lifecycle_service.write_stage_changes(session, days, moves)
 
 
-def tiers(session: Session, assigned: pa.Table) -> int:
-    """Stores each account's assigned tier; accounts whose tier changed."""
+def tiers(session: Session, assigned: pa.Table, stored: pa.ChunkedArray | None = None) -> int:
+    """Stores each account's assigned tier; accounts whose tier changed.
+
+    `stored` (each account's tier as read, in the same order) leaves out the unchanged before anything is
+    sent to the database: on most days no tier moves, and nothing is staged at all."""
     values = pa.table({"id": assigned.column("account_id"), "tier": assigned.column("tier")})
+    if stored is not None:
+        new = values.column("tier")
+        same = pc.fill_null(pc.equal(new, stored), False)
+        both_null = pc.and_(pc.is_null(new), pc.is_null(stored))
+        values = values.filter(pc.invert(pc.or_(same, both_null)))
+        if values.num_rows == 0:
+            return 0
     return accounts_service.write_snapshot_values(session, values)
 
 
