@@ -17,7 +17,6 @@ from pathlib import Path
 
 import duckdb
 import orjson
-import pyarrow as pa
 
 from lodestar.analytics.event_partitions import day_folder, part_files, partition_days
 from lodestar.analytics.last_active_state import update_state
@@ -26,13 +25,13 @@ from lodestar.kit.time import day_number
 KINDS = ("usage", "users", "accounts")
 _MANIFEST = "manifest.json"
 
-# Every changed day of a batch in one scan: each file's day comes from the table of files registered beside.
+# Every changed day of a batch in one scan: a file's day is its partition folder's (date=YYYY-MM-DD).
 _USAGE = """
 CREATE OR REPLACE TEMP TABLE usage AS
-SELECT e.group_id, e.user_id, coalesce(e.event, e.name) AS feature, CAST(f.day AS INTEGER) AS day,
+SELECT group_id, user_id, coalesce(event, name) AS feature, CAST(date - DATE '1970-01-01' AS INTEGER) AS day,
        CAST(count(*) AS BIGINT) AS events
-FROM read_parquet(?, filename = true, union_by_name = true) e JOIN day_files f ON f.filename = e.filename
-WHERE e.type IN ('track', 'page') AND e.group_id IS NOT NULL
+FROM read_parquet(?, hive_partitioning = true, hive_types = {'date': DATE}, union_by_name = true)
+WHERE type IN ('track', 'page') AND group_id IS NOT NULL
 GROUP BY ALL
 """
 BATCH_DAYS = 31  # days built per scan: one statement per kind for all of them, memory bounded by the batch
@@ -77,12 +76,7 @@ def _build_days(con: duckdb.DuckDBPyConnection, batch: dict[date, list[Path]], r
     Each day's file is written to a scratch folder first and moved into place (each move atomic), as a
     rebuild of one day alone would be; a day with no counted events gets an empty file all the same.
     """
-    files = [(str(f), day_number(day)) for day, paths in batch.items() for f in paths]
-    con.register("day_files", pa.table({"filename": [f for f, _ in files], "day": [d for _, d in files]}))
-    try:
-        con.execute(_USAGE, [[f for f, _ in files]])
-    finally:
-        con.unregister("day_files")
+    con.execute(_USAGE, [[str(f) for paths in batch.values() for f in paths]])
     scratch = rollup_dir / f".build-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()
