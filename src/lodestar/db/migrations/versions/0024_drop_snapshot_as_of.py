@@ -4,14 +4,14 @@ Every daily run wrote it onto every account, so each run updated all of them eve
 changed; nothing read it (the newest snapshot's date is the newest succeeded run's, and the store's).
 
 Revision ID: 0024
-Revises: 0020
+Revises: 0023
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0020"
+down_revision = "0023"  # the lead re-chains; tested chained on "0020"
 branch_labels = None
 depends_on = None
 
