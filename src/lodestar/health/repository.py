@@ -10,7 +10,14 @@ import pyarrow as pa
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
-from lodestar.db.staging import bulk_insert, delete_missing, fetch_columns, insert_missing, staged, update_changed
+from lodestar.db.staging import (
+    bulk_insert,
+    delete_missing,
+    fetch_columns,
+    insert_missing,
+    staged,
+    update_changed,
+)
 from lodestar.health.models import Backtest, HealthHistory
 
 # The Core table: plain executemany inserts, much faster than the ORM's bulk path.
