@@ -174,12 +174,12 @@ def _send(world: World, page: httpx.Client, probe: Probe, role: str) -> httpx.Re
             files = {"file": ("evidence.csv", b"name\nHIJACKED\n", "text/csv")}
             return httpx.post(world.url + probe.path, files=files, headers=headers)
         body = JSON_BODIES.get(key, reassign) if probe.method != "GET" else None
-        if probe.template.endswith("/links"):
+        if probe.template.endswith("/links") and "feature-requests" in probe.template:
             body = {"account_id": world.theirs.account}
         return httpx.request(probe.method, world.url + probe.path, json=body, headers=headers)
     if probe.method == "GET":
         return page.get(probe.path)
-    if probe.template.endswith("/links"):
+    if probe.template.endswith("/links") and "feature-requests" in probe.template:
         reassign = {"account_id": world.theirs.account}
     form = {
         **FORMS.get(key, {k: str(v) for k, v in reassign.items()}),

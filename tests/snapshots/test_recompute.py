@@ -26,7 +26,7 @@ from tests.snapshots.conftest import DAY, World, event
 
 WEEK = [DAY - timedelta(days=14), DAY - timedelta(days=7), DAY]
 ACCOUNT_COLUMNS = ("tier", "health_score", "health_grade", "health_trend_7d", "health_trend_30d", "stage")
-ACCOUNT_COLUMNS += ("stage_since", "snapshot_as_of", "in_renewal_window")
+ACCOUNT_COLUMNS += ("stage_since", "in_renewal_window")
 
 
 def _stored(world: World) -> dict[int, dict[str, Any]]:

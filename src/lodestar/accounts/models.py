@@ -83,7 +83,6 @@ class Account(Timestamped, Base):
     health_trend_30d: Mapped[float | None]
     stage: Mapped[str | None] = mapped_column(String(32), index=True)
     stage_since: Mapped[date | None]
-    snapshot_as_of: Mapped[date | None]
     in_renewal_window: Mapped[bool] = mapped_column(default=False, index=True)
     # The active churn model's latest likelihood (predictions), none until a model has scored the account.
     churn_likelihood: Mapped[float | None] = mapped_column(index=True)

@@ -370,7 +370,7 @@ def contact_ids_by(session: Session, key: str, values: Sequence[str]) -> dict[st
 # The snapshot's values (and the churn model's latest likelihood) copied onto accounts for the portfolio.
 SNAPSHOT_FIELDS = frozenset(
     ("tier", "health_score", "health_grade", "health_trend_7d", "health_trend_30d", "stage", "stage_since",
-     "snapshot_as_of", "in_renewal_window", "churn_likelihood")
+     "in_renewal_window", "churn_likelihood")
 )  # fmt: skip
 
 

@@ -34,7 +34,7 @@ from lodestar.alerts import reasons
 from lodestar.alerts.models import Alert, AlertSignal, AlertState
 from lodestar.alerts.schemas import AlertRule
 from lodestar.db.base import JSONType
-from lodestar.db.staging import delete_missing, insert_missing, staged
+from lodestar.db.staging import bulk_insert, delete_missing, insert_missing, staged
 
 ALERTS: Table = Alert.__table__  # type: ignore[assignment]
 SIGNALS: Table = AlertSignal.__table__  # type: ignore[assignment]
@@ -92,9 +92,11 @@ def replace_signals(
             "account_id": findings.column("account_id"),
         }
     )
+    scope = and_(SIGNALS.c.as_of == as_of, _among(accounts, SIGNALS.c.account_id))
+    if session.execute(select(literal(1)).where(scope).limit(1)).first() is None:
+        return bulk_insert(session, SIGNALS, data)  # a new date (each day's run): nothing to compare with
     columns = [SIGNALS.c[name] for name in data.column_names]
     with staged(session, columns, data, list(SIGNAL_KEY)) as staging:
-        scope = and_(SIGNALS.c.as_of == as_of, _among(accounts, SIGNALS.c.account_id))
         gone = delete_missing(session, SIGNALS, staging, scope, SIGNAL_KEY, ("rules_version",))
         added = insert_missing(session, SIGNALS, staging, SIGNAL_KEY, ("rules_version",))
     return gone + added

@@ -10,6 +10,7 @@ The per-user/feature last-active state (analytics.last_active_state) is brought 
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,13 +25,16 @@ from lodestar.kit.time import day_number
 KINDS = ("usage", "users", "accounts")
 _MANIFEST = "manifest.json"
 
+# Every changed day of a batch in one scan: a file's day is its partition folder's (date=YYYY-MM-DD).
 _USAGE = """
 CREATE OR REPLACE TEMP TABLE usage AS
-SELECT group_id, user_id, coalesce(event, name) AS feature, CAST(? AS INTEGER) AS day,
+SELECT group_id, user_id, coalesce(event, name) AS feature, CAST(date - DATE '1970-01-01' AS INTEGER) AS day,
        CAST(count(*) AS BIGINT) AS events
-FROM read_parquet(?) WHERE type IN ('track', 'page') AND group_id IS NOT NULL
+FROM read_parquet(?, hive_partitioning = true, hive_types = {'date': DATE}, union_by_name = true)
+WHERE type IN ('track', 'page') AND group_id IS NOT NULL
 GROUP BY ALL
 """
+BATCH_DAYS = 31  # days built per scan: one statement per kind for all of them, memory bounded by the batch
 _DERIVED = {
     "usage": "SELECT * FROM usage",
     "users": "SELECT group_id, user_id, day, CAST(sum(events) AS BIGINT) AS events FROM usage "
@@ -66,13 +70,39 @@ def _save_manifest(rollup_dir: Path, manifest: dict[str, dict[str, list[int]]]) 
     os.replace(tmp, rollup_dir / _MANIFEST)
 
 
-def _build_day(con: duckdb.DuckDBPyConnection, day: date, files: list[Path], rollup_dir: Path) -> None:
-    con.execute(_USAGE, [day_number(day), [str(f) for f in files]])
-    for kind, sql in _DERIVED.items():
-        target = rollup_dir / kind / f"{day.isoformat()}.parquet"
-        tmp = target.with_name(f".{target.name}.tmp")
-        con.execute(f"COPY ({sql}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
-        os.replace(tmp, target)
+def _build_days(con: duckdb.DuckDBPyConnection, batch: dict[date, list[Path]], rollup_dir: Path) -> None:
+    """Rebuilds the roll-ups of these days: one scan of their event files, one partitioned write per kind.
+
+    Each day's file is written to a scratch folder first and moved into place (each move atomic), as a
+    rebuild of one day alone would be; a day with no counted events gets an empty file all the same.
+    """
+    con.execute(_USAGE, [[str(f) for paths in batch.values() for f in paths]])
+    scratch = rollup_dir / f".build-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+    try:
+        for kind, sql in _DERIVED.items():
+            out = scratch / kind
+            con.execute(
+                f"COPY ({sql}) TO '{out}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day), "
+                "WRITE_PARTITION_COLUMNS true)"
+            )
+            for day in batch:
+                built = sorted((out / f"day={day_number(day)}").glob("*.parquet"))
+                _place(con, built, sql, rollup_dir / kind / f"{day.isoformat()}.parquet")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _place(con: duckdb.DuckDBPyConnection, built: list[Path], sql: str, target: Path) -> None:
+    """Moves a day's built file into place; a day written as several files, or none (no counted event that
+    day: an empty roll-up of the same columns), is written whole beside it first."""
+    if len(built) != 1:
+        source = f"SELECT * FROM read_parquet({[str(f) for f in built]})" if built else f"{sql} LIMIT 0"
+        one = target.with_name(f".{target.name}.tmp")
+        con.execute(f"COPY ({source}) TO '{one}' (FORMAT parquet, COMPRESSION zstd)")
+        built = [one]
+    os.replace(built[0], target)
 
 
 def _drop_day(day: str, rollup_dir: Path) -> None:
@@ -88,7 +118,9 @@ def update_rollups(events_dir: Path, rollup_dir: Path, threads: int | None = Non
     before = dict(manifest)
     rebuilt: list[date] = []
     seen: set[str] = set()
+    pending: dict[date, list[Path]] = {}
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # DuckDB's bar goes to stdout: it would break --json
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     try:
@@ -101,9 +133,12 @@ def update_rollups(events_dir: Path, rollup_dir: Path, threads: int | None = Non
             seen.add(key)
             if manifest.get(key) == sig:
                 continue
-            _build_day(con, day, [folder / name for name in sig], rollup_dir)
+            pending[day] = [folder / name for name in sig]
             manifest[key] = sig
             rebuilt.append(day)
+        for start in range(0, len(rebuilt), BATCH_DAYS):
+            days = rebuilt[start : start + BATCH_DAYS]
+            _build_days(con, {d: pending[d] for d in days}, rollup_dir)
         dropped = [key for key in manifest if key not in seen]
         for key in dropped:
             _drop_day(key, rollup_dir)

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -19,8 +20,13 @@ from lodestar.kit.errors import Conflict, InvalidInput, NotFound, PermissionDeni
 from lodestar.kit.time import utcnow
 
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a login takes as long either way.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so a login takes as long either way. Made on first
+    need: hashing costs half a second, which every command would otherwise pay as it starts."""
+    return _hasher.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
@@ -246,7 +252,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """Returns the active user with this e-mail and password, or None."""
     user = repository.get_user_by_email(session, email.strip())
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return None
     if not user.active or not verify_password(user.password_hash, password):
         return None

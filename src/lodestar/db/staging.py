@@ -50,6 +50,14 @@ def _sqlite_rows(data: pa.Table) -> list[tuple[Any, ...]]:
     return list(zip(*columns, strict=True))
 
 
+def bulk_insert(session: Session, target: Table, data: pa.Table) -> int:
+    """Inserts every row straight into the target (COPY on PostgreSQL, one executemany on SQLite); rows
+    inserted. For rows known to be new (a date with no rows yet): no staging table, no per-row check."""
+    if data.num_rows:
+        _load(session, target, data)
+    return data.num_rows
+
+
 def _load(session: Session, table: Table, data: pa.Table) -> None:
     data = pa.table(
         [pc.cast(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in data.columns],

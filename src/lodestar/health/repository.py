@@ -10,7 +10,14 @@ import pyarrow as pa
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
-from lodestar.db.staging import delete_missing, fetch_columns, insert_missing, staged, update_changed
+from lodestar.db.staging import (
+    bulk_insert,
+    delete_missing,
+    fetch_columns,
+    insert_missing,
+    staged,
+    update_changed,
+)
 from lodestar.health.models import Backtest, HealthHistory
 
 # The Core table: plain executemany inserts, much faster than the ORM's bulk path.
@@ -36,6 +43,9 @@ def sync_history(session: Session, as_of: date, rows: pa.Table, account_id: int 
     if account_id is not None:
         scope = scope & (table.c.account_id == account_id)
     columns = [table.c[n] for n in (*HISTORY_KEY, *HISTORY_VALUES)]
+    if session.execute(select(table.c.account_id).where(scope).limit(1)).first() is None:
+        # A date with no history yet (each day's run): every row is new, nothing to compare with.
+        return bulk_insert(session, table, rows.select([c.name for c in columns]))
     with staged(session, columns, rows, HISTORY_KEY) as staging:
         written = delete_missing(session, table, staging, scope, HISTORY_KEY)
         written += update_changed(session, table, staging, HISTORY_KEY, HISTORY_VALUES)

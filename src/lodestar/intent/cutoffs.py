@@ -10,7 +10,6 @@ intervals do not overlap.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import binomtest
 
 GRID = np.arange(0.05, 0.951, 0.05)
 MIN_SHARE = 0.1
@@ -20,6 +19,8 @@ def wilson(hits: int, n: int) -> tuple[float | None, float | None]:
     """The Wilson 95% interval of a rate (None, None without rows)."""
     if n == 0:
         return None, None
+    from scipy.stats import binomtest  # scipy takes a second to import: only when an interval is asked
+
     found = binomtest(hits, n).proportion_ci(confidence_level=0.95, method="wilson")
     return float(found.low), float(found.high)
 

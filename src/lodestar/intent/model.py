@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupKFold
 
 from lodestar.intent import cutoffs
 from lodestar.intent.rows import Rows
@@ -17,7 +16,6 @@ from lodestar.intent.schemas import Ranking, StarGroup
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.stats import Estimate, auc, percentile_interval, resamples
 from lodestar.kit.text import Text
-from lodestar.predictions.modelling.candidates import plain_logistic
 
 FOLDS = 5
 ROUNDS, SEED = 1000, 20261201
@@ -61,6 +59,10 @@ def _usable(features: pd.DataFrame) -> pd.DataFrame:
 
 def out_of_sample(features: pd.DataFrame, hit: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Each training row's score from a model fitted without its account."""
+    from sklearn.model_selection import GroupKFold  # scikit-learn loads when a model is fitted, not before
+
+    from lodestar.predictions.modelling.candidates import plain_logistic
+
     found = np.full(len(hit), np.nan)
     folds = min(FOLDS, len(np.unique(groups)))
     for train, test in GroupKFold(folds).split(features, hit, groups):
@@ -78,6 +80,8 @@ def fit(rows: Rows) -> Fitted:
     features = _usable(rows.features)
     if features.empty:
         raise InvalidInput.one("snapshots", Text("the snapshots hold no behaviour to learn from"))
+    from lodestar.predictions.modelling.candidates import plain_logistic  # scikit-learn: on first fit
+
     held_out = out_of_sample(features, rows.hit, rows.account_id)
     model = plain_logistic(features).fit(features, rows.hit)
     return Fitted(model, list(features.columns), _categories(features), cutoffs.choose(held_out, rows.hit))

@@ -89,6 +89,7 @@ def tracked(session: Session, events_dir: Path, name: str, first: date, last: da
     if not files:
         return Occurrences.of(np.zeros(0, np.int64), np.zeros(0, np.int64))
     with duckdb.connect() as connection:
+        connection.execute("SET enable_progress_bar = false")  # stdout is the command's output
         found = connection.execute(
             "SELECT group_id, list(DISTINCT CAST(timezone('UTC', timestamp) AS DATE)) "
             "FROM read_parquet($files) WHERE type = 'track' AND event = $name AND group_id IS NOT NULL "

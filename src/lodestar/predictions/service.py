@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,17 +18,8 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.text import N_, Text
-from lodestar.predictions import (
-    account_features,
-    history_evaluation,
-    history_rows,
-    model_files,
-    repository,
-    scoring,
-    training,
-)
+from lodestar.predictions import account_features, history_rows, model_files, repository
 from lodestar.predictions.modelling import feature_typing, label_values, refusals, table_files
-from lodestar.predictions.modelling.evaluation import evaluate_models
 from lodestar.predictions.models import ChurnModel, ChurnScore
 from lodestar.predictions.schemas import (
     CandidateRead,
@@ -38,7 +30,12 @@ from lodestar.predictions.schemas import (
     TableEvaluationRead,
     ValidationRead,
 )
-from lodestar.predictions.training import TimeSplitResult
+
+if TYPE_CHECKING:
+    from lodestar.predictions.training import TimeSplitResult
+
+# Training, evaluation and scoring load scikit-learn (seconds): they are imported by the functions that use
+# them, so a daily run with no churn model, and every other command, starts without it.
 
 
 def evaluate_table(
@@ -59,6 +56,8 @@ def evaluate_table(
     reference = None if times is None else pd.to_datetime(times, errors="coerce", format="mixed")
     features = feature_typing.apply_plan(plan, frame, reference)
     refusals.no_leaks(features, label)
+    from lodestar.predictions.modelling.evaluation import evaluate_models
+
     found = evaluate_models(features, label, times, time_column or "--time")
     return TableEvaluationRead(
         rows=len(label),
@@ -118,6 +117,8 @@ def train_model(
     fits it on every row, stores the file and the version; activates it only when it beats the health
     score on the same accounts and dates."""
     rows, label, plan = history(session, root, outcomes, as_of, horizon)
+    from lodestar.predictions import training
+
     spec = training.feature_spec(rows)
     found = training.time_split_evaluation(rows, label, spec, horizon)
     model = training.fit_final(rows, label, spec, found.chosen)
@@ -159,6 +160,8 @@ def history_evaluation_of(
     """The history evaluation of these training rows (see evaluate_history)."""
     if rows.empty:
         raise InvalidInput.one("as_of", Text("no snapshot date has its whole horizon closed by the cut-off"))
+    from lodestar.predictions import history_evaluation, training
+
     spec = training.feature_spec(rows)
     found = history_evaluation.evaluate_history(rows, label, spec, horizon)
     first, last = training.window(rows)
@@ -196,6 +199,8 @@ def score_date(session: Session, root: Path, data_dir: Path, as_of: date) -> int
         frame = account_features.with_account_features(
             frame, _account_table(session), bundle["attributes"], champion
         )
+    from lodestar.predictions import scoring
+
     likelihood, features = scoring.score(bundle, frame)
     factors = scoring.top_factors(bundle, features)
     ids = frame["account_id"].to_numpy()

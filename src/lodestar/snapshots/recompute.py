@@ -163,7 +163,6 @@ def _denormalise(session: Any, as_of: date, table: pa.Table) -> None:
                 "health_trend_30d": _trend(series.get(account, []), as_of, 30, score),
                 "stage": row["stage"],
                 "stage_since": since.get(account),
-                "snapshot_as_of": as_of,
                 "in_renewal_window": bool(row["in_renewal_window"]),
             }
         )

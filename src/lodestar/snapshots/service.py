@@ -81,8 +81,9 @@ def _models(session: Any) -> Models:
 def _tiers(session: Any, clock: PhaseClock | None = None) -> pa.Table:
     """Assigns every account its tier (pinned wins) and stores the ones that changed."""
     rules, _ = tiers_kind.current(session)
-    tiers = assign_tiers(accounts_service.tier_profile_columns(session), rules)
-    changed = write_back.tiers(session, tiers)
+    profile = accounts_service.tier_profile_columns(session)
+    tiers = assign_tiers(profile, rules)
+    changed = write_back.tiers(session, tiers, profile.column("tier"))
     if clock is not None:
         clock.count("tiers", changed)
     return tiers

@@ -41,9 +41,19 @@ def stage_changes(session: Session, days: Sequence[date], moves: pa.Table) -> tu
     return lifecycle_service.write_stage_changes(session, days, moves)
 
 
-def tiers(session: Session, assigned: pa.Table) -> int:
-    """Stores each account's assigned tier; accounts whose tier changed."""
+def tiers(session: Session, assigned: pa.Table, stored: pa.ChunkedArray | None = None) -> int:
+    """Stores each account's assigned tier; accounts whose tier changed.
+
+    `stored` (each account's tier as read, in the same order) leaves out the unchanged before anything is
+    sent to the database: on most days no tier moves, and nothing is staged at all."""
     values = pa.table({"id": assigned.column("account_id"), "tier": assigned.column("tier")})
+    if stored is not None:
+        new = values.column("tier")
+        same = pc.fill_null(pc.equal(new, stored), False)
+        both_null = pc.and_(pc.is_null(new), pc.is_null(stored))
+        values = values.filter(pc.invert(pc.or_(same, both_null)))
+        if values.num_rows == 0:
+            return 0
     return accounts_service.write_snapshot_values(session, values)
 
 
@@ -61,7 +71,6 @@ def account_values(session: Session, as_of: date, table: pa.Table) -> pa.Table:
         values[f"health_trend_{back}d"] = pc.round(pc.subtract(score, _lookup(ids, earlier, "score")), 2)
     values["stage"] = table.column("stage")
     values["stage_since"] = _lookup(ids, lifecycle_service.last_change_columns(session, as_of, one), "on")
-    values["snapshot_as_of"] = pa.repeat(pa.scalar(as_of, pa.date32()), len(ids))
     values["in_renewal_window"] = pc.fill_null(table.column("in_renewal_window"), False)
     return pa.table(values)
 

@@ -167,6 +167,7 @@ def connect(
     if name == "duckdb":
         spill = Path(tempfile.gettempdir()) / "lodestar-duckdb"
         con = ibis.duckdb.connect(memory_limit=DUCKDB_MEMORY_LIMIT, temp_directory=str(spill))
+        con.raw_sql("SET enable_progress_bar = false")  # its bar goes to stdout: it would break --json
         return AnalyticsEngine(name, con, rollup_dir, events_dir)
     if name == "spark":
         session = spark_session(spark_remote)  # first: it explains a missing Spark better than Ibis does
