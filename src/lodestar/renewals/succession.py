@@ -60,6 +60,33 @@ def renewed_ids(
     may_follow = renews < 0
     if not may_precede.any() or not may_follow.any():
         return out
+    pairs, gap, keep = _dated_pairs(accounts, starts, ends, may_precede, may_follow, rule)
+    pairs = pairs[keep].assign(
+        distance=gap[keep].abs(), p_id=lambda f: ids[f["p"]], s_id=lambda f: ids[f["s"]]
+    )
+    if pairs.empty:
+        return out
+    # The usual case, one candidate on each side, needs no choosing; only the rest go through the pairing.
+    one_before = pairs.groupby("s")["p"].transform("size") == 1
+    alone = one_before & (pairs.groupby("p")["s"].transform("size") == 1)
+    out[pairs["s"].to_numpy()[alone]] = ids[pairs["p"].to_numpy()[alone]]
+    rest = pairs[~alone].sort_values(["distance", "p_id", "s_id"], kind="stable")
+    for s, p in _pair_off(rest["s"].to_numpy(), rest["p"].to_numpy()).items():
+        out[s] = ids[p]
+    return out
+
+
+def _dated_pairs(
+    accounts: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    may_precede: np.ndarray,
+    may_follow: np.ndarray,
+    rule: SuccessorRule,
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Every pair of a contract that may precede (positions `p`) and one of the same account that may follow
+    (`s`), the gap from the first's end to the second's start, and which pairs the rule's dates allow: the
+    follower starts and ends later, within the rule's days before and after the end."""
     before = pd.DataFrame(
         {"account": accounts[may_precede], "p": np.flatnonzero(may_precede), "p_start": starts[may_precede],
          "p_end": ends[may_precede]}
@@ -77,19 +104,7 @@ def renewed_ids(
         & (gap >= -rule.days_before)
         & (gap <= rule.days_after)
     )
-    pairs = pairs[keep].assign(
-        distance=gap[keep].abs(), p_id=lambda f: ids[f["p"]], s_id=lambda f: ids[f["s"]]
-    )
-    if pairs.empty:
-        return out
-    # The usual case, one candidate on each side, needs no choosing; only the rest go through the pairing.
-    one_before = pairs.groupby("s")["p"].transform("size") == 1
-    alone = one_before & (pairs.groupby("p")["s"].transform("size") == 1)
-    out[pairs["s"].to_numpy()[alone]] = ids[pairs["p"].to_numpy()[alone]]
-    rest = pairs[~alone].sort_values(["distance", "p_id", "s_id"], kind="stable")
-    for s, p in _pair_off(rest["s"].to_numpy(), rest["p"].to_numpy()).items():
-        out[s] = ids[p]
-    return out
+    return pairs, gap, keep
 
 
 def _pair_off(s: np.ndarray, p: np.ndarray) -> dict[int, int]:
@@ -127,24 +142,8 @@ def merged_ids(
     renewing = renews >= 0
     if not alone.any() or not renewing.any():
         return out
-    before = pd.DataFrame(
-        {"account": accounts[alone], "p": np.flatnonzero(alone), "p_start": starts[alone],
-         "p_end": ends[alone]}
-    )  # fmt: skip
-    after = pd.DataFrame(
-        {"account": accounts[renewing], "s": np.flatnonzero(renewing), "s_start": starts[renewing],
-         "s_end": ends[renewing]}
-    )  # fmt: skip
-    pairs = after.merge(before, on="account")
-    gap = pairs["s_start"] - pairs["p_end"]
-    keep = (
-        (pairs["s"] != pairs["p"])
-        & (pairs["s_start"] > pairs["p_start"])
-        & (pairs["s_end"] > pairs["p_end"])
-        & (gap >= -rule.days_before)
-        & (gap <= rule.days_after)
-        & ((stored[pairs["s"].to_numpy()] < 0) | said_renewed[pairs["p"].to_numpy()])
-    )
+    pairs, gap, keep = _dated_pairs(accounts, starts, ends, alone, renewing, rule)
+    keep &= (stored[pairs["s"].to_numpy()] < 0) | said_renewed[pairs["p"].to_numpy()]
     pairs = pairs[keep].assign(distance=gap[keep].abs(), s_id=lambda f: ids[f["s"]])
     nearest = pairs.sort_values(["distance", "s_id"], kind="stable").drop_duplicates("p")
     out[nearest["p"].to_numpy()] = ids[nearest["s"].to_numpy()]
