@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, false, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Numeric,
+    case,
+    cast,
+    delete,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account, Contact
@@ -27,16 +41,19 @@ def by_external_id(session: Session, external_ids: Collection[str]) -> dict[str,
 LIST_COLUMNS = ("id", "title", "status", "external_id", "public_note", "created_at")
 
 
-def live_requests(session: Session, status: str | None, q: str | None) -> list[Any]:
-    """(id, title, status, external_id, public_note, created_at) of the requests not merged away, optionally
-    of one status or with text in their title (plain rows: the list reads 10,000 of them)."""
-    columns = [getattr(FeatureRequest, c) for c in LIST_COLUMNS]
-    query = select(*columns).where(FeatureRequest.merged_into_id.is_(None))
+def _live(query: Any, status: str | None, q: str | None) -> Any:
+    """Only the requests not merged away, optionally of one status or with text in their title."""
+    query = query.where(FeatureRequest.merged_into_id.is_(None))
     if status is not None:
         query = query.where(FeatureRequest.status == status)
     if q:
         query = query.where(func.lower(FeatureRequest.title).contains(q.lower(), autoescape=True))
-    return list(session.execute(query.order_by(FeatureRequest.id)))
+    return query
+
+
+def count_live(session: Session, status: str | None, q: str | None) -> int:
+    """How many requests not merged away (of one status, with text in their title)."""
+    return int(session.scalar(_live(select(func.count()).select_from(FeatureRequest), status, q)) or 0)
 
 
 def _owned(owner_ids: frozenset[int] | None) -> ColumnElement[bool]:
@@ -45,14 +62,22 @@ def _owned(owner_ids: frozenset[int] | None) -> ColumnElement[bool]:
     return Account.owner_id.in_(owner_ids) if owner_ids else false()
 
 
-def figure_rows(
-    session: Session, owner_ids: frozenset[int] | None, at_risk_stages: Collection[str]
-) -> list[tuple[int, str, str | None, int, Any, Any]]:
-    """(request, currency, tier, accounts, ARR, ARR at risk or renewing) summed over the links to accounts
-    these people own (None: everyone's), one row per request, currency and tier: one pass over the links."""
+def _at_stake(at_risk_stages: Collection[str]) -> ColumnElement[bool]:
     at_stake: ColumnElement[bool] = Account.in_renewal_window.is_(True)
     if at_risk_stages:
         at_stake = or_(at_stake, Account.stage.in_(list(at_risk_stages)))
+    return at_stake
+
+
+def figure_rows(
+    session: Session,
+    owner_ids: frozenset[int] | None,
+    at_risk_stages: Collection[str],
+    request_ids: Collection[int] | None = None,
+) -> list[tuple[int, str, str | None, int, Any, Any]]:
+    """(request, currency, tier, accounts, ARR, ARR at risk or renewing) summed over the links to accounts
+    these people own (None: everyone's), one row per request, currency and tier; only these requests' when
+    given (a page's)."""
     query = (
         select(
             RequestLink.request_id,
@@ -60,13 +85,99 @@ def figure_rows(
             Account.tier,
             func.count(),
             func.sum(Account.arr),
-            func.sum(case((at_stake, Account.arr), else_=0)),
+            func.sum(case((_at_stake(at_risk_stages), Account.arr), else_=0)),
         )
         .join(Account, Account.id == RequestLink.account_id)
         .where(_owned(owner_ids))
         .group_by(RequestLink.request_id, Account.currency, Account.tier)
     )
+    if request_ids is not None:
+        query = query.where(RequestLink.request_id.in_(list(request_ids)))
     return [tuple(row) for row in session.execute(query)]
+
+
+def _in_company_cents(
+    amount: ColumnElement[Any], currency: ColumnElement[Any], rates: Mapping[str, Decimal], dialect: str
+) -> ColumnElement[Any]:
+    """A sum of `currency` in cents of the company currency, rounded half up as ExchangeRates.convert
+    rounds (so the sort agrees with the figures shown to the cent); NULL for a currency without a rate.
+    PostgreSQL sums numerics exactly; SQLite sums floats, so the sum is taken in whole cents and converted
+    in integers, the rate being the fraction p / 10^k (half up: (2·cents·p + 10^k) // (2·10^k))."""
+    whens = []
+    for code, rate in rates.items():
+        if dialect == "postgresql":
+            converted: ColumnElement[Any] = func.round(amount * 100 * literal(rate, Numeric()))
+        else:
+            exponent = int(rate.normalize().as_tuple().exponent)
+            p, scale = int(rate.scaleb(max(-exponent, 0))), 10 ** max(-exponent, 0)
+            cents = cast(func.round(amount * 100), Integer)
+            converted = case(
+                (cents >= 0, (cents * (2 * p) + scale) // (2 * scale)),
+                else_=-((-cents * (2 * p) + scale) // (2 * scale)),
+            )
+        whens.append((currency == code, converted))
+    return case(*whens)
+
+
+def ranked(
+    session: Session,
+    owner_ids: frozenset[int] | None,
+    at_risk_stages: Collection[str],
+    rates: Mapping[str, Decimal],
+    page: tuple[str, str | None, str | None, int, int],
+) -> tuple[list[dict[str, Any]], int, int]:
+    """One page of the live requests (sort, status, text in the title, limit, offset) ordered in the
+    database by their figures over the accounts these people own (ties by id, so pages are stable): the
+    page's rows (LIST_COLUMNS), how many requests in all, and how many (request, currency) sums have no
+    rate in `rates` (the caller refuses those). Only the page's rows leave the database."""
+    sort, status, q, limit, offset = page
+    dialect = session.get_bind().dialect.name
+    per_currency = (
+        select(
+            RequestLink.request_id.label("rid"),
+            Account.currency.label("cur"),
+            func.count().label("n"),
+            func.sum(Account.arr).label("arr"),
+            func.sum(case((_at_stake(at_risk_stages), Account.arr), else_=0)).label("stake"),
+        )
+        .join(Account, Account.id == RequestLink.account_id)
+        .where(_owned(owner_ids))
+        .group_by(RequestLink.request_id, Account.currency)
+        .subquery()
+    )
+    c = per_currency.c
+    sums = (
+        select(
+            c.rid,
+            func.sum(c.n).label("n"),
+            func.sum(_in_company_cents(c.arr, c.cur, rates, dialect)).label("arr"),
+            func.sum(_in_company_cents(c.stake, c.cur, rates, dialect)).label("stake"),
+            func.sum(case((c.cur.in_(list(rates)), 0), else_=1)).label("unrated"),
+        )
+        .group_by(c.rid)
+        .subquery()
+    )
+    n, arr, stake = (func.coalesce(col, 0) for col in (sums.c.n, sums.c.arr, sums.c.stake))
+    order = {
+        "arr": (arr.desc(), n.desc(), FeatureRequest.id),
+        "accounts": (n.desc(), arr.desc(), FeatureRequest.id),
+        "at_stake": (stake.desc(), arr.desc(), FeatureRequest.id),
+        "newest": (FeatureRequest.id.desc(),),
+    }[sort]
+    columns = [getattr(FeatureRequest, name) for name in LIST_COLUMNS]
+    totals = [func.count().over().label("total"), func.coalesce(func.sum(sums.c.unrated).over(), 0)]
+    query = select(*columns, *totals).outerjoin(sums, sums.c.rid == FeatureRequest.id)
+    rows = list(session.execute(_live(query, status, q).order_by(*order).limit(limit).offset(offset)))
+    if not rows:
+        return [], count_live(session, status, q), 0
+    page_rows = [dict(zip(LIST_COLUMNS, row, strict=False)) for row in rows]
+    return page_rows, int(rows[0][-2]), int(rows[0][-1])
+
+
+def currencies_linked(session: Session, owner_ids: frozenset[int] | None) -> list[str]:
+    """The currencies of the linked accounts these people own, sorted."""
+    query = select(Account.currency).join(RequestLink, RequestLink.account_id == Account.id)
+    return list(session.scalars(query.where(_owned(owner_ids)).distinct().order_by(Account.currency)))
 
 
 def _link_query() -> Any:
