@@ -1,8 +1,9 @@
 """What stands behind each request: accounts, ARR, tier mix and ARR at stake, among the accounts a reader
 may see, in the company currency (each currency's sum converted with today's rate, never CNY added to USD).
 
-The list is sorted and paged in the database (`repository.ranked` converts each currency's sum in SQL,
-rounded as here); the figures shown are then computed here for the page's requests only. A page is kept
+The list is sorted and paged in the database: `repository.ranked` sums each request's links once, by
+currency and tier, converts each currency's sum in SQL (rounded as here) to sort, and hands back only the
+page's rows with their sums, converted here exactly. A page is kept
 (a `GenerationCache`) while the accounts, requests and links stay as they are.
 """
 
@@ -12,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -29,7 +31,6 @@ from lodestar.renewals.currency import ExchangeRates
 _CACHE: GenerationCache[RequestPage] = GenerationCache(
     [table_of(Account), table_of(FeatureRequest)], counted=[table_of(RequestLink)], size=64
 )
-WHOLE = 500  # a page longer than this (the CSV export) sums every request's links rather than listing ids
 
 
 def at_risk_stages(session: Session) -> list[str]:
@@ -67,6 +68,17 @@ def compute(
     return out
 
 
+def _fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in repository.LIST_COLUMNS}
+
+
+def _figures(row: dict[str, Any], rates: ExchangeRates, today: date) -> Figures:
+    """A ranked row's figures: each currency's sum converted once, rounded to cents."""
+    arr = sum((rates.convert(Decimal(v), c, today) for c, v in row["arr"].items()), Decimal(0))
+    stake = sum((rates.convert(Decimal(v), c, today) for c, v in row["stake"].items()), Decimal(0))
+    return Figures(accounts=row["n"], arr=to_amount(arr), arr_at_stake=to_amount(stake), tiers=row["tiers"])
+
+
 def _page(
     session: Session,
     owner_ids: frozenset[int] | None,
@@ -80,9 +92,7 @@ def _page(
     if unrated:  # an account in a currency without a rate: refused, naming it, as the figures would be
         for currency in repository.currencies_linked(session, owner_ids):
             rates.rate(currency, today)
-    ids = [r["id"] for r in rows]
-    found = compute(session, owner_ids, rates, today, None if len(ids) > WHOLE else ids)
-    items = [RequestRow(**r, figures=found.get(r["id"]) or Figures()) for r in rows]
+    items = [RequestRow(**_fields(r), figures=_figures(r, rates, today)) for r in rows]
     return RequestPage(items=items, total=total, currency=rates.company_currency)
 
 

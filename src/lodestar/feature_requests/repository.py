@@ -11,6 +11,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Numeric,
+    and_,
     case,
     cast,
     delete,
@@ -96,27 +97,47 @@ def figure_rows(
     return [tuple(row) for row in session.execute(query)]
 
 
-def _in_company_cents(
-    amount: ColumnElement[Any], currency: ColumnElement[Any], rates: Mapping[str, Decimal], dialect: str
-) -> ColumnElement[Any]:
-    """A sum of `currency` in cents of the company currency, rounded half up as ExchangeRates.convert
-    rounds (so the sort agrees with the figures shown to the cent); NULL for a currency without a rate.
-    PostgreSQL sums numerics exactly; SQLite sums floats, so the sum is taken in whole cents and converted
-    in integers, the rate being the fraction p / 10^k (half up: (2·cents·p + 10^k) // (2·10^k))."""
-    whens = []
-    for code, rate in rates.items():
-        if dialect == "postgresql":
-            converted: ColumnElement[Any] = func.round(amount * 100 * literal(rate, Numeric()))
-        else:
-            exponent = int(rate.normalize().as_tuple().exponent)
-            p, scale = int(rate.scaleb(max(-exponent, 0))), 10 ** max(-exponent, 0)
-            cents = cast(func.round(amount * 100), Integer)
-            converted = case(
-                (cents >= 0, (cents * (2 * p) + scale) // (2 * scale)),
-                else_=-((-cents * (2 * p) + scale) // (2 * scale)),
-            )
-        whens.append((currency == code, converted))
-    return case(*whens)
+def _in_company_cents(amount: ColumnElement[Any], rate: Decimal, dialect: str) -> ColumnElement[Any]:
+    """A sum in cents of the company currency at this rate, rounded half up as ExchangeRates.convert
+    rounds (so the sort agrees with the figures shown, to the cent). PostgreSQL sums numerics exactly;
+    SQLite sums floats, so there the sum is taken in whole cents and converted in integers, the rate being
+    the fraction p / 10^k (half up, away from zero: (2·|cents|·p + 10^k) // (2·10^k), signed)."""
+    if dialect == "postgresql":
+        return func.round(amount * 100 * literal(rate, Numeric()))
+    exponent = int(rate.normalize().as_tuple().exponent)
+    p, scale = int(rate.scaleb(max(-exponent, 0))), 10 ** max(-exponent, 0)
+    cents = cast(func.round(amount * 100), Integer)
+    return case(
+        (cents >= 0, (cents * (2 * p) + scale) // (2 * scale)),
+        else_=-((-cents * (2 * p) + scale) // (2 * scale)),
+    )
+
+
+def tiers(session: Session) -> list[str | None]:
+    """Every tier accounts have (None among them when some have none)."""
+    return list(session.scalars(select(Account.tier).distinct()))
+
+
+def _sums(
+    owner_ids: frozenset[int] | None, at_risk_stages: Collection[str], currencies: list[str],
+    tier_values: list[str | None],
+) -> Any:  # fmt: skip
+    """Per request, over the links to accounts these people own: n (accounts), arr_i and stake_i (ARR,
+    and ARR at risk or renewing, of the accounts in currencies[i]), tier_j (accounts in tier_values[j]) and
+    unrated (accounts in a currency not listed). One group per request, so SQLite streams them in the
+    links' (request, account) order and PostgreSQL hashes them; no group per currency or tier."""
+    at_stake = _at_stake(at_risk_stages)
+    columns: list[Any] = [RequestLink.request_id.label("rid"), func.count().label("n")]
+    for i, code in enumerate(currencies):
+        mine = Account.currency == code
+        columns.append(func.sum(case((mine, Account.arr))).label(f"arr_{i}"))
+        columns.append(func.sum(case((and_(mine, at_stake), Account.arr))).label(f"stake_{i}"))
+    for j, tier in enumerate(tier_values):
+        same = Account.tier.is_(None) if tier is None else Account.tier == tier
+        columns.append(func.sum(case((same, 1), else_=0)).label(f"tier_{j}"))
+    columns.append(func.sum(case((Account.currency.in_(currencies), 0), else_=1)).label("unrated"))
+    query = select(*columns).join(Account, Account.id == RequestLink.account_id).where(_owned(owner_ids))
+    return query.group_by(RequestLink.request_id).subquery()
 
 
 def ranked(
@@ -127,51 +148,51 @@ def ranked(
     page: tuple[str, str | None, str | None, int, int],
 ) -> tuple[list[dict[str, Any]], int, int]:
     """One page of the live requests (sort, status, text in the title, limit, offset) ordered in the
-    database by their figures over the accounts these people own (ties by id, so pages are stable): the
-    page's rows (LIST_COLUMNS), how many requests in all, and how many (request, currency) sums have no
-    rate in `rates` (the caller refuses those). Only the page's rows leave the database."""
+    database by their figures over the accounts these people own (ties by id, so pages are stable), each
+    currency's sum converted at its rate in `rates` as ExchangeRates.convert rounds. The page's rows
+    (LIST_COLUMNS, n, "arr" and "stake" by currency, "tiers" by tier), how many requests in all, and how
+    many linked accounts are in a currency without a rate (the caller refuses those)."""
     sort, status, q, limit, offset = page
-    dialect = session.get_bind().dialect.name
-    per_currency = (
-        select(
-            RequestLink.request_id.label("rid"),
-            Account.currency.label("cur"),
-            func.count().label("n"),
-            func.sum(Account.arr).label("arr"),
-            func.sum(case((_at_stake(at_risk_stages), Account.arr), else_=0)).label("stake"),
-        )
-        .join(Account, Account.id == RequestLink.account_id)
-        .where(_owned(owner_ids))
-        .group_by(RequestLink.request_id, Account.currency)
-        .subquery()
-    )
-    c = per_currency.c
-    sums = (
-        select(
-            c.rid,
-            func.sum(c.n).label("n"),
-            func.sum(_in_company_cents(c.arr, c.cur, rates, dialect)).label("arr"),
-            func.sum(_in_company_cents(c.stake, c.cur, rates, dialect)).label("stake"),
-            func.sum(case((c.cur.in_(list(rates)), 0), else_=1)).label("unrated"),
-        )
-        .group_by(c.rid)
-        .subquery()
-    )
-    n, arr, stake = (func.coalesce(col, 0) for col in (sums.c.n, sums.c.arr, sums.c.stake))
+    dialect, currencies = session.get_bind().dialect.name, list(rates)
+    tier_values = tiers(session)
+    sums = _sums(owner_ids, at_risk_stages, currencies, tier_values)
+    c = sums.c
+
+    def converted(prefix: str) -> ColumnElement[Any]:
+        parts = [
+            _in_company_cents(func.coalesce(c[f"{prefix}_{i}"], 0), rates[code], dialect)
+            for i, code in enumerate(currencies)
+        ]
+        return sum(parts[1:], parts[0])
+
+    n, arr, stake = func.coalesce(c.n, 0), converted("arr"), converted("stake")
     order = {
         "arr": (arr.desc(), n.desc(), FeatureRequest.id),
         "accounts": (n.desc(), arr.desc(), FeatureRequest.id),
         "at_stake": (stake.desc(), arr.desc(), FeatureRequest.id),
         "newest": (FeatureRequest.id.desc(),),
     }[sort]
-    columns = [getattr(FeatureRequest, name) for name in LIST_COLUMNS]
-    totals = [func.count().over().label("total"), func.coalesce(func.sum(sums.c.unrated).over(), 0)]
-    query = select(*columns, *totals).outerjoin(sums, sums.c.rid == FeatureRequest.id)
-    rows = list(session.execute(_live(query, status, q).order_by(*order).limit(limit).offset(offset)))
+    figures = [col for col in c if col.name not in ("rid", "unrated")]
+    totals = [func.count().over(), func.coalesce(func.sum(c.unrated).over(), 0)]
+    query = select(*[getattr(FeatureRequest, name) for name in LIST_COLUMNS], *figures, *totals)
+    query = _live(query.outerjoin(sums, c.rid == FeatureRequest.id), status, q)
+    rows = list(session.execute(query.order_by(*order).limit(limit).offset(offset)))
     if not rows:
         return [], count_live(session, status, q), 0
-    page_rows = [dict(zip(LIST_COLUMNS, row, strict=False)) for row in rows]
-    return page_rows, int(rows[0][-2]), int(rows[0][-1])
+    return [_row(r, currencies, tier_values) for r in rows], int(rows[0][-2]), int(rows[0][-1])
+
+
+def _row(row: Any, currencies: list[str], tier_values: list[str | None]) -> dict[str, Any]:
+    """A ranked row as LIST_COLUMNS, n, arr and stake by currency (those with accounts), tiers by tier."""
+    out = dict(zip(LIST_COLUMNS, row, strict=False))
+    values = row[len(LIST_COLUMNS) : -2]
+    out["n"] = int(values[0] or 0)
+    sums = values[1 : 1 + 2 * len(currencies)]
+    out["arr"] = {code: sums[2 * i] for i, code in enumerate(currencies) if sums[2 * i] is not None}
+    out["stake"] = {code: sums[2 * i + 1] or 0 for i, code in enumerate(currencies) if code in out["arr"]}
+    counts = values[1 + 2 * len(currencies) :]
+    out["tiers"] = {tier or "": int(k) for tier, k in zip(tier_values, counts, strict=True) if k}
+    return out
 
 
 def currencies_linked(session: Session, owner_ids: frozenset[int] | None) -> list[str]:
