@@ -74,8 +74,8 @@ def _fields(row: dict[str, Any]) -> dict[str, Any]:
 
 def _figures(row: dict[str, Any], rates: ExchangeRates, today: date) -> Figures:
     """A ranked row's figures: each currency's sum converted once, rounded to cents."""
-    arr = sum((rates.convert(Decimal(v), c, today) for c, v in row["arr"].items()), Decimal(0))
-    stake = sum((rates.convert(Decimal(v), c, today) for c, v in row["stake"].items()), Decimal(0))
+    arr = sum((rates.convert(Decimal(v) / 100, c, today) for c, v in row["arr"].items()), Decimal(0))
+    stake = sum((rates.convert(Decimal(v) / 100, c, today) for c, v in row["stake"].items()), Decimal(0))
     return Figures(accounts=row["n"], arr=to_amount(arr), arr_at_stake=to_amount(stake), tiers=row["tiers"])
 
 
