@@ -1,13 +1,13 @@
 """Feature-request links by account, then request (the list's sums read them account by account)
 
 Revision ID: 0026
-Revises: 0021
+Revises: 0024
 """
 
 from alembic import op
 
 revision = "0026"
-down_revision = "0021"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
