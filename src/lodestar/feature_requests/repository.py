@@ -203,7 +203,10 @@ def _row(row: Any, currencies: list[str], tier_values: list[str | None]) -> dict
     out["arr"] = {code: sums[2 * i] for i, code in enumerate(currencies) if sums[2 * i] is not None}
     out["stake"] = {code: sums[2 * i + 1] or 0 for i, code in enumerate(currencies) if code in out["arr"]}
     counts = values[1 + 2 * len(currencies) :]
-    out["tiers"] = {tier or "": int(k) for tier, k in zip(tier_values, counts, strict=True) if k}
+    out["tiers"] = {}
+    for tier, k in zip(tier_values, counts, strict=True):  # no tier and "" are both ""
+        if k:
+            out["tiers"][tier or ""] = out["tiers"].get(tier or "", 0) + int(k)
     return out
 
 
