@@ -3,8 +3,8 @@ may see, in the company currency (each currency's sum converted with today's rat
 
 The list is sorted and paged in the database: `repository.ranked` sums each request's links once, by
 currency and tier, converts each currency's sum in SQL (rounded as here) to sort, and hands back only the
-page's rows with their sums, converted here exactly. A page is kept
-(a `GenerationCache`) while the accounts, requests and links stay as they are.
+page's rows with their sums, converted here exactly. A page is kept (a `GenerationCache`) while the
+accounts, requests and links stay as they are.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def page(
     session: Session,
     owner_ids: frozenset[int] | None,
     today: date,
-    page: tuple[Sort, str | None, str | None, int, int],
+    wanted: tuple[Sort, str | None, str | None, int, int],
 ) -> RequestPage:
     """One page of the live requests (sort, status, text in the title, limit, offset) with their figures
     for a reader of this scope."""
@@ -108,8 +108,8 @@ def page(
     rates = ExchangeRates(settings)
     scope = None if owner_ids is None else tuple(sorted(owner_ids))
     _, lifecycle_version = lifecycle_kind.current(session)
-    key = ("feature_requests", scope, today, version, lifecycle_version, page)
-    return _CACHE.get(session, key, lambda: _page(session, owner_ids, rates, today, page))
+    key = ("feature_requests", scope, today, version, lifecycle_version, wanted)
+    return _CACHE.get(session, key, lambda: _page(session, owner_ids, rates, today, wanted))
 
 
 def of_request(session: Session, owner_ids: frozenset[int] | None, request_id: int, today: date) -> Figures:
