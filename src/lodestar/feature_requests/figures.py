@@ -1,14 +1,19 @@
 """What stands behind each request: accounts, ARR, tier mix and ARR at stake, among the accounts a reader
 may see, in the company currency (each currency's sum converted with today's rate, never CNY added to USD).
 
-One grouped pass over the links gives every request's figures; they are kept while the accounts, requests
-and links stay as they are (a `GenerationCache`), so sorting and paging the list do not redo the sums.
+The list is sorted and paged in the database: `repository.ranked` sums each request's links once, by
+currency and tier, converts each currency's sum in SQL (rounded as here) to sort, and hands back only the
+page's rows with their sums, converted here exactly. A page is kept (a `GenerationCache`) while the
+accounts, requests and links stay as they are.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,14 +22,14 @@ from lodestar.db.base import table_of
 from lodestar.db.generation import GenerationCache
 from lodestar.feature_requests import repository
 from lodestar.feature_requests.models import FeatureRequest, RequestLink
-from lodestar.feature_requests.schemas import Figures
+from lodestar.feature_requests.schemas import Figures, RequestPage, RequestRow, Sort
 from lodestar.kit.money import to_amount
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.renewals import config_kind as renewals_kind
 from lodestar.renewals.currency import ExchangeRates
 
-_CACHE: GenerationCache[dict[int, Figures]] = GenerationCache(
-    [table_of(Account), table_of(FeatureRequest)], counted=[table_of(RequestLink)], size=32
+_CACHE: GenerationCache[RequestPage] = GenerationCache(
+    [table_of(Account), table_of(FeatureRequest)], counted=[table_of(RequestLink)], size=64
 )
 
 
@@ -35,31 +40,79 @@ def at_risk_stages(session: Session) -> list[str]:
 
 
 def compute(
-    session: Session, owner_ids: frozenset[int] | None, rates: ExchangeRates, today: date
+    session: Session,
+    owner_ids: frozenset[int] | None,
+    rates: ExchangeRates,
+    today: date,
+    request_ids: Collection[int] | None = None,
 ) -> dict[int, Figures]:
-    """Each request's figures over the accounts these people own (None: every account)."""
+    """The figures of these requests (None: every one) over the accounts these people own (None: every
+    account): each currency's sum converted once, rounded to cents."""
     out: dict[int, Figures] = {}
+    sums: dict[tuple[int, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for request_id, currency, tier, count, arr, at_stake in repository.figure_rows(
-        session, owner_ids, at_risk_stages(session)
+        session, owner_ids, at_risk_stages(session), request_ids
     ):
         f = out.setdefault(request_id, Figures())
         f.accounts += int(count)
-        f.arr += rates.convert(Decimal(arr or 0), currency, today)
-        f.arr_at_stake += rates.convert(Decimal(at_stake or 0), currency, today)
         f.tiers[tier or ""] = f.tiers.get(tier or "", 0) + int(count)
+        found = sums[(request_id, currency)]
+        found[0] += Decimal(arr or 0)
+        found[1] += Decimal(at_stake or 0)
+    for (request_id, currency), (arr, at_stake) in sums.items():
+        f = out[request_id]
+        f.arr += rates.convert(arr, currency, today)
+        f.arr_at_stake += rates.convert(at_stake, currency, today)
     for f in out.values():
         f.arr, f.arr_at_stake = to_amount(f.arr), to_amount(f.arr_at_stake)
     return out
 
 
-def by_request(
-    session: Session, owner_ids: frozenset[int] | None, today: date
-) -> tuple[dict[int, Figures], str]:
-    """Each request's figures for a reader of this scope, and the company currency."""
+def _fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in repository.LIST_COLUMNS}
+
+
+def _figures(row: dict[str, Any], rates: ExchangeRates, today: date) -> Figures:
+    """A ranked row's figures: each currency's sum converted once, rounded to cents."""
+    arr = sum((rates.convert(Decimal(v) / 100, c, today) for c, v in row["arr"].items()), Decimal(0))
+    stake = sum((rates.convert(Decimal(v) / 100, c, today) for c, v in row["stake"].items()), Decimal(0))
+    return Figures(accounts=row["n"], arr=to_amount(arr), arr_at_stake=to_amount(stake), tiers=row["tiers"])
+
+
+def _page(
+    session: Session,
+    owner_ids: frozenset[int] | None,
+    rates: ExchangeRates,
+    today: date,
+    page: tuple[Sort, str | None, str | None, int, int],
+) -> RequestPage:
+    rows, total, unrated = repository.ranked(
+        session, owner_ids, at_risk_stages(session), rates.in_force(today), page
+    )
+    if unrated:  # an account in a currency without a rate: refused, naming it, as the figures would be
+        for currency in repository.currencies_linked(session, owner_ids):
+            rates.rate(currency, today)
+    items = [RequestRow(**_fields(r), figures=_figures(r, rates, today)) for r in rows]
+    return RequestPage(items=items, total=total, currency=rates.company_currency)
+
+
+def page(
+    session: Session,
+    owner_ids: frozenset[int] | None,
+    today: date,
+    wanted: tuple[Sort, str | None, str | None, int, int],
+) -> RequestPage:
+    """One page of the live requests (sort, status, text in the title, limit, offset) with their figures
+    for a reader of this scope."""
     settings, version = renewals_kind.current(session)
     rates = ExchangeRates(settings)
     scope = None if owner_ids is None else tuple(sorted(owner_ids))
     _, lifecycle_version = lifecycle_kind.current(session)
-    key = ("feature_requests", scope, today, version, lifecycle_version)
-    found = _CACHE.get(session, key, lambda: compute(session, owner_ids, rates, today))
-    return found, settings.company_currency
+    key = ("feature_requests", scope, today, version, lifecycle_version, wanted)
+    return _CACHE.get(session, key, lambda: _page(session, owner_ids, rates, today, wanted))
+
+
+def of_request(session: Session, owner_ids: frozenset[int] | None, request_id: int, today: date) -> Figures:
+    """One request's figures for a reader of this scope."""
+    rates = renewals_kind.exchange_rates(session)
+    return compute(session, owner_ids, rates, today, [request_id]).get(request_id) or Figures()

@@ -45,7 +45,7 @@ class RequestLink(Base):
     __tablename__ = "feature_request_links"
     __table_args__ = (
         UniqueConstraint("request_id", "account_id"),
-        Index("ix_feature_request_links_account_id", "account_id"),
+        Index("ix_feature_request_links_account_request", "account_id", "request_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

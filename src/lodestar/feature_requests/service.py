@@ -24,14 +24,12 @@ from lodestar.feature_requests.models import FeatureRequest, RequestLink, Status
 from lodestar.feature_requests.schemas import (
     AccountRequest,
     ChangeRead,
-    Figures,
     LinkCreate,
     LinkRead,
     MergeRequest,
     RequestCreate,
     RequestPage,
     RequestRead,
-    RequestRow,
     Sort,
     StatusUpdate,
     WebhookChange,
@@ -44,13 +42,6 @@ from lodestar.sop import service as sop_service
 
 _REQUEST_FIELDS = ("id", "title", "description", "status", "public_note", "external_id", "merged_into_id",
                    "created_at")  # fmt: skip
-_NONE = Figures()
-SORT_KEYS: dict[str, Any] = {  # over (row, figures); ties broken by id, so pages are stable
-    "arr": lambda p: (-p[1].arr, -p[1].accounts, p[0].id),
-    "accounts": lambda p: (-p[1].accounts, -p[1].arr, p[0].id),
-    "at_stake": lambda p: (-p[1].arr_at_stake, -p[1].arr, p[0].id),
-    "newest": lambda p: (-p[0].id,),
-}
 
 
 def _scope(session: Session, viewer: User) -> frozenset[int] | None:
@@ -85,13 +76,8 @@ def list_requests(
     session: Session, viewer: User, today: date, *, sort: Sort = "arr", status: str | None = None,
     q: str | None = None, limit: int = 50, offset: int = 0,
 ) -> RequestPage:  # fmt: skip
-    """The live requests with their figures among the viewer's accounts, sorted, one page."""
-    found, currency = figures.by_request(session, _scope(session, viewer), today)
-    # Sorted as plain pairs; only the page's rows become response models (10,000 would cost ~100 ms).
-    pairs = [(r, found.get(r.id, _NONE)) for r in repository.live_requests(session, status, q)]
-    pairs.sort(key=SORT_KEYS[sort])
-    items = [RequestRow(**r._asdict(), figures=f) for r, f in pairs[offset : offset + limit]]
-    return RequestPage(items=items, total=len(pairs), currency=currency)
+    """The live requests with their figures among the viewer's accounts, sorted and paged in the database."""
+    return figures.page(session, _scope(session, viewer), today, (sort, status, q, limit, offset))
 
 
 def get_request(session: Session, viewer: User, request_id: int, today: date) -> RequestRead:
@@ -114,11 +100,12 @@ def get_request(session: Session, viewer: User, request_id: int, today: date) ->
             session, request_id, scope
         )
     ]
-    found, company = figures.by_request(session, scope, today)
     history = [ChangeRead.model_validate(c) for c in repository.changes_of(session, request_id)]
     fields = {name: getattr(request, name) for name in _REQUEST_FIELDS}
-    figures_of = found.get(request.id) or Figures()
-    return RequestRead(**fields, figures=figures_of, currency=company, links=links, history=history)
+    figures_of = figures.of_request(session, scope, request.id, today)
+    return RequestRead(
+        **fields, figures=figures_of, currency=rates.company_currency, links=links, history=history
+    )
 
 
 def create_request(session: Session, viewer: User, data: RequestCreate) -> FeatureRequest:

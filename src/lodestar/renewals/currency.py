@@ -40,6 +40,10 @@ class ExchangeRates:
         at = max(bisect_right(self._dates[currency], on) - 1, 0)
         return self._rates[currency][at]
 
+    def in_force(self, on: date) -> dict[str, Decimal]:
+        """Every currency's rate on that date, the company currency's 1 (for a conversion done in SQL)."""
+        return {**{c: self.rate(c, on) for c in self._rates}, self.company_currency: Decimal(1)}
+
     def convert(self, amount: Decimal, currency: str, on: date) -> Decimal:
         """The amount in the company currency, rounded to cents."""
         return to_amount(amount * self.rate(currency, on))
