@@ -17,6 +17,7 @@ from lodestar.accounts import config_kind as tiers_kind
 from lodestar.accounts import service as accounts_service
 from lodestar.analytics import snapshot_store
 from lodestar.engagement import service as engagement_service
+from lodestar.kit.labels import label_of
 from lodestar.success_plans import service as success_plans_service
 from lodestar.value_reports import config_kind
 from lodestar.value_reports.engagement_figures import service_figures
@@ -80,6 +81,7 @@ def _ranks(
             peers=len(others),
             industry=industry,
             size_band=band,
+            metric_label=str(label_of("metric", metric)),
         )
     return out
 

@@ -87,6 +87,7 @@ class ValueFigure(BaseModel):
     value: float
     unit: str
     note: str
+    input_label: str = ""  # the input's metric label; a feature's input is its event name, shown as code
 
 
 class RankingFigures(BaseModel):
@@ -98,6 +99,7 @@ class RankingFigures(BaseModel):
     peers: int  # other accounts compared
     industry: str | None
     size_band: str
+    metric_label: str = ""  # the ranking metric's label (English; pages and PDFs translate it)
 
 
 class ServiceFigures(BaseModel):

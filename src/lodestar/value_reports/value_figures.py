@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from lodestar.kit.labels import label_of
 from lodestar.value_reports.schemas import (
     FEATURE_PREFIX,
     MilestoneFigures,
@@ -54,6 +55,7 @@ def value_figures(
                 value=given * m.multiplier / m.divisor,
                 unit=(m.unit_zh or m.unit) if chinese else m.unit,
                 note=(m.note_zh or m.note) if chinese else m.note,
+                input_label="" if m.metric.startswith(FEATURE_PREFIX) else str(label_of("metric", m.metric)),
             )
         )
     return out
