@@ -22,6 +22,15 @@ from lodestar.cli_support import (
 )
 from lodestar.predictions.cli import evaluate_table
 
+# The options training and evaluating on the history share.
+CutoffOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="The history's cut-off, YYYY-MM-DD: nothing after it is read (default: today)."
+    ),
+]
+HorizonOpt = Annotated[int, typer.Option(help="Days ahead the label looks for a contract ending unrenewed.")]
+
 
 def _interval(value: dict[str, Any]) -> str:
     if value.get("value") is None:
@@ -65,13 +74,8 @@ def model_json(model: Any) -> dict[str, Any]:
 
 
 def train_churn(
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="The cut-off, YYYY-MM-DD: nothing after it is read (default: today)."),
-    ] = None,
-    horizon: Annotated[
-        int, typer.Option(help="Days ahead the label looks for a contract ending unrenewed.")
-    ] = 180,
+    as_of: CutoffOpt = None,
+    horizon: HorizonOpt = 180,
     lang: LangOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -139,15 +143,8 @@ def evaluate_churn(
     positive: Annotated[
         str | None, typer.Option("--positive", help="With --table: the label value that means churned.")
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of", help="The history's cut-off, YYYY-MM-DD: nothing after it is read (default: today)."
-        ),
-    ] = None,
-    horizon: Annotated[
-        int, typer.Option(help="Days ahead the label looks for a contract ending unrenewed.")
-    ] = 180,
+    as_of: CutoffOpt = None,
+    horizon: HorizonOpt = 180,
     lang: LangOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
