@@ -220,3 +220,48 @@ def test_a_broken_ndjson_line_is_named(db, events_dir):
     raw = b'{"when": "2024-03-01", "account": "A-1", "feature": "x"}\n{"when": \n'
     with pytest.raises(service.InvalidInput, match="line 2 is not valid JSON"):
         _import(db, raw, "usage.ndjson", events_dir)
+
+
+def test_a_file_that_goes_back_in_time_between_batches_still_lands_whole(db, events_dir):
+    # Each batch is in time order, so the days before a batch's last day are written out and closed as
+    # finished; the third batch then goes back to such a day, which takes a further file of that day.
+    rows = _rows()
+    shuffled = rows[0:4] + rows[8:12] + rows[4:8] + rows[12:]
+    raw, name = _file("csv", shuffled)
+    report = _import(db, raw, name, events_dir)
+    assert (report.rows, report.created) == (ROWS, ROWS)
+    stored = read_events(events_dir, start=date(2024, 3, 1))
+    assert sorted(stored.column("user_id").to_pylist()) == sorted(r["user"] for r in rows)
+    reopened = (START + timedelta(hours=5 * 4)).date()
+    day_files = sorted(p.name for p in events_dir.glob(f"**/date={reopened.isoformat()}/part-import-*"))
+    assert len(day_files) == 2 and sum(f.endswith("-1.parquet") for f in day_files) == 1
+    again = _import(db, raw, name, events_dir)
+    assert (again.created, again.unchanged) == (0, ROWS)
+    assert count_events(events_dir) == ROWS + 1
+
+
+def test_reading_a_parquet_file_in_batches_holds_memory_flat(tmp_path):
+    # pyarrow's pre-buffering keeps every range it has read until the reader closes: reading a 50M-row
+    # file held 1.2 GiB more at its end than at its start. While reading, memory must stay within a few
+    # batches, far below the file's size (random text, so compression cannot make the file small).
+    import numpy as np
+
+    from lodestar.imports import readers
+
+    path = tmp_path / "many-groups.parquet"
+    rows, groups = 40_000, 60
+    rng = np.random.default_rng(3)
+    with pq.ParquetWriter(path, pa.schema([("user", pa.string())]), compression="zstd") as writer:
+        for _ in range(groups):
+            users = pa.array(rng.integers(0, 2**62, rows).astype(str))
+            writer.write_table(pa.table({"user": users}))
+    before = pa.total_allocated_bytes()
+    read = readers.batches(path, path.name, None, None, rows)
+    held, total = [], 0
+    for table in read.tables:
+        total += table.num_rows
+        held.append(pa.total_allocated_bytes() - before)
+        del table
+    assert total == rows * groups
+    assert path.stat().st_size > 20 * 2**20
+    assert max(held) < path.stat().st_size / 4

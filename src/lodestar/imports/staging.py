@@ -100,6 +100,8 @@ class Stage:
                     self._flush(int(sorted_days[start]), day)
                     self._buffered -= day.buffered
                     day.buffer, day.buffered = [], 0
+        if self.write and in_order and len(days):
+            self._finish_days_before(int(sorted_days[-1]))
         if self._buffered > MAX_BUFFERED:
             self._flush_all()
 
@@ -143,6 +145,23 @@ class Stage:
             day.writer = pq.ParquetWriter(path, store.EVENT_SCHEMA, compression="zstd", compression_level=1)
             day.files.append(path)
         return day.writer
+
+    def _finish_days_before(self, number: int) -> None:
+        """Writes out and closes the days before `number`: in a file sorted by time they are complete.
+
+        Their buffered rows are slices that keep whole batches alive, and an open writer keeps its own
+        buffers, so leaving finished days open made memory grow with the file. Should a later batch bring
+        one of them more rows after all, it gets a further file (``-1``…), as any reopened day does."""
+        for key, day in self.days.items():
+            if key >= number or (not day.buffer and day.writer is None):
+                continue
+            if day.buffer:
+                self._flush(key, day)
+                self._buffered -= day.buffered
+                day.buffer, day.buffered = [], 0
+            assert day.writer is not None
+            day.writer.close()
+            day.writer = None
 
     def _flush(self, number: int, day: _Day) -> None:
         if day.buffer:
