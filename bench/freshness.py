@@ -161,9 +161,11 @@ def main() -> list[str]:
         for c in clients:
             c.join()
     finally:
+        stopping = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=120)
-    ordered = sorted(delays)
+        proc.wait(timeout=600)  # the mover moves what it acknowledged before it exits
+        stop_s = time.monotonic() - stopping
+    ordered = sorted(delays) + [float("inf")] * unfinished  # a probe never updated is later than any other
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else float("nan")
     verdict = "ok" if p95 <= GOAL_P95_S else "OVER GOAL"
     return [
@@ -172,4 +174,5 @@ def main() -> list[str]:
         f"  ack -> updated metrics and health: {len(delays)} probes, {unfinished} never updated; "
         f"p50 {statistics.median(ordered) if ordered else float('nan'):.2f} s  p95 {p95:.2f} s  "
         f"max {max(ordered, default=float('nan')):.2f} s   (goal p95 <= {GOAL_P95_S:.0f} s: {verdict})",
+        f"  server stop (moving what was acknowledged) {stop_s:.1f} s; load average {os.getloadavg()[0]:.1f}",
     ]
