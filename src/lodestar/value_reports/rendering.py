@@ -64,9 +64,12 @@ def in_language(locale: str) -> dict[str, Any]:
     return {"locale": locale, "_": gettext_for(locale), "ngettext": translations(locale).ngettext}
 
 
-def document(figures: ReportFigures, locale: str, narrative: dict[str, Any]) -> str:
-    """The standalone report document (the PDF's source and the share link's page)."""
-    context = {**in_language(locale), **report_context(figures, locale, narrative)}
+def document(
+    figures: ReportFigures, locale: str, narrative: dict[str, Any], pdf_href: str | None = None
+) -> str:
+    """The standalone report document (the PDF's source and the share link's page, which alone passes
+    `pdf_href`: the customer's download link)."""
+    context = {**in_language(locale), **report_context(figures, locale, narrative), "pdf_href": pdf_href}
     return TEMPLATES.env.get_template("value_reports/document.html").render(context)
 
 

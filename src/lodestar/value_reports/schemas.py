@@ -187,7 +187,7 @@ class LinkCreate(_Strict):
 
 
 class LinkRead(BaseModel):
-    """A share link: its URL path, expiry, revocation and views."""
+    """A share link: its URL path, expiry, revocation, page views and PDF downloads."""
 
     id: int
     report_id: int
@@ -195,3 +195,4 @@ class LinkRead(BaseModel):
     expires_on: date
     revoked_at: datetime | None
     views: int
+    downloads: int = 0
