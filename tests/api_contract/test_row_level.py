@@ -129,6 +129,12 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
         "lead_company": "HIJACKED",
         "referred_on": "2026-03-01",
     },
+    ("POST", "/referrals/{referral_id}/edit"): {
+        "lead_name": "HIJACKED",
+        "lead_company": "HIJACKED",
+        "referred_on": "2026-03-01",
+        "status": "lost",
+    },
     ("POST", "/accounts/{account_id}/value-report"): {"highlights": "HIJACKED", "action": "publish"},
     ("POST", "/value-reports/{report_id}/links"): {"days": "3"},
 }

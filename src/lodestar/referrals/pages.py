@@ -1,8 +1,10 @@
-"""HTML routes: the referrers list for marketing (and its CSV), recording a referral from the account page."""
+"""HTML routes: the referrers list for marketing (and its CSV), recording and changing a referral from the
+account page."""
 
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pyarrow as pa
 import pyarrow.csv as pcsv
@@ -10,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from lodestar.accounts import service as accounts_service
+from lodestar.auth import service as auth_service
 from lodestar.auth.deps import PageUser
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.spreadsheet import escape_formulas
@@ -51,12 +54,19 @@ def referrers_csv(user: PageUser, db: Db) -> Response:
 
 
 def _form(request: Request, db: Db, user: PageUser, account_id: int, values: dict[str, object],
-          errors: dict[str, str], status: int = 200) -> Response:  # fmt: skip
+          errors: dict[str, str], status: int = 200, referral_id: int | None = None) -> Response:  # fmt: skip
+    """The referral form: a new one of the account, or the referral `referral_id` changed."""
     account = accounts_service.get_account(db, user, account_id)
     _ = gettext_for(locale_of(request))
     options = [(key, _(label)) for key, label in labels.STATUSES.items()]
-    context = {"account": account, "values": values, "errors": errors, "status_options": options}
-    return render(request, "referrals/new.html", context, status_code=status)
+    context = {
+        "account": account,
+        "values": values,
+        "errors": errors,
+        "status_options": options,
+        "referral_id": referral_id,
+    }
+    return render(request, "referrals/form.html", context, status_code=status)
 
 
 @router.get("/accounts/{account_id}/referrals/new")
@@ -76,4 +86,29 @@ async def create_referral(
     except InvalidInput as exc:
         db.rollback()
         return _form(request, db, user, account_id, values, field_errors(exc, FIELDS), 422)
+    return RedirectResponse(f"/accounts/{account_id}#referrals", status_code=303)
+
+
+@router.get("/referrals/{referral_id}/edit")
+def edit_referral(referral_id: int, request: Request, user: PageUser, db: Db) -> Response:
+    """The form to change a referral: its status as the lead moves, the lead, the contract and ARR."""
+    auth_service.require_editor(user)
+    referral = service.get_referral(db, user, referral_id)
+    stored = {f: getattr(referral, f) for f in FIELDS}
+    values = {f: "" if v is None else v.isoformat() if isinstance(v, date) else str(v) for f, v in stored.items()}
+    return _form(request, db, user, referral.account_id, values, {}, referral_id=referral.id)
+
+
+@router.post("/referrals/{referral_id}/edit")
+async def update_referral(referral_id: int, request: Request, user: PageUser, db: Db, today: Today) -> Response:
+    """Saves the changed referral (audited), or shows the form again naming each bad field (nothing
+    written)."""
+    account_id = service.get_referral(db, user, referral_id).account_id
+    values = blank_to_none(await read_form(request), FIELDS)
+    try:
+        service.update_referral(db, user, referral_id, validate(ReferralFields, values), today)
+    except InvalidInput as exc:
+        db.rollback()
+        errors = field_errors(exc, FIELDS)
+        return _form(request, db, user, account_id, values, errors, 422, referral_id)
     return RedirectResponse(f"/accounts/{account_id}#referrals", status_code=303)
