@@ -64,7 +64,9 @@ def setup(db: Session, db_url: str, tmp_path: Path) -> Iterator[Setup]:
     lead = ReferralFields(lead_name="Li Lei", lead_company="Friend Co", referred_on=date(2026, 5, 1))
     referral = service.create_referral(db, csm, mine.id, lead, TODAY)
     their_referral = service.create_referral(db, other, theirs.id, lead, TODAY)
-    contact = accounts_service.create_contact(db, admin, ContactCreate(account_id=theirs.id, name="Wang Fang"))
+    contact = accounts_service.create_contact(
+        db, admin, ContactCreate(account_id=theirs.id, name="Wang Fang")
+    )
     db.commit()
     app = create_app(load_settings(database_url=db_url, data_dir=tmp_path))
     app.dependency_overrides[company_today] = lambda: TODAY
@@ -93,6 +95,14 @@ def _audit(s: Setup) -> list[tuple[str, dict[str, Any]]]:
     with unit_of_work(make_engine(s.db_url)) as session:
         query = select(AuditEntry).where(AuditEntry.action == "referral.update").order_by(AuditEntry.id)
         return [(a.action, a.changes) for a in session.scalars(query)]
+
+
+def _token(s: Setup) -> tuple[object, str]:
+    """An API token of the CSM."""
+    with unit_of_work(make_engine(s.db_url)) as session:
+        csm = session.get(User, s.csm.id)
+        assert csm is not None
+        return auth_service.create_api_token(session, csm, "tests")
 
 
 def _form(**changes: str) -> dict[str, str]:
@@ -157,9 +167,7 @@ def test_a_bad_field_on_the_edit_form_is_named_and_nothing_is_written(
     assert 'value="Changed Co"' in answer.text  # the form keeps what was typed
     assert _stored(s, s.referral) == before and _audit(s) == []
     # The API's PUT refuses the same input naming the same field.
-    token = auth_service.create_api_token
-    with unit_of_work(make_engine(s.db_url)) as session:
-        _, plaintext = token(session, session.get(User, s.csm.id), "tests")  # type: ignore[arg-type]
+    _, plaintext = _token(s)
     body = {k: v or None for k, v in _form(**changes).items()}
     api = s.client.put(
         f"/api/v1/referrals/{s.referral}", json=body, headers={"Authorization": f"Bearer {plaintext}"}
@@ -180,3 +188,33 @@ def test_another_csms_referral_is_not_found_and_a_viewer_may_not_edit(setup: Set
     assert s.client.get(f"/referrals/{s.referral}/edit").status_code == 403
     assert 'data-testid="edit-referral"' not in s.client.get(f"/accounts/{s.account}").text
     assert _audit(s) == []
+
+
+def test_the_account_page_referrers_csv_and_api_show_won_value_in_the_company_currency(setup: Setup) -> None:
+    s = setup
+    # The default renewals configuration: CNY, USD at 7.10; JPY has no rate.
+    with unit_of_work(make_engine(s.db_url)) as session:
+        csm = session.get(User, s.csm.id)
+        assert csm is not None
+        for arr, currency in (("80000", "CNY"), ("5000", "USD"), ("300000", "JPY")):
+            lead = ReferralFields(lead_name="Lead", lead_company="Co", referred_on=date(2026, 5, 2),
+                                  status="won", arr=Decimal(arr), currency=currency)  # fmt: skip
+            service.create_referral(session, csm, s.account, lead, TODAY)
+    _sign_in(s.client, s.csm)
+    page = s.client.get(f"/accounts/{s.account}").text
+    totals = re.search(r'data-testid="referral-totals">(.*?)</span>\s*(?:</span>)?', page, re.S)
+    assert totals and "80,000 CNY" in totals.group(1) and "5,000 USD" in totals.group(1)  # kept apart
+    assert "115,500 CNY in all" in page  # 80,000 + 5,000 × 7.10, JPY left out
+    assert re.search(r'data-testid="referral-missing-rates">No exchange rate for JPY', page)
+    listing = s.client.get("/referrers").text
+    assert "Won ARR in CNY" in listing and "No exchange rate for JPY" in listing
+    cell = re.search(r'data-testid="company-value">(.*?)</td>', listing, re.S)
+    assert cell and cell.group(1).startswith("115,500 CNY") and "without JPY" in cell.group(1)
+    csv = s.client.get("/referrers/export.csv").text.lstrip("\ufeff").splitlines()
+    assert csv[0].split(",")[5:7] == ['"won_arr_cny"', '"no_rate_for"']
+    assert csv[1].split(",")[5:7] == ["115500.00", '"JPY"']
+    _, plaintext = _token(s)
+    api = s.client.get("/api/v1/referrers", headers={"Authorization": f"Bearer {plaintext}"}).json()
+    assert [
+        (r["totals"]["company_currency"], r["totals"]["company_value"], r["totals"]["unrated"]) for r in api
+    ] == [("CNY", "115500.00", ["JPY"])]

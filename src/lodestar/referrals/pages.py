@@ -28,22 +28,35 @@ FIELDS = tuple(ReferralFields.model_fields)
 
 
 @router.get("/referrers")
-def referrers_page(request: Request, user: PageUser, db: Db) -> Response:
-    """The viewer's accounts that referred leads, most won first."""
-    return render(request, "referrals/referrers.html", {"rows": service.referrers(db, user)})
+def referrers_page(request: Request, user: PageUser, db: Db, today: Today) -> Response:
+    """The viewer's accounts that referred leads, most won first, their won value per currency and in the
+    company currency."""
+    rates = service.company_rates(db)
+    rows = service.referrers(db, user, rates, today)
+    context = {
+        "rows": rows,
+        "company_currency": rates.company_currency if rates else None,
+        "unrated": sorted({c for r in rows for c in r.totals.unrated}),
+    }
+    return render(request, "referrals/referrers.html", context)
 
 
 @router.get("/referrers/export.csv")
-def referrers_csv(user: PageUser, db: Db) -> Response:
-    """The referrers list as CSV (formula-safe cells), won ARR per currency."""
-    rows = service.referrers(db, user)
+def referrers_csv(user: PageUser, db: Db, today: Today) -> Response:
+    """The referrers list as CSV (formula-safe cells): won ARR per currency and in the company currency
+    (empty when no won currency has a rate; those without one are listed)."""
+    rates = service.company_rates(db)
+    rows = service.referrers(db, user, rates, today)
     value = ["; ".join(f"{c} {v}" for c, v in sorted(r.totals.value.items())) for r in rows]
+    company = f"won_arr_{rates.company_currency.lower()}" if rates else "won_arr_company"
     table = pa.table({
         "account_id": pa.array([r.account_id for r in rows], pa.int64()),
         "account": pa.array([r.account for r in rows], pa.string()),
         "referrals": pa.array([r.totals.referrals for r in rows], pa.int64()),
         "won": pa.array([r.totals.won for r in rows], pa.int64()),
         "won_arr": pa.array(value, pa.string()),
+        company: pa.array([r.totals.company_value for r in rows], pa.decimal128(16, 2)),
+        "no_rate_for": pa.array([", ".join(r.totals.unrated) for r in rows], pa.string()),
         "last_referred_on": pa.array([r.last_referred_on for r in rows], pa.date32()),
     })  # fmt: skip
     out = io.BytesIO()
@@ -95,12 +108,16 @@ def edit_referral(referral_id: int, request: Request, user: PageUser, db: Db) ->
     auth_service.require_editor(user)
     referral = service.get_referral(db, user, referral_id)
     stored = {f: getattr(referral, f) for f in FIELDS}
-    values = {f: "" if v is None else v.isoformat() if isinstance(v, date) else str(v) for f, v in stored.items()}
+    values: dict[str, object] = {
+        f: "" if v is None else v.isoformat() if isinstance(v, date) else str(v) for f, v in stored.items()
+    }
     return _form(request, db, user, referral.account_id, values, {}, referral_id=referral.id)
 
 
 @router.post("/referrals/{referral_id}/edit")
-async def update_referral(referral_id: int, request: Request, user: PageUser, db: Db, today: Today) -> Response:
+async def update_referral(
+    referral_id: int, request: Request, user: PageUser, db: Db, today: Today
+) -> Response:
     """Saves the changed referral (audited), or shows the form again naming each bad field (nothing
     written)."""
     account_id = service.get_referral(db, user, referral_id).account_id

@@ -74,11 +74,16 @@ class ReferralRead(BaseModel):
 
 
 class ReferralTotals(BaseModel):
-    """An account's referrals: how many, how many won, and the won ARR by currency (never added across)."""
+    """An account's referrals: how many, how many won, the won ARR by currency (never added across), and
+    that ARR in the company currency (each currency's sum converted at today's rate; a currency without a
+    rate is left out of it and named in `unrated`)."""
 
     referrals: int = 0
     won: int = 0
     value: dict[str, Decimal] = Field(default_factory=dict)
+    company_currency: str | None = None
+    company_value: Decimal | None = None  # None: no rate for any won currency (or no rates at hand)
+    unrated: list[str] = Field(default_factory=list)
 
 
 class Referrer(BaseModel):
