@@ -58,9 +58,9 @@ def test_a_csm_edits_a_referral_from_the_account_page(page: Page, live_server: L
     expect(panel).to_contain_text("Zhou Jie (COO)")
     expect(panel).to_contain_text("45,000 CNY")
     with live_server.engine.connect() as conn:
-        stored = conn.execute(
+        saved = conn.execute(
             select(Referral.lead_name, Referral.status, Referral.arr, Referral.currency).where(
                 Referral.account_id == birch
             )
         ).one()
-    assert tuple(stored) == ("Zhou Jie (COO)", "won", Decimal("45000.00"), "CNY")
+    assert tuple(saved) == ("Zhou Jie (COO)", "won", Decimal("45000.00"), "CNY")

@@ -55,6 +55,12 @@ def report_context(figures: ReportFigures, locale: str, narrative: dict[str, Any
             "usage": charts.column_chart(usage.buckets, _("Usage volume"), figures.kind == "year"),
             "features": charts.bar_chart([(t.name, t.events) for t in usage.top_features], _("Top features")),
             "ranking": charts.percentile_gauge(figures.ranking.percentile, _("Percentile among peers")),
+            "teams": charts.bar_chart(
+                [(t.name, round(t.events_per_user, 1)) for t in figures.teams.teams],
+                _("Events per active user"),
+            )
+            if figures.teams
+            else None,
         },
     }
 

@@ -44,7 +44,9 @@ class Place:
 
 def place_of(settings: Settings) -> Place:
     """The place of these settings: snapshots and roll-ups under the data folder, PDFs in `reports/`."""
-    store = Store(snapshot_store.root_of(settings), settings.data_dir / "rollups", settings.zone)
+    store = Store(
+        snapshot_store.root_of(settings), settings.data_dir / "rollups", settings.zone, settings.events_dir
+    )
     return Place(store, settings.data_dir / "reports", settings.secret_key)
 
 
