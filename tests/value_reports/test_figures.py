@@ -124,15 +124,16 @@ def test_a_future_or_malformed_period_is_refused_naming_the_field(key: str, mess
 
 def _teams_by_hand(traits: list[str], end: datetime) -> tuple[dict[str, tuple[int, int]], int]:
     """{team: (active users, events)} of 2026Q3 and the active users without a team, from the world's
-    lists: each user's team is the first trait present on their latest identify call before `end`."""
+    lists: each user's team is the first trait present on their latest identify call of the account (or of
+    no account) before `end`."""
     events: dict[str, int] = {}
     for day, user, _, n in USAGE:
         if _in_q3(day):
             events[user] = events.get(user, 0) + n
     team_of: dict[str, str] = {}
-    for at, user, said in sorted(IDENTIFY, key=lambda r: r[0]):
+    for at, group, user, said in sorted(IDENTIFY, key=lambda r: r[0]):
         named = next((said[t] for t in traits if said.get(t) is not None), None)
-        if at < end and named is not None and named.strip():
+        if at < end and group in ("g-main", None) and named is not None and named.strip():
             team_of[user] = named.strip()
     teams: dict[str, tuple[int, int]] = {}
     for user, n in events.items():

@@ -47,19 +47,25 @@ PEERS = [
     (300, "Banking", 0.1),
 ]
 MAIN_RATIO, MAIN_SEATS = 0.6, 5
-# (UTC instant, user, traits) of identify calls: u1 moved from Sales to Finance; u2's team comes from the
-# `team` trait, and its move to Ops lands after the period ends in Shanghai (16:30 UTC is 00:30 on 1 October);
-# u3's blank department is no team, its Sales at 23:30 Shanghai on 30 September is; u4 is not active in Q3;
-# p1 is another account's user.
+# (UTC instant, group, user, traits) of identify calls: u1 moved from Sales to Finance (a call stored before
+# its group was known: no group); u2's team comes from the `team` trait, and its move to Ops lands after the
+# period ends in Shanghai (16:30 UTC is 00:30 on 1 October); u3's blank department is no team, its Sales at
+# 23:30 Shanghai on 30 September is, and a user "u3" of another account in Legal is someone else; u4 is not
+# active in Q3.
 IDENTIFY = [
-    (datetime(2026, 5, 1, 2, tzinfo=UTC), "u1", {"department": "Sales", "email": "u1@acme.example"}),
-    (datetime(2026, 8, 1, 2, tzinfo=UTC), "u1", {"department": "Finance"}),
-    (datetime(2026, 6, 1, 2, tzinfo=UTC), "u2", {"team": "Sales"}),
-    (datetime(2026, 9, 30, 16, 30, tzinfo=UTC), "u2", {"department": "Ops"}),
-    (datetime(2026, 7, 1, 2, tzinfo=UTC), "u3", {"department": "  "}),
-    (datetime(2026, 9, 30, 15, 30, tzinfo=UTC), "u3", {"department": "Sales"}),
-    (datetime(2026, 7, 2, 2, tzinfo=UTC), "u4", {"department": "Legal"}),
-    (datetime(2026, 7, 2, 2, tzinfo=UTC), "p1", {"department": "Legal"}),
+    (
+        datetime(2026, 5, 1, 2, tzinfo=UTC),
+        "g-main",
+        "u1",
+        {"department": "Sales", "email": "u1@acme.example"},
+    ),
+    (datetime(2026, 8, 1, 2, tzinfo=UTC), None, "u1", {"department": "Finance"}),
+    (datetime(2026, 6, 1, 2, tzinfo=UTC), "g-main", "u2", {"team": "Sales"}),
+    (datetime(2026, 9, 30, 16, 30, tzinfo=UTC), "g-main", "u2", {"department": "Ops"}),
+    (datetime(2026, 7, 1, 2, tzinfo=UTC), "g-main", "u3", {"department": "  "}),
+    (datetime(2026, 9, 30, 15, 30, tzinfo=UTC), "g-main", "u3", {"department": "Sales"}),
+    (datetime(2026, 9, 30, 15, 40, tzinfo=UTC), "g-other", "u3", {"department": "Legal"}),
+    (datetime(2026, 7, 2, 2, tzinfo=UTC), "g-main", "u4", {"department": "Legal"}),
 ]
 
 
@@ -100,7 +106,7 @@ def _usage_files(rollup_dir: Path) -> None:
 def _identify_calls(events_dir: Path) -> None:
     """The identify calls as the event store keeps them, and a track event whose traits name a team (only
     identify calls say who is in which team)."""
-    rows = [*IDENTIFY, (datetime(2026, 9, 1, 2, tzinfo=UTC), "u1", {"department": "Marketing"})]
+    rows = [*IDENTIFY, (datetime(2026, 9, 1, 2, tzinfo=UTC), "g-main", "u1", {"department": "Marketing"})]
     n = len(rows)
     table = pa.table(
         {
@@ -108,14 +114,14 @@ def _identify_calls(events_dir: Path) -> None:
             "type": ["identify"] * (n - 1) + ["track"],
             "event": [None] * (n - 1) + ["Workflow Run"],
             "name": pa.nulls(n, pa.string()),
-            "user_id": [r[1] for r in rows],
+            "user_id": [r[2] for r in rows],
             "anonymous_id": pa.nulls(n, pa.string()),
-            "group_id": ["g-other" if r[1] == "p1" else "g-main" for r in rows],
+            "group_id": pa.array([r[1] for r in rows], pa.string()),
             "timestamp": [r[0] for r in rows],
             "received_at": [r[0] for r in rows],
             "source": ["test"] * n,
             "properties": pa.nulls(n, pa.string()),
-            "traits": [json.dumps(r[2]) if r[2] else None for r in rows],
+            "traits": [json.dumps(r[3]) if r[3] else None for r in rows],
         }
     )
     event_store.write_events(events_dir, table)

@@ -1,10 +1,10 @@
 """The customer's own teams in a period: each active user's team, and the users and events per team.
 
 A user's team is what the customer's own tracking says: the first of the configured traits (`department`,
-then `team`) present on the user's latest `identify` call up to the period's end, read from the event store
-(identify traits are never rolled up). The period's events per user come from the roll-ups, as every other
-usage figure of the report. One DuckDB query serves every account asked for, so a batch reads the identify
-calls once per chunk of accounts.
+then `team`) present on the user's latest `identify` call of the account (or of no account) up to the
+period's end, read from the event store (identify traits are never rolled up). The period's events per
+user come from the roll-ups, as every other usage figure of the report. One DuckDB query serves every
+account asked for, so a batch reads the identify calls once per chunk of accounts.
 """
 
 from __future__ import annotations
@@ -30,21 +30,27 @@ class TeamUsage:
     events: dict[str | None, int] = field(default_factory=dict)
 
 
-# `said`: each identify call's team, the first configured trait it carries (blank values are no team).
+# `said`: each identify call's team, the first configured trait it carries (blank values are no team). A
+# call names the user of its group; one stored without a group (the user's group not known yet) names the
+# user wherever that user id is active, so user ids reused across accounts keep their own teams.
 _SQL = """
 WITH u AS (
   SELECT group_id, user_id, sum(events)::BIGINT AS events FROM read_parquet(?)
   WHERE group_id IN ({groups}) AND user_id IS NOT NULL GROUP BY ALL
 ),
 said AS (
-  SELECT user_id, "timestamp", nullif(trim(coalesce({traits})), '') AS team
+  SELECT group_id, user_id, "timestamp", nullif(trim(coalesce({traits})), '') AS team
   FROM read_parquet(?, union_by_name = true)
   WHERE type = 'identify' AND traits IS NOT NULL AND "timestamp" < ?
     AND user_id IN (SELECT user_id FROM u)
 ),
-known AS (SELECT user_id, arg_max(team, "timestamp") AS team FROM said WHERE team IS NOT NULL GROUP BY ALL)
+known AS (
+  SELECT u.group_id, u.user_id, arg_max(said.team, said."timestamp") AS team
+  FROM u JOIN said ON said.user_id = u.user_id AND coalesce(said.group_id, u.group_id) = u.group_id
+  WHERE said.team IS NOT NULL GROUP BY ALL
+)
 SELECT u.group_id, known.team, count(*)::BIGINT AS users, sum(u.events)::BIGINT AS events
-FROM u LEFT JOIN known USING (user_id) GROUP BY ALL
+FROM u LEFT JOIN known USING (group_id, user_id) GROUP BY ALL
 """
 
 
