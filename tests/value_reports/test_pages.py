@@ -85,6 +85,27 @@ def _publish(s: Setup, locale: str = "zh_CN") -> tuple[int, str]:
     return report_id, found.group(0)
 
 
+def _bad_links(path: str) -> list[str]:
+    """Links that must answer 404: the token tampered, another link's id, garbage, a token grown longer."""
+    link_id, nonce, signature = path.removeprefix("/r/").split(".")
+    tampered = f"/r/{link_id}.{nonce}.{signature[:-1]}{'A' if signature[-1] != 'A' else 'B'}"
+    return [tampered, f"/r/{int(link_id) + 1}.{nonce}.{signature}", "/r/garbage", path + "x"]
+
+
+def _revoke(s: Setup, path: str) -> None:
+    """Revokes the share link of this path as the account's CSM, then signs out."""
+    link_id = path.removeprefix("/r/").split(".")[0]
+    _sign_in(s.client, s.w.csm.email)
+    page = s.client.get(f"/accounts/{s.w.account_id}/value-report?period=2026Q3")
+    revoked = s.client.post(
+        f"/value-report-links/{link_id}/revoke",
+        data={"csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert revoked.status_code == 303
+    s.client.cookies.clear()
+
+
 def test_a_published_report_has_its_pdf_and_a_share_link_that_shows_only_it_until_it_expires_or_is_revoked(
     setup: Setup,
 ) -> None:
@@ -106,26 +127,13 @@ def test_a_published_report_has_its_pdf_and_a_share_link_that_shows_only_it_unti
     )
     assert "default-src 'self'" in opened.headers["content-security-policy"]
     assert "csrf_token" not in opened.text and "/accounts" not in opened.text  # view-only, no way in
-    link_id, nonce, signature = path.removeprefix("/r/").split(".")
-    tampered = f"/r/{link_id}.{nonce}.{signature[:-1]}{'A' if signature[-1] != 'A' else 'B'}"
-    other_link = f"/r/{int(link_id) + 1}.{nonce}.{signature}"
-    assert [s.client.get(p).status_code for p in (tampered, other_link, "/r/garbage", path + "x")] == [
-        404
-    ] * 4
+    assert [s.client.get(p).status_code for p in _bad_links(path)] == [404] * 4
     s.app.dependency_overrides[company_today] = lambda: world.TODAY + timedelta(days=8)  # made for 7 days
     assert s.client.get(path).status_code == 404
     s.app.dependency_overrides[company_today] = lambda: world.TODAY + timedelta(days=7)  # its last day
     assert s.client.get(path).status_code == 200
     assert _count(s.db_url, ShareView) == 2  # each opening logged, refusals not
-    _sign_in(s.client, s.w.csm.email)
-    page = s.client.get(f"/accounts/{s.w.account_id}/value-report?period=2026Q3")
-    revoked = s.client.post(
-        f"/value-report-links/{link_id}/revoke",
-        data={"csrf_token": csrf_of(page.text)},
-        follow_redirects=False,
-    )
-    assert revoked.status_code == 303
-    s.client.cookies.clear()
+    _revoke(s, path)
     assert s.client.get(path).status_code == 404
 
 
@@ -148,11 +156,7 @@ def test_the_share_link_downloads_the_published_pdf_logged_out_and_refuses_every
     assert got.content == published  # the PDF as published, not one drawn again
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(got.content)).pages)
     assert "Acme Retail" in text and "Process data" in text
-    link_id, nonce, signature = path.removeprefix("/r/").split(".")
-    tampered = f"/r/{link_id}.{nonce}.{signature[:-1]}{'A' if signature[-1] != 'A' else 'B'}"
-    other_link = f"/r/{int(link_id) + 1}.{nonce}.{signature}"
-    bad = [tampered, other_link, "/r/garbage", path + "x"]
-    assert [s.client.get(p + "/pdf").status_code for p in bad] == [404] * 4
+    assert [s.client.get(p + "/pdf").status_code for p in _bad_links(path)] == [404] * 4
     s.app.dependency_overrides[company_today] = lambda: world.TODAY + timedelta(days=8)  # expired
     assert s.client.get(path + "/pdf").status_code == 404
     s.app.dependency_overrides[company_today] = lambda: world.TODAY
@@ -162,14 +166,7 @@ def test_the_share_link_downloads_the_published_pdf_logged_out_and_refuses_every
     _sign_in(s.client, s.w.csm.email)
     links = s.client.get(f"/api/v1/value-reports/{report_id}/links").json()
     assert [(k["views"], k["downloads"]) for k in links] == [(1, 1)]
-    report_page = s.client.get(f"/accounts/{s.w.account_id}/value-report?period=2026Q3")
-    revoked = s.client.post(
-        f"/value-report-links/{link_id}/revoke",
-        data={"csrf_token": csrf_of(report_page.text)},
-        follow_redirects=False,
-    )
-    assert revoked.status_code == 303
-    s.client.cookies.clear()
+    _revoke(s, path)
     assert s.client.get(path + "/pdf").status_code == 404
 
 
