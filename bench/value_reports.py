@@ -4,9 +4,11 @@
 A company of BENCH_REPORTS (1,000) accounts in SQLite under a temporary folder: five industries, employees
 log-uniform 20-20,000, three tickets, four touches and two NPS answers each in the quarter, a snapshot file
 at the quarter's end and 92 days of usage roll-ups (about 30 rows per account and day: 6 users × 5
-features). Measured: the median of five single reports (figures, document, PDF) as the account's CSM sees
-it; then the batch (`lodestar reports build --period 2026Q3 --json`) with its wall time, the command's own
-peak RSS and its PDF workers' peak RSS (wait4/getrusage of children)."""
+features). A year of raw events sits in the event store (BENCH_REPORT_EVENTS, 20,000,000 track events, and
+every user's identify call naming a department each quarter), which the team ranking scans. Measured: that
+scan for one account and for a batch chunk of 200; the median of five single reports (figures, document,
+PDF) as the account's CSM sees it; then the batch (`lodestar reports build --period 2026Q3 --json`) with its
+wall time, the command's own peak RSS and its PDF workers' peak RSS (wait4/getrusage of children)."""
 
 from __future__ import annotations
 
@@ -23,9 +25,10 @@ from statistics import median
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from lodestar.analytics import snapshot_store
+from lodestar.analytics import event_store, snapshot_store
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role
 from lodestar.auth.schemas import UserCreate
@@ -36,6 +39,7 @@ from lodestar.kit.time import day_number
 from lodestar.settings import Settings, load_settings
 from lodestar.value_reports import rendering, service
 from lodestar.value_reports.pdf import pdf_bytes
+from lodestar.value_reports.team_usage import team_usage
 
 START, END, TODAY = date(2026, 7, 1), date(2026, 9, 30), date(2026, 12, 1)
 FEATURES = ["Workflow Run", "Report Exported", "Lead Created", "Dashboard Viewed", "Task Created"]
@@ -138,6 +142,69 @@ def _company(settings: Settings, n: int, rng: np.random.Generator) -> int:
     return int(csm.id)
 
 
+def _events(day: date, account: np.ndarray, user: np.ndarray, traits: pa.Array | None,
+            rng: np.random.Generator) -> pa.Table:  # fmt: skip
+    """One day's events of these (account, user) pairs: identify calls with their traits, else track."""
+    size = len(account)
+    stamps = (
+        pa.array(
+            datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1e6
+            + rng.integers(0, 86_400_000_000, size)
+        )
+        .cast(pa.int64())
+        .cast(pa.timestamp("us", tz="UTC"))
+    )
+    kind = "track" if traits is None else "identify"
+    ids = pa.array(np.arange(size).astype(str))
+    event = np.full(size, FEATURES[day.day % len(FEATURES)]) if traits is None else [None] * size
+    return pa.table({
+        "message_id": pc.binary_join_element_wise(f"{day}-{kind}-", ids, ""),
+        "type": pa.array(np.full(size, kind)),
+        "event": pa.array(event, pa.string()),
+        "name": pa.nulls(size, pa.string()),
+        "user_id": pc.binary_join_element_wise("u", pa.array(user.astype(str)), ""),
+        "anonymous_id": pa.nulls(size, pa.string()),
+        "group_id": pc.binary_join_element_wise("g", pa.array(account.astype(str)), ""),
+        "timestamp": stamps,
+        "received_at": stamps,
+        "source": pa.array(np.full(size, "bench")),
+        "properties": pa.nulls(size, pa.string()),
+        "traits": traits if traits is not None else pa.nulls(size, pa.string()),
+    })  # fmt: skip
+
+
+def _event_store(data_dir: Path, n: int, total: int, rng: np.random.Generator) -> None:
+    """A year of raw events up to the quarter's end, `total` track events spread over the days and the
+    accounts' six users, and every user's identify call at the start of each quarter naming a department
+    (which moves quarter to quarter): what the team ranking reads from the event store."""
+    departments = np.array(["Sales", "Finance", "Operations", "Service", "Marketing", "IT"])
+    for index in range(365):
+        day = END - timedelta(days=364 - index)
+        size = total // 365
+        parts = [_events(day, rng.integers(0, n, size), rng.integers(0, 6, size), None, rng)]
+        if index % 91 == 0:
+            account, user = np.repeat(np.arange(n), 6), np.tile(np.arange(6), n)
+            said = departments[(user + account + index // 91) % len(departments)]
+            traits = pc.binary_join_element_wise('{"department": "', pa.array(said), '"}', "")
+            parts.append(_events(day, account, user, traits, rng))
+        event_store.write_events(data_dir / "events", pa.concat_tables(parts), name="bench")
+
+
+def _team_scans(settings: Settings, n: int) -> str:
+    """Wall and CPU seconds of the team figures' query for one account and for a batch chunk of 200."""
+    store = service.place_of(settings).store
+    found = []
+    for size in (1, min(200, n)):
+        groups = [f"g{i}" for i in range(size)]
+        started, used = time.perf_counter(), time.process_time()
+        got = team_usage(store.events_dir or settings.events_dir, store.rollup_dir, groups, START, END,
+                         store.zone, ["department", "team"])  # fmt: skip
+        wall, cpu = time.perf_counter() - started, time.process_time() - used
+        assert len(got) == size  # every account's users name their department
+        found.append(f"{size} account{'s' if size > 1 else ''} {wall:.2f} s (CPU {cpu:.2f} s)")
+    return "; ".join(found)
+
+
 def _one_report(settings: Settings, user_id: int) -> tuple[list[float], list[float]]:
     engine = migrated_engine(settings)
     place = service.place_of(settings)
@@ -206,11 +273,14 @@ def _batch(settings: Settings) -> tuple[float, int, float, float, float]:
 def main() -> list[str]:
     """Builds the company, times one report and the batch; the figures as lines."""
     n = int(os.environ.get("BENCH_REPORTS", "1000"))
+    events = int(os.environ.get("BENCH_REPORT_EVENTS", "20000000"))
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         settings = load_settings(data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/lodestar.db")
         started = time.perf_counter()
         user_id = _company(settings, n, np.random.default_rng(7))
+        _event_store(settings.data_dir, n, events, np.random.default_rng(8))
         made = time.perf_counter() - started
+        teams = _team_scans(settings, n)
         one, one_cpu = _one_report(settings, user_id)
         wall, built, peak, together, cpu = _batch(settings)
     per = wall / max(built, 1)
@@ -220,7 +290,9 @@ def main() -> list[str]:
         f"peak RSS of the command and its PDF workers together {together:.0f} MiB (largest one {peak:.0f})"
     )
     return [
-        f"value reports bench: {n:,} accounts ({made:.0f} s to generate), load {os.getloadavg()[0]:.1f}",
+        f"value reports bench: {n:,} accounts, {events:,} raw events in a year ({made:.0f} s to generate),"
+        f" load {os.getloadavg()[0]:.1f}",
+        f"  the team ranking's scan of the identify calls: {teams}",
         f"  one quarterly report (figures + HTML + PDF, 中文): median {median(one):.2f} s,"
         f" best {min(one):.2f} s of 5, CPU median {median(one_cpu):.2f} s (goal ≤ 2 s)",
         f"  batch `lodestar reports build`: {built:,} PDFs in {wall:.0f} s ({rate}); {memory} (goal ≤ 1 GiB)",

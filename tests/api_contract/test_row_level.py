@@ -51,6 +51,8 @@ PUBLIC = {
     "the credential, and the page shows only that survey's questions",
     "/r/{token}": "a published value report shared with the customer: the signed, expiring, revocable link "
     "is the credential and shows only its own report (tested in tests/value_reports/test_pages.py)",
+    "/r/{token}/pdf": "that shared report's PDF as published: the same link, the same checks (tested in "
+    "tests/value_reports/test_pages.py)",
 }
 # What a CSM may never do, whoever owns the object: 403. Everything else answers 404.
 ROLE_NEVER = {
@@ -126,6 +128,12 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
         "lead_name": "HIJACKED",
         "lead_company": "HIJACKED",
         "referred_on": "2026-03-01",
+    },
+    ("POST", "/referrals/{referral_id}/edit"): {
+        "lead_name": "HIJACKED",
+        "lead_company": "HIJACKED",
+        "referred_on": "2026-03-01",
+        "status": "lost",
     },
     ("POST", "/accounts/{account_id}/value-report"): {"highlights": "HIJACKED", "action": "publish"},
     ("POST", "/value-reports/{report_id}/links"): {"days": "3"},

@@ -1,15 +1,18 @@
 """A CSM previews, writes the narrative of and publishes a value report in headless Chromium, makes a share
-link, and the link opens logged out (then refuses once revoked)."""
+link, and the link opens logged out, where the customer downloads the report's PDF."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
-from sqlalchemy import delete
+from pypdf import PdfReader
+from sqlalchemy import delete, select
 
-from lodestar.value_reports.models import ValueReport
+from lodestar.value_reports.models import ShareLink, ShareView, ValueReport
 from tests.live_server import Live, sign_in
 
 pytestmark = pytest.mark.browser
@@ -50,4 +53,21 @@ def test_a_csm_publishes_a_report_and_the_customer_opens_the_share_link_logged_o
     shared.goto(link)
     expect(shared.get_by_test_id("value-report")).to_contain_text("三个部门已上线")
     expect(shared.locator("svg.report-chart").first).to_be_visible()
+    with shared.expect_download() as download:
+        shared.get_by_test_id("shared-pdf").click()
+    saved = Path(download.value.path())
+    assert download.value.suggested_filename.endswith(".pdf")
+    data = saved.read_bytes()
+    assert data.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    assert "Aurora Retail" in text and "三个部门已上线" in text  # this report, in its language
     customer.close()
+    with live_server.engine.connect() as conn:
+        uses = conn.execute(
+            select(ShareView.kind)
+            .join(ShareLink, ShareLink.id == ShareView.link_id)
+            .join(ValueReport, ValueReport.id == ShareLink.report_id)
+            .where(ValueReport.account_id == aurora)
+            .order_by(ShareView.id)
+        ).scalars()
+        assert list(uses) == ["view", "download"]

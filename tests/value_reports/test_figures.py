@@ -3,18 +3,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from statistics import median
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session
 
+from lodestar.config import service as config_service
 from lodestar.kit.errors import InvalidInput
-from lodestar.value_reports import periods, service
+from lodestar.value_reports import config_kind, periods, service
 from lodestar.value_reports.peer_ranking import size_band
+from lodestar.value_reports.schemas import ValueReportSettings
 from tests.value_reports import world
-from tests.value_reports.world import PEERS, Q3, TODAY, USAGE
+from tests.value_reports.world import IDENTIFY, PEERS, Q3, TODAY, USAGE
 
 
 def _in_q3(day: date) -> bool:
@@ -117,3 +120,69 @@ def test_a_future_or_malformed_period_is_refused_naming_the_field(key: str, mess
     with pytest.raises(InvalidInput) as caught:
         periods.parse(key, TODAY)
     assert [(p.field, str(p.message)) for p in caught.value.problems] == [("period", message)]
+
+
+def _teams_by_hand(traits: list[str], end: datetime) -> tuple[dict[str, tuple[int, int]], int]:
+    """{team: (active users, events)} of 2026Q3 and the active users without a team, from the world's
+    lists: each user's team is the first trait present on their latest identify call of the account (or of
+    no account) before `end`."""
+    events: dict[str, int] = {}
+    for day, user, _, n in USAGE:
+        if _in_q3(day):
+            events[user] = events.get(user, 0) + n
+    team_of: dict[str, str] = {}
+    for at, group, user, said in sorted(IDENTIFY, key=lambda r: r[0]):
+        named = next((said[t] for t in traits if said.get(t) is not None), None)
+        if at < end and group in ("g-main", None) and named is not None and named.strip():
+            team_of[user] = named.strip()
+    teams: dict[str, tuple[int, int]] = {}
+    for user, n in events.items():
+        if user in team_of:
+            users, total = teams.get(team_of[user], (0, 0))
+            teams[team_of[user]] = (users + 1, total + n)
+    return teams, sum(1 for u in events if u not in team_of)
+
+
+def test_the_customers_teams_are_ranked_by_events_per_active_user_from_identify_traits(
+    db: Session, tmp_path: Path
+) -> None:
+    w = world.build(db, tmp_path)
+    f = service.preview(db, w.csm, w.account_id, "2026Q3", TODAY, w.place, "en").figures
+    end = datetime(2026, 10, 1, tzinfo=ZoneInfo("Asia/Shanghai"))  # the period's end, the company's time
+    teams, without = _teams_by_hand(["department", "team"], end)
+    assert teams == {"Finance": (1, 35), "Sales": (2, 20)}  # u2 still Sales, u3 Sales at 23:30 Shanghai
+    ranked = sorted(teams.items(), key=lambda kv: (-kv[1][1] / kv[1][0], -kv[1][0], kv[0]))
+    assert f.teams is not None
+    assert [(t.rank, t.name, t.active_users, t.events, t.events_per_user) for t in f.teams.teams] == [
+        (i, name, users, n, n / users) for i, (name, (users, n)) in enumerate(ranked, start=1)
+    ]
+    assert (
+        (f.teams.users_without_team, f.teams.other_teams, f.teams.other_users) == (without, 0, 0) == (0, 0, 0)
+    )
+
+
+def test_team_traits_and_the_number_of_teams_shown_come_from_the_configuration(
+    db: Session, tmp_path: Path
+) -> None:
+    w = world.build(db, tmp_path)
+    settings, _ = config_kind.current(db)
+    _apply(db, w, settings.model_copy(update={"team_traits": ["team"]}))
+    f = service.preview(db, w.csm, w.account_id, "2026Q3", TODAY, w.place, "en").figures
+    end = datetime(2026, 10, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+    teams, without = _teams_by_hand(["team"], end)
+    assert teams == {"Sales": (1, 14)} and without == 2  # only u2 names a `team`
+    assert f.teams is not None
+    assert [(t.name, t.active_users, t.events) for t in f.teams.teams] == [("Sales", 1, 14)]
+    assert f.teams.users_without_team == without
+    _apply(db, w, settings.model_copy(update={"top_teams": 1}))
+    f = service.preview(db, w.csm, w.account_id, "2026Q3", TODAY, w.place, "en").figures
+    assert f.teams is not None
+    assert [t.name for t in f.teams.teams] == ["Finance"]
+    assert (f.teams.other_teams, f.teams.other_users) == (1, 2)
+    _apply(db, w, settings.model_copy(update={"team_traits": ["cost_center"]}))
+    f = service.preview(db, w.csm, w.account_id, "2026Q3", TODAY, w.place, "en").figures
+    assert f.teams is None  # no user's team known: no section
+
+
+def _apply(db: Session, w: world.World, settings: ValueReportSettings) -> None:
+    config_service.save(db, "value_reports", settings.model_dump(mode="json"), w.admin.email)

@@ -4,6 +4,7 @@ CSM's account refused, and bad input naming the field with nothing written."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -83,6 +85,27 @@ def _publish(s: Setup, locale: str = "zh_CN") -> tuple[int, str]:
     return report_id, found.group(0)
 
 
+def _bad_links(path: str) -> list[str]:
+    """Links that must answer 404: the token tampered, another link's id, garbage, a token grown longer."""
+    link_id, nonce, signature = path.removeprefix("/r/").split(".")
+    tampered = f"/r/{link_id}.{nonce}.{signature[:-1]}{'A' if signature[-1] != 'A' else 'B'}"
+    return [tampered, f"/r/{int(link_id) + 1}.{nonce}.{signature}", "/r/garbage", path + "x"]
+
+
+def _revoke(s: Setup, path: str) -> None:
+    """Revokes the share link of this path as the account's CSM, then signs out."""
+    link_id = path.removeprefix("/r/").split(".")[0]
+    _sign_in(s.client, s.w.csm.email)
+    page = s.client.get(f"/accounts/{s.w.account_id}/value-report?period=2026Q3")
+    revoked = s.client.post(
+        f"/value-report-links/{link_id}/revoke",
+        data={"csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert revoked.status_code == 303
+    s.client.cookies.clear()
+
+
 def test_a_published_report_has_its_pdf_and_a_share_link_that_shows_only_it_until_it_expires_or_is_revoked(
     setup: Setup,
 ) -> None:
@@ -104,27 +127,66 @@ def test_a_published_report_has_its_pdf_and_a_share_link_that_shows_only_it_unti
     )
     assert "default-src 'self'" in opened.headers["content-security-policy"]
     assert "csrf_token" not in opened.text and "/accounts" not in opened.text  # view-only, no way in
-    link_id, nonce, signature = path.removeprefix("/r/").split(".")
-    tampered = f"/r/{link_id}.{nonce}.{signature[:-1]}{'A' if signature[-1] != 'A' else 'B'}"
-    other_link = f"/r/{int(link_id) + 1}.{nonce}.{signature}"
-    assert [s.client.get(p).status_code for p in (tampered, other_link, "/r/garbage", path + "x")] == [
-        404
-    ] * 4
+    assert [s.client.get(p).status_code for p in _bad_links(path)] == [404] * 4
     s.app.dependency_overrides[company_today] = lambda: world.TODAY + timedelta(days=8)  # made for 7 days
     assert s.client.get(path).status_code == 404
     s.app.dependency_overrides[company_today] = lambda: world.TODAY + timedelta(days=7)  # its last day
     assert s.client.get(path).status_code == 200
     assert _count(s.db_url, ShareView) == 2  # each opening logged, refusals not
-    _sign_in(s.client, s.w.csm.email)
-    page = s.client.get(f"/accounts/{s.w.account_id}/value-report?period=2026Q3")
-    revoked = s.client.post(
-        f"/value-report-links/{link_id}/revoke",
-        data={"csrf_token": csrf_of(page.text)},
-        follow_redirects=False,
-    )
-    assert revoked.status_code == 303
-    s.client.cookies.clear()
+    _revoke(s, path)
     assert s.client.get(path).status_code == 404
+
+
+def test_the_share_link_downloads_the_published_pdf_logged_out_and_refuses_every_bad_link(
+    setup: Setup,
+) -> None:
+    s = setup
+    report_id, path = _publish(s, locale="en")
+    with unit_of_work(make_engine(s.db_url)) as session:
+        report = session.get(ValueReport, report_id)
+        assert report is not None and report.pdf_path is not None
+        published = Path(report.pdf_path).read_bytes()
+    s.client.cookies.clear()
+    page = s.client.get(path)
+    assert f'href="{path}/pdf"' in page.text  # the customer's download link on the share page
+    got = s.client.get(path + "/pdf")  # logged out
+    assert got.status_code == 200 and got.headers["content-type"] == "application/pdf"
+    assert got.headers["content-disposition"] == 'attachment; filename="value-report-2026Q3.pdf"'
+    assert got.headers["cache-control"] == "no-store" and "noindex" in got.headers["x-robots-tag"]
+    assert got.content == published  # the PDF as published, not one drawn again
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(got.content)).pages)
+    assert "Acme Retail" in text and "Process data" in text
+    assert [s.client.get(p + "/pdf").status_code for p in _bad_links(path)] == [404] * 4
+    s.app.dependency_overrides[company_today] = lambda: world.TODAY + timedelta(days=8)  # expired
+    assert s.client.get(path + "/pdf").status_code == 404
+    s.app.dependency_overrides[company_today] = lambda: world.TODAY
+    with unit_of_work(make_engine(s.db_url)) as session:
+        kinds = session.scalars(select(ShareView.kind).order_by(ShareView.id)).all()
+    assert kinds == ["view", "download"]  # each use logged, refusals not
+    _sign_in(s.client, s.w.csm.email)
+    links = s.client.get(f"/api/v1/value-reports/{report_id}/links").json()
+    assert [(k["views"], k["downloads"]) for k in links] == [(1, 1)]
+    _revoke(s, path)
+    assert s.client.get(path + "/pdf").status_code == 404
+
+
+def test_a_shared_pdf_gone_from_disk_is_drawn_again_from_the_frozen_figures(setup: Setup) -> None:
+    s = setup
+    report_id, path = _publish(s, locale="zh_CN")
+    with unit_of_work(make_engine(s.db_url)) as session:
+        report = session.get(ValueReport, report_id)
+        assert report is not None and report.pdf_path is not None
+        stored = Path(report.pdf_path)
+        # Figures frozen at publishing: a later change of the live data must not reach the customer.
+        frozen = dict(report.figures or {})
+        frozen["usage"] = {**frozen["usage"], "events": 4321}
+        report.figures = frozen
+    stored.unlink()
+    s.client.cookies.clear()
+    got = s.client.get(path + "/pdf")
+    assert got.status_code == 200 and stored.read_bytes() == got.content  # written back for the next time
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(got.content)).pages)
+    assert "Acme Retail" in text and "过程数据" in text and "4,321" in text
 
 
 def test_another_csms_account_and_report_are_not_found_and_nothing_is_written(setup: Setup) -> None:

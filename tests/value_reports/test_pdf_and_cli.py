@@ -32,14 +32,25 @@ def test_the_pdf_holds_the_section_titles_and_figures_in_the_reports_language(
 ) -> None:
     data, f = _pdf(db, tmp_path, locale)
     (tmp_path / "r.pdf").write_bytes(data)
-    text = "\n".join(p.extract_text() for p in PdfReader(tmp_path / "r.pdf").pages)
+    pages = PdfReader(tmp_path / "r.pdf").pages
+    text = "\n".join(p.extract_text() for p in pages)
     titles = {
-        "zh_CN": ["客户价值报告", "过程数据", "成果与回报", "同行排名", "服务", "里程碑", "下期计划"],
+        "zh_CN": [
+            "客户价值报告",
+            "过程数据",
+            "成果与回报",
+            "同行排名",
+            "各团队排名",
+            "服务",
+            "里程碑",
+            "下期计划",
+        ],
         "en": [
             "Customer value report",
             "Process data",
             "Results and ROI",
             "Ranking among peers",
+            "Ranking of your teams",
             "Service",
             "Milestones",
             "Plan for the next period",
@@ -55,9 +66,23 @@ def test_the_pdf_holds_the_section_titles_and_figures_in_the_reports_language(
         f"{service_.nps:.0f}",
         "Three departments live",
         "Core module live",
-        "2 / 3",
-    ]  # the last: page 2 of 3, numbered
+        *[f"{t.rank} {t.name} {t.active_users} {t.events} {t.events_per_user:.1f}" for t in f.teams.teams],  # type: ignore[attr-defined]
+        f"2 / {len(pages)}",
+    ]  # the last: page 2 of all, numbered
     assert [x for x in expected if x not in text] == []
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_the_team_ranking_is_left_out_when_no_users_team_is_known(
+    db: Session, tmp_path: Path, locale: str
+) -> None:
+    w = world.build(db, tmp_path)
+    f = service.preview(db, w.csm, w.account_id, "2026Q3", world.TODAY, w.place, locale).figures
+    title = {"zh_CN": "各团队排名", "en": "Ranking of your teams"}[locale]
+    shown = str(rendering.body(f, locale, {}))
+    assert title in shown and 'data-chart="teams"' in shown and "Finance" in shown
+    hidden = str(rendering.body(f.model_copy(update={"teams": None}), locale, {}))
+    assert title not in hidden and 'data-testid="team-figures"' not in hidden and "Finance" not in hidden
 
 
 def test_the_pdfs_charts_are_drawn_on_the_page(db: Session, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ milestones in 2026Q3 (and some just outside it), and peers of the same and other
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
-from lodestar.analytics import snapshot_store
+from lodestar.analytics import event_store, snapshot_store
 from lodestar.auth.models import Role, User
 from lodestar.engagement import service as engagement_service
 from lodestar.kit.time import day_number
@@ -46,6 +47,26 @@ PEERS = [
     (300, "Banking", 0.1),
 ]
 MAIN_RATIO, MAIN_SEATS = 0.6, 5
+# (UTC instant, group, user, traits) of identify calls: u1 moved from Sales to Finance (a call stored before
+# its group was known: no group); u2's team comes from the `team` trait, and its move to Ops lands after the
+# period ends in Shanghai (16:30 UTC is 00:30 on 1 October); u3's blank department is no team, its Sales at
+# 23:30 Shanghai on 30 September is, and a user "u3" of another account in Legal is someone else; u4 is not
+# active in Q3.
+IDENTIFY = [
+    (
+        datetime(2026, 5, 1, 2, tzinfo=UTC),
+        "g-main",
+        "u1",
+        {"department": "Sales", "email": "u1@acme.example"},
+    ),
+    (datetime(2026, 8, 1, 2, tzinfo=UTC), None, "u1", {"department": "Finance"}),
+    (datetime(2026, 6, 1, 2, tzinfo=UTC), "g-main", "u2", {"team": "Sales"}),
+    (datetime(2026, 9, 30, 16, 30, tzinfo=UTC), "g-main", "u2", {"department": "Ops"}),
+    (datetime(2026, 7, 1, 2, tzinfo=UTC), "g-main", "u3", {"department": "  "}),
+    (datetime(2026, 9, 30, 15, 30, tzinfo=UTC), "g-main", "u3", {"department": "Sales"}),
+    (datetime(2026, 9, 30, 15, 40, tzinfo=UTC), "g-other", "u3", {"department": "Legal"}),
+    (datetime(2026, 7, 2, 2, tzinfo=UTC), "g-main", "u4", {"department": "Legal"}),
+]
 
 
 def at(day: date, hour: int = 9) -> datetime:
@@ -80,6 +101,30 @@ def _usage_files(rollup_dir: Path) -> None:
         )
         (rollup_dir / "usage").mkdir(parents=True, exist_ok=True)
         pq.write_table(table, rollup_dir / "usage" / f"{day.isoformat()}.parquet")
+
+
+def _identify_calls(events_dir: Path) -> None:
+    """The identify calls as the event store keeps them, and a track event whose traits name a team (only
+    identify calls say who is in which team)."""
+    rows = [*IDENTIFY, (datetime(2026, 9, 1, 2, tzinfo=UTC), "g-main", "u1", {"department": "Marketing"})]
+    n = len(rows)
+    table = pa.table(
+        {
+            "message_id": [f"m{i}" for i in range(n)],
+            "type": ["identify"] * (n - 1) + ["track"],
+            "event": [None] * (n - 1) + ["Workflow Run"],
+            "name": pa.nulls(n, pa.string()),
+            "user_id": [r[2] for r in rows],
+            "anonymous_id": pa.nulls(n, pa.string()),
+            "group_id": pa.array([r[1] for r in rows], pa.string()),
+            "timestamp": [r[0] for r in rows],
+            "received_at": [r[0] for r in rows],
+            "source": ["test"] * n,
+            "properties": pa.nulls(n, pa.string()),
+            "traits": [json.dumps(r[3]) if r[3] else None for r in rows],
+        }
+    )
+    event_store.write_events(events_dir, table)
 
 
 def _engagement(db: Session, account_id: int, account: object) -> None:
@@ -171,10 +216,11 @@ def build(db: Session, data_dir: Path) -> World:
         ),
     )
     _usage_files(data_dir / "rollups")
+    _identify_calls(data_dir / "events")
     _engagement(db, account.id, account)
     _milestones(db, account.id)
     from zoneinfo import ZoneInfo
 
-    store = Store(root, data_dir / "rollups", ZoneInfo("Asia/Shanghai"))
+    store = Store(root, data_dir / "rollups", ZoneInfo("Asia/Shanghai"), data_dir / "events")
     place = Place(store, data_dir / "reports", "test-secret-key-0123456789")
     return World(admin, csm, other, account.id, [p.id for p in peers], place)

@@ -39,6 +39,8 @@ FIELD_LABELS = {
     "ranking_metric": N_("Ranking metric"),
     "top_features": N_("Top features shown"),
     "link_days": N_("Share link days"),
+    "team_traits": N_("Team traits"),
+    "top_teams": N_("Teams shown"),
     "multiplier": N_("Multiplier"),
     "divisor": N_("Divisor"),
     "unit": N_("Unit"),

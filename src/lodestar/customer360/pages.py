@@ -58,7 +58,7 @@ def account_page(account_id: int, request: Request, user: PageUser, db: Db, toda
         "levels_panel": levels_panels.account_section(request, db, account),
         "plan_panel": success_plan_panels.account_section(db, user, account_id, today),
         "requests_panel": request_panels.account_section(db, user, account_id),
-        "referrals_panel": referral_panels.account_section(db, user, account_id),
+        "referrals_panel": referral_panels.account_section(db, user, account_id, today),
         "value_report_panel": value_report_panels.account_section(db, account, today),
         "churn_panel": churn_panels.account_section(request, db, user, account_id),
         # The activity feed lives with SOP; alerts raised and resolved and request changes join it from here.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 CENT = Decimal("0.01")
 
@@ -17,3 +19,18 @@ def format_money(amount: Decimal, currency: str) -> str:
     if abs(amount) >= 1000:
         return f"{amount:,.0f} {currency}"
     return f"{amount:,.2f} {currency}"
+
+
+class CompanyRates(Protocol):
+    """Amounts into the company currency at the rate in force on a day (the renewals configuration's
+    `ExchangeRates`; a domain below renewals is handed one)."""
+
+    company_currency: str
+
+    def convert(self, amount: Decimal, currency: str, on: date) -> Decimal:
+        """The amount in the company currency, rounded to cents; refuses a currency with no rate."""
+        ...
+
+    def missing(self, currencies: set[str]) -> list[str]:
+        """The currencies among these that have no rate (sorted)."""
+        ...

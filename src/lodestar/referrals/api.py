@@ -47,6 +47,7 @@ def update_referral(referral_id: int, data: ReferralFields, caller: ApiUser, db:
 
 
 @router.get("/referrers", response_model=list[Referrer], summary="Referrers")
-def referrers(caller: ApiUser, db: Db) -> Any:
-    """The caller's accounts that referred, with their counts and won ARR by currency."""
-    return service.referrers(db, caller)
+def referrers(caller: ApiUser, db: Db, today: Today) -> Any:
+    """The caller's accounts that referred, with their counts, won ARR by currency and in the company
+    currency (today's rates; a currency without a rate is left out of it and named in `unrated`)."""
+    return service.referrers(db, caller, service.company_rates(db), today)

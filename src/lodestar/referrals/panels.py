@@ -1,7 +1,9 @@
-"""What referrals show on the account page: how many leads it referred, how many were won, their value."""
+"""What referrals show on the account page: how many leads it referred, how many were won, their value (per
+currency and in the company currency)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,13 +13,14 @@ from lodestar.auth.models import User
 from lodestar.referrals import labels, service
 
 
-def account_section(db: Session, user: User, account_id: int) -> dict[str, Any]:
-    """The account page's referral panel (the caller has checked the account is visible)."""
+def account_section(db: Session, user: User, account_id: int, today: date) -> dict[str, Any]:
+    """The account page's referral panel (the caller has checked the account is visible); the won value in
+    the company currency at today's rates."""
     referrals = service.list_for_account(db, user, account_id)
     return {
         "account_id": account_id,
         "referrals": referrals,
-        "totals": service.totals(referrals),
+        "totals": service.totals(referrals, service.company_rates(db), today),
         "statuses": labels.STATUSES,
         "can_edit": auth_service.can_edit(user),
     }

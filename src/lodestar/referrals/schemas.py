@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal, Self
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from lodestar.kit.text import N_, Text
 
@@ -15,7 +15,8 @@ CURRENCY = r"^[A-Z]{3}$"
 
 
 class ReferralFields(BaseModel):
-    """What a person gives for a referral (the referring account comes from the path)."""
+    """What a person gives for a referral (the referring account comes from the path). Each rule between
+    fields is checked on the later field, so the problem names it (fields validate in this order)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -27,16 +28,29 @@ class ReferralFields(BaseModel):
     status: Status = "received"
     contract_id: int | None = None
     arr: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
-    currency: str | None = Field(None, pattern=CURRENCY)
+    currency: str | None = Field(None, pattern=CURRENCY, validate_default=True)
     note: str | None = Field(None, max_length=4_000)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if (self.arr is None) != (self.currency is None):
-            raise ValueError(Text(N_("ARR and currency go together")))
-        if self.status != "won" and (self.contract_id is not None or self.arr is not None):
+    @field_validator("contract_id")
+    @classmethod
+    def _contract_when_won(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and info.data.get("status", "won") != "won":
             raise ValueError(Text(N_("only a won referral has a resulting contract or ARR")))
-        return self
+        return value
+
+    @field_validator("arr")
+    @classmethod
+    def _arr_when_won(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        if value is not None and info.data.get("status", "won") != "won":
+            raise ValueError(Text(N_("only a won referral has a resulting contract or ARR")))
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_with_arr(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if "arr" in info.data and (info.data["arr"] is None) != (value is None):
+            raise ValueError(Text(N_("ARR and currency go together")))
+        return value
 
 
 class ReferralRead(BaseModel):
@@ -60,11 +74,16 @@ class ReferralRead(BaseModel):
 
 
 class ReferralTotals(BaseModel):
-    """An account's referrals: how many, how many won, and the won ARR by currency (never added across)."""
+    """An account's referrals: how many, how many won, the won ARR by currency (never added across), and
+    that ARR in the company currency (each currency's sum converted at today's rate; a currency without a
+    rate is left out of it and named in `unrated`)."""
 
     referrals: int = 0
     won: int = 0
     value: dict[str, Decimal] = Field(default_factory=dict)
+    company_currency: str | None = None
+    company_value: Decimal | None = None  # None: no rate for any won currency (or no rates at hand)
+    unrated: list[str] = Field(default_factory=list)
 
 
 class Referrer(BaseModel):

@@ -3,8 +3,9 @@ marketing, and the rows the snapshot's referral metrics and SOP's referral evide
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,10 +16,25 @@ from lodestar.auth.models import User
 from lodestar.contracts import service as contracts_service
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound
 from lodestar.kit.fields import apply_changes
+from lodestar.kit.money import CompanyRates
 from lodestar.kit.text import N_, Text
 from lodestar.referrals import repository
 from lodestar.referrals.models import Referral
 from lodestar.referrals.schemas import ReferralFields, ReferralTotals, Referrer
+
+RatesReader = Callable[[Session], CompanyRates]
+_rates_reader: list[RatesReader] = []
+
+
+def read_rates_with(reader: RatesReader) -> None:
+    """Registers where the company currency and exchange rates come from: renewals owns them and sits above
+    referrals, so the app tells referrals here."""
+    _rates_reader[:] = [reader]
+
+
+def company_rates(session: Session) -> CompanyRates | None:
+    """The company currency and exchange rates in force (None when no reader is registered: no app)."""
+    return _rates_reader[0](session) if _rates_reader else None
 
 
 def _check(
@@ -94,20 +110,30 @@ def list_for_account(session: Session, viewer: User, account_id: int) -> list[Re
     return repository.of_account(session, account_id)
 
 
-def totals(referrals: Sequence[Referral]) -> ReferralTotals:
-    """How many, how many won, and the won ARR by currency."""
+def totals(
+    referrals: Sequence[Referral], rates: CompanyRates | None = None, on: date | None = None
+) -> ReferralTotals:
+    """How many, how many won, the won ARR by currency, and (given the rates and a day) that ARR in the
+    company currency: each currency's sum converted once at the day's rate, rounded to cents."""
     out = ReferralTotals(referrals=len(referrals))
     for r in referrals:
         if r.status == "won":
             out.won += 1
             if r.arr is not None and r.currency is not None:
                 out.value[r.currency] = out.value.get(r.currency, 0) + r.arr
+    if rates is not None and on is not None:
+        out.company_currency, out.unrated = rates.company_currency, rates.missing(set(out.value))
+        rated = [(c, v) for c, v in out.value.items() if c not in out.unrated]
+        if rated or not out.value:
+            out.company_value = sum((rates.convert(v, c, on) for c, v in rated), Decimal(0))
     return out
 
 
-def referrers(session: Session, viewer: User) -> list[Referrer]:
-    """The viewer's accounts that referred, most won value first (by their largest currency), then most
-    referrals: the list marketing asks for references and case studies from."""
+def referrers(
+    session: Session, viewer: User, rates: CompanyRates | None = None, on: date | None = None
+) -> list[Referrer]:
+    """The viewer's accounts that referred, most won first, then the most won value in the company currency,
+    then most referrals: the list marketing asks for references and case studies from."""
     grouped: dict[int, tuple[str, int | None, list[Referral]]] = {}
     for referral, name, owner in repository.with_accounts(
         session, auth_service.scope_for(session, viewer).owner_ids
@@ -119,11 +145,11 @@ def referrers(session: Session, viewer: User) -> list[Referrer]:
             account=name,
             owner_id=owner,
             last_referred_on=max(r.referred_on for r in rs),
-            totals=totals(rs),
+            totals=totals(rs, rates, on),
         )
         for a, (name, owner, rs) in grouped.items()
     ]
-    rows.sort(key=lambda r: (-r.totals.won, -r.totals.referrals, r.account))
+    rows.sort(key=lambda r: (-r.totals.won, -(r.totals.company_value or 0), -r.totals.referrals, r.account))
     return rows
 
 

@@ -48,8 +48,9 @@ def column_chart(
     return _svg(width, height, body, label)
 
 
-def bar_chart(items: list[tuple[str, int]], label: str, width: int = 640) -> Markup:
-    """Horizontal bars (top features), the name left, the count right of each bar."""
+def bar_chart(items: list[tuple[str, int]] | list[tuple[str, float]], label: str, width: int = 640) -> Markup:
+    """Horizontal bars (top features, teams), the name left, the count (or a figure to one decimal) right of
+    each bar."""
     row, name_w, count_w = 22, 200, 70
     height = max(row * len(items), row)
     peak = max((n for _, n in items), default=0) or 1
@@ -59,7 +60,8 @@ def bar_chart(items: list[tuple[str, int]], label: str, width: int = 640) -> Mar
         w = (width - name_w - count_w) * n / peak
         body.append(_text(name_w - 8, y + 15, name, anchor="end", size=11, fill=INK))
         body.append(f'<rect x="{name_w}" y="{y + 4}" width="{w:.1f}" height="{row - 8}" fill="{BAR}"/>')
-        body.append(_text(name_w + w + 6, y + 15, f"{n:,}", anchor="start", size=11))
+        shown = f"{n:,}" if isinstance(n, int) else f"{n:,.1f}"
+        body.append(_text(name_w + w + 6, y + 15, shown, anchor="start", size=11))
     return _svg(width, height, body, label)
 
 

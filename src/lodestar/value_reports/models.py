@@ -1,5 +1,5 @@
 """Tables: an account's report of a period (draft, then published with its figures frozen), its share links
-and the views of each link."""
+and each link's uses (page views and PDF downloads)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ class ShareLink(Base):
 
 
 class ShareView(Base):
-    """One opening of a share link (when, and the browser's description, cut short)."""
+    """One use of a share link: the page opened (view) or its PDF downloaded (download); when, and the
+    browser's description, cut short."""
 
     __tablename__ = "value_report_views"
 
@@ -57,3 +58,4 @@ class ShareView(Base):
     link_id: Mapped[int] = mapped_column(ForeignKey("value_report_links.id", ondelete="CASCADE"), index=True)
     viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_agent: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(8), default="view", server_default="view")  # view, download

@@ -151,4 +151,15 @@ async def revoke(link_id: int, request: Request, user: PageUser, db: Db) -> Resp
 def shared(token: str, request: Request, db: Db, today: Today) -> Response:
     """The published report a share link opens (no sign-in); any bad link is a plain 404."""
     report = service.open_link(db, token, today, _place(request), request.headers.get("user-agent"))
-    return HTMLResponse(service.shared_document(report), headers=PUBLIC_HEADERS)
+    return HTMLResponse(service.shared_document(report, f"/r/{token}/pdf"), headers=PUBLIC_HEADERS)
+
+
+@router.get("/r/{token}/pdf")
+def shared_pdf(token: str, request: Request, db: Db, today: Today) -> Response:
+    """The PDF of the report a share link opens, as published (no sign-in; the same checks as the page,
+    the download logged)."""
+    agent = request.headers.get("user-agent")
+    report = service.open_link(db, token, today, _place(request), agent, kind="download")
+    disposition = f'attachment; filename="value-report-{report.period}.pdf"'
+    headers = {**PUBLIC_HEADERS, "Content-Disposition": disposition}
+    return Response(service.shared_pdf(report), media_type="application/pdf", headers=headers)

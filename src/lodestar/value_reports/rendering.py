@@ -55,6 +55,12 @@ def report_context(figures: ReportFigures, locale: str, narrative: dict[str, Any
             "usage": charts.column_chart(usage.buckets, _("Usage volume"), figures.kind == "year"),
             "features": charts.bar_chart([(t.name, t.events) for t in usage.top_features], _("Top features")),
             "ranking": charts.percentile_gauge(figures.ranking.percentile, _("Percentile among peers")),
+            "teams": charts.bar_chart(
+                [(t.name, round(t.events_per_user, 1)) for t in figures.teams.teams],
+                _("Events per active user"),
+            )
+            if figures.teams
+            else None,
         },
     }
 
@@ -64,9 +70,12 @@ def in_language(locale: str) -> dict[str, Any]:
     return {"locale": locale, "_": gettext_for(locale), "ngettext": translations(locale).ngettext}
 
 
-def document(figures: ReportFigures, locale: str, narrative: dict[str, Any]) -> str:
-    """The standalone report document (the PDF's source and the share link's page)."""
-    context = {**in_language(locale), **report_context(figures, locale, narrative)}
+def document(
+    figures: ReportFigures, locale: str, narrative: dict[str, Any], pdf_href: str | None = None
+) -> str:
+    """The standalone report document (the PDF's source and the share link's page, which alone passes
+    `pdf_href`: the customer's download link)."""
+    context = {**in_language(locale), **report_context(figures, locale, narrative), "pdf_href": pdf_href}
     return TEMPLATES.env.get_template("value_reports/document.html").render(context)
 
 

@@ -32,17 +32,20 @@ from lodestar.value_reports.schemas import (
     UsageFigures,
     ValueReportSettings,
 )
+from lodestar.value_reports.team_usage import TeamUsage, team_figures, team_usage
 from lodestar.value_reports.usage_figures import PeriodUsage, buckets, period_usage
 from lodestar.value_reports.value_figures import milestone_figures, value_figures
 
 
 @dataclass(frozen=True)
 class Store:
-    """Where the analytical store keeps the snapshots and the roll-ups, and the company's zone."""
+    """Where the analytical store keeps the snapshots, the roll-ups and the events (for the users' teams),
+    and the company's zone."""
 
     snapshot_root: Path
     rollup_dir: Path
     zone: ZoneInfo
+    events_dir: Path | None = None  # None: no team is known
 
 
 def _snapshot(store: Store, period: Period, columns: list[str]) -> dict[int, dict[str, Any]]:
@@ -115,6 +118,24 @@ def _own_figures(usage: UsageFigures, service: ServiceFigures) -> dict[str, floa
     }
 
 
+def _teams(
+    store: Store, settings: ValueReportSettings, groups: dict[str, int], period: Period
+) -> dict[int, TeamUsage]:
+    """Each account's active users and events of the period by team, where the events name teams."""
+    if store.events_dir is None:
+        return {}
+    found = team_usage(
+        store.events_dir,
+        store.rollup_dir,
+        list(groups),
+        period.start,
+        period.through,
+        store.zone,
+        settings.team_traits,
+    )
+    return {groups[g]: u for g, u in found.items()}
+
+
 def _by_account(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -135,6 +156,7 @@ def figures_for(
         groups[g]: u
         for g, u in period_usage(store.rollup_dir, list(groups), period.start, period.through).items()
     }
+    teams = _teams(store, settings, groups, period)
     ranks = _ranks(settings, accounts_service.tier_profiles(session), snap, set(accounts))
     tickets = _by_account(engagement_service.ticket_rows(session, list(accounts)))
     touches = _by_account(engagement_service.touch_rows(session, list(accounts)))
@@ -175,5 +197,6 @@ def figures_for(
             milestones=milestone_figures(
                 milestones.get(account_id, []), period.start, period.through, following.start, following.end
             ),
+            teams=team_figures(teams.get(account_id), settings.top_teams),
         )
     return out

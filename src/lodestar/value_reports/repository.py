@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from lodestar.value_reports.models import ShareLink, ShareView, ValueReport
@@ -40,19 +40,28 @@ def link(session: Session, link_id: int) -> ShareLink | None:
     return session.get(ShareLink, link_id)
 
 
-def links_of(session: Session, report_id: int) -> list[tuple[ShareLink, int]]:
-    """A report's links with their view counts, newest first."""
-    views = select(ShareView.link_id, func.count().label("n")).group_by(ShareView.link_id).subquery()
+def links_of(session: Session, report_id: int) -> list[tuple[ShareLink, int, int]]:
+    """A report's links with their page views and PDF downloads, newest first."""
+    downloads = func.sum(case((ShareView.kind == "download", 1), else_=0))
+    uses = (
+        select(
+            ShareView.link_id,
+            (func.count() - downloads).label("views"),
+            downloads.label("downloads"),
+        )
+        .group_by(ShareView.link_id)
+        .subquery()
+    )
     query = (
-        select(ShareLink, func.coalesce(views.c.n, 0))
-        .outerjoin(views, views.c.link_id == ShareLink.id)
+        select(ShareLink, func.coalesce(uses.c.views, 0), func.coalesce(uses.c.downloads, 0))
+        .outerjoin(uses, uses.c.link_id == ShareLink.id)
         .where(ShareLink.report_id == report_id)
         .order_by(ShareLink.id.desc())
     )
-    return [(link_, int(n)) for link_, n in session.execute(query)]
+    return [(link_, int(views), int(got)) for link_, views, got in session.execute(query)]
 
 
-def add_view(session: Session, link_id: int, user_agent: str | None) -> None:
-    """Records one opening of a link."""
-    session.add(ShareView(link_id=link_id, user_agent=(user_agent or "")[:200] or None))
+def add_view(session: Session, link_id: int, user_agent: str | None, kind: str = "view") -> None:
+    """Records one use of a link: its page opened (view) or its PDF downloaded (download)."""
+    session.add(ShareView(link_id=link_id, user_agent=(user_agent or "")[:200] or None, kind=kind))
     session.flush()

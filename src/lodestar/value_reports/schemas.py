@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Locale = Literal["en", "zh_CN"]
 KEY = r"^[a-z][a-z0-9_]{0,59}$"
+TRAIT = r"^[A-Za-z_][A-Za-z0-9_]{0,59}$"  # a key of an identify call's traits
 # The period's own figures a value metric may multiply (besides `feature:<event>` and snapshot metrics).
 REPORT_METRICS = (
     "events",
@@ -53,6 +54,12 @@ class ValueReportSettings(_Strict):
     ranking_metric: str = Field("active_user_ratio_30d", min_length=1, max_length=80)
     top_features: int = Field(5, ge=1, le=20)
     link_days: int = Field(30, ge=1, le=365)
+    team_traits: list[Annotated[str, Field(pattern=TRAIT)]] = Field(
+        default_factory=lambda: ["department", "team"],
+        max_length=5,
+        description="User traits (identify calls) that name a user's team, the first one present wins.",
+    )
+    top_teams: int = Field(10, ge=1, le=50)
 
 
 class FeatureCount(BaseModel):
@@ -100,6 +107,26 @@ class RankingFigures(BaseModel):
     industry: str | None
     size_band: str
     metric_label: str = ""  # the ranking metric's label (English; pages and PDFs translate it)
+
+
+class TeamLine(BaseModel):
+    """One of the customer's teams in the period: its rank, active users and their usage."""
+
+    rank: int
+    name: str
+    active_users: int
+    events: int
+    events_per_user: float
+
+
+class TeamFigures(BaseModel):
+    """The customer's own teams ranked by usage per active user (the top ones; the rest counted), and the
+    active users whose team nobody named."""
+
+    teams: list[TeamLine]
+    other_teams: int
+    other_users: int
+    users_without_team: int
 
 
 class ServiceFigures(BaseModel):
@@ -154,6 +181,7 @@ class ReportFigures(BaseModel):
     ranking: RankingFigures
     service: ServiceFigures
     milestones: MilestoneFigures
+    teams: TeamFigures | None = None  # None: no user's team is known (reports published before: none)
 
 
 class NarrativeUpdate(_Strict):
@@ -187,7 +215,7 @@ class LinkCreate(_Strict):
 
 
 class LinkRead(BaseModel):
-    """A share link: its URL path, expiry, revocation and views."""
+    """A share link: its URL path, expiry, revocation, page views and PDF downloads."""
 
     id: int
     report_id: int
@@ -195,3 +223,4 @@ class LinkRead(BaseModel):
     expires_on: date
     revoked_at: datetime | None
     views: int
+    downloads: int = 0

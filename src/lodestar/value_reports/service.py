@@ -5,6 +5,7 @@ PDF written), share it by a signed link, and build many in a batch. Every figure
 from __future__ import annotations
 
 from collections.abc import Collection
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -43,7 +44,9 @@ class Place:
 
 def place_of(settings: Settings) -> Place:
     """The place of these settings: snapshots and roll-ups under the data folder, PDFs in `reports/`."""
-    store = Store(snapshot_store.root_of(settings), settings.data_dir / "rollups", settings.zone)
+    store = Store(
+        snapshot_store.root_of(settings), settings.data_dir / "rollups", settings.zone, settings.events_dir
+    )
     return Place(store, settings.data_dir / "reports", settings.secret_key)
 
 
@@ -221,15 +224,24 @@ def links(session: Session, viewer: User, report_id: int) -> list[LinkRead]:
             path=None,
             expires_on=k.expires_on,
             revoked_at=k.revoked_at,
-            views=n,
+            views=views,
+            downloads=downloads,
         )
-        for k, n in repository.links_of(session, report_id)
+        for k, views, downloads in repository.links_of(session, report_id)
     ]
 
 
-def open_link(session: Session, token: str, today: date, place: Place, user_agent: str | None) -> ValueReport:
-    """The published report a share link shows, the view logged; anything wrong (malformed, tampered,
-    expired, revoked, unpublished) is the same 404, so a link tells nothing about other reports."""
+def open_link(
+    session: Session,
+    token: str,
+    today: date,
+    place: Place,
+    user_agent: str | None,
+    kind: str = "view",
+) -> ValueReport:
+    """The published report a share link shows, its use logged (a page view or a PDF download); anything
+    wrong (malformed, tampered, expired, revoked, unpublished) is the same 404, so a link tells nothing
+    about other reports."""
     link_id = share_tokens.link_id_of(token)
     link = repository.link(session, link_id) if link_id else None
     if link is None or not share_tokens.genuine(
@@ -244,12 +256,27 @@ def open_link(session: Session, token: str, today: date, place: Place, user_agen
         or report.status != "published"
     ):
         raise NotFound("link not found")
-    repository.add_view(session, link.id, user_agent)
+    repository.add_view(session, link.id, user_agent, kind)
     return report
 
 
-def shared_document(report: ValueReport) -> str:
-    """The standalone page of a published report, from its frozen figures."""
+def shared_document(report: ValueReport, pdf_href: str | None = None) -> str:
+    """The standalone page of a published report, from its frozen figures (with a link to its PDF when
+    `pdf_href` is given: the share page, not the PDF itself)."""
     figures = ReportFigures.model_validate(report.figures)
     narrative = {"highlights": report.highlights, "next_plan": report.next_plan}
-    return rendering.document(figures, report.locale, narrative)
+    return rendering.document(figures, report.locale, narrative, pdf_href)
+
+
+def shared_pdf(report: ValueReport) -> bytes:
+    """The PDF written when the report was published; should the file be gone (a restored database without
+    its data folder), it is drawn again from the frozen figures and written back, so every later download
+    is that one file."""
+    path = Path(report.pdf_path) if report.pdf_path else None
+    if path is not None and path.is_file():
+        return path.read_bytes()
+    content = pdf_bytes(shared_document(report))
+    if path is not None:
+        with suppress(OSError):  # a read-only data folder still serves the PDF, drawn each time
+            write_pdf(path, content)
+    return content

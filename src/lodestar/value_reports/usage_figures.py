@@ -26,7 +26,8 @@ class PeriodUsage:
     by_day: dict[date, int] = field(default_factory=dict)
 
 
-def _files(rollup_dir: Path, start: date, through: date) -> list[str]:
+def usage_files(rollup_dir: Path, start: date, through: date) -> list[str]:
+    """The usage roll-up files of the days from `start` to `through` that exist."""
     days = (start + timedelta(days=n) for n in range((through - start).days + 1))
     paths = (rollup_dir / "usage" / f"{d.isoformat()}.parquet" for d in days)
     return [str(p) for p in paths if p.exists()]
@@ -47,7 +48,7 @@ def period_usage(
     rollup_dir: Path, group_ids: Collection[str], start: date, through: date
 ) -> dict[str, PeriodUsage]:
     """Each of these groups' usage from `start` to `through` (a group without events is left out)."""
-    files, wanted = _files(rollup_dir, start, through), sorted(set(group_ids))
+    files, wanted = usage_files(rollup_dir, start, through), sorted(set(group_ids))
     if not files or not wanted:
         return {}
     sql = _SQL.format(marks=", ".join("?" for _ in wanted))
