@@ -1,10 +1,10 @@
 """What stands behind each request: accounts, ARR, tier mix and ARR at stake, among the accounts a reader
 may see, in the company currency (each currency's sum converted with today's rate, never CNY added to USD).
 
-The list is sorted and paged in the database: `repository.ranked` sums each request's links once, by
-currency and tier, converts each currency's sum in SQL (rounded as here) to sort, and hands back only the
-page's rows with their sums, converted here exactly. A page is kept (a `GenerationCache`) while the
-accounts, requests and links stay as they are.
+The list is sorted and paged in the database (`ranking`): a reader who sees every account reads the totals
+the database keeps per request (exact after every write, in every process: nothing to cache); a reader with
+a scope sums the links to their accounts, and that page is kept (a `GenerationCache`) while the accounts,
+requests and links stay as they are. Only the page's rows come back, their sums converted here exactly.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from lodestar.accounts.models import Account
 from lodestar.db.base import table_of
 from lodestar.db.generation import GenerationCache
-from lodestar.feature_requests import repository
+from lodestar.feature_requests import ranking, repository
 from lodestar.feature_requests.models import FeatureRequest, RequestLink
-from lodestar.feature_requests.schemas import Figures, RequestPage, RequestRow, Sort
+from lodestar.feature_requests.schemas import Figures, RequestPage, RequestRow
 from lodestar.kit.money import to_amount
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.renewals import config_kind as renewals_kind
@@ -84,14 +84,22 @@ def _page(
     owner_ids: frozenset[int] | None,
     rates: ExchangeRates,
     today: date,
-    page: tuple[Sort, str | None, str | None, int, int],
+    page: ranking.Page,
 ) -> RequestPage:
-    rows, total, unrated = repository.ranked(
-        session, owner_ids, at_risk_stages(session), rates.in_force(today), page
-    )
+    in_force, stages = rates.in_force(today), at_risk_stages(session)
+    if owner_ids is None:
+        sums, tier_values = ranking.kept_sums(stages, list(in_force)), []
+    else:
+        dialect, tier_values = session.get_bind().dialect.name, ranking.tiers(session)
+        sums = ranking.scoped_sums(owner_ids, stages, list(in_force), tier_values, dialect)
+    rows, total, unrated = ranking.ranked(session, sums, in_force, tier_values, page)
     if unrated:  # an account in a currency without a rate: refused, naming it, as the figures would be
-        for currency in repository.currencies_linked(session, owner_ids):
+        for currency in ranking.currencies_linked(session, owner_ids):
             rates.rate(currency, today)
+    if owner_ids is None:
+        kept = ranking.kept_tiers(session, [r["id"] for r in rows])
+        for r in rows:
+            r["tiers"] = kept.get(r["id"], {})
     items = [RequestRow(**_fields(r), figures=_figures(r, rates, today)) for r in rows]
     return RequestPage(items=items, total=total, currency=rates.company_currency)
 
@@ -100,12 +108,14 @@ def page(
     session: Session,
     owner_ids: frozenset[int] | None,
     today: date,
-    wanted: tuple[Sort, str | None, str | None, int, int],
+    wanted: ranking.Page,
 ) -> RequestPage:
     """One page of the live requests (sort, status, text in the title, limit, offset) with their figures
     for a reader of this scope."""
     settings, version = renewals_kind.current(session)
     rates = ExchangeRates(settings)
+    if owner_ids is None:
+        return _page(session, None, rates, today, wanted)
     scope = None if owner_ids is None else tuple(sorted(owner_ids))
     _, lifecycle_version = lifecycle_kind.current(session)
     key = ("feature_requests", scope, today, version, lifecycle_version, wanted)

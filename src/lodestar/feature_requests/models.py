@@ -1,11 +1,12 @@
-"""Tables: a feature request, the accounts that asked for it, and each change of its status."""
+"""Tables: a feature request, the accounts that asked for it, each change of its status, and what the links
+add up to."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lodestar.db.base import Base
@@ -70,3 +71,22 @@ class StatusChange(Base):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     source: Mapped[str] = mapped_column(String(12))  # person, webhook, import
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class RequestTotal(Base):
+    """What one request's links add up to for one currency, tier and stage ("" for none): the company-wide
+    list sums these. Written only by the database's triggers on links and accounts (migration 0028), in the
+    transaction of each write, so they are never behind the links they sum."""
+
+    __tablename__ = "feature_request_totals"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # kept in key order: a request's rows together
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("feature_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32), primary_key=True)
+    accounts: Mapped[int]
+    arr_cents: Mapped[int] = mapped_column(BigInteger)
+    renewing_cents: Mapped[int] = mapped_column(BigInteger)  # ARR of the accounts in their renewal window
