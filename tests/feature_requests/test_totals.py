@@ -1,9 +1,9 @@
 """The totals the database keeps per request (migration 0028's triggers) equal the links and accounts summed
 by hand after every kind of change, whoever makes it: a link added, removed or moved by a merge, a tracker
-import, an account's ARR from a contract written or imported, an accounts import, its stage, tier or renewal window written by the daily run, an
-account deleted, raw SQL; the company-wide list read from them equals the figures by hand on the day of a
-new exchange rate and renewal window; on PostgreSQL, a link and an account change written at the same time
-both count."""
+import, an account's ARR from a contract written or imported, an accounts import, stage, tier and renewal
+window written by the daily run, an account deleted, raw SQL. The company-wide list read from them equals
+the figures by hand on the day a new exchange rate applies and the daily run moved renewal windows. On
+PostgreSQL, a link and a change of its account written at the same time both count."""
 
 from __future__ import annotations
 
@@ -121,15 +121,18 @@ def test_links_added_removed_and_imported_move_the_totals(db: Session) -> None:
     _equal_by_hand(db)
     assert (requests["R1"], "USD", "SMB", "at_risk") not in _kept(db)
     a, b, e = (accounts[n].id for n in "ABE")  # the imports domain hands over account ids
-    rows = [{"external_id": "JIRA-R5", "account_id": a, "status": "planned"},
-            {"external_id": "JIRA-R9", "title": "New", "account_id": e}, {"external_id": "JIRA-R9", "account_id": b}]  # fmt: skip
+    rows = [
+        {"external_id": "JIRA-R5", "account_id": a, "status": "planned"},
+        {"external_id": "JIRA-R9", "title": "New", "account_id": e},
+        {"external_id": "JIRA-R9", "account_id": b},
+    ]
     service.upsert_requests(db, rows, [2, 3, 4], TODAY)
     _equal_by_hand(db)
     assert sum(n for (rid, *_), (n, _, _) in _kept(db).items() if rid == requests["R5"]) == 2
 
 
 def test_a_merge_moves_the_duplicates_links_and_keeps_one_per_account(db: Session) -> None:
-    admin, accounts, requests = _world(db)
+    admin, _, requests = _world(db)
     service.merge(db, admin, requests["R2"], MergeRequest(into_id=requests["R3"]))  # B, D join C, E
     _equal_by_hand(db)
     assert not [k for k in _kept(db) if k[0] == requests["R2"]]
@@ -138,7 +141,9 @@ def test_a_merge_moves_the_duplicates_links_and_keeps_one_per_account(db: Sessio
     assert sum(n for (rid, *_), (n, _, _) in _kept(db).items() if rid == requests["R1"]) == 5
 
 
-def test_an_accounts_arr_from_its_contracts_an_accounts_import_and_raw_sql_move_the_totals(db: Session) -> None:
+def test_an_accounts_arr_from_its_contracts_an_accounts_import_and_raw_sql_move_the_totals(
+    db: Session,
+) -> None:
     admin, accounts, _ = _world(db)
     make_contract(db, accounts["A"], admin, arr=Decimal("123.45"), currency="CNY", today=TODAY)
     assert accounts["A"].arr == Decimal("123.45")
@@ -221,14 +226,22 @@ def test_the_list_the_next_day_uses_its_rate_and_the_renewal_windows_the_daily_r
     assert _listed(db, admin, TODAY) == _list_by_hand(db, TODAY)
     # The next day's run: A's window closed, B's and C's opened (their contracts' end dates came near).
     window = [False, True, True, True, False]
-    values = pa.table({"id": pa.array([accounts[n].id for n in "ABCDE"], pa.int64()), "in_renewal_window": window})
+    values = pa.table(
+        {"id": pa.array([accounts[n].id for n in "ABCDE"], pa.int64()), "in_renewal_window": window}
+    )
     accounts_service.write_snapshot_values(db, values)
     db.flush()
     listed = _listed(db, admin, TOMORROW)
     assert listed == _list_by_hand(db, TOMORROW)
-    assert listed[0] == ("R1", 5, Decimal("100000.00") + Decimal("50000.40") + Decimal("0.05")
-                         + _convert(Decimal("7142.45"), "USD", TOMORROW),
-                         Decimal("50000.40") + Decimal("0.05") + _convert(Decimal("7142.45"), "USD", TOMORROW))
+    assert listed[0] == (
+        "R1",
+        5,
+        Decimal("100000.00")
+        + Decimal("50000.40")
+        + Decimal("0.05")
+        + _convert(Decimal("7142.45"), "USD", TOMORROW),
+        Decimal("50000.40") + Decimal("0.05") + _convert(Decimal("7142.45"), "USD", TOMORROW),
+    )
     assert _listed(db, admin, TODAY) == _list_by_hand(db, TODAY)  # yesterday's rate for yesterday
 
 

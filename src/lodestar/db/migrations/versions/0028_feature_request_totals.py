@@ -79,14 +79,17 @@ def _fill(cents: str) -> None:
 # ---- SQLite: row triggers -------------------------------------------------------------------------------
 
 _SQLITE_CENTS = "CAST(round({a}.arr * 100) AS INTEGER)"
+_ACCOUNT_FIGURES = ("arr", "currency", "tier", "stage", "in_renewal_window")
+_LINK_OF = "accounts a WHERE a.id = {row}.account_id"
 
 
-def _sqlite_figures(request: str, a: str) -> str:
-    """One account's row of figures (request, key, 1 account, cents, renewing cents) for one request."""
-    cents = _SQLITE_CENTS.format(a=a)
+def _sqlite_figures(request: str, a: str, sign: str = "") -> str:
+    """One account's row of figures (request, key, 1 account, cents, renewing cents) for one request;
+    negated with sign "-"."""
+    cents = f"{sign}{_SQLITE_CENTS.format(a=a)}"
     return (
         f"{request} AS request_id, {a}.currency AS currency, coalesce({a}.tier, '') AS tier, "
-        f"coalesce({a}.stage, '') AS stage, 1 AS accounts, {cents} AS arr_cents, "
+        f"coalesce({a}.stage, '') AS stage, {sign}1 AS accounts, {cents} AS arr_cents, "
         f"CASE WHEN {a}.in_renewal_window THEN {cents} ELSE 0 END AS renewing_cents"
     )
 
@@ -96,39 +99,43 @@ def _sqlite_add(request: str, a: str, source: str) -> str:
 
 
 def _sqlite_subtract(request: str, a: str, source: str) -> str:
+    """Takes one account's figures off its request's row, if there is one (a request being deleted has
+    none left: an upsert would add a row for it)."""
+    t = TABLE
     return (
-        f"UPDATE {TABLE} SET accounts = {TABLE}.accounts - s.accounts, "
-        f"arr_cents = {TABLE}.arr_cents - s.arr_cents, renewing_cents = {TABLE}.renewing_cents - s.renewing_cents "
-        f"FROM (SELECT {_sqlite_figures(request, a)} FROM {source}) AS s "
-        f"WHERE {TABLE}.request_id = s.request_id AND {TABLE}.currency = s.currency "
-        f"AND {TABLE}.tier = s.tier AND {TABLE}.stage = s.stage;"
-    )  # fmt: skip
+        f"UPDATE {t} SET accounts = {t}.accounts - s.accounts, arr_cents = {t}.arr_cents - s.arr_cents, "
+        f"renewing_cents = {t}.renewing_cents - s.renewing_cents "
+        f"FROM (SELECT {_sqlite_figures(request, a)} FROM {source}) AS s WHERE {t}.request_id = s.request_id "
+        f"AND {t}.currency = s.currency AND {t}.tier = s.tier AND {t}.stage = s.stage;"
+    )
 
 
-_ACCOUNT_FIGURES = ("arr", "currency", "tier", "stage", "in_renewal_window")
-_LINK_OF = "accounts a WHERE a.id = {row}.account_id"
-_LINKS_OF = "feature_request_links l WHERE l.account_id = {row}.id"
+def _sqlite_moved_account() -> str:
+    """An account's old figures out of, and its new ones into, each of its requests, in one upsert (the rows
+    of its old figures exist, so nothing negative is left behind)."""
+    links = "feature_request_links l WHERE l.account_id = NEW.id"
+    rows = (
+        f"SELECT {_sqlite_figures('l.request_id', 'OLD', '-')} FROM {links} "
+        f"UNION ALL SELECT {_sqlite_figures('l.request_id', 'NEW')} FROM {links}"
+    )
+    return f"INSERT INTO {TABLE} ({COLUMNS}) SELECT * FROM ({rows}) WHERE true {_ADD};"
 
 
 def _sqlite_triggers() -> list[str]:
     changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _ACCOUNT_FIGURES)
+    removed = _sqlite_subtract("OLD.request_id", "a", _LINK_OF.format(row="OLD"))
+    added = _sqlite_add("NEW.request_id", "a", _LINK_OF.format(row="NEW"))
     return [
-        "CREATE TRIGGER feature_request_totals_link_added AFTER INSERT ON feature_request_links BEGIN "
-        f"{_sqlite_add('NEW.request_id', 'a', _LINK_OF.format(row='NEW'))} END",
-        "CREATE TRIGGER feature_request_totals_link_removed AFTER DELETE ON feature_request_links BEGIN "
-        f"{_sqlite_subtract('OLD.request_id', 'a', _LINK_OF.format(row='OLD'))} END",
-        "CREATE TRIGGER feature_request_totals_link_moved AFTER UPDATE OF request_id, account_id "
-        "ON feature_request_links "
-        "WHEN OLD.request_id IS NOT NEW.request_id OR OLD.account_id IS NOT NEW.account_id BEGIN "
-        f"{_sqlite_subtract('OLD.request_id', 'a', _LINK_OF.format(row='OLD'))} "
-        f"{_sqlite_add('NEW.request_id', 'a', _LINK_OF.format(row='NEW'))} END",
-        f"CREATE TRIGGER feature_request_totals_account_changed AFTER UPDATE OF {', '.join(_ACCOUNT_FIGURES)} "
-        f"ON accounts WHEN {changed} BEGIN "
-        f"{_sqlite_subtract('l.request_id', 'OLD', _LINKS_OF.format(row='NEW'))} "
-        f"{_sqlite_add('l.request_id', 'NEW', _LINKS_OF.format(row='NEW'))} END",
-        "CREATE TRIGGER feature_request_totals_account_removed BEFORE DELETE ON accounts BEGIN "
-        "DELETE FROM feature_request_links WHERE account_id = OLD.id; END",
-    ]  # fmt: skip
+        f"CREATE TRIGGER {TABLE}_link_added AFTER INSERT ON feature_request_links BEGIN {added} END",
+        f"CREATE TRIGGER {TABLE}_link_removed AFTER DELETE ON feature_request_links BEGIN {removed} END",
+        f"CREATE TRIGGER {TABLE}_link_moved AFTER UPDATE OF request_id, account_id ON feature_request_links "
+        "WHEN OLD.request_id IS NOT NEW.request_id OR OLD.account_id IS NOT NEW.account_id "
+        f"BEGIN {removed} {added} END",
+        f"CREATE TRIGGER {TABLE}_account_changed AFTER UPDATE OF {', '.join(_ACCOUNT_FIGURES)} ON accounts "
+        f"WHEN {changed} BEGIN {_sqlite_moved_account()} END",
+        f"CREATE TRIGGER {TABLE}_account_removed BEFORE DELETE ON accounts "
+        "BEGIN DELETE FROM feature_request_links WHERE account_id = OLD.id; END",
+    ]
 
 
 # ---- PostgreSQL: statement triggers over transition tables ------------------------------------------------
@@ -136,21 +143,13 @@ def _sqlite_triggers() -> list[str]:
 _PG_CENTS = "({a}.arr * 100)::bigint"
 
 
-def _pg_grouped(links: str, accounts: str) -> str:
-    """`d`: the figures of these (request_id, account_id) links grouped by request and key, the accounts'
-    values taken from `accounts` (a CTE `a` of id, currency, tier, stage, cents, renewing)."""
-    return (
-        f"d AS (SELECT l.request_id, a.currency, a.tier, a.stage, count(*) AS accounts, "
-        f"sum(a.cents) AS arr_cents, sum(a.renewing) AS renewing_cents "
-        f"FROM {links} l JOIN {accounts} a ON a.id = l.account_id GROUP BY 1, 2, 3, 4)"
-    )
-
-
-def _pg_account_values(a: str) -> str:
-    cents = _PG_CENTS.format(a=a)
+def _pg_account_values(a: str, sign: str = "") -> str:
+    """id, currency, tier, stage, n (1 account), cents and renewing cents of an account row `a`; negated
+    with sign "-"."""
+    cents = f"{sign}{_PG_CENTS.format(a=a)}"
     return (
         f"{a}.id, {a}.currency, coalesce({a}.tier, '') AS tier, coalesce({a}.stage, '') AS stage, "
-        f"{cents} AS cents, CASE WHEN {a}.in_renewal_window THEN {cents} ELSE 0 END AS renewing"
+        f"{sign}1 AS n, {cents} AS cents, CASE WHEN {a}.in_renewal_window THEN {cents} ELSE 0 END AS renewing"
     )
 
 
@@ -162,11 +161,24 @@ def _pg_locked(links: str) -> str:
     )
 
 
+def _pg_grouped(links: str, accounts: str) -> str:
+    """`d`: the figures of these (request_id, account_id) links summed by request and key, the accounts'
+    values taken from the CTE `accounts` (as `_pg_account_values` gives them)."""
+    return (
+        "d AS (SELECT l.request_id, a.currency, a.tier, a.stage, sum(a.n) AS accounts, "
+        "sum(a.cents) AS arr_cents, sum(a.renewing) AS renewing_cents "
+        f"FROM {links} l JOIN {accounts} a ON a.id = l.account_id GROUP BY 1, 2, 3, 4)"
+    )
+
+
 def _pg_add() -> str:
-    return f"INSERT INTO {TABLE} AS t ({COLUMNS}) SELECT * FROM d ORDER BY 1, 2, 3, 4 {_ADD.replace(TABLE + '.', 't.')}"
+    """`d` added to the rows (in key order, so two writers lock alike), new rows where there are none."""
+    on_conflict = _ADD.replace(TABLE + ".", "t.")
+    return f"INSERT INTO {TABLE} AS t ({COLUMNS}) SELECT * FROM d ORDER BY 1, 2, 3, 4 {on_conflict}"
 
 
 def _pg_subtract() -> str:
+    """`d` taken off the rows there are (a request being deleted has none left)."""
     return (
         f"UPDATE {TABLE} AS t SET accounts = t.accounts - d.accounts, arr_cents = t.arr_cents - d.arr_cents, "
         "renewing_cents = t.renewing_cents - d.renewing_cents FROM d WHERE t.request_id = d.request_id "
@@ -178,27 +190,36 @@ _MOVED = (
     "(SELECT {side}.request_id, {side}.account_id FROM old_links o JOIN new_links n ON n.id = o.id "
     "WHERE (o.request_id, o.account_id) IS DISTINCT FROM (n.request_id, n.account_id))"
 )
-_CHANGED = (
-    "c AS (SELECT {values} FROM old_accounts o JOIN new_accounts n ON n.id = o.id "
-    f"WHERE ({', '.join('o.' + c for c in _ACCOUNT_FIGURES)}) "
-    f"IS DISTINCT FROM ({', '.join('n.' + c for c in _ACCOUNT_FIGURES)}))"
-)
 
 
-def _pg_bodies() -> dict[str, str]:
+def _pg_moved_accounts() -> str:
+    """The changed accounts' old figures (negated) and new ones, summed into their requests' rows: one upsert
+    (the rows of their old figures exist, so nothing negative is left behind)."""
+    changed = (
+        "FROM old_accounts o JOIN new_accounts n ON n.id = o.id "
+        f"WHERE ({', '.join('o.' + c for c in _ACCOUNT_FIGURES)}) "
+        f"IS DISTINCT FROM ({', '.join('n.' + c for c in _ACCOUNT_FIGURES)})"
+    )
+    old = f"SELECT {_pg_account_values('o', '-')} {changed}"
+    new = f"SELECT {_pg_account_values('n')} {changed}"
+    links = (
+        "(SELECT request_id, account_id FROM feature_request_links WHERE account_id IN (SELECT id FROM c))"
+    )
+    return f"WITH c AS ({old} UNION ALL {new}), {_pg_grouped(links, 'c')} {_pg_add()}"
+
+
+def _pg_bodies() -> dict[str, list[str]]:
     """Each trigger function's statements."""
     old, new = _MOVED.format(side="o"), _MOVED.format(side="n")
-    changed_old = _CHANGED.format(values=_pg_account_values("o"))
-    changed_new = _CHANGED.format(values=_pg_account_values("n"))
-    links_of = "(SELECT request_id, account_id FROM feature_request_links WHERE account_id IN (SELECT id FROM c))"
     return {
-        "link_added": f"WITH {_pg_locked('new_links')}, {_pg_grouped('new_links', 'a')} {_pg_add()};",
-        "link_removed": f"WITH {_pg_locked('old_links')}, {_pg_grouped('old_links', 'a')} {_pg_subtract()};",
-        "link_moved": f"WITH {_pg_locked(old)}, {_pg_grouped(old, 'a')} {_pg_subtract()}; "
-        f"WITH {_pg_locked(new)}, {_pg_grouped(new, 'a')} {_pg_add()};",
-        "account_changed": f"WITH {changed_old}, {_pg_grouped(links_of, 'c')} {_pg_subtract()}; "
-        f"WITH {changed_new}, {_pg_grouped(links_of, 'c')} {_pg_add()};",
-    }  # fmt: skip
+        "link_added": [f"WITH {_pg_locked('new_links')}, {_pg_grouped('new_links', 'a')} {_pg_add()}"],
+        "link_removed": [f"WITH {_pg_locked('old_links')}, {_pg_grouped('old_links', 'a')} {_pg_subtract()}"],
+        "link_moved": [
+            f"WITH {_pg_locked(old)}, {_pg_grouped(old, 'a')} {_pg_subtract()}",
+            f"WITH {_pg_locked(new)}, {_pg_grouped(new, 'a')} {_pg_add()}",
+        ],
+        "account_changed": [_pg_moved_accounts()],
+    }
 
 
 _PG_TRIGGERS = {  # name: (event, table, transition tables)
@@ -211,23 +232,28 @@ _PG_TRIGGERS = {  # name: (event, table, transition tables)
 
 def _pg_triggers() -> list[str]:
     out = []
-    for name, body in _pg_bodies().items():
+    for name, statements in _pg_bodies().items():
         event, table, transition = _PG_TRIGGERS[name]
+        # EXECUTE plans each statement afresh for the rows at hand: a plan cached by the connection's first
+        # call (one account) would join 100,000 accounts by nested loops in a later bulk update. The planner
+        # cannot know how the transition tables join (it guesses 25 times too many rows), and JIT compiling
+        # for that guess took a second per statement: off for these statements.
+        body = " ".join(f"EXECUTE $q${statement}$q$;" for statement in statements)
         out.append(
-            f"CREATE FUNCTION feature_request_totals_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {body} RETURN NULL; END $$"
+            f"CREATE FUNCTION {TABLE}_{name}() RETURNS trigger LANGUAGE plpgsql SET jit = off "
+            f"AS $f$ BEGIN {body} RETURN NULL; END $f$"
         )
         out.append(
-            f"CREATE TRIGGER feature_request_totals_{name} AFTER {event} ON {table} REFERENCING {transition} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION feature_request_totals_{name}()"
+            f"CREATE TRIGGER {TABLE}_{name} AFTER {event} ON {table} REFERENCING {transition} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_{name}()"
         )
     out.append(
-        "CREATE FUNCTION feature_request_totals_account_removed() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN DELETE FROM feature_request_links WHERE account_id = OLD.id; RETURN OLD; END $$"
+        f"CREATE FUNCTION {TABLE}_account_removed() RETURNS trigger LANGUAGE plpgsql AS $f$ "
+        "BEGIN DELETE FROM feature_request_links WHERE account_id = OLD.id; RETURN OLD; END $f$"
     )
     out.append(
-        "CREATE TRIGGER feature_request_totals_account_removed BEFORE DELETE ON accounts "
-        "FOR EACH ROW EXECUTE FUNCTION feature_request_totals_account_removed()"
+        f"CREATE TRIGGER {TABLE}_account_removed BEFORE DELETE ON accounts "
+        f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_account_removed()"
     )
     return out
 
@@ -247,9 +273,9 @@ def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     for name in TRIGGERS:
         if sqlite:
-            op.execute(f"DROP TRIGGER IF EXISTS feature_request_totals_{name}")
+            op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_{name}")
         else:
             table = "accounts" if name.startswith("account") else "feature_request_links"
-            op.execute(f"DROP TRIGGER IF EXISTS feature_request_totals_{name} ON {table}")
-            op.execute(f"DROP FUNCTION IF EXISTS feature_request_totals_{name}()")
+            op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_{name} ON {table}")
+            op.execute(f"DROP FUNCTION IF EXISTS {TABLE}_{name}()")
     op.drop_table(TABLE)
