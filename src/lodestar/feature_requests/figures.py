@@ -96,7 +96,7 @@ def _page(
     if unrated:  # an account in a currency without a rate: refused, naming it, as the figures would be
         for currency in ranking.currencies_linked(session, owner_ids):
             rates.rate(currency, today)
-    if owner_ids is None:
+    if owner_ids is None:  # the kept totals' tier mix, of the page's requests only
         kept = ranking.kept_tiers(session, [r["id"] for r in rows])
         for r in rows:
             r["tiers"] = kept.get(r["id"], {})
@@ -114,9 +114,9 @@ def page(
     for a reader of this scope."""
     settings, version = renewals_kind.current(session)
     rates = ExchangeRates(settings)
-    if owner_ids is None:
+    if owner_ids is None:  # the kept totals: exact now, in every process
         return _page(session, None, rates, today, wanted)
-    scope = None if owner_ids is None else tuple(sorted(owner_ids))
+    scope = tuple(sorted(owner_ids))
     _, lifecycle_version = lifecycle_kind.current(session)
     key = ("feature_requests", scope, today, version, lifecycle_version, wanted)
     return _CACHE.get(session, key, lambda: _page(session, owner_ids, rates, today, wanted))
