@@ -1,9 +1,11 @@
-"""The totals the database keeps per request (migration 0028's triggers) equal the links and accounts summed
-by hand after every kind of change, whoever makes it: a link added, removed or moved by a merge, a tracker
-import, an account's ARR from a contract written or imported, an accounts import, stage, tier and renewal
-window written by the daily run, an account deleted, raw SQL. The company-wide list read from them equals
-the figures by hand on the day a new exchange rate applies and the daily run moved renewal windows. On
-PostgreSQL, a link and a change of its account written at the same time both count."""
+"""The totals the database keeps (migration 0028's triggers: per request and currency, per request,
+currency, tier and stage, and per owner too) equal the links and accounts summed by hand after every kind
+of change, whoever makes it: a link added, removed or moved by a merge, a tracker import, an account's ARR
+from a contract written or imported, an accounts import, stage, tier and renewal window written by the
+daily run, an account given to another CSM, an account deleted, raw SQL. The company-wide list read from
+them equals the figures by hand, in every sort, on the day a new exchange rate applies and the daily run
+moved renewal windows. On PostgreSQL, a link and a change of its account written at the same time both
+count."""
 
 from __future__ import annotations
 
@@ -21,11 +23,17 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
 from lodestar.accounts.models import Account
+from lodestar.accounts.schemas import AccountUpdate
 from lodestar.auth.models import Role, User
 from lodestar.config import service as config_service
 from lodestar.contracts import service as contracts_service
 from lodestar.feature_requests import service
-from lodestar.feature_requests.models import RequestLink, RequestTotal
+from lodestar.feature_requests.models import (
+    RequestLink,
+    RequestOwnerTotal,
+    RequestTierStageTotal,
+    RequestTotal,
+)
 from lodestar.feature_requests.schemas import LinkCreate, MergeRequest, RequestCreate
 from lodestar.renewals import config_kind
 from tests.factories import make_account, make_contract, make_user
@@ -52,10 +60,10 @@ def _world(db: Session) -> tuple[User, dict[str, Account], dict[str, int]]:
     ]
     config_service.save(db, "renewals", data, "tests")
     admin = make_user(db, Role.ADMIN)
-    csm = make_user(db, Role.CSM)
+    csms = [make_user(db, Role.CSM), make_user(db, Role.CSM)]
     accounts = {}
-    for name, currency, arr, tier, stage, renewing in ACCOUNTS:
-        account = make_account(db, csm, admin, name=name, crm_id=f"crm-{name}", tier=tier)
+    for k, (name, currency, arr, tier, stage, renewing) in enumerate(ACCOUNTS):  # A, C, E; B, D
+        account = make_account(db, csms[k % 2], admin, name=name, crm_id=f"crm-{name}", tier=tier)
         account.currency, account.arr, account.stage, account.in_renewal_window = (
             currency, Decimal(arr), stage, renewing
         )  # fmt: skip
@@ -70,27 +78,56 @@ def _world(db: Session) -> tuple[User, dict[str, Account], dict[str, int]]:
     return admin, accounts, requests
 
 
-def _kept(db: Session) -> dict[tuple[int, str, str, str], tuple[int, int, int]]:
-    """The totals the database keeps; rows left at nothing (every account gone) hold nothing."""
-    rows = db.scalars(select(RequestTotal)).all()
-    assert all(r.arr_cents == r.renewing_cents == 0 for r in rows if r.accounts == 0)
-    return {(r.request_id, r.currency, r.tier, r.stage): (r.accounts, r.arr_cents, r.renewing_cents)
-            for r in rows if r.accounts}  # fmt: skip
+def _rolled_up(kept: dict[Any, tuple[int, int, int]], key: Any) -> dict[Any, list[int]]:
+    out: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for k, sums in kept.items():
+        for i, value in enumerate(sums):
+            out[key(k)][i] += value
+    return dict(out)
 
 
-def _by_hand(db: Session) -> dict[tuple[int, str, str, str], tuple[int, int, int]]:
-    """Every link's account, as stored now, summed in Python."""
+def _kept(db: Session) -> dict[tuple[int, int, str, str, str], tuple[int, int, int]]:
+    """The totals per owner the database keeps (rows left at nothing, every account gone, hold nothing),
+    after checking that the totals per request, currency, tier and stage, and per request and currency,
+    add them up."""
+    kept = {}
+    for r in db.scalars(select(RequestOwnerTotal)):
+        assert r.accounts or r.arr_cents == r.renewing_cents == 0
+        if r.accounts:
+            kept[(r.owner_id, r.request_id, r.currency, r.tier, r.stage)] = (
+                r.accounts,
+                r.arr_cents,
+                r.renewing_cents,
+            )
+    breakdown = {(b.request_id, b.currency, b.tier, b.stage): [b.accounts, b.arr_cents, b.renewing_cents]
+                 for b in db.scalars(select(RequestTierStageTotal)) if b.accounts}  # fmt: skip
+    assert breakdown == _rolled_up(kept, lambda k: k[1:])
+    totals = {(t.request_id, t.currency): [t.accounts, t.arr_cents, t.renewing_cents]
+              for t in db.scalars(select(RequestTotal)) if t.accounts}  # fmt: skip
+    assert totals == _rolled_up(kept, lambda k: k[1:3])
+    return kept
+
+
+def _by_hand(db: Session) -> dict[tuple[int, int, str, str, str], tuple[int, int, int]]:
+    """Every link's account, as stored now, summed in Python by owner, request, currency, tier and stage."""
     db.expire_all()
     accounts = {a.id: a for a in db.scalars(select(Account))}
-    out: dict[tuple[int, str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    out: dict[tuple[int, int, str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for link in db.scalars(select(RequestLink)):
         a = accounts[link.account_id]
         cents = int((a.arr * 100).to_integral_value())
-        sums = out[(link.request_id, a.currency, a.tier or "", a.stage or "")]
+        sums = out[(a.owner_id or 0, link.request_id, a.currency, a.tier or "", a.stage or "")]
         sums[0] += 1
         sums[1] += cents
         sums[2] += cents if a.in_renewal_window else 0
     return {k: (n, arr, renewing) for k, (n, arr, renewing) in out.items()}
+
+
+def _request(db: Session, request_id: int, *key: str) -> tuple[int, int, int]:
+    """(accounts, ARR cents, renewing cents) kept for a request (of this currency, tier and stage), all
+    owners together."""
+    found = [v for k, v in _kept(db).items() if k[1] == request_id and k[2 : 2 + len(key)] == key]
+    return (sum(v[0] for v in found), sum(v[1] for v in found), sum(v[2] for v in found))
 
 
 def _equal_by_hand(db: Session) -> None:
@@ -113,13 +150,13 @@ def test_the_triggers_are_all_there_at_the_head(engine: Engine) -> None:
 def test_links_added_removed_and_imported_move_the_totals(db: Session) -> None:
     admin, accounts, requests = _world(db)
     _equal_by_hand(db)
-    assert _kept(db)[(requests["R1"], "USD", "SMB", "at_risk")] == (1, 10015, 0)
-    assert _kept(db)[(requests["R1"], "CNY", "KA", "growth")] == (1, 10000000, 10000000)
+    assert _request(db, requests["R1"], "USD", "SMB", "at_risk") == (1, 10015, 0)
+    assert _request(db, requests["R1"], "CNY", "KA", "growth") == (1, 10000000, 10000000)
     service.unlink_account(db, admin, requests["R1"], accounts["B"].id)
     service.link_account(db, admin, requests["R5"], LinkCreate(account_id=accounts["D"].id), TODAY)
     service.link_account(db, admin, requests["R5"], LinkCreate(account_id=accounts["D"].id), TODAY)  # again
     _equal_by_hand(db)
-    assert (requests["R1"], "USD", "SMB", "at_risk") not in _kept(db)
+    assert _request(db, requests["R1"], "USD", "SMB", "at_risk") == (0, 0, 0)
     a, b, e = (accounts[n].id for n in "ABE")  # the imports domain hands over account ids
     rows = [
         {"external_id": "JIRA-R5", "account_id": a, "status": "planned"},
@@ -128,17 +165,17 @@ def test_links_added_removed_and_imported_move_the_totals(db: Session) -> None:
     ]
     service.upsert_requests(db, rows, [2, 3, 4], TODAY)
     _equal_by_hand(db)
-    assert sum(n for (rid, *_), (n, _, _) in _kept(db).items() if rid == requests["R5"]) == 2
+    assert _request(db, requests["R5"])[0] == 2
 
 
 def test_a_merge_moves_the_duplicates_links_and_keeps_one_per_account(db: Session) -> None:
     admin, _, requests = _world(db)
     service.merge(db, admin, requests["R2"], MergeRequest(into_id=requests["R3"]))  # B, D join C, E
     _equal_by_hand(db)
-    assert not [k for k in _kept(db) if k[0] == requests["R2"]]
+    assert _request(db, requests["R2"]) == (0, 0, 0)
     service.merge(db, admin, requests["R3"], MergeRequest(into_id=requests["R1"]))  # all already there
     _equal_by_hand(db)
-    assert sum(n for (rid, *_), (n, _, _) in _kept(db).items() if rid == requests["R1"]) == 5
+    assert _request(db, requests["R1"])[0] == 5
 
 
 def test_an_accounts_arr_from_its_contracts_an_accounts_import_and_raw_sql_move_the_totals(
@@ -162,7 +199,7 @@ def test_an_accounts_arr_from_its_contracts_an_accounts_import_and_raw_sql_move_
     _equal_by_hand(db)
     db.execute(text("UPDATE accounts SET currency = 'EUR' WHERE name = 'E'"))
     _equal_by_hand(db)
-    assert {k[1] for k in _kept(db)} == {"CNY", "USD", "EUR"}
+    assert {k[2] for k in _kept(db)} == {"CNY", "USD", "EUR"}
 
 
 def test_stages_tiers_and_renewal_windows_written_by_the_daily_run_move_the_totals(db: Session) -> None:
@@ -176,16 +213,28 @@ def test_stages_tiers_and_renewal_windows_written_by_the_daily_run_move_the_tota
     })  # fmt: skip
     assert accounts_service.write_snapshot_values(db, values) == 5
     _equal_by_hand(db)
-    assert _kept(db)[(requests["R4"], "CNY", "SMB", "at_risk")] == (1, 10000000, 0)
+    assert _request(db, requests["R4"], "CNY", "SMB", "at_risk") == (1, 10000000, 0)
     assert accounts_service.write_snapshot_values(db, values) == 0  # the same again: nothing written
     _equal_by_hand(db)
+
+
+def test_an_account_given_to_another_csm_moves_its_figures_to_their_list(db: Session) -> None:
+    admin, accounts, _ = _world(db)
+    first, second = (db.get(User, accounts[n].owner_id) for n in "AB")
+    assert first is not None and second is not None
+    accounts_service.update_account(db, admin, accounts["A"].id, AccountUpdate(owner_id=second.id))
+    _equal_by_hand(db)
+    r4 = {r.title: r.figures for r in service.list_requests(db, second, TODAY).items}["R4"]
+    assert (r4.accounts, r4.arr, r4.tiers) == (1, Decimal("100000.00"), {"KA": 1})
+    r4 = {r.title: r.figures for r in service.list_requests(db, first, TODAY).items}["R4"]
+    assert (r4.accounts, r4.arr) == (0, Decimal(0))
 
 
 def test_an_account_deleted_leaves_its_requests_totals(db: Session) -> None:
     _, accounts, requests = _world(db)
     db.execute(delete(Account).where(Account.id == accounts["B"].id))
     _equal_by_hand(db)
-    assert sum(n for (rid, *_), (n, _, _) in _kept(db).items() if rid == requests["R2"]) == 1
+    assert _request(db, requests["R2"])[0] == 1
 
 
 def _convert(amount: Decimal, currency: str, day: date) -> Decimal:
@@ -193,9 +242,16 @@ def _convert(amount: Decimal, currency: str, day: date) -> Decimal:
     return (amount * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _list_by_hand(db: Session, day: date) -> list[tuple[str, int, Decimal, Decimal]]:
-    """(title, accounts, ARR, ARR at stake) of every live request by ARR, each currency's sum converted at
-    the day's rate; at stake: in the renewal window or in the at_risk stage."""
+ORDER = {  # a row (title, accounts, ARR, ARR at stake) and its request's id: its place in each sort
+    "arr": lambda r, i: (-r[2], -r[1], i),
+    "accounts": lambda r, i: (-r[1], -r[2], i),
+    "at_stake": lambda r, i: (-r[3], -r[2], i),
+}
+
+
+def _list_by_hand(db: Session, day: date, sort: str) -> list[tuple[str, int, Decimal, Decimal]]:
+    """(title, accounts, ARR, ARR at stake) of every live request in the sort's order, each currency's sum
+    converted at the day's rate; at stake: in the renewal window or in the at_risk stage."""
     db.expire_all()
     rows = []
     for title in LINKS:
@@ -209,21 +265,24 @@ def _list_by_hand(db: Session, day: date) -> list[tuple[str, int, Decimal, Decim
             stake[a.currency] += a.arr if a.in_renewal_window or a.stage == "at_risk" else 0
         rows.append((title, len(linked), sum((_convert(v, c, day) for c, v in arr.items()), Decimal(0)),
                      sum((_convert(v, c, day) for c, v in stake.items()), Decimal(0))))  # fmt: skip
-    return sorted(rows, key=lambda r: (-r[2], -r[1], _request_id(db, r[0])))
+    return sorted(rows, key=lambda r: ORDER[sort](r, _request_id(db, r[0])))
 
 
 def _request_id(db: Session, title: str) -> int:
     return int(db.scalar(text("SELECT id FROM feature_requests WHERE title = :t"), {"t": title}))
 
 
-def _listed(db: Session, admin: User, day: date) -> list[tuple[str, int, Decimal, Decimal]]:
-    page = service.list_requests(db, admin, day, sort="arr")
+def _listed(
+    db: Session, admin: User, day: date, sort: str = "arr"
+) -> list[tuple[str, int, Decimal, Decimal]]:
+    page = service.list_requests(db, admin, day, sort=sort)  # type: ignore[arg-type]
     return [(r.title, r.figures.accounts, r.figures.arr, r.figures.arr_at_stake) for r in page.items]
 
 
 def test_the_list_the_next_day_uses_its_rate_and_the_renewal_windows_the_daily_run_moved(db: Session) -> None:
     admin, accounts, _ = _world(db)
-    assert _listed(db, admin, TODAY) == _list_by_hand(db, TODAY)
+    for sort in ORDER:
+        assert _listed(db, admin, TODAY, sort) == _list_by_hand(db, TODAY, sort), sort
     # The next day's run: A's window closed, B's and C's opened (their contracts' end dates came near).
     window = [False, True, True, True, False]
     values = pa.table(
@@ -231,8 +290,9 @@ def test_the_list_the_next_day_uses_its_rate_and_the_renewal_windows_the_daily_r
     )
     accounts_service.write_snapshot_values(db, values)
     db.flush()
+    for sort in ORDER:
+        assert _listed(db, admin, TOMORROW, sort) == _list_by_hand(db, TOMORROW, sort), sort
     listed = _listed(db, admin, TOMORROW)
-    assert listed == _list_by_hand(db, TOMORROW)
     assert listed[0] == (
         "R1",
         5,
@@ -242,7 +302,7 @@ def test_the_list_the_next_day_uses_its_rate_and_the_renewal_windows_the_daily_r
         + _convert(Decimal("7142.45"), "USD", TOMORROW),
         Decimal("50000.40") + Decimal("0.05") + _convert(Decimal("7142.45"), "USD", TOMORROW),
     )
-    assert _listed(db, admin, TODAY) == _list_by_hand(db, TODAY)  # yesterday's rate for yesterday
+    assert _listed(db, admin, TODAY) == _list_by_hand(db, TODAY, "arr")  # yesterday's rate for yesterday
 
 
 def _waiting_for_a_lock(engine: Engine) -> bool:
@@ -289,4 +349,4 @@ def test_a_link_and_a_change_of_its_account_written_at_once_both_count(
     assert not writer.is_alive() and not failures
     db.rollback()
     _equal_by_hand(db)
-    assert _kept(db)[(r5, "CNY", "KA", "growth")] == (1, 55555, 55555)
+    assert _request(db, r5, "CNY", "KA", "growth") == (1, 55555, 55555)

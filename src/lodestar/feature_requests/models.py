@@ -74,12 +74,32 @@ class StatusChange(Base):
 
 
 class RequestTotal(Base):
-    """What one request's links add up to for one currency, tier and stage ("" for none): the company-wide
-    list sums these. Written only by the database's triggers on links and accounts (migration 0028), in the
-    transaction of each write, so they are never behind the links they sum."""
+    """What one request's links add up to in one currency: the accounts, their ARR and the ARR of those in
+    their renewal window, in cents; the company-wide list sorts by these. Written only by the database's
+    triggers on links and accounts (migration 0028), in the transaction of each write, so they are never
+    behind the links they sum."""
 
     __tablename__ = "feature_request_totals"
     __table_args__ = ({"sqlite_with_rowid": False},)  # kept in key order: a request's rows together
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("feature_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    accounts: Mapped[int]
+    arr_cents: Mapped[int] = mapped_column(BigInteger)
+    renewing_cents: Mapped[int] = mapped_column(BigInteger)  # ARR of the accounts in their renewal window
+
+
+class RequestTierStageTotal(Base):
+    """The same per tier and stage ("" for none) too: the company-wide list's tier mix, and its ARR of the
+    at-risk stages (whichever the lifecycle model says today). Kept by the same triggers."""
+
+    __tablename__ = "feature_request_tier_stage_totals"
+    __table_args__ = (
+        Index("ix_feature_request_tier_stage_totals_stage", "stage", "request_id"),
+        {"sqlite_with_rowid": False},  # kept in key order: a request's rows together
+    )
 
     request_id: Mapped[int] = mapped_column(
         ForeignKey("feature_requests.id", ondelete="CASCADE"), primary_key=True
@@ -89,4 +109,23 @@ class RequestTotal(Base):
     stage: Mapped[str] = mapped_column(String(32), primary_key=True)
     accounts: Mapped[int]
     arr_cents: Mapped[int] = mapped_column(BigInteger)
-    renewing_cents: Mapped[int] = mapped_column(BigInteger)  # ARR of the accounts in their renewal window
+    renewing_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class RequestOwnerTotal(Base):
+    """The same per owner (0 for none), tier and stage: a CSM's or a manager's list reads only their owners'
+    rows. Kept by the same triggers."""
+
+    __tablename__ = "feature_request_owner_totals"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # kept in key order: an owner's rows together
+
+    owner_id: Mapped[int] = mapped_column(primary_key=True)  # no foreign key: 0 stands for no owner
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("feature_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32), primary_key=True)
+    accounts: Mapped[int]
+    arr_cents: Mapped[int] = mapped_column(BigInteger)
+    renewing_cents: Mapped[int] = mapped_column(BigInteger)
