@@ -159,13 +159,15 @@ def ranked(session: Session, sums: Subquery, page: Page) -> list[dict[str, Any]]
 
 
 def unrated(session: Session, owner_ids: frozenset[int] | None, currencies: Collection[str]) -> int:
-    """How many links go to accounts of everyone (None) or these people in a currency not among these."""
+    """How many linked accounts of everyone (None: counted in the totals) or of these people (their
+    accounts in such a currency, by the owner's index, that asked for anything) are in a currency not among
+    these."""
     if owner_ids is None:
         t = RequestTotal
         query = select(func.sum(t.accounts)).where(t.currency.not_in(list(currencies)), t.accounts != 0)
     else:
-        o = RequestOwnerTotal
-        query = select(func.sum(o.accounts)).where(_mine(owner_ids), o.currency.not_in(list(currencies)))
+        asked = select(RequestLink.id).where(RequestLink.account_id == Account.id).exists()
+        query = select(func.count()).where(owned(owner_ids), Account.currency.not_in(list(currencies)), asked)
     return int(session.scalar(query) or 0)
 
 
