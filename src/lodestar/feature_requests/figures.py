@@ -1,10 +1,9 @@
 """What stands behind each request: accounts, ARR, tier mix and ARR at stake, among the accounts a reader
 may see, in the company currency (each currency's sum converted with today's rate, never CNY added to USD).
 
-The list is sorted and paged in the database: `repository.ranked` sums each request's links once, by
-currency and tier, converts each currency's sum in SQL (rounded as here) to sort, and hands back only the
-page's rows with their sums, converted here exactly. A page is kept (a `GenerationCache`) while the
-accounts, requests and links stay as they are.
+The list is sorted and paged in the database (`ranking`) from the totals the database keeps per request
+(and per owner, for a reader with a scope); only the page's rows come back, their sums converted here
+exactly. One request's figures (its page) sum its links.
 """
 
 from __future__ import annotations
@@ -17,20 +16,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from lodestar.accounts.models import Account
-from lodestar.db.base import table_of
-from lodestar.db.generation import GenerationCache
-from lodestar.feature_requests import repository
-from lodestar.feature_requests.models import FeatureRequest, RequestLink
-from lodestar.feature_requests.schemas import Figures, RequestPage, RequestRow, Sort
+from lodestar.feature_requests import ranking, repository
+from lodestar.feature_requests.schemas import Figures, RequestPage, RequestRow
 from lodestar.kit.money import to_amount
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.renewals import config_kind as renewals_kind
 from lodestar.renewals.currency import ExchangeRates
-
-_CACHE: GenerationCache[RequestPage] = GenerationCache(
-    [table_of(Account), table_of(FeatureRequest)], counted=[table_of(RequestLink)], size=64
-)
 
 
 def at_risk_stages(session: Session) -> list[str]:
@@ -68,48 +59,37 @@ def compute(
     return out
 
 
-def _fields(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: row[name] for name in repository.LIST_COLUMNS}
-
-
 def _figures(row: dict[str, Any], rates: ExchangeRates, today: date) -> Figures:
-    """A ranked row's figures: each currency's sum converted once, rounded to cents."""
+    """A row's figures (n, "arr" and "stake" in cents by currency, "tiers"): each currency's sum converted
+    once, rounded to cents."""
     arr = sum((rates.convert(Decimal(v) / 100, c, today) for c, v in row["arr"].items()), Decimal(0))
     stake = sum((rates.convert(Decimal(v) / 100, c, today) for c, v in row["stake"].items()), Decimal(0))
     return Figures(accounts=row["n"], arr=to_amount(arr), arr_at_stake=to_amount(stake), tiers=row["tiers"])
 
 
-def _page(
-    session: Session,
-    owner_ids: frozenset[int] | None,
-    rates: ExchangeRates,
-    today: date,
-    page: tuple[Sort, str | None, str | None, int, int],
-) -> RequestPage:
-    rows, total, unrated = repository.ranked(
-        session, owner_ids, at_risk_stages(session), rates.in_force(today), page
-    )
-    if unrated:  # an account in a currency without a rate: refused, naming it, as the figures would be
-        for currency in repository.currencies_linked(session, owner_ids):
-            rates.rate(currency, today)
-    items = [RequestRow(**_fields(r), figures=_figures(r, rates, today)) for r in rows]
-    return RequestPage(items=items, total=total, currency=rates.company_currency)
-
-
 def page(
-    session: Session,
-    owner_ids: frozenset[int] | None,
-    today: date,
-    wanted: tuple[Sort, str | None, str | None, int, int],
+    session: Session, owner_ids: frozenset[int] | None, today: date, wanted: ranking.Page
 ) -> RequestPage:
     """One page of the live requests (sort, status, text in the title, limit, offset) with their figures
-    for a reader of this scope."""
-    settings, version = renewals_kind.current(session)
-    rates = ExchangeRates(settings)
-    scope = None if owner_ids is None else tuple(sorted(owner_ids))
-    _, lifecycle_version = lifecycle_kind.current(session)
-    key = ("feature_requests", scope, today, version, lifecycle_version, wanted)
-    return _CACHE.get(session, key, lambda: _page(session, owner_ids, rates, today, wanted))
+    for a reader of this scope, from the totals the database keeps (exact after every write, in every
+    process: nothing is cached)."""
+    rates = renewals_kind.exchange_rates(session)
+    in_force, stages = rates.in_force(today), at_risk_stages(session)
+    if ranking.unrated(session, owner_ids, in_force):  # refused, naming the currency, as figures would be
+        for currency in ranking.currencies_linked(session, owner_ids):
+            rates.rate(currency, today)
+    dialect = session.get_bind().dialect.name
+    sums = ranking.kept_sums(owner_ids, stages, in_force, dialect, with_stake=wanted[0] == "at_stake")
+    rows = ranking.ranked(session, sums, wanted)
+    kept = ranking.kept_figures(session, owner_ids, [r["id"] for r in rows], stages)
+    empty: dict[str, Any] = {"n": 0, "arr": {}, "stake": {}, "tiers": {}}
+    items = [
+        RequestRow(**{name: r[name] for name in repository.LIST_COLUMNS},
+                   figures=_figures(kept.get(r["id"], empty), rates, today))
+        for r in rows
+    ]  # fmt: skip
+    total = repository.count_live(session, wanted[1], wanted[2])
+    return RequestPage(items=items, total=total, currency=rates.company_currency)
 
 
 def of_request(session: Session, owner_ids: frozenset[int] | None, request_id: int, today: date) -> Figures:
