@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from lodestar.auth.models import ApiToken, AuditEntry, User
+from lodestar.db.bulk import insert_rows
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -74,8 +75,8 @@ def audit_entries(session: Session, entity: str, entity_id: int, limit: int = 50
 
 
 def add_audit_entries(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Inserts many audit-log rows in one executemany."""
-    session.execute(insert(AuditEntry), rows)
+    """Inserts many audit-log rows in bulk (db/bulk.py: the driver's executemany, COPY on PostgreSQL)."""
+    insert_rows(session, AuditEntry, rows)
 
 
 def add_audit_entries_from(session: Session, fixed: dict[str, Any], entries: Select[tuple[int, Any]]) -> int:
