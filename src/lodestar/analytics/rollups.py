@@ -19,7 +19,7 @@ import duckdb
 import orjson
 
 from lodestar.analytics.event_partitions import day_folder, part_files, partition_days
-from lodestar.analytics.last_active_state import update_state
+from lodestar.analytics.last_active_state import ZSTD, update_state
 from lodestar.kit.time import day_number
 
 KINDS = ("usage", "users", "accounts")
@@ -84,7 +84,7 @@ def _build_days(con: duckdb.DuckDBPyConnection, batch: dict[date, list[Path]], r
         for kind, sql in _DERIVED.items():
             out = scratch / kind
             con.execute(
-                f"COPY ({sql}) TO '{out}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day), "
+                f"COPY ({sql}) TO '{out}' (FORMAT parquet, {ZSTD}, PARTITION_BY (day), "
                 "WRITE_PARTITION_COLUMNS true)"
             )
             for day in batch:
@@ -100,7 +100,7 @@ def _place(con: duckdb.DuckDBPyConnection, built: list[Path], sql: str, target: 
     if len(built) != 1:
         source = f"SELECT * FROM read_parquet({[str(f) for f in built]})" if built else f"{sql} LIMIT 0"
         one = target.with_name(f".{target.name}.tmp")
-        con.execute(f"COPY ({source}) TO '{one}' (FORMAT parquet, COMPRESSION zstd)")
+        con.execute(f"COPY ({source}) TO '{one}' (FORMAT parquet, {ZSTD})")
         built = [one]
     os.replace(built[0], target)
 

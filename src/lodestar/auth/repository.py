@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from lodestar.auth.models import ApiToken, AuditEntry, User
+from lodestar.db.bulk import insert_rows
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -74,5 +75,19 @@ def audit_entries(session: Session, entity: str, entity_id: int, limit: int = 50
 
 
 def add_audit_entries(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Inserts many audit-log rows in one executemany."""
-    session.execute(insert(AuditEntry), rows)
+    """Inserts many audit-log rows in bulk (db/bulk.py: the driver's executemany, COPY on PostgreSQL)."""
+    insert_rows(session, AuditEntry, rows)
+
+
+def add_audit_entries_from(session: Session, fixed: dict[str, Any], entries: Select[tuple[int, Any]]) -> int:
+    """Inserts one audit-log row per row of `entries` (entity id, changes) with the `fixed` values (at,
+    actor_id, action, entity) in one INSERT … SELECT, in the select's order; rows inserted."""
+    columns = AuditEntry.__table__.c
+    sub = entries.subquery()
+    entity_id, changes = sub.c
+    values = [literal(v, columns[k].type).label(k) for k, v in fixed.items()]
+    source = select(*values, entity_id.label("entity_id"), changes.label("changes"))
+    names = [*fixed, "entity_id", "changes"]
+    stmt = insert(AuditEntry).from_select(names, source.order_by(entity_id))
+    # An INSERT … SELECT reports no rowcount through SQLAlchemy on psycopg: count what it returns.
+    return len(session.execute(stmt.returning(literal(1))).all())

@@ -11,6 +11,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from lodestar.auth import repository
@@ -131,6 +132,19 @@ def record_many(
     ]
     repository.add_audit_entries(session, rows)
     return len(rows)
+
+
+def record_selected(
+    session: Session, actor: User | None, action: str, entity: str, entries: Select[tuple[int, Any]]
+) -> int:
+    """Writes one audit-log entry per row of `entries` (entity id, changes as a JSON object the database
+    builds: db/json_sql.py) in one INSERT … SELECT, by entity id; entries written.
+
+    For many changes whose record is already in the database (a run raising a portfolio's alerts): the
+    rows `record_many` would write, with no Python per entry.
+    """
+    fixed = {"at": utcnow(), "actor_id": actor.id if actor else None, "action": action, "entity": entity}
+    return repository.add_audit_entries_from(session, fixed, entries)
 
 
 def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:

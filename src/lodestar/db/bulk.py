@@ -1,9 +1,10 @@
-"""Bulk INSERT ... RETURNING id that stays batched on SQLite as well as PostgreSQL."""
+"""Bulk INSERT ... RETURNING id that stays batched on SQLite as well as PostgreSQL, and plain bulk inserts of
+rows whose ids nobody needs back (audit entries) without SQLAlchemy's per-row statement work."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import Table, insert, text
@@ -35,6 +36,22 @@ def _bound(processor: Callable[[Any], Any] | None, value: Any) -> Any:
     return json.dumps(value) if isinstance(value, dict | list) else value
 
 
+def _processors(session: Session, table: Table, names: list[str]) -> dict[str, Callable[[Any], Any] | None]:
+    dialect = session.get_bind().dialect
+    return {n: table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names}
+
+
+def _copy_rows(session: Session, table: Table, names: list[str], rows: Iterable[dict[str, Any]]) -> None:
+    """The rows (each holding every name) streamed into the table with COPY, bound as an INSERT would."""
+    processors = _processors(session, table, names)
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    columns = ", ".join(f'"{n}"' for n in names)
+    with connection.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([_bound(processors[n], row[n]) for n in names])
+
+
 def _copy_group(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
     """Ids drawn from the table's sequence, then the rows (ids included) streamed in with COPY."""
     ids = list(
@@ -45,16 +62,35 @@ def _copy_group(session: Session, table: Table, rows: list[dict[str, Any]]) -> l
     )
     filled = _defaults(table, set(rows[0]))
     names = ["id", *rows[0], *filled]
-    dialect = session.get_bind().dialect
-    processors = {n: table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names}
-    connection = session.connection().connection.driver_connection
-    assert connection is not None
-    columns = ", ".join(f'"{n}"' for n in names)
-    with connection.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
-        for new_id, row in zip(ids, rows, strict=True):
-            values = {"id": new_id, **row, **filled}  # rows share a key set, not always its order
-            copy.write_row([_bound(processors[n], values[n]) for n in names])
+    # Rows share a key set, not always its order.
+    _copy_rows(session, table, names, ({"id": i, **row, **filled} for i, row in zip(ids, rows, strict=True)))
     return ids
+
+
+def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> int:
+    """Inserts rows that share one key set, in input order, and returns how many (no ids): COPY on
+    PostgreSQL from COPY_FROM_ROWS rows, the driver's own executemany on SQLite, each value bound as an
+    INSERT would bind it. SQLAlchemy's executemany spends most of its time per row building parameters."""
+    if not rows:
+        return 0
+    table = model.__table__
+    filled = _defaults(table, set(rows[0]))
+    names = [*rows[0], *filled]
+    full = [{**row, **filled} for row in rows] if filled else rows
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and len(rows) >= COPY_FROM_ROWS:
+        _copy_rows(session, table, names, full)
+    elif dialect == "sqlite":
+        bound = list(_processors(session, table, names).items())
+        values = [tuple(row[n] if p is None else p(row[n]) for n, p in bound) for row in full]
+        connection = session.connection().connection.driver_connection
+        assert connection is not None
+        marks = ", ".join("?" for _ in names)
+        columns = ", ".join(f'"{n}"' for n in names)
+        connection.executemany(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)
+    else:
+        session.execute(insert(table), rows)
+    return len(rows)
 
 
 def _insert_group(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:

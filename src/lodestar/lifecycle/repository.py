@@ -10,7 +10,7 @@ import pyarrow as pa
 from sqlalchemy import ColumnElement, Row, ScalarSelect, Table, delete, func, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from lodestar.db.staging import delete_missing, fetch_columns, insert_missing, staged
+from lodestar.db.staging import bulk_insert, delete_missing, fetch_columns, insert_missing, staged
 from lodestar.lifecycle.models import StageTransition
 
 # The Core table: plain executemany inserts, much faster than the ORM's bulk path.
@@ -45,8 +45,12 @@ def sync_transitions(session: Session, days: Sequence[date], rows: pa.Table) -> 
     (their ids too): a change not found any more is deleted, a new one inserted; (inserted, deleted)."""
     table = TRANSITIONS_TABLE
     columns = [table.c[n] for n in (*CHANGE_KEY, *CHANGE_VALUES)]
+    scope = table.c.on.in_(list(days))
+    if session.execute(select(table.c.id).where(scope).limit(1)).first() is None:
+        # Dates with no stage change recorded yet (a first run: every account enters its first stage): all
+        # rows are new, nothing to compare with or delete.
+        return bulk_insert(session, table, rows.select([c.name for c in columns])), 0
     with staged(session, columns, rows, CHANGE_KEY) as staging:
-        scope = table.c.on.in_(list(days))
         deleted = delete_missing(session, table, staging, scope, CHANGE_KEY, CHANGE_VALUES)
         inserted = insert_missing(session, table, staging, CHANGE_KEY, CHANGE_VALUES)
     return inserted, deleted

@@ -4,7 +4,7 @@ the demo's bulk work and the e-mail digest. Everything else stays inside sop/.""
 from __future__ import annotations
 
 from lodestar.sop.playbooks.triggers import AlertStart, ChurnStart, RequestStart, request_ref
-from lodestar.sop.tasks.alert_runs import start_alert_playbooks
+from lodestar.sop.tasks.alert_runs import alert_rules_with_playbooks, start_alert_playbooks
 from lodestar.sop.tasks.churn_runs import start_win_back_playbooks
 from lodestar.sop.tasks.digest import build_digests, run_digest
 from lodestar.sop.tasks.request_runs import start_request_playbooks, task_states
@@ -24,6 +24,7 @@ __all__ = [
     "ChurnStart",
     "RequestStart",
     "after_snapshot",
+    "alert_rules_with_playbooks",
     "build_digests",
     "close_many",
     "complete_tasks_proved_by",

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from lodestar.auth.models import AuditEntry
 from lodestar.config import service as config_service
 from lodestar.renewals.records import service
 from lodestar.renewals.records.models import Renewal
@@ -39,6 +40,12 @@ def test_a_renewal_opens_on_the_day_the_window_opens_and_never_twice(team: Team)
     assert (renewal.opened_on, renewal.contract_end, renewal.account_id) == (opens, end, account.id)
     assert (renewal.arr, renewal.currency, renewal.owner_id) == (120000, "CNY", team.csm.id)
     assert renewal.forecast is None and renewal.likelihood is None and renewal.outcome is None
+    assert (renewal.documents, renewal.reasons) == ([], [])
+    assert renewal.created_at is not None and renewal.updated_at is not None
+    entries = team.db.scalars(select(AuditEntry).where(AuditEntry.action == "renewal.open")).all()
+    assert [(e.entity, e.entity_id, e.changes) for e in entries] == [
+        ("renewals", None, {"contract_id": contract.id})
+    ]
 
 
 def test_each_contract_opens_on_its_own_date_across_two_runs(team: Team) -> None:

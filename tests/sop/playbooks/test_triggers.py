@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lodestar.config import service as config_service
+from lodestar.sop import service as sop_service
 from lodestar.sop.tasks import service
 from lodestar.sop.tasks.models import PlaybookRun, Task
 from tests.factories import make_user
@@ -149,6 +150,12 @@ def test_an_alert_starts_its_playbook_once_per_alert(db: Session, crew: Crew) ->
     assert service.fire_alert(db, crew.mine.id, "no_such_alert", "A-18", date(2026, 3, 5)) == []
     [task] = tasks_of(db, crew.mine)
     assert task.due_on == date(2026, 3, 7)
+
+
+def test_only_rules_naming_an_enabled_playbook_or_triggering_one_start_playbooks(db: Session) -> None:
+    named = {"usage_drop": None, "health_red": "onboarding", "quiet": None, "gone": "no_such_playbook"}
+    # usage_swing's trigger is the alert usage_drop; health_red names the onboarding playbook.
+    assert sop_service.alert_rules_with_playbooks(db, named) == {"usage_drop", "health_red"}
 
 
 def test_going_live_during_handover_still_starts_the_onboarding_playbook(db: Session, crew: Crew) -> None:

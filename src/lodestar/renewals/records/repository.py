@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from lodestar.db.bulk import insert_rows
 from lodestar.renewals.records.models import BY_HAND, DERIVED, ForecastChange, Renewal
 from lodestar.renewals.records.schemas import RenewalQuery
 from lodestar.renewals.schemas import OUTCOMES
@@ -26,9 +27,9 @@ def contract_ids() -> Select[Any]:
 
 
 def insert_many(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Inserts renewals in bulk (the unique contract id refuses a second renewal of a contract)."""
-    if rows:
-        session.execute(insert(Renewal), rows)
+    """Inserts renewals in bulk (the unique contract id refuses a second renewal of a contract): a first run
+    opens a portfolio's renewals at once, through the driver's executemany or COPY (db/bulk.py)."""
+    insert_rows(session, Renewal, rows)
 
 
 def _derivable() -> ColumnElement[bool]:

@@ -122,6 +122,14 @@ def alert_start_occurrences(config: SopConfig, starts: Iterable[AlertStart]) -> 
     return out
 
 
+def rules_starting_playbooks(config: SopConfig, named: Mapping[str, str | None]) -> set[str]:
+    """Of these alert rules (each with the playbook it names), the keys whose alerts start an enabled
+    playbook: the one named, or one whose trigger is the rule's key (alert_start_occurrences' choice)."""
+    enabled = {p.key for p in config.playbooks if p.enabled}
+    triggered = {p.trigger.alert for p in config.playbooks if p.enabled and p.trigger.kind == "alert"}
+    return {key for key, playbook in named.items() if playbook in enabled or key in triggered}
+
+
 def enabled_playbook(config: SopConfig, key: str) -> Playbook:
     """The enabled playbook with this key, or InvalidInput naming the known keys."""
     for playbook in config.playbooks:

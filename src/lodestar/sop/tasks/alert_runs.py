@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
 from lodestar.sop.playbooks import service as playbooks_service
-from lodestar.sop.playbooks.triggers import AlertStart, alert_start_occurrences
+from lodestar.sop.playbooks.triggers import AlertStart, alert_start_occurrences, rules_starting_playbooks
 from lodestar.sop.tasks import repository
 from lodestar.sop.tasks.runs import create_runs
 
@@ -30,3 +30,10 @@ def start_alert_playbooks(session: Session, starts: Sequence[AlertStart]) -> dic
         if rank is not None and (ref not in best or rank < best[ref][0]):
             best[ref] = (rank, run_id)
     return {int(ref.removeprefix("alert:")): run_id for ref, (_, run_id) in best.items()}
+
+
+def alert_rules_with_playbooks(session: Session, named: Mapping[str, str | None]) -> set[str]:
+    """The keys of the alert rules (each with the playbook it names) whose new alerts start a playbook now,
+    so a run raising many alerts builds starts only for those."""
+    config, _ = playbooks_service.current_config(session)
+    return rules_starting_playbooks(config, named)
