@@ -1,7 +1,7 @@
 """Feature-request totals: what each request's links add up to, kept by triggers on links and accounts
 
 Revision ID: 0028
-Revises: 0026 (for now: 0027 is being written beside it; re-chained on merge)
+Revises: 0027
 
 Three tables of the same sums in whole cents (the accounts linked, their ARR and the ARR of those in their
 renewal window), each keyed for one reader, so that none sums more rows than it must:
@@ -41,7 +41,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0028"
-down_revision = "0026"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
