@@ -23,10 +23,11 @@ import pyarrow as pa
 
 from lodestar.analytics.engines.engine import ROLLUP_SCHEMAS, STATE_SCHEMAS, AnalyticsEngine
 from lodestar.analytics.event_store import EVENT_SCHEMA
-from lodestar.analytics.inputs import MetricInputs
+from lodestar.analytics.inputs import SCHEMAS, MetricInputs
 from lodestar.analytics.last_active_state import state_meta_path, state_path
 
-INPUT_TABLES = ("accounts", "contracts", "contacts", "tickets", "touches", "surveys")
+# Every operational input: bound anew for each run, never kept as a constant of the plan.
+INPUT_TABLES = tuple(SCHEMAS)
 # Stands for the account id in a per-account plan; the compiled text reads a session variable instead.
 ACCOUNT_PARAM = 4_611_686_018_427_387_013
 SMALL_QUERY_SKIPS = "join_order,projection_pullup,common_subexpressions,cte_filter_pusher"
