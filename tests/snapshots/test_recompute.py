@@ -14,14 +14,18 @@ from lodestar.accounts.models import Account
 from lodestar.analytics import snapshot_store as store
 from lodestar.analytics.event_store import EVENT_SCHEMA, write_events
 from lodestar.analytics.rollups import update_rollups
+from lodestar.auth.models import Role
 from lodestar.config import service as config_service
 from lodestar.health import config_kind as health_kind
 from lodestar.health.models import HealthHistory
 from lodestar.kit.errors import NotFound
 from lodestar.lifecycle.models import StageTransition
 from lodestar.pipeline.daily import run_job
+from lodestar.referrals import service as referrals_service
+from lodestar.referrals.schemas import ReferralFields
 from lodestar.snapshots import service
 from lodestar.snapshots.recompute import recompute_accounts
+from tests.factories import make_user
 from tests.snapshots.conftest import DAY, World, event
 
 WEEK = [DAY - timedelta(days=14), DAY - timedelta(days=7), DAY]
@@ -116,3 +120,26 @@ def test_recomputing_an_unknown_account_is_not_found(world: World) -> None:
     run_job(world.engine, world.settings, [DAY], analytics=world.analytics())
     with Session(world.engine) as s, pytest.raises(NotFound):
         service.recompute_account(s, world.analytics(), store.root_of(world.settings), 987_654, DAY)
+
+
+def test_recomputes_in_one_process_read_each_account_own_referrals(world: World, db: Session) -> None:
+    # Quiet referred one lead and busy two: each recompute, made one after another on one engine (as a
+    # server does), counts its own account's, not those of the account recomputed before it.
+    admin = make_user(db, Role.ADMIN)
+    for name, leads in (("quiet", 1), ("busy", 2)):
+        for n in range(leads):
+            lead = ReferralFields(
+                lead_name=f"Lead {n}", lead_company="Acme", referred_on=DAY - timedelta(days=3)
+            )
+            referrals_service.create_referral(db, admin, world.ids[name], lead, DAY)
+    db.commit()
+    run_job(world.engine, world.settings, WEEK, analytics=world.analytics())
+    full = _stored(world)
+    recomputed = _recompute(world, ["quiet", "busy", "prospect"])
+    assert {a: r["referrals_made"] for a, r in recomputed.items()} == {
+        world.ids["quiet"]: 1,
+        world.ids["busy"]: 2,
+        world.ids["prospect"]: 0,
+    }
+    for account, row in recomputed.items():
+        assert row == full[account]

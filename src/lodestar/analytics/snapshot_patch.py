@@ -52,9 +52,9 @@ def write_patch(root: Path, as_of: date, rows: pa.Table) -> None:
     with _locked(target):
         base, patch = store.files(root, as_of)
         if patch is not None:
-            fresh = _replace_rows(pq.read_table(patch.path), fresh)
+            fresh = _replace_rows(patch, fresh)
         if base is None or fresh.num_rows < max(COMPACT_MIN_ROWS, COMPACT_SHARE * base.parquet.num_rows):
-            store.write_file(target / store.PATCH, fresh, {store.BASE_KEY: store.stamp(base)})
+            store.write_patch_file(target / store.PATCH, fresh, base)
             return
         whole = _replace_rows(pq.read_table(base.path), fresh)
         if signature(base.path) == base.signature:  # a full run that published meanwhile wins

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,11 @@ def test_one_account_recompute_reads_new_events_and_equals_its_row(tmp_path: Pat
     engine, inputs = connect("duckdb", tmp_path / "rollups"), random_inputs()
     whole = {r["account_id"]: r for r in compute_metrics(engine, inputs, [LAST], CUSTOM).to_pylist()}
     assert {a: account_metrics(engine, inputs, a, LAST, CUSTOM) for a in GROUPS} == whole
+    (planned,) = [p for p in engine.plans.values() if p.per_account]
+    # Its file sources (state, roll-up, raw events) are read ahead for each account, so the prepared
+    # statement reads tables in memory only and DuckDB need not bind and plan it again on every run.
+    assert len(planned.ahead) >= 3
+    assert not re.search(r"lodestar_(rollup|state|events)", planned.sql)
     order = event(datetime.combine(LAST, time(9), UTC), "g0", "u1", "Report")
     order["properties"] = json.dumps({"amount": 1000, "plan": "enterprise"})
     write_random(tmp_path / "events", [order])  # the roll-ups are not rebuilt: the raw events are read

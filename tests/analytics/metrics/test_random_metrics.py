@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 from lodestar.analytics.engines.engine import connect
 from lodestar.analytics.metrics.table import account_metrics, compute_metrics, iter_metrics
 from lodestar.analytics.rollups import update_rollups
+from lodestar.kit.time import day_number
 from tests.analytics.random_world import (
     EVENT_METRICS,
     LAST,
@@ -97,3 +98,14 @@ def test_a_recompute_after_new_events_land_sees_them(tmp_path: Path) -> None:
     assert after["active_users_7d"] == before["active_users_7d"] + 1
     assert after["days_since_last_activity"] == 0
     assert _observed(after) == brute_force(rows + fresh, "g0", day)
+
+
+def test_a_rollup_read_for_some_days_lists_only_their_files(company: Any) -> None:
+    engine, _ = company
+    every = engine.rollup_files("usage")
+    first = LAST - timedelta(days=29)
+    some = engine.rollup_files("usage", day_number(first), day_number(LAST))
+    assert some == [f for f in every if first <= date.fromisoformat(f.stem) <= LAST]
+    assert 0 < len(some) < len(every)
+    up_to_first = engine.rollup_files("usage", None, day_number(first))
+    assert up_to_first == [f for f in every if date.fromisoformat(f.stem) <= first]

@@ -6,8 +6,12 @@ dates, configuration) and kept on the engine, prepared on a cursor of its own th
 tables and the roll-up and state files bound. A run binds the current inputs under their names and
 executes the prepared statement; new roll-ups or state (a changed manifest) prepare it afresh.
 
-A per-account plan (one account's metrics on demand) keeps the whole inputs bound and picks its account
-through a session variable, so consecutive calls bind nothing new and read one row group per state file.
+A per-account plan (one account's metrics on demand) runs on that account's inputs alone, and is
+planned once. DuckDB binds and plans a prepared statement again on every run when it reads a view (the
+files are views), which for this statement costs several times the run itself; so the file sources a
+family marks with `read_ahead` (already narrowed to the accounts at hand: one row group of each state
+file) are read first, each by a small statement of its own, and the prepared statement reads nothing
+but tables in memory: each input and read-ahead placeholder is a `Swappable` whose table a run replaces.
 """
 
 from __future__ import annotations
@@ -23,12 +27,11 @@ import pyarrow as pa
 
 from lodestar.analytics.engines.engine import ROLLUP_SCHEMAS, STATE_SCHEMAS, AnalyticsEngine
 from lodestar.analytics.event_store import EVENT_SCHEMA
-from lodestar.analytics.inputs import MetricInputs
+from lodestar.analytics.inputs import SCHEMAS, MetricInputs
 from lodestar.analytics.last_active_state import state_meta_path, state_path
 
-INPUT_TABLES = ("accounts", "contracts", "contacts", "tickets", "touches", "surveys")
-# Stands for the account id in a per-account plan; the compiled text reads a session variable instead.
-ACCOUNT_PARAM = 4_611_686_018_427_387_013
+# Every operational input: bound anew for each run, never kept as a constant of the plan.
+INPUT_TABLES = tuple(SCHEMAS)
 SMALL_QUERY_SKIPS = "join_order,projection_pullup,common_subexpressions,cte_filter_pusher"
 
 
@@ -38,14 +41,34 @@ class Plan:
 
     sql: str
     constants: dict[str, pa.Table]
-    rollups: tuple[str, ...]
+    rollups: tuple[tuple[str, int | None, int | None], ...]  # each kind read, and its days (None: any)
     states: tuple[str, ...]
     per_account: bool = False
     event_days: tuple[int, int] | None = None  # the raw events' days the SQL reads (custom metrics)
+    ahead: tuple[tuple[str, str], ...] = ()  # (placeholder, SQL): file sources a per-account plan reads first
     cursor: Any = None
+    swappable: dict[str, Swappable] = field(default_factory=dict)  # per-account: what each run replaces
     files_seen: tuple[object, ...] = ()
     held: MetricInputs | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Swappable:
+    """A table that a prepared statement reads afresh on every run (through the Arrow stream protocol).
+
+    A table registered under a name is captured by the statement prepared over it; registering another
+    one under that name later changes nothing until the statement is bound again. This object stays
+    registered, and each run of the statement reads the table it holds at that moment.
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+
+    def __arrow_c_schema__(self) -> object:
+        return self.table.schema.__arrow_c_schema__()
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        return self.table.__arrow_c_stream__(requested_schema)
 
 
 @dataclass
@@ -56,9 +79,10 @@ class PlanBuilder(AnalyticsEngine):
     latest: int | None = None
     per_account: bool = False
     bound: dict[str, pa.Table] = field(default_factory=dict)
-    rollups_used: set[str] = field(default_factory=set)
+    rollups_used: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
     states_used: set[str] = field(default_factory=set)
     event_days: tuple[int, int] | None = None
+    ahead: list[tuple[str, str]] = field(default_factory=list)
 
     def table(self, name: str, data: pa.Table) -> ir.Table:
         """A placeholder; input tables must be passed whole so a later run can bind other inputs."""
@@ -67,14 +91,23 @@ class PlanBuilder(AnalyticsEngine):
         if name in self.bound and self.bound[name] is not data and not self.bound[name].equals(data):
             raise ValueError(f"placeholder {name!r} bound to two different tables")
         self.bound[name] = data
-        t = ibis.table(ibis.Schema.from_pyarrow(data.schema), name=f"lodestar_{name}")
-        if self.per_account and name in INPUT_TABLES:
-            return t.filter(t.account_id == ibis.literal(ACCOUNT_PARAM, "int64"))
-        return t
+        return ibis.table(ibis.Schema.from_pyarrow(data.schema), name=f"lodestar_{name}")
 
-    def rollup(self, kind: str) -> ir.Table:
-        """A placeholder for the roll-up of this kind."""
-        self.rollups_used.add(kind)
+    def read_ahead(self, source: ir.Table) -> ir.Table:
+        """In a per-account plan, a placeholder for the source's rows, read by a statement of its own."""
+        if not self.per_account:
+            return source
+        name = f"lodestar_ahead_{len(self.ahead)}"
+        self.ahead.append((name, str(ibis.to_sql(source, dialect="duckdb"))))
+        return ibis.table(source.schema(), name=name)
+
+    def rollup(self, kind: str, first_day: int | None = None, last_day: int | None = None) -> ir.Table:
+        """A placeholder for the roll-up of this kind (its files: the widest range of days asked for)."""
+        if kind in self.rollups_used:
+            first, last = self.rollups_used[kind]
+            first_day = None if first is None or first_day is None else min(first, first_day)
+            last_day = None if last is None or last_day is None else max(last, last_day)
+        self.rollups_used[kind] = (first_day, last_day)
         return ibis.table(ibis.Schema.from_pyarrow(ROLLUP_SCHEMAS[kind]), name=f"lodestar_rollup_{kind}")
 
     def events(self, first_day: int, last_day: int) -> ir.Table:
@@ -103,8 +136,7 @@ def plan(
 ) -> Plan:
     """The cached plan of this shape (the key must name everything the SQL text depends on).
 
-    A per-account plan reads the whole inputs filtered on the account in `lodestar_account`, so one
-    prepared statement serves every account.
+    A per-account plan is run with one account's inputs at a time (see `run`).
     """
     found = engine.plans.get((key, per_account))
     if isinstance(found, Plan):
@@ -113,13 +145,10 @@ def plan(
         "duckdb", None, engine.rollup_dir, inputs=inputs, latest=engine.latest_day(), per_account=per_account
     )
     sql = str(ibis.to_sql(build(builder), dialect="duckdb"))
-    if per_account:
-        if str(ACCOUNT_PARAM) not in sql:
-            raise RuntimeError("the per-account plan lost its account filter")
-        sql = sql.replace(str(ACCOUNT_PARAM), "getvariable('lodestar_account')")
     constants = {k: v for k, v in builder.bound.items() if k not in INPUT_TABLES}
-    used = tuple(sorted(builder.rollups_used)), tuple(sorted(builder.states_used))
-    made = Plan(sql, constants, *used, per_account=per_account, event_days=builder.event_days)
+    rollups = tuple((kind, *days) for kind, days in sorted(builder.rollups_used.items()))
+    used = rollups, tuple(sorted(builder.states_used))
+    made = Plan(sql, constants, *used, per_account, builder.event_days, tuple(builder.ahead))
     engine.plans[(key, per_account)] = made
     return made
 
@@ -144,8 +173,8 @@ def _prepare(engine: AnalyticsEngine, made: Plan) -> Any:
     cur.execute("SET parquet_metadata_cache = true")  # per-account runs read the same state footers
     for name, data in made.constants.items():
         cur.register(f"lodestar_{name}", data)
-    for kind in made.rollups:
-        files = [str(f) for f in engine.rollup_files(kind)]
+    for kind, first_day, last_day in made.rollups:
+        files = [str(f) for f in engine.rollup_files(kind, first_day, last_day)]
         if files:
             cur.execute(f"CREATE TEMP VIEW lodestar_rollup_{kind} AS FROM read_parquet({_files_sql(files)})")
         else:
@@ -164,28 +193,31 @@ def _prepare(engine: AnalyticsEngine, made: Plan) -> Any:
     return cur
 
 
-def run(engine: AnalyticsEngine, made: Plan, inputs: MetricInputs, account_id: int | None = None) -> pa.Table:
+def run(engine: AnalyticsEngine, made: Plan, inputs: MetricInputs) -> pa.Table:
     """Runs the plan's prepared SQL over these inputs (re-prepared when the roll-ups or state change)."""
     with made.lock:
         seen = _files_seen(engine, made)
         if made.cursor is None or made.files_seen != seen:
             if made.cursor is not None:
                 made.cursor.close()
-            made.cursor, made.files_seen, made.held = None, seen, None
+            made.cursor, made.files_seen, made.held, made.swappable = None, seen, None, {}
             cur = _prepare(engine, made)
             if made.per_account:
-                # DuckDB plans this statement again on every run, and for one account's rows the
-                # join-order search and these rewrites cost more than they could save.
+                # For one account's rows the join-order search and these rewrites cost more than they
+                # could save (the read-ahead statements are planned on every run).
                 cur.execute(f"SET disabled_optimizers = '{SMALL_QUERY_SKIPS}'")
-            _bind(cur, inputs)
+                _swap_in(cur, made, inputs)
+            else:
+                _bind(cur, inputs)
             cur.execute(f"PREPARE lodestar_plan AS {made.sql}")
             made.cursor, made.held = cur, inputs
         elif made.held is not inputs:
-            _bind(made.cursor, inputs)
+            if made.per_account:
+                _swap_in(made.cursor, made, inputs)
+            else:
+                _bind(made.cursor, inputs)
             made.held = inputs
         try:
-            if made.per_account:
-                made.cursor.execute(f"SET VARIABLE lodestar_account = {int(account_id or 0)}")
             return made.cursor.sql("EXECUTE lodestar_plan").to_arrow_table()
         finally:
             if not made.per_account:  # a whole-portfolio run holds no caller's data afterwards
@@ -197,6 +229,22 @@ def run(engine: AnalyticsEngine, made: Plan, inputs: MetricInputs, account_id: i
 def _bind(cur: Any, inputs: MetricInputs) -> None:
     for name in INPUT_TABLES:
         cur.register(f"lodestar_{name}", getattr(inputs, name))
+
+
+def _swap_in(cur: Any, made: Plan, inputs: MetricInputs) -> None:
+    """Puts these inputs, then the read-ahead sources they select, in the per-account plan's tables."""
+    for name in INPUT_TABLES:
+        _hold(cur, made, f"lodestar_{name}", getattr(inputs, name))
+    for name, sql in made.ahead:
+        _hold(cur, made, name, cur.sql(sql).to_arrow_table())
+
+
+def _hold(cur: Any, made: Plan, name: str, table: pa.Table) -> None:
+    if name in made.swappable:
+        made.swappable[name].table = table
+    else:
+        made.swappable[name] = Swappable(table)
+        cur.register(name, made.swappable[name])
 
 
 def stream(

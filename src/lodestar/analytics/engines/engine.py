@@ -61,17 +61,32 @@ class AnalyticsEngine:
     _loaded: dict[str, ir.Table] = field(default_factory=dict)
     plans: dict[Hashable, Any] = field(default_factory=dict)  # compiled queries by shape (duckdb_plan_cache)
 
-    def rollup_files(self, kind: str) -> list[Path]:
-        """The per-day Parquet files of one roll-up kind."""
-        return sorted((self.rollup_dir / kind).glob("[0-9]*.parquet"))
+    def rollup_files(
+        self, kind: str, first_day: int | None = None, last_day: int | None = None
+    ) -> list[Path]:
+        """The per-day Parquet files of one roll-up kind (only days first_day..last_day, where given)."""
+        files = sorted((self.rollup_dir / kind).glob("[0-9]*.parquet"))
+        if first_day is None and last_day is None:
+            return files
+        first = date.min if first_day is None else from_day_number(first_day)
+        last = date.max if last_day is None else from_day_number(last_day)
+        return [f for f in files if first <= date.fromisoformat(f.stem) <= last]
 
-    def rollup(self, kind: str) -> ir.Table:
-        """The roll-up of this kind (usage, users or accounts) as a table of this engine."""
+    def rollup(self, kind: str, first_day: int | None = None, last_day: int | None = None) -> ir.Table:
+        """The roll-up of this kind (usage, users or accounts) as a table of this engine.
+
+        first_day/last_day (day numbers) say which days the caller reads, so DuckDB opens only those
+        days' files (one file per day: each one opened costs even when its statistics rule it out);
+        other engines read every day. Callers still filter on `day`.
+        """
         if kind not in KINDS:
             raise ValueError(f"unknown roll-up {kind!r}")
-        if kind in self._loaded:
-            return self._loaded[kind]
-        files = self.rollup_files(kind)
+        if self.name != "duckdb":  # Spark reads the folder, PostgreSQL loads every day once
+            first_day = last_day = None
+        key = f"rollup_{kind}_{first_day}_{last_day}"
+        if key in self._loaded:
+            return self._loaded[key]
+        files = self.rollup_files(kind, first_day, last_day)
         if not files:
             table = self.table(f"empty_{kind}", ROLLUP_SCHEMAS[kind].empty_table())
         elif self.name == "duckdb":
@@ -81,7 +96,7 @@ class AnalyticsEngine:
         else:  # PostgreSQL cannot read Parquet: load the roll-up into a table of the analytics schema
             data = pa.concat_tables(pq.read_table(f, schema=ROLLUP_SCHEMAS[kind]) for f in files)
             table = self.con.create_table(f"rollup_{kind}", data, database=ANALYTICS_SCHEMA, overwrite=True)
-        self._loaded[kind] = table
+        self._loaded[key] = table
         return table
 
     def event_store(self) -> Path:
@@ -124,6 +139,14 @@ class AnalyticsEngine:
         if key not in self._loaded:
             self._loaded[key] = self._state_file(kind)
         return self._loaded[key]
+
+    def read_ahead(self, source: ir.Table) -> ir.Table:
+        """A file source already narrowed to the accounts at hand (one account: a few rows).
+
+        Engines read it within the query; a one-account DuckDB plan reads it first, by a statement of
+        its own, so the plan itself reads tables in memory only (analytics.engines.duckdb_plan_cache).
+        """
+        return source
 
     def latest_day(self) -> int | None:
         """The newest roll-up day when the state matches the roll-ups (else None: use the roll-ups)."""

@@ -64,11 +64,12 @@ def _part(scope: Scope, m: CustomMetric, raw: ir.Table | None, accounts: ir.Tabl
         assert raw is not None  # _raw_events read the days of every such metric
         u = raw
     else:
-        u = scope.engine.rollup("usage")
+        u = scope.engine.rollup("usage", grid.lo - window + 1, grid.hi)
     u = u.filter(all_of(u, m.where)) if m.where else u  # the roll-up has `feature` and `user_id` too
     if m.events:
         u = u.filter(u.feature.isin(m.events))
     u = u.filter((u.day <= grid.hi) & (u.day > grid.lo - window))
+    u = scope.engine.read_ahead(u.filter(u.group_id.isin(accounts.group_id)))
     j = u.join(dates, (u.day <= dates.gday) & (u.day > dates.gday - window))
     dtype = "float64" if m.aggregate in NUMERIC else "int64"
     agg = j.group_by(["group_id", "g"]).aggregate(**{m.slug: _value(m, j, from_raw).cast(dtype)})

@@ -28,7 +28,7 @@ def compute_feature_adoption(
     """Long (account_id, as_of, feature, users_30d, events_30d) for features used in the 30 days."""
     grid = Grid.of(as_of_dates)
     dates = grid.table(engine)
-    u = engine.rollup("usage")
+    u = engine.rollup("usage", grid.lo - 29, grid.hi)
     u = u.filter((u.day <= grid.hi) & (u.day > grid.lo - 30) & u.feature.notnull())
     j = u.join(dates, (u.day <= dates.gday) & (u.day > dates.gday - 30))
     agg = j.group_by(["group_id", "as_of", "feature"]).aggregate(

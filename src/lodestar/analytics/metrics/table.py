@@ -117,19 +117,19 @@ def account_metrics(
 ) -> dict[str, object]:
     """The metrics of one account at one date, on demand (e.g. after new events land).
 
-    On DuckDB one prepared query per date serves every account: it reads the whole inputs filtered on
-    the account and, at the newest date, one row group of each state table.
+    On DuckDB one prepared query per date serves every account: it runs on the account's inputs and,
+    at the newest date, the account's rows of each state table, read ahead.
     """
+    mine = inputs.only(account_id)
     if engine.name != "duckdb":
-        rows = compute_metrics(engine, inputs.only(account_id), [as_of], custom).to_pylist()
+        rows = compute_metrics(engine, mine, [as_of], custom).to_pylist()
     else:
         grid = Grid.of([as_of])
-        shape = _shape(engine, inputs, grid, custom, ordered=False)
-        build = lambda e: metrics_expr(e, inputs, grid, custom)  # noqa: E731
-        made = duckdb_plan_cache.plan(engine, inputs, shape, build, per_account=True)
+        shape = _shape(engine, mine, grid, custom, ordered=False)
+        build = lambda e: metrics_expr(e, mine, grid, custom)  # noqa: E731
+        made = duckdb_plan_cache.plan(engine, mine, shape, build, per_account=True)
         schema = metrics_schema(custom)
-        rows = duckdb_plan_cache.run(engine, made, inputs, account_id).select(schema.names).cast(schema)
-        rows = rows.to_pylist()
+        rows = duckdb_plan_cache.run(engine, made, mine).select(schema.names).cast(schema).to_pylist()
     if not rows:
         raise LookupError(f"account {account_id} is not among the inputs")
     return rows[0]

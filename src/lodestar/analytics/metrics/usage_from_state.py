@@ -27,7 +27,7 @@ def uses_latest_state(engine: AnalyticsEngine, grid: Grid) -> bool:
 def _mine(engine: AnalyticsEngine, kind: str, groups: ir.Table) -> ir.Table:
     """A state table narrowed to the accounts at hand (a semi-join: one account reads one row group)."""
     t = engine.state(kind)
-    return t.filter(t.group_id.isin(groups.group_id))
+    return engine.read_ahead(t.filter(t.group_id.isin(groups.group_id)))
 
 
 def _per_group(

@@ -76,14 +76,14 @@ def usage_pivot(
     offsets = grid.offsets(engine)
     first = grid.lo - max(EVENT_WINDOWS)
     steps: Steps = {}
-    acc = engine.rollup("accounts")
+    acc = engine.rollup("accounts", first + 1, grid.hi)
     acc = _keyed(acc.filter((acc.day <= grid.hi) & (acc.day > first)), accounts, "day", "events")
     _event_steps(acc, offsets, steps)
-    users = engine.rollup("users")
+    users = engine.rollup("users", grid.lo - max(USER_WINDOWS) + 1, grid.hi)
     users = users.filter((users.day <= grid.hi) & (users.day > grid.lo - max(USER_WINDOWS)))
     windows = {n: f"active_users_{n}d" for n in USER_WINDOWS}
     _distinct_steps(_keyed(users, accounts, "user_id", "day"), "user_id", offsets, windows, steps)
-    usage = engine.rollup("usage")
+    usage = engine.rollup("usage", None, grid.hi)  # training counts from the first day
     if key_features:
         used = usage.filter(
             usage.feature.isin(list(key_features)) & (usage.day <= grid.hi) & (usage.day > grid.lo - 30)
@@ -114,7 +114,7 @@ def usage_pivot(
 
 def last_activity(engine: AnalyticsEngine, grid: Grid, lookup: ir.Table, accounts: ir.Table) -> ir.Table:
     """(account_id, g, last_day): the latest active day mapped to the first grid date it reaches."""
-    acc = engine.rollup("accounts")
+    acc = engine.rollup("accounts", None, grid.hi)
     acc = _keyed(acc.filter(acc.day <= grid.hi), accounts, "day")
     acc = acc.select("k", s=acc.day.cast("int64").clip(grid.lo, grid.hi + 1), day=acc.day.cast("int64"))
     joined = acc.join(lookup.select(s=lookup.day, g=lookup.g), "s")
