@@ -12,7 +12,6 @@ from lodestar.kit.text import N_
 from lodestar.value_reports import charts
 from lodestar.value_reports.schemas import ReportFigures
 from lodestar.web.i18n import gettext_for, translations
-from lodestar.web.templating import TEMPLATES
 
 QUARTER_NAMES = {
     "1": N_("first quarter"),
@@ -66,11 +65,15 @@ def in_language(locale: str) -> dict[str, Any]:
 
 def document(figures: ReportFigures, locale: str, narrative: dict[str, Any]) -> str:
     """The standalone report document (the PDF's source and the share link's page)."""
+    from lodestar.web.templating import TEMPLATES  # the web stack: loaded when a report is rendered
+
     context = {**in_language(locale), **report_context(figures, locale, narrative)}
     return TEMPLATES.env.get_template("value_reports/document.html").render(context)
 
 
 def body(figures: ReportFigures, locale: str, narrative: dict[str, Any]) -> Markup:
     """The report's body alone (the preview page embeds it in the report's language)."""
+    from lodestar.web.templating import TEMPLATES
+
     context = {**in_language(locale), **report_context(figures, locale, narrative)}
     return Markup(TEMPLATES.env.get_template("value_reports/_report.html").render(context))
