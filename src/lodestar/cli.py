@@ -2,65 +2,109 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import sys
+from collections.abc import Callable
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlalchemy import Engine
+from typer import _click
+from typer.core import TyperGroup
+from typer.main import get_command_from_info, get_group_from_info
+from typer.models import CommandInfo, TyperInfo
 
 from lodestar import configuration  # noqa: F401  (registers every configuration kind)
-from lodestar.alerts.backtest_cli import backtest_alerts
-from lodestar.alerts.cli import alerts_app
-from lodestar.backup.cli import backup, restore
 from lodestar.cli_support import JsonOpt, emit, fail, migrated_engine, progress, settings_or_exit
-from lodestar.config.cli import config_app
-from lodestar.events.cli import events_app, keys_app
-from lodestar.imports.cli import import_file
-from lodestar.intent.cli import backtest_stars, stars_app
 from lodestar.kit.time import today_in
-from lodestar.notifications.cli import notify_app
-from lodestar.pipeline.churn_training import evaluate_churn, score_churn, train_churn
-from lodestar.pipeline.cli import run as run_snapshot
-from lodestar.predictions.cli import churn_app, predict_app
-from lodestar.renewals.records.cli import renewals_app
-from lodestar.renewals.retention.cli import retention
 from lodestar.settings import Settings
-from lodestar.snapshots.cli import backtest_app, export_app
-from lodestar.sop.cli import sop_app
-from lodestar.value_reports.cli import reports_app
 
 if TYPE_CHECKING:  # the demo package loads lazily: most commands never need it
     from lodestar.demo import DemoResult
 
+
+def _attr(module: str, name: str) -> Any:
+    return getattr(importlib.import_module(module), name)
+
+
+@cache
+def _backtest() -> typer.Typer:
+    backtest_app: typer.Typer = _attr("lodestar.snapshots.cli", "backtest_app")
+    backtest_app.command("alerts")(_attr("lodestar.alerts.backtest_cli", "backtest_alerts"))
+    backtest_app.command("stars")(_attr("lodestar.intent.cli", "backtest_stars"))
+    return backtest_app
+
+
+@cache
+def _predict() -> typer.Typer:
+    predict_app: typer.Typer = _attr("lodestar.predictions.cli", "predict_app")
+    predict_app.add_typer(_attr("lodestar.intent.cli", "stars_app"), name="stars")
+    churn_app: typer.Typer = _attr("lodestar.predictions.cli", "churn_app")
+    for name in ("evaluate", "train", "score"):
+        churn_app.command(name)(_attr("lodestar.pipeline.churn_training", f"{name}_churn"))
+    return predict_app
+
+
+# Each domain's commands, imported when named: `lodestar run` loads the pipeline, not every domain's CLI
+# (the SOP report's pandas, the PDF engine...). `lodestar --help` lists them all, and so imports them all.
+LAZY: dict[str, Callable[[], Any]] = {
+    "keys": lambda: _attr("lodestar.events.cli", "keys_app"),
+    "events": lambda: _attr("lodestar.events.cli", "events_app"),
+    "config": lambda: _attr("lodestar.config.cli", "config_app"),
+    "import": lambda: _attr("lodestar.imports.cli", "import_file"),
+    "backtest": _backtest,
+    "export": lambda: _attr("lodestar.snapshots.cli", "export_app"),
+    "sop": lambda: _attr("lodestar.sop.cli", "sop_app"),
+    "alerts": lambda: _attr("lodestar.alerts.cli", "alerts_app"),
+    "renewals": lambda: _attr("lodestar.renewals.records.cli", "renewals_app"),
+    "reports": lambda: _attr("lodestar.value_reports.cli", "reports_app"),
+    "notify": lambda: _attr("lodestar.notifications.cli", "notify_app"),
+    "predict": _predict,
+    "run": lambda: _attr("lodestar.pipeline.cli", "run"),
+    "backup": lambda: _attr("lodestar.backup.cli", "backup"),
+    "restore": lambda: _attr("lodestar.backup.cli", "restore"),
+    "retention": lambda: _attr("lodestar.renewals.retention.cli", "retention"),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The command tree with the domains' commands (LAZY) built from their modules on first use."""
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in LAZY if n not in self.commands)]
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        if cmd_name in LAZY and cmd_name not in self.commands:
+            found, short = LAZY[cmd_name](), app.pretty_exceptions_short
+            built: _click.Command
+            if isinstance(found, typer.Typer):  # as add_typer would have built it
+                built = get_group_from_info(
+                    TyperInfo(found, name=cmd_name),
+                    pretty_exceptions_short=short,
+                    rich_markup_mode=app.rich_markup_mode,
+                    suggest_commands=app.suggest_commands,
+                )
+            else:
+                built = get_command_from_info(
+                    CommandInfo(name=cmd_name, callback=found),
+                    pretty_exceptions_short=short,
+                    rich_markup_mode=app.rich_markup_mode,
+                )
+            self.add_command(built, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(
-    help="Lodestar: a self-hosted customer-success platform.", no_args_is_help=True, add_completion=False
+    help="Lodestar: a self-hosted customer-success platform.",
+    no_args_is_help=True,
+    add_completion=False,
+    cls=LazyGroup,
 )
 users_app = typer.Typer(help="Create and list users, and mint API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
-app.add_typer(keys_app, name="keys")
-app.add_typer(events_app, name="events")
-app.add_typer(config_app, name="config")
-app.command("import")(import_file)
-app.add_typer(backtest_app, name="backtest")
-backtest_app.command("alerts")(backtest_alerts)
-backtest_app.command("stars")(backtest_stars)
-app.add_typer(export_app, name="export")
-app.add_typer(sop_app, name="sop")
-app.add_typer(alerts_app, name="alerts")
-app.add_typer(renewals_app, name="renewals")
-app.add_typer(reports_app, name="reports")
-app.add_typer(notify_app, name="notify")
-app.add_typer(predict_app, name="predict")
-predict_app.add_typer(stars_app, name="stars")
-churn_app.command("evaluate")(evaluate_churn)
-churn_app.command("train")(train_churn)
-churn_app.command("score")(score_churn)
-app.command("run")(run_snapshot)
-app.command("backup")(backup)
-app.command("restore")(restore)
-app.command("retention")(retention)
 
 HostOpt = Annotated[str, typer.Option(help="Interface to listen on.")]
 PortOpt = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pyarrow as pa
 from sqlalchemy import select
 
-from lodestar.alerts.models import AlertSignal
 from lodestar.alerts.raising import raise_alerts
+from lodestar.alerts.signal_sets import signal_rows
 from lodestar.auth.models import AuditEntry
 from tests.alerts.raising_fixtures import DAY, Team, alerts, findings, rules, team
 
@@ -50,16 +50,20 @@ def test_a_past_date_records_its_signals_and_touches_no_alert(team: Team) -> Non
     report = raise_alerts(db, rules(), 1, past, findings(("usage_drop", a, 1), ("health_red", a, 2)), False)
     assert report.raised == [] and report.signals == 2
     assert [(x.id, x.last_seen_on, x.state) for x in alerts(db)] == before
-    signals = db.execute(select(AlertSignal.as_of, AlertSignal.rule_key).order_by(AlertSignal.id)).all()
-    assert sorted(signals) == [(past, "health_red"), (past, "usage_drop"), (DAY, "health_red")]
+    signals = signal_rows(db).select(["as_of", "rule_key"]).to_pylist()
+    assert sorted(tuple(s.values()) for s in signals) == [
+        (past, "health_red"),
+        (past, "usage_drop"),
+        (DAY, "health_red"),
+    ]
 
 
 def test_a_dates_signals_are_replaced_by_its_latest_findings_with_the_rules_version(team: Team) -> None:
     db, a, b = team.db, team.a.id, team.b.id
     raise_alerts(db, rules(), 1, DAY, findings(("usage_drop", a, 1), ("health_red", b, 1)), False)
     raise_alerts(db, rules(), 2, DAY, findings(("usage_drop", a, 1), ("usage_drop", b, 1)), False)
-    rows = db.execute(select(AlertSignal.rule_key, AlertSignal.account_id, AlertSignal.rules_version)).all()
-    assert sorted(rows) == [("usage_drop", a, 2), ("usage_drop", b, 2)]
+    rows = signal_rows(db).select(["rule_key", "account_id", "rules_version"]).to_pylist()
+    assert sorted(tuple(r.values()) for r in rows) == [("usage_drop", a, 2), ("usage_drop", b, 2)]
 
 
 def test_a_live_alert_whose_condition_holds_is_seen_again_with_fresh_evidence(team: Team) -> None:
@@ -155,5 +159,9 @@ def test_a_recompute_of_some_accounts_changes_only_their_alerts_and_signals(team
     states = {(x.rule_key, x.account_id): x.state for x in alerts(db)}
     assert states == {("health_red", a): "open", ("health_red", b): "resolved", ("usage_drop", b): "open"}
     assert len(report.raised) == 1 and len(report.resolved) == 1
-    rows = db.execute(select(AlertSignal.as_of, AlertSignal.rule_key, AlertSignal.account_id)).all()
-    assert sorted(rows) == [(DAY, "health_red", a), (DAY, "health_red", b), (later, "usage_drop", b)]
+    rows = signal_rows(db).select(["as_of", "rule_key", "account_id"]).to_pylist()
+    assert sorted(tuple(r.values()) for r in rows) == [
+        (DAY, "health_red", a),
+        (DAY, "health_red", b),
+        (later, "usage_drop", b),
+    ]

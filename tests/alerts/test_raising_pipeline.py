@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lodestar.alerts import snapshot_step
-from lodestar.alerts.models import Alert, AlertSignal
+from lodestar.alerts.models import Alert
+from lodestar.alerts.signal_sets import signal_rows
 from lodestar.config import service as config_service
 from lodestar.kit.time import today_in
 from lodestar.pipeline.daily import run_job
@@ -47,9 +48,7 @@ def _state(world: World) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         alerts = s.execute(
             select(Alert.rule_key, Alert.account_id, Alert.raised_on, Alert.last_seen_on)
         ).all()
-        signals = s.execute(
-            select(AlertSignal.as_of, AlertSignal.account_id).order_by(AlertSignal.as_of)
-        ).all()
+        signals = [tuple(r.values()) for r in signal_rows(s).select(["as_of", "account_id"]).to_pylist()]
     return [tuple(a) for a in alerts], [tuple(x) for x in signals]
 
 

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 
+from lodestar.analytics import last_active_state
 from lodestar.analytics.engines.engine import connect
-from lodestar.analytics.last_active_state import state_meta_path, state_path
+from lodestar.analytics.last_active_state import delta_path, read_state, state_meta_path
 from lodestar.analytics.metrics.date_grid import Grid
 from lodestar.analytics.metrics.table import compute_metrics
 from lodestar.analytics.metrics.usage_from_state import uses_latest_state
@@ -22,7 +22,7 @@ from tests.analytics.world import A, B, event, world_inputs, write_world
 
 
 def _state(rollups: Path, kind: str) -> list[dict[str, Any]]:
-    return pq.read_table(state_path(rollups, kind)).to_pylist()
+    return read_state(rollups, kind).to_pylist()
 
 
 def _day(d: date) -> int:
@@ -66,7 +66,7 @@ def test_state_keeps_each_users_last_day_first_training_and_the_recent_days(roll
 
 def _all_state(rollups: Path) -> dict[str, Any]:
     return {
-        kind: pq.read_table(state_path(rollups, kind)) for kind in ("recent", "users", "features", "trained")
+        kind: read_state(rollups, kind) for kind in ("recent", "users", "features", "trained", "accounts")
     }
 
 
@@ -150,3 +150,39 @@ def test_a_file_that_leaves_an_old_day_makes_the_state_forget_it(tmp_path: Path)
     update_rollups(events, tmp_path / "rollups")  # shrunk: rebuilt
     after = _all_state(tmp_path / "rollups")
     assert {k: t.to_pylist() for k, t in after.items()} == {k: t.to_pylist() for k, t in before.items()}
+
+
+@pytest.mark.parametrize("share", [0.0, 10.0], ids=["folded-each-day", "kept-as-delta"])
+def test_days_merged_one_by_one_read_as_a_rebuild_from_scratch_whether_folded_or_kept_as_a_delta(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, share: float
+) -> None:
+    """A merged day writes only the rows it changed beside the base; read together they are the state."""
+    monkeypatch.setattr(last_active_state, "COMPACT_SHARE", share)
+    events, rollups = tmp_path / "events", tmp_path / "rollups"
+    write_world(events)
+    update_rollups(events, rollups)
+    days = [datetime(2026, 4, d, 9, tzinfo=UTC) for d in (2, 3, 4)]
+    late = datetime(2026, 3, 25, 9, tzinfo=UTC)  # a late event for a day already merged
+    batches = [
+        [event(days[0], "g1", "u7", "Report"), event(days[0], "g3", "u1", "Training Completed")],
+        [event(days[1], "g1", "u1", "Home"), event(days[1], "g3", "u1", "Training Completed")],
+        [event(late, "g2", "u9", "Report"), event(days[2], "g2", "u9", "Home")],
+    ]
+    for batch in batches:
+        write_random(events, batch)
+        update_rollups(events, rollups)
+        fresh = tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(rollups, fresh)
+        shutil.rmtree(fresh / "state")
+        update_rollups(events, fresh)
+        merged, rebuilt = _all_state(rollups), _all_state(fresh)
+        assert {k: t.to_pylist() for k, t in merged.items()} == {k: t.to_pylist() for k, t in rebuilt.items()}
+    assert delta_path(rollups, "users").exists() == (share > 1)
+    trained = {(r["group_id"], r["user_id"]): r["first_day"] for r in _state(rollups, "trained")}
+    assert trained[("g3", "u1")] == day_number(days[0].date())  # the first training day stays
+    engine = connect("duckdb", rollups)
+    fast = compute_metrics(engine, random_inputs(), [days[2].date()])
+    with monkeypatch.context() as m:
+        m.setattr(engine, "latest_day", lambda: None)
+        slow = compute_metrics(engine, random_inputs(), [days[2].date()])
+    assert fast.to_pylist() == slow.to_pylist()

@@ -7,7 +7,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from lodestar.db.engine import make_engine
-from lodestar.db.migrate import alembic_config, current_revision, upgrade
+from lodestar.db.migrate import alembic_config, current_revision, downgrade, upgrade
 
 
 def test_upgrading_from_the_first_release_keeps_accounts_and_their_children(db_url, postgres_or_sqlite_fresh):
@@ -154,4 +154,61 @@ def test_a_churned_playbook_of_the_companys_own_steps_is_kept(postgres_or_sqlite
     with engine.connect() as conn:
         versions = conn.execute(text("SELECT count(*) FROM config_versions")).scalar()
     assert versions == 1
+    engine.dispose()
+
+
+def test_alert_signals_become_packed_sets_and_come_back_as_rows(postgres_or_sqlite_fresh):
+    from lodestar.alerts.signal_sets import unpack
+
+    url = postgres_or_sqlite_fresh
+    engine = make_engine(url)
+    before = str(ScriptDirectory.from_config(alembic_config(url)).get_revision("0029").down_revision)
+    upgrade(engine, before)
+    t = "2026-01-01 00:00:00+00:00"
+    rows = [(date(2026, 6, 1), "health_red", 1, a) for a in (3, 1, 2)]
+    rows += [(date(2026, 6, 1), "usage_drop", 2, 2), (date(2026, 6, 2), "health_red", 1, 3)]
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, email, name, role, locale, active, password_hash, created_at,"
+                " updated_at) VALUES (1, 'a@example.com', 'A', 'csm', 'en', true, 'x', :t, :t)"
+            ),
+            {"t": t},
+        )
+        for a in (1, 2, 3):
+            conn.execute(
+                text(
+                    "INSERT INTO accounts (id, name, owner_id, tier_pinned, tags, traits, arr, currency,"
+                    " status, departments, scenarios, created_at, updated_at)"
+                    " VALUES (:a, :n, 1, false, '[]', '{}', 10, 'CNY', 'active', '[]', '[]', :t, :t)"
+                ),
+                {"a": a, "n": f"A{a}", "t": t},
+            )
+        for as_of, rule, version, account in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO alert_signals (as_of, rule_key, rules_version, account_id)"
+                    " VALUES (:d, :r, :v, :a)"
+                ),
+                {"d": as_of, "r": rule, "v": version, "a": account},
+            )
+    upgrade(engine, "0029")
+    with engine.connect() as conn:
+        sets = conn.execute(
+            text("SELECT as_of, rule_key, rules_version, accounts, account_ids FROM alert_signal_sets")
+        ).all()
+    found = {(str(d), r, v): (n, unpack(bytes(b)).tolist()) for d, r, v, n, b in sets}
+    assert found == {
+        ("2026-06-01", "health_red", 1): (3, [1, 2, 3]),
+        ("2026-06-01", "usage_drop", 2): (1, [2]),
+        ("2026-06-02", "health_red", 1): (1, [3]),
+    }
+    downgrade(engine, before)
+    with engine.connect() as conn:
+        back = conn.execute(
+            text("SELECT as_of, rule_key, rules_version, account_id FROM alert_signals")
+        ).all()
+    assert sorted((str(d), r, v, a) for d, r, v, a in back) == sorted(
+        (str(d), r, v, a) for d, r, v, a in rows
+    )
     engine.dispose()

@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import ColumnElement, Float, Select, Subquery, Table, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Float, Select, Subquery, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account, Contact
 from lodestar.accounts.schemas import AccountFilter
+from lodestar.db.base import table_of
 from lodestar.db.batches import rows_among
 from lodestar.db.bulk import insert_returning_ids
-from lodestar.db.staging import fetch_columns, staged, update_changed
+from lodestar.db.columns import Column, read_columns
+from lodestar.db.staging import fetch_columns, update_changed_columns
 from lodestar.db.upsert import update_by_id
 
 ID_BATCH = 5_000  # keeps IN (...) lists under SQLite's bound-parameter limit
@@ -233,10 +236,7 @@ def profile_columns(session: Session) -> pa.Table:
 
 def write_changed_values(session: Session, values: pa.Table) -> int:
     """Writes these columns (with `id`) onto the accounts whose stored values differ; accounts changed."""
-    table = _core(Account)
-    names = [n for n in values.column_names if n != "id"]
-    with staged(session, [table.c.id, *(table.c[n] for n in names)], values, ["id"]) as staging:
-        changed = update_changed(session, table, staging, ["id"], names)
+    changed = update_changed_columns(session, table_of(Account), values)
     # The UPDATE bypasses loaded objects; expire them so they re-read the new values.
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Account):
@@ -244,16 +244,14 @@ def write_changed_values(session: Session, values: pa.Table) -> int:
     return changed
 
 
-def _core(model: type[Any]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-def analytics_accounts(session: Session, ids: Collection[int] | None = None) -> list[tuple[Any, ...]]:
-    """(id, segment group id, tier) of every account (or of these)."""
-    stmt = select(Account.id, Account.segment_group_id, Account.tier)
-    return [tuple(r) for r in session.execute(_among(stmt, Account.id, ids))]
+def analytics_account_columns(session: Session, ids: Collection[int] | None = None) -> dict[str, np.ndarray]:
+    """(id, segment group id, tier) of every account (or of these) as arrays ("" where unset), one text per
+    column."""
+    blank = literal("", literal_execute=True)
+    group, tier = func.coalesce(Account.segment_group_id, blank), func.coalesce(Account.tier, blank)
+    columns = [Column("id", Account.id, "int"), Column("group", group, "text"), Column("tier", tier, "text")]
+    among = None if ids is None else (Account.id, ids)
+    return read_columns(session, columns, lambda stmt: stmt.select_from(Account), among)
 
 
 def account_ids_of_groups(session: Session, group_ids: Collection[str]) -> list[int]:

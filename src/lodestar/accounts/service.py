@@ -29,7 +29,7 @@ from lodestar.accounts.schemas import (
 from lodestar.accounts.snapshot_rows import account_names as account_names
 from lodestar.accounts.snapshot_rows import accounts_by_ids as accounts_by_ids
 from lodestar.accounts.snapshot_rows import accounts_of_groups as accounts_of_groups
-from lodestar.accounts.snapshot_rows import analytics_rows as analytics_rows
+from lodestar.accounts.snapshot_rows import analytics_columns as analytics_columns
 from lodestar.accounts.snapshot_rows import attribute_rows as attribute_rows
 from lodestar.accounts.snapshot_rows import contact_rows as contact_rows
 from lodestar.accounts.snapshot_rows import contacts_of_accounts as contacts_of_accounts

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Select, Subquery
 from sqlalchemy.orm import Session
 
@@ -26,10 +27,15 @@ def tier_profile_columns(session: Session) -> pa.Table:
     return repository.profile_columns(session)
 
 
-def analytics_rows(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
-    """Every account's (or these accounts') id, segment group id and tier, for the metrics."""
-    keys = ("account_id", "group_id", "tier")
-    return [dict(zip(keys, r, strict=True)) for r in repository.analytics_accounts(session, account_ids)]
+def analytics_columns(session: Session, account_ids: Collection[int] | None = None) -> pa.Table:
+    """Every account's (or these accounts') id, segment group id and tier, for the metrics, as columns:
+    account_id, group_id, tier (null where unset)."""
+    cols = repository.analytics_account_columns(session, account_ids)
+    texts = {k: pa.array(cols[k].tolist(), pa.string()) for k in ("group", "tier")}
+    unset = {k: pc.if_else(pc.equal(v, ""), pa.scalar(None, pa.string()), v) for k, v in texts.items()}
+    return pa.table(
+        {"account_id": pa.array(cols["id"], pa.int64()), "group_id": unset["group"], "tier": unset["tier"]}
+    )
 
 
 def accounts_of_groups(session: Session, group_ids: Collection[str]) -> list[int]:

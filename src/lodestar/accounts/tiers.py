@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 import numpy as np
 import pyarrow as pa
@@ -129,24 +129,23 @@ def assign_tiers(accounts: pa.Table, rules: TierRules) -> pa.Table:
         [t is not None for t in _texts(accounts, "tier")], dtype=bool
     )
     chosen[pinned], source[pinned] = _texts(accounts, "tier")[pinned], "pinned"
-    service = [rules.tier(str(key)) for key in chosen]
+    tier = pa.array(chosen.tolist(), pa.string())
+    # Each tier's service levels, spread over its accounts by index (an unknown pinned key gets nulls).
+    at = pc.index_in(tier, value_set=pa.array([t.key for t in rules.tiers], pa.string()))
+
+    def per_tier(values: list[Any], kind: pa.DataType) -> pa.Array:
+        return pa.array(values, kind).take(at)
+
+    ts = rules.tiers
     return pa.table(
         {
             "account_id": accounts.column("account_id"),
-            "tier": pa.array(chosen.tolist(), pa.string()),
+            "tier": tier,
             "tier_source": pa.array(source.tolist(), pa.string()),
-            "touch_model": pa.array([t.touch_model if t else None for t in service], pa.string()),
-            "sla_first_response_hours": pa.array(
-                [t.sla.first_response_hours if t else None for t in service], pa.float64()
-            ),
-            "sla_resolution_hours": pa.array(
-                [t.sla.resolution_hours if t else None for t in service], pa.float64()
-            ),
-            "qbr_every_months": pa.array(
-                [t.cadence.qbr_every_months if t else None for t in service], pa.int32()
-            ),
-            "check_in_every_days": pa.array(
-                [t.cadence.check_in_every_days if t else None for t in service], pa.int32()
-            ),
+            "touch_model": per_tier([t.touch_model for t in ts], pa.string()),
+            "sla_first_response_hours": per_tier([t.sla.first_response_hours for t in ts], pa.float64()),
+            "sla_resolution_hours": per_tier([t.sla.resolution_hours for t in ts], pa.float64()),
+            "qbr_every_months": per_tier([t.cadence.qbr_every_months for t in ts], pa.int32()),
+            "check_in_every_days": per_tier([t.cadence.check_in_every_days for t in ts], pa.int32()),
         }
     )

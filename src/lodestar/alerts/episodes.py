@@ -1,4 +1,4 @@
-"""The set-based SQL of raising: a date's signals, and each alert's episode (raised, seen, woken, resolved).
+"""The set-based SQL of raising: each alert's episode (raised, seen, woken, resolved).
 
 Every statement works on all the alerts it concerns at once: the date's findings are staged in a temporary
 table (db/staging.py) and joined, never looped over per account. `accounts` (a staged table of account
@@ -31,15 +31,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from lodestar.alerts import reasons
-from lodestar.alerts.models import Alert, AlertSignal, AlertState
+from lodestar.alerts.models import Alert, AlertState
 from lodestar.alerts.schemas import AlertRule
 from lodestar.db.base import JSONType
-from lodestar.db.staging import bulk_insert, delete_missing, insert_missing, staged
+from lodestar.db.staging import staged
 
 ALERTS: Table = Alert.__table__  # type: ignore[assignment]
-SIGNALS: Table = AlertSignal.__table__  # type: ignore[assignment]
 RESOLVED = AlertState.RESOLVED.value
-SIGNAL_KEY = ("as_of", "rule_key", "account_id")
 # What a finding is staged as: its evidence (JSON text) and the severity of its rule.
 FINDING_COLUMNS = (
     Column("rule_key", String(60)),
@@ -77,29 +75,6 @@ def staged_findings(session: Session, findings: pa.Table) -> Iterator[Table]:
     """The findings (rule_key, account_id, severity, evidence) as a temporary table."""
     with staged(session, FINDING_COLUMNS, findings, ["rule_key", "account_id"]) as table:
         yield table
-
-
-def replace_signals(
-    session: Session, as_of: date, version: int, findings: pa.Table, accounts: Table | None
-) -> int:
-    """Makes the date's signals (of the evaluated accounts) exactly the findings; rows deleted or added."""
-    n = findings.num_rows
-    data = pa.table(
-        {
-            "as_of": pa.array([as_of] * n, pa.date32()),
-            "rule_key": findings.column("rule_key"),
-            "rules_version": pa.array([version] * n, pa.int64()),
-            "account_id": findings.column("account_id"),
-        }
-    )
-    scope = and_(SIGNALS.c.as_of == as_of, _among(accounts, SIGNALS.c.account_id))
-    if session.execute(select(literal(1)).where(scope).limit(1)).first() is None:
-        return bulk_insert(session, SIGNALS, data)  # a new date (each day's run): nothing to compare with
-    columns = [SIGNALS.c[name] for name in data.column_names]
-    with staged(session, columns, data, list(SIGNAL_KEY)) as staging:
-        gone = delete_missing(session, SIGNALS, staging, scope, SIGNAL_KEY, ("rules_version",))
-        added = insert_missing(session, SIGNALS, staging, SIGNAL_KEY, ("rules_version",))
-    return gone + added
 
 
 def _resolved(as_of: date, now: datetime, reason: str, cooldown_until: date | None) -> dict[str, Any]:

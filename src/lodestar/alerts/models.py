@@ -1,4 +1,4 @@
-"""Tables: alerts (one per rule, account and episode) and the signals a backfill keeps for the backtest."""
+"""Tables: alerts (one per rule, account and episode) and the signals every run keeps for the backtest."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lodestar.db.base import Base, JSONType
@@ -65,17 +65,20 @@ class Alert(Base):
     playbook_run_id: Mapped[int | None] = mapped_column(ForeignKey("playbook_runs.id", ondelete="SET NULL"))
 
 
-class AlertSignal(Base):
-    """A rule's condition held for an account on a snapshot date (every evaluated date, past or present).
+class AlertSignalSet(Base):
+    """The accounts for which a rule's condition held on a snapshot date (every evaluated date, past or
+    present), under one rules version: one row per date, rule and version, the account ids packed
+    (alerts/signal_sets.py) where a row per account made each daily run write 100,000 rows.
 
     The backtest reads these for the dates a run or backfill evaluated with the same rules version.
     """
 
-    __tablename__ = "alert_signals"
-    __table_args__ = (Index("ix_alert_signals_date_rule", "as_of", "rule_key"),)
+    __tablename__ = "alert_signal_sets"
+    __table_args__ = (UniqueConstraint("as_of", "rule_key", "rules_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     as_of: Mapped[date]
     rule_key: Mapped[str] = mapped_column(String(60))
     rules_version: Mapped[int]
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    accounts: Mapped[int]  # how many account ids the set holds
+    account_ids: Mapped[bytes] = mapped_column(LargeBinary)

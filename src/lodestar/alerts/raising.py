@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
-from lodestar.alerts import episodes, notices, raised_audit, reasons
+from lodestar.alerts import episodes, notices, raised_audit, reasons, signal_sets
 from lodestar.alerts.schemas import AlertRule, AlertRules
 from lodestar.auth import service as auth_service
 from lodestar.kit.time import utcnow
@@ -84,7 +84,7 @@ def raise_alerts(
     kept = kept_findings(findings, enabled)
     report = RaiseReport(as_of, present)
     with episodes.staged_accounts(session, accounts_evaluated) as accounts:
-        report.signals = episodes.replace_signals(session, as_of, rules_version, kept, accounts)
+        report.signals = signal_sets.replace_signals(session, as_of, rules_version, kept, accounts_evaluated)
         if not present:
             return report
         now = utcnow()

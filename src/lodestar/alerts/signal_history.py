@@ -14,14 +14,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lodestar.alerts import config_kind
+from lodestar.alerts import config_kind, signal_sets
 from lodestar.alerts.conditions.evaluate import evaluate
-from lodestar.alerts.models import AlertSignal
 from lodestar.alerts.schemas import AlertRule, AlertRules
-from lodestar.db.staging import fetch_columns
 from lodestar.kit.progress import Progress, silent
 
 SIGNALS = pa.schema([("as_of", pa.date32()), ("rule_key", pa.string()), ("account_id", pa.int64())])
@@ -73,25 +70,14 @@ def _fresh_rules(rules: AlertRules, active: AlertRules) -> tuple[set[str], Alert
 
 def stored_dates(session: Session, days: Sequence[date], version: int) -> set[date]:
     """The dates whose every stored signal carries this rules version."""
-    stmt = (
-        select(AlertSignal.as_of)
-        .where(AlertSignal.as_of.in_(sorted(set(days))))
-        .group_by(AlertSignal.as_of)
-        .having(
-            func.min(AlertSignal.rules_version) == version, func.max(AlertSignal.rules_version) == version
-        )
-    )
-    return set(session.scalars(stmt))
+    return signal_sets.stored_dates(session, days, version)
 
 
 def stored_signals(session: Session, days: Sequence[date], rule_keys: set[str]) -> pa.Table:
     """The stored signals of these dates and rules."""
     if not days or not rule_keys:
         return SIGNALS.empty_table()
-    stmt = select(AlertSignal.as_of, AlertSignal.rule_key, AlertSignal.account_id).where(
-        AlertSignal.as_of.in_(sorted(days)), AlertSignal.rule_key.in_(sorted(rule_keys))
-    )
-    return fetch_columns(session, stmt, SIGNALS)
+    return signal_sets.signal_rows(session, days, rule_keys).select(SIGNALS.names)
 
 
 def _live(session: Session, root: Path, rules: AlertRules, day: date, keys: set[str]) -> pa.Table:

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from lodestar.analytics.last_active_state import state_path
+from lodestar.analytics.last_active_state import read_state, state_path
 from lodestar.kit.time import from_day_number
 
 
 def _read(rollup_dir: Path, kind: str, group_id: str, columns: list[str]) -> list[dict]:
-    path = state_path(rollup_dir, kind)
-    if not path.exists():
+    if not state_path(rollup_dir, kind).exists():
         return []
-    table = pq.read_table(path, columns=columns, filters=[("group_id", "=", group_id)])
+    table = read_state(rollup_dir, kind, group_id).select(columns)
     return table.sort_by([(columns[0], "ascending")]).to_pylist() if table.num_rows else []
 
 
@@ -29,11 +28,8 @@ def daily_events(rollup_dir: Path, group_id: str) -> list[tuple[str, int]]:
 
 def features_last_used(rollup_dir: Path, group_id: str, features: list[str]) -> dict[str, str]:
     """The ISO day each of these features was last used (absent: never in the events kept)."""
-    path = state_path(rollup_dir, "features")
-    if not path.exists() or not features:
+    if not state_path(rollup_dir, "features").exists() or not features:
         return {}
-    wanted = pc.field("group_id") == group_id
-    table = pq.read_table(
-        path, columns=["feature", "last_day"], filters=wanted & pc.field("feature").isin(features)
-    )
+    table = read_state(rollup_dir, "features", group_id)
+    table = table.filter(pc.is_in(table.column("feature"), pa.array(features, pa.string())))
     return {r["feature"]: from_day_number(r["last_day"]).isoformat() for r in table.to_pylist()}

@@ -94,6 +94,30 @@ def analytics_contracts(
     return [tuple(r) for r in session.execute(stmt)]
 
 
+def analytics_contract_columns(
+    session: Session, account_ids: Collection[int] | None = None
+) -> dict[str, np.ndarray]:
+    """analytics_contracts as arrays (ARR in cents; churned NaT when not recorded), one text per column."""
+    status = case(
+        (and_(Contract.renewed_by_id.is_not(None), Contract.status != "cancelled"), literal("renewed")),
+        else_=Contract.status,
+    )
+    columns = [
+        Column("account_id", Contract.account_id, "int"),
+        Column("id", Contract.id, "int"),
+        Column("start", Contract.start_date, "day"),
+        Column("end", Contract.end_date, "day"),
+        Column("churned", Contract.churned_on, "day"),
+        Column(
+            "cents", cast(func.round(Contract.arr * literal(100, literal_execute=True)), BigInteger), "int"
+        ),
+        Column("seats", Contract.seats, "int"),
+        Column("status", status, "text"),
+    ]
+    among = None if account_ids is None else (Contract.account_id, account_ids)
+    return read_columns(session, columns, lambda stmt: stmt.select_from(Contract), among)
+
+
 def _ending(account_ids: Select[Any], first: date, last: date) -> list[ColumnElement[bool]]:
     return [
         Contract.account_id.in_(account_ids),

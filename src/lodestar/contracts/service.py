@@ -17,6 +17,8 @@ from lodestar.accounts.models import Account
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.contracts import repository
+from lodestar.contracts.metric_columns import analytics_columns as analytics_columns
+from lodestar.contracts.metric_columns import analytics_rows as analytics_rows
 from lodestar.contracts.models import Contract, ContractStatus
 from lodestar.contracts.repository import ACCOUNT_SEGMENTS
 from lodestar.contracts.schemas import ContractCreate, ContractUpdate
@@ -296,24 +298,6 @@ def churns(session: Session) -> list[tuple[int, date, date]]:
     """(account_id, churn date, contract end) of every contract that ended without renewal (the churn date
     is churned_on when recorded, else the end)."""
     return [(a, churned_on or end, end) for a, end, churned_on in repository.ended_without_renewal(session)]
-
-
-def analytics_rows(session: Session, account_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
-    """Each contract's (of these accounts, or all) account, term (ending at any churn), ARR, seats, status."""
-    return [
-        {
-            "account_id": account_id,
-            "contract_id": contract_id,
-            "start_date": start,
-            "end_date": min(end, churned_on) if churned_on else end,
-            "arr": float(arr),
-            "seats": seats,
-            "status": status,
-        }
-        for account_id, contract_id, start, end, churned_on, arr, seats, status in (
-            repository.analytics_contracts(session, account_ids)
-        )
-    ]
 
 
 def customers_since(

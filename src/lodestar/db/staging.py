@@ -15,10 +15,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 from sqlalchemy import (
+    BigInteger,
     Column,
     ColumnElement,
     Index,
@@ -59,10 +61,7 @@ def bulk_insert(session: Session, target: Table, data: pa.Table) -> int:
 
 
 def _load(session: Session, table: Table, data: pa.Table) -> None:
-    data = pa.table(
-        [pc.cast(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in data.columns],
-        names=data.column_names,
-    )
+    data = _plain(data)
     names = ", ".join(f'"{n}"' for n in data.column_names)
     connection = session.connection().connection.driver_connection
     assert connection is not None
@@ -148,6 +147,83 @@ def delete_missing(
     found = exists().where(_match(target, staging, key, alike))
     stmt = delete(target).where(scope, ~found)
     return _rowcount(session.execute(stmt, execution_options={"synchronize_session": False}))
+
+
+# A write of a few rows reads their stored values by key; more read the whole table (one scan, no IN list).
+FEW_ROWS = 5_000
+# Distinct sets of changed columns written by statements of their own; rarer sets share one more statement.
+MOST_COLUMN_SETS = 7
+_CHANGED = "changed_columns"  # the staging table's bit mask of the row's changed columns
+
+
+def _plain(data: pa.Table) -> pa.Table:
+    """Dictionary-encoded columns decoded (the database and the comparison see plain values)."""
+    return pa.table(
+        [pc.cast(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in data.columns],
+        names=data.column_names,
+    )
+
+
+def _same(old: pa.Array, new: pa.Array) -> np.ndarray:
+    """Null-safe equality, element by element."""
+    equal = pc.fill_null(pc.equal(old, new), False)
+    both_null = pc.and_(pc.is_null(old), pc.is_null(new))
+    return np.asarray(pc.or_(equal, both_null).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _changed_masks(stored: pa.Table, values: pa.Table, key: str, names: Sequence[str]) -> np.ndarray:
+    """Each row's bit mask of the columns whose stored value differs (0: same, or no stored row)."""
+    at = pc.index_in(values.column(key).combine_chunks(), value_set=stored.column(key).combine_chunks())
+    masks = np.zeros(values.num_rows, dtype=np.int64)
+    for bit, name in enumerate(names):
+        old = stored.column(name).combine_chunks().take(at)
+        masks |= (~_same(old, values.column(name).combine_chunks())).astype(np.int64) << bit
+    masks[np.asarray(at.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = 0
+    return masks
+
+
+def _grouped(masks: np.ndarray) -> np.ndarray:
+    """The masks with the rarest sets past MOST_COLUMN_SETS folded into one set (their union)."""
+    kinds, counts = np.unique(masks[masks != 0], return_counts=True)
+    if len(kinds) <= MOST_COLUMN_SETS:
+        return masks
+    rare = kinds[np.argsort(-counts, kind="stable")[MOST_COLUMN_SETS - 1 :]]
+    union = int(np.bitwise_or.reduce(rare))
+    return np.where(np.isin(masks, rare), union, masks)
+
+
+def update_changed_columns(session: Session, target: Table, values: pa.Table, key: str = "id") -> int:
+    """Writes the values' columns onto the target rows with the same key, setting in each row only the
+    columns whose stored values differ; rows changed (a row the target lacks is left out).
+
+    The stored values are read and compared in Arrow first, so only changed rows are staged, and rows that
+    changed in the same columns share one UPDATE that sets just those: an index on a column no statement
+    sets is not maintained (SQLite decides that from the SET list). At 100,000 accounts a daily run changes
+    the scores and trends of half of them and the grades or stages of a few.
+    """
+    values = _plain(values)
+    names = [n for n in values.column_names if n != key]
+    wanted = [target.c[key], *(target.c[n] for n in names)]
+    read = select(*wanted)
+    if values.num_rows <= FEW_ROWS:
+        read = read.where(target.c[key].in_(values.column(key).to_pylist()))
+    stored = fetch_columns(session, read, values.select([key, *names]).schema)
+    masks = _grouped(_changed_masks(stored, values, key, names))
+    changed = masks != 0
+    if not changed.any():
+        return 0
+    rows = values.filter(pa.array(changed)).append_column(_CHANGED, pa.array(masks[changed], pa.int64()))
+    columns = [*wanted, Column(_CHANGED, BigInteger)]
+    with staged(session, columns, rows, [key]) as staging:
+        for mask in np.unique(masks[changed]).tolist():
+            setting = {n: staging.c[n] for bit, n in enumerate(names) if mask >> bit & 1}
+            stmt = (
+                update(target)
+                .where(target.c[key] == staging.c[key], staging.c[_CHANGED] == mask)
+                .values(setting)
+            )
+            session.execute(stmt, execution_options={"synchronize_session": False})
+    return int(changed.sum())
 
 
 def fetch_columns(session: Session, stmt: ClauseElement, schema: pa.Schema) -> pa.Table:

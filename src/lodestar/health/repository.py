@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, cast
 
 import pyarrow as pa
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, func, insert, select, true
 from sqlalchemy.orm import Session
 
 from lodestar.db.staging import (
@@ -56,8 +56,25 @@ def sync_history(session: Session, as_of: date, rows: pa.Table, account_id: int 
 def scores_before(
     session: Session, as_of: date, first: date, last: date, account_id: int | None = None
 ) -> pa.Table:
-    """Each account with history on as_of (or only this one) and its latest score in [first, last]."""
-    now, then = HISTORY_TABLE.alias("now"), HISTORY_TABLE.alias("then")
+    """Each account with history on as_of (or only this one) and its latest score in [first, last]; accounts
+    with no score in that span may be left out (their score is null)."""
+    table = HISTORY_TABLE
+    mine = table.c.account_id == account_id if account_id is not None else true()
+    newest = session.scalar(
+        select(func.max(table.c.as_of)).where(table.c.as_of >= first, table.c.as_of <= last, mine)
+    )
+    schema = pa.schema([("account_id", pa.int64()), ("score", pa.float64())])
+    if newest is None:
+        return schema.empty_table()
+    # Most accounts were scored on the newest date of the span: one date's rows answer for them, read in
+    # one pass. The others (new or unscored then) walk their own older history below.
+    found = select(table.c.account_id, table.c.score).where(
+        table.c.as_of == newest, table.c.score.is_not(None), mine
+    )
+    older = select(func.max(table.c.as_of)).where(table.c.as_of >= first, table.c.as_of < newest, mine)
+    if session.scalar(older) is None:
+        return fetch_columns(session, found, schema)
+    now, then = table.alias("now"), table.alias("then")
     # A correlated lookup per account walks the (account_id, as_of) primary key backwards: its cost does
     # not grow with the days of history kept, as a scan of the whole window's rows would.
     earlier = (
@@ -65,17 +82,19 @@ def scores_before(
         .where(
             then.c.account_id == now.c.account_id,
             then.c.as_of >= first,
-            then.c.as_of <= last,
+            then.c.as_of < newest,
             then.c.score.is_not(None),
         )
         .order_by(then.c.as_of.desc())
         .limit(1)
         .scalar_subquery()
     )
-    stmt = select(now.c.account_id, earlier).where(now.c.as_of == as_of)
+    rest = select(now.c.account_id, earlier).where(
+        now.c.as_of == as_of, now.c.account_id.not_in(select(found.subquery().c.account_id))
+    )
     if account_id is not None:
-        stmt = stmt.where(now.c.account_id == account_id)
-    return fetch_columns(session, stmt, pa.schema([("account_id", pa.int64()), ("score", pa.float64())]))
+        rest = rest.where(now.c.account_id == account_id)
+    return pa.concat_tables([fetch_columns(session, found, schema), fetch_columns(session, rest, schema)])
 
 
 def replace_account_history(

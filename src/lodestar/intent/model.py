@@ -5,10 +5,9 @@ recency-frequency baseline it is compared with."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from lodestar.intent import cutoffs
 from lodestar.intent.rows import Rows
@@ -16,6 +15,9 @@ from lodestar.intent.schemas import Ranking, StarGroup
 from lodestar.kit.errors import InvalidInput
 from lodestar.kit.stats import Estimate, auc, percentile_interval, resamples
 from lodestar.kit.text import Text
+
+if TYPE_CHECKING:  # pandas loads when frames are built, not with the daily run's imports
+    import pandas as pd
 
 FOLDS = 5
 ROUNDS, SEED = 1000, 20261201
@@ -34,6 +36,8 @@ class Fitted:
 
     def frame(self, features: pd.DataFrame) -> pd.DataFrame:
         """The features in the training frame's shape (a missing column is missing; unseen categories too)."""
+        import pandas as pd
+
         out = features.reindex(columns=self.columns)
         for column, levels in self.categories.items():
             out[column] = pd.Categorical(out[column].astype("string").fillna(""), categories=levels)
@@ -48,7 +52,7 @@ def _categories(features: pd.DataFrame) -> dict[str, list[str]]:
     return {
         c: [str(v) for v in features[c].cat.categories]
         for c in features.columns
-        if isinstance(features[c].dtype, pd.CategoricalDtype)
+        if features[c].dtype.name == "category"
     }
 
 
@@ -89,6 +93,8 @@ def fit(rows: Rows) -> Fitted:
 
 def baseline_score(features: pd.DataFrame) -> np.ndarray:
     """Recency and frequency of the target and of use: the mean of their percentile ranks (missing: worst)."""
+    import pandas as pd
+
     parts = []
     for column, sign in BASELINE:
         if column in features.columns:

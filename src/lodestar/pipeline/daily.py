@@ -130,8 +130,8 @@ def run_job(
                         )
                 with clock.phase("fingerprint"):
                     outcome.fingerprint = fingerprint.finish(session, started)
-                committing = time.perf_counter()
-            clock.add("commit", time.perf_counter() - committing)
+                committing, committing_cpu = time.perf_counter(), time.process_time()
+            clock.add("commit", time.perf_counter() - committing, time.process_time() - committing_cpu)
             outcome.phases = clock.report()
         except Exception as exc:
             run_records.finish(engine, run, "failed", error=f"{type(exc).__name__}: {exc}")

@@ -7,11 +7,14 @@ inputs' shape (`MetricInputs`, its schemas and builders) stays in analytics, whi
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
-from lodestar.analytics.inputs import MetricInputs, days, hours, make_inputs
+from lodestar.analytics.inputs import SCHEMAS, MetricInputs, days, hours, make_inputs
 from lodestar.contracts import service as contracts_service
 from lodestar.engagement import service as engagement_service
 from lodestar.referrals import service as referrals_service
@@ -29,18 +32,12 @@ def load_inputs(
     """Reads every input (only these accounts' rows when given) through the domains' services."""
     ids = account_ids
     sla = sla_hours_by_tier or {}
-    accounts = [
-        a | {"sla_first_response_hours": sla.get(a["tier"] or "", DEFAULT_SLA_HOURS)}
-        for a in accounts_service.analytics_rows(session, ids)
-    ]
-    contracts = [
-        {
-            **{k: c[k] for k in ("account_id", "contract_id", "arr", "seats", "status")},
-            "start_day": days(c["start_date"]),
-            "end_day": days(c["end_date"]),
-        }
-        for c in contracts_service.analytics_rows(session, ids)
-    ]
+    accounts = accounts_service.analytics_columns(session, ids)
+    keys, hours_of = pa.array(list(sla), pa.string()), pa.array(list(sla.values()), pa.float64())
+    at = pc.index_in(accounts.column("tier"), value_set=keys)
+    accounts = accounts.append_column(
+        "sla_first_response_hours", pc.fill_null(pc.take(hours_of, at), DEFAULT_SLA_HOURS)
+    )
     # Presence comes from the active flag and the leaving date, never from when the row was imported.
     contacts = [
         {
@@ -86,14 +83,18 @@ def load_inputs(
         {"account_id": r["account_id"], "referred_day": days(r["referred_on"]), "status": r["status"]}
         for r in referrals_service.referral_rows(session, ids)
     ]
-    return make_inputs(
+    rows = make_inputs(
         key_features,
-        accounts=accounts,
-        contracts=contracts,
         contacts=contacts,
         tickets=tickets,
         touches=touches,
         surveys=surveys,
         milestones=milestones,
         referrals=referrals,
+    )
+    # The two tables as long as the portfolio come as columns; the others are rows of what happened.
+    return replace(
+        rows,
+        accounts=accounts.select(SCHEMAS["accounts"].names).cast(SCHEMAS["accounts"]),
+        contracts=contracts_service.analytics_columns(session, ids).cast(SCHEMAS["contracts"]),
     )

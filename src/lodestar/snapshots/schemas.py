@@ -9,10 +9,12 @@ from pydantic import BaseModel, ConfigDict
 
 
 class RunPhase(BaseModel):
-    """One phase of a run: its name, its seconds and the rows it wrote (None: it writes none)."""
+    """One phase of a run: its name, its seconds (wall; CPU of every thread, None on older runs) and the rows
+    it wrote (None: it writes none)."""
 
     name: str
     seconds: float
+    cpu_seconds: float | None = None
     rows: int | None = None
 
 

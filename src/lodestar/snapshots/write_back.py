@@ -27,7 +27,10 @@ def _lookup(ids: pa.ChunkedArray | pa.Array, other: pa.Table, column: str) -> pa
     """other's `column` for each id (null where other has no row for it)."""
     if other.num_rows == 0:
         return pa.chunked_array([pa.nulls(len(ids), other.schema.field(column).type)])
-    at = pc.index_in(ids, value_set=other.column("account_id").combine_chunks())
+    # Plain arrays throughout: a chunked `at` would make the taken values chunked, and wrapping those in
+    # pa.chunked_array([...]) converts them value by value in Python.
+    plain = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    at = pc.index_in(plain, value_set=other.column("account_id").combine_chunks())
     return pa.chunked_array([other.column(column).combine_chunks().take(at)])
 
 

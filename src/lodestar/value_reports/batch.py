@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -17,9 +18,10 @@ from lodestar.kit.errors import InvalidInput
 from lodestar.kit.progress import Progress, silent
 from lodestar.kit.text import N_, Text
 from lodestar.value_reports import periods, rendering
-from lodestar.value_reports.pdf import render_to_file
-from lodestar.value_reports.pdf_worker import Renderers
 from lodestar.value_reports.report_figures import Store, figures_for
+
+if TYPE_CHECKING:  # the PDF engine (WeasyPrint, a second to load) loads when a PDF is made
+    from lodestar.value_reports.pdf_worker import Renderers
 
 CHUNK = 200  # accounts whose figures are held at once: bounds memory, keeps the scans few
 POOL_FROM = 8  # reports from which PDFs are drawn in worker processes
@@ -64,6 +66,8 @@ def _renderer(count: int) -> Iterator[Renderers | None]:
     if count < POOL_FROM:
         yield None
         return
+    from lodestar.value_reports.pdf_worker import Renderers
+
     with Renderers(max(1, min(2, len(os.sched_getaffinity(0))))) as workers:
         yield workers
 
@@ -80,6 +84,8 @@ def build_batch(
 ) -> list[BuiltReport]:
     """Writes `<out_dir>/<period>/<account id>-<locale>.pdf` for each account (figures as of today); a
     period in the future is refused before anything is written."""
+    from lodestar.value_reports.pdf import render_to_file
+
     period = periods.parse(period_key, today)
     progress(0, total=len(account_ids))
     built: list[BuiltReport] = []

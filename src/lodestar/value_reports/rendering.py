@@ -12,7 +12,6 @@ from lodestar.kit.text import N_
 from lodestar.value_reports import charts
 from lodestar.value_reports.schemas import ReportFigures
 from lodestar.web.i18n import gettext_for, translations
-from lodestar.web.templating import TEMPLATES
 
 QUARTER_NAMES = {
     "1": N_("first quarter"),
@@ -75,11 +74,15 @@ def document(
 ) -> str:
     """The standalone report document (the PDF's source and the share link's page, which alone passes
     `pdf_href`: the customer's download link)."""
+    from lodestar.web.templating import TEMPLATES  # the web stack: loaded when a report is rendered
+
     context = {**in_language(locale), **report_context(figures, locale, narrative), "pdf_href": pdf_href}
     return TEMPLATES.env.get_template("value_reports/document.html").render(context)
 
 
 def body(figures: ReportFigures, locale: str, narrative: dict[str, Any]) -> Markup:
     """The report's body alone (the preview page embeds it in the report's language)."""
+    from lodestar.web.templating import TEMPLATES
+
     context = {**in_language(locale), **report_context(figures, locale, narrative)}
     return Markup(TEMPLATES.env.get_template("value_reports/_report.html").render(context))

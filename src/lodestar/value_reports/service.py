@@ -25,7 +25,6 @@ from lodestar.settings import Settings
 from lodestar.value_reports import config_kind, periods, rendering, repository, share_tokens
 from lodestar.value_reports.batch import BuiltReport, build_batch, choose_accounts
 from lodestar.value_reports.models import ShareLink, ValueReport
-from lodestar.value_reports.pdf import pdf_bytes, write_pdf
 from lodestar.value_reports.report_figures import Store, figures_for
 from lodestar.value_reports.schemas import LinkRead, NarrativeUpdate, ReportFigures
 
@@ -125,6 +124,8 @@ def publish(
     place: Place,
 ) -> ValueReport:
     """Saves the narrative, freezes today's figures and writes the PDF: the report the customer sees."""
+    from lodestar.value_reports.pdf import pdf_bytes, write_pdf  # WeasyPrint: loaded when a PDF is made
+
     report = save_narrative(session, viewer, account_id, period_key, data, today)
     draft = preview(session, viewer, account_id, period_key, today, place, data.locale)
     document = rendering.document(draft.figures, data.locale, draft.narrative)

@@ -28,7 +28,7 @@ import pyarrow as pa
 from lodestar.analytics.engines.engine import ROLLUP_SCHEMAS, STATE_SCHEMAS, AnalyticsEngine
 from lodestar.analytics.event_store import EVENT_SCHEMA
 from lodestar.analytics.inputs import SCHEMAS, MetricInputs
-from lodestar.analytics.last_active_state import state_meta_path, state_path
+from lodestar.analytics.last_active_state import state_meta_path, state_sql
 
 # Every operational input: bound anew for each run, never kept as a constant of the plan.
 INPUT_TABLES = tuple(SCHEMAS)
@@ -180,8 +180,7 @@ def _prepare(engine: AnalyticsEngine, made: Plan) -> Any:
         else:
             cur.register(f"lodestar_rollup_{kind}", ROLLUP_SCHEMAS[kind].empty_table())
     for kind in made.states:
-        path = str(state_path(engine.rollup_dir, kind))
-        cur.execute(f"CREATE TEMP VIEW lodestar_state_{kind} AS FROM read_parquet({_files_sql([path])})")
+        cur.execute(f"CREATE TEMP VIEW lodestar_state_{kind} AS {state_sql(engine.rollup_dir, kind)}")
     if made.event_days is not None:
         events = [str(f) for f in engine.event_files(*made.event_days)]
         if events:

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from lodestar.analytics.event_partitions import day_folder, part_files, partition_days
 from lodestar.analytics.event_store import EVENT_SCHEMA, read_events
-from lodestar.analytics.last_active_state import STATE_KINDS, state_manifest, state_path
+from lodestar.analytics.last_active_state import STATE_KINDS, read_state, state_manifest, state_sql
 from lodestar.analytics.rollups import KINDS, load_manifest
 from lodestar.kit.errors import LodestarError
 from lodestar.kit.time import day_number, from_day_number
@@ -156,10 +156,12 @@ class AnalyticsEngine:
         return day_number(date.fromisoformat(max(built)))
 
     def _state_file(self, kind: str) -> ir.Table:
-        path = state_path(self.rollup_dir, kind)
-        if self.name in ("duckdb", "spark"):
-            return self.con.read_parquet(str(path))
-        data = pq.read_table(path, schema=STATE_SCHEMAS[kind])
+        """The state's base and delta read as one table (analytics.last_active_state)."""
+        if self.name == "duckdb":
+            return self.con.sql(state_sql(self.rollup_dir, kind))
+        data = read_state(self.rollup_dir, kind).cast(STATE_SCHEMAS[kind])
+        if self.name == "spark":
+            return self.table(f"state_{kind}", data)
         return self.con.create_table(f"state_{kind}", data, database=ANALYTICS_SCHEMA, overwrite=True)
 
     def refresh(self) -> None:
