@@ -276,6 +276,8 @@ def shared_pdf(report: ValueReport) -> bytes:
     path = Path(report.pdf_path) if report.pdf_path else None
     if path is not None and path.is_file():
         return path.read_bytes()
+    from lodestar.value_reports.pdf import pdf_bytes, write_pdf  # WeasyPrint: loaded when a PDF is made
+
     content = pdf_bytes(shared_document(report))
     if path is not None:
         with suppress(OSError):  # a read-only data folder still serves the PDF, drawn each time
