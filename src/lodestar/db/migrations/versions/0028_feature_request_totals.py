@@ -36,6 +36,7 @@ are all present at the head.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -79,7 +80,11 @@ def _added(table: str, alias: str) -> str:
 def _tables() -> None:
     for table in KEYS:
         keys = KEYS[table]
-        types = {"owner_id": sa.Integer(), "request_id": sa.Integer(), "currency": sa.String(length=3)}
+        types: dict[str, sa.types.TypeEngine[Any]] = {
+            "owner_id": sa.Integer(),
+            "request_id": sa.Integer(),
+            "currency": sa.String(length=3),
+        }
         op.create_table(
             table,
             *[sa.Column(k, types.get(k, sa.String(length=32)), nullable=False) for k in keys],
