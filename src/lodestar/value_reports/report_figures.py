@@ -119,20 +119,17 @@ def _own_figures(usage: UsageFigures, service: ServiceFigures) -> dict[str, floa
 
 
 def _teams(
-    store: Store, settings: ValueReportSettings, groups: dict[str, int], period: Period
+    store: Store,
+    settings: ValueReportSettings,
+    groups: dict[str, int],
+    used: dict[int, PeriodUsage],
+    period: Period,
 ) -> dict[int, TeamUsage]:
     """Each account's active users and events of the period by team, where the events name teams."""
     if store.events_dir is None:
         return {}
-    found = team_usage(
-        store.events_dir,
-        store.rollup_dir,
-        list(groups),
-        period.start,
-        period.through,
-        store.zone,
-        settings.team_traits,
-    )
+    active = {g: used[a].by_user for g, a in groups.items() if a in used and used[a].by_user}
+    found = team_usage(store.events_dir, active, period.through, store.zone, settings.team_traits)
     return {groups[g]: u for g, u in found.items()}
 
 
@@ -156,7 +153,7 @@ def figures_for(
         groups[g]: u
         for g, u in period_usage(store.rollup_dir, list(groups), period.start, period.through).items()
     }
-    teams = _teams(store, settings, groups, period)
+    teams = _teams(store, settings, groups, used, period)
     ranks = _ranks(settings, accounts_service.tier_profiles(session), snap, set(accounts))
     tickets = _by_account(engagement_service.ticket_rows(session, list(accounts)))
     touches = _by_account(engagement_service.touch_rows(session, list(accounts)))

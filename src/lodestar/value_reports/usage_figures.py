@@ -1,7 +1,7 @@
 """Process data of a period from the event roll-ups (`<rollup_dir>/usage/<day>.parquet`: group, user, feature,
-day, events): usage volume, active users, logins (a user active on a day counts once), every feature's events
-and the events per week (quarter) or month (year) for the chart. One DuckDB query reads the period's files
-for every account asked for, so a batch of reports reads them once."""
+day, events): usage volume, active users, logins (a user active on a day counts once), every feature's events,
+every user's events (for the teams) and the events per week (quarter) or month (year) for the chart. One
+DuckDB query reads the period's files for every account asked for, so a batch of reports reads them once."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class PeriodUsage:
     logins: int = 0
     features: dict[str, int] = field(default_factory=dict)
     by_day: dict[date, int] = field(default_factory=dict)
+    by_user: dict[str, int] = field(default_factory=dict)  # events of each active user (their teams' sums)
 
 
 def usage_files(rollup_dir: Path, start: date, through: date) -> list[str]:
@@ -40,6 +41,8 @@ SELECT 'f' AS what, group_id, feature AS name, NULL::INTEGER AS day, sum(events)
 UNION ALL SELECT 'd', group_id, NULL, day, sum(events)::BIGINT FROM u GROUP BY ALL
 UNION ALL SELECT 'a', group_id, NULL, NULL, count(DISTINCT user_id)::BIGINT FROM u GROUP BY ALL
 UNION ALL SELECT 'l', group_id, NULL, NULL, count(DISTINCT (user_id, day))::BIGINT FROM u
+  WHERE user_id IS NOT NULL GROUP BY ALL
+UNION ALL SELECT 'u', group_id, user_id, NULL, sum(events)::BIGINT FROM u
   WHERE user_id IS NOT NULL GROUP BY ALL
 """
 
@@ -64,6 +67,8 @@ def period_usage(
             usage.by_day[from_day_number(day)] = int(n)
         elif what == "a":
             usage.active_users = int(n)
+        elif what == "u":
+            usage.by_user[name] = int(n)
         else:
             usage.logins = int(n)
     return found
