@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -11,10 +12,11 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from lodestar.db.engine import session_factory
+from lodestar.db.engine import make_engine, session_factory
 from lodestar.kit.time import utcnow
 from lodestar.notifications import service
 from lodestar.notifications.models import OutboxMessage
@@ -232,3 +234,27 @@ def test_a_paused_channel_keeps_its_messages_and_holds_back_no_other(
         small.close()
     assert (tally.sent, rx.accepted_keys()) == (3, keys)
     assert [m.status for m in outbox(engine)] == ["pending"] * 12 + ["sent"] * 3
+
+
+def test_a_database_error_is_one_warning_line_and_the_worker_goes_on(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A database without the outbox table answers every pass with an OperationalError, as a locked
+    # SQLite file or a dropped connection would: each pass logs one line, no traceback, and the loop goes on.
+    bare = make_engine(f"sqlite:///{tmp_path / 'bare.db'}")
+    worker = Worker(bare, settings)
+    stopped = threading.Event()
+    runner = threading.Thread(target=worker.run_until, args=(stopped,))
+    with caplog.at_level(logging.WARNING, logger="lodestar.notifications"):
+        runner.start()
+        deadline = time.monotonic() + 10
+        while len(caplog.records) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        stopped.set()
+        runner.join(5)
+    bare.dispose()
+    assert not runner.is_alive()
+    passes = [r for r in caplog.records if r.name.startswith("lodestar.notifications")]
+    assert len(passes) >= 3  # the loop went on after the first failure
+    assert all(r.levelno == logging.WARNING and r.exc_info is None for r in passes)
+    assert all("deferred" in r.getMessage() and "no such table" in r.getMessage() for r in passes)

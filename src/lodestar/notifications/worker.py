@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from lodestar.db.engine import unit_of_work
 from lodestar.kit.time import utcnow
@@ -244,6 +245,10 @@ class Worker:
             try:
                 self.run_once()
                 wait = self.idle_wait_s()
+            except OperationalError as exc:  # a busy database (SQLite's write lock, a dropped connection):
+                # the messages stay due and the next pass takes them; one line, not a traceback per pass
+                log.warning("notification worker pass deferred: %s", exc.orig)
+                wait = self.settings.notify_poll_s
             except Exception:  # keep delivering: a database hiccup must not end the worker
                 log.exception("notification worker pass failed")
                 wait = self.settings.notify_poll_s
