@@ -212,3 +212,33 @@ def test_alert_signals_become_packed_sets_and_come_back_as_rows(postgres_or_sqli
         (str(d), r, v, a) for d, r, v, a in rows
     )
     engine.dispose()
+
+
+def test_a_database_at_the_newest_revision_is_left_as_it_is_and_one_behind_is_upgraded(
+    postgres_or_sqlite_fresh,
+):
+    from lodestar.db import generations
+    from lodestar.db.migrate import at_head
+
+    url = postgres_or_sqlite_fresh
+    engine = make_engine(url)
+    heads = ScriptDirectory.from_config(alembic_config(url)).get_heads()
+    assert not at_head(engine)  # never migrated
+    upgrade(engine)
+    assert at_head(engine) and [current_revision(engine)] == heads
+    # At the head, a command's start only ensures the counting triggers: one dropped is put back.
+    with engine.begin() as conn:
+        dropped = f"{generations.PREFIX}accounts_insert"
+        conn.execute(
+            text(f'DROP TRIGGER "{dropped}"' + ("" if engine.dialect.name == "sqlite" else " ON accounts"))
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert ("accounts", dropped) in generations._present(conn)
+    # One revision behind is not the head: the upgrade runs the migration.
+    behind = str(ScriptDirectory.from_config(alembic_config(url)).get_revision(heads[0]).down_revision)
+    downgrade(engine, behind)
+    assert not at_head(engine) and current_revision(engine) == behind
+    upgrade(engine)
+    assert at_head(engine)
+    engine.dispose()
