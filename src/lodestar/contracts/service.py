@@ -371,10 +371,16 @@ def store_renewed_by(session: Session, links: dict[int, int]) -> int:
     return repository.store_renewed_by(session, links)
 
 
-def renewal_candidates(session: Session, skip: Select[Any]) -> list[Any]:
-    """Contracts (not cancelled, not among the `skip` subquery of ids) a renewal may open for, as light rows
-    (id, account_id, owner_id, start_date, end_date, arr, currency, renewed)."""
-    return repository.renewal_candidates(session, skip)
+def renewal_candidate_columns(session: Session, skip: Select[Any]) -> dict[str, np.ndarray]:
+    """id, start, end and renewed (1: another live contract renews it) as arrays, of the contracts (not
+    cancelled, not among the `skip` subquery of ids) a renewal may open for."""
+    return repository.renewal_candidate_columns(session, skip)
+
+
+def renewal_candidates(session: Session, ids: Collection[int]) -> list[Any]:
+    """These contracts as light rows (id, account_id, owner_id, start_date, end_date, arr, currency,
+    renewed), in id order."""
+    return repository.renewal_candidates(session, ids)
 
 
 def account_chain_rows(session: Session, contract_ids: Select[Any]) -> list[Any]:

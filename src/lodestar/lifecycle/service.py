@@ -65,10 +65,10 @@ def first_change_after(
     return repository.first_change_after(account_id, day, as_of)
 
 
-def renewal_window_opens(session: Session, starts: Sequence[date], ends: Sequence[date]) -> list[date]:
+def renewal_window_opening_days(session: Session, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The day each contract's renewal window opens under the active lifecycle model (the same rule the
-    stage engine places the renewal phase with)."""
+    stage engine places the renewal phase with), over arrays of days (datetime64[D])."""
     model, _ = config_kind.current(session)
-    start = np.array([d.toordinal() for d in starts], dtype=np.int64)
-    end = np.array([d.toordinal() for d in ends], dtype=np.int64)
-    return [date.fromordinal(int(d)) for d in phases.renewal_window_opens(model, start, end)]
+    epoch = np.datetime64("1970-01-01", "D")
+    start, end = ((a.astype("datetime64[D]") - epoch).astype(np.int64) for a in (starts, ends))
+    return phases.renewal_window_opens(model, start, end) + epoch

@@ -42,21 +42,20 @@ def store_links(session: Session) -> int:
 
 
 def open_due(session: Session, as_of: date) -> int:
-    """Opens the renewals due on as_of; how many were opened."""
-    candidates = contracts_service.renewal_candidates(session, repository.contract_ids())
-    if not candidates:
-        return 0
-    opens = lifecycle_service.renewal_window_opens(
-        session, [c.start_date for c in candidates], [c.end_date for c in candidates]
-    )
+    """Opens the renewals due on as_of; how many were opened. Whose renewal is due is told from the
+    candidates' dates alone; only those contracts' rows are read."""
+    cols = contracts_service.renewal_candidate_columns(session, repository.contract_ids())
+    opens = lifecycle_service.renewal_window_opening_days(session, cols["start"], cols["end"])
+    due = (opens <= np.datetime64(as_of, "D")) | (cols["renewed"] == 1)
+    opened_on = dict(zip(cols["id"][due].tolist(), opens[due].astype(date).tolist(), strict=True))
+    candidates = contracts_service.renewal_candidates(session, list(opened_on))
     rows = [
         {
             "contract_id": c.id, "account_id": c.account_id, "owner_id": c.owner_id,
-            "opened_on": min(opened, as_of), "contract_end": c.end_date, "arr": c.arr,
+            "opened_on": min(opened_on[c.id], as_of), "contract_end": c.end_date, "arr": c.arr,
             "currency": c.currency, "documents": [], "reasons": [],
         }
-        for c, opened in zip(candidates, opens, strict=True)
-        if opened <= as_of or c.renewed
+        for c in candidates
     ]  # fmt: skip
     repository.insert_many(session, rows)
     auth_service.record_many(
