@@ -347,34 +347,34 @@ def store_renewed_by(session: Session, links: dict[int, int]) -> int:
     return len(values)
 
 
-def _renewed() -> ColumnElement[bool]:
-    """Whether another live contract renews the contract."""
-    follower = aliased(Contract)
-    return exists().where(follower.renews_contract_id == Contract.id, follower.status != "cancelled")
-
-
 def renewal_candidate_columns(session: Session, skip: Select[Any]) -> dict[str, np.ndarray]:
     """id, start, end and renewed (1 when another live contract renews it) as arrays, of the contracts that
     are not cancelled and not among `skip` (a subquery of contract ids): enough to tell whose renewal is
     due without reading every candidate's row."""
+    follower = aliased(Contract)
+    renewed = exists().where(follower.renews_contract_id == Contract.id, follower.status != "cancelled")
     columns = [
         Column("id", Contract.id, "int"),
         Column("start", Contract.start_date, "day"),
         Column("end", Contract.end_date, "day"),
-        Column("renewed", case((_renewed(), 1), else_=0), "int"),
+        Column("renewed", case((renewed, 1), else_=0), "int"),
     ]
     live = and_(Contract.status != literal("cancelled", literal_execute=True), Contract.id.not_in(skip))
     return read_columns(session, columns, lambda stmt: stmt.select_from(Contract).where(live))
 
 
-def renewal_candidates(session: Session, ids: Collection[int]) -> list[Any]:
-    """Light rows (id, account_id, owner_id, start_date, end_date, arr, currency, renewed) of these
-    contracts; `renewed` when another contract renews them."""
-    stmt = select(
-        Contract.id, Contract.account_id, Account.owner_id, Contract.start_date, Contract.end_date,
-        Contract.arr, Contract.currency, _renewed().label("renewed"),
-    ).join(Account, Account.id == Contract.account_id)  # fmt: skip
-    return sorted(rows_among(session, stmt, Contract.id, ids), key=lambda r: r.id)
+def renewal_rows(session: Session, ids: Collection[int]) -> list[Any]:
+    """Light rows (id, account_id, owner_id, end_date, arr, currency) of these contracts, in id order: what
+    a renewal opened for each copies."""
+    stmt = (
+        select(
+            Contract.id, Contract.account_id, Account.owner_id, Contract.end_date, Contract.arr,
+            Contract.currency,
+        )
+        .join(Account, Account.id == Contract.account_id)
+        .order_by(Contract.id)
+    )  # fmt: skip
+    return rows_among(session, stmt, Contract.id, ids)
 
 
 def account_chain_rows(session: Session, contract_ids: Select[Any]) -> list[Any]:

@@ -377,10 +377,9 @@ def renewal_candidate_columns(session: Session, skip: Select[Any]) -> dict[str, 
     return repository.renewal_candidate_columns(session, skip)
 
 
-def renewal_candidates(session: Session, ids: Collection[int]) -> list[Any]:
-    """These contracts as light rows (id, account_id, owner_id, start_date, end_date, arr, currency,
-    renewed), in id order."""
-    return repository.renewal_candidates(session, ids)
+def renewal_rows(session: Session, ids: Collection[int]) -> list[Any]:
+    """These contracts as light rows (id, account_id, owner_id, end_date, arr, currency), in id order."""
+    return repository.renewal_rows(session, ids)
 
 
 def account_chain_rows(session: Session, contract_ids: Select[Any]) -> list[Any]:

@@ -47,8 +47,8 @@ def open_due(session: Session, as_of: date) -> int:
     cols = contracts_service.renewal_candidate_columns(session, repository.contract_ids())
     opens = lifecycle_service.renewal_window_opening_days(session, cols["start"], cols["end"])
     due = (opens <= np.datetime64(as_of, "D")) | (cols["renewed"] == 1)
-    opened_on = dict(zip(cols["id"][due].tolist(), opens[due].astype(date).tolist(), strict=True))
-    candidates = contracts_service.renewal_candidates(session, list(opened_on))
+    opened_on = dict(zip(cols["id"][due].tolist(), opens[due].tolist(), strict=True))
+    candidates = contracts_service.renewal_rows(session, list(opened_on))
     rows = [
         {
             "contract_id": c.id, "account_id": c.account_id, "owner_id": c.owner_id,
