@@ -137,3 +137,36 @@ def test_a_bad_setting_stops_the_cli_naming_it(env):
     result = runner.invoke(app, ["migrate"], env={**env, "LODESTAR_DEFAULT_LOCALE": "xx"})
     assert result.exit_code == 2
     assert "LODESTAR_DEFAULT_LOCALE" in result.output
+
+
+def _modules_after(code: str) -> set[str]:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_load_command_imports_the_named_domain_command_only():
+    show = "import sys; print(' '.join(m for m in sys.modules if m.startswith('lodestar.')))"
+    loaded = _modules_after(f"from lodestar.cli import load_command; load_command(['run', '--json']); {show}")
+    assert "lodestar.pipeline.daily" in loaded
+    assert "lodestar.value_reports.cli" not in loaded
+    own = _modules_after(f"from lodestar.cli import load_command; load_command(['users', 'list']); {show}")
+    assert "lodestar.pipeline.daily" not in own
+
+
+def test_the_console_script_freezes_its_imports_and_runs_the_command():
+    import subprocess
+    import sys
+
+    code = (
+        "import atexit, gc, sys; sys.argv = ['lodestar', 'run', '--help'];"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count(), gc.isenabled()));"
+        "from lodestar.entry import main; main()"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "--as-of" in done.stdout
+    frozen, count, enabled = done.stdout.split()[-3:]
+    assert frozen == "frozen" and int(count) > 100_000 and enabled == "True"

@@ -10,7 +10,11 @@ from typing import Annotated
 import typer
 
 from lodestar.cli_support import JsonOpt, context, fail, parse_date, progress
+from lodestar.kit.errors import LodestarError
 from lodestar.kit.time import today_in
+from lodestar.pipeline.daily import run_job
+from lodestar.snapshots.schemas import SnapshotRunRead
+from lodestar.snapshots.service import dates_between
 
 
 def parse_every(value: str) -> int:
@@ -23,8 +27,6 @@ def parse_every(value: str) -> int:
 
 def plan_dates(as_of: str | None, start: str | None, end: str | None, every: str, today: date) -> list[date]:
     """The dates a `run` covers: --as-of, or --from/--to every period, or today."""
-    from lodestar.snapshots.service import dates_between
-
     if as_of and (start or end):
         fail("--as-of: give either --as-of or --from/--to, not both")
     if as_of:
@@ -47,11 +49,6 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Computes the snapshot (metrics, health, stage, tier) of every account; twice changes nothing."""
-    # Imported here so that `lodestar --help` does not load the analytics engines.
-    from lodestar.kit.errors import LodestarError
-    from lodestar.pipeline.daily import run_job
-    from lodestar.snapshots.schemas import SnapshotRunRead
-
     engine, settings = context()
     try:
         days = plan_dates(as_of, start, end, every, today_in(settings.zone))
