@@ -29,6 +29,7 @@ from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role
 from lodestar.db.engine import unit_of_work
 from lodestar.intent import service as intent_service
+from lodestar.kit.collector import batch_pace
 from lodestar.kit.phases import PhaseClock
 from lodestar.kit.progress import Progress, silent
 from lodestar.kit.text import Text
@@ -64,7 +65,19 @@ def run_job(
 
     `progress` hears of each date the snapshot stores (lodestar.kit.progress).
     """
-    days = sorted(set(dates))
+    with batch_pace():  # a run reads rows by the hundred thousand: fewer collector passes
+        return _run_locked(engine, settings, sorted(set(dates)), kind, wait_s, analytics, progress)
+
+
+def _run_locked(
+    engine: Engine,
+    settings: Settings,
+    days: list[date],
+    kind: str,
+    wait_s: float,
+    analytics: AnalyticsEngine | None,
+    progress: Progress,
+) -> SnapshotRun:
     holder = run_records.new_holder()
     run_records.claim(engine, holder, wait_s)
     try:
