@@ -24,6 +24,7 @@ half-written state in use.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -243,6 +244,50 @@ def _recent(
     _fold_if_large(con, rollup_dir, "recent", _layered("recent", base, delta, first))
 
 
+class Fold:
+    """The state of a first build, folded straight from each batch's `usage` table (lodestar.analytics.
+    rollups) as it is scanned, so no roll-up is read back; equal to the state built from the roll-ups."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, days: list[str]) -> None:
+        self.con, self.first_recent, self.started = con, _first_recent_day(days), False
+
+    def add(self) -> None:
+        """Folds the temporary table `usage` (one batch of days) into the running state."""
+        for kind, s in SOURCES.items():
+            new = f"SELECT {s.keys}, {s.combine}(day) AS {s.column} FROM usage WHERE {s.where} GROUP BY ALL"
+            if self.started:  # the running state and this batch, combined again: memory stays one state
+                both = f"SELECT * FROM fold_{kind} UNION ALL {new}"
+                new = f"SELECT {s.keys}, {s.combine}({s.column}) AS {s.column} FROM ({both}) GROUP BY ALL"
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE fold_{kind} AS {new}")
+        recent = (
+            "SELECT group_id, day, CAST(sum(events) AS BIGINT) AS events FROM usage "
+            f"WHERE day >= {self.first_recent} GROUP BY ALL"
+        )
+        into = "INSERT INTO fold_recent " if self.started else "CREATE OR REPLACE TEMP TABLE fold_recent AS "
+        self.con.execute(into + recent)
+        self.started = True
+
+    def write(self, rollup_dir: Path, after: Manifest) -> None:
+        """Writes the folded state as the base files (no delta) of the roll-ups of `after`."""
+        folder = rollup_dir / STATE_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / _META).unlink(missing_ok=True)
+        for kind in SOURCES:
+            _copy(self.con, f"SELECT * FROM fold_{kind} ORDER BY {_keys(kind)}", state_path(rollup_dir, kind))
+        _copy(self.con, "SELECT group_id, day, events FROM fold_recent ORDER BY group_id, day",
+              state_path(rollup_dir, "recent"))  # fmt: skip
+        for kind in STATE_KINDS:
+            delta_path(rollup_dir, kind).unlink(missing_ok=True)
+            self.con.execute(f"DROP TABLE IF EXISTS fold_{kind}")
+        _write_meta(folder, after)
+
+
+def _write_meta(folder: Path, after: Manifest) -> None:
+    tmp = folder / f".{_META}.tmp"
+    tmp.write_bytes(orjson.dumps(after, option=orjson.OPT_SORT_KEYS))
+    os.replace(tmp, folder / _META)
+
+
 def _grown(before: Manifest, after: Manifest, day: str) -> bool:
     """Whether a day only gained files since `before` (new days count): merging it again stays exact."""
     old, new = before.get(day, {}), after.get(day, {})
@@ -250,9 +295,16 @@ def _grown(before: Manifest, after: Manifest, day: str) -> bool:
 
 
 def update_state(
-    con: duckdb.DuckDBPyConnection, rollup_dir: Path, before: Manifest, after: Manifest, rebuilt: list[str]
+    con: duckdb.DuckDBPyConnection,
+    rollup_dir: Path,
+    before: Manifest,
+    after: Manifest,
+    rebuilt: list[str],
+    write_all: Callable[[], object] = lambda: None,
 ) -> None:
-    """Brings the state from the roll-ups of `before` to those of `after`, merging new days when it can."""
+    """Brings the state from the roll-ups of `before` to those of `after`, merging new days when it can.
+
+    A rebuild reads every day's roll-ups: `write_all` first writes those a first build deferred."""
     folder = rollup_dir / STATE_DIR
     folder.mkdir(parents=True, exist_ok=True)
     built_from = state_manifest(rollup_dir)
@@ -270,12 +322,12 @@ def update_state(
     # (or min) per key, merging the whole day again is exact. A changed or vanished file needs a rebuild.
     grown = set(before) <= set(after) and all(_grown(before, after, d) for d in rebuilt)
     merge = built_from == before and files_there and grown
+    if not merge:
+        write_all()
     for kind in SOURCES:
         if not merge:
             _rebuild_kind(con, rollup_dir, kind, days)
         elif rebuilt:
             _merge_kind(con, rollup_dir, kind, sorted(rebuilt))
     _recent(con, rollup_dir, days, sorted(rebuilt) if merge and rebuilt else None)
-    tmp = folder / f".{_META}.tmp"
-    tmp.write_bytes(orjson.dumps(after, option=orjson.OPT_SORT_KEYS))
-    os.replace(tmp, folder / _META)
+    _write_meta(folder, after)

@@ -5,6 +5,8 @@ Three roll-ups per UTC day, each one Parquet file ``<rollup_dir>/<kind>/YYYY-MM-
 ``accounts`` (group_id, day, events). ``day`` is the day number since 1970-01-01; only track and page
 events with a group_id count. A manifest of the partition files seen (size, mtime) says what changed.
 The per-user/feature last-active state (analytics.last_active_state) is brought along in the same update.
+A first build writes only its newest days' files and folds the rest into the state; those are written when
+first read (analytics.deferred_rollups; readers call `ensure_days`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,19 @@ from pathlib import Path
 import duckdb
 import orjson
 
+from lodestar.analytics.deferred_rollups import (
+    FIRST_BUILD_DAYS,
+    load_deferred,
+    save_deferred,
+    write_deferred,
+    writer_lock,
+)
 from lodestar.analytics.event_partitions import day_folder, part_files, partition_days
-from lodestar.analytics.last_active_state import ZSTD, update_state
+from lodestar.analytics.last_active_state import ZSTD, Fold, update_state
 from lodestar.kit.time import day_number
 
 KINDS = ("usage", "users", "accounts")
+Manifest = dict[str, dict[str, list[int]]]
 _MANIFEST = "manifest.json"
 
 # Every changed day of a batch in one scan: a file's day is its partition folder's (date=YYYY-MM-DD).
@@ -70,7 +80,7 @@ def _save_manifest(rollup_dir: Path, manifest: dict[str, dict[str, list[int]]]) 
     os.replace(tmp, rollup_dir / _MANIFEST)
 
 
-def _build_days(con: duckdb.DuckDBPyConnection, batch: dict[date, list[Path]], rollup_dir: Path) -> None:
+def build_days(con: duckdb.DuckDBPyConnection, batch: dict[date, list[Path]], rollup_dir: Path) -> None:
     """Rebuilds the roll-ups of these days: one scan of their event files, one partitioned write per kind.
 
     Each day's file is written to a scratch folder first and moved into place (each move atomic), as a
@@ -110,8 +120,56 @@ def _drop_day(day: str, rollup_dir: Path) -> None:
         (rollup_dir / kind / f"{day}.parquet").unlink(missing_ok=True)
 
 
+def _connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # DuckDB's bar goes to stdout: it would break --json
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
 def update_rollups(events_dir: Path, rollup_dir: Path, threads: int | None = None) -> RollupUpdate:
     """Brings the roll-ups and the last-active state up to date with the events, rebuilding changed days."""
+    with writer_lock(rollup_dir):
+        return _update(events_dir, rollup_dir, threads)
+
+
+def ensure_days(
+    events_dir: Path, rollup_dir: Path, first_day: int | None = None, last_day: int | None = None
+) -> list[str]:
+    """Writes the roll-ups of the deferred days in this range (day numbers; None: open-ended), so that the
+    files a reader lists are all there. The days written."""
+    if not load_deferred(rollup_dir):  # the usual case: nothing deferred, no lock taken
+        return []
+    with writer_lock(rollup_dir):
+        con = _connect()
+        try:
+            return write_deferred(con, events_dir, rollup_dir, build_days, BATCH_DAYS, first_day, last_day)
+        finally:
+            con.close()
+
+
+def _first_build(
+    con: duckdb.DuckDBPyConnection, pending: dict[date, list[Path]], rollup_dir: Path, manifest: Manifest
+) -> None:
+    """Every day new: the newest FIRST_BUILD_DAYS days written, the older ones only folded into the state
+    and listed as deferred (the list is written before the manifest: a crash leaves no day counted as
+    written that is not)."""
+    days = sorted(pending)
+    older, newer = days[:-FIRST_BUILD_DAYS], days[-FIRST_BUILD_DAYS:]
+    fold = Fold(con, [d.isoformat() for d in days])
+    for start in range(0, len(older), BATCH_DAYS):
+        batch = older[start : start + BATCH_DAYS]
+        con.execute(_USAGE, [[str(f) for d in batch for f in pending[d]]])
+        fold.add()
+    for start in range(0, len(newer), BATCH_DAYS):
+        build_days(con, {d: pending[d] for d in newer[start : start + BATCH_DAYS]}, rollup_dir)
+        fold.add()
+    save_deferred(rollup_dir, {d.isoformat(): manifest[d.isoformat()] for d in older})
+    fold.write(rollup_dir, manifest)
+
+
+def _update(events_dir: Path, rollup_dir: Path, threads: int | None) -> RollupUpdate:
     for kind in KINDS:
         (rollup_dir / kind).mkdir(parents=True, exist_ok=True)
     manifest = _load_manifest(rollup_dir)
@@ -119,10 +177,7 @@ def update_rollups(events_dir: Path, rollup_dir: Path, threads: int | None = Non
     rebuilt: list[date] = []
     seen: set[str] = set()
     pending: dict[date, list[Path]] = {}
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")  # DuckDB's bar goes to stdout: it would break --json
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
+    con = _connect(threads)
     try:
         for day in partition_days(events_dir):
             key = day.isoformat()
@@ -136,14 +191,25 @@ def update_rollups(events_dir: Path, rollup_dir: Path, threads: int | None = Non
             pending[day] = [folder / name for name in sig]
             manifest[key] = sig
             rebuilt.append(day)
-        for start in range(0, len(rebuilt), BATCH_DAYS):
-            days = rebuilt[start : start + BATCH_DAYS]
-            _build_days(con, {d: pending[d] for d in days}, rollup_dir)
         dropped = [key for key in manifest if key not in seen]
         for key in dropped:
             _drop_day(key, rollup_dir)
             del manifest[key]
-        update_state(con, rollup_dir, before, manifest, [d.isoformat() for d in rebuilt])
+        if not before and len(rebuilt) > FIRST_BUILD_DAYS:
+            _first_build(con, pending, rollup_dir, manifest)
+        else:
+            deferred = load_deferred(rollup_dir)
+            gone = {d.isoformat() for d in rebuilt} | set(dropped)
+            if gone & set(deferred):  # rebuilt or vanished days are written (or dropped) as usual now
+                save_deferred(rollup_dir, {d: sig for d, sig in deferred.items() if d not in gone})
+            for start in range(0, len(rebuilt), BATCH_DAYS):
+                days = rebuilt[start : start + BATCH_DAYS]
+                build_days(con, {d: pending[d] for d in days}, rollup_dir)
+
+            def write_all() -> object:
+                return write_deferred(con, events_dir, rollup_dir, build_days, BATCH_DAYS)
+
+            update_state(con, rollup_dir, before, manifest, [d.isoformat() for d in rebuilt], write_all)
     finally:
         con.close()
     _save_manifest(rollup_dir, manifest)

@@ -151,7 +151,9 @@ def figures_for(
     groups = {a.segment_group_id: a.id for a in accounts.values() if a.segment_group_id}
     used = {
         groups[g]: u
-        for g, u in period_usage(store.rollup_dir, list(groups), period.start, period.through).items()
+        for g, u in period_usage(
+            store.rollup_dir, list(groups), period.start, period.through, store.events_dir
+        ).items()
     }
     teams = _teams(store, settings, groups, used, period)
     ranks = _ranks(settings, accounts_service.tier_profiles(session), snap, set(accounts))

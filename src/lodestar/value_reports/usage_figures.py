@@ -12,7 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from lodestar.kit.time import from_day_number
+from lodestar.analytics.rollups import ensure_days
+from lodestar.kit.time import day_number, from_day_number
 
 
 @dataclass
@@ -48,9 +49,13 @@ UNION ALL SELECT 'u', group_id, user_id, NULL, sum(events)::BIGINT FROM u
 
 
 def period_usage(
-    rollup_dir: Path, group_ids: Collection[str], start: date, through: date
+    rollup_dir: Path, group_ids: Collection[str], start: date, through: date, events_dir: Path | None = None
 ) -> dict[str, PeriodUsage]:
-    """Each of these groups' usage from `start` to `through` (a group without events is left out)."""
+    """Each of these groups' usage from `start` to `through` (a group without events is left out).
+
+    Days a first build deferred are written first, from the event store (by default beside the roll-ups)."""
+    events = events_dir or rollup_dir.parent / "events"
+    ensure_days(events, rollup_dir, day_number(start), day_number(through))
     files, wanted = usage_files(rollup_dir, start, through), sorted(set(group_ids))
     if not files or not wanted:
         return {}

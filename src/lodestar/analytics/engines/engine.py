@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from lodestar.analytics.event_partitions import day_folder, part_files, partition_days
 from lodestar.analytics.event_store import EVENT_SCHEMA, read_events
 from lodestar.analytics.last_active_state import STATE_KINDS, read_state, state_manifest, state_sql
-from lodestar.analytics.rollups import KINDS, load_manifest
+from lodestar.analytics.rollups import KINDS, ensure_days, load_manifest
 from lodestar.kit.errors import LodestarError
 from lodestar.kit.time import day_number, from_day_number
 
@@ -64,7 +64,9 @@ class AnalyticsEngine:
     def rollup_files(
         self, kind: str, first_day: int | None = None, last_day: int | None = None
     ) -> list[Path]:
-        """The per-day Parquet files of one roll-up kind (only days first_day..last_day, where given)."""
+        """The per-day Parquet files of one roll-up kind (only days first_day..last_day, where given); days a
+        first build deferred are written first."""
+        ensure_days(self.event_store(), self.rollup_dir, first_day, last_day)
         files = sorted((self.rollup_dir / kind).glob("[0-9]*.parquet"))
         if first_day is None and last_day is None:
             return files
