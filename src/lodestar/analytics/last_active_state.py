@@ -272,13 +272,16 @@ class Fold:
         folder = rollup_dir / STATE_DIR
         folder.mkdir(parents=True, exist_ok=True)
         (folder / _META).unlink(missing_ok=True)
-        for kind in SOURCES:
-            _copy(self.con, f"SELECT * FROM fold_{kind} ORDER BY {_keys(kind)}", state_path(rollup_dir, kind))
-        _copy(self.con, "SELECT group_id, day, events FROM fold_recent ORDER BY group_id, day",
-              state_path(rollup_dir, "recent"))  # fmt: skip
+        self.con.execute("DROP TABLE IF EXISTS usage")  # the last batch's scan: its memory goes first
         for kind in STATE_KINDS:
+            columns = "group_id, day, events" if kind == "recent" else "*"
+            _copy(
+                self.con,
+                f"SELECT {columns} FROM fold_{kind} ORDER BY {_keys(kind)}",
+                state_path(rollup_dir, kind),
+            )
             delta_path(rollup_dir, kind).unlink(missing_ok=True)
-            self.con.execute(f"DROP TABLE IF EXISTS fold_{kind}")
+            self.con.execute(f"DROP TABLE fold_{kind}")
         _write_meta(folder, after)
 
 

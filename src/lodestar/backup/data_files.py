@@ -92,20 +92,23 @@ def copy_ingest_log(data_dir: Path, target: Path, moved_offset: int) -> int:
 
 
 def copy_other_files(data_dir: Path, target: Path, sqlite_file: Path | None) -> int:
-    """Copies snapshots, roll-ups, evidence, uploads and the rest (the roll-up manifest before its files)."""
+    """Copies snapshots, roll-ups, evidence, uploads and the rest (the roll-ups' deferred list, then their
+    manifest, before their files)."""
     names = {p.name for p in top_entries(data_dir, sqlite_file)} - {EVENTS, INGEST}
-    manifest = data_dir / "rollups" / "manifest.json"
+    # An older manifest only makes the next roll-up update redo a few days; a newer one could hide them. An
+    # older list of deferred days only has some days written again; a newer one could leave a day unwritten.
+    first = [data_dir / "rollups" / name for name in ("deferred.json", "manifest.json")]
     copied = 0
-    if manifest.is_file():
-        # An older manifest only makes the next roll-up update redo a few days; a newer one could hide them.
-        (target / "rollups").mkdir(parents=True, exist_ok=True)
-        shutil.copy2(manifest, target / "rollups" / "manifest.json")
-        copied += 1
+    for path in first:
+        if path.is_file():
+            (target / "rollups").mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target / "rollups" / path.name)
+            copied += 1
     for name in sorted(names):
         path = data_dir / name
         if path.is_file():
             shutil.copy2(path, target / name)
             copied += 1
         elif path.is_dir():
-            copied += _copy_tree(path, target / name, skip={manifest})
+            copied += _copy_tree(path, target / name, skip=set(first))
     return copied
