@@ -4,6 +4,7 @@ written when something first reads them, equal to a build that wrote every day."
 from __future__ import annotations
 
 import shutil
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lodestar.analytics import rollups
-from lodestar.analytics.deferred_rollups import FIRST_BUILD_DAYS, load_deferred
+from lodestar.analytics.deferred_rollups import FIRST_BUILD_DAYS, load_deferred, writer_lock
 from lodestar.analytics.last_active_state import STATE_KINDS, read_state
 from lodestar.analytics.metrics.table import compute_metrics
 from lodestar.analytics.rollups import ensure_days, update_rollups
@@ -141,3 +142,16 @@ def test_the_next_day_merges_into_a_folded_state_as_into_a_built_one(built: Buil
         assert read_state(first, kind).to_pylist() == read_state(whole, kind).to_pylist(), kind
     users = {(r["group_id"], r["user_id"]): r["last_day"] for r in read_state(first, "users").to_pylist()}
     assert users[("g2", "u9")] == day_number(when.date())
+
+
+def test_a_reader_of_days_not_deferred_never_waits_for_a_writer(built: Built) -> None:
+    events, first, _ = built
+    newest = day_number(LAST)
+    done: list[list[str]] = []
+    with writer_lock(first):  # an update holding the folder for as long as it takes
+        reader = threading.Thread(target=lambda: done.append(ensure_days(events, first, newest - 20, newest)))
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive()
+    assert done == [[]]
+    assert load_deferred(first)  # the older days are still listed

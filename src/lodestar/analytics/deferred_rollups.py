@@ -67,6 +67,11 @@ def _in_range(day: str, first_day: int | None, last_day: int | None) -> bool:
     return first <= date.fromisoformat(day) <= last
 
 
+def deferred_in(rollup_dir: Path, first_day: int | None = None, last_day: int | None = None) -> list[str]:
+    """The deferred days of this range (day numbers; None: open-ended), oldest first."""
+    return sorted(d for d in load_deferred(rollup_dir) if _in_range(d, first_day, last_day))
+
+
 def write_deferred(
     con: duckdb.DuckDBPyConnection,
     events_dir: Path,

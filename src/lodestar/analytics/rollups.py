@@ -22,6 +22,7 @@ import orjson
 
 from lodestar.analytics.deferred_rollups import (
     FIRST_BUILD_DAYS,
+    deferred_in,
     load_deferred,
     save_deferred,
     write_deferred,
@@ -139,7 +140,9 @@ def ensure_days(
 ) -> list[str]:
     """Writes the roll-ups of the deferred days in this range (day numbers; None: open-ended), so that the
     files a reader lists are all there. The days written."""
-    if not load_deferred(rollup_dir):  # the usual case: nothing deferred, no lock taken
+    # The usual case, a point read or the latest days: nothing of the range deferred, and no lock taken
+    # (an update holding it for seconds would stall the reader).
+    if not deferred_in(rollup_dir, first_day, last_day):
         return []
     with writer_lock(rollup_dir):
         con = _connect()
