@@ -163,7 +163,7 @@ def test_the_console_script_freezes_its_imports_and_runs_the_command():
     code = (
         "import atexit, gc, sys; sys.argv = ['lodestar', 'run', '--help'];"
         "atexit.register(lambda: print('frozen', gc.get_freeze_count(), gc.isenabled()));"
-        "from lodestar.entry import main; main()"
+        "from lodestar.__main__ import main; main()"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

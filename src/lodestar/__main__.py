@@ -1,5 +1,6 @@
-"""The `lodestar` console script: the command tree and the named command's modules imported with the
-garbage collector paused and then frozen (lodestar.kit.collector), then the command run.
+"""The `lodestar` console script (and `python -m lodestar`): the command tree and the named command's
+modules imported with the garbage collector paused and then frozen (lodestar.kit.collector), then the
+command run.
 
 A start's imports leave objects that live as long as the process; with the collector's default pace,
 its passes over them were about a third of the start-up time.
@@ -19,3 +20,7 @@ def main() -> None:
 
         load_command(sys.argv[1:])
     app()
+
+
+if __name__ == "__main__":
+    main()
