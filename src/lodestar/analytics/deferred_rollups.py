@@ -22,13 +22,13 @@ import duckdb
 import orjson
 
 from lodestar.analytics.event_partitions import day_folder, part_files
+from lodestar.analytics.last_active_state import Manifest
 from lodestar.kit.time import from_day_number
 
 FIRST_BUILD_DAYS = 31  # a first build writes this many newest days' roll-ups (feature adoption reads 30)
 _DEFERRED = "deferred.json"
 _LOCK = ".lock"
 
-Signatures = dict[str, dict[str, list[int]]]
 BuildDays = Callable[[duckdb.DuckDBPyConnection, dict[date, list[Path]], Path], None]
 
 
@@ -44,13 +44,13 @@ def writer_lock(rollup_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def load_deferred(rollup_dir: Path) -> Signatures:
+def load_deferred(rollup_dir: Path) -> Manifest:
     """The days whose roll-up files are not written yet (ISO day: their event files' signature)."""
     path = rollup_dir / _DEFERRED
     return orjson.loads(path.read_bytes()) if path.exists() else {}
 
 
-def save_deferred(rollup_dir: Path, deferred: Signatures) -> None:
+def save_deferred(rollup_dir: Path, deferred: Manifest) -> None:
     """Replaces the list at once (none left: the file goes)."""
     path = rollup_dir / _DEFERRED
     if not deferred:

@@ -29,11 +29,10 @@ from lodestar.analytics.deferred_rollups import (
     writer_lock,
 )
 from lodestar.analytics.event_partitions import day_folder, part_files, partition_days
-from lodestar.analytics.last_active_state import ZSTD, Fold, update_state
+from lodestar.analytics.last_active_state import ZSTD, Fold, Manifest, update_state
 from lodestar.kit.time import day_number
 
 KINDS = ("usage", "users", "accounts")
-Manifest = dict[str, dict[str, list[int]]]
 _MANIFEST = "manifest.json"
 
 # Every changed day of a batch in one scan: a file's day is its partition folder's (date=YYYY-MM-DD).
