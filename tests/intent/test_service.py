@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.intent_stars import set_intent_stars
@@ -124,7 +125,18 @@ def test_a_company_without_enough_history_gets_no_stars_and_the_run_goes_on(
     db.commit()
     root = tmp_path / "snapshots"
     snapshot_store.write(root, date(2026, 1, 6), pa.table({"account_id": [account.id], "events_30d": [3.0]}))
-    assert service.after_snapshot(db, root, tmp_path / "events", date(2026, 1, 6)) == 0
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.get_bind(), "before_cursor_execute", seen)
+    try:
+        assert service.after_snapshot(db, root, tmp_path / "events", date(2026, 1, 6)) == 0
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", seen)
+    assert statements  # the configuration was read...
+    assert not [s for s in statements if "FROM contracts" in s]  # ...but no contract, with nothing to learn
     db.refresh(account)
     assert account.intent_stars is None
 

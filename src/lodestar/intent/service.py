@@ -45,20 +45,29 @@ def _spaced(closed: list[date]) -> list[date]:
     return sorted(kept)
 
 
+def _closed(settings: IntentSettings, day: date, dates: list[date]) -> list[date]:
+    """The snapshot dates to learn from: spaced, each with its horizon closed by `day`."""
+    return _spaced([t for t in dates if t + timedelta(days=settings.horizon_days) <= day])
+
+
+def _nothing_closed(settings: IntentSettings, day: date) -> InvalidInput:
+    return InvalidInput.one(
+        "--as-of",
+        Text(
+            "no snapshot on or before %(day)s, whose %(horizon)s-day horizon has closed, to learn from; "
+            "backfill earlier snapshots with `lodestar run --from`",
+            day=(day - timedelta(days=settings.horizon_days)).isoformat(),
+            horizon=settings.horizon_days,
+        ),
+    )
+
+
 def _training(root: Path, settings: IntentSettings, day: date, dates: list[date], occ: Occurrences) -> Rows:
     horizon = settings.horizon_days
-    closed = _spaced([t for t in dates if t + timedelta(days=horizon) <= day])
+    closed = _closed(settings, day, dates)
     parts = [r for t in closed if (r := rows_at(root, t, dates, occ, settings.history_days, horizon))]
     if not parts:
-        raise InvalidInput.one(
-            "--as-of",
-            Text(
-                "no snapshot on or before %(day)s, whose %(horizon)s-day horizon has closed, to learn from; "
-                "backfill earlier snapshots with `lodestar run --from`",
-                day=(day - timedelta(days=horizon)).isoformat(),
-                horizon=horizon,
-            ),
-        )
+        raise _nothing_closed(settings, day)
     rows = stacked(parts)
     assert rows.hit is not None
     hits = int(rows.hit.sum())
@@ -138,6 +147,8 @@ def _fitted(
     session: Session, root: Path, events_dir: Path, settings: IntentSettings, day: date
 ) -> tuple[model.Fitted, int, Occurrences]:
     dates = snapshot_store.dates(root)
+    if not _closed(settings, day, dates):  # a young install: nothing to learn from, the contracts unread
+        raise _nothing_closed(settings, day)
     occ = _occurrences(session, events_dir, settings, dates, day)
     training = _training(root, settings, day, dates, occ)
     return model.fit(training), len(training.account_id), occ
