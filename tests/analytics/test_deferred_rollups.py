@@ -34,14 +34,12 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, Path]:
+def built(tmp_path: Path) -> Built:
     """One random company's events, its roll-ups built first (deferring) and built writing every day."""
     events = tmp_path / "events"
     write_random(events, random_events(7))
-    update_rollups(events, tmp_path / "first")
-    with monkeypatch.context() as m:
-        m.setattr(rollups, "FIRST_BUILD_DAYS", 10_000)
-        update_rollups(events, tmp_path / "whole")
+    update_rollups(events, tmp_path / "first", reading=[LAST])  # the latest date's run
+    update_rollups(events, tmp_path / "whole")
     return events, tmp_path / "first", tmp_path / "whole"
 
 
@@ -55,6 +53,21 @@ def test_a_first_build_writes_the_newest_days_and_lists_the_older_ones(
         assert _days(first, kind) == every[-FIRST_BUILD_DAYS:]
     assert sorted(load_deferred(first)) == every[:-FIRST_BUILD_DAYS]
     assert rollups.load_manifest(first) == rollups.load_manifest(whole)
+
+
+@pytest.mark.parametrize(
+    "reading",
+    [(), (LAST - timedelta(days=60),), (LAST, LAST + timedelta(days=7)), (LAST - timedelta(days=1),)],
+    ids=["caller-unknown", "a-past-date", "two-dates", "before-the-newest-events"],
+)
+def test_a_first_build_for_anything_but_the_latest_date_writes_every_day(
+    tmp_path: Path, reading: tuple[date, ...]
+) -> None:
+    events = tmp_path / "events"
+    write_random(events, random_events(7))
+    update_rollups(events, tmp_path / "rollups", reading=reading)
+    assert load_deferred(tmp_path / "rollups") == {}
+    assert _days(tmp_path / "rollups", "usage") == sorted(rollups.load_manifest(tmp_path / "rollups"))
 
 
 def test_the_folded_state_equals_the_state_built_from_every_days_roll_ups(

@@ -2,11 +2,12 @@
 
 A first build (no roll-up yet: an install's first run after importing months of events) needs every day's
 events for the last-active state, but the latest date's metrics read the per-day roll-ups of its last few
-weeks only. So it writes the roll-up files of the newest FIRST_BUILD_DAYS days, folds the older days into
-the state straight from each batch's scan, and lists those older days in ``deferred.json`` (day: the event
-files' signature, as in the manifest). Whatever reads roll-up files of a range of days (the engines'
-`rollup_files`, the value reports) calls `rollups.ensure_days` first, which writes the listed days of that
-range and strikes them off. Every writer of the roll-up folder holds its lock (`writer_lock`).
+weeks only. So when the caller computes that one date (a backfill reads every day anyway) it writes the
+roll-up files of the newest FIRST_BUILD_DAYS days, folds the older days into the state straight from each
+batch's scan, and lists those older days in ``deferred.json`` (day: the event files' signature, as in the
+manifest). Whatever reads roll-up files of a range of days (the engines' `rollup_files`, the value reports)
+calls `rollups.ensure_days` first, which writes the listed days of that range and strikes them off. Every
+writer of the roll-up folder holds its lock (`writer_lock`).
 """
 
 from __future__ import annotations

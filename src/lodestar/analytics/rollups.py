@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -128,10 +129,16 @@ def _connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def update_rollups(events_dir: Path, rollup_dir: Path, threads: int | None = None) -> RollupUpdate:
-    """Brings the roll-ups and the last-active state up to date with the events, rebuilding changed days."""
+def update_rollups(
+    events_dir: Path, rollup_dir: Path, threads: int | None = None, reading: Sequence[date] = ()
+) -> RollupUpdate:
+    """Brings the roll-ups and the last-active state up to date with the events, rebuilding changed days.
+
+    `reading`: the dates the caller computes next. A first build defers its older days only when that is
+    one date on or after the newest day with events, which the state answers; a past date's metrics read
+    every day's roll-ups from the first."""
     with writer_lock(rollup_dir):
-        return _update(events_dir, rollup_dir, threads)
+        return _update(events_dir, rollup_dir, threads, reading)
 
 
 def ensure_days(
@@ -171,7 +178,7 @@ def _first_build(
     fold.write(rollup_dir, manifest)
 
 
-def _update(events_dir: Path, rollup_dir: Path, threads: int | None) -> RollupUpdate:
+def _update(events_dir: Path, rollup_dir: Path, threads: int | None, reading: Sequence[date]) -> RollupUpdate:
     for kind in KINDS:
         (rollup_dir / kind).mkdir(parents=True, exist_ok=True)
     manifest = _load_manifest(rollup_dir)
@@ -197,7 +204,8 @@ def _update(events_dir: Path, rollup_dir: Path, threads: int | None) -> RollupUp
         for key in dropped:
             _drop_day(key, rollup_dir)
             del manifest[key]
-        if not before and len(rebuilt) > FIRST_BUILD_DAYS:
+        latest_only = len(reading) == 1 and bool(rebuilt) and reading[0] >= rebuilt[-1]
+        if not before and len(rebuilt) > FIRST_BUILD_DAYS and latest_only:
             _first_build(con, pending, rollup_dir, manifest)
         else:
             deferred = load_deferred(rollup_dir)

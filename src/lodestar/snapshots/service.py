@@ -133,7 +133,7 @@ def run_snapshots(
     if events_dir is not None:
         progress(0, note="roll-ups")
         with clock.phase("rollups"):
-            update_rollups(events_dir, analytics.rollup_dir)
+            update_rollups(events_dir, analytics.rollup_dir, reading=days)
             analytics.refresh()
     progress(0, note="metrics")
     with clock.phase("state"):
