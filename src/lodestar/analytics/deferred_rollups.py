@@ -84,17 +84,15 @@ def write_deferred(
 ) -> list[str]:
     """Writes the deferred days of this range (day numbers; None: open-ended) and strikes them off; the
     caller holds the lock. The days written."""
-    deferred = load_deferred(rollup_dir)
     files = {
         d: part_files(day_folder(events_dir, date.fromisoformat(d)))
-        for d in deferred
-        if _in_range(d, first_day, last_day)
+        for d in deferred_in(rollup_dir, first_day, last_day)
     }
     # A day whose events are gone stays listed: the next update drops it with its roll-ups.
-    wanted = sorted(d for d, found in files.items() if found)
+    wanted = [d for d, found in files.items() if found]
     for start in range(0, len(wanted), batch_days):
         days = wanted[start : start + batch_days]
         build(con, {date.fromisoformat(d): files[d] for d in days}, rollup_dir)
     if wanted:
-        save_deferred(rollup_dir, {d: sig for d, sig in deferred.items() if d not in wanted})
+        save_deferred(rollup_dir, {d: sig for d, sig in load_deferred(rollup_dir).items() if d not in wanted})
     return wanted

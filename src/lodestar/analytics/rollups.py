@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -215,10 +216,7 @@ def _update(events_dir: Path, rollup_dir: Path, threads: int | None, reading: Se
             for start in range(0, len(rebuilt), BATCH_DAYS):
                 days = rebuilt[start : start + BATCH_DAYS]
                 build_days(con, {d: pending[d] for d in days}, rollup_dir)
-
-            def write_all() -> object:
-                return write_deferred(con, events_dir, rollup_dir, build_days, BATCH_DAYS)
-
+            write_all = partial(write_deferred, con, events_dir, rollup_dir, build_days, BATCH_DAYS)
             update_state(con, rollup_dir, before, manifest, [d.isoformat() for d in rebuilt], write_all)
     finally:
         con.close()

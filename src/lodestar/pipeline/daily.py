@@ -51,6 +51,7 @@ TOP_REASONS_IN_DIGEST = 3
 log = logging.getLogger("lodestar.snapshots")  # the logger name operators already filter on
 
 
+@batch_pace()  # a run reads rows by the hundred thousand: fewer collector passes
 def run_job(
     engine: Engine,
     settings: Settings,
@@ -65,19 +66,7 @@ def run_job(
 
     `progress` hears of each date the snapshot stores (lodestar.kit.progress).
     """
-    with batch_pace():  # a run reads rows by the hundred thousand: fewer collector passes
-        return _run_locked(engine, settings, sorted(set(dates)), kind, wait_s, analytics, progress)
-
-
-def _run_locked(
-    engine: Engine,
-    settings: Settings,
-    days: list[date],
-    kind: str,
-    wait_s: float,
-    analytics: AnalyticsEngine | None,
-    progress: Progress,
-) -> SnapshotRun:
+    days = sorted(set(dates))
     holder = run_records.new_holder()
     run_records.claim(engine, holder, wait_s)
     try:
