@@ -306,13 +306,17 @@ def test_the_list_the_next_day_uses_its_rate_and_the_renewal_windows_the_daily_r
 
 
 def _waiting_for_a_lock(engine: Engine) -> bool:
-    """Whether some session of this database waits for a row lock now (polled for up to 20 s)."""
+    """Whether some session of this database waits for a row lock now (polled for up to 20 s). Each poll is a
+    transaction of its own: PostgreSQL keeps one snapshot of pg_stat_activity for a whole transaction, so a
+    poll that ran before the writer began waiting would otherwise be all this function ever saw."""
     sql = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                "AND wait_event_type = 'Lock'")  # fmt: skip
     deadline = time.monotonic() + 20
     with engine.connect() as conn:
         while time.monotonic() < deadline:
-            if conn.execute(sql).scalar_one():
+            waiting = conn.execute(sql).scalar_one()
+            conn.rollback()
+            if waiting:
                 return True
             time.sleep(0.05)
     return False
