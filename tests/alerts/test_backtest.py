@@ -230,7 +230,7 @@ def test_stored_signals_of_the_active_rules_are_read_and_an_edited_rule_is_evalu
         1.0,
     )
     edited = _rules(("r1", "warning", 7, 14))
-    edited.rules[0].when.value = 50  # type: ignore[union-attr]
+    edited.rules[0].when.value = 50.0  # type: ignore[union-attr]
     live = _row(backtest_rules(team.db, root, edited, None, None, 90, TODAY), "r1")
     # Below 50: A (weeks 0-1), C (week 2) and D (week 3); A alone of them churned.
     assert (live["alerts"], live["accounts_warned"], live["recall"]) == (3, 3, 0.5)

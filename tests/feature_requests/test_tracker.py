@@ -35,7 +35,7 @@ def test_an_export_links_each_request_to_its_accounts(db: Session, team: Team, t
     db.commit()
     report = run(db, "feature_requests", EXPORT.encode(), "export.csv", tmp_path, MAP)
     assert report.created == 2
-    titles = dict(db.execute(select(FeatureRequest.external_id, FeatureRequest.title)).tuples().all())
+    titles = dict(db.execute(select(FeatureRequest.external_id, FeatureRequest.title)).all())
     assert titles == {"JIRA-7": "Export to Excel", "JIRA-8": "SSO"}
     assert count(db, RequestLink) == 3
     # Planned at import is a change: the two accounts of JIRA-7 each get one task to tell the customer.

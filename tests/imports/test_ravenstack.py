@@ -77,7 +77,7 @@ def test_ravenstack_imports_completely_and_a_second_import_changes_nothing(db, t
     reactivated = _reactivated(data)
     assert reactivated, "the sample has accounts that churned and came back"
     outcome_accounts = {c.account_id for c in churned}
-    ids = dict(db.execute(select(Account.crm_id, Account.id)).tuples().all())
+    ids = dict(db.execute(select(Account.crm_id, Account.id)).all())
     assert {ids[a] for a in reactivated} <= outcome_accounts
     acme = db.scalars(select(Account).where(Account.crm_id == "A-2e4581")).one()
     assert (acme.name, acme.region, acme.plan) == ("Company_0", "US", "Basic")

@@ -36,7 +36,7 @@ def star_counts(session: Session, owner_ids: frozenset[int] | None) -> dict[int,
     )
     if owner_ids is not None:
         stmt = stmt.where(Account.owner_id.in_(sorted(owner_ids)))
-    found = dict(session.execute(stmt.group_by(Account.intent_stars)).tuples().all())
+    found = dict(session.execute(stmt.group_by(Account.intent_stars)).all())
     return {level: int(found.get(level, 0)) for level in (3, 2, 1)}
 
 
@@ -47,7 +47,7 @@ def stars_of(session: Session, account_ids: set[int]) -> dict[int, int]:
     stmt = select(Account.id, Account.intent_stars).where(
         Account.id.in_(sorted(account_ids)), Account.intent_stars.is_not(None)
     )
-    return {int(i): int(s or 0) for i, s in session.execute(stmt).tuples()}
+    return {int(i): int(s or 0) for i, s in session.execute(stmt)}
 
 
 LEAD_COLUMNS = (
