@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account
 from lodestar.analytics import snapshot_store
+from lodestar.contracts.models import Contract
 from lodestar.health.models import HealthHistory
 from lodestar.kit.time import utcnow
 from lodestar.lifecycle import config_kind as lifecycle_kind
@@ -151,6 +153,7 @@ def test_a_rerun_of_the_same_date_writes_nothing_and_reports_no_stage_change(wor
     assert again.transitions == 0
     written = {p["name"]: p["rows"] for p in again.phases if p["rows"] is not None}
     assert written == {
+        "commercials": 0,
         "renewal_links": 0,
         "tiers": 0,
         "history": 0,
@@ -171,6 +174,7 @@ def test_a_run_records_the_seconds_of_each_phase_and_the_rows_each_one_wrote(wor
     run = run_job(world.engine, world.settings, WEEK, analytics=world.analytics())
     names = [p["name"] for p in run.phases]
     assert names == [
+        "commercials",  # the accounts' ARR, renewal date and status brought to today
         "unchanged",  # the check whether the newest run had every input this one has (it had not)
         "renewal_links",  # which contract renews which, for the stage engine (renewals' successor rule)
         "tiers",
@@ -206,3 +210,26 @@ def test_a_run_records_the_seconds_of_each_phase_and_the_rows_each_one_wrote(wor
     assert rows["history"] == stored_history == 9 and rows["stage_changes"] == stored_changes
     assert rows["write_back"] == 3 and rows["tiers"] == tiered == 3
     assert run.transitions == stored_changes and stored == run.phases
+
+
+def test_a_run_brings_the_accounts_commercials_to_today_whatever_date_it_snapshots(world: World) -> None:
+    # Busy's and Quiet's contracts (1 Oct 2025 - 30 Sep 2026) were written on DAY, in force then.
+    with Session(world.engine) as s:
+        s.execute(update(Contract).values(updated_at=datetime(2026, 3, 31, 10, tzinfo=UTC)))
+        s.commit()
+    busy, quiet = world.ids["busy"], world.ids["quiet"]
+    before = run_job(world.engine, world.settings, [DAY], analytics=world.analytics(), today=DAY)
+    assert _counted(before, "commercials") == 0
+    with Session(world.engine) as s:  # as if that run had started on DAY, not on this clock's today
+        s.execute(update(SnapshotRun).values(started_at=datetime(2026, 3, 31, 10, tzinfo=UTC)))
+        s.commit()
+    after = run_job(world.engine, world.settings, [DAY], analytics=world.analytics(), today=date(2026, 10, 1))
+    assert _counted(after, "commercials") == 2  # both contracts ended on 30 Sep: no account is in force
+    with Session(world.engine) as s:
+        for account_id in (busy, quiet):
+            account = s.get(Account, account_id)
+            assert (account.status, account.arr, account.renewal_date) == ("churned", Decimal("0.00"), None)
+
+
+def _counted(run: SnapshotRun, phase: str) -> Any:
+    return next(p["rows"] for p in run.phases if p["name"] == phase)

@@ -29,7 +29,7 @@ def test_each_run_shows_its_phases_with_seconds_and_rows_written_in_both_languag
     sign_in(client, "admin")
     english = client.get("/settings/runs").text
     phases = re.findall(r'data-phase="(\w+)"><td>([^<]+)</td><td class="text-end">([\d.]+)</td>', english)
-    assert [p[0] for p in phases][:5] == ["unchanged", "renewal_links", "tiers", "inputs", "rollups"]
+    assert [p[0] for p in phases][:5] == ["commercials", "unchanged", "renewal_links", "tiers", "inputs"]
     labels = dict((name, label) for name, label, _ in phases)
     assert labels["metrics"] == "Metrics" and labels["write_back"] == "Account values"
     assert [name for name, label in labels.items() if label == name] == []  # every phase has a label

@@ -165,24 +165,6 @@ def group_ids_by_external_id(session: Session, external_ids: Collection[str]) ->
     return found
 
 
-def commercial_rows(session: Session, account_ids: Collection[int]) -> list[Any]:
-    """The contracts of these accounts as plain rows of what an account's commercials are made from."""
-    wanted = sorted(account_ids)
-    columns = (
-        Contract.id,
-        Contract.account_id,
-        Contract.status,
-        Contract.start_date,
-        Contract.end_date,
-        Contract.arr,
-        Contract.currency,
-    )
-    out: list[Any] = []
-    for i in range(0, len(wanted), 5_000):  # under SQLite's bound-parameter limit
-        out.extend(session.execute(select(*columns).where(Contract.account_id.in_(wanted[i : i + 5_000]))))
-    return out
-
-
 def _batched(session: Session, stmt: Any, column: Any, account_ids: Collection[int] | None) -> list[Any]:
     """The statement's rows over every account (None) or these, 5,000 ids at a time."""
     if account_ids is None:

@@ -17,17 +17,16 @@ from lodestar.accounts.models import Account
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.contracts import repository
+from lodestar.contracts.commercials import refresh_accounts
 from lodestar.contracts.metric_columns import analytics_columns as analytics_columns
 from lodestar.contracts.metric_columns import analytics_rows as analytics_rows
-from lodestar.contracts.models import Contract, ContractStatus
+from lodestar.contracts.models import Contract
 from lodestar.contracts.repository import ACCOUNT_SEGMENTS
 from lodestar.contracts.schemas import ContractCreate, ContractUpdate
 from lodestar.db.base import table_of
 from lodestar.db.upsert import UpsertCounts, rows_by_key, upsert_by_key
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, in_row
 from lodestar.kit.fields import apply_changes, plain_values
-
-LIVE = (ContractStatus.ACTIVE.value,)
 
 
 def list_for_account(session: Session, viewer: User, account_id: int) -> list[Contract]:
@@ -120,45 +119,6 @@ def import_contracts(session: Session, rows: Sequence[dict[str, Any]]) -> list[i
     if problems:
         raise InvalidInput(problems)
     return repository.insert_many(session, clean)
-
-
-def commercials(contracts: Sequence[Any], today: date) -> dict[str, Any]:
-    """An account's current ARR, currency, next renewal date and status from its contracts (objects or
-    rows with status, start_date, end_date, arr and currency, in id order)."""
-    live = [c for c in contracts if c.status in LIVE and c.start_date <= today < c.end_date]
-    if live:
-        return {
-            "arr": sum((c.arr for c in live), Decimal("0")),
-            "currency": live[0].currency,
-            "renewal_date": min(c.end_date for c in live),
-            "status": "active",
-        }
-    future = [c for c in contracts if c.status in LIVE and c.start_date > today]
-    if future:
-        return {
-            "arr": Decimal("0"),
-            "currency": future[0].currency,
-            "renewal_date": min(c.end_date for c in future),
-            "status": "onboarding",
-        }
-    ended = bool(contracts)
-    return {"arr": Decimal("0"), "renewal_date": None, "status": "churned" if ended else "prospect"}
-
-
-def refresh_accounts(session: Session, account_ids: set[int], today: date) -> None:
-    """Recomputes the denormalised commercials of these accounts from their contracts; only accounts
-    whose figures change are written (read and written as plain rows, in bulk)."""
-    session.flush()  # contracts changed through the ORM must be in the rows read below
-    by_account: dict[int, list[Any]] = {a: [] for a in account_ids}
-    for contract in sorted(repository.commercial_rows(session, account_ids), key=lambda c: c.id):
-        by_account[contract.account_id].append(contract)
-    stored = accounts_service.commercials_of(session, account_ids)
-    values = []
-    for account_id, contracts in by_account.items():
-        fresh = commercials(contracts, today)
-        if any(stored.get(account_id, {}).get(k) != v for k, v in fresh.items()):
-            values.append({"id": account_id, **fresh})
-    accounts_service.set_commercials(session, values)
 
 
 CHURN_FIELDS = ("churned_on", "churn_reason", "churn_reason_raw", "churn_feedback")

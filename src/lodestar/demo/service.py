@@ -20,6 +20,7 @@ from lodestar.analytics.event_store import write_events
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role
 from lodestar.auth.schemas import UserCreate
+from lodestar.contracts import commercials
 from lodestar.contracts import service as contracts_service
 from lodestar.db.engine import unit_of_work
 from lodestar.db.maintenance import refresh_statistics
@@ -118,7 +119,7 @@ def _import_contracts(
             batch.append(row)
         ids[members] = _batched(session, contracts_service.import_contracts, batch)
     for start in range(0, len(account_ids), BATCH):
-        contracts_service.refresh_accounts(session, set(account_ids[start : start + BATCH]), today)
+        commercials.refresh_accounts(session, set(account_ids[start : start + BATCH]), today)
     _record_churn_reasons(session, world, seed, account_ids, ids, today)
     return ids
 

@@ -27,12 +27,14 @@ from lodestar.analytics import snapshot_store
 from lodestar.analytics.engines.engine import AnalyticsEngine, from_settings
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import Role
+from lodestar.contracts import commercials
 from lodestar.db.engine import unit_of_work
 from lodestar.intent import service as intent_service
 from lodestar.kit.collector import batch_pace
 from lodestar.kit.phases import PhaseClock
 from lodestar.kit.progress import Progress, silent
 from lodestar.kit.text import Text
+from lodestar.kit.time import today_in
 from lodestar.notifications import service as notifications_service
 from lodestar.notifications.schemas import DigestTask, Notice, RenewalSummary
 from lodestar.predictions import service as predictions_service
@@ -60,11 +62,13 @@ def run_job(
     wait_s: float = 0.0,
     analytics: AnalyticsEngine | None = None,
     progress: Progress = silent,
+    today: date | None = None,
 ) -> SnapshotRun:
     """Runs the snapshot of these dates, its SOP and alert steps under the lock; records the run (failures
     too).
 
-    `progress` hears of each date the snapshot stores (lodestar.kit.progress).
+    `progress` hears of each date the snapshot stores (lodestar.kit.progress). `today` is the company's
+    today (None: the clock's), to which the accounts' commercials are brought first, whatever the dates.
     """
     days = sorted(set(dates))
     holder = run_records.new_holder()
@@ -78,6 +82,8 @@ def run_job(
         )
         try:
             clock = PhaseClock()
+            with clock.phase("commercials"):
+                clock.count("commercials", _commercials_to_today(engine, today or today_in(settings.zone)))
             with clock.phase("unchanged"):
                 skipped = _skip_if_unchanged(engine, settings, name, days, at, clock)
             if skipped is not None:
@@ -153,6 +159,15 @@ def score_churn(session: Session, root: Path, data_dir: Path, day: date, strict:
     if scored:
         renewal_records.set_predicted_likelihoods(session, predictions_service.likelihoods_on(session, day))
     return scored
+
+
+def _commercials_to_today(engine: Engine, today: date) -> int:
+    """Brings the accounts' ARR, renewal date and status to today: contracts that began or ended since the
+    last run change them with no write of their own (and this run's tiers read the ARR). Returns how many
+    accounts changed."""
+    last_run = run_records.last_succeeded_start(engine)
+    with unit_of_work(engine) as session:
+        return commercials.refresh_crossed(session, last_run, today)
 
 
 def _skip_if_unchanged(

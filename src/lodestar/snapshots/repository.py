@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,3 +46,8 @@ def succeeded_on(session: Session, as_of: date) -> bool:
     """Whether a successful run ended on this date."""
     stmt = select(SnapshotRun.id).where(SnapshotRun.as_of == as_of, SnapshotRun.status == "succeeded")
     return session.scalar(stmt.limit(1)) is not None
+
+
+def last_succeeded_start(session: Session) -> datetime | None:
+    """When the newest successful run started (UTC), if any run succeeded."""
+    return session.scalar(select(func.max(SnapshotRun.started_at)).where(SnapshotRun.status == "succeeded"))

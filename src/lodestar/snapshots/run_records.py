@@ -7,7 +7,7 @@ import socket
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -54,6 +54,12 @@ def release(engine: Engine, holder: str) -> None:
     """Frees the snapshot lock if this holder has it."""
     with unit_of_work(engine) as session:
         repository.release_lock(session, LOCK, holder)
+
+
+def last_succeeded_start(engine: Engine) -> datetime | None:
+    """When the newest successful run started (UTC): the last time a run brought today's facts up to date."""
+    with unit_of_work(engine) as session:
+        return repository.last_succeeded_start(session)
 
 
 def start(engine: Engine, kind: str, days: Sequence[date]) -> SnapshotRun:
