@@ -84,7 +84,7 @@ def test_a_backfill_from_the_cli_draws_no_progress_bar_when_not_on_a_terminal(
     assert text.exit_code == 0, text.output
     assert text.output.startswith("snapshot 2026-03-17 .. 2026-03-31 (3 dates): 3 accounts")
     _, phases = text.output.splitlines()  # the result and its phases, nothing drawn between them
-    assert phases.startswith("phases: unchanged ")
+    assert phases.startswith("phases: commercials ")
     assert "━" not in text.output and "eta" not in text.output
     as_json = runner.invoke(cli, ["run", "--from", "2026-03-17", "--to", "2026-03-31", "--json"])
     assert as_json.exit_code == 0 and json.loads(as_json.output)["dates"] == 3
