@@ -178,6 +178,12 @@ def _expected(company: Company, owners: set[int]) -> dict:
         if live[i]["tier"] in CADENCE
         and (i not in company.last_touch or (TODAY - company.last_touch[i]).days > CADENCE[live[i]["tier"]])
     }
+
+    def biggest_first(i: int) -> tuple[Decimal, int, int]:  # in CNY at the default 7.10 per USD
+        worth = live[i]["arr"] * (Decimal("7.10") if live[i]["currency"] == "USD" else 1)
+        since = (TODAY - company.last_touch[i]).days if i in company.last_touch else 10**6
+        return (-worth, -since, i)
+
     open_tasks = [t for t in company.tasks if t["account_id"] in live and t["status"] == "open"]
     matters = [
         t for t in open_tasks if t["kind"] != "stage_entered" or t["stage"] == live[t["account_id"]]["stage"]
@@ -188,7 +194,7 @@ def _expected(company: Company, owners: set[int]) -> dict:
         "arr": {k: v for k, v in arr.items()},
         "renewals": {k: (n, a) for k, (n, a) in renewals.items()},
         "at_risk": len(risky),
-        "untouched": untouched,
+        "untouched": sorted(untouched, key=biggest_first),
         "today": sum(t["due"] == TODAY for t in open_tasks),
         "overdue": sum(t["due"] < TODAY for t in matters),
         "stale": sum(t["due"] < TODAY for t in open_tasks) - sum(t["due"] < TODAY for t in matters),
@@ -211,9 +217,9 @@ def test_every_figure_equals_a_count_by_hand_over_the_viewers_accounts(
     assert dict(got.summary.arr) == want["arr"]  # never one total across CNY and USD
     assert {c: (n, a) for c, n, a in got.renewal_totals} == want["renewals"]
     assert got.at_risk_count == want["at_risk"]
-    assert {u.account.id for u in got.untouched} == want["untouched"] and got.untouched_count == len(
-        want["untouched"]
-    )
+    # Biggest ARR first across currencies, each converted to CNY.
+    assert [u.account.id for u in got.untouched] == want["untouched"]
+    assert got.untouched_count == len(want["untouched"])
     assert (got.work.today_count, got.work.overdue_count, got.work.stale_count) == (
         want["today"], want["overdue"], want["stale"],
     )  # fmt: skip
@@ -238,3 +244,23 @@ def test_the_team_view_has_a_line_per_owner_that_adds_up_to_the_team(db: Session
         assert (line.summary.accounts, line.at_risk, line.untouched) == (
             own["accounts"], own["at_risk"], len(own["untouched"]),
         )  # fmt: skip
+
+
+def test_untouched_accounts_are_listed_by_what_their_arr_is_worth_across_currencies(db: Session) -> None:
+    admin, csm = make_user(db, Role.ADMIN), make_user(db, Role.CSM)
+    worth = {"yuan": ("CNY", "50000"), "dollars": ("USD", "10000"), "euros": ("EUR", "6000")}  # 46,800 CNY
+    ids = {name: make_account(db, csm, admin, name=name, tier="KA").id for name in worth}
+    db.flush()
+    accounts_service.set_commercials(
+        db,
+        [
+            {"id": ids[n], "arr": Decimal(a), "currency": c, "status": "active", "renewal_date": None}
+            for n, (c, a) in worth.items()
+        ],
+    )
+    accounts_service.set_snapshot_values(
+        db, [{"id": i, "stage": "at_risk", "health_grade": "red", "tier": "KA"} for i in ids.values()]
+    )
+    got = build(db, admin, None, TODAY, ZONE, WINDOW)
+    # 71,000 CNY (10,000 USD at the default 7.10), then 50,000 CNY, then 46,800 CNY (6,000 EUR at 7.80).
+    assert [u.account.id for u in got.untouched] == [ids["dollars"], ids["yuan"], ids["euros"]]

@@ -10,6 +10,7 @@ forecasts.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from decimal import Decimal
@@ -30,6 +31,7 @@ from lodestar.contracts import service as contracts_service
 from lodestar.engagement import service as engagement_service
 from lodestar.lifecycle import config_kind as lifecycle_kind
 from lodestar.portfolio.summary import Summary, summarise
+from lodestar.renewals import config_kind as renewals_config
 from lodestar.renewals.records import service as renewal_records
 from lodestar.sop import service as sop_service
 
@@ -103,8 +105,16 @@ def _untouched(session: Session, risky: list[Any], today: date, zone: ZoneInfo) 
         since = (today - day).days if day else None
         if since is None or since > cadence[account.tier]:
             out.append(Untouched(account, day, since, cadence[account.tier]))
-    out.sort(key=lambda u: (-Decimal(u.account.arr or 0), -(u.days_since or 10**6), u.account.id))
+    worth = _in_company_currency(session, today)
+    out.sort(key=lambda u: (-worth(u.account), -(u.days_since or 10**6), u.account.id))
     return out
+
+
+def _in_company_currency(session: Session, on: date) -> Callable[[Any], Decimal]:
+    """An account's ARR in the company currency at the rates in force that day, so a USD account and a CNY
+    one sort by what they are worth; a currency the renewals configuration has no rate for counts 1:1."""
+    rates = renewals_config.exchange_rates(session).in_force(on)
+    return lambda account: Decimal(account.arr or 0) * rates.get(account.currency, Decimal(1))
 
 
 def _renewals(
