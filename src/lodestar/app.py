@@ -24,6 +24,7 @@ from lodestar import (
 )
 from lodestar.auth.throttle import LoginThrottle
 from lodestar.db.engine import engine_for, session_factory
+from lodestar.kit import money
 from lodestar.kit.errors import InvalidInput, LodestarError, problems_from_pydantic
 from lodestar.kit.text import N_
 from lodestar.settings import Settings, get_settings
@@ -271,7 +272,6 @@ def _mount_domains(app: FastAPI) -> None:
     from lodestar.predictions import pages as predictions_pages
     from lodestar.referrals import api as referrals_api
     from lodestar.referrals import pages as referrals_pages
-    from lodestar.referrals import service as referrals_service
     from lodestar.renewals import config_kind as renewals_kind
     from lodestar.renewals.records import api as renewal_records_api
     from lodestar.renewals.records import pages as renewal_records_pages
@@ -291,8 +291,8 @@ def _mount_domains(app: FastAPI) -> None:
 
     # A logged touch completes the SOP tasks it is evidence for (engagement sits below sop: it is told here).
     engagement_service.after_touch_logged(sop_service.complete_tasks_proved_by)
-    # Referral value in the company currency at the renewals configuration's rates (renewals sits above).
-    referrals_service.read_rates_with(renewals_kind.exchange_rates)
+    # Amounts in the company currency (referral value, ARR sorts) at the renewals configuration's rates.
+    money.read_rates_with(renewals_kind.exchange_rates)
     # Moved events bring their accounts' metrics and health up to date (events sits below snapshots).
     mover_process.start_mover_from("lodestar.pipeline.freshness")
 

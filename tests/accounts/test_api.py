@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from lodestar.accounts import service as accounts_service
 from lodestar.accounts.models import Account, Contact
 from lodestar.auth import service as auth_service
 from tests.api_fixtures import Team, count
@@ -374,3 +377,24 @@ def test_a_csm_cannot_add_a_contact_to_an_account_they_cannot_see(
     assert res.status_code == 422
     assert res.json()["problems"][0]["field"] == "account_id"
     assert count(engine, Contact) == 0
+
+
+def test_an_arr_sort_compares_what_each_currency_is_worth_in_the_company_currency(
+    client, db: Session, team: Team, portfolio: dict[str, Account]
+):
+    # At the default rates (CNY company currency): 10,000 USD is 71,000 CNY, 6,000 EUR is 46,800 CNY, and a
+    # currency without a rate (JPY) counts 1:1.
+    arr = {"alpha": ("CNY", "50000"), "bravo": ("USD", "10000"), "charlie": ("EUR", "6000")}
+    values = [{"id": portfolio[k].id, "currency": c, "arr": Decimal(a)} for k, (c, a) in arr.items()]
+    values.append({"id": make_account(db, team.csm.user, team.admin.user, name="Delta Yen").id,
+                   "currency": "JPY", "arr": Decimal("60000")})  # fmt: skip
+    accounts_service.set_commercials(db, values)
+    db.commit()
+
+    def names(desc: str) -> list[str]:
+        params = {"sort": "arr", "desc": desc}
+        listed = client.get("/api/v1/accounts", headers=team.admin.headers, params=params).json()["items"]
+        return [a["name"] for a in listed]
+
+    assert names("true") == ["Bravo Bank", "Delta Yen", "Alpha Foods", "Charlie Chips"]
+    assert names("false") == ["Charlie Chips", "Alpha Foods", "Delta Yen", "Bravo Bank"]

@@ -63,5 +63,5 @@ def test_quick_sorts_order_by_risk_arr_health_and_renewal(live_server: Live) -> 
     assert _names(client.get("/accounts?sort=risk").text) == ["Lotus Tea", "Harbor Shipping"]
     assert _names(client.get("/accounts?sort=health_score").text) == ["Harbor Shipping", "Lotus Tea"]
     assert _names(client.get("/accounts?sort=renewal_date").text) == ["Harbor Shipping", "Lotus Tea"]
-    # ARR compares amounts, whatever the currency (the column is one number per account).
+    # ARR compares what each amount is worth in the company currency (250,000 USD, then 100,000 CNY).
     assert _names(client.get("/accounts?sort=arr&desc=1").text) == ["Harbor Shipping", "Lotus Tea"]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import ColumnElement, Float, Select, Subquery, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Float, Select, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from lodestar.accounts.models import Account, Contact
 from lodestar.accounts.schemas import AccountFilter
+from lodestar.accounts.standing import worth
 from lodestar.db.base import table_of
 from lodestar.db.batches import rows_among
 from lodestar.db.bulk import insert_returning_ids
@@ -66,8 +68,9 @@ def _filters(flt: AccountFilter, owner_ids: frozenset[int] | None) -> list[Colum
     return conds
 
 
-def _order(flt: AccountFilter) -> list[Any]:
-    """The ORDER BY of a sort key; risk: the grade's rank, then the score (lowest first at highest risk)."""
+def _order(flt: AccountFilter, rates: Mapping[str, Decimal]) -> list[Any]:
+    """The ORDER BY of a sort key; risk: the grade's rank, then the score (lowest first at highest risk);
+    arr: the ARR's worth in the company currency at these rates."""
     if flt.sort == "risk":
         rank, score = (
             (RISK_RANK.desc(), Account.health_score.asc())
@@ -75,19 +78,23 @@ def _order(flt: AccountFilter) -> list[Any]:
             else (RISK_RANK.asc(), Account.health_score.desc())
         )
         return [rank, score.nulls_last(), Account.id]
-    column = getattr(Account, flt.sort)
+    column = worth(rates) if flt.sort == "arr" else getattr(Account, flt.sort)
     order = column.desc() if flt.desc else column.asc()
     return [order.nulls_last(), Account.id]
 
 
 def search(
-    session: Session, flt: AccountFilter, owner_ids: frozenset[int] | None
+    session: Session, flt: AccountFilter, owner_ids: frozenset[int] | None, rates: Mapping[str, Decimal]
 ) -> tuple[list[Account], int]:
-    """One page of accounts matching the filter, and how many match in all."""
+    """One page of accounts matching the filter, and how many match in all (ARR sorted at these rates)."""
     conds = _filters(flt, owner_ids)
     total = session.scalar(select(func.count()).select_from(Account).where(*conds)) or 0
     stmt = (
-        select(Account).where(*conds).order_by(*_order(flt)).offset((flt.page - 1) * flt.size).limit(flt.size)
+        select(Account)
+        .where(*conds)
+        .order_by(*_order(flt, rates))
+        .offset((flt.page - 1) * flt.size)
+        .limit(flt.size)
     )
     return list(session.scalars(stmt)), total
 
@@ -280,13 +287,6 @@ def owners_tiers_stages(
         stmt = select(*cols).where(Account.id.in_(ordered[i : i + ID_BATCH]))
         out.update({a: (o, t, s) for a, o, t, s in session.execute(stmt)})
     return out
-
-
-def standing() -> Subquery:
-    """Every account's ARR, health score and grade as a subquery (account_id, arr, health_score,
-    health_grade) another domain's statement joins, to show and sort its rows by them."""
-    cols = (Account.id.label("account_id"), Account.arr, Account.health_score, Account.health_grade)
-    return select(*cols).subquery("account_standing")
 
 
 def names_of(session: Session, ids: Collection[int]) -> dict[int, str]:

@@ -45,9 +45,11 @@ from lodestar.accounts.watch_rows import ids_in_scope as ids_in_scope
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
 from lodestar.db.upsert import UpsertCounts, rows_by_key, upsert_by_key
+from lodestar.kit import money
 from lodestar.kit.errors import FieldProblem, InvalidInput, NotFound, in_row
 from lodestar.kit.fields import apply_changes, plain_values
 from lodestar.kit.pagination import Page, PageRequest
+from lodestar.kit.time import utcnow
 
 UNIQUE_IDS = ("crm_id", "segment_group_id")
 
@@ -55,7 +57,8 @@ UNIQUE_IDS = ("crm_id", "segment_group_id")
 def list_accounts(session: Session, viewer: User, flt: AccountFilter) -> Page[Account]:
     """The viewer's portfolio page: only accounts they may see."""
     scope = auth_service.scope_for(session, viewer)
-    items, total = repository.search(session, flt, scope.owner_ids)
+    rates = money.rates_in_force(session, utcnow().date())  # an ARR sort compares worth across currencies
+    items, total = repository.search(session, flt, scope.owner_ids, rates)
     return Page(items, total, PageRequest(flt.page, flt.size))
 
 

@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts import repository
 from lodestar.accounts.models import Account, Contact
+from lodestar.accounts.standing import standing
+from lodestar.kit import money
+from lodestar.kit.time import utcnow
 
 ATTRIBUTES = ("industry", "employees", "region", "plan", "funding_stage", "it_maturity")
 
@@ -63,10 +66,11 @@ def owner_tier_stage(
     return repository.owners_tiers_stages(session, account_ids)
 
 
-def standing_subquery() -> Subquery:
-    """Every account's ARR, health score and grade (account_id, arr, health_score, health_grade), as a
-    subquery another domain joins to show and sort its rows (the caller applies the viewer's scope)."""
-    return repository.standing()
+def standing_subquery(session: Session) -> Subquery:
+    """Every account's ARR, its worth in the company currency at today's rates, health score and grade
+    (account_id, arr, worth, health_score, health_grade), as a subquery another domain joins to show and sort
+    its rows (the caller applies the viewer's scope)."""
+    return standing(money.rates_in_force(session, utcnow().date()))
 
 
 def account_names(session: Session, account_ids: Collection[int]) -> dict[int, str]:

@@ -141,7 +141,7 @@ def list_alerts(
     flt = _filter(
         session, viewer, state=state, severity=severity, rule=rule, owner_id=owner_id, account_id=account_id
     )
-    stmt = repository.alert_rows(accounts_service.standing_subquery(), flt)
+    stmt = repository.alert_rows(accounts_service.standing_subquery(session), flt)
     rows, total = repository.page(session, stmt, limit, offset)
     return _reads(session, rows), total
 
@@ -161,7 +161,7 @@ def _visible(session: Session, viewer: User, alert_id: int) -> Alert:
 
 def _read(session: Session, alert: Alert) -> AlertRead:
     flt = AlertFilter(states=None)
-    stmt = repository.alert_rows(accounts_service.standing_subquery(), flt).where(Alert.id == alert.id)
+    stmt = repository.alert_rows(accounts_service.standing_subquery(session), flt).where(Alert.id == alert.id)
     rows, _ = repository.page(session, stmt, 1, 0)
     return _reads(session, rows)[0]
 
@@ -281,7 +281,9 @@ def counts(session: Session, viewer: User, owner_ids: frozenset[int] | None = No
     flt = AlertFilter(states=AWAKE_STATES, scope=_filter(session, viewer).scope, owned=owned)
     found = repository.counts_by_severity(session, flt)
     by_severity = {s: sum(n for (sev, _), n in found.items() if sev == s) for s in reversed(SEVERITIES)}
-    rows = repository.first(session, repository.alert_rows(accounts_service.standing_subquery(), flt), NEWEST)
+    rows = repository.first(
+        session, repository.alert_rows(accounts_service.standing_subquery(session), flt), NEWEST
+    )
     return AlertCounts(
         by_severity=by_severity,
         new=sum(n for (_, state), n in found.items() if state == AlertState.OPEN.value),
@@ -295,7 +297,7 @@ def account_alerts(session: Session, viewer: User, account_id: int, limit: int =
     accounts_service.get_account(session, viewer, account_id)
     flt = AlertFilter(states=None, account_id=account_id)
     rows, _ = repository.page(
-        session, repository.alert_rows(accounts_service.standing_subquery(), flt), limit, 0
+        session, repository.alert_rows(accounts_service.standing_subquery(session), flt), limit, 0
     )
     return _reads(session, rows)
 

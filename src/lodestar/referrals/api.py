@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from lodestar.auth.deps import ApiUser
+from lodestar.kit.money import company_rates
 from lodestar.referrals import service
 from lodestar.referrals.schemas import ReferralFields, ReferralRead, Referrer
 from lodestar.web.deps import Db, Today
@@ -50,4 +51,4 @@ def update_referral(referral_id: int, data: ReferralFields, caller: ApiUser, db:
 def referrers(caller: ApiUser, db: Db, today: Today) -> Any:
     """The caller's accounts that referred, with their counts, won ARR by currency and in the company
     currency (today's rates; a currency without a rate is left out of it and named in `unrated`)."""
-    return service.referrers(db, caller, service.company_rates(db), today)
+    return service.referrers(db, caller, company_rates(db), today)

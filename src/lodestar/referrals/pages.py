@@ -15,6 +15,7 @@ from lodestar.accounts import service as accounts_service
 from lodestar.auth import service as auth_service
 from lodestar.auth.deps import PageUser
 from lodestar.kit.errors import InvalidInput
+from lodestar.kit.money import company_rates
 from lodestar.kit.spreadsheet import escape_formulas
 from lodestar.referrals import labels, service
 from lodestar.referrals.schemas import ReferralFields
@@ -31,7 +32,7 @@ FIELDS = tuple(ReferralFields.model_fields)
 def referrers_page(request: Request, user: PageUser, db: Db, today: Today) -> Response:
     """The viewer's accounts that referred leads, most won first, their won value per currency and in the
     company currency."""
-    rates = service.company_rates(db)
+    rates = company_rates(db)
     rows = service.referrers(db, user, rates, today)
     context = {
         "rows": rows,
@@ -45,7 +46,7 @@ def referrers_page(request: Request, user: PageUser, db: Db, today: Today) -> Re
 def referrers_csv(user: PageUser, db: Db, today: Today) -> Response:
     """The referrers list as CSV (formula-safe cells): won ARR per currency and in the company currency
     (empty when no won currency has a rate; those without one are listed)."""
-    rates = service.company_rates(db)
+    rates = company_rates(db)
     rows = service.referrers(db, user, rates, today)
     value = ["; ".join(f"{c} {v}" for c, v in sorted(r.totals.value.items())) for r in rows]
     company = f"won_arr_{rates.company_currency.lower()}" if rates else "won_arr_company"

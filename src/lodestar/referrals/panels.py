@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from lodestar.auth import service as auth_service
 from lodestar.auth.models import User
+from lodestar.kit.money import company_rates
 from lodestar.referrals import labels, service
 
 
@@ -20,7 +21,7 @@ def account_section(db: Session, user: User, account_id: int, today: date) -> di
     return {
         "account_id": account_id,
         "referrals": referrals,
-        "totals": service.totals(referrals, service.company_rates(db), today),
+        "totals": service.totals(referrals, company_rates(db), today),
         "statuses": labels.STATUSES,
         "can_edit": auth_service.can_edit(user),
     }

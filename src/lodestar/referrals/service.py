@@ -3,7 +3,7 @@ marketing, and the rows the snapshot's referral metrics and SOP's referral evide
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,20 +21,6 @@ from lodestar.kit.text import N_, Text
 from lodestar.referrals import repository
 from lodestar.referrals.models import Referral
 from lodestar.referrals.schemas import ReferralFields, ReferralTotals, Referrer
-
-RatesReader = Callable[[Session], CompanyRates]
-_rates_reader: list[RatesReader] = []
-
-
-def read_rates_with(reader: RatesReader) -> None:
-    """Registers where the company currency and exchange rates come from: renewals owns them and sits above
-    referrals, so the app tells referrals here."""
-    _rates_reader[:] = [reader]
-
-
-def company_rates(session: Session) -> CompanyRates | None:
-    """The company currency and exchange rates in force (None when no reader is registered: no app)."""
-    return _rates_reader[0](session) if _rates_reader else None
 
 
 def _check(

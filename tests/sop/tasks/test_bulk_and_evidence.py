@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from lodestar.auth.models import AuditEntry
 from lodestar.engagement import service as engagement_service
 from lodestar.engagement.schemas import TouchIn
+from lodestar.kit import money
 from lodestar.kit.errors import InvalidInput
+from lodestar.renewals import config_kind as renewals_kind
 from lodestar.sop.playbooks.schemas import Evidence
 from lodestar.sop.tasks import service
 from lodestar.sop.tasks.bulk import bulk_act
@@ -156,3 +158,24 @@ def test_the_inbox_sorts_by_arr_health_and_risk(db: Session, crew: Crew) -> None
     assert by_risk == ["Mid Weak", "Big Healthy", "Small Sick"]  # the three orders differ
     with pytest.raises(InvalidInput):
         service.list_tasks(db, crew.csm, sort="name")  # type: ignore[arg-type]
+
+
+def test_the_inbox_sorts_arr_and_risk_by_what_the_arr_is_worth_in_the_company_currency(
+    db: Session, crew: Crew
+) -> None:
+    money.read_rates_with(renewals_kind.exchange_rates)  # as the app does as it starts
+    # At the default rates: 71,000 CNY, 50,000 CNY and 46,800 CNY.
+    facts = {"Dollars": ("USD", 10_000, 50.0), "Yuan": ("CNY", 50_000, 50.0), "Euros": ("EUR", 6_000, 10.0)}
+    for name, (currency, arr, score) in facts.items():
+        account = make_account(db, crew.csm, crew.admin, name=name)
+        account.currency, account.arr, account.health_score = currency, Decimal(arr), score
+        service.start_playbook(db, crew.csm, account.id, "usage_swing", DAY)
+    db.flush()
+
+    def order(sort: str) -> list[str]:
+        rows = service.list_tasks(db, crew.csm, bucket="open", sort=sort, today=DAY)[0]  # type: ignore[arg-type]
+        return list(dict.fromkeys(r.account_name for r in rows))
+
+    assert order("arr") == ["Dollars", "Yuan", "Euros"]
+    # At risk: 71,000 x 50 = 3,550,000; 50,000 x 50 = 2,500,000; 46,800 x 90 = 4,212,000.
+    assert order("risk") == ["Euros", "Dollars", "Yuan"]

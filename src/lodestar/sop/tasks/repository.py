@@ -124,9 +124,10 @@ def task_rows_stmt(standing: Subquery) -> TaskRows:
 
 
 def sort_order(sort: str, standing: Subquery) -> list[Any]:
-    """The ORDER BY of an inbox sort. Health: worst score first. Risk: most ARR at risk first, where until
-    a churn model exists the risk of an account is 1 - health score / 100 (no score: counted as 50)."""
-    arr = func.coalesce(standing.c.arr, 0)
+    """The ORDER BY of an inbox sort. ARR: biggest first, by its worth in the company currency. Health: worst
+    score first. Risk: most ARR (worth) at risk first, where until a churn model exists the risk of an
+    account is 1 - health score / 100 (no score: counted as 50)."""
+    arr = func.coalesce(standing.c.worth, 0)
     score = standing.c.health_score
     if sort == "arr":
         keys: list[ColumnElement[Any]] = [arr.desc()]

@@ -168,7 +168,7 @@ def list_tasks(
     if sort not in get_args(TaskSort):
         raise InvalidInput.one("sort", f"must be one of {', '.join(get_args(TaskSort))}, not {sort!r}")
     day = today or company_today()
-    standing = accounts_service.standing_subquery()
+    standing = accounts_service.standing_subquery(session)
     stmt = _visible_stmt(session, viewer, standing, assignee_id, stage, playbook_key, account_id)
     stmt = stmt.where(*repository.bucket_filter(bucket, day, UPCOMING_DAYS))
     order = repository.sort_order(sort, standing)
@@ -208,13 +208,13 @@ def open_counts(
 ) -> dict[str, int]:
     """The viewer's open tasks (with the inbox filters) per bucket: overdue, today, upcoming, later. Each
     open task is in exactly one, so they add up to all open tasks."""
-    standing = accounts_service.standing_subquery()
+    standing = accounts_service.standing_subquery(session)
     stmt = _visible_stmt(session, viewer, standing, assignee_id, stage, playbook_key, None)
     return repository.count_by_bucket(session, stmt, today, UPCOMING_DAYS)
 
 
 def _visible_row(session: Session, viewer: User, task_id: int) -> tuple[Any, ...]:
-    row = repository.task_row(session, task_id, accounts_service.standing_subquery())
+    row = repository.task_row(session, task_id, accounts_service.standing_subquery(session))
     facts = accounts_service.owner_tier_stage(session, [row[0].account_id]) if row else {}
     ids = _scope_ids(session, viewer)
     if row is None or row[0].account_id not in facts:
