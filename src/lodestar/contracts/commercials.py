@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from lodestar.accounts import service as accounts_service
 from lodestar.contracts.models import Contract, ContractStatus
+from lodestar.db.batches import rows_among
 
 LIVE = (ContractStatus.ACTIVE.value,)
-_CHUNK = 5_000  # ids per statement: under SQLite's bound-parameter limit
 
 
 def commercials(contracts: Sequence[Any], today: date) -> dict[str, Any]:
@@ -83,7 +83,6 @@ def refresh_crossed(session: Session, last_refreshed: datetime | None, today: da
 
 def _commercial_rows(session: Session, account_ids: Collection[int]) -> list[Any]:
     """The contracts of these accounts as plain rows of what an account's commercials are made from."""
-    wanted = sorted(account_ids)
     columns = (
         Contract.id,
         Contract.account_id,
@@ -93,7 +92,4 @@ def _commercial_rows(session: Session, account_ids: Collection[int]) -> list[Any
         Contract.arr,
         Contract.currency,
     )
-    out: list[Any] = []
-    for i in range(0, len(wanted), _CHUNK):
-        out.extend(session.execute(select(*columns).where(Contract.account_id.in_(wanted[i : i + _CHUNK]))))
-    return out
+    return rows_among(session, select(*columns), Contract.account_id, account_ids)
